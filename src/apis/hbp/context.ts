@@ -1,0 +1,19 @@
+// What every HBP handler receives: the core, the cookie jar, and the request facts it may need.
+import type { Config } from "../../config.ts";
+import type { Core } from "../../core/index.ts";
+import type { SessionContext } from "../../core/sessions.ts";
+import type { CookieJar } from "./cookies.ts";
+
+export interface HbpContext {
+  core: Core;
+  config: Config;
+  cookies: CookieJar;
+}
+
+/** The parts of an HTTP exchange a handler reads and writes, without the framework's context. */
+export interface Exchange {
+  headers: Headers;
+  client: SessionContext;
+  /** Set-Cookie headers to send with the answer. */
+  setCookies: string[];
+}

@@ -1,0 +1,79 @@
+// HBP's error shape, Boom's `{statusCode, error, message}` (spec/hbp.md §7), and the one mapping from core's codes.
+import { ValidationError } from "elysia";
+import { STATUS_CODES } from "node:http";
+import type { CoreErrorCode } from "../../core/errors.ts";
+
+export interface HbpErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+}
+
+/** An answer in HBP's shape, thrown by handlers and guards. */
+export class HbpError extends Error {
+  constructor(
+    readonly status: number,
+    message?: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message ?? STATUS_CODES[status] ?? "Error");
+  }
+
+  get body(): HbpErrorBody {
+    return hbpErrorBody(this.status, this.message);
+  }
+}
+
+export function hbpErrorBody(status: number, message?: string): HbpErrorBody {
+  const reason = STATUS_CODES[status] ?? "Error";
+  // Boom hides the message of every 500; so do we (the cause goes to the log).
+  if (status === 500) return { statusCode: 500, error: reason, message: "An internal server error occurred" };
+  return { statusCode: status, error: reason, message: message ?? reason };
+}
+
+/** Decision 5: a route whose feature is off is a 404 that says how to turn it on. */
+export function featureDisabled(what: string, flag: string): HbpError {
+  return new HbpError(404, `${what} is disabled; set ${flag}=true`);
+}
+
+const CORE_ERRORS: Record<CoreErrorCode, [number, string]> = {
+  email_taken: [400, "Account already exists."],
+  email_taken_inactive: [400, "Account already exists but is not activated."],
+  email_domain_not_allowed: [400, '"email" is not in an allowed domain'],
+  password_too_short: [400, '"password" is too short'],
+  password_too_long: [400, '"password" length must be less than or equal to 128 characters long'],
+  role_not_allowed: [400, "allowed roles must be a subset of ALLOWED_ROLES"],
+  default_role_not_allowed: [400, "Default role must be part of allowed roles."],
+  custom_field_not_allowed: [400, '"user_data" has a field that is not allowed'],
+  invalid_credentials: [401, "Username and password do not match"],
+  account_inactive: [400, "Account is not activated."],
+  account_disabled: [401, "Account is disabled."],
+  invalid_refresh_token: [401, "Invalid or expired refresh token."],
+  invalid_ticket: [401, "Invalid or expired ticket."],
+  user_not_found: [401, "Invalid user."],
+};
+
+export function fromCoreError(code: CoreErrorCode): HbpError {
+  const [status, message] = CORE_ERRORS[code];
+  return new HbpError(status, message);
+}
+
+/** Joi-like text for a schema failure, e.g. `"email" is required`, `"cookie" must be a boolean`. */
+export function validationMessage(error: ValidationError): string {
+  const first = error.valueError;
+  if (!first) return "Invalid request";
+  const field = first.path.replace(/^\//, "").replace(/\//g, ".");
+  if (field === "") return "The request body must be a JSON object.";
+  if (first.value === undefined) return `"${field}" is required`;
+  const schema = first.schema as { type?: string; format?: string; maxLength?: number; minLength?: number };
+  if (schema.format === "email") return `"${field}" must be a valid email`;
+  if (schema.maxLength !== undefined && typeof first.value === "string" && first.value.length > schema.maxLength) {
+    return `"${field}" length must be less than or equal to ${schema.maxLength} characters long`;
+  }
+  if (schema.minLength !== undefined && typeof first.value === "string" && first.value.length < schema.minLength) {
+    return `"${field}" length must be at least ${schema.minLength} characters long`;
+  }
+  if (first.message.includes("additional") || first.message.includes("Unexpected property")) return `"${field}" is not allowed`;
+  if (schema.type) return `"${field}" must be a ${schema.type === "integer" ? "number" : schema.type}`;
+  return `"${field}" is invalid`;
+}

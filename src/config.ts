@@ -1,0 +1,257 @@
+// Every setting latchkey reads, parsed and validated once at start-up. Nothing else reads the environment.
+// Names and defaults follow Hasura Backend Plus (spec/hbp.md §3) unless a comment says why latchkey differs.
+import { resolve } from "node:path";
+
+export type Env = Record<string, string | undefined>;
+
+export const HMAC_ALGORITHMS = ["HS256", "HS384", "HS512"] as const;
+export type JwtAlgorithm = (typeof HMAC_ALGORITHMS)[number];
+export type SameSite = "Lax" | "Strict" | "None";
+
+export interface Config {
+  server: {
+    host: string;
+    port: number;
+    /** The address users reach latchkey at; used in the links of mails. No trailing slash. */
+    publicUrl: string;
+    dataDir: string;
+    /** Origins allowed to make credentialed cross-origin calls; ["*"] reflects any origin, as HBP does. */
+    corsOrigins: string[];
+  };
+  auth: {
+    enabled: boolean;
+    autoActivateNewUsers: boolean;
+    verifyEmails: boolean;
+    allowUserSelfDelete: boolean;
+    redirectUrlSuccess: string | null;
+    redirectUrlError: string | null;
+    allowedEmailDomains: string[];
+    defaultUserRole: string;
+    defaultAllowedUserRoles: string[];
+    allowedUserRoles: string[];
+    registrationCustomFields: string[];
+    minPasswordLength: number;
+    /** How long a rotated refresh token is answered 401 without revoking its family (racing tabs, retries). */
+    refreshReuseGraceSeconds: number;
+  };
+  passwords: { argon2MemoryKiB: number; argon2TimeCost: number };
+  jwt: {
+    /** null: generated once and kept in the data directory. */
+    key: string | null;
+    algorithm: JwtAlgorithm;
+    claimsNamespace: string;
+    expiresInMinutes: number;
+    refreshExpiresInMinutes: number;
+    customFields: string[];
+  };
+  cookies: {
+    /** null: generated once and kept in the data directory, so cookies are always signed. */
+    secret: string | null;
+    secure: boolean;
+    sameSite: SameSite;
+  };
+  mail: {
+    enabled: boolean;
+    /** null: mails are written to <data dir>/outbox/ and their links logged. */
+    smtp: {
+      host: string;
+      port: number;
+      secure: boolean;
+      user: string | null;
+      pass: string | null;
+      authMethod: string;
+    } | null;
+    sender: string;
+    templatesDir: string | null;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
+  }
+}
+
+/** Reads settings from an environment, collecting every problem before failing. */
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  /** The first of the names that is set to a non-empty value (later names are aliases). */
+  raw(names: string[]): { name: string; value: string } | null {
+    for (const name of names) {
+      const value = this.env[name];
+      if (value !== undefined && value.trim() !== "") return { name, value: value.trim() };
+    }
+    return null;
+  }
+
+  string(names: string | string[], fallback: string): string {
+    return this.raw(toList(names))?.value ?? fallback;
+  }
+
+  optionalString(names: string | string[]): string | null {
+    return this.raw(toList(names))?.value ?? null;
+  }
+
+  // HBP counts only 'true' as true; latchkey also refuses values that are neither, so a typo cannot silently turn a feature off.
+  bool(names: string | string[], fallback: boolean): boolean {
+    const found = this.raw(toList(names));
+    if (!found) return fallback;
+    const value = found.value.toLowerCase();
+    if (value === "true" || value === "1") return true;
+    if (value === "false" || value === "0") return false;
+    this.problems.push(`${found.name}: expected true or false, got "${found.value}"`);
+    return fallback;
+  }
+
+  number(names: string | string[], fallback: number, bounds: { min: number; max: number; integer?: boolean }): number {
+    const found = this.raw(toList(names));
+    if (!found) return fallback;
+    const value = Number(found.value);
+    const integerOk = !bounds.integer || Number.isInteger(value);
+    if (!Number.isFinite(value) || !integerOk || value < bounds.min || value > bounds.max) {
+      const kind = bounds.integer ? "a whole number" : "a number";
+      this.problems.push(`${found.name}: expected ${kind} from ${bounds.min} to ${bounds.max}, got "${found.value}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+  list(names: string | string[], fallback: string[]): string[] {
+    const found = this.raw(toList(names));
+    if (!found) return fallback;
+    return found.value
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
+  }
+
+  oneOf<T extends string>(names: string | string[], allowed: readonly T[], fallback: T, options?: { caseInsensitive?: boolean }): T {
+    const found = this.raw(toList(names));
+    if (!found) return fallback;
+    const match = allowed.find((item) =>
+      options?.caseInsensitive ? item.toLowerCase() === found.value.toLowerCase() : item === found.value,
+    );
+    if (!match) this.problems.push(`${found.name}: expected one of ${allowed.join(", ")}, got "${found.value}"`);
+    return match ?? fallback;
+  }
+
+  url(names: string | string[]): string | null {
+    const found = this.raw(toList(names));
+    if (!found) return null;
+    if (!URL.canParse(found.value) || !/^https?:$/.test(new URL(found.value).protocol)) {
+      this.problems.push(`${found.name}: expected an http(s) URL, got "${found.value}"`);
+      return null;
+    }
+    return found.value;
+  }
+
+  require(condition: boolean, problem: string): void {
+    if (!condition) this.problems.push(problem);
+  }
+}
+
+function toList(names: string | string[]): string[] {
+  return typeof names === "string" ? [names] : names;
+}
+
+export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
+  const read = new Reader(env);
+  const port = read.number("PORT", 3000, { min: 0, max: 65535, integer: true });
+  const publicUrl = (read.url(["PUBLIC_URL", "SERVER_URL"]) ?? `http://localhost:${port}`).replace(/\/+$/, "");
+  const defaultUserRole = read.string("DEFAULT_USER_ROLE", "user");
+  const defaultAllowedUserRoles = read.list("DEFAULT_ALLOWED_USER_ROLES", [defaultUserRole]);
+  const smtpHost = read.optionalString("SMTP_HOST");
+  const smtpPort = read.number("SMTP_PORT", 587, { min: 1, max: 65535, integer: true });
+  const smtpUser = read.optionalString("SMTP_USER");
+
+  const config: Config = {
+    server: {
+      host: read.string("HOST", "0.0.0.0"),
+      port,
+      publicUrl,
+      dataDir: resolve(options.cwd ?? process.cwd(), read.string("DATA_DIR", "./data")),
+      corsOrigins: read.list("CORS_ORIGINS", ["*"]),
+    },
+    auth: {
+      enabled: read.bool("AUTH_ENABLED", true),
+      autoActivateNewUsers: read.bool(["AUTO_ACTIVATE_NEW_USERS", "AUTO_ACTIVATE_NEW_USERS_ENABLE"], true),
+      verifyEmails: read.bool(["VERIFY_EMAILS", "VERIFY_EMAILS_ENABLE"], false),
+      allowUserSelfDelete: read.bool(["ALLOW_USER_SELF_DELETE", "ALLOW_USER_SELF_DELETE_ENABLE"], false),
+      redirectUrlSuccess: read.url("REDIRECT_URL_SUCCESS"),
+      redirectUrlError: read.url("REDIRECT_URL_ERROR"),
+      allowedEmailDomains: read.list("ALLOWED_EMAIL_DOMAINS", []).map((domain) => domain.toLowerCase()),
+      defaultUserRole,
+      defaultAllowedUserRoles,
+      allowedUserRoles: read.list("ALLOWED_USER_ROLES", defaultAllowedUserRoles),
+      registrationCustomFields: read.list("REGISTRATION_CUSTOM_FIELDS", []),
+      minPasswordLength: read.number("MIN_PASSWORD_LENGTH", 3, { min: 1, max: 128, integer: true }),
+      refreshReuseGraceSeconds: read.number("REFRESH_REUSE_GRACE_SECONDS", 10, { min: 0, max: 300, integer: true }),
+    },
+    passwords: {
+      // OWASP's argon2id minimum (19 MiB, 2 passes): ~57 ms a hash on these machines, vs ~170 ms at Bun's default 64 MiB.
+      argon2MemoryKiB: read.number("ARGON2_MEMORY_KIB", 19456, { min: 1024, max: 4194304, integer: true }),
+      argon2TimeCost: read.number("ARGON2_TIME_COST", 2, { min: 1, max: 100, integer: true }),
+    },
+    jwt: {
+      // HBP lets a PEM arrive with literal \n escapes in one-line environments.
+      key: read.optionalString("JWT_KEY")?.replace(/\\n/g, "\n") ?? null,
+      // HBP defaults to RS256; seed 000 recommends HS512, which needs no key pair (decision 9).
+      algorithm: read.oneOf("JWT_ALGORITHM", HMAC_ALGORITHMS, "HS512"),
+      claimsNamespace: read.string("JWT_CLAIMS_NAMESPACE", "https://hasura.io/jwt/claims"),
+      expiresInMinutes: read.number("JWT_EXPIRES_IN", 15, { min: 1, max: 525600, integer: true }),
+      refreshExpiresInMinutes: read.number("JWT_REFRESH_EXPIRES_IN", 43200, { min: 1, max: 5256000, integer: true }),
+      customFields: read.list("JWT_CUSTOM_FIELDS", []),
+    },
+    cookies: {
+      secret: read.optionalString("COOKIE_SECRET"),
+      secure: read.bool("COOKIE_SECURE", false),
+      sameSite: read.oneOf("COOKIE_SAME_SITE", ["Lax", "Strict", "None"] as const, "Lax", { caseInsensitive: true }),
+    },
+    mail: {
+      enabled: read.bool(["EMAILS_ENABLED", "EMAILS_ENABLE"], true),
+      smtp: smtpHost
+        ? {
+            host: smtpHost,
+            port: smtpPort,
+            // HBP defaults SMTP_SECURE to true, which breaks the default port 587 (STARTTLS); implicit TLS only on 465.
+            secure: read.bool("SMTP_SECURE", smtpPort === 465),
+            user: smtpUser,
+            pass: read.optionalString("SMTP_PASS"),
+            authMethod: read.string("SMTP_AUTH_METHOD", "PLAIN"),
+          }
+        : null,
+      sender: read.string("SMTP_SENDER", smtpUser ?? "latchkey@localhost"),
+      templatesDir: read.optionalString("EMAIL_TEMPLATES_DIR"),
+    },
+  };
+
+  const { auth, jwt, cookies, mail } = config;
+  read.require(
+    auth.defaultAllowedUserRoles.includes(auth.defaultUserRole),
+    `DEFAULT_ALLOWED_USER_ROLES: must include DEFAULT_USER_ROLE "${auth.defaultUserRole}"`,
+  );
+  read.require(
+    auth.defaultAllowedUserRoles.every((role) => auth.allowedUserRoles.includes(role)),
+    "ALLOWED_USER_ROLES: must include every role of DEFAULT_ALLOWED_USER_ROLES",
+  );
+  const needsActivationMail = auth.verifyEmails && !auth.autoActivateNewUsers;
+  read.require(
+    !needsActivationMail || auth.redirectUrlSuccess !== null,
+    "REDIRECT_URL_SUCCESS: required when VERIFY_EMAILS=true and AUTO_ACTIVATE_NEW_USERS=false (activation links redirect there)",
+  );
+  read.require(
+    !needsActivationMail || mail.enabled,
+    "EMAILS_ENABLED: must not be false when VERIFY_EMAILS=true and AUTO_ACTIVATE_NEW_USERS=false (activation needs mail)",
+  );
+  read.require(jwt.key === null || jwt.key.length >= 32, "JWT_KEY: an HMAC key must be at least 32 characters");
+  read.require(cookies.secret === null || cookies.secret.length >= 16, "COOKIE_SECRET: must be at least 16 characters");
+  read.require(cookies.sameSite !== "None" || cookies.secure, "COOKIE_SAME_SITE: None needs COOKIE_SECURE=true (browsers drop it otherwise)");
+  for (const field of [...auth.registrationCustomFields, ...jwt.customFields]) {
+    read.require(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(field), `REGISTRATION_CUSTOM_FIELDS/JWT_CUSTOM_FIELDS: "${field}" is not a field name`);
+  }
+
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return config;
+}

@@ -1,0 +1,110 @@
+// Access tokens: short-lived JWTs carrying Hasura's claims (spec/hbp.md §4).
+// The key is imported once; verification pins the one configured algorithm, so `alg: none` and
+// algorithm-confusion tokens fail before any signature maths.
+import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from "jose";
+import type { Config, JwtAlgorithm } from "../config.ts";
+import type { Clock } from "./clock.ts";
+import type { User } from "./users.ts";
+
+const HASURA_PREFIX = "x-hasura-";
+
+/** Claims under the namespace, e.g. `x-hasura-user-id`; custom fields are strings (see encodeClaimValue). */
+export type HasuraClaims = Record<string, string | string[]>;
+
+/** The claims without the `x-hasura-` prefix (`user-id`, `default-role`, `allowed-roles`, ...). */
+export type PermissionVariables = Record<string, string | string[]>;
+
+export interface SignedAccessToken {
+  token: string;
+  expiresInMs: number;
+}
+
+export type AccessTokens = ReturnType<typeof createAccessTokens>;
+
+/** `display_name` and `displayName` both become `display-name`, as lodash's kebabCase does in HBP. */
+export function kebabCase(field: string): string {
+  return field
+    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+    .replace(/[_\s]+/g, "-")
+    .toLowerCase();
+}
+
+/** HBP's encoding of custom claims: strings as they are, arrays as a Postgres array literal, the rest as JSON. */
+export function encodeClaimValue(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (Array.isArray(value)) return `{${value.map((item) => JSON.stringify(String(item))).join(",")}}`;
+  return JSON.stringify(value ?? null);
+}
+
+const USER_COLUMNS: Record<string, (user: User) => unknown> = {
+  id: (user) => user.id,
+  email: (user) => user.email,
+  display_name: (user) => user.displayName,
+  avatar_url: (user) => user.avatarUrl,
+  default_role: (user) => user.defaultRole,
+  is_anonymous: (user) => user.isAnonymous,
+  created_at: (user) => new Date(user.createdAt).toISOString(),
+};
+
+/** A user column or, failing that, a custom registration field kept in metadata. */
+export function userField(user: User, field: string): unknown {
+  const column = USER_COLUMNS[field];
+  return column ? column(user) : user.metadata[field];
+}
+
+export function hasuraClaims(user: User, customFields: string[]): HasuraClaims {
+  const allowedRoles = user.roles.includes(user.defaultRole) ? user.roles : [...user.roles, user.defaultRole];
+  const claims: HasuraClaims = {
+    "x-hasura-user-id": user.id,
+    "x-hasura-default-role": user.defaultRole,
+    "x-hasura-allowed-roles": allowedRoles,
+  };
+  for (const field of customFields) claims[`${HASURA_PREFIX}${kebabCase(field)}`] = encodeClaimValue(userField(user, field));
+  return claims;
+}
+
+export function toPermissionVariables(claims: HasuraClaims): PermissionVariables {
+  const variables: PermissionVariables = {};
+  for (const [name, value] of Object.entries(claims)) {
+    if (name.startsWith(HASURA_PREFIX)) variables[name.slice(HASURA_PREFIX.length)] = value;
+  }
+  return variables;
+}
+
+export function createAccessTokens(deps: { config: Config["jwt"]; key: string; clock: Clock }) {
+  const { config, clock } = deps;
+  const algorithm: JwtAlgorithm = config.algorithm;
+  const key = new TextEncoder().encode(deps.key);
+  const lifetimeSeconds = config.expiresInMinutes * 60;
+
+  return {
+    expiresInMs: lifetimeSeconds * 1000,
+
+    async sign(user: User): Promise<SignedAccessToken> {
+      const issuedAt = Math.floor(clock.now() / 1000);
+      const token = await new SignJWT({ [config.claimsNamespace]: hasuraClaims(user, config.customFields) })
+        .setProtectedHeader({ alg: algorithm, typ: "JWT" })
+        .setSubject(user.id)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(issuedAt + lifetimeSeconds)
+        .sign(key);
+      return { token, expiresInMs: lifetimeSeconds * 1000 };
+    },
+
+    /** The Hasura claims of a valid, unexpired token; null for anything else (HBP treats it as anonymous). */
+    async verify(token: string): Promise<HasuraClaims | null> {
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, key, { algorithms: [algorithm], currentDate: new Date(clock.now()) }));
+      } catch (error) {
+        if (error instanceof joseErrors.JOSEError || error instanceof TypeError) return null;
+        throw error;
+      }
+      const claims = payload[config.claimsNamespace];
+      if (typeof claims !== "object" || claims === null || typeof (claims as HasuraClaims)["x-hasura-user-id"] !== "string") {
+        return null;
+      }
+      return claims as HasuraClaims;
+    },
+  };
+}

@@ -1,0 +1,32 @@
+// Every way a domain action can fail, as one closed set of stable codes.
+// Core throws these; each dialect maps them to its own wire shape in apis/<dialect>/errors.ts.
+export type CoreErrorCode =
+  | "email_taken"
+  | "email_taken_inactive"
+  | "email_domain_not_allowed"
+  | "password_too_short"
+  | "password_too_long"
+  | "role_not_allowed"
+  | "default_role_not_allowed"
+  | "custom_field_not_allowed"
+  | "invalid_credentials"
+  | "account_inactive"
+  | "account_disabled"
+  | "invalid_refresh_token"
+  | "invalid_ticket"
+  | "user_not_found";
+
+export class CoreError extends Error {
+  constructor(
+    readonly code: CoreErrorCode,
+    /** For the log only; never sent to clients. */
+    readonly detail?: string,
+  ) {
+    super(detail ? `${code}: ${detail}` : code);
+    this.name = "CoreError";
+  }
+}
+
+export function isCoreError(error: unknown, code?: CoreErrorCode): error is CoreError {
+  return error instanceof CoreError && (code === undefined || error.code === code);
+}

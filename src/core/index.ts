@@ -1,0 +1,40 @@
+// Builds the domain once from its dependencies; the dialects receive it and never construct pieces themselves.
+import type { Config } from "../config.ts";
+import type { Database } from "../db/client.ts";
+import { createAccessTokens } from "./access-tokens.ts";
+import { createActivation } from "./activation.ts";
+import type { Clock } from "./clock.ts";
+import type { Logger } from "./logger.ts";
+import type { Mailer } from "./mail/mailer.ts";
+import { createOneTimeCodes } from "./one-time-codes.ts";
+import { createPasswordHasher } from "./passwords.ts";
+import { createSessionTokens } from "./session-tokens.ts";
+import { createSessions } from "./sessions.ts";
+import { createUsers } from "./users.ts";
+
+export interface CoreDeps {
+  config: Config;
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  mailer: Mailer;
+  /** The HMAC key for access tokens (from JWT_KEY or generated into the data directory). */
+  jwtKey: string;
+}
+
+export type Core = ReturnType<typeof createCore>;
+
+export function createCore(deps: CoreDeps) {
+  const { config, db, clock, logger, mailer } = deps;
+  const passwords = createPasswordHasher({
+    memoryKiB: config.passwords.argon2MemoryKiB,
+    timeCost: config.passwords.argon2TimeCost,
+  });
+  const users = createUsers({ db, clock, passwords, config });
+  const sessions = createSessions({ db, clock, config, logger });
+  const codes = createOneTimeCodes({ db, clock });
+  const accessTokens = createAccessTokens({ config: config.jwt, key: deps.jwtKey, clock });
+  const activation = createActivation({ config, codes, users, mailer });
+  const sessionTokens = createSessionTokens({ users, sessions, accessTokens });
+  return { config, clock, logger, mailer, users, sessions, codes, accessTokens, activation, sessionTokens };
+}

@@ -1,0 +1,58 @@
+// Mail templates: built in, each part overridable by a file in EMAIL_TEMPLATES_DIR/<template>/
+// (subject.txt, text.txt, html.html). `{{name}}` is replaced by a variable; in HTML the value is escaped.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export type TemplateName = "activate-account";
+
+export interface Template {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const BUILT_IN: Record<TemplateName, Template> = {
+  "activate-account": {
+    subject: "Activate your account",
+    text: "Welcome!\n\nOpen this link to activate your account for {{email}}:\n\n{{link}}\n\nThe link works once and expires in one hour. If you did not sign up, ignore this mail.\n",
+    html: '<p>Welcome!</p><p>Open this link to activate your account for {{email}}:</p><p><a href="{{link}}">Activate my account</a></p><p>The link works once and expires in one hour. If you did not sign up, ignore this mail.</p>',
+  },
+};
+
+const FILES: Record<keyof Template, string> = { subject: "subject.txt", text: "text.txt", html: "html.html" };
+
+export function loadTemplates(overrideDir: string | null): Record<TemplateName, Template> {
+  const templates = structuredClone(BUILT_IN);
+  if (!overrideDir) return templates;
+  for (const name of Object.keys(templates) as TemplateName[]) {
+    for (const part of Object.keys(FILES) as (keyof Template)[]) {
+      const file = join(overrideDir, name, FILES[part]);
+      if (existsSync(file)) templates[name][part] = readFileSync(file, "utf8");
+    }
+  }
+  return templates;
+}
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+
+function fill(text: string, variables: Record<string, string>, escape: (value: string) => string): string {
+  return text.replace(/\{\{\s*([a-zA-Z_]+)\s*\}\}/g, (match, name: string) =>
+    name in variables ? escape(variables[name]!) : match,
+  );
+}
+
+export function render(template: Template, variables: Record<string, string>): RenderedMail {
+  return {
+    subject: fill(template.subject, variables, (value) => value).replace(/[\r\n]+/g, " ").trim(),
+    text: fill(template.text, variables, (value) => value),
+    html: fill(template.html, variables, escapeHtml),
+  };
+}

@@ -1,0 +1,62 @@
+// Single-use tickets sent to a user (activation, password reset, email change, the MFA login step ...).
+// Issued as uuid v4 (HBP's ticket format), stored as SHA-256, consumed by one atomic DELETE so a ticket
+// can never be used twice, even by two requests at once.
+import { and, eq, gt } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { oneTimeCodes } from "../db/schema.ts";
+import type { Clock } from "./clock.ts";
+import { CoreError } from "./errors.ts";
+import { isUuid, randomUuid, sha256Hex } from "./secrets.ts";
+
+export type TicketPurpose = "activate-account";
+
+export interface ConsumedTicket {
+  userId: string;
+  data: Record<string, unknown>;
+}
+
+export type OneTimeCodes = ReturnType<typeof createOneTimeCodes>;
+
+export function createOneTimeCodes(deps: { db: Database; clock: Clock }) {
+  const { db, clock } = deps;
+
+  return {
+    /** A new ticket for `purpose`; earlier tickets of the same user and purpose stop working (HBP keeps one). */
+    async issueTicket(
+      userId: string,
+      purpose: TicketPurpose,
+      options: { ttlSeconds: number; data?: Record<string, unknown> },
+    ): Promise<string> {
+      const ticket = randomUuid();
+      const now = clock.now();
+      await db.delete(oneTimeCodes).where(and(eq(oneTimeCodes.userId, userId), eq(oneTimeCodes.purpose, purpose)));
+      await db.insert(oneTimeCodes).values({
+        id: randomUuid(),
+        userId,
+        purpose,
+        secretHash: sha256Hex(ticket),
+        data: options.data ?? {},
+        expiresAt: now + options.ttlSeconds * 1000,
+        createdAt: now,
+      });
+      return ticket;
+    },
+
+    /** Uses up a ticket. Unknown, expired, already used or malformed: `invalid_ticket`. */
+    async consumeTicket(purpose: TicketPurpose, ticket: string): Promise<ConsumedTicket> {
+      if (!isUuid(ticket)) throw new CoreError("invalid_ticket");
+      const [row] = await db
+        .delete(oneTimeCodes)
+        .where(
+          and(
+            eq(oneTimeCodes.purpose, purpose),
+            eq(oneTimeCodes.secretHash, sha256Hex(ticket)),
+            gt(oneTimeCodes.expiresAt, clock.now()),
+          ),
+        )
+        .returning({ userId: oneTimeCodes.userId, data: oneTimeCodes.data });
+      if (!row) throw new CoreError("invalid_ticket");
+      return row;
+    },
+  };
+}

@@ -1,0 +1,136 @@
+// Refresh tokens: issue, rotate with reuse detection, revoke.
+//
+// Each token is a row in `sessions` holding only its SHA-256. Rotation marks the presented row `rotated_at`
+// and inserts its successor in the same family. Presenting a rotated token again means a copy of it exists
+// somewhere else (theft, or a leaked log): the whole family is revoked, so the thief's and the user's
+// descendants both die. A presentation within REFRESH_REUSE_GRACE_SECONDS of the rotation is refused without
+// that, because two tabs refreshing at once (or a retried request) look the same and must not log the user out.
+import { and, eq, gt, isNull } from "drizzle-orm";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/client.ts";
+import { sessions, users, type SessionRow } from "../db/schema.ts";
+import type { Clock } from "./clock.ts";
+import { CoreError } from "./errors.ts";
+import type { Logger } from "./logger.ts";
+import { randomUuid, sha256Hex } from "./secrets.ts";
+
+export interface SessionContext {
+  userAgent?: string | null;
+  ip?: string | null;
+}
+
+export interface IssuedSession {
+  /** The refresh token itself (a uuid v4, HBP's wire format); only its digest is stored. */
+  refreshToken: string;
+  userId: string;
+  expiresAt: number;
+}
+
+export type Sessions = ReturnType<typeof createSessions>;
+
+export function createSessions(deps: { db: Database; clock: Clock; config: Config; logger: Logger }) {
+  const { db, clock, logger } = deps;
+  const lifetimeMs = deps.config.jwt.refreshExpiresInMinutes * 60_000;
+  const graceMs = deps.config.auth.refreshReuseGraceSeconds * 1000;
+
+  async function insert(userId: string, familyId: string, context: SessionContext): Promise<IssuedSession> {
+    const refreshToken = randomUuid();
+    const now = clock.now();
+    const expiresAt = now + lifetimeMs;
+    await db.insert(sessions).values({
+      id: randomUuid(),
+      userId,
+      tokenHash: sha256Hex(refreshToken),
+      familyId,
+      expiresAt,
+      createdAt: now,
+      userAgent: context.userAgent?.slice(0, 512) ?? null,
+      ip: context.ip ?? null,
+    });
+    return { refreshToken, userId, expiresAt };
+  }
+
+  async function revokeFamily(familyId: string): Promise<void> {
+    await db
+      .update(sessions)
+      .set({ revokedAt: clock.now() })
+      .where(and(eq(sessions.familyId, familyId), isNull(sessions.revokedAt)));
+  }
+
+  async function findByToken(refreshToken: string): Promise<SessionRow | undefined> {
+    return (await db.select().from(sessions).where(eq(sessions.tokenHash, sha256Hex(refreshToken))).limit(1))[0];
+  }
+
+  return {
+    /** Starts a new session (a new token family). */
+    issue(userId: string, context: SessionContext = {}): Promise<IssuedSession> {
+      return insert(userId, randomUuid(), context);
+    },
+
+    /**
+     * Exchanges a live refresh token for its successor. The claim is one conditional UPDATE, so of two
+     * concurrent calls with the same token exactly one wins, on SQLite and on any other database.
+     */
+    async rotate(refreshToken: string, context: SessionContext = {}): Promise<IssuedSession> {
+      const now = clock.now();
+      const [claimed] = await db
+        .update(sessions)
+        .set({ rotatedAt: now })
+        .where(
+          and(
+            eq(sessions.tokenHash, sha256Hex(refreshToken)),
+            isNull(sessions.rotatedAt),
+            isNull(sessions.revokedAt),
+            gt(sessions.expiresAt, now),
+          ),
+        )
+        .returning();
+
+      if (!claimed) {
+        const row = await findByToken(refreshToken);
+        if (row?.rotatedAt != null && row.revokedAt === null && now - row.rotatedAt > graceMs) {
+          logger.warn("refresh token reuse detected; revoking its session family", { user: row.userId, family: row.familyId });
+          await revokeFamily(row.familyId);
+        }
+        throw new CoreError("invalid_refresh_token");
+      }
+
+      const [owner] = await db
+        .select({ active: users.active, disabled: users.disabled })
+        .from(users)
+        .where(eq(users.id, claimed.userId))
+        .limit(1);
+      if (!owner?.active || owner.disabled) {
+        await revokeFamily(claimed.familyId);
+        throw new CoreError("invalid_refresh_token");
+      }
+      return insert(claimed.userId, claimed.familyId, context);
+    },
+
+    /** The user id of a live (unrotated, unrevoked, unexpired) refresh token, or null. */
+    async liveUserId(refreshToken: string): Promise<string | null> {
+      const row = await findByToken(refreshToken);
+      const live = row && row.rotatedAt === null && row.revokedAt === null && row.expiresAt > clock.now();
+      return live ? row.userId : null;
+    },
+
+    /** Ends the session a token belongs to (its whole family). Unknown tokens are ignored. */
+    async revoke(refreshToken: string): Promise<void> {
+      const row = await findByToken(refreshToken);
+      if (row) await revokeFamily(row.familyId);
+    },
+
+    /** Ends every session of a user. */
+    async revokeAllForUser(userId: string): Promise<void> {
+      await db
+        .update(sessions)
+        .set({ revokedAt: clock.now() })
+        .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+    },
+
+    /** The user a refresh token belongs to, for logout with `all`. */
+    async ownerOf(refreshToken: string): Promise<string | null> {
+      return (await findByToken(refreshToken))?.userId ?? null;
+    },
+  };
+}

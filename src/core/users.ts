@@ -1,0 +1,172 @@
+// Accounts: creation with roles and custom fields, password sign-in, activation state, deletion.
+import { and, eq } from "drizzle-orm";
+import type { Config } from "../config.ts";
+import type { Database } from "../db/client.ts";
+import { userRoles, users, type UserRow } from "../db/schema.ts";
+import type { Clock } from "./clock.ts";
+import { CoreError } from "./errors.ts";
+import type { PasswordHasher } from "./passwords.ts";
+import { randomUuid } from "./secrets.ts";
+
+export const MAX_PASSWORD_LENGTH = 128;
+
+/** A user with the roles that go into their tokens. */
+export interface User extends UserRow {
+  roles: string[];
+}
+
+export interface RegisterInput {
+  email: string;
+  /** null: a password-less account (magic link). */
+  password: string | null;
+  /** Values for REGISTRATION_CUSTOM_FIELDS; other keys are refused. */
+  customFields?: Record<string, unknown>;
+  allowedRoles?: string[];
+  defaultRole?: string;
+}
+
+/** Columns a custom field may fill directly; any other allowed field is kept in `metadata`. */
+const COLUMN_FIELDS = { display_name: "displayName", avatar_url: "avatarUrl" } as const;
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export type Users = ReturnType<typeof createUsers>;
+
+export function createUsers(deps: { db: Database; clock: Clock; passwords: PasswordHasher; config: Config }) {
+  const { db, clock, passwords, config } = deps;
+  const policy = config.auth;
+
+  async function withRoles(row: UserRow | undefined): Promise<User | null> {
+    if (!row) return null;
+    const roles = await db.select({ role: userRoles.role }).from(userRoles).where(eq(userRoles.userId, row.id));
+    return { ...row, roles: roles.map((item) => item.role) };
+  }
+
+  function checkPassword(password: string): void {
+    if (password.length < policy.minPasswordLength) throw new CoreError("password_too_short");
+    if (password.length > MAX_PASSWORD_LENGTH) throw new CoreError("password_too_long");
+  }
+
+  function checkEmailDomain(email: string): void {
+    // HBP's rule: the address must end with one of the listed domains.
+    if (policy.allowedEmailDomains.length > 0 && !policy.allowedEmailDomains.some((domain) => email.endsWith(domain))) {
+      throw new CoreError("email_domain_not_allowed");
+    }
+  }
+
+  function resolveRoles(input: RegisterInput): { roles: string[]; defaultRole: string } {
+    const roles = input.allowedRoles ?? policy.defaultAllowedUserRoles;
+    const defaultRole = input.defaultRole ?? policy.defaultUserRole;
+    if (!roles.every((role) => policy.allowedUserRoles.includes(role))) throw new CoreError("role_not_allowed");
+    if (!roles.includes(defaultRole)) throw new CoreError("default_role_not_allowed");
+    return { roles: [...new Set(roles)], defaultRole };
+  }
+
+  function splitCustomFields(fields: Record<string, unknown>): {
+    columns: Partial<Record<(typeof COLUMN_FIELDS)[keyof typeof COLUMN_FIELDS], string>>;
+    metadata: Record<string, unknown>;
+  } {
+    const columns: Partial<Record<"displayName" | "avatarUrl", string>> = {};
+    const metadata: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(fields)) {
+      if (!policy.registrationCustomFields.includes(key)) throw new CoreError("custom_field_not_allowed", key);
+      if (key in COLUMN_FIELDS) columns[COLUMN_FIELDS[key as keyof typeof COLUMN_FIELDS]] = String(value);
+      else metadata[key] = value;
+    }
+    return { columns, metadata };
+  }
+
+  return {
+    async findById(id: string): Promise<User | null> {
+      return withRoles((await db.select().from(users).where(eq(users.id, id)).limit(1))[0]);
+    },
+
+    async findByEmail(email: string): Promise<User | null> {
+      return withRoles((await db.select().from(users).where(eq(users.email, normaliseEmail(email))).limit(1))[0]);
+    },
+
+    /** Creates an account; `active` decides whether it can sign in before activation. */
+    async register(input: RegisterInput, options: { active: boolean }): Promise<User> {
+      const email = normaliseEmail(input.email);
+      checkEmailDomain(email);
+      if (input.password !== null) checkPassword(input.password);
+      const { roles, defaultRole } = resolveRoles(input);
+      const { columns, metadata } = splitCustomFields(input.customFields ?? {});
+
+      const existing = await this.findByEmail(email);
+      if (existing) throw new CoreError(existing.active ? "email_taken" : "email_taken_inactive");
+
+      const now = clock.now();
+      const row = {
+        id: randomUuid(),
+        email,
+        displayName: columns.displayName ?? email,
+        avatarUrl: columns.avatarUrl ?? null,
+        passwordHash: input.password === null ? null : await passwords.hash(input.password),
+        active: options.active,
+        defaultRole,
+        metadata,
+        createdAt: now,
+        updatedAt: now,
+      };
+      try {
+        db.transaction((tx) => {
+          tx.insert(users).values(row).run();
+          tx.insert(userRoles)
+            .values(roles.map((role) => ({ userId: row.id, role })))
+            .run();
+        });
+      } catch (error) {
+        // Two registrations of one address racing: the unique index decides; answer as if we had seen it.
+        if (String(error).includes("UNIQUE constraint failed: users.email")) throw new CoreError("email_taken");
+        throw error;
+      }
+      return (await this.findById(row.id))!;
+    },
+
+    /**
+     * Checks an email and password. Unknown email, password-less account and wrong password all fail the
+     * same way and take the same time (a dummy hash check), so sign-in does not reveal which accounts exist.
+     * Account state is reported only after the password is proven.
+     */
+    async authenticate(email: string, password: string): Promise<User> {
+      const user = await this.findByEmail(email);
+      if (!user || user.passwordHash === null) {
+        await passwords.verifyDummy(password);
+        throw new CoreError("invalid_credentials");
+      }
+      if (!(await passwords.verify(password, user.passwordHash))) throw new CoreError("invalid_credentials");
+      if (passwords.needsRehash(user.passwordHash)) {
+        // bcrypt from an HBP import, or argon2 parameters changed in the config: upgrade while we hold the password.
+        const passwordHash = await passwords.hash(password);
+        await db.update(users).set({ passwordHash, updatedAt: clock.now() }).where(eq(users.id, user.id));
+      }
+      assertCanSignIn(user);
+      return user;
+    },
+
+    /** Activates an inactive account; false when it was already active or does not exist. */
+    async activate(userId: string): Promise<boolean> {
+      const updated = await db
+        .update(users)
+        .set({ active: true, emailVerified: true, updatedAt: clock.now() })
+        .where(and(eq(users.id, userId), eq(users.active, false)))
+        .returning({ id: users.id });
+      return updated.length > 0;
+    },
+
+    /** Deletes an account; sessions and codes go with it (foreign keys cascade). */
+    async delete(userId: string): Promise<boolean> {
+      const deleted = await db.delete(users).where(eq(users.id, userId)).returning({ id: users.id });
+      return deleted.length > 0;
+    },
+  };
+}
+
+/** The one rule every dialect applies before handing out a session. */
+export function assertCanSignIn(user: Pick<UserRow, "active" | "disabled">): void {
+  if (user.disabled) throw new CoreError("account_disabled");
+  if (!user.active) throw new CoreError("account_inactive");
+}

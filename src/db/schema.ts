@@ -1,0 +1,100 @@
+// The one user base every dialect shares. One table per concept; times are epoch milliseconds.
+// Secrets (refresh tokens, tickets, codes) are stored only as SHA-256 digests: see core/secrets.ts.
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const createdAt = () =>
+  integer("created_at", { mode: "number" })
+    .notNull()
+    .default(sql`(cast(unixepoch('subsec') * 1000 as integer))`);
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    /** Lower-cased and trimmed (core/users.ts normaliseEmail); null for anonymous users. */
+    email: text("email"),
+    /** Email waiting for confirmation by a change-email ticket. */
+    newEmail: text("new_email"),
+    username: text("username"),
+    displayName: text("display_name"),
+    avatarUrl: text("avatar_url"),
+    /** argon2id (or an imported bcrypt hash, re-hashed at the next login); null for password-less accounts. */
+    passwordHash: text("password_hash"),
+    active: integer("active", { mode: "boolean" }).notNull().default(false),
+    emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
+    disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
+    isAnonymous: integer("is_anonymous", { mode: "boolean" }).notNull().default(false),
+    defaultRole: text("default_role").notNull(),
+    /** REGISTRATION_CUSTOM_FIELDS values that are not columns above, as a JSON object. */
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+  },
+  (table) => [
+    uniqueIndex("users_email_unique").on(table.email),
+    uniqueIndex("users_new_email_unique").on(table.newEmail),
+    uniqueIndex("users_username_unique").on(table.username),
+  ],
+);
+
+export const userRoles = sqliteTable(
+  "user_roles",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: text("role").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.role] })],
+);
+
+/** One row per refresh token. Rotation marks the row rotated and inserts its successor in the same family. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    familyId: text("family_id").notNull(),
+    expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+    createdAt: createdAt(),
+    /** Set when this token was exchanged for its successor; presenting it again is reuse. */
+    rotatedAt: integer("rotated_at", { mode: "number" }),
+    revokedAt: integer("revoked_at", { mode: "number" }),
+    userAgent: text("user_agent"),
+    ip: text("ip"),
+  },
+  (table) => [
+    uniqueIndex("sessions_token_hash_unique").on(table.tokenHash),
+    index("sessions_family_idx").on(table.familyId),
+    index("sessions_user_idx").on(table.userId),
+  ],
+);
+
+/** Tickets and codes sent to a user (activation, password reset, email change, MFA login ...). */
+export const oneTimeCodes = sqliteTable(
+  "one_time_codes",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    purpose: text("purpose").notNull(),
+    secretHash: text("secret_hash").notNull(),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    attempts: integer("attempts").notNull().default(0),
+    expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("one_time_codes_purpose_secret_unique").on(table.purpose, table.secretHash),
+    index("one_time_codes_user_idx").on(table.userId, table.purpose),
+  ],
+);
+
+export type UserRow = typeof users.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;
+export type OneTimeCodeRow = typeof oneTimeCodes.$inferSelect;

@@ -1,0 +1,72 @@
+#!/usr/bin/env bun
+// Command line: `latchkey [serve]`, `latchkey migrate`, `latchkey --help`, `latchkey --version`.
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { consoleLogger } from "./core/logger.ts";
+import { migrateDatabase, openDatabase } from "./db/client.ts";
+import { createLatchkey, dataPaths, serve } from "./server.ts";
+import { VERSION } from "./version.ts";
+import { mkdirSync } from "node:fs";
+
+const HELP = `latchkey ${VERSION}: self-hosted auth and file storage in one executable
+
+Usage:
+  latchkey [serve]     start the server (default); migrations are applied at start-up
+  latchkey migrate     apply database migrations and exit
+  latchkey --version   print the version
+  latchkey --help      print this help
+
+Settings come from the environment (and a .env file in the working folder); see README.md.
+With none, latchkey listens on port 3000 and keeps everything in ./data.
+`;
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`latchkey: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+function main(args: string[]): void {
+  const command = args[0] ?? "serve";
+  switch (command) {
+    case "--help":
+    case "-h":
+    case "help":
+      process.stdout.write(HELP);
+      return;
+    case "--version":
+    case "-v":
+      console.log(VERSION);
+      return;
+    case "migrate": {
+      const config = readConfig();
+      mkdirSync(config.server.dataDir, { recursive: true });
+      const { db, close } = openDatabase(dataPaths(config.server.dataDir).database);
+      const applied = migrateDatabase(db);
+      close();
+      console.log(applied.length > 0 ? `applied ${applied.join(", ")}` : "database is up to date");
+      return;
+    }
+    case "serve": {
+      const config = readConfig();
+      const running = serve(createLatchkey(config), config);
+      const shutdown = (signal: string) => {
+        consoleLogger.info("shutting down", { signal });
+        running.stop().finally(() => process.exit(0));
+      };
+      process.on("SIGINT", () => shutdown("SIGINT"));
+      process.on("SIGTERM", () => shutdown("SIGTERM"));
+      return;
+    }
+    default:
+      console.error(`latchkey: unknown command "${command}"\n\n${HELP}`);
+      process.exit(2);
+  }
+}
+
+main(process.argv.slice(2));

@@ -1,0 +1,103 @@
+// Builds latchkey: opens the data directory, migrates, builds the core, mounts the dialects.
+// Routes: HBP auth (src/apis/hbp/routes.ts), health (src/apis/hbp/health.ts), docs (src/docs.ts).
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { Elysia } from "elysia";
+import { createCookieJar } from "./apis/hbp/cookies.ts";
+import { hbpErrorResponse } from "./apis/hbp/error-handler.ts";
+import { hbpHealthRoutes } from "./apis/hbp/health.ts";
+import { hbpAuthRoutes } from "./apis/hbp/routes.ts";
+import type { Config } from "./config.ts";
+import { systemClock, type Clock } from "./core/clock.ts";
+import { createCore, type Core } from "./core/index.ts";
+import { consoleLogger, type Logger } from "./core/logger.ts";
+import { createMailer } from "./core/mail/mailer.ts";
+import { outboxTransport, smtpTransport } from "./core/mail/transport.ts";
+import { loadOrCreateSecret } from "./core/persisted-secret.ts";
+import { corsHandling } from "./cors.ts";
+import { migrateDatabase, openDatabase } from "./db/client.ts";
+import { docsRoutes } from "./docs.ts";
+import { VERSION } from "./version.ts";
+
+export interface DataPaths {
+  database: string;
+  storage: string;
+  outbox: string;
+  jwtKey: string;
+  cookieSecret: string;
+}
+
+export function dataPaths(dataDir: string): DataPaths {
+  return {
+    database: join(dataDir, "latchkey.db"),
+    storage: join(dataDir, "storage"),
+    outbox: join(dataDir, "outbox"),
+    jwtKey: join(dataDir, "keys", "jwt-hmac.key"),
+    cookieSecret: join(dataDir, "keys", "cookie.secret"),
+  };
+}
+
+export interface Latchkey {
+  app: Elysia;
+  core: Core;
+  close(): void;
+}
+
+export function createLatchkey(config: Config, options: { logger?: Logger; clock?: Clock } = {}): Latchkey {
+  const logger = options.logger ?? consoleLogger;
+  const clock = options.clock ?? systemClock;
+  const paths = dataPaths(config.server.dataDir);
+  mkdirSync(paths.storage, { recursive: true });
+
+  const database = openDatabase(paths.database);
+  const applied = migrateDatabase(database.db);
+  if (applied.length > 0) logger.info("database migrated", { applied: applied.join(","), file: paths.database });
+
+  const jwtKey = config.jwt.key ?? loadOrCreateSecret(paths.jwtKey, { bytes: 64, logger, what: "JWT signing key" });
+  const cookieSecret =
+    config.cookies.secret ?? loadOrCreateSecret(paths.cookieSecret, { bytes: 32, logger, what: "cookie signing secret" });
+  const transport = config.mail.smtp ? smtpTransport(config.mail.smtp) : outboxTransport(paths.outbox);
+  const mailer = createMailer({ config: config.mail, transport, logger });
+
+  const core = createCore({ config, db: database.db, clock, logger, mailer, jwtKey });
+  const cookies = createCookieJar({
+    config: config.cookies,
+    secret: cookieSecret,
+    maxAgeSeconds: config.jwt.refreshExpiresInMinutes * 60,
+  });
+  const hbp = { core, config, cookies };
+
+  // normalize: false makes `additionalProperties: false` schemas refuse unknown fields (HBP answers 400) instead of
+  // Elysia silently dropping them. Elysia reads this setting from the root instance only.
+  const app = new Elysia({ normalize: false })
+    .use(corsHandling(config.server.corsOrigins))
+    // Whatever no dialect answers (unknown paths, errors outside a dialect) gets HBP's shape: it is the default dialect.
+    .onError({ as: "global" }, ({ code, error }) => hbpErrorResponse(code, error, logger))
+    .use(docsRoutes(VERSION))
+    .use(hbpHealthRoutes(VERSION));
+  if (config.auth.enabled) app.use(hbpAuthRoutes(hbp));
+
+  return {
+    app: app as unknown as Elysia,
+    core,
+    close() {
+      mailer.close();
+      database.close();
+    },
+  };
+}
+
+/** Starts listening; resolves to the URL it listens on (PORT=0 picks a free port). */
+export function serve(latchkey: Latchkey, config: Config, logger: Logger = consoleLogger): { url: string; stop(): Promise<void> } {
+  latchkey.app.listen({ hostname: config.server.host, port: config.server.port });
+  const server = latchkey.app.server!;
+  const url = `http://${config.server.host === "0.0.0.0" ? "127.0.0.1" : config.server.host}:${server.port}`;
+  logger.info(`latchkey ${VERSION} listening on ${url}`, { data: config.server.dataDir, public_url: config.server.publicUrl });
+  return {
+    url,
+    async stop() {
+      await latchkey.app.stop();
+      latchkey.close();
+    },
+  };
+}
