@@ -12,8 +12,12 @@ export interface Config {
   server: {
     host: string;
     port: number;
-    /** The address users reach latchkey at; used in the links of mails. No trailing slash. */
+    /**
+     * The address users reach latchkey at; used in the links of mails. No trailing slash. Unset, it is
+     * http://localhost:<port>, filled in by serve() once the port is known (PORT=0 picks a free one).
+     */
     publicUrl: string;
+    publicUrlIsDefault: boolean;
     dataDir: string;
     /** Origins allowed to make credentialed cross-origin calls; ["*"] reflects any origin, as HBP does. */
     corsOrigins: string[];
@@ -159,7 +163,8 @@ function toList(names: string | string[]): string[] {
 export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   const read = new Reader(env);
   const port = read.number("PORT", 3000, { min: 0, max: 65535, integer: true });
-  const publicUrl = (read.url(["PUBLIC_URL", "SERVER_URL"]) ?? `http://localhost:${port}`).replace(/\/+$/, "");
+  const explicitPublicUrl = read.url(["PUBLIC_URL", "SERVER_URL"]);
+  const publicUrl = (explicitPublicUrl ?? `http://localhost:${port}`).replace(/\/+$/, "");
   const defaultUserRole = read.string("DEFAULT_USER_ROLE", "user");
   const defaultAllowedUserRoles = read.list("DEFAULT_ALLOWED_USER_ROLES", [defaultUserRole]);
   const smtpHost = read.optionalString("SMTP_HOST");
@@ -171,6 +176,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       host: read.string("HOST", "0.0.0.0"),
       port,
       publicUrl,
+      publicUrlIsDefault: explicitPublicUrl === null,
       dataDir: resolve(options.cwd ?? process.cwd(), read.string("DATA_DIR", "./data")),
       corsOrigins: read.list("CORS_ORIGINS", ["*"]),
     },

@@ -92,6 +92,7 @@ export function serve(latchkey: Latchkey, config: Config, logger: Logger = conso
   latchkey.app.listen({ hostname: config.server.host, port: config.server.port });
   const server = latchkey.app.server!;
   const url = `http://${config.server.host === "0.0.0.0" ? "127.0.0.1" : config.server.host}:${server.port}`;
+  if (config.server.publicUrlIsDefault) config.server.publicUrl = `http://localhost:${server.port}`;
   logger.info(`latchkey ${VERSION} listening on ${url}`, { data: config.server.dataDir, public_url: config.server.publicUrl });
   return {
     url,

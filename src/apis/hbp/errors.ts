@@ -64,8 +64,10 @@ export function validationMessage(error: ValidationError): string {
   if (!first) return "Invalid request";
   const field = first.path.replace(/^\//, "").replace(/\//g, ".");
   if (field === "") return "The request body must be a JSON object.";
+  if (first.message.includes("additional") || first.message.includes("Unexpected property")) return `"${field}" is not allowed`;
   if (first.value === undefined) return `"${field}" is required`;
   const schema = first.schema as { type?: string; format?: string; maxLength?: number; minLength?: number };
+  if (schema.type && !hasJsonType(first.value, schema.type)) return `"${field}" must be ${article(schema.type)}`;
   if (schema.format === "email") return `"${field}" must be a valid email`;
   if (schema.maxLength !== undefined && typeof first.value === "string" && first.value.length > schema.maxLength) {
     return `"${field}" length must be less than or equal to ${schema.maxLength} characters long`;
@@ -73,7 +75,18 @@ export function validationMessage(error: ValidationError): string {
   if (schema.minLength !== undefined && typeof first.value === "string" && first.value.length < schema.minLength) {
     return `"${field}" length must be at least ${schema.minLength} characters long`;
   }
-  if (first.message.includes("additional") || first.message.includes("Unexpected property")) return `"${field}" is not allowed`;
-  if (schema.type) return `"${field}" must be a ${schema.type === "integer" ? "number" : schema.type}`;
   return `"${field}" is invalid`;
+}
+
+function hasJsonType(value: unknown, type: string): boolean {
+  if (type === "integer") return Number.isInteger(value);
+  if (type === "array") return Array.isArray(value);
+  if (type === "object") return typeof value === "object" && value !== null && !Array.isArray(value);
+  if (type === "null") return value === null;
+  return typeof value === type;
+}
+
+function article(type: string): string {
+  const name = type === "integer" ? "whole number" : type;
+  return /^[aeiou]/.test(name) ? `an ${name}` : `a ${name}`;
 }

@@ -26,9 +26,12 @@ const tags = ["HBP auth"];
 export function hbpAuthRoutes(ctx: HbpContext) {
   return new Elysia({ name: "api:hbp:auth", prefix: "/auth" })
     .onError(({ code, error }) => hbpErrorResponse(code, error, ctx.core.logger))
-    .onParse(({ request }) => {
-      if (Number(request.headers.get("content-length") ?? 0) > MAX_JSON_BODY_BYTES) {
-        throw new HbpError(413, "Request body is larger than 1 MiB.");
+    .onParse(({ request, contentType }) => {
+      const length = Number(request.headers.get("content-length") ?? 0);
+      if (length > MAX_JSON_BODY_BYTES) throw new HbpError(413, "Request body is larger than 1 MiB.");
+      // HBP reads JSON only (body-parser.json); a form post must not reach the handlers half-parsed.
+      if (length > 0 && !contentType.startsWith("application/json")) {
+        throw new HbpError(400, "The request body must be JSON (Content-Type: application/json).");
       }
     })
     .derive(({ request, server, set }): { exchange: Exchange } => {

@@ -1,0 +1,38 @@
+// Small HTTP helpers for black-box tests.
+export interface JsonResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  cookies: string[];
+}
+
+export async function call<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { json?: unknown; body?: BodyInit; headers?: Record<string, string>; redirect?: RequestRedirect } = {},
+): Promise<JsonResponse<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  let body = options.body;
+  if (options.json !== undefined) {
+    headers["content-type"] ??= "application/json";
+    body = JSON.stringify(options.json);
+  }
+  const response = await fetch(`${baseUrl}${path}`, { method, headers, body, redirect: options.redirect ?? "manual" });
+  const text = await response.text();
+  let parsed: unknown = text;
+  if (response.headers.get("content-type")?.includes("json") && text !== "") parsed = JSON.parse(text);
+  return { status: response.status, headers: response.headers, body: parsed as T, cookies: response.headers.getSetCookie() };
+}
+
+/** `name=value` pairs of Set-Cookie headers, ready for a Cookie header (cleared cookies left out). */
+export function cookieHeader(setCookies: string[]): string {
+  return setCookies
+    .map((cookie) => cookie.split(";")[0]!)
+    .filter((pair) => !pair.endsWith("="))
+    .join("; ");
+}
+
+export function decodeJwtPayload(token: string): Record<string, any> {
+  return JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString("utf8"));
+}
