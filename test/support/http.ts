@@ -10,7 +10,7 @@ export async function call<T = any>(
   baseUrl: string,
   method: string,
   path: string,
-  options: { json?: unknown; body?: BodyInit; headers?: Record<string, string>; redirect?: RequestRedirect } = {},
+  options: { json?: unknown; body?: RequestInit["body"]; headers?: Record<string, string>; redirect?: RequestInit["redirect"] } = {},
 ): Promise<JsonResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   let body = options.body;

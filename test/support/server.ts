@@ -1,5 +1,5 @@
 // Starts a real latchkey process on a free port with a fresh data directory, as a user would run it.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
@@ -28,6 +28,7 @@ export const TEST_JWT_KEY = "test-jwt-key-0123456789abcdefghijklmnopqrstuvwxyz";
 export async function startServer(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "latchkey-test-"));
   const command = options.command ?? [process.execPath, join(ROOT, "src/main.ts"), "serve"];
+  mkdirSync(dataDir, { recursive: true }); // it is also the working directory
   const child: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn(command, {
     cwd: dataDir,
     env: {

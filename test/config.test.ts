@@ -1,0 +1,135 @@
+// Settings: defaults, parsing, and start-up refusing bad values with a message that names the variable.
+import { describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, loadConfig } from "../src/config.ts";
+import { embeddedTags, journalTags } from "../src/db/migrations.ts";
+import { call } from "./support/http.ts";
+import { runLatchkey, startServer } from "./support/server.ts";
+
+describe("loadConfig", () => {
+  test("an empty environment gives HBP's defaults (and latchkey's where its decisions differ)", () => {
+    const config = loadConfig({}, { cwd: "/srv/app" });
+    expect(config.server).toMatchObject({ port: 3000, host: "0.0.0.0", dataDir: "/srv/app/data", publicUrl: "http://localhost:3000" });
+    expect(config.auth).toMatchObject({
+      enabled: true,
+      autoActivateNewUsers: true,
+      verifyEmails: false,
+      allowUserSelfDelete: false,
+      defaultUserRole: "user",
+      defaultAllowedUserRoles: ["user"],
+      allowedUserRoles: ["user"],
+      minPasswordLength: 3,
+    });
+    expect(config.jwt).toMatchObject({
+      key: null,
+      algorithm: "HS512",
+      claimsNamespace: "https://hasura.io/jwt/claims",
+      expiresInMinutes: 15,
+      refreshExpiresInMinutes: 43200,
+    });
+    expect(config.cookies).toEqual({ secret: null, secure: false, sameSite: "Lax" });
+    expect(config.mail.smtp).toBeNull();
+  });
+
+  test("aliases, lists, booleans and unescaped PEM newlines", () => {
+    const config = loadConfig({
+      SERVER_URL: "https://auth.example.com/",
+      VERIFY_EMAILS_ENABLE: "TRUE",
+      DEFAULT_ALLOWED_USER_ROLES: "user, editor",
+      ALLOWED_USER_ROLES: "user,editor,admin",
+      COOKIE_SAME_SITE: "strict",
+      JWT_KEY: "line-one-of-a-long-enough-key\\nline-two",
+      SMTP_HOST: "mail.example.com",
+      SMTP_PORT: "465",
+    });
+    expect(config.server.publicUrl).toBe("https://auth.example.com");
+    expect(config.auth.verifyEmails).toBe(true);
+    expect(config.auth.defaultAllowedUserRoles).toEqual(["user", "editor"]);
+    expect(config.cookies.sameSite).toBe("Strict");
+    expect(config.jwt.key).toBe("line-one-of-a-long-enough-key\nline-two");
+    expect(config.mail.smtp).toMatchObject({ host: "mail.example.com", port: 465, secure: true });
+  });
+
+  test.each([
+    ["PORT", { PORT: "http" }],
+    ["PORT", { PORT: "70000" }],
+    ["VERIFY_EMAILS", { VERIFY_EMAILS: "yes please" }],
+    ["JWT_ALGORITHM", { JWT_ALGORITHM: "none" }],
+    ["JWT_EXPIRES_IN", { JWT_EXPIRES_IN: "1.5" }],
+    ["JWT_KEY", { JWT_KEY: "short" }],
+    ["COOKIE_SAME_SITE", { COOKIE_SAME_SITE: "None" }],
+    ["REDIRECT_URL_SUCCESS", { REDIRECT_URL_SUCCESS: "javascript:alert(1)" }],
+    ["REDIRECT_URL_SUCCESS", { VERIFY_EMAILS: "true", AUTO_ACTIVATE_NEW_USERS: "false" }],
+    ["DEFAULT_ALLOWED_USER_ROLES", { DEFAULT_USER_ROLE: "member", DEFAULT_ALLOWED_USER_ROLES: "user" }],
+    ["ALLOWED_USER_ROLES", { ALLOWED_USER_ROLES: "admin" }],
+    ["MIN_PASSWORD_LENGTH", { MIN_PASSWORD_LENGTH: "0" }],
+  ])("%s is refused in %j", (name, env) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.some((problem) => problem.startsWith(`${name}:`))).toBe(true);
+  });
+
+  test("every problem is reported at once", () => {
+    expect(() => loadConfig({ PORT: "x", JWT_ALGORITHM: "x" })).toThrow(/PORT:[\s\S]*JWT_ALGORITHM:/);
+  });
+});
+
+describe("start-up", () => {
+  test("a bad value stops start-up with exit code 2 and a message naming the variable", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "latchkey-bad-"));
+    const result = await runLatchkey(["serve"], { DATA_DIR: dir, JWT_ALGORITHM: "RS1024" }, dir);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("JWT_ALGORITHM: expected one of HS256, HS384, HS512");
+    expect(existsSync(join(dir, "latchkey.db"))).toBe(false);
+  });
+
+  test("a first start creates the data directory: database, storage folder and secrets (0600)", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), "latchkey-first-")), "data");
+    const server = await startServer({ JWT_KEY: "" }, { dataDir: dir });
+    try {
+      expect(existsSync(join(dir, "latchkey.db"))).toBe(true);
+      expect(statSync(join(dir, "storage")).isDirectory()).toBe(true);
+      expect(statSync(join(dir, "keys", "jwt-hmac.key")).mode & 0o777).toBe(0o600);
+      expect(server.output()).toContain("generated a JWT signing key");
+      const res = await call(server.url, "POST", "/auth/register", { json: { email: "a@example.com", password: "password-1", cookie: false } });
+      expect(res.status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+    // A restart keeps the generated key: the refresh token issued before still works, signed again with it.
+    const again = await startServer({ JWT_KEY: "" }, { dataDir: dir });
+    try {
+      expect(again.output()).not.toContain("generated a JWT signing key");
+      expect(again.output()).not.toContain("database migrated");
+    } finally {
+      await again.stop();
+    }
+  });
+
+  test("`latchkey migrate` applies the migrations and then has nothing to do", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "latchkey-migrate-"));
+    const first = await runLatchkey(["migrate"], { DATA_DIR: dir }, dir);
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout).toContain(`applied ${journalTags.join(", ")}`);
+    const second = await runLatchkey(["migrate"], { DATA_DIR: dir }, dir);
+    expect(second.stdout).toContain("database is up to date");
+  });
+
+  test("--version and --help", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "latchkey-cli-"));
+    expect((await runLatchkey(["--version"], {}, dir)).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect((await runLatchkey(["--help"], {}, dir)).stdout).toContain("latchkey migrate");
+    expect((await runLatchkey(["bogus"], {}, dir)).exitCode).toBe(2);
+  });
+});
+
+test("every migration in drizzle/meta/_journal.json is embedded in src/db/migrations.ts", () => {
+  expect([...embeddedTags].sort()).toEqual([...journalTags].sort());
+});
