@@ -5,7 +5,15 @@ import { resolve } from "node:path";
 export type Env = Record<string, string | undefined>;
 
 export const HMAC_ALGORITHMS = ["HS256", "HS384", "HS512"] as const;
-export type JwtAlgorithm = (typeof HMAC_ALGORITHMS)[number];
+export const ASYMMETRIC_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "EdDSA"] as const;
+export const JWT_ALGORITHMS = [...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS] as const;
+export type HmacAlgorithm = (typeof HMAC_ALGORITHMS)[number];
+export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+export function isHmacAlgorithm(algorithm: JwtAlgorithm): algorithm is HmacAlgorithm {
+  return (HMAC_ALGORITHMS as readonly string[]).includes(algorithm);
+}
 export type SameSite = "Lax" | "Strict" | "None";
 
 export interface Config {
@@ -40,8 +48,10 @@ export interface Config {
   };
   passwords: { argon2MemoryKiB: number; argon2TimeCost: number };
   jwt: {
-    /** null: generated once and kept in the data directory. */
+    /** HMAC secret, or PEM private key for RS*, ES256, EdDSA. null: generated once and kept in the data directory. */
     key: string | null;
+    /** A key being rotated out: tokens it signed still verify, none are signed with it (JWT_PREVIOUS_KEY). */
+    previousKey: string | null;
     algorithm: JwtAlgorithm;
     claimsNamespace: string;
     expiresInMinutes: number;
@@ -203,8 +213,9 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     jwt: {
       // HBP lets a PEM arrive with literal \n escapes in one-line environments.
       key: read.optionalString("JWT_KEY")?.replace(/\\n/g, "\n") ?? null,
+      previousKey: read.optionalString("JWT_PREVIOUS_KEY")?.replace(/\\n/g, "\n") ?? null,
       // HBP defaults to RS256; seed 000 recommends HS512, which needs no key pair (decision 9).
-      algorithm: read.oneOf("JWT_ALGORITHM", HMAC_ALGORITHMS, "HS512"),
+      algorithm: read.oneOf("JWT_ALGORITHM", JWT_ALGORITHMS, "HS512"),
       claimsNamespace: read.string("JWT_CLAIMS_NAMESPACE", "https://hasura.io/jwt/claims"),
       expiresInMinutes: read.number("JWT_EXPIRES_IN", 15, { min: 1, max: 525600, integer: true }),
       refreshExpiresInMinutes: read.number("JWT_REFRESH_EXPIRES_IN", 43200, { min: 1, max: 5256000, integer: true }),
@@ -251,7 +262,14 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     !needsActivationMail || mail.enabled,
     "EMAILS_ENABLED: must not be false when VERIFY_EMAILS=true and AUTO_ACTIVATE_NEW_USERS=false (activation needs mail)",
   );
-  read.require(jwt.key === null || jwt.key.length >= 32, "JWT_KEY: an HMAC key must be at least 32 characters");
+  // PEM keys of the asymmetric algorithms are parsed (and refused, naming the variable) in core/signing-keys.ts.
+  if (isHmacAlgorithm(jwt.algorithm)) {
+    read.require(jwt.key === null || jwt.key.length >= 32, "JWT_KEY: an HMAC key must be at least 32 characters");
+    read.require(
+      jwt.previousKey === null || jwt.previousKey.length >= 32,
+      "JWT_PREVIOUS_KEY: an HMAC key must be at least 32 characters",
+    );
+  }
   read.require(cookies.secret === null || cookies.secret.length >= 16, "COOKIE_SECRET: must be at least 16 characters");
   read.require(cookies.sameSite !== "None" || cookies.secure, "COOKIE_SAME_SITE: None needs COOKIE_SECURE=true (browsers drop it otherwise)");
   for (const field of [...auth.registrationCustomFields, ...jwt.customFields]) {

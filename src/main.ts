@@ -3,7 +3,7 @@
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { consoleLogger } from "./core/logger.ts";
 import { migrateDatabase, openDatabase } from "./db/client.ts";
-import { createLatchkey, dataPaths, serve } from "./server.ts";
+import { createLatchkey, dataPaths, serve, type Latchkey } from "./server.ts";
 import { VERSION } from "./version.ts";
 import { mkdirSync } from "node:fs";
 
@@ -19,16 +19,38 @@ Settings come from the environment (and a .env file in the working folder); see 
 With none, latchkey listens on port 3000 and keeps everything in ./data.
 `;
 
+/** A configuration problem ends the process with exit code 2 and the message; anything else is rethrown. */
+function exitOnConfigError(error: unknown): never {
+  if (error instanceof ConfigError) {
+    console.error(`latchkey: ${error.message}`);
+    process.exit(2);
+  }
+  throw error;
+}
+
 function readConfig(): Config {
   try {
     return loadConfig(process.env);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`latchkey: ${error.message}`);
-      process.exit(2);
-    }
-    throw error;
+    exitOnConfigError(error);
   }
+}
+
+async function startServing(config: Config): Promise<void> {
+  let latchkey: Latchkey;
+  try {
+    // Keys are parsed here: a JWT_KEY that is not a usable PEM is a configuration problem too.
+    latchkey = await createLatchkey(config);
+  } catch (error) {
+    exitOnConfigError(error);
+  }
+  const running = serve(latchkey, config);
+  const shutdown = (signal: string) => {
+    consoleLogger.info("shutting down", { signal });
+    running.stop().finally(() => process.exit(0));
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
 }
 
 function main(args: string[]): void {
@@ -53,14 +75,7 @@ function main(args: string[]): void {
       return;
     }
     case "serve": {
-      const config = readConfig();
-      const running = serve(createLatchkey(config), config);
-      const shutdown = (signal: string) => {
-        consoleLogger.info("shutting down", { signal });
-        running.stop().finally(() => process.exit(0));
-      };
-      process.on("SIGINT", () => shutdown("SIGINT"));
-      process.on("SIGTERM", () => shutdown("SIGTERM"));
+      void startServing(readConfig());
       return;
     }
     default:

@@ -7,13 +7,14 @@ import { createCookieJar } from "./apis/hbp/cookies.ts";
 import { hbpErrorResponse } from "./apis/hbp/error-handler.ts";
 import { hbpHealthRoutes } from "./apis/hbp/health.ts";
 import { hbpAuthRoutes } from "./apis/hbp/routes.ts";
-import type { Config } from "./config.ts";
+import type { Config, JwtAlgorithm } from "./config.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
 import { createCore, type Core } from "./core/index.ts";
 import { consoleLogger, type Logger } from "./core/logger.ts";
 import { createMailer } from "./core/mail/mailer.ts";
 import { outboxTransport, smtpTransport } from "./core/mail/transport.ts";
 import { loadOrCreateSecret } from "./core/persisted-secret.ts";
+import { loadSigningKeys } from "./core/signing-keys.ts";
 import { corsHandling } from "./cors.ts";
 import { migrateDatabase, openDatabase } from "./db/client.ts";
 import { docsRoutes } from "./docs.ts";
@@ -24,6 +25,8 @@ export interface DataPaths {
   storage: string;
   outbox: string;
   jwtKey: string;
+  /** A generated key pair of an asymmetric JWT_ALGORITHM, as a PKCS#8 PEM. */
+  jwtPrivateKey(algorithm: JwtAlgorithm): string;
   cookieSecret: string;
 }
 
@@ -33,6 +36,7 @@ export function dataPaths(dataDir: string): DataPaths {
     storage: join(dataDir, "storage"),
     outbox: join(dataDir, "outbox"),
     jwtKey: join(dataDir, "keys", "jwt-hmac.key"),
+    jwtPrivateKey: (algorithm) => join(dataDir, "keys", `jwt-${algorithm.toLowerCase()}.pem`),
     cookieSecret: join(dataDir, "keys", "cookie.secret"),
   };
 }
@@ -43,23 +47,28 @@ export interface Latchkey {
   close(): void;
 }
 
-export function createLatchkey(config: Config, options: { logger?: Logger; clock?: Clock } = {}): Latchkey {
+/** Builds the app; a key that cannot be used (JWT_KEY, JWT_PREVIOUS_KEY) is a ConfigError, raised before the database opens. */
+export async function createLatchkey(config: Config, options: { logger?: Logger; clock?: Clock } = {}): Promise<Latchkey> {
   const logger = options.logger ?? consoleLogger;
   const clock = options.clock ?? systemClock;
   const paths = dataPaths(config.server.dataDir);
   mkdirSync(paths.storage, { recursive: true });
+  const signingKeys = await loadSigningKeys({
+    config: config.jwt,
+    files: { hmacSecret: paths.jwtKey, privateKey: paths.jwtPrivateKey(config.jwt.algorithm) },
+    logger,
+  });
 
   const database = openDatabase(paths.database);
   const applied = migrateDatabase(database.db);
   if (applied.length > 0) logger.info("database migrated", { applied: applied.join(","), file: paths.database });
 
-  const jwtKey = config.jwt.key ?? loadOrCreateSecret(paths.jwtKey, { bytes: 64, logger, what: "JWT signing key" });
   const cookieSecret =
     config.cookies.secret ?? loadOrCreateSecret(paths.cookieSecret, { bytes: 32, logger, what: "cookie signing secret" });
   const transport = config.mail.smtp ? smtpTransport(config.mail.smtp) : outboxTransport(paths.outbox);
   const mailer = createMailer({ config: config.mail, transport, logger });
 
-  const core = createCore({ config, db: database.db, clock, logger, mailer, jwtKey });
+  const core = createCore({ config, db: database.db, clock, logger, mailer, signingKeys });
   const cookies = createCookieJar({
     config: config.cookies,
     secret: cookieSecret,

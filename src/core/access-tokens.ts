@@ -1,9 +1,10 @@
 // Access tokens: short-lived JWTs carrying Hasura's claims (spec/hbp.md §4).
-// The key is imported once; verification pins the one configured algorithm, so `alg: none` and
-// algorithm-confusion tokens fail before any signature maths.
-import { errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from "jose";
+// Keys arrive imported (core/signing-keys.ts); verification pins the one configured algorithm, so `alg: none` and
+// algorithm-confusion tokens (an HS256 token "signed" with the RSA public key) fail before any signature maths.
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import type { Config, JwtAlgorithm } from "../config.ts";
 import type { Clock } from "./clock.ts";
+import type { SigningKeys, VerificationKey } from "./signing-keys.ts";
 import type { User } from "./users.ts";
 
 const HASURA_PREFIX = "x-hasura-";
@@ -71,11 +72,22 @@ export function toPermissionVariables(claims: HasuraClaims): PermissionVariables
   return variables;
 }
 
-export function createAccessTokens(deps: { config: Config["jwt"]; key: string; clock: Clock }) {
-  const { config, clock } = deps;
-  const algorithm: JwtAlgorithm = config.algorithm;
-  const key = new TextEncoder().encode(deps.key);
+export function createAccessTokens(deps: { config: Config["jwt"]; keys: SigningKeys; clock: Clock }) {
+  const { config, keys, clock } = deps;
+  const algorithm: JwtAlgorithm = keys.algorithm;
   const lifetimeSeconds = config.expiresInMinutes * 60;
+  const kidHeader = keys.signing.kid === null ? {} : { kid: keys.signing.kid };
+
+  /** Asymmetric keys are picked by the token's kid; HMAC secrets (no kid) are tried in order, current first. */
+  function candidates(token: string): VerificationKey[] {
+    let kid: unknown;
+    try {
+      kid = decodeProtectedHeader(token).kid;
+    } catch {
+      return [];
+    }
+    return keys.verification.filter((key) => key.kid === null || key.kid === kid);
+  }
 
   return {
     expiresInMs: lifetimeSeconds * 1000,
@@ -83,23 +95,29 @@ export function createAccessTokens(deps: { config: Config["jwt"]; key: string; c
     async sign(user: User): Promise<SignedAccessToken> {
       const issuedAt = Math.floor(clock.now() / 1000);
       const token = await new SignJWT({ [config.claimsNamespace]: hasuraClaims(user, config.customFields) })
-        .setProtectedHeader({ alg: algorithm, typ: "JWT" })
+        .setProtectedHeader({ alg: algorithm, typ: "JWT", ...kidHeader })
         .setSubject(user.id)
         .setIssuedAt(issuedAt)
         .setExpirationTime(issuedAt + lifetimeSeconds)
-        .sign(key);
+        .sign(keys.signing.key);
       return { token, expiresInMs: lifetimeSeconds * 1000 };
     },
 
     /** The Hasura claims of a valid, unexpired token; null for anything else (HBP treats it as anonymous). */
     async verify(token: string): Promise<HasuraClaims | null> {
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, key, { algorithms: [algorithm], currentDate: new Date(clock.now()) }));
-      } catch (error) {
-        if (error instanceof joseErrors.JOSEError || error instanceof TypeError) return null;
-        throw error;
+      let payload: JWTPayload | null = null;
+      for (const { key } of candidates(token)) {
+        try {
+          ({ payload } = await jwtVerify(token, key, { algorithms: [algorithm], currentDate: new Date(clock.now()) }));
+          break;
+        } catch (error) {
+          // Only a signature mismatch may be the other key's token; expired, malformed or wrong-alg tokens stay refused.
+          if (error instanceof joseErrors.JWSSignatureVerificationFailed) continue;
+          if (error instanceof joseErrors.JOSEError || error instanceof TypeError) return null;
+          throw error;
+        }
       }
+      if (payload === null) return null;
       const claims = payload[config.claimsNamespace];
       if (typeof claims !== "object" || claims === null || typeof (claims as HasuraClaims)["x-hasura-user-id"] !== "string") {
         return null;

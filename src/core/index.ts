@@ -10,6 +10,7 @@ import { createOneTimeCodes } from "./one-time-codes.ts";
 import { createPasswordHasher } from "./passwords.ts";
 import { createSessionTokens } from "./session-tokens.ts";
 import { createSessions } from "./sessions.ts";
+import type { SigningKeys } from "./signing-keys.ts";
 import { createUsers } from "./users.ts";
 
 export interface CoreDeps {
@@ -18,14 +19,14 @@ export interface CoreDeps {
   clock: Clock;
   logger: Logger;
   mailer: Mailer;
-  /** The HMAC key for access tokens (from JWT_KEY or generated into the data directory). */
-  jwtKey: string;
+  /** Access-token keys, imported once at start-up (core/signing-keys.ts loadSigningKeys). */
+  signingKeys: SigningKeys;
 }
 
 export type Core = ReturnType<typeof createCore>;
 
 export function createCore(deps: CoreDeps) {
-  const { config, db, clock, logger, mailer } = deps;
+  const { config, db, clock, logger, mailer, signingKeys } = deps;
   const passwords = createPasswordHasher({
     memoryKiB: config.passwords.argon2MemoryKiB,
     timeCost: config.passwords.argon2TimeCost,
@@ -33,8 +34,8 @@ export function createCore(deps: CoreDeps) {
   const users = createUsers({ db, clock, passwords, config });
   const sessions = createSessions({ db, clock, config, logger });
   const codes = createOneTimeCodes({ db, clock });
-  const accessTokens = createAccessTokens({ config: config.jwt, key: deps.jwtKey, clock });
+  const accessTokens = createAccessTokens({ config: config.jwt, keys: signingKeys, clock });
   const activation = createActivation({ config, codes, users, mailer });
   const sessionTokens = createSessionTokens({ users, sessions, accessTokens });
-  return { config, clock, logger, mailer, users, sessions, codes, accessTokens, activation, sessionTokens };
+  return { config, clock, logger, mailer, users, sessions, codes, signingKeys, accessTokens, activation, sessionTokens };
 }

@@ -5,6 +5,7 @@ import { activate, activateQuery } from "./activate.ts";
 import { deleteAccount } from "./delete-account.ts";
 import { HbpError } from "./errors.ts";
 import { hbpErrorResponse } from "./error-handler.ts";
+import { jwks } from "./jwks.ts";
 import { login, loginBody } from "./login.ts";
 import { logout, logoutBody, logoutQuery } from "./logout.ts";
 import { register, registerBody } from "./register.ts";
@@ -73,6 +74,7 @@ export function hbpAuthRoutes(ctx: HbpContext) {
       },
       { detail: { tags, summary: "End every session of the signed-in user" } },
     )
+    .get("/jwks", () => jwks(ctx), { detail: { tags, summary: "Public keys of the access tokens (501 with HS* algorithms)" } })
     .get(
       "/activate",
       async ({ exchange, query, redirect }) => redirect(await activate(ctx, exchange, query), 302),
