@@ -1,5 +1,6 @@
 // Every setting latchkey reads, parsed and validated once at start-up. Nothing else reads the environment.
 // Names and defaults follow Hasura Backend Plus (spec/hbp.md §3) unless a comment says why latchkey differs.
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 
 export type Env = Record<string, string | undefined>;
@@ -45,6 +46,32 @@ export interface Config {
     minPasswordLength: number;
     /** How long a rotated refresh token is answered 401 without revoking its family (racing tabs, retries). */
     refreshReuseGraceSeconds: number;
+    /** Lifetime of mailed tickets and links (activation, password reset, email change, magic link) and MFA tickets. */
+    ticketExpiresInSeconds: number;
+    lostPasswordEnabled: boolean;
+    changeEmailEnabled: boolean;
+    notifyEmailChange: boolean;
+    magicLinkEnabled: boolean;
+    mfaEnabled: boolean;
+    otpIssuer: string;
+    anonymousUsersEnabled: boolean;
+    defaultAnonymousRole: string;
+    userImpersonationEnabled: boolean;
+    /** The page a password-reset mail links to (`?ticket=` appended); default: latchkey's own small form. */
+    passwordResetUrl: string | null;
+    /** The page an email-change mail links to (`?ticket=` appended); default: latchkey's own confirmation page. */
+    emailChangeUrl: string | null;
+    /** HBP's admin secret (`x-admin-secret`); null: no admin bypass exists at all. */
+    adminSecret: string | null;
+  };
+  rateLimits: {
+    windowSeconds: number;
+    /** Failed guesses per account (email, user) per window. */
+    maxPerAccount: number;
+    /** Failed guesses per client IP per window. */
+    maxPerIp: number;
+    /** Proxies whose X-Forwarded-For is believed (IPs or CIDR ranges); others' is ignored. */
+    trustedProxies: string[];
   };
   passwords: { argon2MemoryKiB: number; argon2TimeCost: number };
   jwt: {
@@ -166,6 +193,15 @@ class Reader {
   }
 }
 
+function isAddressOrRange(value: string): boolean {
+  const [address, prefix, ...rest] = value.split("/");
+  const version = isIP(address ?? "");
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return Number.isInteger(bits) && bits >= 0 && bits <= (version === 4 ? 32 : 128);
+}
+
 function toList(names: string | string[]): string[] {
   return typeof names === "string" ? [names] : names;
 }
@@ -204,6 +240,25 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       registrationCustomFields: read.list("REGISTRATION_CUSTOM_FIELDS", []),
       minPasswordLength: read.number("MIN_PASSWORD_LENGTH", 3, { min: 1, max: 128, integer: true }),
       refreshReuseGraceSeconds: read.number("REFRESH_REUSE_GRACE_SECONDS", 10, { min: 0, max: 300, integer: true }),
+      ticketExpiresInSeconds: read.number("TICKET_EXPIRES_IN_SECONDS", 3600, { min: 1, max: 604800, integer: true }),
+      lostPasswordEnabled: read.bool(["LOST_PASSWORD_ENABLED", "LOST_PASSWORD_ENABLE"], false),
+      changeEmailEnabled: read.bool(["CHANGE_EMAIL_ENABLED", "CHANGE_EMAIL_ENABLE"], true),
+      notifyEmailChange: read.bool(["NOTIFY_EMAIL_CHANGE", "NOTIFY_EMAIL_CHANGE_ENABLE"], false),
+      magicLinkEnabled: read.bool(["MAGIC_LINK_ENABLED", "MAGIC_LINK_ENABLE"], false),
+      mfaEnabled: read.bool(["MFA_ENABLED", "MFA_ENABLE"], true),
+      otpIssuer: read.string("OTP_ISSUER", "HBP"),
+      anonymousUsersEnabled: read.bool(["ANONYMOUS_USERS_ENABLED", "ANONYMOUS_USERS_ENABLE"], false),
+      defaultAnonymousRole: read.string("DEFAULT_ANONYMOUS_ROLE", "anonymous"),
+      userImpersonationEnabled: read.bool(["USER_IMPERSONATION_ENABLED", "USER_IMPERSONATION_ENABLE"], false),
+      passwordResetUrl: read.url("PASSWORD_RESET_URL"),
+      emailChangeUrl: read.url("EMAIL_CHANGE_URL"),
+      adminSecret: read.optionalString(["ADMIN_SECRET", "HASURA_GRAPHQL_ADMIN_SECRET"]),
+    },
+    rateLimits: {
+      windowSeconds: read.number("RATE_LIMIT_WINDOW_SECONDS", 900, { min: 1, max: 86400, integer: true }),
+      maxPerAccount: read.number("RATE_LIMIT_MAX_PER_ACCOUNT", 5, { min: 1, max: 100000, integer: true }),
+      maxPerIp: read.number("RATE_LIMIT_MAX_PER_IP", 50, { min: 1, max: 1000000, integer: true }),
+      trustedProxies: read.list("TRUSTED_PROXIES", []),
     },
     passwords: {
       // OWASP's argon2id minimum (19 MiB, 2 passes): ~57 ms a hash on these machines, vs ~170 ms at Bun's default 64 MiB.
@@ -258,6 +313,18 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     !needsActivationMail || auth.redirectUrlSuccess !== null,
     "REDIRECT_URL_SUCCESS: required when VERIFY_EMAILS=true and AUTO_ACTIVATE_NEW_USERS=false (activation links redirect there)",
   );
+  read.require(
+    !auth.magicLinkEnabled || auth.redirectUrlSuccess !== null,
+    "REDIRECT_URL_SUCCESS: required when MAGIC_LINK_ENABLED=true (magic links redirect there)",
+  );
+  read.require(
+    !auth.userImpersonationEnabled || auth.adminSecret !== null,
+    "ADMIN_SECRET: required when USER_IMPERSONATION_ENABLED=true (impersonation is authorised by it)",
+  );
+  read.require(auth.adminSecret === null || auth.adminSecret.length >= 16, "ADMIN_SECRET: must be at least 16 characters");
+  for (const proxy of config.rateLimits.trustedProxies) {
+    read.require(isAddressOrRange(proxy), `TRUSTED_PROXIES: "${proxy}" is not an IP address or CIDR range`);
+  }
   read.require(
     !needsActivationMail || mail.enabled,
     "EMAILS_ENABLED: must not be false when VERIFY_EMAILS=true and AUTO_ACTIVATE_NEW_USERS=false (activation needs mail)",

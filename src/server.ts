@@ -11,6 +11,7 @@ import type { Config, JwtAlgorithm } from "./config.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
 import { createCore, type Core } from "./core/index.ts";
 import { consoleLogger, type Logger } from "./core/logger.ts";
+import { purgeExpired } from "./core/housekeeping.ts";
 import { createMailer } from "./core/mail/mailer.ts";
 import { outboxTransport, smtpTransport } from "./core/mail/transport.ts";
 import { loadOrCreateSecret } from "./core/persisted-secret.ts";
@@ -19,6 +20,8 @@ import { corsHandling } from "./cors.ts";
 import { migrateDatabase, openDatabase } from "./db/client.ts";
 import { docsRoutes } from "./docs.ts";
 import { VERSION } from "./version.ts";
+
+const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
 
 export interface DataPaths {
   database: string;
@@ -76,6 +79,12 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   });
   const hbp = { core, config, cookies };
 
+  const housekeeping = () =>
+    purgeExpired({ db: database.db, clock }).catch((error: unknown) => logger.error("housekeeping failed", { error }));
+  void housekeeping();
+  const housekeepingTimer = setInterval(housekeeping, HOUSEKEEPING_INTERVAL_MS);
+  housekeepingTimer.unref();
+
   // normalize: false makes `additionalProperties: false` schemas refuse unknown fields (HBP answers 400) instead of
   // Elysia silently dropping them. Elysia reads this setting from the root instance only.
   const app = new Elysia({ normalize: false })
@@ -90,6 +99,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     app: app as unknown as Elysia,
     core,
     close() {
+      clearInterval(housekeepingTimer);
       mailer.close();
       database.close();
     },

@@ -14,13 +14,25 @@ export type CoreErrorCode =
   | "account_disabled"
   | "invalid_refresh_token"
   | "invalid_ticket"
-  | "user_not_found";
+  | "user_not_found"
+  | "rate_limited"
+  | "incorrect_current_password"
+  | "email_unavailable"
+  | "invalid_admin_secret"
+  | "mfa_already_enabled"
+  | "mfa_not_enabled"
+  | "mfa_secret_missing"
+  | "invalid_totp_code"
+  /** The user has a second factor and this way of signing in cannot ask for it. */
+  | "mfa_required";
 
 export class CoreError extends Error {
   constructor(
     readonly code: CoreErrorCode,
     /** For the log only; never sent to clients. */
     readonly detail?: string,
+    /** Facts a transport may show, e.g. when to retry. */
+    readonly meta: { retryAfterSeconds?: number } = {},
   ) {
     super(detail ? `${code}: ${detail}` : code);
     this.name = "CoreError";

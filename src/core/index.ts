@@ -6,7 +6,13 @@ import { createActivation } from "./activation.ts";
 import type { Clock } from "./clock.ts";
 import type { Logger } from "./logger.ts";
 import type { Mailer } from "./mail/mailer.ts";
+import { createEmailChange } from "./email-change.ts";
+import { createGuesses } from "./guesses.ts";
 import { createOneTimeCodes } from "./one-time-codes.ts";
+import { createPasswordReset } from "./password-reset.ts";
+import { createRateLimits } from "./rate-limits.ts";
+import { createSignIn } from "./sign-in.ts";
+import { createTotp } from "./totp.ts";
 import { createPasswordHasher } from "./passwords.ts";
 import { createSessionTokens } from "./session-tokens.ts";
 import { createSessions } from "./sessions.ts";
@@ -35,7 +41,31 @@ export function createCore(deps: CoreDeps) {
   const sessions = createSessions({ db, clock, config, logger });
   const codes = createOneTimeCodes({ db, clock });
   const accessTokens = createAccessTokens({ config: config.jwt, keys: signingKeys, clock });
-  const activation = createActivation({ config, codes, users, mailer });
+  const rateLimits = createRateLimits({ db, clock });
+  const guesses = createGuesses({ rateLimits, config: config.rateLimits });
+  const totp = createTotp({ db, clock, issuer: config.auth.otpIssuer, guesses });
+  const activation = createActivation({ config, codes, users, mailer, guesses });
   const sessionTokens = createSessionTokens({ users, sessions, accessTokens });
-  return { config, clock, logger, mailer, users, sessions, codes, signingKeys, accessTokens, activation, sessionTokens };
+  const signIn = createSignIn({ config, users, guesses, totp, codes, mailer, passwords });
+  const passwordReset = createPasswordReset({ config, users, codes, sessions, mailer, guesses, passwords });
+  const emailChange = createEmailChange({ config, users, codes, mailer, guesses });
+  return {
+    config,
+    clock,
+    logger,
+    mailer,
+    users,
+    sessions,
+    codes,
+    signingKeys,
+    accessTokens,
+    activation,
+    sessionTokens,
+    rateLimits,
+    guesses,
+    totp,
+    signIn,
+    passwordReset,
+    emailChange,
+  };
 }

@@ -8,7 +8,7 @@ import type { Clock } from "./clock.ts";
 import { CoreError } from "./errors.ts";
 import { isUuid, randomUuid, sha256Hex } from "./secrets.ts";
 
-export type TicketPurpose = "activate-account";
+export type TicketPurpose = "activate-account" | "reset-password" | "change-email" | "magic-link" | "mfa-login";
 
 export interface ConsumedTicket {
   userId: string;
@@ -40,6 +40,24 @@ export function createOneTimeCodes(deps: { db: Database; clock: Clock }) {
         createdAt: now,
       });
       return ticket;
+    },
+
+    /** The ticket's owner and data without using it up (e.g. the MFA step, retried after a mistyped code). */
+    async peekTicket(purpose: TicketPurpose, ticket: string): Promise<ConsumedTicket> {
+      if (!isUuid(ticket)) throw new CoreError("invalid_ticket");
+      const [row] = await db
+        .select({ userId: oneTimeCodes.userId, data: oneTimeCodes.data })
+        .from(oneTimeCodes)
+        .where(
+          and(
+            eq(oneTimeCodes.purpose, purpose),
+            eq(oneTimeCodes.secretHash, sha256Hex(ticket)),
+            gt(oneTimeCodes.expiresAt, clock.now()),
+          ),
+        )
+        .limit(1);
+      if (!row) throw new CoreError("invalid_ticket");
+      return row;
     },
 
     /** Uses up a ticket. Unknown, expired, already used or malformed: `invalid_ticket`. */

@@ -5,7 +5,7 @@
 // somewhere else (theft, or a leaked log): the whole family is revoked, so the thief's and the user's
 // descendants both die. A presentation within REFRESH_REUSE_GRACE_SECONDS of the rotation is refused without
 // that, because two tabs refreshing at once (or a retried request) look the same and must not log the user out.
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, isNull, ne } from "drizzle-orm";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import { sessions, users, type SessionRow } from "../db/schema.ts";
@@ -120,12 +120,20 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
       if (row) await revokeFamily(row.familyId);
     },
 
-    /** Ends every session of a user. */
-    async revokeAllForUser(userId: string): Promise<void> {
+    /** Ends every session of a user; `except` names a refresh token whose session stays. */
+    async revokeAllForUser(userId: string, options: { except?: string | null } = {}): Promise<void> {
+      const kept = options.except ? await findByToken(options.except) : undefined;
+      const keptFamily = kept?.userId === userId ? kept.familyId : null;
       await db
         .update(sessions)
         .set({ revokedAt: clock.now() })
-        .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt)));
+        .where(
+          and(
+            eq(sessions.userId, userId),
+            isNull(sessions.revokedAt),
+            keptFamily === null ? undefined : ne(sessions.familyId, keptFamily),
+          ),
+        );
     },
 
     /** The user a refresh token belongs to, for logout with `all`. */

@@ -79,6 +79,9 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
   }
 
   return {
+    /** MIN_PASSWORD_LENGTH..128; throws `password_too_short` / `password_too_long`. */
+    checkPassword,
+
     async findById(id: string): Promise<User | null> {
       return withRoles((await db.select().from(users).where(eq(users.id, id)).limit(1))[0]);
     },
@@ -145,6 +148,65 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
       }
       assertCanSignIn(user);
       return user;
+    },
+
+    /** An account with no email or password, in DEFAULT_ANONYMOUS_ROLE (ANONYMOUS_USERS_ENABLED). */
+    async createAnonymous(): Promise<User> {
+      const now = clock.now();
+      const row = {
+        id: randomUuid(),
+        email: null,
+        displayName: "Anonymous user",
+        active: true,
+        isAnonymous: true,
+        defaultRole: policy.defaultAnonymousRole,
+        metadata: {},
+        createdAt: now,
+        updatedAt: now,
+      };
+      db.transaction((tx) => {
+        tx.insert(users).values(row).run();
+        tx.insert(userRoles).values({ userId: row.id, role: policy.defaultAnonymousRole }).run();
+      });
+      return (await this.findById(row.id))!;
+    },
+
+    /** Changes a password, proving the current one first (accounts without a password skip that, as in HBP). */
+    async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<void> {
+      const user = await this.findById(userId);
+      if (!user) throw new CoreError("user_not_found");
+      if (user.passwordHash !== null && !(await passwords.verify(currentPassword, user.passwordHash))) {
+        throw new CoreError("incorrect_current_password");
+      }
+      await this.setPassword(userId, newPassword);
+    },
+
+    async setPassword(userId: string, newPassword: string): Promise<void> {
+      checkPassword(newPassword);
+      const passwordHash = await passwords.hash(newPassword);
+      await db.update(users).set({ passwordHash, updatedAt: clock.now() }).where(eq(users.id, userId));
+    },
+
+    /** Sets a new (already verified or directly allowed) address; `email_unavailable` when another account has it. */
+    async setEmail(userId: string, newEmail: string): Promise<void> {
+      const email = normaliseEmail(newEmail);
+      checkEmailDomain(email);
+      const holder = await this.findByEmail(email);
+      if (holder && holder.id !== userId) throw new CoreError("email_unavailable");
+      try {
+        await db.update(users).set({ email, updatedAt: clock.now() }).where(eq(users.id, userId));
+      } catch (error) {
+        if (String(error).includes("UNIQUE constraint failed: users.email")) throw new CoreError("email_unavailable");
+        throw error;
+      }
+    },
+
+    /** Throws `email_unavailable` unless the address could be given to `userId`. */
+    async assertEmailAvailable(userId: string, newEmail: string): Promise<void> {
+      const email = normaliseEmail(newEmail);
+      checkEmailDomain(email);
+      const holder = await this.findByEmail(email);
+      if (holder && holder.id !== userId) throw new CoreError("email_unavailable");
     },
 
     /** Activates an inactive account; false when it was already active or does not exist. */

@@ -98,3 +98,27 @@ export const oneTimeCodes = sqliteTable(
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
 export type OneTimeCodeRow = typeof oneTimeCodes.$inferSelect;
+
+/** Fixed-window counters for every guessable check (passwords, tickets, codes), shared by all instances. */
+export const rateLimits = sqliteTable("rate_limits", {
+  key: text("key").primaryKey(),
+  count: integer("count").notNull(),
+  windowStart: integer("window_start", { mode: "number" }).notNull(),
+});
+
+/**
+ * A user's TOTP authenticator. The secret must be read back to compute codes, so it cannot be hashed: it is
+ * kept as the base32 text authenticator apps use. `lastUsedStep` is the 30 s step of the last accepted code, so a
+ * code is accepted once (replay protection) on every instance.
+ */
+export const totpCredentials = sqliteTable("totp_credentials", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  secret: text("secret").notNull(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(false),
+  lastUsedStep: integer("last_used_step"),
+  createdAt: createdAt(),
+});
+
+export type TotpCredentialRow = typeof totpCredentials.$inferSelect;

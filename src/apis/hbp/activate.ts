@@ -17,7 +17,7 @@ export async function activate(ctx: HbpContext, exchange: Exchange, query: Activ
   const { redirectUrlSuccess, redirectUrlError } = ctx.config.auth;
   if (redirectUrlSuccess === null) throw new HbpError(404, "Account activation is disabled; set REDIRECT_URL_SUCCESS");
   try {
-    const user = await ctx.core.activation.activate(query.ticket);
+    const user = await ctx.core.activation.activate(query.ticket, exchange.client);
     const tokens = await ctx.core.sessionTokens.start(user, exchange.client);
     sessionReply(ctx, exchange, tokens, query.cookie !== "false");
     return withQuery(redirectUrlSuccess, "refresh_token", tokens.refreshToken);

@@ -15,7 +15,7 @@ function toHbpError(code: string | number, error: unknown): HbpError | null {
   if (error instanceof HbpError) return error;
   // Elysia wraps what a parse hook throws (our 413 and 400s there) in a ParseError.
   if (error instanceof Error && error.cause instanceof HbpError) return error.cause;
-  if (error instanceof CoreError) return fromCoreError(error.code);
+  if (error instanceof CoreError) return fromCoreError(error);
   if (error instanceof ValidationError) return new HbpError(400, validationMessage(error));
   switch (code) {
     case "PARSE":

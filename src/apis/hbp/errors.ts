@@ -1,7 +1,7 @@
 // HBP's error shape, Boom's `{statusCode, error, message}` (spec/hbp.md §7), and the one mapping from core's codes.
 import { ValidationError } from "elysia";
 import { STATUS_CODES } from "node:http";
-import type { CoreErrorCode } from "../../core/errors.ts";
+import type { CoreError, CoreErrorCode } from "../../core/errors.ts";
 
 export interface HbpErrorBody {
   statusCode: number;
@@ -51,11 +51,22 @@ const CORE_ERRORS: Record<CoreErrorCode, [number, string]> = {
   invalid_refresh_token: [401, "Invalid or expired refresh token."],
   invalid_ticket: [401, "Invalid or expired ticket."],
   user_not_found: [401, "Invalid user."],
+  // The shape of HBP's express-rate-limit answer.
+  rate_limited: [429, "You are being rate limited."],
+  incorrect_current_password: [401, "Incorrect current password."],
+  email_unavailable: [400, "Cannot use this email."],
+  invalid_admin_secret: [401, "Invalid x-admin-secret"],
+  mfa_already_enabled: [400, "MFA is already enabled."],
+  mfa_not_enabled: [400, "MFA is not enabled."],
+  mfa_secret_missing: [400, "OTP secret is not set."],
+  invalid_totp_code: [401, "Invalid two-factor code."],
+  mfa_required: [401, "Two-factor authentication is enabled for this account; sign in with the password and a code."],
 };
 
-export function fromCoreError(code: CoreErrorCode): HbpError {
-  const [status, message] = CORE_ERRORS[code];
-  return new HbpError(status, message);
+export function fromCoreError(error: CoreError): HbpError {
+  const [status, message] = CORE_ERRORS[error.code];
+  const retryAfter = error.meta.retryAfterSeconds;
+  return new HbpError(status, message, retryAfter === undefined ? {} : { "retry-after": String(retryAfter) });
 }
 
 /** Joi-like text for a schema failure, e.g. `"email" is required`, `"cookie" must be a boolean`. */

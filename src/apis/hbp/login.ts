@@ -1,23 +1,51 @@
-// POST /auth/login
+// POST /auth/login: password (then TOTP when enabled), magic link (no password), impersonation, anonymous.
 import { t } from "elysia";
 import type { Exchange, HbpContext } from "./context.ts";
+import { featureDisabled, HbpError } from "./errors.ts";
 import { EMAIL_SCHEMA, PASSWORD_SCHEMA } from "./register.ts";
 import { sessionReply, type HbpSession } from "./session-reply.ts";
 
 export const loginBody = t.Object(
   {
-    email: EMAIL_SCHEMA,
-    password: PASSWORD_SCHEMA,
+    email: t.Optional(EMAIL_SCHEMA),
+    password: t.Optional(PASSWORD_SCHEMA),
     cookie: t.Optional(t.Boolean()),
+    anonymous: t.Optional(t.Boolean()),
   },
   { additionalProperties: false },
 );
 
 export type LoginBody = typeof loginBody.static;
 
-export async function login(ctx: HbpContext, exchange: Exchange, body: LoginBody): Promise<HbpSession> {
+export type LoginReply = HbpSession | { mfa: true; ticket: string } | { magicLink: true };
+
+export async function login(ctx: HbpContext, exchange: Exchange, body: LoginBody): Promise<LoginReply> {
+  const { core, config } = ctx;
+  const { client } = exchange;
+  const useCookies = body.cookie ?? true;
+
+  if (body.anonymous === true) {
+    if (!config.auth.anonymousUsersEnabled) throw featureDisabled("Anonymous sign-in", "ANONYMOUS_USERS_ENABLED");
+    const user = await core.signIn.anonymous(client);
+    return sessionReply(ctx, exchange, await core.sessionTokens.start(user, client), useCookies);
+  }
+  if (body.email === undefined) throw new HbpError(400, '"email" is required');
+
+  const adminSecret = exchange.headers.get("x-admin-secret");
+  if (config.auth.userImpersonationEnabled && adminSecret !== null) {
+    const user = await core.signIn.asAdmin(body.email, adminSecret, client);
+    return sessionReply(ctx, exchange, await core.sessionTokens.start(user, client), useCookies);
+  }
+
+  if (body.password === undefined) {
+    if (!config.auth.magicLinkEnabled) throw new HbpError(400, '"password" is required');
+    // The same answer whether or not the address has an account.
+    await core.signIn.sendMagicLink(body.email, client);
+    return { magicLink: true };
+  }
+
   // Unknown email and wrong password answer alike (401), unlike HBP's "Account does not exist.": see users.authenticate.
-  const user = await ctx.core.users.authenticate(body.email, body.password);
-  const tokens = await ctx.core.sessionTokens.start(user, exchange.client);
-  return sessionReply(ctx, exchange, tokens, body.cookie ?? true);
+  const result = await core.signIn.withPassword(body.email, body.password, client);
+  if (result.kind === "second-factor") return { mfa: true, ticket: result.ticket };
+  return sessionReply(ctx, exchange, await core.sessionTokens.start(result.user, client), useCookies);
 }

@@ -42,12 +42,13 @@ export interface PendingRegistration {
 
 export async function register(ctx: HbpContext, exchange: Exchange, body: RegisterBody): Promise<HbpSession | PendingRegistration> {
   const { core, config } = ctx;
-  if (body.password === undefined) throw new HbpError(400, '"password" is required');
+  const passwordless = body.password === undefined;
+  if (passwordless && !config.auth.magicLinkEnabled) throw new HbpError(400, '"password" is required');
 
   const user = await core.users.register(
     {
       email: body.email,
-      password: body.password,
+      password: body.password ?? null,
       customFields: body.user_data,
       allowedRoles: body.register_options?.allowed_roles,
       defaultRole: body.register_options?.default_role ?? body.register_options?.default_roles,
@@ -58,7 +59,8 @@ export async function register(ctx: HbpContext, exchange: Exchange, body: Regist
   if (!user.active) {
     if (config.auth.verifyEmails) {
       try {
-        await core.activation.sendActivationMail(user);
+        if (passwordless) await core.activation.sendMagicRegistrationMail(user);
+        else await core.activation.sendActivationMail(user);
       } catch (error) {
         // No half-made account: without its mail the user could never activate it, nor register again.
         await core.users.delete(user.id);

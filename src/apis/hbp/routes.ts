@@ -1,13 +1,28 @@
 // Every HBP auth route, with its schema and guard. Handlers live in files named after the action.
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
+import { clientIpResolver } from "../../http/client-ip.ts";
 import type { Exchange, HbpContext } from "./context.ts";
+import { activateBody, activateV1 } from "./account-v1.ts";
 import { activate, activateQuery } from "./activate.ts";
+import { changeEmailDirectly, confirmEmailChange, emailTicketBody, newEmailBody, requestEmailChange } from "./change-email.ts";
+import {
+  assertLostPasswordEnabled,
+  changePassword,
+  changePasswordBody,
+  lostPasswordBody,
+  requestPasswordReset,
+  resetPassword,
+  resetPasswordBody,
+} from "./change-password.ts";
 import { deleteAccount } from "./delete-account.ts";
 import { HbpError } from "./errors.ts";
 import { hbpErrorResponse } from "./error-handler.ts";
 import { jwks } from "./jwks.ts";
 import { login, loginBody } from "./login.ts";
 import { logout, logoutBody, logoutQuery } from "./logout.ts";
+import { followMagicLink, magicLinkQuery } from "./magic-link.ts";
+import { disableMfa, enableMfa, generateMfa, mfaCodeBody, mfaTotpBody, totpSignIn } from "./mfa.ts";
+import { confirmEmailPage, resetPasswordPage } from "./ticket-pages.ts";
 import { register, registerBody } from "./register.ts";
 import { refresh, refreshFromCookie, refreshQuery, revoke } from "./token.ts";
 
@@ -24,7 +39,10 @@ const NO_CACHE = {
 
 const tags = ["HBP auth"];
 
+const ticketQuery = t.Object({ ticket: t.Optional(t.String({ maxLength: 64 })) });
+
 export function hbpAuthRoutes(ctx: HbpContext) {
+  const clientIp = clientIpResolver(ctx.config.rateLimits.trustedProxies);
   return new Elysia({ name: "api:hbp:auth", prefix: "/auth" })
     .onError(({ code, error }) => hbpErrorResponse(code, error, ctx.core.logger))
     .onParse(({ request, contentType }) => {
@@ -40,7 +58,8 @@ export function hbpAuthRoutes(ctx: HbpContext) {
       const setCookies: string[] = [];
       // Handlers push cookies into this array; Elysia sends it as Set-Cookie headers with the answer.
       set.headers["set-cookie"] = setCookies;
-      const client = { ip: server?.requestIP(request)?.address ?? null, userAgent: request.headers.get("user-agent") };
+      const peer = server?.requestIP(request)?.address ?? null;
+      const client = { ip: clientIp(peer, request.headers.get("x-forwarded-for")), userAgent: request.headers.get("user-agent") };
       return { exchange: { headers: request.headers, client, setCookies } };
     })
     .post("/register", ({ exchange, body }) => register(ctx, exchange, body), {
@@ -87,5 +106,118 @@ export function hbpAuthRoutes(ctx: HbpContext) {
         set.status = 204;
       },
       { detail: { tags, summary: "Delete the signed-in account (ALLOW_USER_SELF_DELETE)" } },
+    )
+    .get(
+      "/magic-link",
+      async ({ exchange, query, redirect }) => redirect(await followMagicLink(ctx, exchange, query), 302),
+      { query: magicLinkQuery, detail: { tags, summary: "Follow a magic link (MAGIC_LINK_ENABLED)" } },
+    )
+    .post(
+      "/change-password",
+      async ({ exchange, body, set }) => {
+        await changePassword(ctx, exchange, body);
+        set.status = 204;
+      },
+      { body: changePasswordBody, detail: { tags, summary: "Change the password (ends the other sessions)" } },
+    )
+    .post(
+      "/change-password/request",
+      async ({ exchange, body, set }) => {
+        await requestPasswordReset(ctx, exchange, body.email);
+        set.status = 204;
+      },
+      { body: lostPasswordBody, detail: { tags, summary: "Mail a password-reset link (LOST_PASSWORD_ENABLED)" } },
+    )
+    .post(
+      "/change-password/change",
+      async ({ exchange, body, set }) => {
+        await resetPassword(ctx, exchange, body);
+        set.status = 204;
+      },
+      { body: resetPasswordBody, detail: { tags, summary: "Set a new password with the mailed ticket" } },
+    )
+    .get(
+      "/change-password/change",
+      ({ query }) => {
+        assertLostPasswordEnabled(ctx);
+        return resetPasswordPage(query.ticket);
+      },
+      { query: ticketQuery, detail: { tags, summary: "The page a password-reset link opens (HTML)" } },
+    )
+    .post(
+      "/change-email",
+      async ({ exchange, body, set }) => {
+        await changeEmailDirectly(ctx, exchange, body.new_email);
+        set.status = 204;
+      },
+      { body: newEmailBody, detail: { tags, summary: "Change the address at once (VERIFY_EMAILS=false)" } },
+    )
+    .post(
+      "/change-email/request",
+      async ({ exchange, body, set }) => {
+        await requestEmailChange(ctx, exchange, body.new_email);
+        set.status = 204;
+      },
+      { body: newEmailBody, detail: { tags, summary: "Mail a confirmation link to the new address (VERIFY_EMAILS=true)" } },
+    )
+    .post(
+      "/change-email/change",
+      async ({ exchange, body, set }) => {
+        await confirmEmailChange(ctx, exchange, body.ticket);
+        set.status = 204;
+      },
+      { body: emailTicketBody, detail: { tags, summary: "Confirm the new address with the mailed ticket" } },
+    )
+    .get("/change-email/change", ({ query }) => confirmEmailPage(query.ticket), {
+      query: ticketQuery,
+      detail: { tags, summary: "The page an email-change link opens (HTML)" },
+    })
+    .post("/mfa/generate", ({ exchange }) => generateMfa(ctx, exchange), {
+      detail: { tags, summary: "A new TOTP secret and its QR code (MFA_ENABLED)" },
+    })
+    .post(
+      "/mfa/enable",
+      async ({ exchange, body, set }) => {
+        await enableMfa(ctx, exchange, body.code);
+        set.status = 204;
+      },
+      { body: mfaCodeBody, detail: { tags, summary: "Turn TOTP on with a code from the app" } },
+    )
+    .post(
+      "/mfa/disable",
+      async ({ exchange, body, set }) => {
+        await disableMfa(ctx, exchange, body.code);
+        set.status = 204;
+      },
+      { body: mfaCodeBody, detail: { tags, summary: "Turn TOTP off with a code from the app" } },
+    )
+    .post("/mfa/totp", ({ exchange, body }) => totpSignIn(ctx, exchange, body), {
+      body: mfaTotpBody,
+      detail: { tags, summary: "Second sign-in step: the login ticket and a TOTP code" },
+    })
+    // Seed 001's older paths.
+    .post(
+      "/account/activate",
+      async ({ exchange, body, set }) => {
+        await activateV1(ctx, exchange, body.ticket);
+        set.status = 204;
+      },
+      { body: activateBody, detail: { tags, summary: "Activate with the mailed ticket (seed 001)" } },
+    )
+    .post(
+      "/account/forgot",
+      async ({ exchange, body, set }) => {
+        await resetPassword(ctx, exchange, body);
+        set.status = 204;
+      },
+      { body: resetPasswordBody, detail: { tags, summary: "Set a new password with the mailed ticket (seed 001)" } },
+    )
+    .post(
+      "/account/remove",
+      async ({ exchange, set }) => {
+        await deleteAccount(ctx, exchange);
+        set.status = 204;
+      },
+      { detail: { tags, summary: "Delete the signed-in account (seed 001; ALLOW_USER_SELF_DELETE)" } },
     );
 }

@@ -5,8 +5,20 @@ import type { Logger } from "../logger.ts";
 import { loadTemplates, render, type TemplateName } from "./templates.ts";
 import type { MailTransport } from "./transport.ts";
 
+export interface TicketMail {
+  to: string;
+  link: string;
+  ticket: string;
+}
+
 export interface Mailer {
-  sendActivation(input: { to: string; link: string; ticket: string }): Promise<void>;
+  sendActivation(input: TicketMail): Promise<void>;
+  sendPasswordReset(input: TicketMail): Promise<void>;
+  /** To the new address, to prove the user holds it. */
+  sendEmailChange(input: TicketMail): Promise<void>;
+  /** To the old address, after the change (NOTIFY_EMAIL_CHANGE). */
+  sendEmailChanged(input: { to: string; newEmail: string }): Promise<void>;
+  sendMagicLink(input: TicketMail & { action: "log-in" | "register" }): Promise<void>;
   close(): void;
 }
 
@@ -28,7 +40,12 @@ export function createMailer(deps: { config: Config["mail"]; transport: MailTran
   }
 
   return {
-    sendActivation: ({ to, link, ticket }) => deliver("activate-account", to, { link }, { "x-ticket": ticket }),
+    sendActivation: ({ to, link, ticket }) => deliver("activate-account", to, { link, ticket }, { "x-ticket": ticket }),
+    sendPasswordReset: ({ to, link, ticket }) => deliver("lost-password", to, { link, ticket }, { "x-ticket": ticket }),
+    sendEmailChange: ({ to, link, ticket }) => deliver("change-email", to, { link, ticket }, { "x-ticket": ticket }),
+    sendEmailChanged: ({ to, newEmail }) => deliver("email-changed", to, { new_email: newEmail }, {}),
+    sendMagicLink: ({ to, link, ticket, action }) =>
+      deliver(action === "register" ? "magic-link-register" : "magic-link-log-in", to, { link, ticket }, { "x-token": ticket }),
     close: () => transport.close(),
   };
 }

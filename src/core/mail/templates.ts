@@ -3,7 +3,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-export type TemplateName = "activate-account";
+export type TemplateName =
+  | "activate-account"
+  | "lost-password"
+  | "change-email"
+  | "email-changed"
+  | "magic-link-log-in"
+  | "magic-link-register";
 
 export interface Template {
   subject: string;
@@ -22,6 +28,31 @@ const BUILT_IN: Record<TemplateName, Template> = {
     subject: "Activate your account",
     text: "Welcome!\n\nOpen this link to activate your account for {{email}}:\n\n{{link}}\n\nThe link works once and expires in one hour. If you did not sign up, ignore this mail.\n",
     html: '<p>Welcome!</p><p>Open this link to activate your account for {{email}}:</p><p><a href="{{link}}">Activate my account</a></p><p>The link works once and expires in one hour. If you did not sign up, ignore this mail.</p>',
+  },
+  "lost-password": {
+    subject: "Reset your password",
+    text: "Somebody asked to reset the password of {{email}}. If it was you, open this link to choose a new one:\n\n{{link}}\n\nThe link works once and expires in one hour. If it was not you, ignore this mail; your password stays as it is.\n",
+    html: '<p>Somebody asked to reset the password of {{email}}. If it was you, open this link to choose a new one:</p><p><a href="{{link}}">Reset my password</a></p><p>The link works once and expires in one hour. If it was not you, ignore this mail; your password stays as it is.</p>',
+  },
+  "change-email": {
+    subject: "Change your email address",
+    text: "Open this link to make {{email}} the address of your account:\n\n{{link}}\n\nThe link works once and expires in one hour. If you did not ask for this, ignore this mail.\n",
+    html: '<p>Open this link to make {{email}} the address of your account:</p><p><a href="{{link}}">Confirm my new address</a></p><p>The link works once and expires in one hour. If you did not ask for this, ignore this mail.</p>',
+  },
+  "email-changed": {
+    subject: "Your email address was changed",
+    text: "The address of your account was changed from {{email}} to {{new_email}}. If you did not do this, contact the administrator at once.\n",
+    html: "<p>The address of your account was changed from {{email}} to {{new_email}}. If you did not do this, contact the administrator at once.</p>",
+  },
+  "magic-link-log-in": {
+    subject: "Your sign-in link",
+    text: "Open this link to sign in as {{email}}:\n\n{{link}}\n\nThe link works once and expires soon. If you did not ask for it, ignore this mail.\n",
+    html: '<p>Open this link to sign in as {{email}}:</p><p><a href="{{link}}">Sign in</a></p><p>The link works once and expires soon. If you did not ask for it, ignore this mail.</p>',
+  },
+  "magic-link-register": {
+    subject: "Confirm your account",
+    text: "Welcome! Open this link to confirm your account for {{email}} and sign in:\n\n{{link}}\n\nThe link works once and expires in one hour. If you did not sign up, ignore this mail.\n",
+    html: '<p>Welcome! Open this link to confirm your account for {{email}} and sign in:</p><p><a href="{{link}}">Confirm and sign in</a></p><p>The link works once and expires in one hour. If you did not sign up, ignore this mail.</p>',
   },
 };
 

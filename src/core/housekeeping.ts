@@ -1,0 +1,20 @@
+// Deletes rows nothing can use any more: expired sessions and tickets, and rate-limit windows long past.
+// Rotated and revoked sessions stay until they expire, because reuse detection needs them.
+import { lt } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { oneTimeCodes, rateLimits, sessions } from "../db/schema.ts";
+import type { Clock } from "./clock.ts";
+
+/** Rate-limit windows are at most a day (RATE_LIMIT_WINDOW_SECONDS <= 86400). */
+const LONGEST_WINDOW_MS = 86_400_000;
+
+export async function purgeExpired(deps: { db: Database; clock: Clock }): Promise<number> {
+  const { db, clock } = deps;
+  const now = clock.now();
+  const purged = await Promise.all([
+    db.delete(sessions).where(lt(sessions.expiresAt, now)).returning({ id: sessions.id }),
+    db.delete(oneTimeCodes).where(lt(oneTimeCodes.expiresAt, now)).returning({ id: oneTimeCodes.id }),
+    db.delete(rateLimits).where(lt(rateLimits.windowStart, now - LONGEST_WINDOW_MS)).returning({ key: rateLimits.key }),
+  ]);
+  return purged.reduce((total, rows) => total + rows.length, 0);
+}

@@ -1,0 +1,66 @@
+// Password changes: with the current password, or with a ticket mailed to the account's address.
+// Either way the other sessions end: whoever knew the old password must not stay signed in.
+import type { Config } from "../config.ts";
+import type { Guesses } from "./guesses.ts";
+import type { Mailer } from "./mail/mailer.ts";
+import type { OneTimeCodes } from "./one-time-codes.ts";
+import type { PasswordHasher } from "./passwords.ts";
+import type { SessionContext, Sessions } from "./sessions.ts";
+import { normaliseEmail, type Users } from "./users.ts";
+
+export type PasswordReset = ReturnType<typeof createPasswordReset>;
+
+export function createPasswordReset(deps: {
+  config: Config;
+  users: Users;
+  codes: OneTimeCodes;
+  sessions: Sessions;
+  mailer: Mailer;
+  guesses: Guesses;
+  passwords: PasswordHasher;
+}) {
+  const { config, users, codes, sessions, mailer, guesses, passwords } = deps;
+
+  return {
+    /** `keepSessionOf`: the refresh token of the session making the change, which stays signed in. */
+    async change(
+      userId: string,
+      currentPassword: string,
+      newPassword: string,
+      client: SessionContext & { keepSessionOf?: string | null },
+    ): Promise<void> {
+      await guesses.attempt({ ip: client.ip, account: `user:${userId}` }, () =>
+        users.changePassword(userId, currentPassword, newPassword),
+      );
+      await sessions.revokeAllForUser(userId, { except: client.keepSessionOf ?? null });
+    },
+
+    /**
+     * Mails a reset link to an active account. Unknown and inactive addresses get no mail and the same answer
+     * (HBP says "Account does not exist."; latchkey does not reveal that).
+     */
+    async request(email: string, client: SessionContext): Promise<void> {
+      await guesses.attempt({ ip: client.ip, account: `email:${normaliseEmail(email)}` }, async () => {});
+      const user = await users.findByEmail(email);
+      if (!user?.active || user.disabled || !user.email) {
+        await passwords.verifyDummy(email); // the same work either way, against timing
+        return;
+      }
+      const ticket = await codes.issueTicket(user.id, "reset-password", { ttlSeconds: config.auth.ticketExpiresInSeconds });
+      const base = config.auth.passwordResetUrl ?? `${config.server.publicUrl}/auth/change-password/change`;
+      await mailer.sendPasswordReset({ to: user.email, link: withTicket(base, ticket), ticket });
+    },
+
+    async reset(ticket: string, newPassword: string, client: SessionContext): Promise<void> {
+      // Check the new password first, so a too-short one does not use the ticket up.
+      users.checkPassword(newPassword);
+      const { userId } = await guesses.attempt({ ip: client.ip }, () => codes.consumeTicket("reset-password", ticket));
+      await users.setPassword(userId, newPassword);
+      await sessions.revokeAllForUser(userId);
+    },
+  };
+}
+
+export function withTicket(url: string, ticket: string): string {
+  return `${url}${url.includes("?") ? "&" : "?"}ticket=${ticket}`;
+}

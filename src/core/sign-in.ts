@@ -1,0 +1,103 @@
+// Proving who you are: password (then TOTP when enabled), magic link, admin impersonation, anonymous.
+// Every check here is a guess an attacker could repeat, so each goes through `guesses` (per IP and account).
+// No path hands out a session on one factor when the user has two (ARCHITECTURE.md: one user base).
+import type { Config } from "../config.ts";
+import { CoreError } from "./errors.ts";
+import type { Guesses } from "./guesses.ts";
+import type { Mailer } from "./mail/mailer.ts";
+import type { OneTimeCodes } from "./one-time-codes.ts";
+import type { PasswordHasher } from "./passwords.ts";
+import { constantTimeEqual } from "./secrets.ts";
+import type { SessionContext } from "./sessions.ts";
+import type { Totp } from "./totp.ts";
+import { assertCanSignIn, normaliseEmail, type User, type Users } from "./users.ts";
+
+/** The first factor passed: either the user, or a ticket for the TOTP step. */
+export type FirstFactorResult = { kind: "signed-in"; user: User } | { kind: "second-factor"; ticket: string; user: User };
+
+export type SignIn = ReturnType<typeof createSignIn>;
+
+export function createSignIn(deps: {
+  config: Config;
+  users: Users;
+  guesses: Guesses;
+  totp: Totp;
+  codes: OneTimeCodes;
+  mailer: Mailer;
+  passwords: PasswordHasher;
+}) {
+  const { config, users, guesses, totp, codes, mailer, passwords } = deps;
+  const ttlSeconds = config.auth.ticketExpiresInSeconds;
+
+  async function afterFirstFactor(user: User): Promise<FirstFactorResult> {
+    if (!(await totp.isEnabled(user.id))) return { kind: "signed-in", user };
+    const ticket = await codes.issueTicket(user.id, "mfa-login", { ttlSeconds });
+    return { kind: "second-factor", ticket, user };
+  }
+
+  return {
+    async withPassword(email: string, password: string, client: SessionContext): Promise<FirstFactorResult> {
+      const user = await guesses.attempt({ ip: client.ip, account: `email:${normaliseEmail(email)}` }, () =>
+        users.authenticate(email, password),
+      );
+      return afterFirstFactor(user);
+    },
+
+    /** The second step: the ticket from the first, and a TOTP code. A wrong code keeps the ticket for a retry. */
+    async withTotp(ticket: string, code: string, client: SessionContext): Promise<User> {
+      const { userId } = await guesses.attempt({ ip: client.ip }, () => codes.peekTicket("mfa-login", ticket));
+      await totp.verify(userId, code, client);
+      await codes.consumeTicket("mfa-login", ticket);
+      const user = await users.findById(userId);
+      if (!user) throw new CoreError("invalid_ticket");
+      assertCanSignIn(user);
+      return user;
+    },
+
+    /**
+     * HBP's impersonation: the right `x-admin-secret` stands in for the user's password (and second factor:
+     * the operator holds the keys to everything anyway). Only when USER_IMPERSONATION_ENABLED and ADMIN_SECRET are set.
+     */
+    async asAdmin(email: string, adminSecret: string, client: SessionContext): Promise<User> {
+      const expected = config.auth.adminSecret;
+      await guesses.attempt({ ip: client.ip }, async () => {
+        if (expected === null || !constantTimeEqual(adminSecret, expected)) throw new CoreError("invalid_admin_secret");
+      });
+      const user = await users.findByEmail(email);
+      if (!user) throw new CoreError("invalid_credentials");
+      assertCanSignIn(user);
+      return user;
+    },
+
+    /**
+     * Mails a sign-in link. Unknown, inactive and two-factor accounts get no mail, and the caller answers the same
+     * either way, so this does not reveal which addresses have accounts.
+     */
+    async sendMagicLink(email: string, client: SessionContext): Promise<void> {
+      await guesses.attempt({ ip: client.ip, account: `email:${normaliseEmail(email)}` }, async () => {});
+      const user = await users.findByEmail(email);
+      if (!user || !user.active || user.disabled || (await totp.isEnabled(user.id))) {
+        await passwords.verifyDummy(email); // the same work either way, against timing
+        return;
+      }
+      const ticket = await codes.issueTicket(user.id, "magic-link", { ttlSeconds });
+      const link = `${config.server.publicUrl}/auth/magic-link?action=log-in&token=${ticket}`;
+      await mailer.sendMagicLink({ to: user.email!, link, ticket, action: "log-in" });
+    },
+
+    async withMagicLink(token: string, client: SessionContext): Promise<User> {
+      const { userId } = await guesses.attempt({ ip: client.ip }, () => codes.consumeTicket("magic-link", token));
+      const user = await users.findById(userId);
+      if (!user) throw new CoreError("invalid_ticket");
+      // TOTP was enabled after the link was mailed: the link alone is one factor.
+      if (await totp.isEnabled(user.id)) throw new CoreError("mfa_required");
+      assertCanSignIn(user);
+      return user;
+    },
+
+    async anonymous(client: SessionContext): Promise<User> {
+      // Creating accounts costs storage: count it against the client's address like a guess.
+      return guesses.attempt({ ip: client.ip }, () => users.createAnonymous());
+    },
+  };
+}
