@@ -4,10 +4,12 @@ import { createHash } from "node:crypto";
 import journal from "../../drizzle/meta/_journal.json";
 import m0000 from "../../drizzle/0000_init.sql" with { type: "text" };
 import m0001 from "../../drizzle/0001_rate_limits_totp.sql" with { type: "text" };
+import m0002 from "../../drizzle/0002_files_faroe.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
   "0000_init": m0000,
   "0001_rate_limits_totp": m0001,
+  "0002_files_faroe": m0002,
 };
 
 export interface EmbeddedMigration {

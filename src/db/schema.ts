@@ -122,3 +122,82 @@ export const totpCredentials = sqliteTable("totp_credentials", {
 });
 
 export type TotpCredentialRow = typeof totpCredentials.$inferSelect;
+
+/**
+ * Metadata of stored files (HBP storage). The bytes live in the blob store under the same key. `token` is the
+ * per-file access token HBP returns as `Metadata.token` and clients put in `?token=`; the API must show it again,
+ * so it is stored as it is (it grants read access to this one file only).
+ */
+export const files = sqliteTable(
+  "files",
+  {
+    key: text("key").primaryKey(),
+    size: integer("size").notNull(),
+    contentType: text("content_type").notNull(),
+    etag: text("etag").notNull(),
+    token: text("token").notNull(),
+    ownerId: text("owner_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at", { mode: "number" }).notNull(),
+  },
+  (table) => [index("files_owner_idx").on(table.ownerId)],
+);
+
+/**
+ * Recovery (backup) codes for the second factor. Stored as a digest, except where an API must show a code again
+ * (Faroe's GET /users/[id]/recovery-code): then `code` holds it as well.
+ */
+export const recoveryCodes = sqliteTable(
+  "recovery_codes",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull(),
+    code: text("code"),
+    usedAt: integer("used_at", { mode: "number" }),
+    createdAt: createdAt(),
+  },
+  (table) => [index("recovery_codes_user_idx").on(table.userId)],
+);
+
+/** Faroe's email-verification requests: a code to prove an address, 10 minutes. The API shows the code again. */
+export const emailVerificationRequests = sqliteTable(
+  "email_verification_requests",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    code: text("code").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+  },
+  (table) => [index("email_verification_requests_user_idx").on(table.userId)],
+);
+
+/** Faroe's password-reset requests: the code is shown once at creation and stored as argon2id. */
+export const passwordResetRequests = sqliteTable(
+  "password_reset_requests",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull(),
+    emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
+    twoFactorVerified: integer("two_factor_verified", { mode: "boolean" }).notNull().default(false),
+    attempts: integer("attempts").notNull().default(0),
+    createdAt: createdAt(),
+    expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+  },
+  (table) => [index("password_reset_requests_user_idx").on(table.userId)],
+);
+
+export type FileRow = typeof files.$inferSelect;
+export type RecoveryCodeRow = typeof recoveryCodes.$inferSelect;
+export type EmailVerificationRequestRow = typeof emailVerificationRequests.$inferSelect;
+export type PasswordResetRequestRow = typeof passwordResetRequests.$inferSelect;
