@@ -11,7 +11,7 @@ const login = (url: string, email: string, password: string, headers: Record<str
 describe("per account", () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startServer();
+    server = await startServer({ LOST_PASSWORD_ENABLED: "true" });
   });
   afterAll(() => server.stop());
 
@@ -36,6 +36,21 @@ describe("per account", () => {
       expect((await login(server.url, "ghost@example.com", `wrong-${attempt}`)).status).toBe(401);
     }
     expect((await login(server.url, "ghost@example.com", "wrong-6")).status).toBe(429);
+  });
+
+  test("a reset-mail request neither clears nor fills the failed-password count", async () => {
+    await register(server.url, "mailer@example.com");
+    for (let attempt = 1; attempt <= 5; attempt++) await login(server.url, "mailer@example.com", "wrong-pass");
+    expect((await call(server.url, "POST", "/auth/change-password/request", { json: { email: "mailer@example.com" } })).status).toBe(204);
+    expect((await login(server.url, "mailer@example.com", "right-password")).status).toBe(429);
+  });
+
+  test("reset mails to one address are limited", async () => {
+    const statuses: number[] = [];
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      statuses.push((await call(server.url, "POST", "/auth/change-password/request", { json: { email: "flooded@example.com" } })).status);
+    }
+    expect(statuses).toEqual([204, 204, 204, 204, 204, 429]);
   });
 
   test("a success clears the account's count", async () => {

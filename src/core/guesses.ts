@@ -39,6 +39,17 @@ export function createGuesses(deps: { rateLimits: RateLimits; config: Config["ra
   }
 
   return {
+    /**
+     * Counts an action that is not a guess but costs something (a mail sent, an account created) against its
+     * own limits, per IP and account, with no refund: a flood of reset mails or anonymous accounts stops at the
+     * limit. Kept apart from the guess counters, so it can neither fill nor clear them.
+     */
+    async throttle(action: string, scope: GuessScope): Promise<void> {
+      const { ip, account } = limitsFor(scope);
+      if (ip) await rateLimits.consume({ ...ip, key: `${action}:${ip.key}` });
+      if (account) await rateLimits.consume({ ...account, key: `${action}:${account.key}` });
+    },
+
     /** Runs `check` unless the scope is over its limits (then `rate_limited`, with when to retry). */
     async attempt<T>(scope: GuessScope, check: () => Promise<T>): Promise<T> {
       const { ip, account } = limitsFor(scope);

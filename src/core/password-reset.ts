@@ -40,7 +40,7 @@ export function createPasswordReset(deps: {
      * (HBP says "Account does not exist."; latchkey does not reveal that).
      */
     async request(email: string, client: SessionContext): Promise<void> {
-      await guesses.attempt({ ip: client.ip, account: `email:${normaliseEmail(email)}` }, async () => {});
+      await guesses.throttle("reset-mail", { ip: client.ip, account: `email:${normaliseEmail(email)}` });
       const user = await users.findByEmail(email);
       if (!user?.active || user.disabled || !user.email) {
         await passwords.verifyDummy(email); // the same work either way, against timing

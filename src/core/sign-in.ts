@@ -74,7 +74,7 @@ export function createSignIn(deps: {
      * either way, so this does not reveal which addresses have accounts.
      */
     async sendMagicLink(email: string, client: SessionContext): Promise<void> {
-      await guesses.attempt({ ip: client.ip, account: `email:${normaliseEmail(email)}` }, async () => {});
+      await guesses.throttle("magic-link-mail", { ip: client.ip, account: `email:${normaliseEmail(email)}` });
       const user = await users.findByEmail(email);
       if (!user || !user.active || user.disabled || (await totp.isEnabled(user.id))) {
         await passwords.verifyDummy(email); // the same work either way, against timing
@@ -96,8 +96,9 @@ export function createSignIn(deps: {
     },
 
     async anonymous(client: SessionContext): Promise<User> {
-      // Creating accounts costs storage: count it against the client's address like a guess.
-      return guesses.attempt({ ip: client.ip }, () => users.createAnonymous());
+      // Creating accounts costs storage: limit it per client address.
+      await guesses.throttle("anonymous-account", { ip: client.ip });
+      return users.createAnonymous();
     },
   };
 }
