@@ -25,7 +25,9 @@ export function createEmailChange(deps: { config: Config; users: Users; codes: O
       await notifyOldAddress(before.email, normaliseEmail(newEmail));
     },
 
-    async request(userId: string, newEmail: string): Promise<void> {
+    async request(userId: string, newEmail: string, client: SessionContext): Promise<void> {
+      // Each request mails an address of the caller's choosing: limit it, so an account cannot be used to spam.
+      await guesses.throttle("email-change-mail", { ip: client.ip, account: `user:${userId}` });
       await users.assertEmailAvailable(userId, newEmail);
       const email = normaliseEmail(newEmail);
       const ticket = await codes.issueTicket(userId, "change-email", {

@@ -26,7 +26,7 @@ export async function changeEmailDirectly(ctx: HbpContext, exchange: Exchange, n
 export async function requestEmailChange(ctx: HbpContext, exchange: Exchange, newEmail: string): Promise<void> {
   assertEnabled(ctx, { verified: true });
   const userId = await requireUserId(ctx, exchange.headers);
-  await ctx.core.emailChange.request(userId, newEmail);
+  await ctx.core.emailChange.request(userId, newEmail, exchange.client);
 }
 
 export async function confirmEmailChange(ctx: HbpContext, exchange: Exchange, ticket: string): Promise<void> {
