@@ -54,6 +54,18 @@ describe("POST /auth/change-password", () => {
     expect((await call(server.url, "GET", "/auth/token/refresh", { headers: { cookie } })).status).toBe(200);
   });
 
+  test("with a Bearer JWT: the session the JWT belongs to (its `sid`) stays, the others end", async () => {
+    const { email, jwt, refreshToken } = await newUser(server.url);
+    const other = await login(server.url, email, "password-123");
+    const res = await call(server.url, "POST", "/auth/change-password", {
+      headers: { authorization: `Bearer ${jwt}` },
+      json: { old_password: "password-123", new_password: "new-password-2" },
+    });
+    expect(res.status).toBe(204);
+    expect((await refresh(server.url, refreshToken)).status).toBe(200);
+    expect((await refresh(server.url, other.body.refresh_token)).status).toBe(401);
+  });
+
   test("refuses a new password that breaks the policy, and anonymous callers", async () => {
     const { jwt } = await newUser(server.url);
     const tooLong = await call(server.url, "POST", "/auth/change-password", { headers: { authorization: `Bearer ${jwt}` }, json: { old_password: "password-123", new_password: "x".repeat(200) } });

@@ -20,6 +20,12 @@ export interface SignedAccessToken {
   expiresInMs: number;
 }
 
+export interface VerifiedAccessToken {
+  claims: HasuraClaims;
+  /** The session (refresh-token family) the token was issued for; null for tokens from elsewhere. */
+  sessionId: string | null;
+}
+
 export type AccessTokens = ReturnType<typeof createAccessTokens>;
 
 /** `display_name` and `displayName` both become `display-name`, as lodash's kebabCase does in HBP. */
@@ -92,9 +98,11 @@ export function createAccessTokens(deps: { config: Config["jwt"]; keys: SigningK
   return {
     expiresInMs: lifetimeSeconds * 1000,
 
-    async sign(user: User): Promise<SignedAccessToken> {
+    /** `sessionId` becomes the `sid` claim, so a request can tell which session it comes from. */
+    async sign(user: User, options: { sessionId?: string } = {}): Promise<SignedAccessToken> {
       const issuedAt = Math.floor(clock.now() / 1000);
-      const token = await new SignJWT({ [config.claimsNamespace]: hasuraClaims(user, config.customFields) })
+      const sid = options.sessionId === undefined ? {} : { sid: options.sessionId };
+      const token = await new SignJWT({ [config.claimsNamespace]: hasuraClaims(user, config.customFields), ...sid })
         .setProtectedHeader({ alg: algorithm, typ: "JWT", ...kidHeader })
         .setSubject(user.id)
         .setIssuedAt(issuedAt)
@@ -103,8 +111,8 @@ export function createAccessTokens(deps: { config: Config["jwt"]; keys: SigningK
       return { token, expiresInMs: lifetimeSeconds * 1000 };
     },
 
-    /** The Hasura claims of a valid, unexpired token; null for anything else (HBP treats it as anonymous). */
-    async verify(token: string): Promise<HasuraClaims | null> {
+    /** The claims of a valid, unexpired token; null for anything else (HBP treats it as anonymous). */
+    async verify(token: string): Promise<VerifiedAccessToken | null> {
       let payload: JWTPayload | null = null;
       for (const { key } of candidates(token)) {
         try {
@@ -122,7 +130,7 @@ export function createAccessTokens(deps: { config: Config["jwt"]; keys: SigningK
       if (typeof claims !== "object" || claims === null || typeof (claims as HasuraClaims)["x-hasura-user-id"] !== "string") {
         return null;
       }
-      return claims as HasuraClaims;
+      return { claims: claims as HasuraClaims, sessionId: typeof payload.sid === "string" ? payload.sid : null };
     },
   };
 }

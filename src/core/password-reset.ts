@@ -22,17 +22,17 @@ export function createPasswordReset(deps: {
   const { config, users, codes, sessions, mailer, guesses, passwords } = deps;
 
   return {
-    /** `keepSessionOf`: the refresh token of the session making the change, which stays signed in. */
+    /** `keepSession`: the session making the change, which stays signed in. */
     async change(
       userId: string,
       currentPassword: string,
       newPassword: string,
-      client: SessionContext & { keepSessionOf?: string | null },
+      client: SessionContext & { keepSession: string | null },
     ): Promise<void> {
       await guesses.attempt({ ip: client.ip, account: `user:${userId}` }, () =>
         users.changePassword(userId, currentPassword, newPassword),
       );
-      await sessions.revokeAllForUser(userId, { except: client.keepSessionOf ?? null });
+      await sessions.revokeAllForUser(userId, { exceptSession: client.keepSession });
     },
 
     /**

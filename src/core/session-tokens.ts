@@ -1,7 +1,7 @@
 // A signed-in session as clients see it: a refresh token plus a fresh access token (JWT).
 import type { AccessTokens } from "./access-tokens.ts";
 import { CoreError } from "./errors.ts";
-import type { SessionContext, Sessions } from "./sessions.ts";
+import type { IssuedSession, SessionContext, Sessions } from "./sessions.ts";
 import { assertCanSignIn, type User, type Users } from "./users.ts";
 
 export interface SessionTokens {
@@ -17,8 +17,8 @@ export type SessionTokenService = ReturnType<typeof createSessionTokens>;
 export function createSessionTokens(deps: { users: Users; sessions: Sessions; accessTokens: AccessTokens }) {
   const { users, sessions, accessTokens } = deps;
 
-  async function bundle(user: User, issued: { refreshToken: string; expiresAt: number }): Promise<SessionTokens> {
-    const access = await accessTokens.sign(user);
+  async function bundle(user: User, issued: IssuedSession): Promise<SessionTokens> {
+    const access = await accessTokens.sign(user, { sessionId: issued.familyId });
     return {
       user,
       refreshToken: issued.refreshToken,

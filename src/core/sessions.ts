@@ -23,6 +23,8 @@ export interface IssuedSession {
   /** The refresh token itself (a uuid v4, HBP's wire format); only its digest is stored. */
   refreshToken: string;
   userId: string;
+  /** The session's id: every refresh token of one sign-in shares it. */
+  familyId: string;
   expiresAt: number;
 }
 
@@ -47,7 +49,7 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
       userAgent: context.userAgent?.slice(0, 512) ?? null,
       ip: context.ip ?? null,
     });
-    return { refreshToken, userId, expiresAt };
+    return { refreshToken, userId, familyId, expiresAt };
   }
 
   async function revokeFamily(familyId: string): Promise<void> {
@@ -107,11 +109,11 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
       return insert(claimed.userId, claimed.familyId, context);
     },
 
-    /** The user id of a live (unrotated, unrevoked, unexpired) refresh token, or null. */
-    async liveUserId(refreshToken: string): Promise<string | null> {
+    /** The user and session of a live (unrotated, unrevoked, unexpired) refresh token, or null. */
+    async live(refreshToken: string): Promise<{ userId: string; familyId: string } | null> {
       const row = await findByToken(refreshToken);
       const live = row && row.rotatedAt === null && row.revokedAt === null && row.expiresAt > clock.now();
-      return live ? row.userId : null;
+      return live ? { userId: row.userId, familyId: row.familyId } : null;
     },
 
     /** Ends the session a token belongs to (its whole family). Unknown tokens are ignored. */
@@ -120,10 +122,9 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
       if (row) await revokeFamily(row.familyId);
     },
 
-    /** Ends every session of a user; `except` names a refresh token whose session stays. */
-    async revokeAllForUser(userId: string, options: { except?: string | null } = {}): Promise<void> {
-      const kept = options.except ? await findByToken(options.except) : undefined;
-      const keptFamily = kept?.userId === userId ? kept.familyId : null;
+    /** Ends every session of a user; `exceptSession` (a family id) stays. */
+    async revokeAllForUser(userId: string, options: { exceptSession?: string | null } = {}): Promise<void> {
+      const keptFamily = options.exceptSession ?? null;
       await db
         .update(sessions)
         .set({ revokedAt: clock.now() })

@@ -1,11 +1,10 @@
 // POST /auth/change-password, /auth/change-password/request and /auth/change-password/change (LOST_PASSWORD_ENABLED),
 // and seed 001's POST /auth/account/forgot.
 import { t } from "elysia";
-import { REFRESH_COOKIE } from "./cookies.ts";
 import type { Exchange, HbpContext } from "./context.ts";
 import { featureDisabled } from "./errors.ts";
 import { EMAIL_SCHEMA, PASSWORD_SCHEMA } from "./register.ts";
-import { requireUserId } from "./request-auth.ts";
+import { requireCaller } from "./request-auth.ts";
 
 const TICKET = t.String({ maxLength: 64 });
 
@@ -24,11 +23,13 @@ export function assertLostPasswordEnabled(ctx: HbpContext): void {
   if (!ctx.config.auth.lostPasswordEnabled) throw featureDisabled("Password reset", "LOST_PASSWORD_ENABLED");
 }
 
-/** Ends the user's other sessions; the one making the change (by its cookie) stays signed in. */
+/** Ends the user's other sessions; the one making the change stays signed in. */
 export async function changePassword(ctx: HbpContext, exchange: Exchange, body: ChangePasswordBody): Promise<void> {
-  const userId = await requireUserId(ctx, exchange.headers);
-  const keepSessionOf = ctx.cookies.read(exchange.headers.get("cookie"), REFRESH_COOKIE);
-  await ctx.core.passwordReset.change(userId, body.old_password ?? "", body.new_password, { ...exchange.client, keepSessionOf });
+  const { userId, sessionId } = await requireCaller(ctx, exchange.headers);
+  await ctx.core.passwordReset.change(userId, body.old_password ?? "", body.new_password, {
+    ...exchange.client,
+    keepSession: sessionId,
+  });
 }
 
 export async function requestPasswordReset(ctx: HbpContext, exchange: Exchange, email: string): Promise<void> {

@@ -11,8 +11,8 @@ export async function logout(ctx: HbpContext, exchange: Exchange, queryToken: st
   if (presented.fromCookie) exchange.setCookies.push(...ctx.cookies.clearedCookies());
   if (all) {
     // Only a live token may sign the user out everywhere; a stale one just gets its 204.
-    const userId = await ctx.core.sessions.liveUserId(presented.token);
-    if (userId) await ctx.core.sessions.revokeAllForUser(userId);
+    const session = await ctx.core.sessions.live(presented.token);
+    if (session) await ctx.core.sessions.revokeAllForUser(session.userId);
   } else {
     await ctx.core.sessions.revoke(presented.token);
   }

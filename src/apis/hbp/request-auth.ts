@@ -8,7 +8,13 @@ import { PERMISSIONS_COOKIE, REFRESH_COOKIE } from "./cookies.ts";
 import type { HbpContext } from "./context.ts";
 import { HbpError } from "./errors.ts";
 
-async function fromCookies(ctx: HbpContext, headers: Headers): Promise<PermissionVariables | null> {
+export interface Caller {
+  variables: PermissionVariables;
+  /** The session the request comes from (the JWT's `sid`, or the refresh cookie's), when known. */
+  sessionId: string | null;
+}
+
+async function fromCookies(ctx: HbpContext, headers: Headers): Promise<Caller | null> {
   const cookieHeader = headers.get("cookie");
   const raw = ctx.cookies.read(cookieHeader, PERMISSIONS_COOKIE);
   const refreshToken = ctx.cookies.read(cookieHeader, REFRESH_COOKIE);
@@ -21,26 +27,37 @@ async function fromCookies(ctx: HbpContext, headers: Headers): Promise<Permissio
   }
   if (typeof variables !== "object" || variables === null) return null;
   const userId = (variables as PermissionVariables)["user-id"];
-  if (typeof userId !== "string" || (await ctx.core.sessions.liveUserId(refreshToken)) !== userId) return null;
-  return variables as PermissionVariables;
+  const session = await ctx.core.sessions.live(refreshToken);
+  if (typeof userId !== "string" || session?.userId !== userId) return null;
+  return { variables: variables as PermissionVariables, sessionId: session.familyId };
 }
 
-async function fromBearer(ctx: HbpContext, headers: Headers): Promise<PermissionVariables | null> {
+async function fromBearer(ctx: HbpContext, headers: Headers): Promise<Caller | null> {
   const authorization = headers.get("authorization");
   if (!authorization?.startsWith("Bearer ")) return null;
-  const claims = await ctx.core.accessTokens.verify(authorization.slice("Bearer ".length).trim());
-  return claims ? toPermissionVariables(claims) : null;
+  const verified = await ctx.core.accessTokens.verify(authorization.slice("Bearer ".length).trim());
+  return verified ? { variables: toPermissionVariables(verified.claims), sessionId: verified.sessionId } : null;
 }
 
-/** The caller's permission variables; null for an anonymous caller (a bad or expired JWT counts as none). */
-export async function permissionVariables(ctx: HbpContext, headers: Headers): Promise<PermissionVariables | null> {
+/** The caller; null for an anonymous one (a bad or expired JWT counts as none). */
+export async function caller(ctx: HbpContext, headers: Headers): Promise<Caller | null> {
   return (await fromCookies(ctx, headers)) ?? (await fromBearer(ctx, headers));
+}
+
+/** The caller's permission variables; null for an anonymous caller. */
+export async function permissionVariables(ctx: HbpContext, headers: Headers): Promise<PermissionVariables | null> {
+  return (await caller(ctx, headers))?.variables ?? null;
+}
+
+/** The signed-in caller, or a 401 with the route's own message. */
+export async function requireCaller(ctx: HbpContext, headers: Headers, message = "Not logged in"): Promise<Caller & { userId: string }> {
+  const found = await caller(ctx, headers);
+  const userId = found?.variables["user-id"];
+  if (!found || typeof userId !== "string") throw new HbpError(401, message);
+  return { ...found, userId };
 }
 
 /** The signed-in user's id, or a 401 with the route's own message. */
 export async function requireUserId(ctx: HbpContext, headers: Headers, message = "Not logged in"): Promise<string> {
-  const variables = await permissionVariables(ctx, headers);
-  const userId = variables?.["user-id"];
-  if (typeof userId !== "string") throw new HbpError(401, message);
-  return userId;
+  return (await requireCaller(ctx, headers, message)).userId;
 }
