@@ -53,6 +53,10 @@ export function hbpAuthRoutes(ctx: HbpContext) {
         throw new HbpError(400, "The request body must be JSON (Content-Type: application/json).");
       }
     })
+    // Handlers with nothing to say (logout, revoke, change-password ...) answer 204, as HBP does.
+    .onAfterHandle(({ response, set }) => {
+      if (response === undefined) set.status = 204;
+    })
     .derive(({ request, server, set }): { exchange: Exchange } => {
       Object.assign(set.headers, NO_CACHE);
       const setCookies: string[] = [];
@@ -72,10 +76,7 @@ export function hbpAuthRoutes(ctx: HbpContext) {
     })
     .post(
       "/logout",
-      async ({ exchange, query, body, set }) => {
-        await logout(ctx, exchange, query.refresh_token, body?.all ?? false);
-        set.status = 204;
-      },
+      ({ exchange, query, body }) => logout(ctx, exchange, query.refresh_token, body?.all ?? false),
       { query: logoutQuery, body: logoutBody, detail: { tags, summary: "Sign out (with all=true, everywhere)" } },
     )
     .get("/token/refresh", ({ exchange, query }) => refresh(ctx, exchange, query.refresh_token), {
@@ -87,10 +88,7 @@ export function hbpAuthRoutes(ctx: HbpContext) {
     })
     .post(
       "/token/revoke",
-      async ({ exchange, set }) => {
-        await revoke(ctx, exchange);
-        set.status = 204;
-      },
+      ({ exchange }) => revoke(ctx, exchange),
       { detail: { tags, summary: "End every session of the signed-in user" } },
     )
     .get("/jwks", () => jwks(ctx), { detail: { tags, summary: "Public keys of the access tokens (501 with HS* algorithms)" } })
@@ -101,10 +99,7 @@ export function hbpAuthRoutes(ctx: HbpContext) {
     )
     .post(
       "/delete",
-      async ({ exchange, set }) => {
-        await deleteAccount(ctx, exchange);
-        set.status = 204;
-      },
+      ({ exchange }) => deleteAccount(ctx, exchange),
       { detail: { tags, summary: "Delete the signed-in account (ALLOW_USER_SELF_DELETE)" } },
     )
     .get(
@@ -114,26 +109,17 @@ export function hbpAuthRoutes(ctx: HbpContext) {
     )
     .post(
       "/change-password",
-      async ({ exchange, body, set }) => {
-        await changePassword(ctx, exchange, body);
-        set.status = 204;
-      },
+      ({ exchange, body }) => changePassword(ctx, exchange, body),
       { body: changePasswordBody, detail: { tags, summary: "Change the password (ends the other sessions)" } },
     )
     .post(
       "/change-password/request",
-      async ({ exchange, body, set }) => {
-        await requestPasswordReset(ctx, exchange, body.email);
-        set.status = 204;
-      },
+      ({ exchange, body }) => requestPasswordReset(ctx, exchange, body.email),
       { body: lostPasswordBody, detail: { tags, summary: "Mail a password-reset link (LOST_PASSWORD_ENABLED)" } },
     )
     .post(
       "/change-password/change",
-      async ({ exchange, body, set }) => {
-        await resetPassword(ctx, exchange, body);
-        set.status = 204;
-      },
+      ({ exchange, body }) => resetPassword(ctx, exchange, body),
       { body: resetPasswordBody, detail: { tags, summary: "Set a new password with the mailed ticket" } },
     )
     .get(
@@ -146,26 +132,17 @@ export function hbpAuthRoutes(ctx: HbpContext) {
     )
     .post(
       "/change-email",
-      async ({ exchange, body, set }) => {
-        await changeEmailDirectly(ctx, exchange, body.new_email);
-        set.status = 204;
-      },
+      ({ exchange, body }) => changeEmailDirectly(ctx, exchange, body.new_email),
       { body: newEmailBody, detail: { tags, summary: "Change the address at once (VERIFY_EMAILS=false)" } },
     )
     .post(
       "/change-email/request",
-      async ({ exchange, body, set }) => {
-        await requestEmailChange(ctx, exchange, body.new_email);
-        set.status = 204;
-      },
+      ({ exchange, body }) => requestEmailChange(ctx, exchange, body.new_email),
       { body: newEmailBody, detail: { tags, summary: "Mail a confirmation link to the new address (VERIFY_EMAILS=true)" } },
     )
     .post(
       "/change-email/change",
-      async ({ exchange, body, set }) => {
-        await confirmEmailChange(ctx, exchange, body.ticket);
-        set.status = 204;
-      },
+      ({ exchange, body }) => confirmEmailChange(ctx, exchange, body.ticket),
       { body: emailTicketBody, detail: { tags, summary: "Confirm the new address with the mailed ticket" } },
     )
     .get("/change-email/change", ({ query }) => confirmEmailPage(query.ticket), {
@@ -177,18 +154,12 @@ export function hbpAuthRoutes(ctx: HbpContext) {
     })
     .post(
       "/mfa/enable",
-      async ({ exchange, body, set }) => {
-        await enableMfa(ctx, exchange, body.code);
-        set.status = 204;
-      },
+      ({ exchange, body }) => enableMfa(ctx, exchange, body.code),
       { body: mfaCodeBody, detail: { tags, summary: "Turn TOTP on with a code from the app" } },
     )
     .post(
       "/mfa/disable",
-      async ({ exchange, body, set }) => {
-        await disableMfa(ctx, exchange, body.code);
-        set.status = 204;
-      },
+      ({ exchange, body }) => disableMfa(ctx, exchange, body.code),
       { body: mfaCodeBody, detail: { tags, summary: "Turn TOTP off with a code from the app" } },
     )
     .post("/mfa/totp", ({ exchange, body }) => totpSignIn(ctx, exchange, body), {
@@ -198,26 +169,17 @@ export function hbpAuthRoutes(ctx: HbpContext) {
     // Seed 001's older paths.
     .post(
       "/account/activate",
-      async ({ exchange, body, set }) => {
-        await activateV1(ctx, exchange, body.ticket);
-        set.status = 204;
-      },
+      ({ exchange, body }) => activateV1(ctx, exchange, body.ticket),
       { body: activateBody, detail: { tags, summary: "Activate with the mailed ticket (seed 001)" } },
     )
     .post(
       "/account/forgot",
-      async ({ exchange, body, set }) => {
-        await resetPassword(ctx, exchange, body);
-        set.status = 204;
-      },
+      ({ exchange, body }) => resetPassword(ctx, exchange, body),
       { body: resetPasswordBody, detail: { tags, summary: "Set a new password with the mailed ticket (seed 001)" } },
     )
     .post(
       "/account/remove",
-      async ({ exchange, set }) => {
-        await deleteAccount(ctx, exchange);
-        set.status = 204;
-      },
+      ({ exchange }) => deleteAccount(ctx, exchange),
       { detail: { tags, summary: "Delete the signed-in account (seed 001; ALLOW_USER_SELF_DELETE)" } },
     );
 }
