@@ -241,3 +241,24 @@ describe("seed 001's account paths", () => {
     expect((await login(server.url, email, "password-123")).status).toBe(401);
   });
 });
+
+describe("CHANGE_EMAIL_ENABLED=false", () => {
+  let off: TestServer;
+  beforeAll(async () => {
+    off = await startServer({ CHANGE_EMAIL_ENABLED: "false" });
+  });
+  afterAll(() => off.stop());
+
+  test("every email-change route answers 404 naming the setting", async () => {
+    const { jwt } = await newUser(off.url);
+    for (const [route, json] of [
+      ["/auth/change-email", { new_email: "n@example.com" }],
+      ["/auth/change-email/request", { new_email: "n@example.com" }],
+      ["/auth/change-email/change", { ticket: crypto.randomUUID() }],
+    ] as const) {
+      const res = await call(off.url, "POST", route, { headers: { authorization: `Bearer ${jwt}` }, json });
+      expect(res.status).toBe(404);
+      expect(res.body.message).toBe("Email change is disabled; set CHANGE_EMAIL_ENABLED=true");
+    }
+  });
+});
