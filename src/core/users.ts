@@ -219,8 +219,9 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
       return updated.length > 0;
     },
 
-    /** Deletes an account; sessions and codes go with it (foreign keys cascade). */
+    /** Deletes an account; sessions, codes and tokens go with it (foreign keys cascade), referrals are cleared. */
     async delete(userId: string): Promise<boolean> {
+      await db.update(users).set({ referrerId: null }).where(eq(users.referrerId, userId));
       const deleted = await db.delete(users).where(eq(users.id, userId)).returning({ id: users.id });
       return deleted.length > 0;
     },

@@ -5,11 +5,13 @@ import journal from "../../drizzle/meta/_journal.json";
 import m0000 from "../../drizzle/0000_init.sql" with { type: "text" };
 import m0001 from "../../drizzle/0001_rate_limits_totp.sql" with { type: "text" };
 import m0002 from "../../drizzle/0002_files_faroe.sql" with { type: "text" };
+import m0003 from "../../drizzle/0003_tier_referrer_api_tokens.sql" with { type: "text" };
 
 const sqlByTag: Record<string, string> = {
   "0000_init": m0000,
   "0001_rate_limits_totp": m0001,
   "0002_files_faroe": m0002,
+  "0003_tier_referrer_api_tokens": m0003,
 };
 
 export interface EmbeddedMigration {

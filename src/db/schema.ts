@@ -26,6 +26,10 @@ export const users = sqliteTable(
     disabled: integer("disabled", { mode: "boolean" }).notNull().default(false),
     isAnonymous: integer("is_anonymous", { mode: "boolean" }).notNull().default(false),
     defaultRole: text("default_role").notNull(),
+    /** lncrawl's tier: 0 basic, 1 premium, 2 VIP. */
+    tier: integer("tier").notNull().default(0),
+    /** Who invited this user (lncrawl's referral sign-up); cleared by users.delete when the referrer goes. */
+    referrerId: text("referrer_id"),
     /** REGISTRATION_CUSTOM_FIELDS values that are not columns above, as a JSON object. */
     metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
@@ -201,3 +205,22 @@ export type FileRow = typeof files.$inferSelect;
 export type RecoveryCodeRow = typeof recoveryCodes.$inferSelect;
 export type EmailVerificationRequestRow = typeof emailVerificationRequests.$inferSelect;
 export type PasswordResetRequestRow = typeof passwordResetRequests.$inferSelect;
+
+/**
+ * Long-lived API tokens (lncrawl's UserToken: 10 characters, listed back to their owner by GET /me/tokens, so the
+ * API must show them again and they are stored as they are). Each grants only what its owner's account grants.
+ */
+export const apiTokens = sqliteTable(
+  "api_tokens",
+  {
+    token: text("token").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("api_tokens_user_idx").on(table.userId)],
+);
+
+export type ApiTokenRow = typeof apiTokens.$inferSelect;
