@@ -1,10 +1,6 @@
-// Access tokens: short-lived JWTs carrying Hasura's claims (spec/hbp.md §4).
-// Keys arrive imported (core/signing-keys.ts); verification pins the one configured algorithm, so `alg: none` and
-// algorithm-confusion tokens (an HS256 token "signed" with the RSA public key) fail before any signature maths.
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from "jose";
-import type { Config, JwtAlgorithm } from "../config.ts";
-import type { Clock } from "./clock.ts";
-import type { SigningKeys, VerificationKey } from "./signing-keys.ts";
+// Access tokens: short-lived JWTs carrying Hasura's claims (spec/hbp.md §4), signed and checked by core/jwt.ts.
+import type { Config } from "../config.ts";
+import type { JwtSigner } from "./jwt.ts";
 import type { User } from "./users.ts";
 
 const HASURA_PREFIX = "x-hasura-";
@@ -78,54 +74,26 @@ export function toPermissionVariables(claims: HasuraClaims): PermissionVariables
   return variables;
 }
 
-export function createAccessTokens(deps: { config: Config["jwt"]; keys: SigningKeys; clock: Clock }) {
-  const { config, keys, clock } = deps;
-  const algorithm: JwtAlgorithm = keys.algorithm;
+export function createAccessTokens(deps: { config: Config["jwt"]; jwt: JwtSigner }) {
+  const { config, jwt } = deps;
   const lifetimeSeconds = config.expiresInMinutes * 60;
-  const kidHeader = keys.signing.kid === null ? {} : { kid: keys.signing.kid };
-
-  /** Asymmetric keys are picked by the token's kid; HMAC secrets (no kid) are tried in order, current first. */
-  function candidates(token: string): VerificationKey[] {
-    let kid: unknown;
-    try {
-      kid = decodeProtectedHeader(token).kid;
-    } catch {
-      return [];
-    }
-    return keys.verification.filter((key) => key.kid === null || key.kid === kid);
-  }
 
   return {
     expiresInMs: lifetimeSeconds * 1000,
 
     /** `sessionId` becomes the `sid` claim, so a request can tell which session it comes from. */
     async sign(user: User, options: { sessionId?: string } = {}): Promise<SignedAccessToken> {
-      const issuedAt = Math.floor(clock.now() / 1000);
       const sid = options.sessionId === undefined ? {} : { sid: options.sessionId };
-      const token = await new SignJWT({ [config.claimsNamespace]: hasuraClaims(user, config.customFields), ...sid })
-        .setProtectedHeader({ alg: algorithm, typ: "JWT", ...kidHeader })
-        .setSubject(user.id)
-        .setIssuedAt(issuedAt)
-        .setExpirationTime(issuedAt + lifetimeSeconds)
-        .sign(keys.signing.key);
+      const payload = { [config.claimsNamespace]: hasuraClaims(user, config.customFields), ...sid };
+      const token = await jwt.sign(payload, { subject: user.id, lifetimeSeconds });
       return { token, expiresInMs: lifetimeSeconds * 1000 };
     },
 
     /** The claims of a valid, unexpired token; null for anything else (HBP treats it as anonymous). */
     async verify(token: string): Promise<VerifiedAccessToken | null> {
-      let payload: JWTPayload | null = null;
-      for (const { key } of candidates(token)) {
-        try {
-          ({ payload } = await jwtVerify(token, key, { algorithms: [algorithm], currentDate: new Date(clock.now()) }));
-          break;
-        } catch (error) {
-          // Only a signature mismatch may be the other key's token; expired, malformed or wrong-alg tokens stay refused.
-          if (error instanceof joseErrors.JWSSignatureVerificationFailed) continue;
-          if (error instanceof joseErrors.JOSEError || error instanceof TypeError) return null;
-          throw error;
-        }
-      }
-      if (payload === null) return null;
+      const payload = await jwt.verify(token);
+      // Other dialects' tokens carry an audience; HBP's never do.
+      if (payload === null || payload.aud !== undefined) return null;
       const claims = payload[config.claimsNamespace];
       if (typeof claims !== "object" || claims === null || typeof (claims as HasuraClaims)["x-hasura-user-id"] !== "string") {
         return null;

@@ -7,6 +7,7 @@ import type { Clock } from "./clock.ts";
 import type { Logger } from "./logger.ts";
 import type { Mailer } from "./mail/mailer.ts";
 import { createEmailChange } from "./email-change.ts";
+import { createJwtSigner } from "./jwt.ts";
 import { createGuesses } from "./guesses.ts";
 import { createOneTimeCodes } from "./one-time-codes.ts";
 import { createPasswordReset } from "./password-reset.ts";
@@ -40,7 +41,8 @@ export function createCore(deps: CoreDeps) {
   const users = createUsers({ db, clock, passwords, config });
   const sessions = createSessions({ db, clock, config, logger });
   const codes = createOneTimeCodes({ db, clock });
-  const accessTokens = createAccessTokens({ config: config.jwt, keys: signingKeys, clock });
+  const jwt = createJwtSigner(signingKeys, clock);
+  const accessTokens = createAccessTokens({ config: config.jwt, jwt });
   const rateLimits = createRateLimits({ db, clock });
   const guesses = createGuesses({ rateLimits, config: config.rateLimits });
   const totp = createTotp({ db, clock, issuer: config.auth.otpIssuer, guesses });
@@ -58,6 +60,7 @@ export function createCore(deps: CoreDeps) {
     sessions,
     codes,
     signingKeys,
+    jwt,
     accessTokens,
     activation,
     sessionTokens,
