@@ -64,6 +64,16 @@ export interface Config {
     /** HBP's admin secret (`x-admin-secret`); null: no admin bypass exists at all. */
     adminSecret: string | null;
   };
+  lncrawl: {
+    enabled: boolean;
+    prefix: string;
+    /** The administrator's address (or username); with ADMIN_PASSWORD. Unset: an `admin` account with a random password. */
+    adminLogin: string | null;
+    adminPassword: string | null;
+    tokenExpiresInMinutes: number;
+    /** The web page the reset mail links to (`?token=` appended). */
+    resetUrl: string | null;
+  };
   rateLimits: {
     windowSeconds: number;
     /** Failed guesses per account (email, user) per window. */
@@ -73,7 +83,17 @@ export interface Config {
     /** Proxies whose X-Forwarded-For is believed (IPs or CIDR ranges); others' is ignored. */
     trustedProxies: string[];
   };
-  passwords: { argon2MemoryKiB: number; argon2TimeCost: number };
+  passwords: {
+    argon2MemoryKiB: number;
+    argon2TimeCost: number;
+    /** Refuse new passwords found in Have I Been Pwned (needs the internet; used by Faroe's password rules). */
+    hibpEnabled: boolean;
+  };
+  faroe: {
+    /** The shared secret callers put in `Authorization`; null: the Faroe API is not mounted at all. */
+    credential: string | null;
+    prefix: string;
+  };
   jwt: {
     /** HMAC secret, or PEM private key for RS*, ES256, EdDSA. null: generated once and kept in the data directory. */
     key: string | null;
@@ -178,7 +198,19 @@ class Reader {
     return match ?? fallback;
   }
 
-  url(names: string | string[]): string | null {
+  /** A mount point: `/` followed by path segments, no trailing slash. */
+  prefix(names: string | string[], fallback: string): string {
+    const found = this.raw(toList(names));
+    if (!found) return fallback;
+    const value = found.value.replace(/\/+$/, "");
+    if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(value)) {
+      this.problems.push(`${found.name}: expected a path such as /api/auth, got "${found.value}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+    url(names: string | string[]): string | null {
     const found = this.raw(toList(names));
     if (!found) return null;
     if (!URL.canParse(found.value) || !/^https?:$/.test(new URL(found.value).protocol)) {
@@ -254,6 +286,15 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       emailChangeUrl: read.url("EMAIL_CHANGE_URL"),
       adminSecret: read.optionalString(["ADMIN_SECRET", "HASURA_GRAPHQL_ADMIN_SECRET"]),
     },
+    lncrawl: {
+      enabled: read.bool("LNCRAWL_ENABLED", true),
+      prefix: read.prefix("LNCRAWL_PREFIX", "/api/auth"),
+      adminLogin: read.optionalString("ADMIN_EMAIL"),
+      adminPassword: read.optionalString("ADMIN_PASSWORD"),
+      // lncrawl's token_expiry: 7 days.
+      tokenExpiresInMinutes: read.number("LNCRAWL_TOKEN_EXPIRES_IN", 10080, { min: 1, max: 525600, integer: true }),
+      resetUrl: read.url("LNCRAWL_RESET_URL"),
+    },
     rateLimits: {
       windowSeconds: read.number("RATE_LIMIT_WINDOW_SECONDS", 900, { min: 1, max: 86400, integer: true }),
       maxPerAccount: read.number("RATE_LIMIT_MAX_PER_ACCOUNT", 5, { min: 1, max: 100000, integer: true }),
@@ -264,6 +305,11 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       // OWASP's argon2id minimum (19 MiB, 2 passes): ~57 ms a hash on these machines, vs ~170 ms at Bun's default 64 MiB.
       argon2MemoryKiB: read.number("ARGON2_MEMORY_KIB", 19456, { min: 1024, max: 4194304, integer: true }),
       argon2TimeCost: read.number("ARGON2_TIME_COST", 2, { min: 1, max: 100, integer: true }),
+      hibpEnabled: read.bool("HIBP_ENABLED", false),
+    },
+    faroe: {
+      credential: read.optionalString("FAROE_CREDENTIAL"),
+      prefix: read.prefix("FAROE_PREFIX", "/faroe"),
     },
     jwt: {
       // HBP lets a PEM arrive with literal \n escapes in one-line environments.
@@ -322,10 +368,19 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     "ADMIN_SECRET: required when USER_IMPERSONATION_ENABLED=true (impersonation is authorised by it)",
   );
   read.require(auth.adminSecret === null || auth.adminSecret.length >= 16, "ADMIN_SECRET: must be at least 16 characters");
+  // The credential is the only thing between the internet and every account: no rate limit stands in front of it.
+  read.require(
+    config.faroe.credential === null || config.faroe.credential.length >= 16,
+    "FAROE_CREDENTIAL: must be at least 16 characters",
+  );
   for (const proxy of config.rateLimits.trustedProxies) {
     read.require(isAddressOrRange(proxy), `TRUSTED_PROXIES: "${proxy}" is not an IP address or CIDR range`);
   }
   read.require(
+    (config.lncrawl.adminLogin === null) === (config.lncrawl.adminPassword === null),
+    "ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither",
+  );
+    read.require(
     !needsActivationMail || mail.enabled,
     "EMAILS_ENABLED: must not be false when VERIFY_EMAILS=true and AUTO_ACTIVATE_NEW_USERS=false (activation needs mail)",
   );

@@ -7,10 +7,12 @@ import { createCookieJar } from "./apis/hbp/cookies.ts";
 import { hbpErrorResponse } from "./apis/hbp/error-handler.ts";
 import { hbpHealthRoutes } from "./apis/hbp/health.ts";
 import { hbpAuthRoutes } from "./apis/hbp/routes.ts";
+import { lncrawlRoutes } from "./apis/lncrawl/routes.ts";
 import type { Config, JwtAlgorithm } from "./config.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
 import { createCore, type Core } from "./core/index.ts";
 import { consoleLogger, type Logger } from "./core/logger.ts";
+import { ensureAdmin } from "./core/admin-bootstrap.ts";
 import { purgeExpired } from "./core/housekeeping.ts";
 import { createMailer } from "./core/mail/mailer.ts";
 import { outboxTransport, smtpTransport } from "./core/mail/transport.ts";
@@ -89,11 +91,16 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   // Elysia silently dropping them. Elysia reads this setting from the root instance only.
   const app = new Elysia({ normalize: false })
     .use(corsHandling(config.server.corsOrigins))
-    // Whatever no dialect answers (unknown paths, errors outside a dialect) gets HBP's shape: it is the default dialect.
-    .onError({ as: "global" }, ({ code, error }) => hbpErrorResponse(code, error, logger))
     .use(docsRoutes(VERSION))
     .use(hbpHealthRoutes(VERSION));
   if (config.auth.enabled) app.use(hbpAuthRoutes(hbp));
+  if (config.lncrawl.enabled) {
+    await ensureAdmin({ users: core.users, logger, login: config.lncrawl.adminLogin, password: config.lncrawl.adminPassword });
+    app.use(lncrawlRoutes({ core, config }));
+  }
+  // Whatever no dialect answers (unknown paths, errors outside a dialect) gets HBP's shape: it is the default dialect.
+  // Registered last: Elysia runs error hooks in registration order, and each dialect's own must come first.
+  app.onError({ as: "global" }, ({ code, error }) => hbpErrorResponse(code, error, logger));
 
   return {
     app: app as unknown as Elysia,

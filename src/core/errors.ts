@@ -24,7 +24,23 @@ export type CoreErrorCode =
   | "mfa_secret_missing"
   | "invalid_totp_code"
   /** The user has a second factor and this way of signing in cannot ask for it. */
-  | "mfa_required";
+  | "mfa_required"
+  /** A new password is in a known breach (HIBP_ENABLED). */
+  | "password_breached"
+  /** A wrong email-verification, password-reset or recovery code. */
+  | "incorrect_code"
+  /** An email-verification or password-reset request that does not exist (any more) or has expired. */
+  | "request_not_found"
+  /** A password reset whose request has not yet proved the address. */
+  | "reset_email_not_verified"
+  /** A password reset of a user with TOTP whose request has not yet proved the second factor. */
+  | "reset_second_factor_not_verified"
+  /** A TOTP key of the wrong size. */
+  | "invalid_totp_secret"
+  | "invalid_api_token"
+  | "api_token_expired"
+  | "invalid_otp"
+  | "email_already_verified";
 
 export class CoreError extends Error {
   constructor(

@@ -17,6 +17,7 @@ const WRONG_GUESS: ReadonlySet<CoreErrorCode> = new Set([
   "invalid_totp_code",
   "invalid_admin_secret",
   "incorrect_current_password",
+  "incorrect_code",
 ]);
 
 export interface GuessScope {

@@ -6,7 +6,9 @@ import { createActivation } from "./activation.ts";
 import type { Clock } from "./clock.ts";
 import type { Logger } from "./logger.ts";
 import type { Mailer } from "./mail/mailer.ts";
+import { createApiTokens } from "./api-tokens.ts";
 import { createEmailChange } from "./email-change.ts";
+import { createEmailOtp } from "./email-otp.ts";
 import { createJwtSigner } from "./jwt.ts";
 import { createGuesses } from "./guesses.ts";
 import { createOneTimeCodes } from "./one-time-codes.ts";
@@ -19,6 +21,12 @@ import { createSessionTokens } from "./session-tokens.ts";
 import { createSessions } from "./sessions.ts";
 import type { SigningKeys } from "./signing-keys.ts";
 import { createUsers } from "./users.ts";
+import { createEmailVerification } from "./email-verification.ts";
+import { createPasswordCheck } from "./password-check.ts";
+import { createPasswordPolicy } from "./password-policy.ts";
+import { createRecoveryCodes } from "./recovery-codes.ts";
+import { createResetRequests } from "./reset-requests.ts";
+import { createUserDirectory } from "./user-directory.ts";
 
 export interface CoreDeps {
   config: Config;
@@ -51,6 +59,15 @@ export function createCore(deps: CoreDeps) {
   const signIn = createSignIn({ config, users, guesses, totp, codes, mailer, passwords });
   const passwordReset = createPasswordReset({ config, users, codes, sessions, mailer, guesses, passwords });
   const emailChange = createEmailChange({ config, users, codes, mailer, guesses });
+  const apiTokens = createApiTokens({ db, clock, guesses });
+  const emailOtp = createEmailOtp({ users, codes, mailer, passwords, guesses });
+  // Faroe's flows (server-to-server): requests the caller mails itself, recovery codes, paged user lists.
+  const userDirectory = createUserDirectory({ db });
+  const passwordPolicy = createPasswordPolicy({ users, hibpEnabled: config.passwords.hibpEnabled, logger });
+  const passwordCheck = createPasswordCheck({ users, guesses, rateLimits });
+  const recoveryCodes = createRecoveryCodes({ db, clock, guesses, totp });
+  const emailVerification = createEmailVerification({ db, clock, config, users, rateLimits, guesses });
+  const resetRequests = createResetRequests({ db, clock, config, users, passwords, totp, recoveryCodes, sessions, rateLimits, guesses });
   return {
     config,
     clock,
@@ -70,5 +87,13 @@ export function createCore(deps: CoreDeps) {
     signIn,
     passwordReset,
     emailChange,
+    apiTokens,
+    emailOtp,
+    userDirectory,
+    passwordPolicy,
+    passwordCheck,
+    recoveryCodes,
+    emailVerification,
+    resetRequests,
   };
 }

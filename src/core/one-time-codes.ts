@@ -8,7 +8,7 @@ import type { Clock } from "./clock.ts";
 import { CoreError } from "./errors.ts";
 import { isUuid, randomUuid, sha256Hex } from "./secrets.ts";
 
-export type TicketPurpose = "activate-account" | "reset-password" | "change-email" | "magic-link" | "mfa-login";
+export type TicketPurpose = "activate-account" | "reset-password" | "change-email" | "magic-link" | "mfa-login" | "email-otp";
 
 export interface ConsumedTicket {
   userId: string;

@@ -39,7 +39,8 @@ export function createPasswordReset(deps: {
      * Mails a reset link to an active account. Unknown and inactive addresses get no mail and the same answer
      * (HBP says "Account does not exist."; latchkey does not reveal that).
      */
-    async request(email: string, client: SessionContext): Promise<void> {
+    /** `linkBase`: the page the mailed link opens (`?ticket=` appended); HBP's by default. */
+    async request(email: string, client: SessionContext, options: { linkBase?: string; linkParameter?: string } = {}): Promise<void> {
       await guesses.throttle("reset-mail", { ip: client.ip, account: `email:${normaliseEmail(email)}` });
       const user = await users.findByEmail(email);
       if (!user?.active || user.disabled || !user.email) {
@@ -47,8 +48,8 @@ export function createPasswordReset(deps: {
         return;
       }
       const ticket = await codes.issueTicket(user.id, "reset-password", { ttlSeconds: config.auth.ticketExpiresInSeconds });
-      const base = config.auth.passwordResetUrl ?? `${config.server.publicUrl}/auth/change-password/change`;
-      await mailer.sendPasswordReset({ to: user.email, link: withTicket(base, ticket), ticket });
+      const base = options.linkBase ?? config.auth.passwordResetUrl ?? `${config.server.publicUrl}/auth/change-password/change`;
+      await mailer.sendPasswordReset({ to: user.email, link: withTicket(base, ticket, options.linkParameter), ticket });
     },
 
     async reset(ticket: string, newPassword: string, client: SessionContext): Promise<void> {
@@ -56,11 +57,13 @@ export function createPasswordReset(deps: {
       users.checkPassword(newPassword);
       const { userId } = await guesses.attempt({ ip: client.ip }, () => codes.consumeTicket("reset-password", ticket));
       await users.setPassword(userId, newPassword);
+      // The ticket came by mail: the address is proven.
+      await users.markEmailVerified(userId);
       await sessions.revokeAllForUser(userId);
     },
   };
 }
 
-export function withTicket(url: string, ticket: string): string {
-  return `${url}${url.includes("?") ? "&" : "?"}ticket=${ticket}`;
+export function withTicket(url: string, ticket: string, parameter = "ticket"): string {
+  return `${url}${url.includes("?") ? "&" : "?"}${parameter}=${ticket}`;
 }

@@ -43,6 +43,18 @@ export function createSignIn(deps: {
       return afterFirstFactor(user);
     },
 
+    /**
+     * For APIs with no second-factor step (lncrawl login, HTTP Basic): the password, and `mfa_required` for a
+     * user with TOTP, who must not get in on the password alone.
+     */
+    async withPasswordOnly(login: string, password: string, client: SessionContext): Promise<User> {
+      const user = await guesses.attempt({ ip: client.ip, account: `email:${normaliseEmail(login)}` }, () =>
+        users.authenticate(login, password),
+      );
+      if (await totp.isEnabled(user.id)) throw new CoreError("mfa_required");
+      return user;
+    },
+
     /** The second step: the ticket from the first, and a TOTP code. A wrong code keeps the ticket for a retry. */
     async withTotp(ticket: string, code: string, client: SessionContext): Promise<User> {
       const { userId } = await guesses.attempt({ ip: client.ip }, () => codes.peekTicket("mfa-login", ticket));

@@ -1,7 +1,9 @@
 // TOTP second factor (RFC 6238: SHA-1, 6 digits, 30 s), the parameters every authenticator app supports.
 // A code is accepted for the current step and the previous one (clock skew), and only once: the step of the
 // last accepted code is recorded with a conditional UPDATE, so a replay fails on every instance.
-import { and, eq, isNull, lt, or } from "drizzle-orm";
+// Two ways in: generate + enable (latchkey makes the secret, HBP), or register (the caller made the key and
+// shows it to the user itself, Faroe); either way the credential is in force only once a code has proved it.
+import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
 import { Secret, TOTP } from "otpauth";
 import QRCode from "qrcode";
 import type { Database } from "../db/client.ts";
@@ -9,8 +11,9 @@ import { totpCredentials } from "../db/schema.ts";
 import type { Clock } from "./clock.ts";
 import { CoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
-import { constantTimeEqual } from "./secrets.ts";
+import { constantTimeEqual, sha256Hex } from "./secrets.ts";
 import type { SessionContext } from "./sessions.ts";
+import { requestIdFromDigest } from "./short-codes.ts";
 
 const PERIOD_SECONDS = 30;
 const DIGITS = 6;
@@ -26,6 +29,19 @@ export interface TotpEnrolment {
   qrCodeDataUrl: string;
 }
 
+/** An enabled credential, as an API that hands keys to the caller (Faroe) shows it. */
+export interface TotpCredential {
+  /**
+   * The table has no id column (one credential per user), so the id is derived from the user and the secret:
+   * stable while the credential stands, new when it is replaced.
+   */
+  id: string;
+  userId: string;
+  /** The raw key (20 bytes for every secret latchkey makes or accepts). */
+  key: Uint8Array;
+  createdAt: number;
+}
+
 export type Totp = ReturnType<typeof createTotp>;
 
 export function codeFor(secret: string, timestampMs: number): string {
@@ -39,14 +55,30 @@ export function createTotp(deps: { db: Database; clock: Clock; issuer: string; g
     return (await db.select().from(totpCredentials).where(eq(totpCredentials.userId, userId)).limit(1))[0];
   }
 
+  /** The time step (now or one step ago) `code` is right for, or null. */
+  function matchingStep(secret: string, code: string): number | null {
+    if (!/^\d{6}$/.test(code)) return null;
+    const currentStep = Math.floor(clock.now() / 1000 / PERIOD_SECONDS);
+    for (const step of [currentStep, currentStep - 1]) {
+      if (constantTimeEqual(codeFor(secret, step * PERIOD_SECONDS * 1000), code)) return step;
+    }
+    return null;
+  }
+
+  function toCredential(row: { userId: string; secret: string; createdAt: number }): TotpCredential {
+    return {
+      id: requestIdFromDigest(Buffer.from(sha256Hex(`totp-credential:${row.userId}:${row.secret}`), "hex")),
+      userId: row.userId,
+      key: Secret.fromBase32(row.secret).bytes,
+      createdAt: row.createdAt,
+    };
+  }
+
   /** True when `code` is right for this secret now (or one step ago) and that step was not used before; records it. */
   async function acceptCode(userId: string, secret: string, code: string): Promise<boolean> {
     // 6 digits are 20 bits: only the rate limit in front (guesses, per user) keeps this from being brute-forced.
-    if (!/^\d{6}$/.test(code)) return false;
-    const now = clock.now();
-    const currentStep = Math.floor(now / 1000 / PERIOD_SECONDS);
-    for (const step of [currentStep, currentStep - 1]) {
-      if (!constantTimeEqual(codeFor(secret, step * PERIOD_SECONDS * 1000), code)) continue;
+    const step = matchingStep(secret, code);
+    if (step !== null) {
       const claimed = await db
         .update(totpCredentials)
         .set({ lastUsedStep: step })
@@ -107,6 +139,48 @@ export function createTotp(deps: { db: Database; clock: Clock; issuer: string; g
       const current = await credential(userId);
       if (!current?.enabled) throw new CoreError("mfa_not_enabled");
       await checkCode(userId, current.secret, code, client);
+    },
+
+    /** The user's enabled credential, or null (a generated secret not yet enabled does not count). */
+    async credentialOf(userId: string): Promise<TotpCredential | null> {
+      const current = await credential(userId);
+      return current?.enabled ? toCredential(current) : null;
+    },
+
+    /** Which of these users have an enabled credential (one query, for lists). */
+    async enabledAmong(userIds: string[]): Promise<Set<string>> {
+      if (userIds.length === 0) return new Set();
+      const rows = await db
+        .select({ userId: totpCredentials.userId })
+        .from(totpCredentials)
+        .where(and(inArray(totpCredentials.userId, userIds), eq(totpCredentials.enabled, true)));
+      return new Set(rows.map((row) => row.userId));
+    },
+
+    /**
+     * Puts a key the caller generated in force at once, replacing any credential, once `code` (from the key, now
+     * or one step ago) proves the user's app has it. Not rate limited: the caller chose the key, so a wrong code
+     * guesses nothing. The code's step is recorded, so that code cannot be used again.
+     */
+    async register(userId: string, key: Uint8Array, code: string): Promise<TotpCredential> {
+      // 160 bits (RFC 4226's recommendation), as latchkey's own secrets.
+      if (key.length !== SECRET_BYTES) throw new CoreError("invalid_totp_secret");
+      const secret = new Secret({ buffer: Uint8Array.from(key).buffer }).base32;
+      const step = matchingStep(secret, code);
+      if (step === null) throw new CoreError("invalid_totp_code");
+      const createdAt = clock.now();
+      const values = { secret, enabled: true, lastUsedStep: step, createdAt };
+      await db
+        .insert(totpCredentials)
+        .values({ userId, ...values })
+        .onConflictDoUpdate({ target: totpCredentials.userId, set: values });
+      return toCredential({ userId, secret, createdAt });
+    },
+
+    /** Removes the credential without a code (an operator's or a recovery code's decision); false when there was none. */
+    async remove(userId: string): Promise<boolean> {
+      const deleted = await db.delete(totpCredentials).where(eq(totpCredentials.userId, userId)).returning({ userId: totpCredentials.userId });
+      return deleted.length > 0;
     },
   };
 }

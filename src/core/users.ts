@@ -23,6 +23,10 @@ export interface RegisterInput {
   customFields?: Record<string, unknown>;
   allowedRoles?: string[];
   defaultRole?: string;
+  /** The user whose invitation (lncrawl referral token) this is. */
+  referrerId?: string;
+  /** Default: the email (HBP). */
+  displayName?: string;
 }
 
 /** Columns a custom field may fill directly; any other allowed field is kept in `metadata`. */
@@ -30,6 +34,10 @@ const COLUMN_FIELDS = { display_name: "displayName", avatar_url: "avatarUrl" } a
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
+}
+
+export function normaliseUsername(username: string): string {
+  return username.trim().toLowerCase();
 }
 
 export type Users = ReturnType<typeof createUsers>;
@@ -86,6 +94,23 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
       return withRoles((await db.select().from(users).where(eq(users.id, id)).limit(1))[0]);
     },
 
+    async findByUsername(username: string): Promise<User | null> {
+      return withRoles((await db.select().from(users).where(eq(users.username, normaliseUsername(username))).limit(1))[0]);
+    },
+
+    /** An address, or (without an @) a username such as lncrawl's `admin`. */
+    async findByLogin(identifier: string): Promise<User | null> {
+      return identifier.includes("@") ? this.findByEmail(identifier) : this.findByUsername(identifier);
+    },
+
+    async setDisplayName(userId: string, displayName: string): Promise<void> {
+      await db.update(users).set({ displayName, updatedAt: clock.now() }).where(eq(users.id, userId));
+    },
+
+    async markEmailVerified(userId: string): Promise<void> {
+      await db.update(users).set({ emailVerified: true, updatedAt: clock.now() }).where(eq(users.id, userId));
+    },
+
     async findByEmail(email: string): Promise<User | null> {
       return withRoles((await db.select().from(users).where(eq(users.email, normaliseEmail(email))).limit(1))[0]);
     },
@@ -105,11 +130,12 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
       const row = {
         id: randomUuid(),
         email,
-        displayName: columns.displayName ?? email,
+        displayName: columns.displayName ?? input.displayName ?? email,
         avatarUrl: columns.avatarUrl ?? null,
         passwordHash: input.password === null ? null : await passwords.hash(input.password),
         active: options.active,
         defaultRole,
+        referrerId: input.referrerId ?? null,
         metadata,
         createdAt: now,
         updatedAt: now,
@@ -134,8 +160,8 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
      * same way and take the same time (a dummy hash check), so sign-in does not reveal which accounts exist.
      * Account state is reported only after the password is proven.
      */
-    async authenticate(email: string, password: string): Promise<User> {
-      const user = await this.findByEmail(email);
+    async authenticate(login: string, password: string): Promise<User> {
+      const user = await this.findByLogin(login);
       if (!user || user.passwordHash === null) {
         await passwords.verifyDummy(password);
         throw new CoreError("invalid_credentials");
@@ -148,6 +174,46 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
       }
       assertCanSignIn(user);
       return user;
+    },
+
+    /**
+     * Makes sure the administrator account exists, is active and has `password` (re-hashed at every start, as
+     * lncrawl does, so changing ADMIN_PASSWORD takes effect on restart). `login` is an address or a username.
+     */
+    async upsertAdmin(login: string, password: string): Promise<{ user: User; created: boolean }> {
+      const passwordHash = await passwords.hash(password);
+      const now = clock.now();
+      const existing = await this.findByLogin(login);
+      if (existing) {
+        await db
+          .update(users)
+          .set({ passwordHash, active: true, disabled: false, defaultRole: "admin", tier: 2, updatedAt: now })
+          .where(eq(users.id, existing.id));
+        await db.insert(userRoles).values({ userId: existing.id, role: "admin" }).onConflictDoNothing();
+        return { user: (await this.findById(existing.id))!, created: false };
+      }
+      const byEmail = login.includes("@");
+      const row = {
+        id: randomUuid(),
+        email: byEmail ? normaliseEmail(login) : null,
+        username: byEmail ? null : normaliseUsername(login),
+        displayName: "Server Admin",
+        passwordHash,
+        active: true,
+        emailVerified: byEmail,
+        defaultRole: "admin",
+        tier: 2,
+        metadata: {},
+        createdAt: now,
+        updatedAt: now,
+      };
+      db.transaction((tx) => {
+        tx.insert(users).values(row).run();
+        tx.insert(userRoles)
+          .values(["user", "admin"].map((role) => ({ userId: row.id, role })))
+          .run();
+      });
+      return { user: (await this.findById(row.id))!, created: true };
     },
 
     /** An account with no email or password, in DEFAULT_ANONYMOUS_ROLE (ANONYMOUS_USERS_ENABLED). */

@@ -37,3 +37,19 @@ export function clientIpResolver(trustedProxies: string[]): ClientIpResolver {
     return client;
   };
 }
+
+/** The server facts a request handler sees: enough to ask for the peer's address. */
+export interface PeerSource {
+  requestIP(request: Request): { address: string } | null;
+}
+
+export type HttpClient = (request: Request, server: PeerSource | null) => { ip: string | null; userAgent: string | null };
+
+/** Who sent a request, for rate limits and session records: client IP (see above) and user agent. */
+export function httpClient(trustedProxies: string[]): HttpClient {
+  const clientIp = clientIpResolver(trustedProxies);
+  return (request, server) => ({
+    ip: clientIp(server?.requestIP(request)?.address ?? null, request.headers.get("x-forwarded-for")),
+    userAgent: request.headers.get("user-agent"),
+  });
+}

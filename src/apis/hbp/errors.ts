@@ -61,6 +61,18 @@ const CORE_ERRORS: Record<CoreErrorCode, [number, string]> = {
   mfa_secret_missing: [400, "OTP secret is not set."],
   invalid_totp_code: [401, "Invalid two-factor code."],
   mfa_required: [401, "Two-factor authentication is enabled for this account; sign in with the password and a code."],
+  // Raised by Faroe's flows; HBP has no route that raises them.
+  password_breached: [400, "This password has appeared in a data breach; choose another."],
+  incorrect_code: [401, "Invalid code."],
+  request_not_found: [404, "Request not found or expired."],
+  reset_email_not_verified: [400, "The email address of this reset request is not verified."],
+  reset_second_factor_not_verified: [400, "The second factor of this reset request is not verified."],
+  invalid_totp_secret: [400, "Invalid TOTP secret."],
+  // Codes of other dialects' flows; HBP has no route that raises them.
+  invalid_api_token: [401, "Invalid token."],
+  api_token_expired: [401, "Token expired."],
+  invalid_otp: [401, "Invalid code."],
+  email_already_verified: [400, "Email is already verified."],
 };
 
 export function fromCoreError(error: CoreError): HbpError {

@@ -1,6 +1,6 @@
 // Every HBP auth route, with its schema and guard. Handlers live in files named after the action.
 import { Elysia, t } from "elysia";
-import { clientIpResolver } from "../../http/client-ip.ts";
+import { httpClient } from "../../http/client-ip.ts";
 import type { Exchange, HbpContext } from "./context.ts";
 import { activateBody, activateV1 } from "./account-v1.ts";
 import { activate, activateQuery } from "./activate.ts";
@@ -42,7 +42,7 @@ const tags = ["HBP auth"];
 const ticketQuery = t.Object({ ticket: t.Optional(t.String({ maxLength: 64 })) });
 
 export function hbpAuthRoutes(ctx: HbpContext) {
-  const clientIp = clientIpResolver(ctx.config.rateLimits.trustedProxies);
+  const clientOf = httpClient(ctx.config.rateLimits.trustedProxies);
   return new Elysia({ name: "api:hbp:auth", prefix: "/auth" })
     .onError(({ code, error }) => hbpErrorResponse(code, error, ctx.core.logger))
     .onParse(({ request, contentType }) => {
@@ -62,9 +62,7 @@ export function hbpAuthRoutes(ctx: HbpContext) {
       const setCookies: string[] = [];
       // Handlers push cookies into this array; Elysia sends it as Set-Cookie headers with the answer.
       set.headers["set-cookie"] = setCookies;
-      const peer = server?.requestIP(request)?.address ?? null;
-      const client = { ip: clientIp(peer, request.headers.get("x-forwarded-for")), userAgent: request.headers.get("user-agent") };
-      return { exchange: { headers: request.headers, client, setCookies } };
+      return { exchange: { headers: request.headers, client: clientOf(request, server), setCookies } };
     })
     .post("/register", ({ exchange, body }) => register(ctx, exchange, body), {
       body: registerBody,

@@ -19,6 +19,7 @@ export interface Mailer {
   /** To the old address, after the change (NOTIFY_EMAIL_CHANGE). */
   sendEmailChanged(input: { to: string; newEmail: string }): Promise<void>;
   sendMagicLink(input: TicketMail & { action: "log-in" | "register" }): Promise<void>;
+  sendEmailOtp(input: { to: string; code: string }): Promise<void>;
   close(): void;
 }
 
@@ -46,6 +47,7 @@ export function createMailer(deps: { config: Config["mail"]; transport: MailTran
     sendEmailChanged: ({ to, newEmail }) => deliver("email-changed", to, { new_email: newEmail }, {}),
     sendMagicLink: ({ to, link, ticket, action }) =>
       deliver(action === "register" ? "magic-link-register" : "magic-link-log-in", to, { link, ticket }, { "x-token": ticket }),
+    sendEmailOtp: ({ to, code }) => deliver("email-otp", to, { code }, {}),
     close: () => transport.close(),
   };
 }

@@ -9,7 +9,8 @@ export type TemplateName =
   | "change-email"
   | "email-changed"
   | "magic-link-log-in"
-  | "magic-link-register";
+  | "magic-link-register"
+  | "email-otp";
 
 export interface Template {
   subject: string;
@@ -48,6 +49,11 @@ const BUILT_IN: Record<TemplateName, Template> = {
     subject: "Your sign-in link",
     text: "Open this link to sign in as {{email}}:\n\n{{link}}\n\nThe link works once and expires soon. If you did not ask for it, ignore this mail.\n",
     html: '<p>Open this link to sign in as {{email}}:</p><p><a href="{{link}}">Sign in</a></p><p>The link works once and expires soon. If you did not ask for it, ignore this mail.</p>',
+  },
+  "email-otp": {
+    subject: "Your verification code",
+    text: "Your code to verify {{email}} is {{code}}. It expires in 5 minutes. If you did not ask for it, ignore this mail.\n",
+    html: "<p>Your code to verify {{email}} is <strong>{{code}}</strong>. It expires in 5 minutes. If you did not ask for it, ignore this mail.</p>",
   },
   "magic-link-register": {
     subject: "Confirm your account",

@@ -1,0 +1,27 @@
+// POST /me/create-token, GET /verify-token?token=, POST /me/tokens.
+import { t } from "elysia";
+import { currentUser } from "./auth-guard.ts";
+import type { LncrawlContext, LncrawlExchange } from "./context.ts";
+
+export const verifyTokenQuery = t.Object({ token: t.String({ minLength: 1, maxLength: 64 }) });
+
+export interface UserToken {
+  token: string;
+  user_id: string;
+  expires_at: number;
+}
+
+export async function createToken(ctx: LncrawlContext, exchange: LncrawlExchange): Promise<{ token: string }> {
+  const user = await currentUser(ctx, exchange);
+  return { token: (await ctx.core.apiTokens.createOrReuse(user.id)).token };
+}
+
+/** `true` when the token is live and its owner active; 403 for an unknown or expired token. */
+export async function verifyToken(ctx: LncrawlContext, exchange: LncrawlExchange, token: string): Promise<boolean> {
+  return (await ctx.core.apiTokens.owner(token, exchange.client)).active;
+}
+
+export async function listTokens(ctx: LncrawlContext, exchange: LncrawlExchange): Promise<UserToken[]> {
+  const user = await currentUser(ctx, exchange);
+  return (await ctx.core.apiTokens.list(user.id)).map((row) => ({ token: row.token, user_id: row.userId, expires_at: row.expiresAt }));
+}

@@ -1,0 +1,26 @@
+// POST /send-password-reset-link and POST /reset-password-with-token (the mailed token as the Bearer token).
+import { t } from "elysia";
+import { MAX_PASSWORD_LENGTH } from "../../core/users.ts";
+import type { LncrawlContext, LncrawlExchange } from "./context.ts";
+import { LncrawlError } from "./errors.ts";
+
+export const resetLinkBody = t.Object({ email: t.String({ format: "email", maxLength: 254 }) });
+export const resetBody = t.Object({ password: t.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }) });
+
+/**
+ * Always `true`: lncrawl answers 404/403 for unknown or inactive addresses, which tells anyone which addresses have
+ * accounts; latchkey mails only real, active accounts and answers the same either way.
+ */
+export async function sendResetLink(ctx: LncrawlContext, exchange: LncrawlExchange, email: string): Promise<true> {
+  const linkBase = ctx.config.lncrawl.resetUrl ?? `${ctx.config.server.publicUrl}/reset-password`;
+  await ctx.core.passwordReset.request(email, exchange.client, { linkBase, linkParameter: "token" });
+  return true;
+}
+
+/** The token is single-use and expires (TICKET_EXPIRES_IN_SECONDS); lncrawl's was a reusable 5-minute JWT. */
+export async function resetWithToken(ctx: LncrawlContext, exchange: LncrawlExchange, password: string): Promise<true> {
+  const authorization = exchange.headers.get("authorization") ?? "";
+  if (!/^bearer /i.test(authorization)) throw new LncrawlError(401, "Not authenticated");
+  await ctx.core.passwordReset.reset(authorization.slice(7).trim(), password, exchange.client);
+  return true;
+}

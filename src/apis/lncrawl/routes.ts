@@ -1,0 +1,69 @@
+// Every lncrawl route (spec/lncrawl.md), mounted at LNCRAWL_PREFIX (default /api/auth). Handlers that need a
+// signed-in user call currentUser() (Bearer JWT or HTTP Basic) first.
+import { Elysia } from "elysia";
+import { httpClient } from "../../http/client-ip.ts";
+import { createToken, listTokens, verifyToken, verifyTokenQuery } from "./api-tokens.ts";
+import type { LncrawlContext, LncrawlExchange } from "./context.ts";
+import { LncrawlError, lncrawlErrorResponse } from "./errors.ts";
+import { changeName, changePassword, me, nameBody, passwordBody } from "./me.ts";
+import { sendOtp, verifyOtp, verifyOtpBody } from "./otp.ts";
+import { resetBody, resetLinkBody, resetWithToken, sendResetLink } from "./password-reset.ts";
+import { login, loginBody, signup, signupBody } from "./sign-in.ts";
+
+const tags = ["lncrawl"];
+
+export function lncrawlRoutes(ctx: LncrawlContext) {
+  const clientOf = httpClient(ctx.config.rateLimits.trustedProxies);
+  return new Elysia({ name: "api:lncrawl", prefix: ctx.config.lncrawl.prefix })
+    .onError(({ code, error }) => lncrawlErrorResponse(code, error, ctx.core.logger))
+    // FastAPI sends `true` as JSON; Elysia would send a bare boolean as text.
+    .mapResponse(({ responseValue }) => (typeof responseValue === "boolean" ? Response.json(responseValue) : undefined))
+    .derive(({ request, server }): { exchange: LncrawlExchange } => ({
+      exchange: { headers: request.headers, client: clientOf(request, server) },
+    }))
+    .post("/login", ({ exchange, body }) => login(ctx, exchange, body), {
+      body: loginBody,
+      detail: { tags, summary: "Exchange an email (or `admin`) and password for a JWT" },
+    })
+    .post("/signup", ({ exchange, body }) => signup(ctx, exchange, body), {
+      body: signupBody,
+      detail: { tags, summary: "Sign up with a referrer's API token" },
+    })
+    .get("/me", ({ exchange }) => me(ctx, exchange), { detail: { tags, summary: "The signed-in user" } })
+    .put("/me/name", ({ exchange, body }) => changeName(ctx, exchange, body.name), {
+      body: nameBody,
+      detail: { tags, summary: "Change the display name" },
+    })
+    .put("/me/password", ({ exchange, body }) => changePassword(ctx, exchange, body), {
+      body: passwordBody,
+      detail: { tags, summary: "Change the password" },
+    })
+    .post("/send-password-reset-link", ({ exchange, body }) => sendResetLink(ctx, exchange, body.email), {
+      body: resetLinkBody,
+      detail: { tags, summary: "Mail a password-reset link (always true)" },
+    })
+    .post("/reset-password-with-token", ({ exchange, body }) => resetWithToken(ctx, exchange, body.password), {
+      body: resetBody,
+      detail: { tags, summary: "Set a new password; the mailed token is the Bearer token" },
+    })
+    .post("/me/send-otp", ({ exchange }) => sendOtp(ctx, exchange), {
+      detail: { tags, summary: "Mail a 6-digit code to verify the address" },
+    })
+    .post("/verify-otp", ({ exchange, body }) => verifyOtp(ctx, exchange, body), {
+      body: verifyOtpBody,
+      detail: { tags, summary: "Verify the mailed code (multipart/form-data: otp, token)" },
+    })
+    .post("/me/create-token", ({ exchange }) => createToken(ctx, exchange), {
+      detail: { tags, summary: "A long-lived API token (reused while valid for 3 more days)" },
+    })
+    .get("/verify-token", ({ exchange, query }) => verifyToken(ctx, exchange, query.token), {
+      query: verifyTokenQuery,
+      detail: { tags, summary: "Whether an API token is valid and its owner active" },
+    })
+    .post("/me/tokens", ({ exchange }) => listTokens(ctx, exchange), {
+      detail: { tags, summary: "The signed-in user's API tokens" },
+    })
+    .all("/*", () => {
+      throw new LncrawlError(404, "Not Found");
+    }, { detail: { hide: true } });
+}

@@ -1,0 +1,57 @@
+// Proving an address with a 6-digit code by mail (lncrawl's /me/send-otp and /verify-otp). The code is 20 bits, so
+// it is stored as argon2id and every check is rate limited per user; the ticket that names it expires in 5 minutes.
+import { CoreError } from "./errors.ts";
+import type { Guesses } from "./guesses.ts";
+import type { Mailer } from "./mail/mailer.ts";
+import type { OneTimeCodes } from "./one-time-codes.ts";
+import type { PasswordHasher } from "./passwords.ts";
+import type { SessionContext } from "./sessions.ts";
+import type { Users } from "./users.ts";
+
+const TTL_SECONDS = 5 * 60;
+
+export function randomDigits(count: number): string {
+  let digits = "";
+  // Bytes >= 250 are drawn again, so each digit is uniform.
+  while (digits.length < count) {
+    for (const byte of crypto.getRandomValues(new Uint8Array(8))) if (byte < 250 && digits.length < count) digits += byte % 10;
+  }
+  return digits;
+}
+
+export type EmailOtp = ReturnType<typeof createEmailOtp>;
+
+export function createEmailOtp(deps: { users: Users; codes: OneTimeCodes; mailer: Mailer; passwords: PasswordHasher; guesses: Guesses }) {
+  const { users, codes, mailer, passwords, guesses } = deps;
+
+  return {
+    /** Mails a code; returns the ticket to present it with. */
+    async send(userId: string, client: SessionContext): Promise<string> {
+      const user = await users.findById(userId);
+      if (!user?.email) throw new CoreError("user_not_found");
+      if (user.emailVerified) throw new CoreError("email_already_verified");
+      await guesses.throttle("otp-mail", { ip: client.ip, account: `user:${userId}` });
+      const code = randomDigits(6);
+      const ticket = await codes.issueTicket(userId, "email-otp", {
+        ttlSeconds: TTL_SECONDS,
+        data: { email: user.email, codeHash: await passwords.hash(code) },
+      });
+      await mailer.sendEmailOtp({ to: user.email, code });
+      return ticket;
+    },
+
+    /** Checks the code; on success the address the code went to is verified. */
+    async verify(ticket: string, code: string, client: SessionContext): Promise<void> {
+      const { userId, data } = await guesses.attempt({ ip: client.ip }, () => codes.peekTicket("email-otp", ticket));
+      await guesses.attempt({ ip: client.ip, account: `user:${userId}` }, async () => {
+        const ok = typeof data.codeHash === "string" && /^\d{6}$/.test(code) && (await passwords.verify(code, data.codeHash));
+        if (!ok) throw new CoreError("invalid_otp");
+      });
+      await codes.consumeTicket("email-otp", ticket);
+      const user = await users.findById(userId);
+      // The address changed since the code was sent: the code proved the old one.
+      if (user?.email !== data.email) throw new CoreError("invalid_ticket");
+      await users.markEmailVerified(userId);
+    },
+  };
+}
