@@ -238,6 +238,36 @@ function toList(names: string | string[]): string[] {
   return typeof names === "string" ? [names] : names;
 }
 
+/** Where each enabled API is mounted, by the setting that moves it. */
+export function mountPoints(config: Config): { setting: string; path: string }[] {
+  const mounts = [
+    { setting: "HBP (fixed)", path: "/health" },
+    { setting: "HBP (fixed)", path: "/healthz" },
+    { setting: "HBP (fixed)", path: "/version" },
+    { setting: "docs (fixed)", path: "/openapi" },
+  ];
+  if (config.auth.enabled) mounts.push({ setting: "HBP (fixed)", path: "/auth" });
+  if (config.faroe.credential !== null) mounts.push({ setting: "FAROE_PREFIX", path: config.faroe.prefix });
+  if (config.lncrawl.enabled) mounts.push({ setting: "LNCRAWL_PREFIX", path: config.lncrawl.prefix });
+  return mounts;
+}
+
+/** Two APIs on the same path (or one inside the other's) would shadow each other's routes: refuse to start. */
+export function mountConflicts(config: Config): string[] {
+  const mounts = mountPoints(config);
+  const problems: string[] = [];
+  const within = (inner: string, outer: string) => inner === outer || inner.startsWith(`${outer}/`);
+  for (let i = 0; i < mounts.length; i++) {
+    for (let j = i + 1; j < mounts.length; j++) {
+      const [a, b] = [mounts[i]!, mounts[j]!];
+      if (within(a.path, b.path) || within(b.path, a.path)) {
+        problems.push(`${b.setting}: "${b.path}" overlaps "${a.path}" of ${a.setting}; two APIs cannot share routes, move one`);
+      }
+    }
+  }
+  return problems;
+}
+
 export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   const read = new Reader(env);
   const port = read.number("PORT", 3000, { min: 0, max: 65535, integer: true });
@@ -397,6 +427,8 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   for (const field of [...auth.registrationCustomFields, ...jwt.customFields]) {
     read.require(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(field), `REGISTRATION_CUSTOM_FIELDS/JWT_CUSTOM_FIELDS: "${field}" is not a field name`);
   }
+
+  for (const problem of mountConflicts(config)) read.require(false, problem);
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return config;

@@ -76,6 +76,20 @@ describe("loadConfig", () => {
     expect((error as ConfigError).problems.some((problem) => problem.startsWith(`${name}:`))).toBe(true);
   });
 
+  test.each([
+    [{ LNCRAWL_PREFIX: "/auth" }, "LNCRAWL_PREFIX"],
+    [{ LNCRAWL_PREFIX: "/auth/lncrawl" }, "LNCRAWL_PREFIX"],
+    [{ FAROE_CREDENTIAL: "faroe-credential-0123", FAROE_PREFIX: "/api/auth" }, "LNCRAWL_PREFIX"],
+    [{ LNCRAWL_PREFIX: "/healthz" }, "LNCRAWL_PREFIX"],
+  ])("two APIs on the same routes are refused: %j", (env, name) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(`${name}: .* overlaps`));
+  });
+
+  test("a moved API no longer conflicts", () => {
+    expect(loadConfig({ LNCRAWL_PREFIX: "/auth-lncrawl", AUTH_ENABLED: "true" }).lncrawl.prefix).toBe("/auth-lncrawl");
+    expect(loadConfig({ LNCRAWL_PREFIX: "/auth", AUTH_ENABLED: "false" }).lncrawl.prefix).toBe("/auth");
+  });
+
   test("every problem is reported at once", () => {
     expect(() => loadConfig({ PORT: "x", JWT_ALGORITHM: "x" })).toThrow(/PORT:[\s\S]*JWT_ALGORITHM:/);
   });
@@ -88,6 +102,13 @@ describe("start-up", () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain("JWT_ALGORITHM: expected one of HS256, HS384, HS512");
     expect(existsSync(join(dir, "latchkey.db"))).toBe(false);
+  });
+
+  test("two APIs mounted on the same routes stop start-up", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "latchkey-mounts-"));
+    const result = await runLatchkey(["serve"], { DATA_DIR: dir, LNCRAWL_PREFIX: "/auth" }, dir);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('LNCRAWL_PREFIX: "/auth" overlaps "/auth"');
   });
 
   test("a first start creates the data directory: database, storage folder and secrets (0600)", async () => {
