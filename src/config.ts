@@ -74,6 +74,14 @@ export interface Config {
     /** The web page the reset mail links to (`?token=` appended). */
     resetUrl: string | null;
   };
+  wolfpal: {
+    enabled: boolean;
+    prefix: string;
+    /** WolfPal's own default is off; latchkey's is on (spec/wolfpal.md decision 4). */
+    registrationEnabled: boolean;
+    /** Where mailed links point (activation, reset): the WolfPal app, or this API by default. */
+    appUrl: string | null;
+  };
   rateLimits: {
     windowSeconds: number;
     /** Failed guesses per account (email, user) per window. */
@@ -249,6 +257,7 @@ export function mountPoints(config: Config): { setting: string; path: string }[]
   if (config.auth.enabled) mounts.push({ setting: "HBP (fixed)", path: "/auth" });
   if (config.faroe.credential !== null) mounts.push({ setting: "FAROE_PREFIX", path: config.faroe.prefix });
   if (config.lncrawl.enabled) mounts.push({ setting: "LNCRAWL_PREFIX", path: config.lncrawl.prefix });
+  if (config.wolfpal.enabled) mounts.push({ setting: "WOLFPAL_PREFIX", path: config.wolfpal.prefix });
   return mounts;
 }
 
@@ -324,6 +333,12 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       // lncrawl's token_expiry: 7 days.
       tokenExpiresInMinutes: read.number("LNCRAWL_TOKEN_EXPIRES_IN", 10080, { min: 1, max: 525600, integer: true }),
       resetUrl: read.url("LNCRAWL_RESET_URL"),
+    },
+    wolfpal: {
+      enabled: read.bool("WOLFPAL_ENABLED", true),
+      prefix: read.prefix("WOLFPAL_PREFIX", "/wolfpal"),
+      registrationEnabled: read.bool("REGISTRATION_ENABLED", true),
+      appUrl: read.url("WOLFPAL_APP_URL"),
     },
     rateLimits: {
       windowSeconds: read.number("RATE_LIMIT_WINDOW_SECONDS", 900, { min: 1, max: 86400, integer: true }),

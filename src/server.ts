@@ -8,6 +8,7 @@ import { hbpErrorResponse } from "./apis/hbp/error-handler.ts";
 import { hbpHealthRoutes } from "./apis/hbp/health.ts";
 import { hbpAuthRoutes } from "./apis/hbp/routes.ts";
 import { lncrawlRoutes } from "./apis/lncrawl/routes.ts";
+import { wolfpalRoutes } from "./apis/wolfpal/routes.ts";
 import type { Config, JwtAlgorithm } from "./config.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
 import { createCore, type Core } from "./core/index.ts";
@@ -98,6 +99,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     await ensureAdmin({ users: core.users, logger, login: config.lncrawl.adminLogin, password: config.lncrawl.adminPassword });
     app.use(lncrawlRoutes({ core, config }));
   }
+  if (config.wolfpal.enabled) app.use(wolfpalRoutes({ core, config }));
   // Whatever no dialect answers (unknown paths, errors outside a dialect) gets HBP's shape: it is the default dialect.
   // Registered last: Elysia runs error hooks in registration order, and each dialect's own must come first.
   app.onError({ as: "global" }, ({ code, error }) => hbpErrorResponse(code, error, logger));

@@ -3,6 +3,7 @@
 export type CoreErrorCode =
   | "email_taken"
   | "email_taken_inactive"
+  | "username_taken"
   | "email_domain_not_allowed"
   | "password_too_short"
   | "password_too_long"

@@ -7,6 +7,7 @@ import type { Clock } from "./clock.ts";
 import type { Logger } from "./logger.ts";
 import type { Mailer } from "./mail/mailer.ts";
 import { createApiTokens } from "./api-tokens.ts";
+import { createBackupCodes } from "./backup-codes.ts";
 import { createEmailChange } from "./email-change.ts";
 import { createEmailOtp } from "./email-otp.ts";
 import { createJwtSigner } from "./jwt.ts";
@@ -16,6 +17,7 @@ import { createPasswordReset } from "./password-reset.ts";
 import { createRateLimits } from "./rate-limits.ts";
 import { createSignIn } from "./sign-in.ts";
 import { createTotp } from "./totp.ts";
+import { createTwoFactorSetup } from "./two-factor-setup.ts";
 import { createPasswordHasher } from "./passwords.ts";
 import { createSessionTokens } from "./session-tokens.ts";
 import { createSessions } from "./sessions.ts";
@@ -56,7 +58,9 @@ export function createCore(deps: CoreDeps) {
   const totp = createTotp({ db, clock, issuer: config.auth.otpIssuer, guesses });
   const activation = createActivation({ config, codes, users, mailer, guesses });
   const sessionTokens = createSessionTokens({ users, sessions, accessTokens });
-  const signIn = createSignIn({ config, users, guesses, totp, codes, mailer, passwords });
+  const backupCodes = createBackupCodes({ db, clock });
+  const twoFactorSetup = createTwoFactorSetup({ totp, backupCodes });
+  const signIn = createSignIn({ config, users, guesses, totp, codes, mailer, passwords, backupCodes });
   const passwordReset = createPasswordReset({ config, users, codes, sessions, mailer, guesses, passwords });
   const emailChange = createEmailChange({ config, users, codes, mailer, guesses });
   const apiTokens = createApiTokens({ db, clock, guesses });
@@ -89,6 +93,8 @@ export function createCore(deps: CoreDeps) {
     emailChange,
     apiTokens,
     emailOtp,
+    backupCodes,
+    twoFactorSetup,
     userDirectory,
     passwordPolicy,
     passwordCheck,

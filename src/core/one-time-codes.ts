@@ -1,14 +1,17 @@
 // Single-use tickets sent to a user (activation, password reset, email change, the MFA login step ...).
-// Issued as uuid v4 (HBP's ticket format), stored as SHA-256, consumed by one atomic DELETE so a ticket
-// can never be used twice, even by two requests at once.
+// Issued as uuid v4 (HBP's ticket format) or in a dialect's own format, always with >= 122 random bits; stored as
+// SHA-256, consumed by one atomic DELETE so a ticket can never be used twice, even by two requests at once.
 import { and, eq, gt } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { oneTimeCodes } from "../db/schema.ts";
 import type { Clock } from "./clock.ts";
 import { CoreError } from "./errors.ts";
-import { isUuid, randomUuid, sha256Hex } from "./secrets.ts";
+import { randomUuid, sha256Hex } from "./secrets.ts";
 
-export type TicketPurpose = "activate-account" | "reset-password" | "change-email" | "magic-link" | "mfa-login" | "email-otp";
+export type TicketPurpose = "activate-account" | "reset-password" | "change-email" | "magic-link" | "mfa-login" | "email-otp" | "backup-code";
+
+/** uuids and the dialects' base64url or alphanumeric tokens; anything else cannot be a ticket we issued. */
+const TICKET_SHAPE = /^[A-Za-z0-9_-]{16,128}$/;
 
 export interface ConsumedTicket {
   userId: string;
@@ -25,9 +28,9 @@ export function createOneTimeCodes(deps: { db: Database; clock: Clock }) {
     async issueTicket(
       userId: string,
       purpose: TicketPurpose,
-      options: { ttlSeconds: number; data?: Record<string, unknown> },
+      options: { ttlSeconds: number; data?: Record<string, unknown>; format?: () => string },
     ): Promise<string> {
-      const ticket = randomUuid();
+      const ticket = (options.format ?? randomUuid)();
       const now = clock.now();
       await db.delete(oneTimeCodes).where(and(eq(oneTimeCodes.userId, userId), eq(oneTimeCodes.purpose, purpose)));
       await db.insert(oneTimeCodes).values({
@@ -44,7 +47,7 @@ export function createOneTimeCodes(deps: { db: Database; clock: Clock }) {
 
     /** The ticket's owner and data without using it up (e.g. the MFA step, retried after a mistyped code). */
     async peekTicket(purpose: TicketPurpose, ticket: string): Promise<ConsumedTicket> {
-      if (!isUuid(ticket)) throw new CoreError("invalid_ticket");
+      if (!TICKET_SHAPE.test(ticket)) throw new CoreError("invalid_ticket");
       const [row] = await db
         .select({ userId: oneTimeCodes.userId, data: oneTimeCodes.data })
         .from(oneTimeCodes)
@@ -62,7 +65,7 @@ export function createOneTimeCodes(deps: { db: Database; clock: Clock }) {
 
     /** Uses up a ticket. Unknown, expired, already used or malformed: `invalid_ticket`. */
     async consumeTicket(purpose: TicketPurpose, ticket: string): Promise<ConsumedTicket> {
-      if (!isUuid(ticket)) throw new CoreError("invalid_ticket");
+      if (!TICKET_SHAPE.test(ticket)) throw new CoreError("invalid_ticket");
       const [row] = await db
         .delete(oneTimeCodes)
         .where(

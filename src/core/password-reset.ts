@@ -39,17 +39,25 @@ export function createPasswordReset(deps: {
      * Mails a reset link to an active account. Unknown and inactive addresses get no mail and the same answer
      * (HBP says "Account does not exist."; latchkey does not reveal that).
      */
-    /** `linkBase`: the page the mailed link opens (`?ticket=` appended); HBP's by default. */
-    async request(email: string, client: SessionContext, options: { linkBase?: string; linkParameter?: string } = {}): Promise<void> {
+    /** `linkFor`: the link mailed for a ticket (HBP's page by default); a dialect may set the lifetime and format too. */
+    async request(
+      email: string,
+      client: SessionContext,
+      options: { linkFor?: (ticket: string) => string; ttlSeconds?: number; format?: () => string } = {},
+    ): Promise<void> {
       await guesses.throttle("reset-mail", { ip: client.ip, account: `email:${normaliseEmail(email)}` });
       const user = await users.findByEmail(email);
       if (!user?.active || user.disabled || !user.email) {
         await passwords.verifyDummy(email); // the same work either way, against timing
         return;
       }
-      const ticket = await codes.issueTicket(user.id, "reset-password", { ttlSeconds: config.auth.ticketExpiresInSeconds });
-      const base = options.linkBase ?? config.auth.passwordResetUrl ?? `${config.server.publicUrl}/auth/change-password/change`;
-      await mailer.sendPasswordReset({ to: user.email, link: withTicket(base, ticket, options.linkParameter), ticket });
+      const ticket = await codes.issueTicket(user.id, "reset-password", {
+        ttlSeconds: options.ttlSeconds ?? config.auth.ticketExpiresInSeconds,
+        format: options.format,
+      });
+      const hbpPage = config.auth.passwordResetUrl ?? `${config.server.publicUrl}/auth/change-password/change`;
+      const link = options.linkFor?.(ticket) ?? withTicket(hbpPage, ticket);
+      await mailer.sendPasswordReset({ to: user.email, link, ticket });
     },
 
     async reset(ticket: string, newPassword: string, client: SessionContext): Promise<void> {

@@ -116,6 +116,19 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
       return live ? { userId: row.userId, familyId: row.familyId } : null;
     },
 
+    /** Whether a session (family) still has a live refresh token: access tokens of ended sessions are refused where that matters. */
+    async isLive(familyId: string): Promise<boolean> {
+      const [row] = await db
+        .select({ id: sessions.id })
+        .from(sessions)
+        .where(and(eq(sessions.familyId, familyId), isNull(sessions.rotatedAt), isNull(sessions.revokedAt), gt(sessions.expiresAt, clock.now())))
+        .limit(1);
+      return row !== undefined;
+    },
+
+    /** Ends a session by its id (family). */
+    endSession: revokeFamily,
+
     /** Ends the session a token belongs to (its whole family). Unknown tokens are ignored. */
     async revoke(refreshToken: string): Promise<void> {
       const row = await findByToken(refreshToken);

@@ -2,6 +2,7 @@
 // Every check here is a guess an attacker could repeat, so each goes through `guesses` (per IP and account).
 // No path hands out a session on one factor when the user has two (ARCHITECTURE.md: one user base).
 import type { Config } from "../config.ts";
+import type { BackupCodes } from "./backup-codes.ts";
 import { CoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
 import type { Mailer } from "./mail/mailer.ts";
@@ -25,8 +26,9 @@ export function createSignIn(deps: {
   codes: OneTimeCodes;
   mailer: Mailer;
   passwords: PasswordHasher;
+  backupCodes: BackupCodes;
 }) {
-  const { config, users, guesses, totp, codes, mailer, passwords } = deps;
+  const { config, users, guesses, totp, codes, mailer, passwords, backupCodes } = deps;
   const ttlSeconds = config.auth.ticketExpiresInSeconds;
 
   async function afterFirstFactor(user: User): Promise<FirstFactorResult> {
@@ -55,10 +57,20 @@ export function createSignIn(deps: {
       return user;
     },
 
-    /** The second step: the ticket from the first, and a TOTP code. A wrong code keeps the ticket for a retry. */
-    async withTotp(ticket: string, code: string, client: SessionContext): Promise<User> {
+    /**
+     * The second step: the ticket from the first, and a TOTP code (or, where the dialect offers them, a backup
+     * code). A wrong code keeps the ticket for a retry; the rate limit counts it.
+     */
+    async withTotp(ticket: string, code: string, client: SessionContext, options: { backupCodes?: boolean } = {}): Promise<User> {
       const { userId } = await guesses.attempt({ ip: client.ip }, () => codes.peekTicket("mfa-login", ticket));
-      await totp.verify(userId, code, client);
+      const isBackupCode = options.backupCodes === true && /^\d{8}$/.test(code);
+      if (isBackupCode) {
+        await guesses.attempt({ ip: client.ip, account: `user:${userId}` }, async () => {
+          if (!(await backupCodes.spend(userId, code))) throw new CoreError("invalid_totp_code");
+        });
+      } else {
+        await totp.verify(userId, code, client);
+      }
       await codes.consumeTicket("mfa-login", ticket);
       const user = await users.findById(userId);
       if (!user) throw new CoreError("invalid_ticket");

@@ -27,6 +27,8 @@ export interface RegisterInput {
   referrerId?: string;
   /** Default: the email (HBP). */
   displayName?: string;
+  /** A unique login name (WolfPal); compared case-insensitively. */
+  username?: string;
 }
 
 /** Columns a custom field may fill directly; any other allowed field is kept in `metadata`. */
@@ -125,11 +127,13 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
 
       const existing = await this.findByEmail(email);
       if (existing) throw new CoreError(existing.active ? "email_taken" : "email_taken_inactive");
+      if (input.username !== undefined && (await this.findByUsername(input.username))) throw new CoreError("username_taken");
 
       const now = clock.now();
       const row = {
         id: randomUuid(),
         email,
+        username: input.username === undefined ? null : normaliseUsername(input.username),
         displayName: columns.displayName ?? input.displayName ?? email,
         avatarUrl: columns.avatarUrl ?? null,
         passwordHash: input.password === null ? null : await passwords.hash(input.password),
@@ -150,6 +154,7 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
       } catch (error) {
         // Two registrations of one address racing: the unique index decides; answer as if we had seen it.
         if (String(error).includes("UNIQUE constraint failed: users.email")) throw new CoreError("email_taken");
+        if (String(error).includes("UNIQUE constraint failed: users.username")) throw new CoreError("username_taken");
         throw error;
       }
       return (await this.findById(row.id))!;

@@ -39,6 +39,7 @@ export function featureDisabled(what: string, flag: string): HbpError {
 const CORE_ERRORS: Record<CoreErrorCode, [number, string]> = {
   email_taken: [400, "Account already exists."],
   email_taken_inactive: [400, "Account already exists but is not activated."],
+  username_taken: [400, "Account already exists."],
   email_domain_not_allowed: [400, '"email" is not in an allowed domain'],
   password_too_short: [400, '"password" is too short'],
   password_too_long: [400, '"password" length must be less than or equal to 128 characters long'],

@@ -49,11 +49,16 @@ export async function permissionVariables(ctx: HbpContext, headers: Headers): Pr
   return (await caller(ctx, headers))?.variables ?? null;
 }
 
-/** The signed-in caller, or a 401 with the route's own message. */
+/**
+ * The signed-in caller, or a 401 with the route's own message. The account is looked up too: a JWT outlives a
+ * ban or a deletion by up to JWT_EXPIRES_IN, and latchkey's own routes must not serve it meanwhile.
+ */
 export async function requireCaller(ctx: HbpContext, headers: Headers, message = "Not logged in"): Promise<Caller & { userId: string }> {
   const found = await caller(ctx, headers);
   const userId = found?.variables["user-id"];
   if (!found || typeof userId !== "string") throw new HbpError(401, message);
+  const user = await ctx.core.users.findById(userId);
+  if (!user || user.disabled) throw new HbpError(401, message);
   return { ...found, userId };
 }
 

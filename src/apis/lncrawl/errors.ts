@@ -24,6 +24,7 @@ const CORE_ERRORS: Partial<Record<CoreErrorCode, [number, string, string?]>> = {
   account_disabled: [403, "User is inactive"],
   email_taken: [409, "User already exists"],
   email_taken_inactive: [409, "User already exists"],
+  username_taken: [409, "User already exists"],
   email_domain_not_allowed: [422, "Validation error", "email: this domain is not allowed"],
   password_too_short: [422, "Validation error", "password: too short"],
   password_too_long: [422, "Validation error", "password: too long"],

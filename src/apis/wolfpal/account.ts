@@ -1,0 +1,51 @@
+// /account/two-factor: set-up (QR code, secret, 4 backup codes), enable, disable, backup codes download.
+import { isCoreError } from "../../core/errors.ts";
+import type { WolfpalContext, WolfpalExchange } from "./context.ts";
+import { WolfpalError } from "./errors.ts";
+import { requireSession } from "./session.ts";
+import { rules, validate } from "./validation.ts";
+
+export async function createTwoFactor(
+  ctx: WolfpalContext,
+  exchange: WolfpalExchange,
+): Promise<{ qrImage: string; secret: string; backupCodes: string[] }> {
+  const { user } = await requireSession(ctx, exchange);
+  const setup = await ctx.core.twoFactorSetup.start(user.id, user.email ?? user.username ?? user.id);
+  return { qrImage: setup.qrCodeDataUrl, secret: setup.secret, backupCodes: setup.backupCodes };
+}
+
+async function withCode(ctx: WolfpalContext, exchange: WolfpalExchange, body: unknown, action: (userId: string, code: string) => Promise<void>) {
+  const { user } = await requireSession(ctx, exchange);
+  const { code } = validate(body, { code: rules.present });
+  try {
+    await action(user.id, code.replace(/\s+/g, ""));
+  } catch (error) {
+    if (isCoreError(error, "invalid_totp_code")) {
+      throw new WolfpalError(400, "INVALID_TWO_FACTOR_TOKEN", "The two factor code is invalid.");
+    }
+    throw error;
+  }
+}
+
+export async function enableTwoFactor(ctx: WolfpalContext, exchange: WolfpalExchange, body: unknown): Promise<{ code: string; message: string }> {
+  await withCode(ctx, exchange, body, (userId, code) => ctx.core.twoFactorSetup.enable(userId, code, exchange.client));
+  return { code: "TWO_FACTOR_ENABLED", message: "Two factor is now enabled." };
+}
+
+export async function disableTwoFactor(ctx: WolfpalContext, exchange: WolfpalExchange, body: unknown): Promise<{ code: string; message: string }> {
+  await withCode(ctx, exchange, body, (userId, code) => ctx.core.twoFactorSetup.disable(userId, code, exchange.client));
+  return { code: "TWO_FACTOR_DISABLED", message: "Two factor is now disabled." };
+}
+
+/** The unused backup codes as a text file, one per line. */
+export async function backupCodesFile(ctx: WolfpalContext, exchange: WolfpalExchange): Promise<Response> {
+  const { user } = await requireSession(ctx, exchange);
+  const codes = await ctx.core.backupCodes.list(user.id);
+  return new Response(`${codes.join("\n")}\n`, {
+    headers: {
+      "content-type": "text/plain; charset=utf-8",
+      "content-disposition": 'attachment; filename="backup-codes.txt"',
+      "cache-control": "no-store",
+    },
+  });
+}

@@ -1,0 +1,77 @@
+// /auth: register, login, two-factor, refresh, logout.
+import { isCoreError } from "../../core/errors.ts";
+import { randomToken } from "../../core/secrets.ts";
+import { appLink, type WolfpalContext, type WolfpalExchange } from "./context.ts";
+import { WolfpalError } from "./errors.ts";
+import { requireSession, startSession, tokenPair, unauthorized, type TokenPair } from "./session.ts";
+import { rules, validate } from "./validation.ts";
+
+/** WolfPal's activation token: 32 characters of [0-9A-Za-z-_] (192 bits), 3 hours. */
+export const ACTIVATION = { ttlSeconds: 3 * 60 * 60, format: () => randomToken(24) };
+
+export async function register(ctx: WolfpalContext, body: unknown): Promise<{ code: string; error: string }> {
+  if (!ctx.config.wolfpal.registrationEnabled) {
+    throw new WolfpalError(409, "REGISTRATION_DISABLED", "Currently registration are disabled.");
+  }
+  const fields = validate(body, { username: rules.username, email: rules.email, password: rules.password });
+  const user = await ctx.core.users.register(
+    { email: fields.email, password: fields.password, username: fields.username, displayName: fields.username },
+    { active: false },
+  );
+  try {
+    await ctx.core.activation.sendActivationMail(user, {
+      ...ACTIVATION,
+      linkFor: (token) => appLink(ctx, `/user/activate-account/${token}`),
+    });
+  } catch (error) {
+    // No half-made account: without its mail the user could neither activate it nor register again.
+    await ctx.core.users.delete(user.id);
+    ctx.core.logger.error("activation mail failed; registration undone", { email: user.email, error });
+    throw new WolfpalError(503, "INTERNAL_SERVER_ERROR", "The confirmation email could not be sent; try again later.");
+  }
+  return { code: "PENDING_CONFIRMATION", error: "Please confirm your email address to complete the registration." };
+}
+
+export type LoginAnswer = (TokenPair & { twoFactor: false }) | { code: string; error: string; token: string; twoFactor: true };
+
+/** Unknown email and wrong password answer alike (WolfPal tells them apart with NON_EXISTENT; latchkey does not). */
+export async function login(ctx: WolfpalContext, exchange: WolfpalExchange, body: unknown): Promise<LoginAnswer> {
+  const fields = validate(body, { email: rules.present, password: rules.present }, { withCode: true });
+  const result = await ctx.core.signIn.withPassword(fields.email, fields.password, exchange.client);
+  if (result.kind === "second-factor") {
+    return { code: "TWO_FACTOR_REQUIRED", error: "Two Factor is required to complete login.", token: result.ticket, twoFactor: true };
+  }
+  return { ...(await startSession(ctx, exchange, result.user)), twoFactor: false };
+}
+
+/** A TOTP code or one of the backup codes; the token from login stays usable after a wrong code (rate limited). */
+export async function twoFactor(ctx: WolfpalContext, exchange: WolfpalExchange, body: unknown): Promise<TokenPair & { twoFactor: true }> {
+  const fields = validate(body, { token: rules.present, code: rules.present }, { withCode: true });
+  try {
+    const user = await ctx.core.signIn.withTotp(fields.token, fields.code.replace(/\s+/g, ""), exchange.client, { backupCodes: true });
+    return { ...(await startSession(ctx, exchange, user)), twoFactor: true };
+  } catch (error) {
+    if (isCoreError(error, "invalid_ticket")) throw new WolfpalError(400, "INVALID_TWO_FACTOR_TOKEN", "The two factor token is invalid or expired.");
+    throw error;
+  }
+}
+
+/** Rotates the refresh token; any failure is WolfPal's 401 (as JSON: decision 6). */
+export async function refresh(ctx: WolfpalContext, exchange: WolfpalExchange, body: unknown): Promise<TokenPair> {
+  const fields = validate(body, { refresh_token: rules.present });
+  try {
+    const issued = await ctx.core.sessions.rotate(fields.refresh_token, exchange.client);
+    const user = await ctx.core.users.findById(issued.userId);
+    if (!user) throw unauthorized();
+    return await tokenPair(ctx, user, issued);
+  } catch (error) {
+    if (isCoreError(error, "rate_limited")) throw error;
+    throw unauthorized();
+  }
+}
+
+export async function logout(ctx: WolfpalContext, exchange: WolfpalExchange): Promise<{ code: string; error: string }> {
+  const { sessionId } = await requireSession(ctx, exchange);
+  await ctx.core.sessions.endSession(sessionId);
+  return { code: "LOGGED_OUT", error: "You are now logged out." };
+}

@@ -1,0 +1,20 @@
+// What every WolfPal handler receives.
+import type { Config } from "../../config.ts";
+import type { Core } from "../../core/index.ts";
+import type { SessionContext } from "../../core/sessions.ts";
+
+export interface WolfpalContext {
+  core: Core;
+  config: Config;
+}
+
+export interface WolfpalExchange {
+  headers: Headers;
+  client: SessionContext;
+}
+
+/** Mailed links open the WolfPal app (WOLFPAL_APP_URL), or these API routes by default. */
+export function appLink(ctx: WolfpalContext, path: string): string {
+  const base = ctx.config.wolfpal.appUrl ?? `${ctx.config.server.publicUrl}${ctx.config.wolfpal.prefix}`;
+  return `${base.replace(/\/+$/, "")}${path}`;
+}

@@ -1,0 +1,75 @@
+// WolfPal's answers: `{code, error}` for errors, `{codes:{field:CODE}, errors:{field:msg}}` for validation
+// (spec/wolfpal.md), and the one mapping from core's codes.
+import type { CoreError, CoreErrorCode } from "../../core/errors.ts";
+import { CoreError as CoreErrorClass } from "../../core/errors.ts";
+import type { Logger } from "../../core/logger.ts";
+
+export class WolfpalError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export type FieldCode = "REQUIRED" | "INVALID" | "INVALID_CHARACTERS" | "NOT_LONG_ENOUGH";
+
+export class WolfpalValidationError extends Error {
+  constructor(
+    readonly codes: Record<string, FieldCode>,
+    readonly errors: Record<string, string>,
+    /** Login and two-factor add `code: 400` to the body. */
+    readonly withCode: boolean,
+  ) {
+    super("validation failed");
+  }
+}
+
+export const INVALID_CREDENTIALS_MESSAGE = "Either email or password is invalid. ";
+
+const CORE_ERRORS: Partial<Record<CoreErrorCode, [number, string, string]>> = {
+  invalid_credentials: [400, "INVALID_CREDENTIALS", INVALID_CREDENTIALS_MESSAGE],
+  email_taken: [409, "ALREADY_EXISTS", "This username or email already exists."],
+  email_taken_inactive: [409, "ALREADY_EXISTS", "This username or email already exists."],
+  username_taken: [409, "ALREADY_EXISTS", "This username or email already exists."],
+  email_domain_not_allowed: [400, "INVALID", "This email domain is not allowed."],
+  account_inactive: [400, "PENDING_CONFIRMATION", "Your account must be activated before you can do that."],
+  account_disabled: [403, "ACCOUNT_DISABLED", "This account is disabled."],
+  invalid_refresh_token: [401, "UNAUTHORIZED", "Unauthorized"],
+  invalid_ticket: [400, "EXPIRED_OR_ALREADY_USED", "This token is expired or has already been used."],
+  invalid_totp_code: [401, "INVALID_TWO_FACTOR_CODE", "The two factor code is invalid."],
+  mfa_secret_missing: [400, "TWO_FACTOR_NOT_INITIALIZE", "Two factor has not been set up; create it first."],
+  mfa_already_enabled: [400, "TWO_FACTOR_ENABLED", "Two factor is already enabled."],
+  mfa_not_enabled: [400, "TWO_FACTOR_DISABLED", "Two factor is not enabled."],
+  incorrect_current_password: [400, "INVALID_CREDENTIALS", "The password is invalid."],
+  rate_limited: [429, "TOO_MANY_REQUESTS", "Too many requests; try again later."],
+};
+
+export function fromCoreError(error: CoreError): WolfpalError {
+  const [status, code, message] = CORE_ERRORS[error.code] ?? [400, "BAD_REQUEST", "The request could not be completed."];
+  const retryAfter = error.meta.retryAfterSeconds;
+  return new WolfpalError(status, code, message, retryAfter === undefined ? {} : { "retry-after": String(retryAfter) });
+}
+
+export const NOT_FOUND_BODY = { code: 404, error: "Whoops, this resource or route could not be found" };
+
+export function wolfpalErrorResponse(code: string | number, error: unknown, logger: Logger): Response {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  if (cause instanceof WolfpalValidationError) {
+    const body = { ...(cause.withCode ? { code: 400 } : {}), codes: cause.codes, errors: cause.errors };
+    return Response.json(body, { status: 400 });
+  }
+  let mapped: WolfpalError | null = null;
+  if (cause instanceof WolfpalError) mapped = cause;
+  else if (cause instanceof CoreErrorClass) mapped = fromCoreError(cause);
+  else if (code === "PARSE") mapped = new WolfpalError(400, "INVALID", "The request body could not be read.");
+  else if (code === "NOT_FOUND") return Response.json(NOT_FOUND_BODY, { status: 404 });
+  if (!mapped) {
+    logger.error("unhandled error", { code, error });
+    mapped = new WolfpalError(500, "INTERNAL_SERVER_ERROR", "Internal Server Error.");
+  }
+  return Response.json({ code: mapped.code, error: mapped.message }, { status: mapped.status, headers: mapped.headers });
+}

@@ -1,0 +1,64 @@
+// Every WolfPal route (spec/wolfpal.md), mounted at WOLFPAL_PREFIX (default /wolfpal). Bodies are urlencoded or
+// JSON and are validated by the handlers with WolfPal's own field rules; protected routes call requireSession().
+import { Elysia } from "elysia";
+import { httpClient } from "../../http/client-ip.ts";
+import { backupCodesFile, createTwoFactor, disableTwoFactor, enableTwoFactor } from "./account.ts";
+import { login, logout, refresh, register, twoFactor } from "./auth.ts";
+import type { WolfpalContext, WolfpalExchange } from "./context.ts";
+import { NOT_FOUND_BODY, wolfpalErrorResponse } from "./errors.ts";
+import { activateAccount, forgotPassword, resendActivation, resetPassword } from "./user.ts";
+
+const tags = ["WolfPal"];
+
+export function wolfpalRoutes(ctx: WolfpalContext) {
+  const clientOf = httpClient(ctx.config.rateLimits.trustedProxies);
+  return new Elysia({ name: "api:wolfpal", prefix: ctx.config.wolfpal.prefix })
+    .onError(({ code, error }) => wolfpalErrorResponse(code, error, ctx.core.logger))
+    .derive(({ request, server }): { exchange: WolfpalExchange } => ({
+      exchange: { headers: request.headers, client: clientOf(request, server) },
+    }))
+    .post("/auth/register", async ({ body, set }) => {
+      const answer = await register(ctx, body);
+      set.status = 201;
+      return answer;
+    }, { detail: { tags, summary: "Register (username, email, password); mails a confirmation link" } })
+    .post("/auth/login", ({ exchange, body }) => login(ctx, exchange, body), {
+      detail: { tags, summary: "Sign in; with two factor on, answers a token for /auth/two-factor" },
+    })
+    .post("/auth/two-factor", ({ exchange, body }) => twoFactor(ctx, exchange, body), {
+      detail: { tags, summary: "Second step: the login token and a TOTP or backup code" },
+    })
+    .post("/auth/refresh", ({ exchange, body }) => refresh(ctx, exchange, body), {
+      detail: { tags, summary: "Rotate the refresh token for a new pair" },
+    })
+    .post("/auth/logout", ({ exchange }) => logout(ctx, exchange), { detail: { tags, summary: "End this session" } })
+    .put("/user/activate-account/:token", ({ exchange, params }) => activateAccount(ctx, exchange, params.token), {
+      detail: { tags, summary: "Activate the account with the mailed token" },
+    })
+    // The mailed link itself, when WOLFPAL_APP_URL does not send it to the WolfPal app.
+    .get("/user/activate-account/:token", ({ exchange, params }) => activateAccount(ctx, exchange, params.token), {
+      detail: { tags, summary: "The mailed activation link (same as PUT)" },
+    })
+    .post("/user/activate-account/resend", ({ exchange, body }) => resendActivation(ctx, exchange, body), {
+      detail: { tags, summary: "Mail the activation link again" },
+    })
+    .post("/user/forgot-password", ({ exchange, body }) => forgotPassword(ctx, exchange, body), {
+      detail: { tags, summary: "Mail a password-reset link" },
+    })
+    .post("/user/reset-password/:token", ({ exchange, params, body }) => resetPassword(ctx, exchange, params.token, body), {
+      detail: { tags, summary: "Set a new password with the mailed token" },
+    })
+    .post("/account/two-factor", ({ exchange }) => createTwoFactor(ctx, exchange), {
+      detail: { tags, summary: "Start two factor: QR code, secret and 4 backup codes" },
+    })
+    .put("/account/two-factor", ({ exchange, body }) => enableTwoFactor(ctx, exchange, body), {
+      detail: { tags, summary: "Enable two factor with a code from the app" },
+    })
+    .delete("/account/two-factor", ({ exchange, body }) => disableTwoFactor(ctx, exchange, body), {
+      detail: { tags, summary: "Disable two factor with a code from the app" },
+    })
+    .get("/account/two-factor/backup-codes", ({ exchange }) => backupCodesFile(ctx, exchange), {
+      detail: { tags, summary: "The unused backup codes as a text file" },
+    })
+    .all("/*", () => Response.json(NOT_FOUND_BODY, { status: 404 }), { detail: { hide: true } });
+}

@@ -1,0 +1,46 @@
+// WolfPal's token pair: a 5-minute access JWT (audience "wolfpal", `sid` = the session) and a refresh token that
+// rotates on every use (core/sessions.ts). Protected routes need a valid access token *and* a live session, as
+// WolfPal's own passport check does, so logging out ends the access token at once.
+import { assertCanSignIn, type User } from "../../core/users.ts";
+import type { WolfpalContext, WolfpalExchange } from "./context.ts";
+import { WolfpalError } from "./errors.ts";
+
+export const WOLFPAL_AUDIENCE = "wolfpal";
+const ACCESS_TOKEN_SECONDS = 5 * 60;
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+}
+
+export async function tokenPair(ctx: WolfpalContext, user: User, issued: { refreshToken: string; familyId: string }): Promise<TokenPair> {
+  const access = await ctx.core.jwt.sign(
+    { sid: issued.familyId, iss: ctx.config.server.publicUrl },
+    { subject: user.id, lifetimeSeconds: ACCESS_TOKEN_SECONDS, audience: WOLFPAL_AUDIENCE },
+  );
+  return { access_token: access, refresh_token: issued.refreshToken };
+}
+
+export async function startSession(ctx: WolfpalContext, exchange: WolfpalExchange, user: User): Promise<TokenPair> {
+  assertCanSignIn(user);
+  return tokenPair(ctx, user, await ctx.core.sessions.issue(user.id, exchange.client));
+}
+
+export function unauthorized(): WolfpalError {
+  return new WolfpalError(401, "UNAUTHORIZED", "Unauthorized");
+}
+
+/** The caller of a protected route: a valid access token of a live session of an active account. */
+export async function requireSession(ctx: WolfpalContext, exchange: WolfpalExchange): Promise<{ user: User; sessionId: string }> {
+  const authorization = exchange.headers.get("authorization") ?? "";
+  if (!/^bearer /i.test(authorization)) throw unauthorized();
+  const payload = await ctx.core.jwt.verify(authorization.slice(7).trim(), { audience: WOLFPAL_AUDIENCE });
+  const sessionId = payload?.sid;
+  if (typeof payload?.sub !== "string" || typeof sessionId !== "string" || !(await ctx.core.sessions.isLive(sessionId))) {
+    throw unauthorized();
+  }
+  const user = await ctx.core.users.findById(payload.sub);
+  if (!user) throw unauthorized();
+  assertCanSignIn(user);
+  return { user, sessionId };
+}

@@ -1,0 +1,60 @@
+// Backup codes for the second factor (WolfPal: 4 codes of 8 digits, each good for one sign-in). The API lets the
+// user download them again, so each is kept as it is (in `data`) beside a digest used to find and spend it;
+// whoever reads the database could read the TOTP secret they stand in for anyway. Kept in one_time_codes with an
+// expiry that never comes: they last until used or replaced.
+import { and, eq } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { oneTimeCodes } from "../db/schema.ts";
+import type { Clock } from "./clock.ts";
+import { randomDigits } from "./email-otp.ts";
+import { randomUuid, sha256Hex } from "./secrets.ts";
+
+const PURPOSE = "backup-code";
+const COUNT = 4;
+const DIGITS = 8;
+const NEVER = Number.MAX_SAFE_INTEGER;
+
+/** The digest names the user too: two users drawing the same 8 digits must not collide in the unique index. */
+const digest = (userId: string, code: string) => sha256Hex(`${userId}:${code}`);
+
+export type BackupCodes = ReturnType<typeof createBackupCodes>;
+
+export function createBackupCodes(deps: { db: Database; clock: Clock }) {
+  const { db, clock } = deps;
+  const ofUser = (userId: string) => and(eq(oneTimeCodes.userId, userId), eq(oneTimeCodes.purpose, PURPOSE));
+
+  return {
+    /** Replaces the user's codes with 4 new ones. */
+    replace(userId: string): string[] {
+      const codes = Array.from({ length: COUNT }, () => randomDigits(DIGITS));
+      const now = clock.now();
+      db.transaction((tx) => {
+        tx.delete(oneTimeCodes).where(ofUser(userId)).run();
+        tx.insert(oneTimeCodes)
+          .values(codes.map((code) => ({ id: randomUuid(), userId, purpose: PURPOSE, secretHash: digest(userId, code), data: { code }, expiresAt: NEVER, createdAt: now })))
+          .run();
+      });
+      return codes;
+    },
+
+    /** The codes not yet used. */
+    async list(userId: string): Promise<string[]> {
+      const rows = await db.select({ data: oneTimeCodes.data }).from(oneTimeCodes).where(ofUser(userId));
+      return rows.map((row) => String(row.data.code));
+    },
+
+    /** Spends a code: true once per code, even for two requests at the same moment (one conditional DELETE). */
+    async spend(userId: string, code: string): Promise<boolean> {
+      if (!new RegExp(`^\\d{${DIGITS}}$`).test(code)) return false;
+      const spent = await db
+        .delete(oneTimeCodes)
+        .where(and(ofUser(userId), eq(oneTimeCodes.secretHash, digest(userId, code))))
+        .returning({ id: oneTimeCodes.id });
+      return spent.length > 0;
+    },
+
+    async removeAll(userId: string): Promise<void> {
+      await db.delete(oneTimeCodes).where(ofUser(userId));
+    },
+  };
+}
