@@ -133,6 +133,17 @@ export interface Config {
     sender: string;
     templatesDir: string | null;
   };
+  storage: {
+    enabled: boolean;
+    /** MAX_UPLOAD_SIZE: the largest file accepted, in bytes (larger: 413). */
+    maxUploadBytes: number;
+    /** STORAGE_RULES: a YAML or JSON rules file (spec/hbp.md §5); null: the built-in rules (README "Storage"). */
+    rulesFile: string | null;
+    /** Largest image (width x height) a transform decodes or makes: against decompression bombs. */
+    imageMaxPixels: number;
+    /** Threads that transform images; 0: as many as CPU cores, at most 4. */
+    imageWorkers: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -228,6 +239,19 @@ class Reader {
     return found.value;
   }
 
+  /** A size in bytes: `104857600`, `100MB`, `100 MiB`, `1.5G` (K, M, G count 1024s, with or without iB/B). */
+  bytes(names: string | string[], fallback: number, bounds: { min: number; max: number }): number {
+    const found = this.raw(toList(names));
+    if (!found) return fallback;
+    const match = /^(\d+(?:\.\d+)?)\s*(?:([KMG])(?:i?B)?|B)?$/i.exec(found.value);
+    const value = match ? Math.floor(Number(match[1]) * 1024 ** " KMG".indexOf((match[2] ?? " ").toUpperCase())) : NaN;
+    if (!Number.isFinite(value) || value < bounds.min || value > bounds.max) {
+      this.problems.push(`${found.name}: expected a size from ${bounds.min} to ${bounds.max} bytes (e.g. 100MB), got "${found.value}"`);
+      return fallback;
+    }
+    return value;
+  }
+
   require(condition: boolean, problem: string): void {
     if (!condition) this.problems.push(problem);
   }
@@ -255,6 +279,8 @@ export function mountPoints(config: Config): { setting: string; path: string }[]
     { setting: "docs (fixed)", path: "/openapi" },
   ];
   if (config.auth.enabled) mounts.push({ setting: "HBP (fixed)", path: "/auth" });
+  // Always mounted: with STORAGE_ENABLED=false its routes answer 404 saying how to turn it on.
+  mounts.push({ setting: "HBP (fixed)", path: "/storage" });
   if (config.faroe.credential !== null) mounts.push({ setting: "FAROE_PREFIX", path: config.faroe.prefix });
   if (config.lncrawl.enabled) mounts.push({ setting: "LNCRAWL_PREFIX", path: config.lncrawl.prefix });
   if (config.wolfpal.enabled) mounts.push({ setting: "WOLFPAL_PREFIX", path: config.wolfpal.prefix });
@@ -387,6 +413,14 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
         : null,
       sender: read.string("SMTP_SENDER", smtpUser ?? "latchkey@localhost"),
       templatesDir: read.optionalString("EMAIL_TEMPLATES_DIR"),
+    },
+    storage: {
+      enabled: read.bool(["STORAGE_ENABLED", "STORAGE_ENABLE"], true),
+      maxUploadBytes: read.bytes("MAX_UPLOAD_SIZE", 100 * 1024 * 1024, { min: 1, max: 16 * 1024 ** 3 }),
+      rulesFile: ((file) => (file === null ? null : resolve(options.cwd ?? process.cwd(), file)))(read.optionalString("STORAGE_RULES")),
+      // 50 megapixels: a 48 MP phone photo passes; decoded as RGBA that is 200 MB in one worker.
+      imageMaxPixels: read.number("IMAGE_MAX_PIXELS", 50_000_000, { min: 1, max: 1_000_000_000, integer: true }),
+      imageWorkers: read.number("IMAGE_WORKERS", 0, { min: 0, max: 64, integer: true }),
     },
   };
 

@@ -7,6 +7,7 @@ import { createCookieJar } from "./apis/hbp/cookies.ts";
 import { hbpErrorResponse } from "./apis/hbp/error-handler.ts";
 import { hbpHealthRoutes } from "./apis/hbp/health.ts";
 import { hbpAuthRoutes } from "./apis/hbp/routes.ts";
+import { hbpStorageRoutes } from "./apis/hbp/storage/routes.ts";
 import { lncrawlRoutes } from "./apis/lncrawl/routes.ts";
 import { wolfpalRoutes } from "./apis/wolfpal/routes.ts";
 import type { Config, JwtAlgorithm } from "./config.ts";
@@ -23,6 +24,7 @@ import { corsHandling } from "./cors.ts";
 import { migrateDatabase, openDatabase } from "./db/client.ts";
 import { docsRoutes } from "./docs.ts";
 import { VERSION } from "./version.ts";
+import { loadRules, maxRequestBodyBytes, openFileStorage } from "./storage/index.ts";
 
 const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
 
@@ -65,6 +67,9 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     logger,
   });
 
+  // STORAGE_RULES problems are configuration errors, reported before anything is opened.
+  const storageRules = loadRules(config.storage.rulesFile);
+
   const database = openDatabase(paths.database);
   const applied = migrateDatabase(database.db);
   if (applied.length > 0) logger.info("database migrated", { applied: applied.join(","), file: paths.database });
@@ -81,6 +86,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     maxAgeSeconds: config.jwt.refreshExpiresInMinutes * 60,
   });
   const hbp = { core, config, cookies };
+  const files = openFileStorage({ config, db: database.db, root: paths.storage, rules: storageRules, clock, logger });
 
   const housekeeping = () =>
     purgeExpired({ db: database.db, clock }).catch((error: unknown) => logger.error("housekeeping failed", { error }));
@@ -95,6 +101,8 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     .use(docsRoutes(VERSION))
     .use(hbpHealthRoutes(VERSION));
   if (config.auth.enabled) app.use(hbpAuthRoutes(hbp));
+  // Always mounted: with STORAGE_ENABLED=false every route answers 404 saying how to turn it on (decision 5).
+  app.use(hbpStorageRoutes({ ...hbp, storage: files.storage }));
   if (config.lncrawl.enabled) {
     await ensureAdmin({ users: core.users, logger, login: config.lncrawl.adminLogin, password: config.lncrawl.adminPassword });
     app.use(lncrawlRoutes({ core, config }));
@@ -109,6 +117,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     core,
     close() {
       clearInterval(housekeepingTimer);
+      files.close();
       mailer.close();
       database.close();
     },
@@ -117,7 +126,8 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
 
 /** Starts listening; resolves to the URL it listens on (PORT=0 picks a free port). */
 export function serve(latchkey: Latchkey, config: Config, logger: Logger = consoleLogger): { url: string; stop(): Promise<void> } {
-  latchkey.app.listen({ hostname: config.server.host, port: config.server.port });
+  // Uploads stream up to MAX_UPLOAD_SIZE; every other route keeps its own, smaller limit.
+  latchkey.app.listen({ hostname: config.server.host, port: config.server.port, maxRequestBodySize: maxRequestBodyBytes(config) });
   const server = latchkey.app.server!;
   const url = `http://${config.server.host === "0.0.0.0" ? "127.0.0.1" : config.server.host}:${server.port}`;
   if (config.server.publicUrlIsDefault) config.server.publicUrl = `http://localhost:${server.port}`;

@@ -10,6 +10,8 @@ const LISTENING = /listening on (http:\/\/\S+)/;
 export interface TestServer {
   url: string;
   dataDir: string;
+  /** The server process's id (e.g. to read its memory use from /proc/<pid>/status). */
+  pid: number;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
   stop(): Promise<void>;
@@ -66,6 +68,7 @@ export async function startServer(env: Record<string, string> = {}, options: Sta
   return {
     url,
     dataDir,
+    pid: child.pid,
     output: () => output,
     async stop() {
       child.kill("SIGTERM");

@@ -1,0 +1,55 @@
+// StorageError codes in HBP's Boom shape. Messages are HBP's where HBP has one ("Forbidden", "Can't upload file
+// that ends with /"); the rest say what to do.
+import { StorageError, type StorageErrorCode } from "../../../storage/errors.ts";
+import type { Logger } from "../../../core/logger.ts";
+import { hbpErrorResponse } from "../error-handler.ts";
+import { HbpError } from "../errors.ts";
+
+const MESSAGES: Record<StorageErrorCode, [number, string | null]> = {
+  invalid_path: [400, null],
+  not_found: [404, "File not found"],
+  forbidden: [403, "Forbidden"],
+  no_rule: [404, "Not Found"],
+  bad_upload: [400, 'Upload the file as multipart/form-data in the field "file".'],
+  no_file: [400, 'No file uploaded: send it in the multipart field "file".'],
+  several_files: [400, 'Only one file can be uploaded at a time (field "file").'],
+  too_large: [413, null],
+  upload_to_folder: [403, "Can't upload file that ends with /"],
+  path_conflict: [409, "A file and a folder cannot have the same path."],
+  invalid_transform: [400, null],
+  unsupported_image: [415, "Only JPEG, PNG and WebP images can be transformed."],
+  corrupt_image: [400, "The image could not be decoded."],
+  image_too_large: [400, null],
+  transform_busy: [503, "Too many image transforms at once; retry shortly."],
+  zip_too_large: [400, "The folder is too large for one zip (more than 65,535 files or 4 GiB); download its files one by one."],
+  admin_secret_unset: [404, "Token revocation is disabled; set ADMIN_SECRET"],
+  admin_secret_wrong: [403, "Incorrect x-admin-secret"],
+};
+
+/** 65536 -> "64 KiB", 104857600 -> "100 MiB". */
+function humanBytes(bytes: number): string {
+  const units = ["bytes", "KiB", "MiB", "GiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Math.round(value * 10) / 10} ${units[unit]}`;
+}
+
+export function fromStorageError(error: StorageError): HbpError {
+  const [status, message] = MESSAGES[error.code];
+  const headers: Record<string, string> = {};
+  if (error.meta.retryAfterSeconds !== undefined) headers["retry-after"] = String(error.meta.retryAfterSeconds);
+  if (error.code === "too_large") {
+    const max = error.meta.maxBytes ?? 0;
+    return new HbpError(status, `The file is larger than the upload limit of ${humanBytes(max)} (MAX_UPLOAD_SIZE).`, headers);
+  }
+  return new HbpError(status, message ?? error.detail ?? undefined, headers);
+}
+
+export function hbpStorageErrorResponse(code: string | number, error: unknown, logger: Logger): Response {
+  const cause = error instanceof Error && error.cause instanceof StorageError ? error.cause : error;
+  return hbpErrorResponse(code, cause instanceof StorageError ? fromStorageError(cause) : error, logger);
+}

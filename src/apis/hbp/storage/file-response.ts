@@ -1,0 +1,91 @@
+// Answers a GET with a stored file or image variant the way a static file server does: ETag and Last-Modified,
+// 304 for a matching If-None-Match / If-Modified-Since, 206 for a single Range (416 when it cannot be met), and
+// the bytes streamed from disk a piece at a time.
+import type { OpenedBlob } from "../../../storage/blob-store.ts";
+
+/** HBP's: a year (365.25 days). */
+const MAX_AGE_SECONDS = 31_557_600;
+
+// Types a browser would run if opened from our origin: they are sandboxed, so an uploaded page cannot script latchkey.
+const ACTIVE_CONTENT = /^(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml|text\/javascript|application\/javascript)\b/i;
+
+export interface FileFacts {
+  contentType: string;
+  etag: string;
+  lastModifiedMs: number;
+  /** Cacheable by shared caches only if anyone may fetch this URL. */
+  publicCache: boolean;
+  vary?: string;
+}
+
+function etagMatches(header: string, etag: string): boolean {
+  if (header.trim() === "*") return true;
+  const strip = (tag: string) => tag.trim().replace(/^W\//, "");
+  return header.split(",").some((tag) => strip(tag) === strip(etag));
+}
+
+function parseRange(header: string, size: number): { start: number; end: number } | "unsatisfiable" | null {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match) return null; // several ranges or another unit: answer the whole file (allowed by RFC 9110)
+  const [, first, last] = match;
+  if (first === "" && last === "") return null;
+  let start: number;
+  let end: number;
+  if (first === "") {
+    const suffix = Number(last);
+    if (suffix === 0) return "unsatisfiable";
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(first);
+    end = last === "" ? size - 1 : Math.min(Number(last), size - 1);
+    if (last !== "" && Number(last) < start) return null;
+  }
+  if (start >= size || size === 0) return "unsatisfiable";
+  return { start, end };
+}
+
+export async function fileResponse(request: Request, blob: OpenedBlob, facts: FileFacts): Promise<Response> {
+  const lastModified = new Date(Math.floor(facts.lastModifiedMs / 1000) * 1000);
+  const headers: Record<string, string> = {
+    "content-type": facts.contentType,
+    etag: facts.etag,
+    "last-modified": lastModified.toUTCString(),
+    "cache-control": `${facts.publicCache ? "public" : "private"}, max-age=${MAX_AGE_SECONDS}`,
+    "accept-ranges": "bytes",
+    "content-disposition": "inline",
+    "x-content-type-options": "nosniff",
+  };
+  if (facts.vary) headers.vary = facts.vary;
+  if (ACTIVE_CONTENT.test(facts.contentType)) headers["content-security-policy"] = "default-src 'none'; sandbox";
+
+  const ifNoneMatch = request.headers.get("if-none-match");
+  const ifModifiedSince = request.headers.get("if-modified-since");
+  const notModified =
+    ifNoneMatch !== null
+      ? etagMatches(ifNoneMatch, facts.etag)
+      : ifModifiedSince !== null && !Number.isNaN(Date.parse(ifModifiedSince)) && lastModified.getTime() <= Date.parse(ifModifiedSince);
+  if (notModified) {
+    await blob.close();
+    const { "content-type": _type, "content-disposition": _disposition, ...kept } = headers;
+    return new Response(null, { status: 304, headers: kept });
+  }
+
+  const rangeHeader = request.headers.get("range");
+  const ifRange = request.headers.get("if-range");
+  // If-Range with a stale validator: the client's partial copy is outdated, so send all of it.
+  const rangeApplies = rangeHeader !== null && (ifRange === null || ifRange.trim() === facts.etag || ifRange.trim() === headers["last-modified"]);
+  const range = rangeApplies ? parseRange(rangeHeader, blob.size) : null;
+  if (range === "unsatisfiable") {
+    await blob.close();
+    return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${blob.size}`, "content-length": "0" } });
+  }
+  // A Blob body: Bun sends it with its Content-Length, from disk (sendfile), never whole in memory.
+  if (range) {
+    return new Response(await blob.blob(range), {
+      status: 206,
+      headers: { ...headers, "content-range": `bytes ${range.start}-${range.end}/${blob.size}` },
+    });
+  }
+  return new Response(await blob.blob(), { status: 200, headers });
+}

@@ -1,0 +1,35 @@
+// GET /storage/m/<key>: a file's metadata (S3 HeadObject shape plus `key`).
+// GET /storage/m/<folder>/: the metadata of every file under it the caller may read, as a JSON array streamed
+// out as the rows are read (a folder of any size costs one page of rows in memory).
+import type { FileMetadata } from "../../../storage/storage.ts";
+import type { HbpStorageContext } from "./context.ts";
+import type { StorageRequest } from "./request.ts";
+
+export function getMetadata(ctx: HbpStorageContext, { path, access }: StorageRequest): Promise<FileMetadata> {
+  return ctx.storage.metadata(path.key, access);
+}
+
+export async function listFolder(ctx: HbpStorageContext, { path, access }: StorageRequest): Promise<Response> {
+  const items = (await ctx.storage.list(path, access))[Symbol.asyncIterator]();
+  const encoder = new TextEncoder();
+  let first = true;
+  let done = false;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (done) return;
+      const next = await items.next();
+      if (next.done) {
+        done = true;
+        controller.enqueue(encoder.encode(first ? "[]" : "]"));
+        controller.close();
+        return;
+      }
+      controller.enqueue(encoder.encode(`${first ? "[" : ","}${JSON.stringify(next.value)}`));
+      first = false;
+    },
+    async cancel() {
+      await items.return?.();
+    },
+  });
+  return new Response(body, { headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" } });
+}

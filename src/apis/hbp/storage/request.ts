@@ -1,0 +1,27 @@
+// Reading a storage request: its storage path (from the raw URL, decoded once by parseStoragePath), its query,
+// and the caller (permission variables as for /auth, plus any x-admin-secret).
+import { parseStoragePath, type StoragePath } from "../../../storage/paths.ts";
+import type { Access } from "../../../storage/storage.ts";
+import { permissionVariables } from "../request-auth.ts";
+import type { HbpStorageContext } from "./context.ts";
+
+export interface StorageRequest {
+  path: StoragePath;
+  query: URLSearchParams;
+  access: Access;
+}
+
+/** `area` is "o" (objects) or "m" (metadata): the path is what follows `/storage/<area>/`, still percent-encoded. */
+export async function readStorageRequest(ctx: HbpStorageContext, request: Request, area: "o" | "m"): Promise<StorageRequest> {
+  const url = new URL(request.url);
+  const prefix = `/storage/${area}/`;
+  const path = parseStoragePath(url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : "");
+  const query: Record<string, string> = {};
+  for (const [name, value] of url.searchParams) if (!Object.hasOwn(query, name)) query[name] = value;
+  const auth = await permissionVariables(ctx, request.headers);
+  return {
+    path,
+    query: url.searchParams,
+    access: { caller: { auth, adminSecret: request.headers.get("x-admin-secret") }, method: request.method, query },
+  };
+}

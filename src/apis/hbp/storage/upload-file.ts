@@ -1,0 +1,15 @@
+// POST /storage/o/<key>: multipart field `file`, streamed to disk (never held whole in memory). A folder path
+// (`.../dir/`) stores the file under its own name in that folder.
+import { StorageError } from "../../../storage/errors.ts";
+import { MULTIPART_OVERHEAD_BYTES, type FileMetadata } from "../../../storage/storage.ts";
+import type { HbpStorageContext } from "./context.ts";
+import { readStorageRequest } from "./request.ts";
+
+export async function uploadFile(ctx: HbpStorageContext, request: Request): Promise<FileMetadata> {
+  const maxBytes = ctx.config.storage.maxUploadBytes;
+  // Refuse a body announced as too large before reading any of it.
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > maxBytes + MULTIPART_OVERHEAD_BYTES) throw new StorageError("too_large", undefined, { maxBytes });
+  const { path, access } = await readStorageRequest(ctx, request, "o");
+  return ctx.storage.upload(path, access, { contentType: request.headers.get("content-type"), stream: request.body });
+}

@@ -1,0 +1,284 @@
+// The blob store: where file bytes live, behind a port narrow enough for an S3 driver (Bun.s3) to implement later.
+// Metadata (content type, ETag, token, owner) is not the store's business: it lives in the `files` table.
+//
+// Local-disk driver layout under its root (<DATA_DIR>/storage):
+//   objects/<key>   the files, as uploaded, in a readable tree
+//   tmp/            uploads being written; a file appears under objects/ only by an atomic rename, after fsync
+// On disk one path cannot be both a file and a folder, so `a` and `a/b` cannot coexist (path_conflict); S3 can.
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { mkdir, open, readdir, rename, rm, rmdir, stat, type FileHandle } from "node:fs/promises";
+import { dirname, join, relative, sep } from "node:path";
+import { StorageError } from "./errors.ts";
+import { pathUnderRoot } from "./paths.ts";
+
+/** Bytes arriving in pieces: a request body, a parsed multipart part, or pieces already in memory. */
+export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+/** Inclusive byte range, as HTTP's Range header counts. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+export interface BlobInfo {
+  key: string;
+  size: number;
+  modifiedAtMs: number;
+}
+
+/** Bytes written but not yet visible under any key. */
+export interface StagedBlob {
+  size: number;
+  /** MD5 of the bytes, hex: S3's ETag of a single-part object, so both drivers give the same ETags. */
+  md5Hex: string;
+  /** Makes the bytes visible under `key`, replacing what was there in one step. */
+  commit(key: string): Promise<void>;
+  /** Throws the bytes away (safe to call after commit or twice). */
+  discard(): Promise<void>;
+}
+
+/** A blob opened for reading: `size` is of the version that stream() will read, even if the key is overwritten meanwhile. */
+export interface OpenedBlob {
+  size: number;
+  modifiedAtMs: number;
+  /** A few bytes (e.g. a header to sniff), leaving the blob open. */
+  read(range: ByteRange): Promise<Uint8Array>;
+  /** Streams the bytes (or a range of them) and closes the blob at the end or on cancel. Call once. */
+  stream(range?: ByteRange): ReadableStream<Uint8Array>;
+  /**
+   * The bytes as a lazily read Blob (a file on disk; later an S3 object), which an HTTP response sends with its
+   * Content-Length and without buffering (sendfile). Closes this handle; the Blob reads by key, so an overwrite in
+   * the instant between open and send would send the new version.
+   */
+  blob(range?: ByteRange): Promise<Blob>;
+  close(): Promise<void>;
+}
+
+export interface BlobStore {
+  /** Writes a stream to a temporary place; fails with too_large past `maxBytes` (nothing is left behind on any failure). */
+  stage(source: ByteSource, options: { maxBytes: number }): Promise<StagedBlob>;
+  /** stage + commit. */
+  put(key: string, source: ByteSource, options: { maxBytes: number }): Promise<{ size: number; md5Hex: string }>;
+  open(key: string): Promise<OpenedBlob | null>;
+  stat(key: string): Promise<BlobInfo | null>;
+  /** True if something was deleted. */
+  delete(key: string): Promise<boolean>;
+  /** Every blob whose key starts with `prefix` (a plain string prefix, as S3's), in no particular order. */
+  list(prefix: string): AsyncIterable<BlobInfo>;
+}
+
+/** Reads are done in pieces of this size, so a download holds at most one piece per client in memory. */
+const READ_CHUNK_BYTES = 64 * 1024;
+
+export function createLocalBlobStore(root: string): BlobStore {
+  const objects = join(root, "objects");
+  const tmp = join(root, "tmp");
+  mkdirSync(objects, { recursive: true });
+  mkdirSync(tmp, { recursive: true });
+  // Uploads a crash interrupted: nothing refers to them.
+  for (const leftover of readdirSync(tmp)) rmSync(join(tmp, leftover), { force: true, recursive: true });
+
+  const fileOf = (key: string) => pathUnderRoot(objects, key);
+
+  async function fsyncDirectory(directory: string): Promise<void> {
+    const handle = await open(directory, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Removes folders left empty by a delete, up to (not including) the objects root. */
+  async function pruneEmptyParents(file: string): Promise<void> {
+    let directory = dirname(file);
+    while (directory.startsWith(objects + sep)) {
+      try {
+        await rmdir(directory);
+      } catch {
+        return; // not empty (or already gone): stop
+      }
+      directory = dirname(directory);
+    }
+  }
+
+  async function stage(source: ByteSource, options: { maxBytes: number }): Promise<StagedBlob> {
+    const temporary = join(tmp, `${crypto.randomUUID()}.part`);
+    const md5 = createHash("md5");
+    let size = 0;
+    let handle: FileHandle | null = await open(temporary, "wx", 0o600);
+    try {
+      for await (const chunk of source) {
+        size += chunk.byteLength;
+        if (size > options.maxBytes) throw new StorageError("too_large", undefined, { maxBytes: options.maxBytes });
+        md5.update(chunk);
+        await handle.write(chunk);
+      }
+      // The bytes reach the disk before the rename can make them visible: a crash never shows a partial file.
+      await handle.sync();
+      await handle.close();
+      handle = null;
+    } catch (error) {
+      await handle?.close().catch(() => {});
+      await rm(temporary, { force: true });
+      throw error;
+    }
+    let settled = false;
+    return {
+      size,
+      md5Hex: md5.digest("hex"),
+      async commit(key) {
+        if (settled) throw new Error("staged blob already settled");
+        const target = fileOf(key);
+        try {
+          await mkdir(dirname(target), { recursive: true });
+          await rename(temporary, target);
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === "ENOTDIR" || code === "EISDIR" || code === "EEXIST" || code === "ENOTEMPTY") {
+            throw new StorageError("path_conflict", `${key}: ${code}`);
+          }
+          throw error;
+        }
+        settled = true;
+        await fsyncDirectory(dirname(target));
+      },
+      async discard() {
+        if (settled) return;
+        settled = true;
+        await rm(temporary, { force: true });
+      },
+    };
+  }
+
+  return {
+    stage,
+
+    async put(key, source, options) {
+      const staged = await stage(source, options);
+      try {
+        await staged.commit(key);
+      } finally {
+        await staged.discard();
+      }
+      return { size: staged.size, md5Hex: staged.md5Hex };
+    },
+
+    async open(key) {
+      let handle: FileHandle;
+      const file = fileOf(key);
+      try {
+        handle = await open(file, "r");
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") return null;
+        throw error;
+      }
+      const info = await handle.stat();
+      if (!info.isFile()) {
+        await handle.close();
+        return null;
+      }
+      let closed = false;
+      const close = async () => {
+        if (closed) return;
+        closed = true;
+        await handle.close();
+      };
+      return {
+        size: info.size,
+        modifiedAtMs: info.mtimeMs,
+        close,
+        async blob(range) {
+          await close();
+          const whole = Bun.file(file);
+          return range ? whole.slice(range.start, range.end + 1) : whole;
+        },
+        async read(range) {
+          const length = Math.max(0, Math.min(range.end + 1, info.size) - range.start);
+          const buffer = new Uint8Array(length);
+          const { bytesRead } = await handle.read(buffer, 0, length, range.start);
+          return buffer.subarray(0, bytesRead);
+        },
+        stream(range) {
+          let position = range?.start ?? 0;
+          const end = range ? range.end + 1 : info.size; // exclusive
+          // Pull-driven: a piece is read only when the consumer (a socket) wants more, so a slow client costs one piece.
+          return new ReadableStream<Uint8Array>(
+            {
+              async pull(controller) {
+                try {
+                  const length = Math.min(READ_CHUNK_BYTES, end - position);
+                  if (length <= 0) {
+                    await close();
+                    controller.close();
+                    return;
+                  }
+                  const buffer = new Uint8Array(length);
+                  const { bytesRead } = await handle.read(buffer, 0, length, position);
+                  if (bytesRead === 0) throw new Error(`blob ended early at ${position} of ${end}`);
+                  position += bytesRead;
+                  controller.enqueue(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
+                } catch (error) {
+                  await close().catch(() => {});
+                  controller.error(error);
+                }
+              },
+              async cancel() {
+                await close();
+              },
+            },
+            { highWaterMark: 0 },
+          );
+        },
+      };
+    },
+
+    async stat(key) {
+      try {
+        const info = await stat(fileOf(key));
+        return info.isFile() ? { key, size: info.size, modifiedAtMs: info.mtimeMs } : null;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "ENOENT" || code === "ENOTDIR") return null;
+        throw error;
+      }
+    },
+
+    async delete(key) {
+      const file = fileOf(key);
+      const info = await stat(file).catch(() => null);
+      if (!info?.isFile()) return false;
+      await rm(file, { force: true });
+      await pruneEmptyParents(file);
+      return true;
+    },
+
+    async *list(prefix) {
+      // Walk only the folder the prefix lies in (`user/4` -> objects/user/), then filter by the full prefix.
+      const slash = prefix.lastIndexOf("/");
+      const start = slash < 0 ? objects : pathUnderRoot(objects, prefix.slice(0, slash));
+      const pending = [start];
+      while (pending.length > 0) {
+        const directory = pending.pop()!;
+        let entries;
+        try {
+          entries = await readdir(directory, { withFileTypes: true });
+        } catch {
+          continue; // gone meanwhile, or the prefix names no folder
+        }
+        for (const entry of entries) {
+          const full = join(directory, entry.name);
+          const key = relative(objects, full).split(sep).join("/");
+          if (entry.isDirectory()) {
+            if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) pending.push(full);
+          } else if (entry.isFile() && key.startsWith(prefix)) {
+            const info = await stat(full).catch(() => null);
+            if (info) yield { key, size: info.size, modifiedAtMs: info.mtimeMs };
+          }
+        }
+      }
+    },
+  };
+}

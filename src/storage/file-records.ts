@@ -1,0 +1,66 @@
+// The `files` table: one row per stored file, holding what the blob store does not (content type, ETag, the
+// per-file token, the owner). Folder listings read it in key order, a page at a time.
+import { and, asc, eq, gt, gte, lt, sql, type SQL } from "drizzle-orm";
+import type { Database } from "../db/client.ts";
+import { files, type FileRow } from "../db/schema.ts";
+
+export type FileRecords = ReturnType<typeof createFileRecords>;
+
+/** Rows under a folder key (`user/42/`, or "" for all): a range on the primary key, so the index does the work. */
+function underFolder(folder: string): SQL | undefined {
+  if (folder === "") return undefined;
+  // Folder keys end with "/"; every key starting with it sorts before the same text ending with "0" ("/" + 1).
+  return and(gte(files.key, folder), lt(files.key, `${folder.slice(0, -1)}0`));
+}
+
+export function createFileRecords(db: Database) {
+  return {
+    async get(key: string): Promise<FileRow | null> {
+      return (await db.select().from(files).where(eq(files.key, key)).get()) ?? null;
+    },
+
+    /** Inserts or replaces the row of `row.key` (created_at is kept on replace). */
+    async upsert(row: Omit<FileRow, "createdAt">): Promise<FileRow> {
+      await db
+        .insert(files)
+        .values({ ...row, createdAt: row.updatedAt })
+        .onConflictDoUpdate({
+          target: files.key,
+          set: { size: row.size, contentType: row.contentType, etag: row.etag, token: row.token, ownerId: row.ownerId, updatedAt: row.updatedAt },
+        });
+      return (await this.get(row.key))!;
+    },
+
+    async setToken(key: string, token: string, updatedAt: number): Promise<FileRow | null> {
+      await db.update(files).set({ token, updatedAt }).where(eq(files.key, key));
+      return this.get(key);
+    },
+
+    async delete(key: string): Promise<boolean> {
+      const deleted = await db.delete(files).where(eq(files.key, key)).returning({ key: files.key });
+      return deleted.length > 0;
+    },
+
+    /** Up to `limit` rows under `folder` with keys after `afterKey`, in key order. */
+    async page(folder: string, afterKey: string | null, limit: number): Promise<FileRow[]> {
+      const conditions = [underFolder(folder), afterKey === null ? undefined : gt(files.key, afterKey)].filter(Boolean) as SQL[];
+      return db
+        .select()
+        .from(files)
+        .where(conditions.length > 0 ? and(...conditions) : undefined)
+        .orderBy(asc(files.key))
+        .limit(limit)
+        .all();
+    },
+
+    /** How many files lie under `folder` and their total size. */
+    async totals(folder: string): Promise<{ count: number; bytes: number }> {
+      const row = await db
+        .select({ count: sql<number>`count(*)`, bytes: sql<number>`coalesce(sum(${files.size}), 0)` })
+        .from(files)
+        .where(underFolder(folder))
+        .get();
+      return { count: Number(row?.count ?? 0), bytes: Number(row?.bytes ?? 0) };
+    },
+  };
+}

@@ -1,0 +1,126 @@
+// A pool of worker threads for image transforms, so decoding and encoding (tens to hundreds of milliseconds of
+// blocking work each) never stall the event loop that serves every other request. Workers start on first use.
+import type { Logger } from "../../core/logger.ts";
+import { StorageError } from "../errors.ts";
+import type { TransformSpec } from "./params.ts";
+import { TransformError, type TransformFailure, type TransformOutput } from "./pipeline.ts";
+
+export interface TransformJob {
+  id: number;
+  input: Uint8Array;
+  spec: TransformSpec;
+  maxPixels: number;
+}
+
+export type TransformReply =
+  | { id: number; ok: true; bytes: Uint8Array; contentType: string; width: number; height: number }
+  | { id: number; ok: false; code: TransformFailure | "failed"; message: string };
+
+export interface TransformPool {
+  /** Runs one transform on a worker; rejects with TransformError for bad input, StorageError transform_busy when overloaded. */
+  run(input: Uint8Array, spec: TransformSpec, limits: { maxPixels: number }): Promise<TransformOutput>;
+  close(): void;
+}
+
+interface Pending {
+  job: TransformJob;
+  resolve(output: TransformOutput): void;
+  reject(error: unknown): void;
+}
+
+interface Slot {
+  worker: Worker;
+  job: Pending | null;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+export function createTransformPool(options: {
+  size: number;
+  /** Jobs waiting for a worker beyond this are refused (transform_busy) rather than queued without bound. */
+  maxQueue: number;
+  timeoutMs: number;
+  logger: Logger;
+}): TransformPool {
+  const { size, maxQueue, timeoutMs, logger } = options;
+  const slots: Slot[] = [];
+  const queue: Pending[] = [];
+  let nextId = 1;
+  let closed = false;
+
+  function spawn(): Slot {
+    const worker = new Worker(new URL("./worker.ts", import.meta.url));
+    // An idle worker must not keep the process alive.
+    worker.unref();
+    const slot: Slot = { worker, job: null, timer: null };
+    worker.onmessage = (event: MessageEvent<TransformReply>) => finish(slot, event.data);
+    worker.onerror = (event) => replace(slot, new Error(`transform worker failed: ${event.message}`));
+    return slot;
+  }
+
+  function replace(slot: Slot, error: unknown): void {
+    const job = slot.job;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.worker.terminate();
+    const index = slots.indexOf(slot);
+    if (index >= 0) slots.splice(index, 1);
+    job?.reject(error);
+    if (!closed) pump();
+  }
+
+  function finish(slot: Slot, reply: TransformReply): void {
+    const job = slot.job;
+    if (!job || reply.id !== job.job.id) return;
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.job = null;
+    slot.timer = null;
+    slot.worker.unref();
+    if (reply.ok) job.resolve({ bytes: reply.bytes, contentType: reply.contentType, width: reply.width, height: reply.height });
+    else if (reply.code === "failed") {
+      logger.error("image transform failed", { error: reply.message });
+      job.reject(new Error("image transform failed"));
+    } else job.reject(new TransformError(reply.code, reply.message));
+    pump();
+  }
+
+  function pump(): void {
+    while (queue.length > 0) {
+      let slot = slots.find((candidate) => candidate.job === null);
+      if (!slot && slots.length < size) {
+        slot = spawn();
+        slots.push(slot);
+      }
+      if (!slot) return;
+      const pending = queue.shift()!;
+      slot.job = pending;
+      slot.worker.ref();
+      const busy = slot;
+      slot.timer = setTimeout(() => {
+        logger.warn("image transform timed out; restarting its worker", { timeout_ms: timeoutMs });
+        replace(busy, new StorageError("transform_busy", `timed out after ${timeoutMs} ms`, { retryAfterSeconds: 5 }));
+      }, timeoutMs);
+      slot.worker.postMessage(pending.job, [pending.job.input.buffer as ArrayBuffer]);
+    }
+  }
+
+  return {
+    run(input, spec, limits) {
+      if (closed) return Promise.reject(new Error("transform pool closed"));
+      if (queue.length >= maxQueue) {
+        return Promise.reject(new StorageError("transform_busy", "queue full", { retryAfterSeconds: 2 }));
+      }
+      return new Promise((resolve, reject) => {
+        queue.push({ job: { id: nextId++, input, spec, maxPixels: limits.maxPixels }, resolve, reject });
+        pump();
+      });
+    },
+    close() {
+      closed = true;
+      for (const pending of queue.splice(0)) pending.reject(new Error("transform pool closed"));
+      for (const slot of slots.splice(0)) {
+        if (slot.timer) clearTimeout(slot.timer);
+        slot.job?.reject(new Error("transform pool closed"));
+        slot.worker.terminate();
+      }
+    },
+  };
+}

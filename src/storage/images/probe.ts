@@ -1,0 +1,127 @@
+// What kind of image a file is and how large, read from its first bytes without decoding it: the pixel limit
+// (against decompression bombs, e.g. a 100 kB PNG of 50,000 x 50,000 pixels) is checked before any decoder runs.
+export type ImageFormat = "jpeg" | "png" | "webp";
+
+export interface ImageHeader {
+  format: ImageFormat;
+  /** As stored, before EXIF orientation. */
+  width: number;
+  height: number;
+  /** EXIF orientation 1-8 (1: as stored); JPEG only. */
+  orientation: number;
+}
+
+export const CONTENT_TYPES: Record<ImageFormat, string> = { jpeg: "image/jpeg", png: "image/png", webp: "image/webp" };
+
+/** The format by magic number, or null if it is none latchkey transforms. */
+export function sniffFormat(bytes: Uint8Array): ImageFormat | null {
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return "jpeg";
+  if (bytes.length >= 8 && Buffer.from(bytes.subarray(0, 8)).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) {
+    return "png";
+  }
+  if (bytes.length >= 12 && ascii(bytes, 0, 4) === "RIFF" && ascii(bytes, 8, 4) === "WEBP") return "webp";
+  return null;
+}
+
+function ascii(bytes: Uint8Array, offset: number, length: number): string {
+  return Buffer.from(bytes.subarray(offset, offset + length)).toString("latin1");
+}
+
+/** Header facts of a JPEG, PNG or WebP; null if the header is broken (or the format unknown). */
+export function readImageHeader(bytes: Uint8Array): ImageHeader | null {
+  const format = sniffFormat(bytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  try {
+    if (format === "png") {
+      if (ascii(bytes, 12, 4) !== "IHDR") return null;
+      return valid({ format, width: view.getUint32(16), height: view.getUint32(20), orientation: 1 });
+    }
+    if (format === "webp") return readWebpHeader(bytes, view);
+    if (format === "jpeg") return readJpegHeader(bytes, view);
+  } catch {
+    return null; // a read past the end: truncated header
+  }
+  return null;
+}
+
+function valid(header: ImageHeader): ImageHeader | null {
+  return header.width > 0 && header.height > 0 ? header : null;
+}
+
+function readWebpHeader(bytes: Uint8Array, view: DataView): ImageHeader | null {
+  const chunk = ascii(bytes, 12, 4);
+  if (chunk === "VP8X") {
+    const width = 1 + (view.getUint16(24, true) | (view.getUint8(26) << 16));
+    const height = 1 + (view.getUint16(27, true) | (view.getUint8(29) << 16));
+    return valid({ format: "webp", width, height, orientation: 1 });
+  }
+  if (chunk === "VP8 ") {
+    if (view.getUint8(23) !== 0x9d || view.getUint8(24) !== 0x01 || view.getUint8(25) !== 0x2a) return null;
+    return valid({ format: "webp", width: view.getUint16(26, true) & 0x3fff, height: view.getUint16(28, true) & 0x3fff, orientation: 1 });
+  }
+  if (chunk === "VP8L") {
+    if (view.getUint8(20) !== 0x2f) return null;
+    const bits = view.getUint32(21, true);
+    return valid({ format: "webp", width: 1 + (bits & 0x3fff), height: 1 + ((bits >>> 14) & 0x3fff), orientation: 1 });
+  }
+  return null;
+}
+
+const SOF_MARKERS = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf]);
+
+function readJpegHeader(bytes: Uint8Array, view: DataView): ImageHeader | null {
+  let orientation = 1;
+  let offset = 2;
+  while (offset + 4 <= bytes.length) {
+    if (bytes[offset] !== 0xff) return null;
+    const marker = bytes[offset + 1]!;
+    if (marker === 0xff) {
+      offset++; // fill byte
+      continue;
+    }
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      offset += 2; // markers without a length
+      continue;
+    }
+    const length = view.getUint16(offset + 2);
+    if (length < 2) return null;
+    if (marker === 0xe1 && ascii(bytes, offset + 4, 6) === "Exif\0\0") {
+      orientation = exifOrientation(bytes.subarray(offset + 10, offset + 2 + length)) ?? orientation;
+    }
+    if (SOF_MARKERS.has(marker)) {
+      const height = view.getUint16(offset + 5);
+      const width = view.getUint16(offset + 7);
+      return valid({ format: "jpeg", width, height, orientation });
+    }
+    if (marker === 0xda || marker === 0xd9) return null; // scan data or the end before any frame header
+    offset += 2 + length;
+  }
+  return null;
+}
+
+/** Tag 0x0112 of IFD0 in a TIFF-structured EXIF block; null when absent or malformed. */
+export function exifOrientation(tiff: Uint8Array): number | null {
+  if (tiff.length < 8) return null;
+  const view = new DataView(tiff.buffer, tiff.byteOffset, tiff.byteLength);
+  const order = ascii(tiff, 0, 2);
+  if (order !== "II" && order !== "MM") return null;
+  const little = order === "II";
+  if (view.getUint16(2, little) !== 42) return null;
+  const ifd = view.getUint32(4, little);
+  if (ifd + 2 > tiff.length) return null;
+  const entries = view.getUint16(ifd, little);
+  for (let index = 0; index < entries; index++) {
+    const entry = ifd + 2 + index * 12;
+    if (entry + 12 > tiff.length) return null;
+    if (view.getUint16(entry, little) === 0x0112) {
+      const value = view.getUint16(entry + 8, little);
+      return value >= 1 && value <= 8 ? value : null;
+    }
+  }
+  return null;
+}
+
+/** Orientations 5-8 turn the image by 90 degrees: width and height swap when displayed. */
+export function displaySize(header: ImageHeader): { width: number; height: number } {
+  return header.orientation >= 5 ? { width: header.height, height: header.width } : { width: header.width, height: header.height };
+}

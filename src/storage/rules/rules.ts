@@ -1,0 +1,272 @@
+// Storage access rules in HBP's rules.yaml form (spec/hbp.md §5), read once at start-up:
+//
+//   functions:                       # name: "return <expression>"  or  name: { params: [a, b], code: "return ..." }
+//     isOwner: "return !!request.auth && userId === request.auth['user-id']"
+//   paths:                           # Express-style patterns: `:param`, `*`; case-insensitive; trailing slash optional
+//     /user/:userId/*:
+//       read: "isOwner(userId) || validToken()"
+//       write: "isOwner(userId)"
+//
+// A request is allowed if any rule of any matching path, for one of the keys that apply to the operation, is truthy
+// (get: get|read, list: list|read, create: create|write, update: update|write, delete: delete|write). A matching
+// path with none of those keys, or no matching path, is "no rule" (404), as HBP registers no route for it.
+// Expressions see `request` {path, method, query, auth}, `resource`, the path parameters and the functions.
+import { readFileSync } from "node:fs";
+import { ConfigError } from "../../config.ts";
+import { evaluate, parseExpression, RuleEvaluationError, type Node, type Scope, type Value } from "./expression.ts";
+
+export type Operation = "get" | "list" | "create" | "update" | "delete";
+
+const RULE_KEYS = ["read", "write", "get", "list", "create", "update", "delete", "metadata"] as const;
+type RuleKey = (typeof RULE_KEYS)[number];
+
+const KEYS_OF: Record<Operation, RuleKey[]> = {
+  get: ["get", "read"],
+  list: ["list", "read"],
+  create: ["create", "write"],
+  update: ["update", "write"],
+  delete: ["delete", "write"],
+};
+
+export interface RuleRequest {
+  /** `/` + the storage key, e.g. `/user/42/photo.jpg` or `/user/42/` for a folder. */
+  path: string;
+  method: string;
+  query: Record<string, string>;
+  /** The caller's permission variables (`user-id`, `default-role`, ...); undefined for an anonymous caller. */
+  auth: Record<string, string | string[]> | undefined;
+}
+
+/** `pending`: denied only because `resource` is not known yet (an upload before its bytes arrive). */
+export type Decision = "allow" | "deny" | "no_rule" | "pending";
+
+interface CompiledPath {
+  pattern: string;
+  regex: RegExp;
+  params: string[];
+  rules: Partial<Record<RuleKey, Node>>;
+}
+
+interface CompiledFunction {
+  params: string[];
+  body: Node;
+}
+
+export interface StorageRules {
+  /**
+   * Whether `request` may do `operation` to `resource`. With `resourcePending`, `resource` is not known yet: a
+   * denial that read `resource` answers "pending" (decide again once it is known) instead of "deny".
+   */
+  decide(operation: Operation, request: RuleRequest, resource: Value, options?: { resourcePending?: boolean }): Decision;
+}
+
+/** The rules latchkey uses when STORAGE_RULES is not set (README "Storage"). */
+export const DEFAULT_RULES = {
+  functions: {
+    isAuthenticated: "return !!request.auth",
+    isOwner: "return !!request.auth && userId === request.auth['user-id']",
+    // `!!request.query.token` first: with no token given, undefined === undefined must not grant anything.
+    validToken: "return !!request.query.token && request.query.token === resource.Metadata.token",
+  },
+  paths: {
+    "/user/:userId/*": {
+      list: "isOwner(userId)",
+      read: "isOwner(userId) || validToken()",
+      write: "isOwner(userId)",
+    },
+    "/public/*": {
+      read: "true",
+      write: "isAuthenticated()",
+    },
+  },
+};
+
+/**
+ * Express 4 (path-to-regexp 0.1) patterns: `:name` is one segment, `:name?` an optional one, `*` anything (also
+ * slashes); matching ignores case and a trailing slash.
+ */
+export function compilePattern(pattern: string): { regex: RegExp; params: string[] } {
+  if (!pattern.startsWith("/")) throw new Error("a path must start with /");
+  const params: string[] = [];
+  let source = "";
+  const text = pattern.replace(/\/+$/, "");
+  for (let index = 0; index < text.length; ) {
+    const char = text[index]!;
+    if (char === ":") {
+      const name = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(index + 1))?.[0];
+      if (!name) throw new Error(`":" must start a parameter name at character ${index + 1}`);
+      index += 1 + name.length;
+      params.push(name);
+      if (text[index] === "?") {
+        index++;
+        // `/:name?` makes the slash optional too.
+        if (source.endsWith("\\/")) source = `${source.slice(0, -2)}(?:\\/([^/]+?))?`;
+        else source += "([^/]+?)?";
+      } else {
+        source += "([^/]+?)";
+      }
+    } else if (char === "*") {
+      params.push(String(params.filter((param) => /^[0-9]+$/.test(param)).length));
+      source += "(.*)";
+      index++;
+    } else {
+      source += char.replace(/[.+?^${}()|[\]\\/]/g, "\\$&");
+      index++;
+    }
+  }
+  return { regex: new RegExp(`^${source}\\/?$`, "i"), params };
+}
+
+function functionBody(code: string): string {
+  // HBP's functions are JavaScript bodies; latchkey's are one expression, written as `return <expression>`.
+  const trimmed = code.trim().replace(/;\s*$/, "");
+  const match = /^return\b([\s\S]*)$/.exec(trimmed);
+  return (match ? match[1]! : trimmed).trim();
+}
+
+/** Compiles a rules document (already parsed from YAML or JSON); every problem is reported with where it is. */
+export function compileRules(document: unknown, origin: string): StorageRules {
+  const problems: string[] = [];
+  const record = (value: unknown): value is Record<string, unknown> =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
+  if (!record(document)) throw new ConfigError([`${origin}: expected a mapping with "functions" and "paths"`]);
+  for (const key of Object.keys(document)) {
+    if (key !== "functions" && key !== "paths") problems.push(`${origin}: unknown top-level key "${key}"`);
+  }
+
+  const functions = new Map<string, CompiledFunction>();
+  const functionEntries = document.functions ?? {};
+  if (!record(functionEntries)) problems.push(`${origin}: "functions" must be a mapping`);
+  else {
+    for (const [name, definition] of Object.entries(functionEntries)) {
+      const where = `${origin}: function ${name}`;
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || name === "__proto__" || name === "constructor") {
+        problems.push(`${where}: not a valid name`);
+        continue;
+      }
+      let code: unknown = definition;
+      let params: unknown = [];
+      if (record(definition)) {
+        code = definition.code;
+        params = definition.params ?? [];
+      }
+      if (typeof code !== "string") {
+        problems.push(`${where}: expected a string or {params, code}`);
+        continue;
+      }
+      if (!Array.isArray(params) || !params.every((param) => typeof param === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(param))) {
+        problems.push(`${where}: params must be a list of names`);
+        continue;
+      }
+      try {
+        functions.set(name, { params: params as string[], body: parseExpression(functionBody(code)) });
+      } catch (error) {
+        problems.push(`${where}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  const paths: CompiledPath[] = [];
+  const pathEntries = document.paths ?? {};
+  if (!record(pathEntries)) problems.push(`${origin}: "paths" must be a mapping`);
+  else {
+    for (const [pattern, entry] of Object.entries(pathEntries)) {
+      const where = `${origin}: path ${pattern}`;
+      if (!record(entry)) {
+        problems.push(`${where}: expected a mapping of rules (read, write, ...)`);
+        continue;
+      }
+      let compiled: { regex: RegExp; params: string[] };
+      try {
+        compiled = compilePattern(pattern);
+      } catch (error) {
+        problems.push(`${where}: ${(error as Error).message}`);
+        continue;
+      }
+      const rules: Partial<Record<RuleKey, Node>> = {};
+      for (const [key, expression] of Object.entries(entry)) {
+        if (!(RULE_KEYS as readonly string[]).includes(key)) {
+          problems.push(`${where}: unknown rule "${key}" (expected ${RULE_KEYS.join(", ")})`);
+          continue;
+        }
+        const text = typeof expression === "boolean" ? String(expression) : expression;
+        if (typeof text !== "string") {
+          problems.push(`${where}: rule ${key} must be an expression string`);
+          continue;
+        }
+        try {
+          rules[key as RuleKey] = parseExpression(text);
+        } catch (error) {
+          problems.push(`${where}: rule ${key}: ${(error as Error).message}`);
+        }
+      }
+      paths.push({ pattern, ...compiled, rules });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  function run(node: Node, scope: Scope): boolean {
+    try {
+      return Boolean(evaluate(node, scope));
+    } catch (error) {
+      if (error instanceof RuleEvaluationError) return false; // errors deny
+      throw error;
+    }
+  }
+
+  return {
+    decide(operation, request, resource, options) {
+      let matched = false;
+      let readResource = false;
+      const onRead = (name: string) => {
+        if (name === "resource") readResource = true;
+      };
+      for (const path of paths) {
+        const match = path.regex.exec(request.path);
+        if (!match) continue;
+        const rules = KEYS_OF[operation].map((key) => path.rules[key]).filter((rule): rule is Node => rule !== undefined);
+        if (rules.length === 0) continue;
+        matched = true;
+        const variables = new Map<string, Value>([
+          ["request", { path: request.path, method: request.method, query: { ...request.query }, auth: request.auth }],
+          ["resource", resource],
+        ]);
+        path.params.forEach((name, index) => {
+          const value = match[index + 1];
+          variables.set(name, value);
+        });
+        // Function bodies see the same variables plus their parameters, and no functions (HBP: they cannot call each other).
+        const callable = new Map<string, (args: Value[]) => Value>();
+        for (const [name, fn] of functions) {
+          callable.set(name, (args) => {
+            const inner = new Map(variables);
+            fn.params.forEach((param, index) => inner.set(param, args[index]));
+            return evaluate(fn.body, { variables: inner, functions: new Map(), onRead });
+          });
+        }
+        const scope: Scope = { variables, functions: callable, onRead };
+        if (rules.some((rule) => run(rule, scope))) return "allow";
+      }
+      if (!matched) return "no_rule";
+      return options?.resourcePending && readResource ? "pending" : "deny";
+    },
+  };
+}
+
+/** STORAGE_RULES: a .yaml/.yml or .json file; null means the built-in DEFAULT_RULES. */
+export function loadRules(file: string | null): StorageRules {
+  if (file === null) return compileRules(DEFAULT_RULES, "built-in storage rules");
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ConfigError([`STORAGE_RULES: cannot read ${file}: ${(error as Error).message}`]);
+  }
+  let document: unknown;
+  try {
+    document = /\.json$/i.test(file) ? JSON.parse(text) : Bun.YAML.parse(text);
+  } catch (error) {
+    throw new ConfigError([`STORAGE_RULES: ${file} is not valid ${/\.json$/i.test(file) ? "JSON" : "YAML"}: ${(error as Error).message}`]);
+  }
+  return compileRules(document, `STORAGE_RULES ${file}`);
+}

@@ -1,0 +1,339 @@
+// File storage, free of HTTP: upload, read, list, delete and per-file tokens, each decided by the access rules.
+// The dialect (src/apis/hbp/storage/) turns requests into these calls and StorageErrors into its own answers.
+//
+// Access: a matching rule that is truthy allows; a matching rule that is not denies (forbidden, 403); no matching
+// rule is no_rule (404, as if the route did not exist). The admin secret (only when ADMIN_SECRET is set, decision 6)
+// allows whatever a rule covers. A file that does not exist is judged with `resource` undefined first, so a caller
+// who may not read a path cannot learn whether a file is there (403 either way).
+import { basename } from "node:path";
+import type { PermissionVariables } from "../core/access-tokens.ts";
+import type { Clock } from "../core/clock.ts";
+import type { Logger } from "../core/logger.ts";
+import { constantTimeEqual, randomUuid } from "../core/secrets.ts";
+import type { FileRow } from "../db/schema.ts";
+import type { BlobStore, OpenedBlob } from "./blob-store.ts";
+import { StorageError } from "./errors.ts";
+import type { FileRecords } from "./file-records.ts";
+import { resolveSpec, type TransformRequest } from "./images/params.ts";
+import { sniffFormat } from "./images/probe.ts";
+import type { Variant, Variants } from "./images/variants.ts";
+import { multipartBoundary, parseMultipart } from "./multipart.ts";
+import { uploadFileName, type StoragePath } from "./paths.ts";
+import type { Value } from "./rules/expression.ts";
+import type { Decision, Operation, RuleRequest, StorageRules } from "./rules/rules.ts";
+import { worthCompressing, ZIP_MAX_BYTES, ZIP_MAX_ENTRIES, zipStream, type ZipSource } from "./zip.ts";
+
+/** A file's metadata in the shape of S3's HeadObject output, which HBP answers and rules read as `resource`. */
+export interface FileMetadata {
+  key: string;
+  AcceptRanges: "bytes";
+  LastModified: string;
+  ContentLength: number;
+  ETag: string;
+  ContentType: string;
+  Metadata: { token: string };
+}
+
+export interface Caller {
+  /** Permission variables of a signed-in caller; null for anonymous. */
+  auth: PermissionVariables | null;
+  /** The x-admin-secret the caller presented, if any. */
+  adminSecret: string | null;
+}
+
+/** What the rules see of a request besides the path. */
+export interface Access {
+  caller: Caller;
+  method: string;
+  query: Record<string, string>;
+}
+
+export interface StorageConfig {
+  maxUploadBytes: number;
+  /** ADMIN_SECRET; null: no admin bypass exists. */
+  adminSecret: string | null;
+}
+
+export interface OpenedFile {
+  file: FileRow;
+  metadata: FileMetadata;
+  blob: OpenedBlob;
+  /** Whether an anonymous caller could read this file with the same query (for Cache-Control public/private). */
+  publicToQuery: boolean;
+}
+
+/** Room for multipart boundaries, part headers and small fields around the file itself. */
+export const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
+const LIST_PAGE_SIZE = 200;
+
+export function toFileMetadata(row: FileRow): FileMetadata {
+  return {
+    key: row.key,
+    AcceptRanges: "bytes",
+    LastModified: new Date(row.updatedAt).toISOString(),
+    ContentLength: row.size,
+    ETag: row.etag,
+    ContentType: row.contentType,
+    Metadata: { token: row.token },
+  };
+}
+
+/** Passes a stream through, failing with too_large once more than `maxBytes` went by. */
+async function* limited(source: AsyncIterable<Uint8Array>, maxBytes: number, reportedMax: number): AsyncGenerator<Uint8Array> {
+  let total = 0;
+  for await (const chunk of source) {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw new StorageError("too_large", undefined, { maxBytes: reportedMax });
+    yield chunk;
+  }
+}
+
+export type Storage = ReturnType<typeof createStorage>;
+
+export function createStorage(deps: {
+  records: FileRecords;
+  blobs: BlobStore;
+  variants: Variants;
+  rules: StorageRules;
+  clock: Clock;
+  logger: Logger;
+  config: StorageConfig;
+}) {
+  const { records, blobs, variants, rules, clock, logger, config } = deps;
+
+  // Writes to one key (commit + row, delete, token) run one at a time, so the row always describes the blob.
+  const locks = new Map<string, Promise<void>>();
+  async function withKeyLock<T>(key: string, action: () => Promise<T>): Promise<T> {
+    const previous = locks.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const current = new Promise<void>((resolve) => (release = resolve));
+    const chained = previous.then(() => current);
+    locks.set(key, chained);
+    await previous;
+    try {
+      return await action();
+    } finally {
+      release();
+      if (locks.get(key) === chained) locks.delete(key);
+    }
+  }
+
+  function isAdmin(caller: Caller): boolean {
+    // Constant-time compare: the secret must not leak through response timing.
+    return config.adminSecret !== null && caller.adminSecret !== null && constantTimeEqual(caller.adminSecret, config.adminSecret);
+  }
+
+  function ruleRequest(path: string, access: Access, auth: Caller["auth"] = access.caller.auth): RuleRequest {
+    return { path: `/${path}`, method: access.method, query: access.query, auth: auth ?? undefined };
+  }
+
+  /** Throws unless allowed; returns the decision ("allow" or, with resourcePending, "pending"). */
+  function authorize(operation: Operation, path: string, access: Access, resource: Value, options?: { resourcePending?: boolean }): Decision {
+    const decision = rules.decide(operation, ruleRequest(path, access), resource, options);
+    if (decision === "no_rule") throw new StorageError("no_rule");
+    if (decision === "allow" || decision === "pending") return decision;
+    if (isAdmin(access.caller)) return "allow";
+    throw new StorageError("forbidden");
+  }
+
+  /** The row of an existing file the caller may read (operation get). */
+  async function readable(key: string, access: Access): Promise<FileRow> {
+    const row = await records.get(key);
+    authorize("get", key, access, row ? (toFileMetadata(row) as unknown as Value) : undefined);
+    if (!row) throw new StorageError("not_found");
+    return row;
+  }
+
+  function mayRead(row: FileRow, access: Access): boolean {
+    if (isAdmin(access.caller)) return true;
+    return rules.decide("get", ruleRequest(row.key, { ...access, method: "GET" }), toFileMetadata(row) as unknown as Value) === "allow";
+  }
+
+  /** Rows under a folder that the caller may read, a page at a time. */
+  async function* readableUnder(folder: string, access: Access): AsyncGenerator<FileRow> {
+    let after: string | null = null;
+    for (;;) {
+      const page = await records.page(folder, after, LIST_PAGE_SIZE);
+      for (const row of page) if (mayRead(row, access)) yield row;
+      if (page.length < LIST_PAGE_SIZE) return;
+      after = page[page.length - 1]!.key;
+    }
+  }
+
+  function checkFolderListing(folder: StoragePath, access: Access): void {
+    authorize("list", folder.key, access, undefined);
+  }
+
+  return {
+    /**
+     * Stores the multipart field `file` at `path` (or, for a folder path, at the folder plus the part's file name).
+     * Nothing is visible until the bytes are on disk and allowed; a failure anywhere leaves no file and no row.
+     */
+    async upload(path: StoragePath, access: Access, body: { contentType: string | null; stream: AsyncIterable<Uint8Array> | null }): Promise<FileMetadata> {
+      const boundary = multipartBoundary(body.contentType);
+      if (!boundary || !body.stream) throw new StorageError("bad_upload", "not multipart/form-data");
+      const parts = parseMultipart(limited(body.stream, config.maxUploadBytes + MULTIPART_OVERHEAD_BYTES, config.maxUploadBytes), boundary);
+      let staged: Awaited<ReturnType<BlobStore["stage"]>> | null = null;
+      try {
+        let key = "";
+        let contentType = "application/octet-stream";
+        let fileName = "";
+        for await (const part of parts) {
+          if (part.name !== "file") continue; // other fields are read past
+          if (staged) throw new StorageError("several_files");
+          if (path.isFolder) {
+            if (!part.filename) throw new StorageError("upload_to_folder");
+            key = `${path.key}${uploadFileName(part.filename)}`;
+          } else {
+            key = path.key;
+          }
+          // Before reading the bytes: refuse early whatever the rules refuse without looking at the file.
+          const existing = await records.get(key);
+          authorize(existing ? "update" : "create", key, access, undefined, { resourcePending: true });
+          contentType = part.contentType?.trim() || "application/octet-stream";
+          fileName = part.filename ?? basename(key);
+          staged = await blobs.stage(part.body, { maxBytes: config.maxUploadBytes });
+        }
+        if (!staged) throw new StorageError("no_file");
+        const blob = staged;
+        const resource = { name: fileName, size: blob.size, mimetype: contentType, encoding: "7bit", md5: blob.md5Hex, truncated: false };
+        const row = await withKeyLock(key, async () => {
+          const existing = await records.get(key);
+          authorize(existing ? "update" : "create", key, access, resource);
+          await blob.commit(key);
+          const now = clock.now();
+          return records.upsert({
+            key,
+            size: blob.size,
+            contentType,
+            etag: `"${blob.md5Hex}"`,
+            // HBP keeps the token of an overwritten file and makes a new one (uuid v4) for a new file.
+            token: existing?.token ?? randomUuid(),
+            ownerId: existing ? existing.ownerId : typeof access.caller.auth?.["user-id"] === "string" ? access.caller.auth["user-id"] : null,
+            updatedAt: now,
+          });
+        });
+        await variants.removeFor(key).catch((error: unknown) => logger.warn("could not remove image variants", { key, error }));
+        return toFileMetadata(row);
+      } finally {
+        await staged?.discard();
+      }
+    },
+
+    async metadata(key: string, access: Access): Promise<FileMetadata> {
+      return toFileMetadata(await readable(key, access));
+    },
+
+    /** Opens a file for reading; the caller must stream or close `blob`. */
+    async open(key: string, access: Access): Promise<OpenedFile> {
+      for (let attempt = 0; ; attempt++) {
+        const file = await readable(key, access);
+        const blob = await blobs.open(key);
+        if (!blob) {
+          logger.warn("file row without its blob", { key });
+          throw new StorageError("not_found");
+        }
+        // An overwrite between reading the row and opening the blob: read the row again (once).
+        if (blob.size !== file.size && attempt === 0) {
+          await blob.close();
+          continue;
+        }
+        const anonymous = { ...access, caller: { auth: null, adminSecret: null } };
+        const publicToQuery = rules.decide("get", ruleRequest(key, anonymous, null), toFileMetadata(file) as unknown as Value) === "allow";
+        return { file, metadata: toFileMetadata(file), blob, publicToQuery };
+      }
+    },
+
+    /**
+     * The cached image variant of a file the caller has opened (made on a worker if needed). Consumes or closes
+     * `opened.blob`, so the input is exactly the version whose ETag names the variant. `accept` is the client's
+     * Accept header, for `f=auto`.
+     */
+    async variant(opened: OpenedFile, request: TransformRequest, accept: string | null): Promise<{ variant: Variant; blob: OpenedBlob }> {
+      const { file, blob: source } = opened;
+      try {
+        // The bytes say what the file is (its declared type may be anything): not an image, no need to read it all.
+        const format = sniffFormat(await source.read({ start: 0, end: 31 }));
+        if (!format) throw new StorageError("unsupported_image", "The file is not a JPEG, PNG or WebP image.");
+        const spec = resolveSpec(request, format, accept);
+        const readInput = async (): Promise<Uint8Array> => {
+          // A buffer of its own (it is transferred to the worker), filled piece by piece.
+          const bytes = new Uint8Array(source.size);
+          let offset = 0;
+          for await (const chunk of source.stream()) {
+            bytes.set(chunk.subarray(0, Math.max(0, Math.min(chunk.length, bytes.length - offset))), offset);
+            offset += chunk.length;
+          }
+          return bytes;
+        };
+        const variant = await variants.get({ key: file.key, etag: file.etag }, spec, readInput);
+        const blob = await variants.open(variant);
+        if (!blob) throw new Error(`variant ${variant.key} vanished`);
+        return { variant, blob };
+      } finally {
+        await source.close();
+      }
+    },
+
+    /** Metadata of the readable files under a folder (the folder rule must allow listing). */
+    async list(folder: StoragePath, access: Access): Promise<AsyncIterable<FileMetadata>> {
+      checkFolderListing(folder, access);
+      const rows = readableUnder(folder.key, access);
+      return (async function* () {
+        for await (const row of rows) yield toFileMetadata(row);
+      })();
+    },
+
+    /** A zip of the readable files under a folder, entries named by their full keys. */
+    async zip(folder: StoragePath, access: Access): Promise<ReadableStream<Uint8Array>> {
+      checkFolderListing(folder, access);
+      const totals = await records.totals(folder.key);
+      if (totals.count > ZIP_MAX_ENTRIES || totals.bytes > ZIP_MAX_BYTES) {
+        throw new StorageError("zip_too_large", `${totals.count} files, ${totals.bytes} bytes`);
+      }
+      const rows = readableUnder(folder.key, access);
+      const sources = (async function* (): AsyncGenerator<ZipSource> {
+        for await (const row of rows) {
+          yield {
+            name: row.key,
+            modifiedAtMs: row.updatedAt,
+            compress: worthCompressing(row.contentType),
+            open: async () => (await blobs.open(row.key))?.stream() ?? null,
+          };
+        }
+      })();
+      return zipStream(sources, { onError: (error) => logger.error("zip download failed", { folder: folder.key, error }) });
+    },
+
+    async delete(key: string, access: Access): Promise<void> {
+      const row = await records.get(key);
+      authorize("delete", key, access, row ? (toFileMetadata(row) as unknown as Value) : undefined);
+      if (!row) throw new StorageError("not_found");
+      await withKeyLock(key, async () => {
+        // The row goes first: a crash in between leaves an orphan blob (overwritten by the next upload), never a row without bytes.
+        await records.delete(key);
+        await blobs.delete(key);
+      });
+      await variants.removeFor(key).catch((error: unknown) => logger.warn("could not remove image variants", { key, error }));
+    },
+
+    /** DELETE /storage/m/<key>: a new token, so links carrying the old one stop working (rule: delete|write). */
+    async resetToken(key: string, access: Access): Promise<FileMetadata> {
+      const row = await records.get(key);
+      authorize("delete", key, access, row ? (toFileMetadata(row) as unknown as Value) : undefined);
+      if (!row) throw new StorageError("not_found");
+      const updated = await withKeyLock(key, () => records.setToken(key, randomUuid(), clock.now()));
+      if (!updated) throw new StorageError("not_found");
+      return toFileMetadata(updated);
+    },
+
+    /** POST /storage/m/<key> {action: "revoke-token"}: admin only (x-admin-secret). */
+    async revokeToken(key: string, caller: Caller): Promise<FileMetadata> {
+      if (config.adminSecret === null) throw new StorageError("admin_secret_unset");
+      if (!isAdmin(caller)) throw new StorageError("admin_secret_wrong");
+      const updated = await withKeyLock(key, () => records.setToken(key, randomUuid(), clock.now()));
+      if (!updated) throw new StorageError("not_found");
+      return toFileMetadata(updated);
+    },
+  };
+}
