@@ -1,5 +1,5 @@
 // Builds latchkey: opens the data directory, migrates, builds the core, mounts the dialects.
-// Routes: HBP auth (src/apis/hbp/routes.ts), health (src/apis/hbp/health.ts), docs (src/docs.ts).
+// Routes: HBP auth (src/apis/hbp/routes.ts), health (src/apis/hbp/health.ts), docs (src/docs.ts), Faroe (src/apis/faroe/routes.ts).
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Elysia } from "elysia";
@@ -8,6 +8,7 @@ import { hbpErrorResponse } from "./apis/hbp/error-handler.ts";
 import { hbpHealthRoutes } from "./apis/hbp/health.ts";
 import { hbpAuthRoutes } from "./apis/hbp/routes.ts";
 import { hbpStorageRoutes } from "./apis/hbp/storage/routes.ts";
+import { faroeRoutes } from "./apis/faroe/routes.ts";
 import { lncrawlRoutes } from "./apis/lncrawl/routes.ts";
 import { wolfpalRoutes } from "./apis/wolfpal/routes.ts";
 import type { Config, JwtAlgorithm } from "./config.ts";
@@ -108,6 +109,8 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     app.use(lncrawlRoutes({ core, config }));
   }
   if (config.wolfpal.enabled) app.use(wolfpalRoutes({ core, config }));
+  // Faroe exists only with its credential: without one, every Faroe path is an unknown path (404).
+  if (config.faroe.credential !== null) app.use(faroeRoutes({ core, config, credential: config.faroe.credential }));
   // Whatever no dialect answers (unknown paths, errors outside a dialect) gets HBP's shape: it is the default dialect.
   // Registered last: Elysia runs error hooks in registration order, and each dialect's own must come first.
   app.onError({ as: "global" }, ({ code, error }) => hbpErrorResponse(code, error, logger));

@@ -1,8 +1,8 @@
-// Deletes rows nothing can use any more: expired sessions and tickets, and rate-limit windows long past.
+// Deletes rows nothing can use any more: expired sessions, tickets and requests, and rate-limit windows long past.
 // Rotated and revoked sessions stay until they expire, because reuse detection needs them.
 import { lt } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { oneTimeCodes, rateLimits, sessions } from "../db/schema.ts";
+import { emailVerificationRequests, oneTimeCodes, passwordResetRequests, rateLimits, sessions } from "../db/schema.ts";
 import type { Clock } from "./clock.ts";
 
 /** Rate-limit windows are at most a day (RATE_LIMIT_WINDOW_SECONDS <= 86400). */
@@ -15,6 +15,9 @@ export async function purgeExpired(deps: { db: Database; clock: Clock }): Promis
     db.delete(sessions).where(lt(sessions.expiresAt, now)).returning({ id: sessions.id }),
     db.delete(oneTimeCodes).where(lt(oneTimeCodes.expiresAt, now)).returning({ id: oneTimeCodes.id }),
     db.delete(rateLimits).where(lt(rateLimits.windowStart, now - LONGEST_WINDOW_MS)).returning({ key: rateLimits.key }),
+    // Verification requests hold their code as it is: gone as soon as it is of no use.
+    db.delete(emailVerificationRequests).where(lt(emailVerificationRequests.expiresAt, now)).returning({ id: emailVerificationRequests.id }),
+    db.delete(passwordResetRequests).where(lt(passwordResetRequests.expiresAt, now)).returning({ id: passwordResetRequests.id }),
   ]);
   return purged.reduce((total, rows) => total + rows.length, 0);
 }

@@ -1,0 +1,28 @@
+// Faroe's rules for the fields it takes: the checks that have their own error codes (schemas give INVALID_DATA).
+import type { FaroeContext } from "./context.ts";
+import { expected, withErrorCodes, type FaroeErrorCode } from "./errors.ts";
+
+/** Faroe's address check: shorter than 256 characters and shaped like `a@b.c`. */
+const EMAIL_PATTERN = /^.+@.+\..+$/;
+/** Faroe's limits: at least 8 characters, at most 255 bytes. */
+const MIN_PASSWORD_LENGTH = 8;
+const MAX_PASSWORD_BYTES = 255;
+
+export function checkEmail(email: string): void {
+  if (email.length >= 256 || !EMAIL_PATTERN.test(email)) throw expected("INVALID_EMAIL");
+}
+
+export function isTooLarge(password: string): boolean {
+  return Buffer.byteLength(password, "utf8") > MAX_PASSWORD_BYTES;
+}
+
+/**
+ * A new password: too large (the route's code: PASSWORD_TOO_LARGE, or INVALID_DATA where Faroe documents that),
+ * WEAK_PASSWORD under 8 characters, then latchkey's own policy (MIN_PASSWORD_LENGTH, at most 128 characters so
+ * the password also works through HBP, and the breached-password check when HIBP_ENABLED).
+ */
+export async function checkNewPassword(ctx: FaroeContext, password: string, tooLarge: FaroeErrorCode): Promise<void> {
+  if (isTooLarge(password)) throw expected(tooLarge);
+  if (password.length < MIN_PASSWORD_LENGTH) throw expected("WEAK_PASSWORD");
+  await withErrorCodes({ password_too_long: tooLarge }, () => ctx.core.passwordPolicy.check(password));
+}
