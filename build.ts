@@ -3,9 +3,13 @@
 // What ends up inside the binary, and how:
 // - the SQL migrations: src/db/migrations.ts imports them `with { type: "text" }` (inlined as strings);
 // - the Scalar docs script: src/docs.ts imports it `with { type: "file" }` (embedded file, opened with Bun.file);
-// - the version: src/version.ts imports package.json (inlined as JSON).
+// - the version: src/version.ts imports package.json (inlined as JSON);
+// - the image transform worker: a second entry point (src/storage/images/worker.ts), started with new Worker();
+// - imagescript's native codecs addon and its wasm decoders: made static requires by imagescriptEmbedPlugin
+//   (src/storage/images/embed-plugin.ts); @jsquash/webp's wasm: imported `with { type: "file" }`.
 // Nothing is read from the source tree at run time, so the binary works from any folder.
 import { rmSync, statSync } from "node:fs";
+import { imagescriptEmbedPlugin } from "./src/storage/images/embed-plugin.ts";
 
 const OUTFILE = "dist/latchkey";
 const started = performance.now();
@@ -13,7 +17,7 @@ const started = performance.now();
 rmSync(OUTFILE, { force: true });
 
 const result = await Bun.build({
-  entrypoints: ["src/main.ts"],
+  entrypoints: ["src/main.ts", "src/storage/images/worker.ts"],
   target: "bun",
   compile: {
     outfile: OUTFILE,
@@ -29,7 +33,9 @@ const result = await Bun.build({
   // With `compile`, Bun embeds the source map in the binary (stack traces show src/*.ts lines) whatever the
   // mode, and also writes dist/latchkey.map; that copy is not needed at run time, so it is removed below.
   sourcemap: "linked",
-  // Later: plugins: [imagescript()] to make imagescript's native addon and .wasm loads static.
+  plugins: [imagescriptEmbedPlugin()],
+  // imagescript's wasm decoders, required by the plugin's rewrite, become embedded files (their path is required).
+  loader: { ".wasm": "file" },
 });
 
 if (!result.success) {

@@ -34,6 +34,15 @@ interface Slot {
   timer: ReturnType<typeof setTimeout> | null;
 }
 
+/**
+ * The worker's module. Run from source it sits next to this file. In the compiled binary it is build.ts's second
+ * entry point, embedded under its path below src/ (the entry points' common folder, the binary's root), and
+ * bundled code sees the binary's root as import.meta.url.
+ */
+function workerModule(): URL {
+  return Bun.isStandaloneExecutable ? new URL("./storage/images/worker.ts", import.meta.url) : new URL("./worker.ts", import.meta.url);
+}
+
 export function createTransformPool(options: {
   size: number;
   /** Jobs waiting for a worker beyond this are refused (transform_busy) rather than queued without bound. */
@@ -48,7 +57,7 @@ export function createTransformPool(options: {
   let closed = false;
 
   function spawn(): Slot {
-    const worker = new Worker(new URL("./worker.ts", import.meta.url));
+    const worker = new Worker(workerModule());
     // An idle worker must not keep the process alive.
     worker.unref();
     const slot: Slot = { worker, job: null, timer: null };
