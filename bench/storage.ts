@@ -33,7 +33,7 @@ async function transformTimes(): Promise<void> {
     const times: number[] = [];
     for (let run = 0; run < 6; run++) {
       const started = performance.now();
-      await pool.run(jpeg.slice(), { width: 800, height: 0, quality: 80, format, radius: null, blur: null }, { maxPixels: 50_000_000 });
+      await pool.run(async () => jpeg.slice(), { width: 800, height: 0, quality: 80, format, radius: null, blur: null }, { maxPixels: 50_000_000 });
       times.push(performance.now() - started);
     }
     const warm = times.slice(1).sort((a, b) => a - b);

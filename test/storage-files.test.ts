@@ -135,6 +135,21 @@ describe("upload and download", () => {
     const got = await download(server.url, `/storage/o/${key}`);
     expect(got.headers.get("content-security-policy")).toBe("default-src 'none'; sandbox");
     expect(got.headers.get("x-content-type-options")).toBe("nosniff");
+    // Passive media stays viewable as it is.
+    const image = `public/${crypto.randomUUID()}.png`;
+    await upload(server.url, image, text("not really a png"), { headers: alice.auth, type: "image/png" });
+    expect((await download(server.url, `/storage/o/${image}`)).headers.get("content-security-policy")).toBeNull();
+  });
+
+  test("a malformed part Content-Type is stored as application/octet-stream", async () => {
+    const key = `public/${crypto.randomUUID()}.bin`;
+    const body = `--b\r\nContent-Disposition: form-data; name="file"; filename="x"\r\nContent-Type: not a type\r\n\r\nx\r\n--b--\r\n`;
+    const response = await fetch(`${server.url}/storage/o/${key}`, {
+      method: "POST",
+      body,
+      headers: { ...alice.auth, "content-type": "multipart/form-data; boundary=b" },
+    });
+    expect(((await response.json()) as { ContentType: string }).ContentType).toBe("application/octet-stream");
   });
 });
 

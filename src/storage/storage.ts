@@ -78,6 +78,14 @@ export function toFileMetadata(row: FileRow): FileMetadata {
   };
 }
 
+const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]{1,127}\/[a-z0-9!#$&^_.+-]{1,127}(\s*;\s*[a-z0-9!#$&^_.+-]+=("[^"\\\u0000-\u001f\u007f]*"|[a-z0-9!#$&^_.+-]+))*$/i;
+
+/** The part's Content-Type if it is a well-formed media type (it is sent back as a header), else application/octet-stream. */
+function mediaType(declared: string | null): string {
+  const value = declared?.trim() ?? "";
+  return value.length <= 255 && MEDIA_TYPE.test(value) ? value : "application/octet-stream";
+}
+
 /** Passes a stream through, failing with too_large once more than `maxBytes` went by. */
 async function* limited(source: AsyncIterable<Uint8Array>, maxBytes: number, reportedMax: number): AsyncGenerator<Uint8Array> {
   let total = 0;
@@ -190,7 +198,7 @@ export function createStorage(deps: {
           // Before reading the bytes: refuse early whatever the rules refuse without looking at the file.
           const existing = await records.get(key);
           authorize(existing ? "update" : "create", key, access, undefined, { resourcePending: true });
-          contentType = part.contentType?.trim() || "application/octet-stream";
+          contentType = mediaType(part.contentType);
           fileName = part.filename ?? basename(key);
           staged = await blobs.stage(part.body, { maxBytes: config.maxUploadBytes });
         }

@@ -17,13 +17,20 @@ export type TransformReply =
   | { id: number; ok: false; code: TransformFailure | "failed"; message: string };
 
 export interface TransformPool {
-  /** Runs one transform on a worker; rejects with TransformError for bad input, StorageError transform_busy when overloaded. */
-  run(input: Uint8Array, spec: TransformSpec, limits: { maxPixels: number }): Promise<TransformOutput>;
+  /**
+   * Runs one transform on a worker; rejects with TransformError for bad input, StorageError transform_busy when
+   * overloaded. `readInput` is called only once a worker is free for the job, so waiting jobs hold no image bytes
+   * (at most one input per worker is in memory, however many requests queue up).
+   */
+  run(readInput: () => Promise<Uint8Array>, spec: TransformSpec, limits: { maxPixels: number }): Promise<TransformOutput>;
   close(): void;
 }
 
 interface Pending {
-  job: TransformJob;
+  id: number;
+  readInput(): Promise<Uint8Array>;
+  spec: TransformSpec;
+  maxPixels: number;
   resolve(output: TransformOutput): void;
   reject(error: unknown): void;
 }
@@ -78,7 +85,7 @@ export function createTransformPool(options: {
 
   function finish(slot: Slot, reply: TransformReply): void {
     const job = slot.job;
-    if (!job || reply.id !== job.job.id) return;
+    if (!job || reply.id !== job.id) return;
     if (slot.timer) clearTimeout(slot.timer);
     slot.job = null;
     slot.timer = null;
@@ -91,6 +98,29 @@ export function createTransformPool(options: {
     pump();
   }
 
+  async function dispatch(slot: Slot, pending: Pending): Promise<void> {
+    let input: Uint8Array;
+    try {
+      input = await pending.readInput();
+    } catch (error) {
+      slot.job = null;
+      pending.reject(error);
+      pump();
+      return;
+    }
+    if (slot.job !== pending) return; // closed meanwhile
+    slot.worker.ref();
+    slot.timer = setTimeout(() => {
+      logger.warn("image transform timed out; restarting its worker", { timeout_ms: timeoutMs });
+      replace(slot, new StorageError("transform_busy", `timed out after ${timeoutMs} ms`, { retryAfterSeconds: 5 }));
+    }, timeoutMs);
+    const job: TransformJob = { id: pending.id, input, spec: pending.spec, maxPixels: pending.maxPixels };
+    // The input must own its whole buffer to be transferred rather than copied.
+    const owned = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength ? input : input.slice();
+    job.input = owned;
+    slot.worker.postMessage(job, [owned.buffer as ArrayBuffer]);
+  }
+
   function pump(): void {
     while (queue.length > 0) {
       let slot = slots.find((candidate) => candidate.job === null);
@@ -101,24 +131,18 @@ export function createTransformPool(options: {
       if (!slot) return;
       const pending = queue.shift()!;
       slot.job = pending;
-      slot.worker.ref();
-      const busy = slot;
-      slot.timer = setTimeout(() => {
-        logger.warn("image transform timed out; restarting its worker", { timeout_ms: timeoutMs });
-        replace(busy, new StorageError("transform_busy", `timed out after ${timeoutMs} ms`, { retryAfterSeconds: 5 }));
-      }, timeoutMs);
-      slot.worker.postMessage(pending.job, [pending.job.input.buffer as ArrayBuffer]);
+      void dispatch(slot, pending);
     }
   }
 
   return {
-    run(input, spec, limits) {
+    run(readInput, spec, limits) {
       if (closed) return Promise.reject(new Error("transform pool closed"));
       if (queue.length >= maxQueue) {
         return Promise.reject(new StorageError("transform_busy", "queue full", { retryAfterSeconds: 2 }));
       }
       return new Promise((resolve, reject) => {
-        queue.push({ job: { id: nextId++, input, spec, maxPixels: limits.maxPixels }, resolve, reject });
+        queue.push({ id: nextId++, readInput, spec, maxPixels: limits.maxPixels, resolve, reject });
         pump();
       });
     },

@@ -43,10 +43,9 @@ export function createVariants(deps: { store: BlobStore; pool: TransformPool; ma
 
   async function make(variant: Variant, spec: TransformSpec, readInput: () => Promise<Uint8Array>): Promise<Variant> {
     if (await store.stat(variant.key)) return variant;
-    const input = await readInput();
     let output;
     try {
-      output = await pool.run(input, spec, { maxPixels });
+      output = await pool.run(readInput, spec, { maxPixels });
     } catch (error) {
       if (error instanceof TransformError) throw new StorageError(error.code, error.message);
       throw error;

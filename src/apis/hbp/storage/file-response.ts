@@ -6,8 +6,10 @@ import type { OpenedBlob } from "../../../storage/blob-store.ts";
 /** HBP's: a year (365.25 days). */
 const MAX_AGE_SECONDS = 31_557_600;
 
-// Types a browser would run if opened from our origin: they are sandboxed, so an uploaded page cannot script latchkey.
-const ACTIVE_CONTENT = /^(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml|text\/javascript|application\/javascript)\b/i;
+// Uploaded files are served from latchkey's own origin, where its cookies live. Anything a browser might run (HTML,
+// SVG, XML, and types it does not know) is sandboxed with CSP: no scripts, no same-origin access. Passive media
+// and PDF (which browsers' viewers refuse to show in a sandbox) are left as they are.
+const PASSIVE_CONTENT = /^(image\/(?!svg)[a-z0-9.+-]+|video\/[a-z0-9.+-]+|audio\/[a-z0-9.+-]+|font\/[a-z0-9.+-]+|application\/pdf)\s*(;|$)/i;
 
 export interface FileFacts {
   contentType: string;
@@ -57,7 +59,7 @@ export async function fileResponse(request: Request, blob: OpenedBlob, facts: Fi
     "x-content-type-options": "nosniff",
   };
   if (facts.vary) headers.vary = facts.vary;
-  if (ACTIVE_CONTENT.test(facts.contentType)) headers["content-security-policy"] = "default-src 'none'; sandbox";
+  if (!PASSIVE_CONTENT.test(facts.contentType)) headers["content-security-policy"] = "default-src 'none'; sandbox";
 
   const ifNoneMatch = request.headers.get("if-none-match");
   const ifModifiedSince = request.headers.get("if-modified-since");

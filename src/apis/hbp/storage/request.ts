@@ -16,7 +16,8 @@ export async function readStorageRequest(ctx: HbpStorageContext, request: Reques
   const url = new URL(request.url);
   const prefix = `/storage/${area}/`;
   const path = parseStoragePath(url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : "");
-  const query: Record<string, string> = {};
+  // No prototype: a parameter named __proto__ is just a parameter.
+  const query: Record<string, string> = Object.create(null);
   for (const [name, value] of url.searchParams) if (!Object.hasOwn(query, name)) query[name] = value;
   const auth = await permissionVariables(ctx, request.headers);
   return {
