@@ -18,7 +18,7 @@ import { resolveSpec, type TransformRequest } from "./images/params.ts";
 import { sniffFormat } from "./images/probe.ts";
 import type { Variant, Variants } from "./images/variants.ts";
 import { multipartBoundary, parseMultipart } from "./multipart.ts";
-import { uploadFileName, type StoragePath } from "./paths.ts";
+import { checkFileKey, uploadFileName, type StoragePath } from "./paths.ts";
 import type { Value } from "./rules/expression.ts";
 import type { Decision, Operation, RuleRequest, StorageRules } from "./rules/rules.ts";
 import { worthCompressing, ZIP_MAX_BYTES, ZIP_MAX_ENTRIES, zipStream, type ZipSource } from "./zip.ts";
@@ -191,7 +191,7 @@ export function createStorage(deps: {
           if (staged) throw new StorageError("several_files");
           if (path.isFolder) {
             if (!part.filename) throw new StorageError("upload_to_folder");
-            key = `${path.key}${uploadFileName(part.filename)}`;
+            key = checkFileKey(`${path.key}${uploadFileName(part.filename)}`); // the whole key's length too
           } else {
             key = path.key;
           }
