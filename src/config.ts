@@ -303,6 +303,11 @@ export function mountConflicts(config: Config): string[] {
   return problems;
 }
 
+/** The settings of this process: its environment (Bun has already merged a .env file of the working folder into it). */
+export function loadConfigFromEnvironment(): Config {
+  return loadConfig(process.env);
+}
+
 export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   const read = new Reader(env);
   const port = read.number("PORT", 3000, { min: 0, max: 65535, integer: true });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 // Command line: `latchkey [serve]`, `latchkey migrate`, `latchkey --help`, `latchkey --version`.
-import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { ConfigError, loadConfigFromEnvironment, type Config } from "./config.ts";
 import { consoleLogger } from "./core/logger.ts";
 import { migrateDatabase, openDatabase } from "./db/client.ts";
 import { createLatchkey, dataPaths, serve, type Latchkey } from "./server.ts";
@@ -30,7 +30,7 @@ function exitOnConfigError(error: unknown): never {
 
 function readConfig(): Config {
   try {
-    return loadConfig(process.env);
+    return loadConfigFromEnvironment();
   } catch (error) {
     exitOnConfigError(error);
   }
