@@ -188,6 +188,40 @@ describe("two-factor", () => {
   });
 });
 
+describe("two-factor set-up errors and disabling", () => {
+  const withAuth = (token: string, fields: Record<string, string>) => ({
+    body: new URLSearchParams(fields).toString(),
+    headers: { "content-type": "application/x-www-form-urlencoded", ...bearer(token) },
+  });
+
+  test("enable before set-up is TWO_FACTOR_NOT_INITIALIZE; disable needs a right code and takes the backup codes", async () => {
+    const { email, password } = await confirmedUser();
+    const pair = await loginPair(email, password);
+    const early = await call(server.url, "PUT", `${W}/account/two-factor`, withAuth(pair.access_token, { code: "123456" }));
+    expect(early.status).toBe(400);
+    expect(early.body.code).toBe("TWO_FACTOR_NOT_INITIALIZE");
+    const notOn = await call(server.url, "DELETE", `${W}/account/two-factor`, withAuth(pair.access_token, { code: "123456" }));
+    expect(notOn.status).toBe(400);
+    expect(notOn.body.code).toBe("TWO_FACTOR_NOT_INITIALIZE");
+
+    const created = await post("/account/two-factor", {}, bearer(pair.access_token));
+    await awayFromStepEdge();
+    await call(server.url, "PUT", `${W}/account/two-factor`, withAuth(pair.access_token, { code: totpCode(created.body.secret, -1) }));
+    const wrong = await call(server.url, "DELETE", `${W}/account/two-factor`, withAuth(pair.access_token, { code: "000000" }));
+    expect(wrong.body.code).toBe("INVALID_TWO_FACTOR_TOKEN");
+    const off = await call(server.url, "DELETE", `${W}/account/two-factor`, withAuth(pair.access_token, { code: totpCode(created.body.secret) }));
+    expect(off.body.code).toBe("TWO_FACTOR_DISABLED");
+    expect((await loginPair(email, password)).twoFactor).toBe(false);
+    const file = await call(server.url, "GET", `${W}/account/two-factor/backup-codes`, { headers: bearer(pair.access_token) });
+    expect(String(file.body).trim()).toBe("");
+  });
+
+  test("the account routes need a live session", async () => {
+    expect((await post("/account/two-factor", {})).status).toBe(401);
+    expect((await post("/account/two-factor", {}, bearer("not.a.jwt"))).body).toEqual({ code: "UNAUTHORIZED", error: "Unauthorized" });
+  });
+});
+
 describe("forgotten password", () => {
   test("a mailed token sets the password once and ends every session", async () => {
     const { email, password } = await confirmedUser();

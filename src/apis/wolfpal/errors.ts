@@ -43,7 +43,7 @@ const CORE_ERRORS: Partial<Record<CoreErrorCode, [number, string, string]>> = {
   invalid_totp_code: [401, "INVALID_TWO_FACTOR_CODE", "The two factor code is invalid."],
   mfa_secret_missing: [400, "TWO_FACTOR_NOT_INITIALIZE", "Two factor has not been set up; create it first."],
   mfa_already_enabled: [400, "TWO_FACTOR_ENABLED", "Two factor is already enabled."],
-  mfa_not_enabled: [400, "TWO_FACTOR_DISABLED", "Two factor is not enabled."],
+  mfa_not_enabled: [400, "TWO_FACTOR_NOT_INITIALIZE", "Two factor is not enabled."],
   incorrect_current_password: [400, "INVALID_CREDENTIALS", "The password is invalid."],
   rate_limited: [429, "TOO_MANY_REQUESTS", "Too many requests; try again later."],
 };
