@@ -105,6 +105,19 @@ describe("login and signup", () => {
     expect(res.body.error).toBe("Token expired");
   });
 
+  test("signup with the token of a disabled referrer is refused", async () => {
+    const referrer = await newUser();
+    const token = (await call(server.url, "POST", `${API}/me/create-token`, { headers: bearer(referrer.token) })).body.token;
+    const { Database } = await import("bun:sqlite");
+    const db = new Database(`${server.dataDir}/latchkey.db`);
+    db.run("UPDATE users SET disabled = 1 WHERE email = ?", [referrer.email]);
+    db.close();
+    const res = await call(server.url, "POST", `${API}/signup`, { json: { referrer: token, email: "invited@example.com", password: "password-1" } });
+    expect(res.status).toBe(403);
+    expect(res.body.error).toBe("User is inactive");
+    expect((await call(server.url, "GET", `${API}/verify-token?token=${token}`)).body).toBe(false);
+  });
+
   test("a taken address is a 409", async () => {
     const { email } = await newUser();
     const referrer = (await call(server.url, "POST", `${API}/me/create-token`, { headers: bearer(await adminToken()) })).body.token;
