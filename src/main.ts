@@ -1,19 +1,21 @@
 #!/usr/bin/env bun
-// Command line: `latchkey [serve]`, `latchkey migrate`, `latchkey --help`, `latchkey --version`.
+// Command line: `latchkey [serve]`, `latchkey migrate`, `latchkey user ...`, `latchkey --help`, `latchkey --version`.
 import { ConfigError, loadConfigFromEnvironment, type Config } from "./config.ts";
 import { consoleLogger } from "./core/logger.ts";
 import { migrateDatabase, openDatabase } from "./db/client.ts";
 import { createLatchkey, dataPaths, serve, type Latchkey } from "./server.ts";
+import { USER_HELP, userCommand } from "./cli/user-command.ts";
 import { VERSION } from "./version.ts";
 import { mkdirSync } from "node:fs";
 
 const HELP = `latchkey ${VERSION}: self-hosted auth and file storage in one executable
 
 Usage:
-  latchkey [serve]     start the server (default); migrations are applied at start-up
-  latchkey migrate     apply database migrations and exit
-  latchkey --version   print the version
-  latchkey --help      print this help
+  latchkey [serve]                   start the server (default); migrations are applied at start-up
+  latchkey migrate                   apply database migrations and exit
+${USER_HELP.replace(/^/gm, "  ")}
+  latchkey --version                 print the version
+  latchkey --help                    print this help
 
 Settings come from the environment (and a .env file in the working folder); see README.md.
 With none, latchkey listens on port 3000 and keeps everything in ./data.
@@ -76,6 +78,12 @@ function main(args: string[]): void {
     }
     case "serve": {
       void startServing(readConfig());
+      return;
+    }
+    case "user": {
+      const config = readConfig();
+      mkdirSync(config.server.dataDir, { recursive: true });
+      void userCommand(config, dataPaths(config.server.dataDir).database, args.slice(1)).then((code) => process.exit(code));
       return;
     }
     default:

@@ -280,6 +280,16 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
       if (holder && holder.id !== userId) throw new CoreError("email_unavailable");
     },
 
+    /** Every account, oldest first (the operator's `latchkey user list`). */
+    async list(): Promise<UserRow[]> {
+      return db.select().from(users).orderBy(users.createdAt);
+    },
+
+    /** Bans or un-bans an account. A disabled account gets nothing from any dialect (users.assertCanSignIn). */
+    async setDisabled(userId: string, disabled: boolean): Promise<void> {
+      await db.update(users).set({ disabled, updatedAt: clock.now() }).where(eq(users.id, userId));
+    },
+
     /** Activates an inactive account; false when it was already active or does not exist. */
     async activate(userId: string): Promise<boolean> {
       const updated = await db

@@ -1,0 +1,60 @@
+// `latchkey user list|disable|enable|delete <email, username or id>`: the operator's tools for accounts, run on
+// the data directory while the server is stopped or running (SQLite's WAL lets both write).
+import type { Config } from "../config.ts";
+import { systemClock } from "../core/clock.ts";
+import { silentLogger } from "../core/logger.ts";
+import { createPasswordHasher } from "../core/passwords.ts";
+import { isUuid } from "../core/secrets.ts";
+import { createSessions } from "../core/sessions.ts";
+import { createUsers, type User } from "../core/users.ts";
+import { migrateDatabase, openDatabase } from "../db/client.ts";
+
+export const USER_HELP = `latchkey user list                 every account: id, email or username, state
+latchkey user disable <account>    ban an account and end its sessions (by email, username or id)
+latchkey user enable <account>     lift the ban
+latchkey user delete <account>     delete an account with its sessions, codes and tokens`;
+
+/** Runs the command; returns the process exit code. */
+export async function userCommand(config: Config, databaseFile: string, args: string[]): Promise<number> {
+  const { db, close } = openDatabase(databaseFile);
+  try {
+    migrateDatabase(db);
+    const clock = systemClock;
+    const passwords = createPasswordHasher({ memoryKiB: config.passwords.argon2MemoryKiB, timeCost: config.passwords.argon2TimeCost });
+    const users = createUsers({ db, clock, passwords, config });
+    const sessions = createSessions({ db, clock, config, logger: silentLogger });
+    const [action, target] = args;
+
+    if (action === "list") {
+      for (const row of await users.list()) {
+        const state = row.disabled ? "disabled" : row.active ? "active" : "inactive";
+        console.log(`${row.id}  ${row.email ?? row.username ?? "(anonymous)"}  ${state}  ${row.defaultRole}`);
+      }
+      return 0;
+    }
+    if (!action || !["disable", "enable", "delete"].includes(action) || !target) {
+      console.error(`latchkey: usage:\n${USER_HELP}`);
+      return 2;
+    }
+    const user: User | null = isUuid(target) ? await users.findById(target) : await users.findByLogin(target);
+    if (!user) {
+      console.error(`latchkey: no account "${target}"`);
+      return 1;
+    }
+    const name = user.email ?? user.username ?? user.id;
+    if (action === "disable") {
+      await users.setDisabled(user.id, true);
+      await sessions.revokeAllForUser(user.id);
+      console.log(`disabled ${name}; its sessions are ended`);
+    } else if (action === "enable") {
+      await users.setDisabled(user.id, false);
+      console.log(`enabled ${name}`);
+    } else {
+      await users.delete(user.id);
+      console.log(`deleted ${name}`);
+    }
+    return 0;
+  } finally {
+    close();
+  }
+}
