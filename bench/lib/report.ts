@@ -1,0 +1,88 @@
+// Turns the figures of one bench run into bench/README.md's table. Pure (no I/O), so it can be tested.
+
+export interface Row {
+  scenario: string;
+  /** latchkey's figure, as shown (with its latency and memory where measured). */
+  figure: string;
+  /** The reference and its figure, as shown; "-" when the goal is absolute. */
+  reference: string;
+  /** latchkey relative to the reference (e.g. "87%" or "1.12x"), or the absolute value compared with the goal. */
+  ratio: string;
+  goal: string;
+  met: boolean;
+}
+
+export interface RunFacts {
+  command: string;
+  date: string;
+  machine: string[];
+  settings: string[];
+}
+
+export function percent(value: number): string {
+  return `${(value * 100).toFixed(0)}%`;
+}
+
+export function times(value: number): string {
+  return `${value.toFixed(value < 10 ? 2 : 1)}x`;
+}
+
+/** Requests per second, short: 812, 9.4k, 61.2k. */
+export function rate(value: number): string {
+  return value >= 1000 ? `${(value / 1000).toFixed(1)}k` : value >= 100 ? value.toFixed(0) : value.toFixed(1);
+}
+
+export function ms(value: number): string {
+  return value >= 100 ? `${value.toFixed(0)} ms` : value >= 10 ? `${value.toFixed(1)} ms` : `${value.toFixed(2)} ms`;
+}
+
+export function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(0)} MB`;
+}
+
+export function mbPerSecond(bytesPerSecond: number): string {
+  return `${(bytesPerSecond / 1e6).toFixed(0)} MB/s`;
+}
+
+export function renderTable(rows: Row[]): string {
+  const escape = (text: string) => text.replaceAll("|", "\\|");
+  const lines = [
+    "| scenario | latchkey | reference (same run) | latchkey vs reference | goal | |",
+    "|---|---|---|---|---|---|",
+    ...rows.map((row) =>
+      `| ${[row.scenario, row.figure, row.reference, row.ratio, row.goal, row.met ? "met" : "**missed**"].map(escape).join(" | ")} |`,
+    ),
+  ];
+  return lines.join("\n");
+}
+
+/** The generated part of bench/README.md, between the markers (the text around them is kept as written). */
+export const BEGIN_MARKER = "<!-- bench:results:begin (written by bench/run.ts) -->";
+export const END_MARKER = "<!-- bench:results:end -->";
+
+export function renderResults(facts: RunFacts, rows: Row[]): string {
+  const met = rows.filter((row) => row.met).length;
+  return [
+    BEGIN_MARKER,
+    `Latest run: \`${facts.command}\`, ${facts.date}. ${met} of ${rows.length} goals met.`,
+    "",
+    renderTable(rows),
+    "",
+    "Machine and versions:",
+    "",
+    ...facts.machine.map((line) => `- ${line}`),
+    "",
+    "Settings of this run:",
+    "",
+    ...facts.settings.map((line) => `- ${line}`),
+    END_MARKER,
+  ].join("\n");
+}
+
+/** Replaces the generated part of a README (or appends it when the markers are missing). */
+export function spliceResults(readme: string, results: string): string {
+  const begin = readme.indexOf(BEGIN_MARKER);
+  const end = readme.indexOf(END_MARKER);
+  if (begin < 0 || end < begin) return `${readme.trimEnd()}\n\n${results}\n`;
+  return readme.slice(0, begin) + results + readme.slice(end + END_MARKER.length);
+}

@@ -1,0 +1,19 @@
+// The image reference: sharp (libvips) making the same variant latchkey makes for `?w=800&f=webp` (q 80) from
+// the same JPEG, in memory. Prints one JSON line: every run's milliseconds, after WARMUP untimed runs.
+// Run from bench/peer: `bun sharp-transform.ts <file.jpg>`.
+import sharp from "sharp";
+
+const input = new Uint8Array(await Bun.file(process.argv[2]!).arrayBuffer());
+const runs = Number(process.env.RUNS ?? 7);
+const warmup = Number(process.env.WARMUP ?? 2);
+
+const once = async () => {
+  const started = performance.now();
+  const output = await sharp(input).rotate().resize({ width: 800 }).webp({ quality: 80 }).toBuffer({ resolveWithObject: true });
+  return { ms: performance.now() - started, bytes: output.data.length, width: output.info.width, height: output.info.height };
+};
+
+for (let index = 0; index < warmup; index++) await once();
+const results = [];
+for (let index = 0; index < runs; index++) results.push(await once());
+console.log(JSON.stringify({ runsMs: results.map((result) => result.ms), bytes: results[0]!.bytes, width: results[0]!.width, height: results[0]!.height, sharp: sharp.versions }));

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# latchkey's benchmarks (issue 7): `bash bench/run.sh` or `npm run bench`. Not run by CI (it takes ~6 minutes).
+#   1. installs what the references need: wrk, nginx, zip (apt, if missing), and bench/peer's own packages
+#      (sharp, better-auth: `npm ci --prefix bench/peer`, never latchkey's dependencies)
+#   2. builds dist/latchkey (bun run build)
+#   3. runs bench/run.ts: every scenario against its reference, on 127.0.0.1, each for a bounded time;
+#      writes the table into bench/README.md and the raw figures into bench/.work/results.json
+# BENCH_SECONDS (default 10) and BENCH_WARMUP_SECONDS (default 3) set each scenario's measured and warm-up time.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+export PATH=$ROOT/node_modules/.bin:$PATH
+
+need() { # need COMMAND PACKAGE
+  command -v "$1" >/dev/null && return 0
+  local sudo=""
+  [[ $(id -u) == 0 ]] || sudo="sudo -n"
+  echo "installing $2 with apt-get"
+  if [[ -z ${APT_UPDATED-} ]]; then
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    APT_UPDATED=1
+  fi
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+}
+need wrk wrk
+need nginx nginx-light
+need zip zip
+need curl curl
+
+if ! command -v bun >/dev/null; then
+  echo "bun is missing: run 'npm ci' in $ROOT first" >&2
+  exit 1
+fi
+
+# The references' packages live in bench/peer/node_modules only (its own lock file).
+if [[ ! -d bench/peer/node_modules/better-auth || ! -d bench/peer/node_modules/sharp || bench/peer/package-lock.json -nt bench/peer/node_modules ]]; then
+  npm ci --prefix bench/peer --no-audit --no-fund </dev/null
+fi
+
+bun run build
+mkdir -p bench/.work
+BENCH_COMMAND=${BENCH_COMMAND:-bash bench/run.sh} exec bun bench/run.ts
