@@ -2,7 +2,16 @@
 // Verification pins the one configured algorithm, so `alg: none` and algorithm-confusion tokens (an HS256 token
 // "signed" with the RSA public key) fail before any signature maths. Tokens of one dialect carry its audience,
 // so they are refused where another kind of token is expected.
+//
+// HS* tokens are made and checked here with node:crypto's HMAC, synchronously: jose does HMAC through WebCrypto,
+// importing the raw secret as a CryptoKey on every call, which capped a JWT-checked route at about a third of the
+// requests a bare route serves (issue 7's bench). The checks are jose's (jwtVerify): the pinned `alg`, no `crit`
+// or `b64` header, a canonical base64url signature compared in constant time, a JSON object payload, numeric
+// `exp` (expired when exp <= now), `nbf` (refused when nbf > now) and `iat`, and `aud` when an audience is asked.
+// Asymmetric algorithms stay with jose.
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from "jose";
+import { isHmacAlgorithm } from "../config.ts";
 import type { Clock } from "./clock.ts";
 import type { SigningKeys, VerificationKey } from "./signing-keys.ts";
 
@@ -12,7 +21,72 @@ export interface JwtSigner {
   verify(token: string, options?: { audience?: string }): Promise<JWTPayload | null>;
 }
 
+const HMAC_DIGEST = { HS256: "sha256", HS384: "sha384", HS512: "sha512" } as const;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+function decodeJsonObject(segment: string): Record<string, unknown> | null {
+  if (!BASE64URL.test(segment)) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, "base64url").toString("utf8"));
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+function isNumericDateOrAbsent(value: unknown): boolean {
+  return value === undefined || (typeof value === "number" && Number.isFinite(value));
+}
+
+/** HS256/384/512 with node:crypto (see the top of this file); same results as jose's SignJWT and jwtVerify. */
+function createHmacSigner(keys: SigningKeys, clock: Clock): JwtSigner {
+  const digest = HMAC_DIGEST[keys.algorithm as keyof typeof HMAC_DIGEST];
+  const secrets = keys.verification.map((key) => Buffer.from(key.key as Uint8Array));
+  const signingSecret = Buffer.from(keys.signing.key as Uint8Array);
+  const encodedHeader = Buffer.from(JSON.stringify({ alg: keys.algorithm, typ: "JWT" })).toString("base64url");
+  const mac = (secret: Buffer, data: string) => createHmac(digest, secret).update(data).digest("base64url");
+
+  return {
+    async sign(payload, options) {
+      const issuedAt = Math.floor(clock.now() / 1000);
+      const claims: JWTPayload = { ...structuredClone(payload), sub: options.subject, iat: issuedAt, exp: issuedAt + options.lifetimeSeconds };
+      if (options.audience !== undefined) claims.aud = options.audience;
+      const data = `${encodedHeader}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}`;
+      return `${data}.${mac(signingSecret, data)}`;
+    },
+
+    async verify(token, options = {}) {
+      const parts = token.split(".");
+      if (parts.length !== 3) return null;
+      const [encodedHeaderPart, encodedPayload, signature] = parts as [string, string, string];
+      const header = decodeJsonObject(encodedHeaderPart);
+      if (header === null || header.alg !== keys.algorithm || header.crit !== undefined || header.b64 !== undefined) return null;
+      if (!BASE64URL.test(signature)) return null;
+      const data = `${encodedHeaderPart}.${encodedPayload}`;
+      const presented = Buffer.from(signature);
+      const valid = secrets.some((secret) => {
+        const expected = Buffer.from(mac(secret, data));
+        return expected.length === presented.length && timingSafeEqual(expected, presented);
+      });
+      if (!valid) return null;
+      const payload = decodeJsonObject(encodedPayload) as JWTPayload | null;
+      if (payload === null) return null;
+      if (!isNumericDateOrAbsent(payload.iat) || !isNumericDateOrAbsent(payload.nbf) || !isNumericDateOrAbsent(payload.exp)) return null;
+      const now = Math.floor(clock.now() / 1000);
+      if (payload.nbf !== undefined && payload.nbf > now) return null;
+      if (payload.exp !== undefined && payload.exp <= now) return null;
+      if (options.audience !== undefined) {
+        const aud = payload.aud;
+        const matches = typeof aud === "string" ? aud === options.audience : Array.isArray(aud) && aud.includes(options.audience);
+        if (!matches) return null;
+      }
+      return payload;
+    },
+  };
+}
+
 export function createJwtSigner(keys: SigningKeys, clock: Clock): JwtSigner {
+  if (isHmacAlgorithm(keys.algorithm)) return createHmacSigner(keys, clock);
   const kidHeader = keys.signing.kid === null ? {} : { kid: keys.signing.kid };
 
   /** Asymmetric keys are picked by the token's kid; HMAC secrets (no kid) are tried in order, current first. */

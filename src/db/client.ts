@@ -19,8 +19,33 @@ export function openDatabase(file: string): DatabaseHandle {
   sqlite.run("PRAGMA synchronous = NORMAL");
   sqlite.run("PRAGMA busy_timeout = 5000");
   sqlite.run("PRAGMA foreign_keys = ON");
+  cacheStatements(sqlite);
   const db = drizzle(sqlite, { schema });
   return { db, close: () => sqlite.close() };
+}
+
+/** Statements kept per SQL text; past this many the cache starts over (drizzle makes a few dozen shapes). */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * drizzle's bun-sqlite driver compiles every query it runs (`client.prepare(sql)`) and throws the statement away:
+ * sqlite3_prepare was ~15% of a refresh (issue 7's bench). The same SQL text gets the same compiled statement here.
+ * Safe because drizzle runs each statement to its end synchronously (all/get/run/values, never a lazy iterate), so
+ * no two uses of one statement overlap, and it never finalizes them.
+ */
+function cacheStatements(sqlite: SQLite): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const cache = new Map<string, ReturnType<SQLite["prepare"]>>();
+  sqlite.prepare = ((query: string, ...rest: unknown[]) => {
+    if (rest.length > 0) return (prepare as (...args: unknown[]) => ReturnType<SQLite["prepare"]>)(query, ...rest);
+    let statement = cache.get(query);
+    if (statement === undefined) {
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
+      statement = prepare(query);
+      cache.set(query, statement);
+    }
+    return statement;
+  }) as SQLite["prepare"];
 }
 
 /** Applies every embedded migration not yet recorded; returns the tags it applied. */
