@@ -65,6 +65,7 @@ export function resize(source: Bitmap, width: number, height: number): Bitmap {
   const opaque = isOpaque(source.data);
   const horizontal = taps(source.width, width);
   const vertical = taps(source.height, height);
+  if (opaque) return resizeOpaque(source, width, height, horizontal, vertical);
   const src = source.data;
 
   // Pass 1: rows, into floats (premultiplied unless opaque).
@@ -121,6 +122,64 @@ export function resize(source: Bitmap, width: number, height: number): Bitmap {
       data[out + 1] = clampByte(g * unpremultiply);
       data[out + 2] = clampByte(b * unpremultiply);
       data[out + 3] = clampByte(a);
+    }
+  }
+  return { width, height, data };
+}
+
+/**
+ * resize() for an opaque bitmap (every photo): the same filter on three channels, with no alpha to premultiply,
+ * about twice as fast (a 1500x1000 -> 800x533 resize took ~40 ms of a ~115 ms transform, issue 7's bench).
+ */
+function resizeOpaque(source: Bitmap, width: number, height: number, horizontal: Taps, vertical: Taps): Bitmap {
+  const src = source.data;
+  const sourceWidth = source.width;
+  const sourceHeight = source.height;
+  const { first: hFirst, count: hCount, weights: hWeights, maxTaps: hMax } = horizontal;
+
+  // Pass 1: rows, into floats (RGB).
+  const middle = new Float32Array(width * sourceHeight * 3);
+  for (let y = 0; y < sourceHeight; y++) {
+    const row = y * sourceWidth * 4;
+    let out = y * width * 3;
+    for (let x = 0; x < width; x++) {
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      let offset = row + hFirst[x]! * 4;
+      let w = x * hMax;
+      for (let end = w + hCount[x]!; w < end; w++, offset += 4) {
+        const weight = hWeights[w]!;
+        r += src[offset]! * weight;
+        g += src[offset + 1]! * weight;
+        b += src[offset + 2]! * weight;
+      }
+      middle[out++] = r;
+      middle[out++] = g;
+      middle[out++] = b;
+    }
+  }
+
+  // Pass 2: columns, a row of outputs at a time (reading `middle` row by row), back to bytes.
+  const data = new Uint8Array(width * height * 4);
+  const accumulator = new Float64Array(width * 3);
+  const rowLength = width * 3;
+  for (let y = 0; y < height; y++) {
+    accumulator.fill(0);
+    const start = vertical.first[y]!;
+    const base = y * vertical.maxTaps;
+    for (let k = 0, n = vertical.count[y]!; k < n; k++) {
+      const weight = vertical.weights[base + k]!;
+      const from = (start + k) * rowLength;
+      for (let index = 0; index < rowLength; index++) accumulator[index]! += middle[from + index]! * weight;
+    }
+    let out = y * width * 4;
+    for (let index = 0; index < rowLength; index += 3) {
+      data[out] = clampByte(accumulator[index]!);
+      data[out + 1] = clampByte(accumulator[index + 1]!);
+      data[out + 2] = clampByte(accumulator[index + 2]!);
+      data[out + 3] = 255;
+      out += 4;
     }
   }
   return { width, height, data };
