@@ -14,9 +14,11 @@ function underFolder(folder: string): SQL | undefined {
 }
 
 export function createFileRecords(db: Database) {
+  // Every download reads its row: one compiled statement (drizzle otherwise rebuilds the SQL each time).
+  const selectByKey = db.select().from(files).where(eq(files.key, sql.placeholder("key"))).prepare();
   return {
     async get(key: string): Promise<FileRow | null> {
-      return (await db.select().from(files).where(eq(files.key, key)).get()) ?? null;
+      return selectByKey.get({ key }) ?? null;
     },
 
     /** Inserts or replaces the row of `row.key` (created_at is kept on replace). */

@@ -15,7 +15,7 @@ import type { BlobStore, OpenedBlob } from "./blob-store.ts";
 import { StorageError } from "./errors.ts";
 import type { FileRecords } from "./file-records.ts";
 import { resolveSpec, type TransformRequest } from "./images/params.ts";
-import { sniffFormat } from "./images/probe.ts";
+import { sniffFormat, type ImageFormat } from "./images/probe.ts";
 import type { Variant, Variants } from "./images/variants.ts";
 import { multipartBoundary, parseMultipart } from "./multipart.ts";
 import { checkFileKey, uploadFileName, type StoragePath } from "./paths.ts";
@@ -65,6 +65,8 @@ export interface OpenedFile {
 /** Room for multipart boundaries, part headers and small fields around the file itself. */
 export const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
 const LIST_PAGE_SIZE = 200;
+/** Sniffed formats remembered (a few bytes each); past this many the memo starts over. */
+const FORMAT_MEMO_SIZE = 10_000;
 
 export function toFileMetadata(row: FileRow): FileMetadata {
   return {
@@ -108,6 +110,9 @@ export function createStorage(deps: {
   config: StorageConfig;
 }) {
   const { records, blobs, variants, rules, clock, logger, config } = deps;
+
+  // The sniffed image format of a file's bytes, by ETag (issue 7: repeat transforms are served like static files).
+  const formatsByEtag = new Map<string, ImageFormat | null>();
 
   // Writes to one key (commit + row, delete, token) run one at a time, so the row always describes the blob.
   const locks = new Map<string, Promise<void>>();
@@ -253,6 +258,22 @@ export function createStorage(deps: {
     },
 
     /**
+     * An image variant that is already made, opened without opening the file itself (a repeat transform costs what
+     * a download does, issue 7); null when it must be made (then open() and variant()). Access as for open().
+     */
+    async cachedVariant(key: string, access: Access, request: TransformRequest, accept: string | null): Promise<(Omit<OpenedFile, "blob" | "metadata"> & { variant: Variant; blob: OpenedBlob }) | null> {
+      const file = await readable(key, access);
+      const format = formatsByEtag.get(file.etag);
+      if (!format) return null; // not sniffed yet (or not an image: variant() says so)
+      const variant = variants.describe({ key: file.key, etag: file.etag }, resolveSpec(request, format, accept));
+      const blob = await variants.open(variant);
+      if (!blob) return null;
+      const anonymous = { ...access, caller: { auth: null, adminSecret: null } };
+      const publicToQuery = rules.decide("get", ruleRequest(key, anonymous, null), toFileMetadata(file) as unknown as Value) === "allow";
+      return { file, variant, blob, publicToQuery };
+    },
+
+    /**
      * The cached image variant of a file the caller has opened (made on a worker if needed). Consumes or closes
      * `opened.blob`, so the input is exactly the version whose ETag names the variant. `accept` is the client's
      * Accept header, for `f=auto`.
@@ -261,9 +282,19 @@ export function createStorage(deps: {
       const { file, blob: source } = opened;
       try {
         // The bytes say what the file is (its declared type may be anything): not an image, no need to read it all.
-        const format = sniffFormat(await source.read({ start: 0, end: 31 }));
+        // The answer is kept per ETag (a digest of the bytes), so a cached variant is served without reading the file.
+        let format = formatsByEtag.get(file.etag);
+        if (format === undefined) {
+          format = sniffFormat(await source.read({ start: 0, end: 31 }));
+          if (formatsByEtag.size >= FORMAT_MEMO_SIZE) formatsByEtag.clear();
+          formatsByEtag.set(file.etag, format);
+        }
         if (!format) throw new StorageError("unsupported_image", "The file is not a JPEG, PNG or WebP image.");
         const spec = resolveSpec(request, format, accept);
+        // Already made: open it straight away (variants.get would look for it first, then open it again).
+        const described = variants.describe({ key: file.key, etag: file.etag }, spec);
+        const made = await variants.open(described);
+        if (made) return { variant: described, blob: made };
         const readInput = async (): Promise<Uint8Array> => {
           // A buffer of its own (it is transferred to the worker), filled piece by piece.
           const bytes = new Uint8Array(source.size);

@@ -21,6 +21,8 @@ export interface Variant {
 }
 
 export interface Variants {
+  /** Where the variant of `file` for `spec` is (or would be) kept; nothing is read or made. */
+  describe(file: { key: string; etag: string }, spec: TransformSpec): Variant;
   /** The cached variant of `file` for `spec`, made now (on a worker) if needed. */
   get(file: { key: string; etag: string }, spec: TransformSpec, readInput: () => Promise<Uint8Array>): Promise<Variant>;
   open(variant: Variant): Promise<OpenedBlob | null>;
@@ -54,14 +56,20 @@ export function createVariants(deps: { store: BlobStore; pool: TransformPool; ma
     return variant;
   }
 
+  function describe(file: { key: string; etag: string }, spec: TransformSpec): Variant {
+    const name = digest(`${PIPELINE_VERSION}|${file.etag}|${specKey(spec)}`).slice(0, 40);
+    return {
+      key: `${folderOf(file.key)}${name}.${spec.format === "jpeg" ? "jpg" : spec.format}`,
+      etag: `"${name}"`,
+      contentType: CONTENT_TYPES[spec.format],
+    };
+  }
+
   return {
+    describe,
+
     get(file, spec, readInput) {
-      const name = digest(`${PIPELINE_VERSION}|${file.etag}|${specKey(spec)}`).slice(0, 40);
-      const variant: Variant = {
-        key: `${folderOf(file.key)}${name}.${spec.format === "jpeg" ? "jpg" : spec.format}`,
-        etag: `"${name}"`,
-        contentType: CONTENT_TYPES[spec.format],
-      };
+      const variant = describe(file, spec);
       let pending = inFlight.get(variant.key);
       if (!pending) {
         pending = make(variant, spec, readInput).finally(() => inFlight.delete(variant.key));

@@ -8,6 +8,19 @@ import type { StorageRequest } from "./request.ts";
 export async function getFile(ctx: HbpStorageContext, request: Request, { path, query, access }: StorageRequest): Promise<Response> {
   // Parameters are checked before anything is read, so a bad one is a 400 whatever the file.
   const transform = parseTransformQuery(query);
+  const accept = request.headers.get("accept");
+  if (transform) {
+    const cached = await ctx.storage.cachedVariant(path.key, access, transform, accept);
+    if (cached) {
+      return fileResponse(request, cached.blob, {
+        contentType: cached.variant.contentType,
+        etag: cached.variant.etag,
+        lastModifiedMs: cached.file.updatedAt,
+        publicCache: cached.publicToQuery,
+        vary: transform.format === "auto" ? "Accept" : undefined,
+      });
+    }
+  }
   const opened = await ctx.storage.open(path.key, access);
   const { file, publicToQuery } = opened;
   if (!transform) {
@@ -18,7 +31,7 @@ export async function getFile(ctx: HbpStorageContext, request: Request, { path, 
       publicCache: publicToQuery,
     });
   }
-  const { variant, blob } = await ctx.storage.variant(opened, transform, request.headers.get("accept"));
+  const { variant, blob } = await ctx.storage.variant(opened, transform, accept);
   return fileResponse(request, blob, {
     contentType: variant.contentType,
     etag: variant.etag,
