@@ -143,7 +143,22 @@ export interface Config {
     imageMaxPixels: number;
     /** Threads that transform images; 0: as many as CPU cores, at most 4. */
     imageWorkers: number;
+    /** STORAGE_URL=s3://...: files (and image variants) in an S3-compatible bucket; null: local disk under DATA_DIR. */
+    s3: S3Settings | null;
   };
+}
+
+export interface S3Settings {
+  bucket: string;
+  /** Where latchkey's keys start inside the bucket: "" or a path ending with "/". */
+  prefix: string;
+  /** The service's URL (path-style requests: <endpoint>/<bucket>/<key>). */
+  endpoint: string;
+  region: string;
+  /** S3_ACCESS_KEY_ID or AWS_ACCESS_KEY_ID, and the matching secret and optional session token. */
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -264,6 +279,60 @@ function isAddressOrRange(value: string): boolean {
   if (prefix === undefined) return true;
   const bits = Number(prefix);
   return Number.isInteger(bits) && bits >= 0 && bits <= (version === 4 ? 32 : 128);
+}
+
+const STORAGE_URL_SHAPE = "s3://<bucket>[/<prefix>]?endpoint=<http(s) URL>&region=<region>";
+// S3's bucket names: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit.
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/** STORAGE_URL: null (local disk) when unset; every problem is reported naming STORAGE_URL. */
+function readStorageUrl(read: Reader): S3Settings | null {
+  const found = read.raw(["STORAGE_URL"]);
+  if (!found) return null;
+  const problem = (what: string) => {
+    read.problems.push(`STORAGE_URL: ${what} (expected ${STORAGE_URL_SHAPE})`);
+    return null;
+  };
+  if (!URL.canParse(found.value)) return problem(`"${found.value}" is not a URL`);
+  const url = new URL(found.value);
+  if (url.protocol !== "s3:") return problem(`"${url.protocol}" is not supported, only s3: (leave STORAGE_URL unset for local disk)`);
+  if (url.username || url.password) {
+    return problem("credentials do not belong in the URL: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+  }
+  const bucket = url.hostname;
+  if (!BUCKET_NAME.test(bucket) || bucket.includes("..")) return problem(`"${bucket}" is not an S3 bucket name`);
+  if (url.port) return problem("a port belongs in endpoint=, not after the bucket name");
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, "");
+  } catch {
+    return problem("the prefix has a bad percent-encoding");
+  }
+  if (path.split("/").some((segment) => segment === "." || segment === "..") || path.includes("//")) {
+    return problem(`the prefix "${path}" has empty, "." or ".." segments`);
+  }
+  for (const name of url.searchParams.keys()) {
+    if (name !== "endpoint" && name !== "region") return problem(`unknown parameter "${name}"; only endpoint and region are read`);
+  }
+  const region = url.searchParams.get("region") || read.optionalString(["S3_REGION", "AWS_REGION"]) || "us-east-1";
+  if (!/^[a-z0-9-]{1,32}$/.test(region)) return problem(`region "${region}" is not a region name`);
+  // Without endpoint=, AWS itself; the endpoint is always given to the client, so it never reads the environment.
+  const endpoint = url.searchParams.get("endpoint") ?? `https://s3.${region}.amazonaws.com`;
+  if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) return problem(`endpoint "${endpoint}" is not an http(s) URL`);
+  const accessKeyId = read.optionalString(["S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"]);
+  const secretAccessKey = read.optionalString(["S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"]);
+  if (accessKeyId === null || secretAccessKey === null) {
+    return problem("an S3 store needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY)");
+  }
+  return {
+    bucket,
+    prefix: path === "" ? "" : `${path}/`,
+    endpoint: endpoint.replace(/\/+$/, ""),
+    region,
+    accessKeyId,
+    secretAccessKey,
+    sessionToken: read.optionalString(["S3_SESSION_TOKEN", "AWS_SESSION_TOKEN"]),
+  };
 }
 
 function toList(names: string | string[]): string[] {
@@ -426,6 +495,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       // 50 megapixels: a 48 MP phone photo passes; decoded as RGBA that is 200 MB in one worker.
       imageMaxPixels: read.number("IMAGE_MAX_PIXELS", 50_000_000, { min: 1, max: 1_000_000_000, integer: true }),
       imageWorkers: read.number("IMAGE_WORKERS", 0, { min: 0, max: 64, integer: true }),
+      s3: readStorageUrl(read),
     },
   };
 

@@ -88,6 +88,9 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   });
   const hbp = { core, config, cookies };
   const files = openFileStorage({ config, db: database.db, root: paths.storage, rules: storageRules, clock, logger });
+  // A bucket that cannot be reached (wrong endpoint, credentials or name) stops start-up, naming STORAGE_URL.
+  if (config.storage.enabled) await files.check();
+  if (config.storage.s3) logger.info("files are kept in S3", { at: files.location });
 
   const housekeeping = () =>
     purgeExpired({ db: database.db, clock }).catch((error: unknown) => logger.error("housekeeping failed", { error }));

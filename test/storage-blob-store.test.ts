@@ -33,6 +33,14 @@ describe("local disk driver", () => {
     expect(existsSync(join(root, "objects", "z"))).toBe(false);
   });
 
+  test("an opened blob keeps reading its version while the key is overwritten", async () => {
+    const store = localStore();
+    await store.put("k", [bytes("first")], { maxBytes: 100 });
+    const opened = (await store.open("k"))!;
+    await store.put("k", [bytes("second!")], { maxBytes: 100 });
+    expect(await new Response(opened.stream()).text()).toBe("first");
+  });
+
   test("leftovers of a crash in tmp/ are removed at start", () => {
     const root = mkdtempSync(join(tmpdir(), "latchkey-blobs-"));
     roots.push(root);

@@ -6,7 +6,7 @@ const storage = (env: Record<string, string>) => loadConfig(env, { cwd: "/srv/ap
 
 describe("storage settings", () => {
   test("defaults", () => {
-    expect(storage({})).toEqual({ enabled: true, maxUploadBytes: 100 * 1024 * 1024, rulesFile: null, imageMaxPixels: 50_000_000, imageWorkers: 0 });
+    expect(storage({})).toEqual({ enabled: true, maxUploadBytes: 100 * 1024 * 1024, rulesFile: null, imageMaxPixels: 50_000_000, imageWorkers: 0, s3: null });
   });
 
   test.each([
@@ -32,6 +32,7 @@ describe("storage settings", () => {
       rulesFile: "/srv/app/custom/rules.yaml",
       imageMaxPixels: 1000,
       imageWorkers: 2,
+      s3: null,
     });
     expect(storage({ STORAGE_RULES: "/etc/latchkey/rules.json" }).rulesFile).toBe("/etc/latchkey/rules.json");
   });

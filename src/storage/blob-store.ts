@@ -1,4 +1,5 @@
-// The blob store: where file bytes live, behind a port narrow enough for an S3 driver (Bun.s3) to implement later.
+// The blob store: where file bytes live, behind a narrow port with two drivers: local disk (here, the default) and
+// S3 through Bun.s3 (s3-blob-store.ts). Both pass the same conformance suite (test/support/blob-store-conformance.ts).
 // Metadata (content type, ETag, token, owner) is not the store's business: it lives in the `files` table.
 //
 // Local-disk driver layout under its root (<DATA_DIR>/storage):
@@ -27,13 +28,13 @@ export interface BlobInfo {
   modifiedAtMs: number;
 }
 
-/** Bytes written but not yet visible under any key. */
+/** Bytes written for a key but not yet visible under it (disk: a temporary file; S3: a multipart upload not completed). */
 export interface StagedBlob {
   size: number;
   /** MD5 of the bytes, hex: S3's ETag of a single-part object, so both drivers give the same ETags. */
   md5Hex: string;
-  /** Makes the bytes visible under `key`, replacing what was there in one step. */
-  commit(key: string): Promise<void>;
+  /** Makes the bytes visible under the key they were staged for, replacing what was there in one step. */
+  commit(): Promise<void>;
   /** Throws the bytes away (safe to call after commit or twice). */
   discard(): Promise<void>;
 }
@@ -47,17 +48,21 @@ export interface OpenedBlob {
   /** Streams the bytes (or a range of them) and closes the blob at the end or on cancel. Call once. */
   stream(range?: ByteRange): ReadableStream<Uint8Array>;
   /**
-   * The bytes as a lazily read Blob (a file on disk; later an S3 object), which an HTTP response sends with its
-   * Content-Length and without buffering (sendfile). Closes this handle; the Blob reads by key, so an overwrite in
-   * the instant between open and send would send the new version.
+   * The bytes (or a range of them) as an HTTP response body: a lazily read Blob (disk: sent with sendfile; it reads
+   * by key, so an overwrite in the instant between open and send would send the new version) or a stream (S3: it
+   * fails rather than send another version; up to 1 MiB is read into a Blob, see s3-blob-store.ts). Never a large
+   * blob whole in memory. Hands this handle over (no close needed).
    */
-  blob(range?: ByteRange): Promise<Blob>;
+  body(range?: ByteRange): Promise<Blob | ReadableStream<Uint8Array>>;
   close(): Promise<void>;
 }
 
 export interface BlobStore {
-  /** Writes a stream to a temporary place; fails with too_large past `maxBytes` (nothing is left behind on any failure). */
-  stage(source: ByteSource, options: { maxBytes: number }): Promise<StagedBlob>;
+  /**
+   * Writes a stream for `key` without making it visible yet (see StagedBlob); fails with too_large past `maxBytes`
+   * (nothing is left behind on any failure, and what `key` held stays as it was).
+   */
+  stage(key: string, source: ByteSource, options: { maxBytes: number }): Promise<StagedBlob>;
   /** stage + commit. */
   put(key: string, source: ByteSource, options: { maxBytes: number }): Promise<{ size: number; md5Hex: string }>;
   open(key: string): Promise<OpenedBlob | null>;
@@ -103,7 +108,8 @@ export function createLocalBlobStore(root: string): BlobStore {
     }
   }
 
-  async function stage(source: ByteSource, options: { maxBytes: number }): Promise<StagedBlob> {
+  async function stage(key: string, source: ByteSource, options: { maxBytes: number }): Promise<StagedBlob> {
+    const target = fileOf(key); // an escaping key is refused before anything is written
     const temporary = join(tmp, `${crypto.randomUUID()}.part`);
     const md5 = createHash("md5");
     let size = 0;
@@ -128,9 +134,8 @@ export function createLocalBlobStore(root: string): BlobStore {
     return {
       size,
       md5Hex: md5.digest("hex"),
-      async commit(key) {
+      async commit() {
         if (settled) throw new Error("staged blob already settled");
-        const target = fileOf(key);
         try {
           await mkdir(dirname(target), { recursive: true });
           await rename(temporary, target);
@@ -156,9 +161,9 @@ export function createLocalBlobStore(root: string): BlobStore {
     stage,
 
     async put(key, source, options) {
-      const staged = await stage(source, options);
+      const staged = await stage(key, source, options);
       try {
-        await staged.commit(key);
+        await staged.commit();
       } finally {
         await staged.discard();
       }
@@ -190,7 +195,7 @@ export function createLocalBlobStore(root: string): BlobStore {
         size: info.size,
         modifiedAtMs: info.mtimeMs,
         close,
-        async blob(range) {
+        async body(range) {
           await close();
           const whole = Bun.file(file);
           return range ? whole.slice(range.start, range.end + 1) : whole;

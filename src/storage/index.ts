@@ -1,17 +1,21 @@
-// Builds the file storage from the configuration: the blob store on local disk, the `files` rows, the access
-// rules, and the image transform workers with their variant cache.
+// Builds the file storage from the configuration: the blob store (local disk, or S3 with STORAGE_URL), the `files`
+// rows, the access rules, and the image transform workers with their variant cache (in the same blob store).
 //
 // Layout of <DATA_DIR>/storage: objects/ (the files), tmp/ (uploads in progress), variants/ (transformed images).
+// On S3 the same under the URL's prefix: <prefix>objects/<key>, <prefix>variants/... (uploads in progress are
+// multipart uploads, invisible until complete).
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import type { Config } from "../config.ts";
+import { S3Client } from "bun";
+import { ConfigError, type Config, type S3Settings } from "../config.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
 import type { Database } from "../db/client.ts";
-import { createLocalBlobStore } from "./blob-store.ts";
+import { createLocalBlobStore, type BlobStore } from "./blob-store.ts";
 import { createFileRecords } from "./file-records.ts";
 import { createTransformPool } from "./images/pool.ts";
 import { createVariants } from "./images/variants.ts";
+import { createS3BlobStore } from "./s3-blob-store.ts";
 import { loadRules, type StorageRules } from "./rules/rules.ts";
 import { createStorage, MULTIPART_OVERHEAD_BYTES, type Storage } from "./storage.ts";
 
@@ -29,7 +33,53 @@ export function maxRequestBodyBytes(config: Config): number {
 
 export interface FileStorage {
   storage: Storage;
+  /** Where the files are, for the log (no secrets). */
+  location: string;
+  /** Start-up check: the store answers (S3: the bucket can be listed), else a ConfigError naming STORAGE_URL. */
+  check(): Promise<void>;
   close(): void;
+}
+
+interface BlobStores {
+  objects: BlobStore;
+  variants: BlobStore;
+  location: string;
+  check(): Promise<void>;
+}
+
+function localStores(root: string): BlobStores {
+  return {
+    objects: createLocalBlobStore(root),
+    variants: createLocalBlobStore(join(root, "variants")),
+    location: root,
+    check: async () => {},
+  };
+}
+
+function s3Stores(settings: S3Settings): BlobStores {
+  const client = new S3Client({
+    bucket: settings.bucket,
+    endpoint: settings.endpoint,
+    region: settings.region,
+    accessKeyId: settings.accessKeyId,
+    secretAccessKey: settings.secretAccessKey,
+    sessionToken: settings.sessionToken ?? undefined,
+    virtualHostedStyle: false, // path-style: <endpoint>/<bucket>/<key>, which MinIO, s3rver and AWS all answer
+  });
+  const location = `s3://${settings.bucket}/${settings.prefix} at ${settings.endpoint}`;
+  return {
+    objects: createS3BlobStore({ client, prefix: `${settings.prefix}objects/` }),
+    variants: createS3BlobStore({ client, prefix: `${settings.prefix}variants/` }),
+    location,
+    async check() {
+      try {
+        await client.list({ prefix: settings.prefix, maxKeys: 1 });
+      } catch (error) {
+        const reason = error instanceof Error ? `${"code" in error ? `${String(error.code)}: ` : ""}${error.message}` : String(error);
+        throw new ConfigError([`STORAGE_URL: cannot list ${location}: ${reason}`]);
+      }
+    },
+  };
 }
 
 export function openFileStorage(deps: { config: Config; db: Database; root: string; rules: StorageRules; clock: Clock; logger: Logger }): FileStorage {
@@ -40,19 +90,20 @@ export function openFileStorage(deps: { config: Config; db: Database; root: stri
     timeoutMs: TRANSFORM_TIMEOUT_MS,
     logger,
   });
+  const stores = config.storage.s3 ? s3Stores(config.storage.s3) : localStores(root);
   const variants = createVariants({
-    store: createLocalBlobStore(join(root, "variants")),
+    store: stores.variants,
     pool,
     maxPixels: config.storage.imageMaxPixels,
   });
   const storage = createStorage({
     records: createFileRecords(db),
-    blobs: createLocalBlobStore(root),
+    blobs: stores.objects,
     variants,
     rules,
     clock,
     logger,
     config: { maxUploadBytes: config.storage.maxUploadBytes, adminSecret: config.auth.adminSecret },
   });
-  return { storage, close: () => pool.close() };
+  return { storage, location: stores.location, check: () => stores.check(), close: () => pool.close() };
 }

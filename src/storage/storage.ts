@@ -180,7 +180,8 @@ export function createStorage(deps: {
   return {
     /**
      * Stores the multipart field `file` at `path` (or, for a folder path, at the folder plus the part's file name).
-     * Nothing is visible until the bytes are on disk and allowed; a failure anywhere leaves no file and no row.
+     * Nothing is visible until the bytes are stored and allowed; a failure anywhere leaves no file and no row (the row
+     * is written only after the blob is committed).
      */
     async upload(path: StoragePath, access: Access, body: { contentType: string | null; stream: AsyncIterable<Uint8Array> | null }): Promise<FileMetadata> {
       const boundary = multipartBoundary(body.contentType);
@@ -205,7 +206,7 @@ export function createStorage(deps: {
           authorize(existing ? "update" : "create", key, access, undefined, { resourcePending: true });
           contentType = mediaType(part.contentType);
           fileName = part.filename ?? basename(key);
-          staged = await blobs.stage(part.body, { maxBytes: config.maxUploadBytes });
+          staged = await blobs.stage(key, part.body, { maxBytes: config.maxUploadBytes });
         }
         if (!staged) throw new StorageError("no_file");
         const blob = staged;
@@ -213,7 +214,7 @@ export function createStorage(deps: {
         const row = await withKeyLock(key, async () => {
           const existing = await records.get(key);
           authorize(existing ? "update" : "create", key, access, resource);
-          await blob.commit(key);
+          await blob.commit();
           const now = clock.now();
           return records.upsert({
             key,

@@ -1,6 +1,6 @@
 // Answers a GET with a stored file or image variant the way a static file server does: ETag and Last-Modified,
 // 304 for a matching If-None-Match / If-Modified-Since, 206 for a single Range (416 when it cannot be met), and
-// the bytes streamed from disk a piece at a time.
+// the bytes streamed from the blob store a piece at a time.
 import type { OpenedBlob } from "../../../storage/blob-store.ts";
 
 /** HBP's: a year (365.25 days). */
@@ -82,12 +82,17 @@ export async function fileResponse(request: Request, blob: OpenedBlob, facts: Fi
     await blob.close();
     return new Response(null, { status: 416, headers: { ...headers, "content-range": `bytes */${blob.size}`, "content-length": "0" } });
   }
-  // A Blob body: Bun sends it with its Content-Length, from disk (sendfile), never whole in memory.
+  // A Blob (from disk, sendfile) or a stream (S3), never a large file whole in memory. Bun sends a Blob with its
+  // Content-Length; for a stream Bun 1.4 drops the header set here and sends it chunked (oven-sh/bun#10507).
   if (range) {
-    return new Response(await blob.blob(range), {
+    return new Response(await blob.body(range), {
       status: 206,
-      headers: { ...headers, "content-range": `bytes ${range.start}-${range.end}/${blob.size}` },
+      headers: {
+        ...headers,
+        "content-range": `bytes ${range.start}-${range.end}/${blob.size}`,
+        "content-length": String(range.end - range.start + 1),
+      },
     });
   }
-  return new Response(await blob.blob(), { status: 200, headers });
+  return new Response(await blob.body(), { status: 200, headers: { ...headers, "content-length": String(blob.size) } });
 }
