@@ -1,7 +1,8 @@
 // Every setting latchkey reads, parsed and validated once at start-up. Nothing else reads the environment.
 // Names and defaults follow Hasura Backend Plus (spec/hbp.md §3) unless a comment says why latchkey differs.
-import { isIP } from "node:net";
 import { resolve } from "node:path";
+import { isAddressOrRange, Reader } from "./config-reader.ts";
+import { readStorageUrl } from "./config-storage-url.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -167,177 +168,9 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads settings from an environment, collecting every problem before failing. */
-class Reader {
-  readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
 
-  /** The first of the names that is set to a non-empty value (later names are aliases). */
-  raw(names: string[]): { name: string; value: string } | null {
-    for (const name of names) {
-      const value = this.env[name];
-      if (value !== undefined && value.trim() !== "") return { name, value: value.trim() };
-    }
-    return null;
-  }
 
-  string(names: string | string[], fallback: string): string {
-    return this.raw(toList(names))?.value ?? fallback;
-  }
 
-  optionalString(names: string | string[]): string | null {
-    return this.raw(toList(names))?.value ?? null;
-  }
-
-  // HBP counts only 'true' as true; latchkey also refuses values that are neither, so a typo cannot silently turn a feature off.
-  bool(names: string | string[], fallback: boolean): boolean {
-    const found = this.raw(toList(names));
-    if (!found) return fallback;
-    const value = found.value.toLowerCase();
-    if (value === "true" || value === "1") return true;
-    if (value === "false" || value === "0") return false;
-    this.problems.push(`${found.name}: expected true or false, got "${found.value}"`);
-    return fallback;
-  }
-
-  number(names: string | string[], fallback: number, bounds: { min: number; max: number; integer?: boolean }): number {
-    const found = this.raw(toList(names));
-    if (!found) return fallback;
-    const value = Number(found.value);
-    const integerOk = !bounds.integer || Number.isInteger(value);
-    if (!Number.isFinite(value) || !integerOk || value < bounds.min || value > bounds.max) {
-      const kind = bounds.integer ? "a whole number" : "a number";
-      this.problems.push(`${found.name}: expected ${kind} from ${bounds.min} to ${bounds.max}, got "${found.value}"`);
-      return fallback;
-    }
-    return value;
-  }
-
-  list(names: string | string[], fallback: string[]): string[] {
-    const found = this.raw(toList(names));
-    if (!found) return fallback;
-    return found.value
-      .split(",")
-      .map((item) => item.trim())
-      .filter((item) => item !== "");
-  }
-
-  oneOf<T extends string>(names: string | string[], allowed: readonly T[], fallback: T, options?: { caseInsensitive?: boolean }): T {
-    const found = this.raw(toList(names));
-    if (!found) return fallback;
-    const match = allowed.find((item) =>
-      options?.caseInsensitive ? item.toLowerCase() === found.value.toLowerCase() : item === found.value,
-    );
-    if (!match) this.problems.push(`${found.name}: expected one of ${allowed.join(", ")}, got "${found.value}"`);
-    return match ?? fallback;
-  }
-
-  /** A mount point: `/` followed by path segments, no trailing slash. */
-  prefix(names: string | string[], fallback: string): string {
-    const found = this.raw(toList(names));
-    if (!found) return fallback;
-    const value = found.value.replace(/\/+$/, "");
-    if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(value)) {
-      this.problems.push(`${found.name}: expected a path such as /api/auth, got "${found.value}"`);
-      return fallback;
-    }
-    return value;
-  }
-
-    url(names: string | string[]): string | null {
-    const found = this.raw(toList(names));
-    if (!found) return null;
-    if (!URL.canParse(found.value) || !/^https?:$/.test(new URL(found.value).protocol)) {
-      this.problems.push(`${found.name}: expected an http(s) URL, got "${found.value}"`);
-      return null;
-    }
-    return found.value;
-  }
-
-  /** A size in bytes: `104857600`, `100MB`, `100 MiB`, `1.5G` (K, M, G count 1024s, with or without iB/B). */
-  bytes(names: string | string[], fallback: number, bounds: { min: number; max: number }): number {
-    const found = this.raw(toList(names));
-    if (!found) return fallback;
-    const match = /^(\d+(?:\.\d+)?)\s*(?:([KMG])(?:i?B)?|B)?$/i.exec(found.value);
-    const value = match ? Math.floor(Number(match[1]) * 1024 ** " KMG".indexOf((match[2] ?? " ").toUpperCase())) : NaN;
-    if (!Number.isFinite(value) || value < bounds.min || value > bounds.max) {
-      this.problems.push(`${found.name}: expected a size from ${bounds.min} to ${bounds.max} bytes (e.g. 100MB), got "${found.value}"`);
-      return fallback;
-    }
-    return value;
-  }
-
-  require(condition: boolean, problem: string): void {
-    if (!condition) this.problems.push(problem);
-  }
-}
-
-function isAddressOrRange(value: string): boolean {
-  const [address, prefix, ...rest] = value.split("/");
-  const version = isIP(address ?? "");
-  if (version === 0 || rest.length > 0) return false;
-  if (prefix === undefined) return true;
-  const bits = Number(prefix);
-  return Number.isInteger(bits) && bits >= 0 && bits <= (version === 4 ? 32 : 128);
-}
-
-const STORAGE_URL_SHAPE = "s3://<bucket>[/<prefix>]?endpoint=<http(s) URL>&region=<region>";
-// S3's bucket names: 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit.
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-
-/** STORAGE_URL: null (local disk) when unset; every problem is reported naming STORAGE_URL. */
-function readStorageUrl(read: Reader): S3Settings | null {
-  const found = read.raw(["STORAGE_URL"]);
-  if (!found) return null;
-  const problem = (what: string) => {
-    read.problems.push(`STORAGE_URL: ${what} (expected ${STORAGE_URL_SHAPE})`);
-    return null;
-  };
-  if (!URL.canParse(found.value)) return problem(`"${found.value}" is not a URL`);
-  const url = new URL(found.value);
-  if (url.protocol !== "s3:") return problem(`"${url.protocol}" is not supported, only s3: (leave STORAGE_URL unset for local disk)`);
-  if (url.username || url.password) {
-    return problem("credentials do not belong in the URL: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
-  }
-  const bucket = url.hostname;
-  if (!BUCKET_NAME.test(bucket) || bucket.includes("..")) return problem(`"${bucket}" is not an S3 bucket name`);
-  if (url.port) return problem("a port belongs in endpoint=, not after the bucket name");
-  let path: string;
-  try {
-    path = decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, "");
-  } catch {
-    return problem("the prefix has a bad percent-encoding");
-  }
-  if (path.split("/").some((segment) => segment === "." || segment === "..") || path.includes("//")) {
-    return problem(`the prefix "${path}" has empty, "." or ".." segments`);
-  }
-  for (const name of url.searchParams.keys()) {
-    if (name !== "endpoint" && name !== "region") return problem(`unknown parameter "${name}"; only endpoint and region are read`);
-  }
-  const region = url.searchParams.get("region") || read.optionalString(["S3_REGION", "AWS_REGION"]) || "us-east-1";
-  if (!/^[a-z0-9-]{1,32}$/.test(region)) return problem(`region "${region}" is not a region name`);
-  // Without endpoint=, AWS itself; the endpoint is always given to the client, so it never reads the environment.
-  const endpoint = url.searchParams.get("endpoint") ?? `https://s3.${region}.amazonaws.com`;
-  if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) return problem(`endpoint "${endpoint}" is not an http(s) URL`);
-  const accessKeyId = read.optionalString(["S3_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"]);
-  const secretAccessKey = read.optionalString(["S3_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"]);
-  if (accessKeyId === null || secretAccessKey === null) {
-    return problem("an S3 store needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY)");
-  }
-  return {
-    bucket,
-    prefix: path === "" ? "" : `${path}/`,
-    endpoint: endpoint.replace(/\/+$/, ""),
-    region,
-    accessKeyId,
-    secretAccessKey,
-    sessionToken: read.optionalString(["S3_SESSION_TOKEN", "AWS_SESSION_TOKEN"]),
-  };
-}
-
-function toList(names: string | string[]): string[] {
-  return typeof names === "string" ? [names] : names;
-}
 
 /** Where each enabled API is mounted, by the setting that moves it. */
 export function mountPoints(config: Config): { setting: string; path: string }[] {

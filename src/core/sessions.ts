@@ -63,12 +63,13 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
     )
     .returning()
     .prepare();
-  const selectByTokenHash = db.select().from(sessions).where(eq(sessions.tokenHash, sql.placeholder("tokenHash"))).prepare();
+  const selectByTokenHash = db.select().from(sessions).where(eq(sessions.tokenHash, sql.placeholder("tokenHash"))).limit(1).prepare();
   const selectOwner = db
     .select({ active: users.active, disabled: users.disabled })
     .from(users)
     .where(eq(users.id, sql.placeholder("userId")))
-    .prepare(); // unique keys: no LIMIT (drizzle binds it as a parameter, which is ~2.5x slower)
+    .limit(1)
+    .prepare();
 
   function insertSync(userId: string, familyId: string, context: SessionContext): IssuedSession {
     const refreshToken = randomUuid();
