@@ -22,7 +22,7 @@ export function createRateLimits(deps: { db: Database; clock: Clock }) {
   async function peek(limit: Limit): Promise<{ count: number; resetsAt: number }> {
     const now = clock.now();
     const windowMs = limit.windowSeconds * 1000;
-    const [row] = await db.select().from(rateLimits).where(eq(rateLimits.key, limit.key)).limit(1);
+    const [row] = await db.select().from(rateLimits).where(eq(rateLimits.key, limit.key)); // the primary key (no LIMIT: a bound LIMIT is slow)
     if (!row || row.windowStart <= now - windowMs) return { count: 0, resetsAt: now + windowMs };
     return { count: row.count, resetsAt: row.windowStart + windowMs };
   }

@@ -63,13 +63,12 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
     )
     .returning()
     .prepare();
-  const selectByTokenHash = db.select().from(sessions).where(eq(sessions.tokenHash, sql.placeholder("tokenHash"))).limit(1).prepare();
+  const selectByTokenHash = db.select().from(sessions).where(eq(sessions.tokenHash, sql.placeholder("tokenHash"))).prepare();
   const selectOwner = db
     .select({ active: users.active, disabled: users.disabled })
     .from(users)
     .where(eq(users.id, sql.placeholder("userId")))
-    .limit(1)
-    .prepare();
+    .prepare(); // unique keys: no LIMIT (drizzle binds it as a parameter, which is ~2.5x slower)
 
   function insertSync(userId: string, familyId: string, context: SessionContext): IssuedSession {
     const refreshToken = randomUuid();

@@ -52,7 +52,7 @@ export function createTotp(deps: { db: Database; clock: Clock; issuer: string; g
   const { db, clock, issuer, guesses } = deps;
 
   async function credential(userId: string) {
-    return (await db.select().from(totpCredentials).where(eq(totpCredentials.userId, userId)).limit(1))[0];
+    return (await db.select().from(totpCredentials).where(eq(totpCredentials.userId, userId)))[0]; // the primary key (no LIMIT: a bound LIMIT is slow)
   }
 
   /** The time step (now or one step ago) `code` is right for, or null. */
