@@ -13,7 +13,7 @@ import decodeWebpBytes, { init as initWebp } from "@jsquash/webp/decode.js";
 import webpDecoderWasm from "@jsquash/webp/codec/dec/webp_dec.wasm" with { type: "file" };
 import { CONTENT_TYPES, displaySize, readImageHeader, sniffFormat, type ImageFormat } from "./probe.ts";
 import type { TransformSpec } from "./params.ts";
-import { flattenOnWhite, orient, resize, roundCorners, type Bitmap } from "./resample.ts";
+import { flattenOnWhite, orient, resize, resizeRgb, roundCorners, type Bitmap } from "./resample.ts";
 
 export type TransformFailure = "unsupported_image" | "corrupt_image" | "image_too_large";
 
@@ -121,18 +121,23 @@ export async function transformImage(input: Uint8Array, spec: TransformSpec, lim
     throw new TransformError("image_too_large", `The requested size has ${target.width * target.height} pixels; the limit is ${limits.maxPixels}.`);
   }
 
-  let bitmap: Bitmap;
+  // An upright RGB JPEG scaled to one given side (the common case: a photo made smaller) is resized straight from
+  // the decoder's RGB pixels; everything else goes through an RGBA bitmap.
+  const direct = !(spec.width > 0 && spec.height > 0) && (header.orientation <= 1 || header.orientation > 8);
+  let decoded: Bitmap | RgbPixels;
   try {
-    bitmap = await decode(input, format, header.orientation, shown, target);
+    decoded = await decode(input, format, header.orientation, shown, target, direct);
   } catch (error) {
     if (error instanceof TransformError) throw error;
     throw new TransformError("corrupt_image", "The image could not be decoded.");
   }
   // A decoder that disagrees with the header (a lying header) must not sneak past the pixel limit.
-  if (bitmap.width * bitmap.height > limits.maxPixels || bitmap.data.length !== bitmap.width * bitmap.height * 4) {
+  const channels = "rgb" in decoded ? 3 : 4;
+  if (decoded.width * decoded.height > limits.maxPixels || decoded.data.length !== decoded.width * decoded.height * channels) {
     throw new TransformError("corrupt_image", "The image could not be decoded.");
   }
-  bitmap = orient(bitmap, header.orientation);
+  let bitmap: Bitmap =
+    "rgb" in decoded ? resizeRgb(decoded, target.width, target.height) : orient(decoded, header.orientation);
 
   // Cover: crop the source to the target's aspect ratio (centred), then resample to the target size.
   const targetAspect = target.width / target.height;
@@ -163,13 +168,23 @@ export async function transformImage(input: Uint8Array, spec: TransformSpec, lim
   return { bytes, contentType: CONTENT_TYPES[spec.format], ...size };
 }
 
+/** A JPEG decoder's RGB output, 3 bytes a pixel. */
+interface RgbPixels {
+  rgb: true;
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** `rgbAllowed`: an RGB JPEG may come back as its RGB pixels (RgbPixels) instead of an RGBA bitmap. */
 async function decode(
   input: Uint8Array,
   format: ImageFormat,
   orientation: number,
   shown: { width: number; height: number },
   target: { width: number; height: number },
-): Promise<Bitmap> {
+  rgbAllowed: boolean,
+): Promise<Bitmap | RgbPixels> {
   if (format === "webp") return decodeWebp(input);
   const { jpeg, png } = await loadDecoders();
   if (format === "png") {
@@ -181,5 +196,7 @@ async function decode(
   let needWidth = Math.ceil(shown.width * scale);
   let needHeight = Math.ceil(shown.height * scale);
   if (orientation >= 5) [needWidth, needHeight] = [needHeight, needWidth];
-  return jpegToRgba(jpeg.decode(input, needWidth, needHeight));
+  const frame = jpeg.decode(input, needWidth, needHeight);
+  if (rgbAllowed && frame.format === 1) return { rgb: true, width: frame.width, height: frame.height, data: frame.buffer };
+  return jpegToRgba(frame);
 }
