@@ -13,7 +13,24 @@ const once = async () => {
   return { ms: performance.now() - started, bytes: output.data.length, width: output.info.width, height: output.info.height };
 };
 
-for (let index = 0; index < warmup; index++) await once();
-const results = [];
-for (let index = 0; index < runs; index++) results.push(await once());
-console.log(JSON.stringify({ runsMs: results.map((result) => result.ms), bytes: results[0]!.bytes, width: results[0]!.width, height: results[0]!.height, sharp: sharp.versions }));
+async function measure() {
+  for (let index = 0; index < warmup; index++) await once();
+  const results = [];
+  for (let index = 0; index < runs; index++) results.push(await once());
+  return results;
+}
+
+// As sharp runs by default (libvips spreads one image over every core), then on one thread as latchkey's worker does.
+const results = await measure();
+sharp.concurrency(1);
+const oneThread = await measure();
+console.log(
+  JSON.stringify({
+    runsMs: results.map((result) => result.ms),
+    oneThreadRunsMs: oneThread.map((result) => result.ms),
+    bytes: results[0]!.bytes,
+    width: results[0]!.width,
+    height: results[0]!.height,
+    sharp: sharp.versions,
+  }),
+);
