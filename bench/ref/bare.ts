@@ -11,3 +11,5 @@ const server = Bun.serve({
   },
 });
 console.log(`listening on http://127.0.0.1:${server.port}`);
+
+export {}; // a module (top-level await)

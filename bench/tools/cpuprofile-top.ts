@@ -35,3 +35,5 @@ const show = (title: string, map: Map<string, number>) => {
 };
 show("self", self);
 show("inclusive", inclusive);
+
+export {}; // a module (top-level await)
