@@ -54,19 +54,17 @@ export function createGuesses(deps: { rateLimits: RateLimits; config: Config["ra
     /** Runs `check` unless the scope is over its limits (then `rate_limited`, with when to retry). */
     async attempt<T>(scope: GuessScope, check: () => Promise<T>): Promise<T> {
       const { ip, account } = limitsFor(scope);
-      if (ip) await rateLimits.consume(ip);
-      if (account) await rateLimits.consume(account);
+      // The IP first: over its limit, the account is not counted.
+      await rateLimits.consumeAll([ip, account].filter((limit): limit is Limit => limit !== undefined));
       let result: T;
       try {
         result = await check();
       } catch (error) {
         if (error instanceof CoreError && WRONG_GUESS.has(error.code)) throw error;
-        if (ip) await rateLimits.refund(ip.key);
-        if (account) await rateLimits.refund(account.key);
+        await rateLimits.settle({ refund: [ip?.key, account?.key].filter((key): key is string => key !== undefined) });
         throw error;
       }
-      if (ip) await rateLimits.refund(ip.key);
-      if (account) await rateLimits.reset(account.key);
+      await rateLimits.settle({ refund: ip ? [ip.key] : [], reset: account ? [account.key] : [] });
       return result;
     },
   };

@@ -18,11 +18,33 @@ export type RateLimits = ReturnType<typeof createRateLimits>;
 export function createRateLimits(deps: { db: Database; clock: Clock }) {
   const { db, clock } = deps;
 
+  // Every login counts, gives back and clears counters: the statements are compiled once (drizzle otherwise
+  // rebuilds each query's SQL), and a login's counting and its settling are one transaction each (issue 7's bench).
+  const selectRow = db.select().from(rateLimits).where(eq(rateLimits.key, sql.placeholder("key"))).prepare(); // the primary key: no LIMIT
+  const upsertHit = db
+    .insert(rateLimits)
+    .values({ key: sql.placeholder("key"), count: 1, windowStart: sql.placeholder("now") })
+    .onConflictDoUpdate({
+      target: rateLimits.key,
+      set: {
+        count: sql`CASE WHEN ${rateLimits.windowStart} <= ${sql.placeholder("expired")} THEN 1 ELSE ${rateLimits.count} + 1 END`,
+        windowStart: sql`CASE WHEN ${rateLimits.windowStart} <= ${sql.placeholder("expired")} THEN ${sql.placeholder("now")} ELSE ${rateLimits.windowStart} END`,
+      },
+    })
+    .returning({ count: rateLimits.count })
+    .prepare();
+  const refundRow = db
+    .update(rateLimits)
+    .set({ count: sql`max(${rateLimits.count} - 1, 0)` })
+    .where(eq(rateLimits.key, sql.placeholder("key")))
+    .prepare();
+  const deleteRow = db.delete(rateLimits).where(eq(rateLimits.key, sql.placeholder("key"))).prepare();
+
   /** The count in the current window (0 when the window has passed) and when that window ends. */
-  async function peek(limit: Limit): Promise<{ count: number; resetsAt: number }> {
+  function peek(limit: Limit): { count: number; resetsAt: number } {
     const now = clock.now();
     const windowMs = limit.windowSeconds * 1000;
-    const [row] = await db.select().from(rateLimits).where(eq(rateLimits.key, limit.key)); // the primary key (no LIMIT: a bound LIMIT is slow)
+    const row = selectRow.get({ key: limit.key });
     if (!row || row.windowStart <= now - windowMs) return { count: 0, resetsAt: now + windowMs };
     return { count: row.count, resetsAt: row.windowStart + windowMs };
   }
@@ -31,50 +53,54 @@ export function createRateLimits(deps: { db: Database; clock: Clock }) {
     throw new CoreError("rate_limited", undefined, { retryAfterSeconds: Math.max(1, Math.ceil((resetsAt - clock.now()) / 1000)) });
   }
 
+  /** One upsert, so concurrent requests on any instance cannot both slip under the limit. */
+  function hitSync(limit: Limit): number {
+    const now = clock.now();
+    const [row] = upsertHit.all({ key: limit.key, now, expired: now - limit.windowSeconds * 1000 });
+    return row!.count;
+  }
+
   return {
     /** Throws `rate_limited` when the limit is already reached, without counting. */
     async check(limit: Limit): Promise<void> {
-      const { count, resetsAt } = await peek(limit);
+      const { count, resetsAt } = peek(limit);
       if (count >= limit.max) refuse(resetsAt);
     },
 
-    /**
-     * Counts one event; returns the count in the window. One upsert, so concurrent requests on any instance
-     * cannot both slip under the limit.
-     */
+    /** Counts one event; returns the count in the window. */
     async hit(limit: Limit): Promise<number> {
-      const now = clock.now();
-      const expired = now - limit.windowSeconds * 1000;
-      const [row] = await db
-        .insert(rateLimits)
-        .values({ key: limit.key, count: 1, windowStart: now })
-        .onConflictDoUpdate({
-          target: rateLimits.key,
-          set: {
-            count: sql`CASE WHEN ${rateLimits.windowStart} <= ${expired} THEN 1 ELSE ${rateLimits.count} + 1 END`,
-            windowStart: sql`CASE WHEN ${rateLimits.windowStart} <= ${expired} THEN ${now} ELSE ${rateLimits.windowStart} END`,
-          },
-        })
-        .returning({ count: rateLimits.count });
-      return row!.count;
+      return hitSync(limit);
     },
 
     /** Counts one event and throws `rate_limited` once it goes over the limit. */
     async consume(limit: Limit): Promise<void> {
-      const count = await this.hit(limit);
-      if (count > limit.max) refuse((await peek(limit)).resetsAt);
+      if (hitSync(limit) > limit.max) refuse(peek(limit).resetsAt);
+    },
+
+    /**
+     * consume() of each limit in turn, in one transaction: the first one over its limit stops there (the later ones
+     * are not counted) and throws `rate_limited`.
+     */
+    async consumeAll(limits: Limit[]): Promise<void> {
+      const over = db.transaction(() => limits.find((limit) => hitSync(limit) > limit.max));
+      if (over) refuse(peek(over).resetsAt);
     },
 
     /** Gives one counted event back (an attempt that turned out not to be a wrong guess). */
     async refund(key: string): Promise<void> {
-      await db
-        .update(rateLimits)
-        .set({ count: sql`max(${rateLimits.count} - 1, 0)` })
-        .where(eq(rateLimits.key, key));
+      refundRow.run({ key });
     },
 
     async reset(key: string): Promise<void> {
-      await db.delete(rateLimits).where(eq(rateLimits.key, key));
+      deleteRow.run({ key });
+    },
+
+    /** refund() and reset() of several counters in one transaction. */
+    async settle(changes: { refund?: string[]; reset?: string[] }): Promise<void> {
+      db.transaction(() => {
+        for (const key of changes.refund ?? []) refundRow.run({ key });
+        for (const key of changes.reset ?? []) deleteRow.run({ key });
+      });
     },
   };
 }

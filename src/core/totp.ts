@@ -3,7 +3,7 @@
 // last accepted code is recorded with a conditional UPDATE, so a replay fails on every instance.
 // Two ways in: generate + enable (latchkey makes the secret, HBP), or register (the caller made the key and
 // shows it to the user itself, Faroe); either way the credential is in force only once a code has proved it.
-import { and, eq, inArray, isNull, lt, or } from "drizzle-orm";
+import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { Secret, TOTP } from "otpauth";
 import QRCode from "qrcode";
 import type { Database } from "../db/client.ts";
@@ -51,8 +51,12 @@ export function codeFor(secret: string, timestampMs: number): string {
 export function createTotp(deps: { db: Database; clock: Clock; issuer: string; guesses: Guesses }) {
   const { db, clock, issuer, guesses } = deps;
 
+  // Every password sign-in asks whether the user has TOTP: compiled once; the primary key, so no LIMIT (a bound
+  // LIMIT is slow in bun:sqlite).
+  const selectCredential = db.select().from(totpCredentials).where(eq(totpCredentials.userId, sql.placeholder("userId"))).prepare();
+
   async function credential(userId: string) {
-    return (await db.select().from(totpCredentials).where(eq(totpCredentials.userId, userId)))[0]; // the primary key (no LIMIT: a bound LIMIT is slow)
+    return selectCredential.get({ userId });
   }
 
   /** The time step (now or one step ago) `code` is right for, or null. */
