@@ -84,4 +84,20 @@ describe("HS* JWTs without jose", () => {
     expect(await signer.verify(await joseToken({ sub: "a", aud: ["x", "lncrawl"] }), { audience: "lncrawl" })).toEqual({ sub: "a", aud: ["x", "lncrawl"] });
     expect(await signer.verify(await joseToken({ sub: "a", aud: "lncrawl" }))).toEqual({ sub: "a", aud: "lncrawl" });
   });
+
+  test("a token checked once is still checked for time and audience on every use", async () => {
+    let now = NOW_MS;
+    const signer = createJwtSigner(keys("HS512"), { now: () => now } as Clock);
+    const token = await signer.sign({ sid: "s" }, { subject: "u", lifetimeSeconds: 60, audience: "lncrawl" });
+    const first = await signer.verify(token, { audience: "lncrawl" });
+    expect(first).toEqual({ sid: "s", sub: "u", iat: NOW, exp: NOW + 60, aud: "lncrawl" });
+    expect(Object.isFrozen(first)).toBe(true); // shared between requests: nobody may change it
+    expect(await signer.verify(token, { audience: "lncrawl" })).toEqual(first!);
+    expect(await signer.verify(token, { audience: "wolfpal" })).toBeNull();
+    now += 60_000;
+    expect(await signer.verify(token, { audience: "lncrawl" })).toBeNull();
+    // A tampered copy of a remembered token is not taken for it.
+    now = NOW_MS;
+    expect(await signer.verify(`${token.slice(0, -2)}${token.endsWith("AA") ? "BB" : "AA"}`, { audience: "lncrawl" })).toBeNull();
+  });
 });
