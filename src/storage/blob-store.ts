@@ -76,6 +76,19 @@ export interface BlobStore {
 /** Reads are done in pieces of this size, so a download holds at most one piece per client in memory. */
 const READ_CHUNK_BYTES = 64 * 1024;
 
+/** `put` for any driver: stage, commit, and always clean up what staging left. */
+export function putByStaging(stage: BlobStore["stage"]): BlobStore["put"] {
+  return async (key, source, options) => {
+    const staged = await stage(key, source, options);
+    try {
+      await staged.commit();
+    } finally {
+      await staged.discard();
+    }
+    return { size: staged.size, md5Hex: staged.md5Hex };
+  };
+}
+
 export function createLocalBlobStore(root: string): BlobStore {
   const objects = join(root, "objects");
   const tmp = join(root, "tmp");
@@ -160,15 +173,7 @@ export function createLocalBlobStore(root: string): BlobStore {
   return {
     stage,
 
-    async put(key, source, options) {
-      const staged = await stage(key, source, options);
-      try {
-        await staged.commit();
-      } finally {
-        await staged.discard();
-      }
-      return { size: staged.size, md5Hex: staged.md5Hex };
-    },
+    put: putByStaging(stage),
 
     async open(key) {
       let handle: FileHandle;

@@ -23,7 +23,7 @@
 // chunked, without Content-Length, until Bun keeps the header that file-response.ts sets.
 import { createHash } from "node:crypto";
 import type { S3Client } from "bun";
-import type { BlobInfo, BlobStore, ByteRange, ByteSource, OpenedBlob, StagedBlob } from "./blob-store.ts";
+import { putByStaging, type BlobInfo, type BlobStore, type ByteRange, type ByteSource, type OpenedBlob, type StagedBlob } from "./blob-store.ts";
 import { StorageError } from "./errors.ts";
 
 /** S3's smallest part (Bun's default): the memory an upload costs per part buffered or in flight. */
@@ -265,15 +265,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
   return {
     stage,
 
-    async put(key, source, options) {
-      const staged = await stage(key, source, options);
-      try {
-        await staged.commit();
-      } finally {
-        await staged.discard();
-      }
-      return { size: staged.size, md5Hex: staged.md5Hex };
-    },
+    put: putByStaging(stage),
 
     async open(key) {
       const info = await head(key);
