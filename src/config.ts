@@ -2,7 +2,7 @@
 // Names and defaults follow Hasura Backend Plus (spec/hbp.md §3) unless a comment says why latchkey differs.
 import { resolve } from "node:path";
 import { isAddressOrRange, Reader } from "./config-reader.ts";
-import { readStorageUrl } from "./config-storage-url.ts";
+import { readDatabaseUrl, readStorageUrl } from "./config-urls.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -31,6 +31,10 @@ export interface Config {
     dataDir: string;
     /** Origins allowed to make credentialed cross-origin calls; ["*"] reflects any origin, as HBP does. */
     corsOrigins: string[];
+  };
+  database: {
+    /** DATABASE_URL=postgres://...: PostgreSQL, shared by several instances; null: SQLite in DATA_DIR. */
+    url: string | null;
   };
   auth: {
     enabled: boolean;
@@ -284,6 +288,9 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       argon2MemoryKiB: read.number("ARGON2_MEMORY_KIB", 19456, { min: 1024, max: 4194304, integer: true }),
       argon2TimeCost: read.number("ARGON2_TIME_COST", 2, { min: 1, max: 100, integer: true }),
       hibpEnabled: read.bool("HIBP_ENABLED", false),
+    },
+    database: {
+      url: readDatabaseUrl(read),
     },
     faroe: {
       credential: read.optionalString("FAROE_CREDENTIAL"),

@@ -2,7 +2,7 @@
 // Command line: `latchkey [serve]`, `latchkey migrate`, `latchkey user ...`, `latchkey --help`, `latchkey --version`.
 import { ConfigError, loadConfigFromEnvironment, type Config } from "./config.ts";
 import { consoleLogger } from "./core/logger.ts";
-import { migrateDatabase, openDatabase } from "./db/client.ts";
+import { openDatabase } from "./db/client.ts";
 import { createLatchkey, dataPaths, serve, type Latchkey } from "./server.ts";
 import { USER_HELP, userCommand } from "./cli/user-command.ts";
 import { VERSION } from "./version.ts";
@@ -70,10 +70,12 @@ function main(args: string[]): void {
     case "migrate": {
       const config = readConfig();
       mkdirSync(config.server.dataDir, { recursive: true });
-      const { db, close } = openDatabase(dataPaths(config.server.dataDir).database);
-      const applied = migrateDatabase(db);
-      close();
-      console.log(applied.length > 0 ? `applied ${applied.join(", ")}` : "database is up to date");
+      void (async () => {
+        const database = await openDatabase({ url: config.database.url, sqliteFile: dataPaths(config.server.dataDir).database });
+        const applied = await database.migrate();
+        await database.close();
+        console.log(applied.length > 0 ? `applied ${applied.join(", ")}` : "database is up to date");
+      })();
       return;
     }
     case "serve": {
@@ -83,7 +85,7 @@ function main(args: string[]): void {
     case "user": {
       const config = readConfig();
       mkdirSync(config.server.dataDir, { recursive: true });
-      void userCommand(config, dataPaths(config.server.dataDir).database, args.slice(1)).then((code) => process.exit(code));
+      void userCommand(config, { url: config.database.url, sqliteFile: dataPaths(config.server.dataDir).database }, args.slice(1)).then((code) => process.exit(code));
       return;
     }
     default:

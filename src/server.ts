@@ -22,7 +22,7 @@ import { outboxTransport, smtpTransport } from "./core/mail/transport.ts";
 import { loadOrCreateSecret } from "./core/persisted-secret.ts";
 import { loadSigningKeys } from "./core/signing-keys.ts";
 import { corsHandling } from "./cors.ts";
-import { migrateDatabase, openDatabase } from "./db/client.ts";
+import { openDatabase } from "./db/client.ts";
 import { docsRoutes } from "./docs.ts";
 import { VERSION } from "./version.ts";
 import { loadRules, maxRequestBodyBytes, openFileStorage } from "./storage/index.ts";
@@ -53,7 +53,7 @@ export function dataPaths(dataDir: string): DataPaths {
 export interface Latchkey {
   app: Elysia;
   core: Core;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** Builds the app; a key that cannot be used (JWT_KEY, JWT_PREVIOUS_KEY) is a ConfigError, raised before the database opens. */
@@ -71,9 +71,9 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   // STORAGE_RULES problems are configuration errors, reported before anything is opened.
   const storageRules = loadRules(config.storage.rulesFile);
 
-  const database = openDatabase(paths.database);
-  const applied = migrateDatabase(database.db);
-  if (applied.length > 0) logger.info("database migrated", { applied: applied.join(","), file: paths.database });
+  const database = await openDatabase({ url: config.database.url, sqliteFile: paths.database });
+  const applied = await database.migrate();
+  if (applied.length > 0) logger.info("database migrated", { applied: applied.join(","), database: database.description });
 
   const cookieSecret =
     config.cookies.secret ?? loadOrCreateSecret(paths.cookieSecret, { bytes: 32, logger, what: "cookie signing secret" });
@@ -121,11 +121,11 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   return {
     app: app as unknown as Elysia,
     core,
-    close() {
+    async close() {
       clearInterval(housekeepingTimer);
       files.close();
       mailer.close();
-      database.close();
+      await database.close();
     },
   };
 }
@@ -142,7 +142,7 @@ export function serve(latchkey: Latchkey, config: Config, logger: Logger = conso
     url,
     async stop() {
       await latchkey.app.stop();
-      latchkey.close();
+      await latchkey.close();
     },
   };
 }

@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { purgeExpired } from "../src/core/housekeeping.ts";
 import { openDatabase } from "../src/db/client.ts";
-import { emailVerificationRequests, passwordResetRequests } from "../src/db/schema.ts";
 import { FAROE_CREDENTIAL } from "./support/faroe.ts";
 import { FakeClock, removeDataDir, startInProcess, type InProcess } from "./support/in-process.ts";
 
@@ -112,21 +111,23 @@ describe("requests live 10 minutes", () => {
   });
 
   test("housekeeping deletes expired requests nobody asked for again", async () => {
-    const database = openDatabase(join(dataDir, "latchkey.db"));
+    const database = await openDatabase({ sqliteFile: join(dataDir, "latchkey.db") });
     try {
-      const count = () => database.db.select().from(emailVerificationRequests).all().length + database.db.select().from(passwordResetRequests).all().length;
+      const { emailVerificationRequests, passwordResetRequests } = database.db.tables;
+      const count = async () =>
+        (await database.db.select().from(emailVerificationRequests)).length + (await database.db.select().from(passwordResetRequests)).length;
       await purgeExpired({ db: database.db, clock }); // what earlier tests left behind
       const id = await createUser("forgotten@example.com");
       await faroe("POST", `/users/${id}/email-verification`, { json: { email: "forgotten@example.com" } });
       await faroe("POST", "/password-reset", { json: { email: "forgotten@example.com" } });
-      expect(count()).toBe(2);
+      expect(await count()).toBe(2);
       await purgeExpired({ db: database.db, clock });
-      expect(count()).toBe(2);
+      expect(await count()).toBe(2);
       clock.advance(10 * 60 + 1);
       await purgeExpired({ db: database.db, clock });
-      expect(count()).toBe(0);
+      expect(await count()).toBe(0);
     } finally {
-      database.close();
+      await database.close();
     }
   });
 });

@@ -7,7 +7,7 @@ import { createPasswordHasher } from "../core/passwords.ts";
 import { isUuid } from "../core/secrets.ts";
 import { createSessions } from "../core/sessions.ts";
 import { createUsers, type User } from "../core/users.ts";
-import { migrateDatabase, openDatabase } from "../db/client.ts";
+import { openDatabase, type DatabaseLocation } from "../db/client.ts";
 
 export const USER_HELP = `latchkey user list                 every account: id, email or username, state
 latchkey user disable <account>    ban an account and end its sessions (by email, username or id)
@@ -15,10 +15,11 @@ latchkey user enable <account>     lift the ban
 latchkey user delete <account>     delete an account with its sessions, codes and tokens`;
 
 /** Runs the command; returns the process exit code. */
-export async function userCommand(config: Config, databaseFile: string, args: string[]): Promise<number> {
-  const { db, close } = openDatabase(databaseFile);
+export async function userCommand(config: Config, location: DatabaseLocation, args: string[]): Promise<number> {
+  const database = await openDatabase(location);
+  const { db } = database;
   try {
-    migrateDatabase(db);
+    await database.migrate();
     const clock = systemClock;
     const passwords = createPasswordHasher({ memoryKiB: config.passwords.argon2MemoryKiB, timeCost: config.passwords.argon2TimeCost });
     const users = createUsers({ db, clock, passwords, config });
@@ -55,6 +56,6 @@ export async function userCommand(config: Config, databaseFile: string, args: st
     }
     return 0;
   } finally {
-    close();
+    await database.close();
   }
 }

@@ -2,7 +2,7 @@
 // list them again (GET /me/tokens), so they are stored as they are; checking one is rate limited per IP.
 import { and, desc, eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { apiTokens, users, type ApiTokenRow } from "../db/schema.ts";
+import type { ApiTokenRow } from "../db/schema.ts";
 import type { Clock } from "./clock.ts";
 import { CoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
@@ -29,6 +29,7 @@ export type ApiTokens = ReturnType<typeof createApiTokens>;
 
 export function createApiTokens(deps: { db: Database; clock: Clock; guesses: Guesses }) {
   const { db, clock, guesses } = deps;
+  const { apiTokens, users } = db.tables;
 
   return {
     /** The newest token if it is valid for 3 more days, else a new one valid for 15. */

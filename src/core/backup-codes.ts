@@ -4,7 +4,6 @@
 // expiry that never comes: they last until used or replaced.
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { oneTimeCodes } from "../db/schema.ts";
 import type { Clock } from "./clock.ts";
 import { randomDigits } from "./email-otp.ts";
 import { randomUuid, sha256Hex } from "./secrets.ts";
@@ -21,18 +20,19 @@ export type BackupCodes = ReturnType<typeof createBackupCodes>;
 
 export function createBackupCodes(deps: { db: Database; clock: Clock }) {
   const { db, clock } = deps;
+  const { oneTimeCodes } = db.tables;
   const ofUser = (userId: string) => and(eq(oneTimeCodes.userId, userId), eq(oneTimeCodes.purpose, PURPOSE));
 
   return {
     /** Replaces the user's codes with 4 new ones. */
-    replace(userId: string): string[] {
+    async replace(userId: string): Promise<string[]> {
       const codes = Array.from({ length: COUNT }, () => randomDigits(DIGITS));
       const now = clock.now();
-      db.transaction((tx) => {
-        tx.delete(oneTimeCodes).where(ofUser(userId)).run();
-        tx.insert(oneTimeCodes)
-          .values(codes.map((code) => ({ id: randomUuid(), userId, purpose: PURPOSE, secretHash: digest(userId, code), data: { code }, expiresAt: NEVER, createdAt: now })))
-          .run();
+      await db.transaction(async (tx) => {
+        await tx.delete(oneTimeCodes).where(ofUser(userId));
+        await tx
+          .insert(oneTimeCodes)
+          .values(codes.map((code) => ({ id: randomUuid(), userId, purpose: PURPOSE, secretHash: digest(userId, code), data: { code }, expiresAt: NEVER, createdAt: now })));
       });
       return codes;
     },

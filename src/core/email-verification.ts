@@ -4,7 +4,7 @@
 import { and, eq, lte, sql } from "drizzle-orm";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
-import { emailVerificationRequests, passwordResetRequests, users as usersTable } from "../db/schema.ts";
+import { isUniqueViolation } from "../db/errors.ts";
 import type { Clock } from "./clock.ts";
 import { CoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
@@ -41,7 +41,7 @@ export function createEmailVerification(deps: {
   guesses: Guesses;
 }) {
   const { db, clock, config, users, rateLimits, guesses } = deps;
-  const table = emailVerificationRequests;
+  const { emailVerificationRequests: table, passwordResetRequests, users: usersTable } = db.tables;
 
   function toRequest(row: typeof table.$inferSelect): EmailVerificationRequest {
     const { id, userId, email, code, createdAt, expiresAt } = row;
@@ -113,19 +113,19 @@ export function createEmailVerification(deps: {
       if (!user) throw new CoreError("user_not_found");
       const active = user.active || config.auth.verifyEmails;
       try {
-        db.transaction((tx) => {
-          const claimed = tx.delete(table).where(eq(table.id, row.id)).returning({ id: table.id }).all();
+        await db.transaction(async (tx) => {
+          const claimed = await tx.delete(table).where(eq(table.id, row.id)).returning({ id: table.id });
           // A parallel try with the right code got there first: it did the work.
           if (claimed.length === 0) throw new CoreError("request_not_found");
-          tx.update(usersTable)
+          await tx
+            .update(usersTable)
             .set({ email: row.email, emailVerified: true, active, updatedAt: clock.now() })
-            .where(eq(usersTable.id, userId))
-            .run();
-          tx.delete(passwordResetRequests).where(eq(passwordResetRequests.userId, userId)).run();
-          tx.delete(table).where(eq(table.email, row.email)).run();
+            .where(eq(usersTable.id, userId));
+          await tx.delete(passwordResetRequests).where(eq(passwordResetRequests.userId, userId));
+          await tx.delete(table).where(eq(table.email, row.email));
         });
       } catch (error) {
-        if (String(error).includes("UNIQUE constraint failed: users.email")) throw new CoreError("email_unavailable");
+        if (isUniqueViolation(error, "users", "email")) throw new CoreError("email_unavailable");
         throw error;
       }
     },

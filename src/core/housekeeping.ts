@@ -2,7 +2,6 @@
 // Rotated and revoked sessions stay until they expire, because reuse detection needs them.
 import { lt } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { emailVerificationRequests, oneTimeCodes, passwordResetRequests, rateLimits, sessions } from "../db/schema.ts";
 import type { Clock } from "./clock.ts";
 
 /** Rate-limit windows are at most a day (RATE_LIMIT_WINDOW_SECONDS <= 86400). */
@@ -10,6 +9,7 @@ const LONGEST_WINDOW_MS = 86_400_000;
 
 export async function purgeExpired(deps: { db: Database; clock: Clock }): Promise<number> {
   const { db, clock } = deps;
+  const { emailVerificationRequests, oneTimeCodes, passwordResetRequests, rateLimits, sessions } = db.tables;
   const now = clock.now();
   const purged = await Promise.all([
     db.delete(sessions).where(lt(sessions.expiresAt, now)).returning({ id: sessions.id }),

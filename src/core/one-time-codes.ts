@@ -3,7 +3,6 @@
 // SHA-256, consumed by one atomic DELETE so a ticket can never be used twice, even by two requests at once.
 import { and, eq, gt } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { oneTimeCodes } from "../db/schema.ts";
 import type { Clock } from "./clock.ts";
 import { CoreError } from "./errors.ts";
 import { randomUuid, sha256Hex } from "./secrets.ts";
@@ -22,6 +21,7 @@ export type OneTimeCodes = ReturnType<typeof createOneTimeCodes>;
 
 export function createOneTimeCodes(deps: { db: Database; clock: Clock }) {
   const { db, clock } = deps;
+  const { oneTimeCodes } = db.tables;
 
   return {
     /** A new ticket for `purpose`; earlier tickets of the same user and purpose stop working (HBP keeps one). */

@@ -2,7 +2,6 @@
 // Every guessable check (passwords, tickets, codes, TOTP) goes through here, per IP and per account.
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { rateLimits } from "../db/schema.ts";
 import type { Clock } from "./clock.ts";
 import { CoreError } from "./errors.ts";
 
@@ -17,9 +16,10 @@ export type RateLimits = ReturnType<typeof createRateLimits>;
 
 export function createRateLimits(deps: { db: Database; clock: Clock }) {
   const { db, clock } = deps;
+  const { rateLimits } = db.tables;
 
   // Every login counts, gives back and clears counters: the statements are compiled once (drizzle otherwise
-  // rebuilds each query's SQL), and a login's counting and its settling are one transaction each (issue 7's bench).
+  // rebuilds each query's SQL, issue 7's bench).
   const selectRow = db.select().from(rateLimits).where(eq(rateLimits.key, sql.placeholder("key"))).prepare(); // the primary key: no LIMIT
   const upsertHit = db
     .insert(rateLimits)
@@ -35,16 +35,16 @@ export function createRateLimits(deps: { db: Database; clock: Clock }) {
     .prepare();
   const refundRow = db
     .update(rateLimits)
-    .set({ count: sql`max(${rateLimits.count} - 1, 0)` })
+    .set({ count: sql`CASE WHEN ${rateLimits.count} > 0 THEN ${rateLimits.count} - 1 ELSE 0 END` })
     .where(eq(rateLimits.key, sql.placeholder("key")))
     .prepare();
   const deleteRow = db.delete(rateLimits).where(eq(rateLimits.key, sql.placeholder("key"))).prepare();
 
   /** The count in the current window (0 when the window has passed) and when that window ends. */
-  function peek(limit: Limit): { count: number; resetsAt: number } {
+  async function peek(limit: Limit): Promise<{ count: number; resetsAt: number }> {
     const now = clock.now();
     const windowMs = limit.windowSeconds * 1000;
-    const row = selectRow.get({ key: limit.key });
+    const [row] = await selectRow.execute({ key: limit.key });
     if (!row || row.windowStart <= now - windowMs) return { count: 0, resetsAt: now + windowMs };
     return { count: row.count, resetsAt: row.windowStart + windowMs };
   }
@@ -54,53 +54,50 @@ export function createRateLimits(deps: { db: Database; clock: Clock }) {
   }
 
   /** One upsert, so concurrent requests on any instance cannot both slip under the limit. */
-  function hitSync(limit: Limit): number {
+  async function hit(limit: Limit): Promise<number> {
     const now = clock.now();
-    const [row] = upsertHit.all({ key: limit.key, now, expired: now - limit.windowSeconds * 1000 });
+    const [row] = await upsertHit.execute({ key: limit.key, now, expired: now - limit.windowSeconds * 1000 });
     return row!.count;
   }
 
   return {
     /** Throws `rate_limited` when the limit is already reached, without counting. */
     async check(limit: Limit): Promise<void> {
-      const { count, resetsAt } = peek(limit);
+      const { count, resetsAt } = await peek(limit);
       if (count >= limit.max) refuse(resetsAt);
     },
 
     /** Counts one event; returns the count in the window. */
-    async hit(limit: Limit): Promise<number> {
-      return hitSync(limit);
-    },
+    hit,
 
     /** Counts one event and throws `rate_limited` once it goes over the limit. */
     async consume(limit: Limit): Promise<void> {
-      if (hitSync(limit) > limit.max) refuse(peek(limit).resetsAt);
+      if ((await hit(limit)) > limit.max) refuse((await peek(limit)).resetsAt);
     },
 
     /**
-     * consume() of each limit in turn, in one transaction: the first one over its limit stops there (the later ones
-     * are not counted) and throws `rate_limited`.
+     * consume() of each limit in turn: the first one over its limit stops there (the later ones are not counted)
+     * and throws `rate_limited`. Each count is one atomic upsert, so no transaction is needed around them.
      */
     async consumeAll(limits: Limit[]): Promise<void> {
-      const over = db.transaction(() => limits.find((limit) => hitSync(limit) > limit.max));
-      if (over) refuse(peek(over).resetsAt);
+      for (const limit of limits) {
+        if ((await hit(limit)) > limit.max) refuse((await peek(limit)).resetsAt);
+      }
     },
 
     /** Gives one counted event back (an attempt that turned out not to be a wrong guess). */
     async refund(key: string): Promise<void> {
-      refundRow.run({ key });
+      await refundRow.execute({ key });
     },
 
     async reset(key: string): Promise<void> {
-      deleteRow.run({ key });
+      await deleteRow.execute({ key });
     },
 
-    /** refund() and reset() of several counters in one transaction. */
+    /** refund() and reset() of several counters (each statement atomic on its own). */
     async settle(changes: { refund?: string[]; reset?: string[] }): Promise<void> {
-      db.transaction(() => {
-        for (const key of changes.refund ?? []) refundRow.run({ key });
-        for (const key of changes.reset ?? []) deleteRow.run({ key });
-      });
+      for (const key of changes.refund ?? []) await refundRow.execute({ key });
+      for (const key of changes.reset ?? []) await deleteRow.execute({ key });
     },
   };
 }

@@ -4,7 +4,6 @@
 // is: whoever can read the database can read it, as they could read the TOTP secret it stands in for.
 import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { recoveryCodes } from "../db/schema.ts";
 import type { Clock } from "./clock.ts";
 import { CoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
@@ -17,15 +16,14 @@ export type RecoveryCodes = ReturnType<typeof createRecoveryCodes>;
 
 export function createRecoveryCodes(deps: { db: Database; clock: Clock; guesses: Guesses; totp: Totp }) {
   const { db, clock, guesses, totp } = deps;
+  const { recoveryCodes } = db.tables;
 
   /** Replaces the user's code by a new one, in one transaction. */
-  function replace(userId: string): string {
+  async function replace(userId: string): Promise<string> {
     const code = randomShortCode();
-    db.transaction((tx) => {
-      tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId)).run();
-      tx.insert(recoveryCodes)
-        .values({ id: randomRequestId(), userId, codeHash: sha256Hex(code), code, createdAt: clock.now() })
-        .run();
+    await db.transaction(async (tx) => {
+      await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
+      await tx.insert(recoveryCodes).values({ id: randomRequestId(), userId, codeHash: sha256Hex(code), code, createdAt: clock.now() });
     });
     return code;
   }

@@ -5,7 +5,7 @@
 import { and, eq, lte, sql } from "drizzle-orm";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
-import { passwordResetRequests, users as usersTable } from "../db/schema.ts";
+import type { PasswordResetRequestRow as Row } from "../db/schema.ts";
 import type { Clock } from "./clock.ts";
 import { CoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
@@ -34,8 +34,6 @@ export interface PasswordResetRequest {
   twoFactorVerified: boolean;
 }
 
-type Row = typeof passwordResetRequests.$inferSelect;
-
 export type ResetRequests = ReturnType<typeof createResetRequests>;
 
 export function createResetRequests(deps: {
@@ -51,7 +49,7 @@ export function createResetRequests(deps: {
   guesses: Guesses;
 }) {
   const { db, clock, config, users, passwords, totp, recoveryCodes, sessions, rateLimits, guesses } = deps;
-  const table = passwordResetRequests;
+  const { passwordResetRequests: table, users: usersTable } = db.tables;
 
   function toRequest(row: Row, user: User): PasswordResetRequest {
     const { id, userId, createdAt, expiresAt, emailVerified, twoFactorVerified } = row;
@@ -174,15 +172,15 @@ export function createResetRequests(deps: {
       users.checkPassword(newPassword);
       const passwordHash = await passwords.hash(newPassword);
       const active = user.active || config.auth.verifyEmails;
-      db.transaction((tx) => {
+      await db.transaction(async (tx) => {
         // Claimed by deleting it: a request sets one password, even under two requests at the same moment.
-        const claimed = tx.delete(table).where(eq(table.id, row.id)).returning({ id: table.id }).all();
+        const claimed = await tx.delete(table).where(eq(table.id, row.id)).returning({ id: table.id });
         if (claimed.length === 0) throw new CoreError("request_not_found");
-        tx.delete(table).where(eq(table.userId, row.userId)).run();
-        tx.update(usersTable)
+        await tx.delete(table).where(eq(table.userId, row.userId));
+        await tx
+          .update(usersTable)
           .set({ passwordHash, emailVerified: true, active, updatedAt: clock.now() })
-          .where(eq(usersTable.id, row.userId))
-          .run();
+          .where(eq(usersTable.id, row.userId));
       });
       // Whoever knew the old password must not stay signed in.
       await sessions.revokeAllForUser(row.userId);

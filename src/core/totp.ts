@@ -7,7 +7,6 @@ import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { Secret, TOTP } from "otpauth";
 import QRCode from "qrcode";
 import type { Database } from "../db/client.ts";
-import { totpCredentials } from "../db/schema.ts";
 import type { Clock } from "./clock.ts";
 import { CoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
@@ -50,13 +49,15 @@ export function codeFor(secret: string, timestampMs: number): string {
 
 export function createTotp(deps: { db: Database; clock: Clock; issuer: string; guesses: Guesses }) {
   const { db, clock, issuer, guesses } = deps;
+  const { totpCredentials } = db.tables;
 
   // Every password sign-in asks whether the user has TOTP: compiled once; the primary key, so no LIMIT (a bound
   // LIMIT is slow in bun:sqlite).
   const selectCredential = db.select().from(totpCredentials).where(eq(totpCredentials.userId, sql.placeholder("userId"))).prepare();
 
   async function credential(userId: string) {
-    return selectCredential.get({ userId });
+    const [row] = await selectCredential.execute({ userId });
+    return row;
   }
 
   /** The time step (now or one step ago) `code` is right for, or null. */

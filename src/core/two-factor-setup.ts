@@ -13,7 +13,7 @@ export function createTwoFactorSetup(deps: { totp: Totp; backupCodes: BackupCode
     /** A new secret (not in force until `enable`) and a new set of backup codes. */
     async start(userId: string, accountName: string): Promise<TotpEnrolment & { backupCodes: string[] }> {
       const enrolment = await totp.generate(userId, accountName);
-      return { ...enrolment, backupCodes: backupCodes.replace(userId) };
+      return { ...enrolment, backupCodes: await backupCodes.replace(userId) };
     },
 
     enable: (userId: string, code: string, client: SessionContext) => totp.enable(userId, code, client),

@@ -1,7 +1,7 @@
 // Listing accounts page by page, for server-to-server and admin APIs (Faroe's GET /users).
 import { asc, desc } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import { users, type UserRow } from "../db/schema.ts";
+import type { UserRow } from "../db/schema.ts";
 
 export type UserSortKey = "created_at" | "email" | "id";
 export type SortOrder = "ascending" | "descending";
@@ -19,6 +19,7 @@ export type UserDirectory = ReturnType<typeof createUserDirectory>;
 
 export function createUserDirectory(deps: { db: Database }) {
   const { db } = deps;
+  const { users } = db.tables;
   const columns = { created_at: users.createdAt, email: users.email, id: users.id } as const;
 
   return {

@@ -2,7 +2,8 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
-import { userRoles, users, type UserRow } from "../db/schema.ts";
+import { isUniqueViolation } from "../db/errors.ts";
+import type { UserRow } from "../db/schema.ts";
 import type { Clock } from "./clock.ts";
 import { CoreError } from "./errors.ts";
 import type { PasswordHasher } from "./passwords.ts";
@@ -47,6 +48,7 @@ export type Users = ReturnType<typeof createUsers>;
 export function createUsers(deps: { db: Database; clock: Clock; passwords: PasswordHasher; config: Config }) {
   const { db, clock, passwords, config } = deps;
   const policy = config.auth;
+  const { userRoles, users } = db.tables;
 
   // The lookups every signed-in request makes, compiled once (drizzle otherwise rebuilds the SQL of each query,
   // ~35 us a time: most of an authenticated read, issue 7's bench). No LIMIT: the columns are unique, and drizzle
@@ -56,9 +58,10 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
   const selectByUsername = db.select().from(users).where(eq(users.username, sql.placeholder("username"))).prepare();
   const rolesOf = db.select({ role: userRoles.role }).from(userRoles).where(eq(userRoles.userId, sql.placeholder("userId"))).prepare();
 
-  async function withRoles(row: UserRow | undefined): Promise<User | null> {
+  async function withRoles(rows: UserRow[]): Promise<User | null> {
+    const row = rows[0];
     if (!row) return null;
-    const roles = rolesOf.all({ userId: row.id });
+    const roles = await rolesOf.execute({ userId: row.id });
     return { ...row, roles: roles.map((item) => item.role) };
   }
 
@@ -101,11 +104,11 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
     checkPassword,
 
     async findById(id: string): Promise<User | null> {
-      return withRoles(selectById.get({ id }));
+      return withRoles(await selectById.execute({ id }));
     },
 
     async findByUsername(username: string): Promise<User | null> {
-      return withRoles(selectByUsername.get({ username: normaliseUsername(username) }));
+      return withRoles(await selectByUsername.execute({ username: normaliseUsername(username) }));
     },
 
     /** An address, or (without an @) a username such as lncrawl's `admin`. */
@@ -122,7 +125,7 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
     },
 
     async findByEmail(email: string): Promise<User | null> {
-      return withRoles(selectByEmail.get({ email: normaliseEmail(email) }));
+      return withRoles(await selectByEmail.execute({ email: normaliseEmail(email) }));
     },
 
     /** Creates an account; `active` decides whether it can sign in before activation. */
@@ -153,16 +156,14 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
         updatedAt: now,
       };
       try {
-        db.transaction((tx) => {
-          tx.insert(users).values(row).run();
-          tx.insert(userRoles)
-            .values(roles.map((role) => ({ userId: row.id, role })))
-            .run();
+        await db.transaction(async (tx) => {
+          await tx.insert(users).values(row);
+          await tx.insert(userRoles).values(roles.map((role) => ({ userId: row.id, role })));
         });
       } catch (error) {
         // Two registrations of one address racing: the unique index decides; answer as if we had seen it.
-        if (String(error).includes("UNIQUE constraint failed: users.email")) throw new CoreError("email_taken");
-        if (String(error).includes("UNIQUE constraint failed: users.username")) throw new CoreError("username_taken");
+        if (isUniqueViolation(error, "users", "email")) throw new CoreError("email_taken");
+        if (isUniqueViolation(error, "users", "username")) throw new CoreError("username_taken");
         throw error;
       }
       return (await this.findById(row.id))!;
@@ -220,11 +221,9 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
         createdAt: now,
         updatedAt: now,
       };
-      db.transaction((tx) => {
-        tx.insert(users).values(row).run();
-        tx.insert(userRoles)
-          .values(["user", "admin"].map((role) => ({ userId: row.id, role })))
-          .run();
+      await db.transaction(async (tx) => {
+        await tx.insert(users).values(row);
+        await tx.insert(userRoles).values(["user", "admin"].map((role) => ({ userId: row.id, role })));
       });
       return { user: (await this.findById(row.id))!, created: true };
     },
@@ -243,9 +242,9 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
         createdAt: now,
         updatedAt: now,
       };
-      db.transaction((tx) => {
-        tx.insert(users).values(row).run();
-        tx.insert(userRoles).values({ userId: row.id, role: policy.defaultAnonymousRole }).run();
+      await db.transaction(async (tx) => {
+        await tx.insert(users).values(row);
+        await tx.insert(userRoles).values({ userId: row.id, role: policy.defaultAnonymousRole });
       });
       return (await this.findById(row.id))!;
     },
@@ -275,7 +274,7 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
       try {
         await db.update(users).set({ email, updatedAt: clock.now() }).where(eq(users.id, userId));
       } catch (error) {
-        if (String(error).includes("UNIQUE constraint failed: users.email")) throw new CoreError("email_unavailable");
+        if (isUniqueViolation(error, "users", "email")) throw new CoreError("email_unavailable");
         throw error;
       }
     },

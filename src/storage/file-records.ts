@@ -1,24 +1,26 @@
 // The `files` table: one row per stored file, holding what the blob store does not (content type, ETag, the
 // per-file token, the owner). Folder listings read it in key order, a page at a time.
 import { and, asc, eq, gt, gte, lt, sql, type SQL } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
-import { files, type FileRow } from "../db/schema.ts";
+import type { Database, Tables } from "../db/client.ts";
+import type { FileRow } from "../db/schema.ts";
 
 export type FileRecords = ReturnType<typeof createFileRecords>;
 
 /** Rows under a folder key (`user/42/`, or "" for all): a range on the primary key, so the index does the work. */
-function underFolder(folder: string): SQL | undefined {
+function underFolder(files: Tables["files"], folder: string): SQL | undefined {
   if (folder === "") return undefined;
   // Folder keys end with "/"; every key starting with it sorts before the same text ending with "0" ("/" + 1).
   return and(gte(files.key, folder), lt(files.key, `${folder.slice(0, -1)}0`));
 }
 
 export function createFileRecords(db: Database) {
+  const { files } = db.tables;
   // Every download reads its row: one compiled statement (drizzle otherwise rebuilds the SQL each time).
   const selectByKey = db.select().from(files).where(eq(files.key, sql.placeholder("key"))).prepare();
   return {
     async get(key: string): Promise<FileRow | null> {
-      return selectByKey.get({ key }) ?? null;
+      const [row] = await selectByKey.execute({ key });
+      return row ?? null;
     },
 
     /** Inserts or replaces the row of `row.key` (created_at is kept on replace). */
@@ -45,23 +47,22 @@ export function createFileRecords(db: Database) {
 
     /** Up to `limit` rows under `folder` with keys after `afterKey`, in key order. */
     async page(folder: string, afterKey: string | null, limit: number): Promise<FileRow[]> {
-      const conditions = [underFolder(folder), afterKey === null ? undefined : gt(files.key, afterKey)].filter(Boolean) as SQL[];
+      const conditions = [underFolder(files, folder), afterKey === null ? undefined : gt(files.key, afterKey)].filter(Boolean) as SQL[];
       return db
         .select()
         .from(files)
         .where(conditions.length > 0 ? and(...conditions) : undefined)
         .orderBy(asc(files.key))
-        .limit(limit)
-        .all();
+        .limit(limit);
     },
 
     /** How many files lie under `folder` and their total size. */
     async totals(folder: string): Promise<{ count: number; bytes: number }> {
-      const row = await db
+      // Numbers come back as text from PostgreSQL (count and sum are bigint/numeric there): Number() below.
+      const [row] = await db
         .select({ count: sql<number>`count(*)`, bytes: sql<number>`coalesce(sum(${files.size}), 0)` })
         .from(files)
-        .where(underFolder(folder))
-        .get();
+        .where(underFolder(files, folder));
       return { count: Number(row?.count ?? 0), bytes: Number(row?.bytes ?? 0) };
     },
   };

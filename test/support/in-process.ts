@@ -24,7 +24,7 @@ export interface InProcess {
   dataDir: string;
   request<T = any>(method: string, path: string, options?: { json?: unknown; headers?: Record<string, string> }): Promise<JsonResponse<T>>;
   /** Closes the database; the data directory stays for a restart. */
-  close(): void;
+  close(): Promise<void>;
 }
 
 export async function startInProcess(env: Record<string, string>, options: { clock: Clock; dataDir?: string }): Promise<InProcess> {

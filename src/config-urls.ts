@@ -1,4 +1,4 @@
-// STORAGE_URL: where files live when not on local disk (an S3-compatible bucket).
+// DATABASE_URL and STORAGE_URL: where data and files live when not in the data directory (PostgreSQL, S3).
 import type { S3Settings } from "./config.ts";
 import type { Reader } from "./config-reader.ts";
 
@@ -54,4 +54,25 @@ export function readStorageUrl(read: Reader): S3Settings | null {
     secretAccessKey,
     sessionToken: read.optionalString(["S3_SESSION_TOKEN", "AWS_SESSION_TOKEN"]),
   };
+}
+
+/** DATABASE_URL: null (SQLite in DATA_DIR) when unset; only postgres:// and postgresql:// URLs are accepted. */
+export function readDatabaseUrl(read: Reader): string | null {
+  const found = read.raw(["DATABASE_URL"]);
+  if (!found) return null;
+  const shape = "postgres://<user>:<password>@<host>[:<port>]/<database>";
+  if (!URL.canParse(found.value)) {
+    read.problems.push(`DATABASE_URL: not a URL (expected ${shape}; leave it unset for SQLite in DATA_DIR)`);
+    return null;
+  }
+  const url = new URL(found.value);
+  if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
+    read.problems.push(`DATABASE_URL: "${url.protocol}" is not supported, only postgres: (expected ${shape}; leave it unset for SQLite)`);
+    return null;
+  }
+  if (!url.hostname || url.pathname.replace(/^\//, "") === "") {
+    read.problems.push(`DATABASE_URL: needs a host and a database name (expected ${shape})`);
+    return null;
+  }
+  return found.value;
 }

@@ -1,0 +1,41 @@
+// The database port every module talks to: a drizzle query builder plus the tables of the dialect in use.
+//
+// Core code is written once against the SQLite flavour of drizzle's builder (its types) and runs on either
+// dialect: both schemas declare the same tables with the same row types (test/schema-parity.test.ts), and core
+// uses only what both builders share: `await` on a query (rows as an array), prepared `.execute()`, `.returning()`,
+// `.onConflictDoUpdate()`, and `db.transaction(async (tx) => ...)`. Sync-only calls (`.get()`, `.all()`, `.run()`)
+// do not exist on PostgreSQL and must not be used.
+import type { SqliteRemoteDatabase } from "drizzle-orm/sqlite-proxy";
+import type * as schema from "./schema.ts";
+
+/** Which database engine; named `engine` because drizzle keeps its SQL dialect object as `dialect`. */
+export type Engine = "sqlite" | "postgres";
+
+/** The tables, as the SQLite schema types them (the PostgreSQL ones have the same row types). */
+export type Tables = typeof schema;
+
+type QueryBuilder = Omit<SqliteRemoteDatabase<Tables>, "transaction" | "batch">;
+
+/** A transaction's handle: the same builder, bound to the transaction. Transactions do not nest. */
+export type Transaction = QueryBuilder;
+
+export type Database = QueryBuilder & {
+  /** The tables of this database's dialect: build every query from these, never from an imported schema. */
+  readonly tables: Tables;
+  readonly engine: Engine;
+  /**
+   * Runs `body` in a transaction: committed when it resolves, rolled back when it throws. Inside, use only `tx`:
+   * on SQLite a statement through `db` waits for the transaction to end (so it would wait forever), and on
+   * PostgreSQL it would run outside the transaction.
+   */
+  transaction<T>(body: (tx: Transaction) => Promise<T>): Promise<T>;
+};
+
+export interface DatabaseHandle {
+  db: Database;
+  /** Applies the embedded migrations not yet applied; returns their tags. */
+  migrate(): Promise<string[]>;
+  /** Where the data is, for logs: the SQLite file, or the PostgreSQL host and database (no password). */
+  description: string;
+  close(): Promise<void>;
+}

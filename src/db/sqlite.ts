@@ -1,0 +1,104 @@
+// SQLite (bun:sqlite), the zero-configuration default: one file in the data directory, one connection.
+//
+// Core's transactions are async (PostgreSQL needs that), but a SQLite connection has one transaction at a time and
+// every statement on it joins whatever transaction is open. So transactions here hold a gate: while one is open,
+// statements from outside it wait, and the transaction's own handle runs past the gate. Statements themselves run
+// synchronously, so nothing can slip between a gate check and its statement.
+import { Database as SQLite, type Statement } from "bun:sqlite";
+import { drizzle } from "drizzle-orm/sqlite-proxy";
+import type { Database, DatabaseHandle, Transaction } from "./database.ts";
+import { embeddedMigrations } from "./migrations.ts";
+import * as schema from "./schema.ts";
+
+type Method = "run" | "all" | "values" | "get";
+
+/** Statements kept per SQL text; past this many the cache starts over (drizzle makes a few dozen shapes). */
+const STATEMENT_CACHE_SIZE = 500;
+
+export function openSqlite(file: string): DatabaseHandle {
+  const sqlite = new SQLite(file, { create: true, strict: true });
+  // WAL lets readers run beside the one writer; busy_timeout makes a second process's writer wait instead of failing.
+  sqlite.run("PRAGMA journal_mode = WAL");
+  sqlite.run("PRAGMA synchronous = NORMAL");
+  sqlite.run("PRAGMA busy_timeout = 5000");
+  sqlite.run("PRAGMA foreign_keys = ON");
+
+  // sqlite3_prepare was ~15% of a refresh (issue 7's bench): the same SQL text gets the same compiled statement.
+  // Safe because every statement runs to its end synchronously, so no two uses of one statement overlap.
+  const statements = new Map<string, Statement>();
+  function statement(sql: string): Statement {
+    let compiled = statements.get(sql);
+    if (compiled === undefined) {
+      if (statements.size >= STATEMENT_CACHE_SIZE) statements.clear();
+      compiled = sqlite.prepare(sql);
+      statements.set(sql, compiled);
+    }
+    return compiled;
+  }
+
+  function execute(sql: string, params: unknown[], method: Method): { rows: unknown[] } {
+    const compiled = statement(sql);
+    const bound = params as never[];
+    if (method === "run") {
+      compiled.run(...bound);
+      return { rows: [] };
+    }
+    const rows = compiled.values(...bound);
+    return { rows: method === "get" ? (rows[0] as unknown[]) : rows };
+  }
+
+  let open: Promise<void> | null = null; // settles when the open transaction ends
+
+  async function gated(sql: string, params: unknown[], method: Method) {
+    while (open !== null) await open;
+    return execute(sql, params, method);
+  }
+
+  const inside: Transaction = drizzle(async (sql, params, method) => execute(sql, params, method), { schema });
+
+  async function transaction<T>(body: (tx: Transaction) => Promise<T>): Promise<T> {
+    while (open !== null) await open;
+    let end!: () => void;
+    open = new Promise<void>((resolve) => (end = resolve));
+    try {
+      // IMMEDIATE takes the write lock now, so another process's writer cannot make this one fail half-way.
+      sqlite.run("BEGIN IMMEDIATE");
+      try {
+        const result = await body(inside);
+        sqlite.run("COMMIT");
+        return result;
+      } catch (error) {
+        if (sqlite.inTransaction) sqlite.run("ROLLBACK");
+        throw error;
+      }
+    } finally {
+      open = null;
+      end();
+    }
+  }
+
+  const db: Database = Object.assign(drizzle(gated, { schema }), { tables: schema, engine: "sqlite" as const, transaction });
+
+  return {
+    db,
+    migrate: async () => migrateSqlite(sqlite),
+    description: file,
+    close: async () => sqlite.close(),
+  };
+}
+
+/** Applies every embedded migration not yet recorded, in one transaction; returns the tags it applied. */
+function migrateSqlite(sqlite: SQLite): string[] {
+  const migrations = embeddedMigrations("sqlite");
+  sqlite.run(`CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (id INTEGER PRIMARY KEY, hash text NOT NULL, created_at numeric)`);
+  const recorded = sqlite.query<{ created_at: number }, []>(`SELECT created_at FROM "__drizzle_migrations"`).all();
+  const applied = new Set(recorded.map((row) => Number(row.created_at)));
+  const pending = migrations.filter((migration) => !applied.has(migration.folderMillis));
+  sqlite.transaction(() => {
+    for (const migration of pending) {
+      for (const statement of migration.sql) if (statement.trim()) sqlite.run(statement);
+      sqlite.run(`INSERT INTO "__drizzle_migrations" ("hash", "created_at") VALUES (?, ?)`, [migration.hash, migration.folderMillis]);
+    }
+  }).immediate();
+  return pending.map((migration) => migration.tag);
+}
