@@ -1,7 +1,6 @@
 // One user base: a disabled account gets nothing from any dialect, whichever credential it holds.
-import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { join } from "node:path";
+import { queryDatabase } from "./support/backend.ts";
 import { call } from "./support/http.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 
@@ -11,13 +10,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-function setDisabled(email: string, disabled: boolean): void {
-  const db = new Database(join(server.dataDir, "latchkey.db"));
-  try {
-    db.run("UPDATE users SET disabled = ? WHERE email = ?", [disabled ? 1 : 0, email]);
-  } finally {
-    db.close();
-  }
+async function setDisabled(email: string, disabled: boolean): Promise<void> {
+  await queryDatabase(server.dataDir, "UPDATE users SET disabled = ? WHERE email = ?", [disabled, email]);
 }
 
 test("a disabled user gets nothing from HBP, lncrawl or WolfPal, with the tokens issued before or new ones", async () => {
@@ -30,7 +24,7 @@ test("a disabled user gets nothing from HBP, lncrawl or WolfPal, with the tokens
   const wolfpal = await call(server.url, "POST", "/wolfpal/auth/login", { json: { email, password } });
   expect(wolfpal.status).toBe(200);
 
-  setDisabled(email, true);
+  await setDisabled(email, true);
 
   // New sign-ins.
   expect((await call(server.url, "POST", "/auth/login", { json: { email, password } })).status).toBe(401);
@@ -48,7 +42,7 @@ test("a disabled user gets nothing from HBP, lncrawl or WolfPal, with the tokens
 });
 
 test("enabled again, the account signs in as before (the refusals above were the flag, not the password)", async () => {
-  setDisabled("banned@example.com", false);
+  await setDisabled("banned@example.com", false);
   const res = await call(server.url, "POST", "/auth/login", { json: { email: "banned@example.com", password: "banned-password" } });
   expect(res.status).toBe(200);
 });

@@ -1,7 +1,7 @@
 // Password change and reset by mail, email change directly and by mail, ticket expiry, seed 001's account paths.
-import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { queryDatabase } from "./support/backend.ts";
 import { call, cookieHeader } from "./support/http.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { linkIn, startSmtp, type TestSmtp } from "./support/smtp.ts";
@@ -201,19 +201,12 @@ describe("ticket expiry", () => {
     const { email } = await newUser(shortLived.url);
     await call(shortLived.url, "POST", "/auth/change-password/request", { json: { email } });
     await smtp.waitFor(email);
-    const count = () => {
-      const db = new Database(join(shortLived.dataDir, "latchkey.db"), { readonly: true });
-      try {
-        return db.query<{ n: number }, []>("SELECT count(*) AS n FROM one_time_codes").get()!.n;
-      } finally {
-        db.close();
-      }
-    };
-    expect(count()).toBeGreaterThan(0);
+    const count = async () => Number((await queryDatabase<{ n: number }>(shortLived.dataDir, "SELECT count(*) AS n FROM one_time_codes"))[0]!.n);
+    expect(await count()).toBeGreaterThan(0);
     await Bun.sleep(1_500);
     const restarted = await startServer({ ...smtp.env, LOST_PASSWORD_ENABLED: "true" }, { dataDir: shortLived.dataDir });
     await restarted.stop();
-    expect(count()).toBe(0);
+    expect(await count()).toBe(0);
   });
 });
 

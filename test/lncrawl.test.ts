@@ -1,6 +1,7 @@
 // lncrawl's /api/auth: admin bootstrap, login, referral sign-up, profile, reset link, email OTP, API tokens,
 // Basic auth, and the cross-dialect rules (one user base, TOTP users refused on a password alone).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { queryDatabase } from "./support/backend.ts";
 import { call } from "./support/http.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { startSmtp, type TestSmtp } from "./support/smtp.ts";
@@ -96,10 +97,7 @@ describe("login and signup", () => {
   test("signup with an expired referrer token is refused", async () => {
     // Tokens live 15 days: expire one by editing the database the server uses.
     const token = (await call(server.url, "POST", `${API}/me/create-token`, { headers: bearer(await adminToken()) })).body.token;
-    const { Database } = await import("bun:sqlite");
-    const db = new Database(`${server.dataDir}/latchkey.db`);
-    db.run("UPDATE api_tokens SET expires_at = 1 WHERE token = ?", [token]);
-    db.close();
+    await queryDatabase(server.dataDir, "UPDATE api_tokens SET expires_at = 1 WHERE token = ?", [token]);
     const res = await call(server.url, "POST", `${API}/signup`, { json: { referrer: token, email: "late@example.com", password: "password-1" } });
     expect(res.status).toBe(403);
     expect(res.body.error).toBe("Token expired");
@@ -108,10 +106,7 @@ describe("login and signup", () => {
   test("signup with the token of a disabled referrer is refused", async () => {
     const referrer = await newUser();
     const token = (await call(server.url, "POST", `${API}/me/create-token`, { headers: bearer(referrer.token) })).body.token;
-    const { Database } = await import("bun:sqlite");
-    const db = new Database(`${server.dataDir}/latchkey.db`);
-    db.run("UPDATE users SET disabled = 1 WHERE email = ?", [referrer.email]);
-    db.close();
+    await queryDatabase(server.dataDir, "UPDATE users SET disabled = ? WHERE email = ?", [true, referrer.email]);
     const res = await call(server.url, "POST", `${API}/signup`, { json: { referrer: token, email: "invited@example.com", password: "password-1" } });
     expect(res.status).toBe(403);
     expect(res.body.error).toBe("User is inactive");
@@ -217,10 +212,7 @@ describe("email OTP", () => {
     const { email, token } = await newUser();
     const { otpToken, code } = await otpFor(token, email);
     // Codes live 5 minutes: age this one by editing the database the server uses.
-    const { Database } = await import("bun:sqlite");
-    const db = new Database(`${server.dataDir}/latchkey.db`);
-    db.run("UPDATE one_time_codes SET expires_at = 1 WHERE purpose = 'email-otp'");
-    db.close();
+    await queryDatabase(server.dataDir, "UPDATE one_time_codes SET expires_at = 1 WHERE purpose = 'email-otp'");
     const res = await call(server.url, "POST", `${API}/verify-otp`, { body: form({ otp: code, token: otpToken }) });
     expect(res.status).toBe(401);
     expect(res.body.error).toBe("Invalid or expired token");

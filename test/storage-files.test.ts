@@ -71,7 +71,7 @@ describe("upload and download", () => {
     expect(got.headers.get("last-modified")).toBe(new Date(Math.floor(Date.parse(res.body.LastModified) / 1000) * 1000).toUTCString());
     expect(got.headers.get("cache-control")).toBe("private, max-age=31557600");
     expect(got.headers.get("accept-ranges")).toBe("bytes");
-    expect(fileRows(server.dataDir, key)[0]).toMatchObject({ size: content.length, owner_id: alice.id });
+    expect((await fileRows(server.dataDir, key))[0]).toMatchObject({ size: content.length, owner_id: alice.id });
   });
 
   test("a 0-byte file", async () => {
@@ -110,7 +110,7 @@ describe("upload and download", () => {
     expect(second.status).toBe(200);
     expect(second.body.Metadata.token).toBe(first.body.Metadata.token);
     expect(second.body.ETag).not.toBe(first.body.ETag);
-    expect(fileRows(server.dataDir, key)[0]!.owner_id).toBe(alice.id);
+    expect((await fileRows(server.dataDir, key))[0]!.owner_id).toBe(alice.id);
     expect(Buffer.from((await download(server.url, `/storage/o/${key}`)).bytes).toString()).toBe("version 2");
   });
 
@@ -199,7 +199,7 @@ describe("bad uploads", () => {
       const response = await fetch(`${server.url}/storage/o/${key}`, { method: "POST", ...scenario.body() });
       expect(response.status).toBe(scenario.status);
       expect(((await response.json()) as { message: string }).message).toMatch(scenario.message);
-      expect(fileRows(server.dataDir).filter((row) => row.key.startsWith(key))).toEqual([]);
+      expect((await fileRows(server.dataDir)).filter((row) => row.key.startsWith(key))).toEqual([]);
     });
   }
 
@@ -225,7 +225,7 @@ describe("bad uploads", () => {
       headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
     });
     expect(response.status).toBe(413);
-    expect(fileRows(limited.dataDir)).toEqual([]);
+    expect(await fileRows(limited.dataDir)).toEqual([]);
     expect(filesUnder(join(limited.dataDir, "storage", "tmp"))).toEqual([]);
   });
 
@@ -258,7 +258,7 @@ describe("bad uploads", () => {
     for (let waited = 0; waited < 5000 && filesUnder(tmp).length > 0; waited += 50) await Bun.sleep(50);
     expect(filesUnder(tmp)).toEqual([]);
     expect(existsSync(join(server.dataDir, "storage", "objects", key))).toBe(false);
-    expect(fileRows(server.dataDir, key)).toEqual([]);
+    expect(await fileRows(server.dataDir, key)).toEqual([]);
     // And the server is fine.
     expect((await upload(server.url, key, text("after"), { headers: alice.auth })).status).toBe(200);
   });
@@ -415,7 +415,7 @@ describe("access rules (the built-in ones)", () => {
     expect((await upload(limited.url, "inbox/small.txt", new Uint8Array(1000))).status).toBe(200);
     const big = await upload(limited.url, "inbox/big.txt", new Uint8Array(1001));
     expect(big.status).toBe(403);
-    expect(fileRows(limited.dataDir, "inbox/big.txt")).toEqual([]);
+    expect(await fileRows(limited.dataDir, "inbox/big.txt")).toEqual([]);
     expect(filesUnder(join(limited.dataDir, "storage", "objects"))).toEqual(["inbox/small.txt"]);
   });
 
@@ -491,7 +491,7 @@ describe("delete", () => {
     expect((await download(server.url, `/storage/o/${key}`, alice.auth)).status).toBe(404);
     expect((await download(server.url, `/storage/m/${key}`, alice.auth)).status).toBe(404);
     expect((await call(server.url, "DELETE", `/storage/o/${key}`, { headers: alice.auth })).status).toBe(404);
-    expect(fileRows(server.dataDir, key)).toEqual([]);
+    expect(await fileRows(server.dataDir, key)).toEqual([]);
     expect(existsSync(join(server.dataDir, "storage", "objects", key))).toBe(false);
   });
 });

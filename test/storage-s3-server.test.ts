@@ -56,7 +56,7 @@ describe("files on S3", () => {
     expect(got.headers.get("etag")).toBe(res.body.ETag);
     expect(got.headers.get("cache-control")).toBe("private, max-age=31557600");
     expect(got.headers.get("content-security-policy")).toBe("default-src 'none'; sandbox");
-    expect(fileRows(server.dataDir, key)[0]).toMatchObject({ size: content.length, owner_id: alice.id });
+    expect((await fileRows(server.dataDir, key))[0]).toMatchObject({ size: content.length, owner_id: alice.id });
   });
 
   test("a body over 1 MiB is streamed (no Content-Length in Bun 1.4), a smaller one or a small range has one", async () => {
@@ -135,7 +135,7 @@ describe("files on S3", () => {
     expect(result).toBeInstanceOf(Error);
     await Bun.sleep(300);
     expect(await objectKeys(`user/${alice.id}/aborted`)).toEqual([]);
-    expect(fileRows(server.dataDir, key)).toEqual([]);
+    expect(await fileRows(server.dataDir, key)).toEqual([]);
     expect((await upload(server.url, key, text("after"), { headers: alice.auth })).status).toBe(200);
   });
 
@@ -143,7 +143,7 @@ describe("files on S3", () => {
     expect((await upload(limited.url, "inbox/announced.bin", new Uint8Array(70 * 1024))).status).toBe(413);
     expect((await upload(limited.url, "inbox/small.txt", new Uint8Array(1000))).status).toBe(200);
     expect((await upload(limited.url, "inbox/big.txt", new Uint8Array(1001))).status).toBe(403);
-    expect(fileRows(limited.dataDir).map((row) => row.key)).toEqual(["inbox/small.txt"]);
+    expect((await fileRows(limited.dataDir)).map((row) => row.key)).toEqual(["inbox/small.txt"]);
     expect(await s3.keys(limitedBucket)).toEqual(["objects/inbox/small.txt"]);
   });
 

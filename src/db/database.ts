@@ -29,6 +29,12 @@ export type Database = QueryBuilder & {
    * PostgreSQL it would run outside the transaction.
    */
   transaction<T>(body: (tx: Transaction) => Promise<T>): Promise<T>;
+  /**
+   * Runs `action` while holding the lock called `name`, held across every instance on this database (SQLite:
+   * one process owns the file, so in memory; PostgreSQL: an advisory lock). For work that spans the database
+   * and something else, such as a file's bytes and its row.
+   */
+  withLock<T>(name: string, action: () => Promise<T>): Promise<T>;
 };
 
 export interface DatabaseHandle {

@@ -8,6 +8,7 @@ import { Database as SQLite, type Statement } from "bun:sqlite";
 import { drizzle } from "drizzle-orm/sqlite-proxy";
 import type { Database, DatabaseHandle, Transaction } from "./database.ts";
 import { embeddedMigrations } from "./migrations.ts";
+import { processLocks } from "./process-locks.ts";
 import * as schema from "./schema.ts";
 
 type Method = "run" | "all" | "values" | "get";
@@ -77,7 +78,10 @@ export function openSqlite(file: string): DatabaseHandle {
     }
   }
 
-  const db: Database = Object.assign(drizzle(gated, { schema }), { tables: schema, engine: "sqlite" as const, transaction });
+  // One process owns the file (WAL lets an operator's CLI command in beside it, but only one server), so a
+  // lock in memory is a lock for every writer that matters.
+  const withLock = processLocks();
+  const db: Database = Object.assign(drizzle(gated, { schema }), { tables: schema, engine: "sqlite" as const, transaction, withLock });
 
   return {
     db,

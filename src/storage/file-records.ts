@@ -18,6 +18,9 @@ export function createFileRecords(db: Database) {
   // Every download reads its row: one compiled statement (drizzle otherwise rebuilds the SQL each time).
   const selectByKey = db.select().from(files).where(eq(files.key, sql.placeholder("key"))).prepare();
   return {
+    /** Runs `action` holding the database's lock on `name` (src/db/database.ts withLock). */
+    withLock: db.withLock,
+
     async get(key: string): Promise<FileRow | null> {
       const [row] = await selectByKey.execute({ key });
       return row ?? null;

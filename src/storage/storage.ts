@@ -127,22 +127,9 @@ export function createStorage(deps: {
   // The sniffed image format of a file's bytes, by ETag (issue 7: repeat transforms are served like static files).
   const formatsByEtag = new Map<string, ImageFormat | null>();
 
-  // Writes to one key (commit + row, delete, token) run one at a time, so the row always describes the blob.
-  const locks = new Map<string, Promise<void>>();
-  async function withKeyLock<T>(key: string, action: () => Promise<T>): Promise<T> {
-    const previous = locks.get(key) ?? Promise.resolve();
-    let release!: () => void;
-    const current = new Promise<void>((resolve) => (release = resolve));
-    const chained = previous.then(() => current);
-    locks.set(key, chained);
-    await previous;
-    try {
-      return await action();
-    } finally {
-      release();
-      if (locks.get(key) === chained) locks.delete(key);
-    }
-  }
+  // Writes to one key (commit + row, delete, token) run one at a time on every instance, so the row always
+  // describes the blob.
+  const withKeyLock = <T>(key: string, action: () => Promise<T>): Promise<T> => records.withLock(`file:${key}`, action);
 
   function isAdmin(caller: Caller): boolean {
     // Constant-time compare: the secret must not leak through response timing.

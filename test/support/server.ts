@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
+import { backendEnv, rememberDatabase } from "./backend.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const LISTENING = /listening on (http:\/\/\S+)/;
@@ -31,17 +32,11 @@ export async function startServer(env: Record<string, string> = {}, options: Sta
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "latchkey-test-"));
   const command = options.command ?? [process.execPath, join(ROOT, "src/main.ts"), "serve"];
   mkdirSync(dataDir, { recursive: true }); // it is also the working directory
+  const settings = { HOST: "127.0.0.1", PORT: "0", DATA_DIR: dataDir, JWT_KEY: TEST_JWT_KEY, ...(await backendEnv(dataDir)), ...env };
+  rememberDatabase(dataDir, settings);
   const child: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn(command, {
     cwd: dataDir,
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? dataDir,
-      HOST: "127.0.0.1",
-      PORT: "0",
-      DATA_DIR: dataDir,
-      JWT_KEY: TEST_JWT_KEY,
-      ...env,
-    },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? dataDir, ...settings },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
@@ -84,9 +79,11 @@ export async function runLatchkey(
   env: Record<string, string>,
   cwd: string,
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  // A command on a server's data directory works on that server's database and bucket.
+  const dataDir = env.DATA_DIR ?? cwd;
   const child = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), ...args], {
     cwd,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? cwd, ...env },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? cwd, ...(await backendEnv(dataDir)), ...env },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

@@ -1,5 +1,5 @@
 // Helpers for HBP storage tests: users, uploads, downloads, and looking at what the server left on disk and in the database.
-import { Database } from "bun:sqlite";
+import { queryDatabase } from "./backend.ts";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { expect } from "bun:test";
@@ -61,14 +61,10 @@ export function filesUnder(folder: string): string[] {
 }
 
 /** The `files` rows of a server's database, read as a separate reader would (read-only). */
-export function fileRows(dataDir: string, key?: string): { key: string; size: number; token: string; owner_id: string | null }[] {
-  const db = new Database(join(dataDir, "latchkey.db"), { readonly: true });
-  try {
-    const query = key === undefined ? db.query("SELECT * FROM files ORDER BY key") : db.query("SELECT * FROM files WHERE key = ?");
-    return (key === undefined ? query.all() : query.all(key)) as never;
-  } finally {
-    db.close();
-  }
+export async function fileRows(dataDir: string, key?: string): Promise<{ key: string; size: number; token: string; owner_id: string | null }[]> {
+  return key === undefined
+    ? queryDatabase(dataDir, "SELECT * FROM files ORDER BY key")
+    : queryDatabase(dataDir, "SELECT * FROM files WHERE key = ?", [key]);
 }
 
 /** Resident and peak memory of a process, in bytes (Linux /proc). */

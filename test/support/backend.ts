@@ -1,0 +1,68 @@
+// Which database and file store the black-box suite runs on. The default is latchkey's own default, SQLite and
+// local disk in the data directory. LATCHKEY_TEST_BACKEND=postgres-s3 gives every server a fresh PostgreSQL
+// database and a fresh S3 bucket instead (test/support/postgres.ts, test/support/s3.ts), so the same tests
+// check both; `.ci/run` runs the suite once each way.
+import { Database as SQLite } from "bun:sqlite";
+import { join } from "node:path";
+import type { TestS3 } from "./s3.ts";
+
+export type TestBackend = "sqlite-disk" | "postgres-s3";
+
+export const TEST_BACKEND: TestBackend = process.env.LATCHKEY_TEST_BACKEND === "postgres-s3" ? "postgres-s3" : "sqlite-disk";
+
+/** Settings that keep a server on the data directory whatever the backend: for tests about its layout. */
+export const ON_DATA_DIR: Record<string, string> = { DATABASE_URL: "", STORAGE_URL: "" };
+
+let s3: Promise<TestS3> | undefined;
+/** The settings each data directory was given, so a restart on the same directory finds the same data. */
+const byDataDir = new Map<string, Record<string, string>>();
+
+/** The backend's settings for a server on `dataDir` (the same ones again for a restart on it). */
+export async function backendEnv(dataDir: string): Promise<Record<string, string>> {
+  if (TEST_BACKEND === "sqlite-disk") return {};
+  let env = byDataDir.get(dataDir);
+  if (env === undefined) {
+    // Loaded only for this backend: the default run needs neither server.
+    const postgres = await (await import("./postgres.ts")).startPostgres();
+    s3 ??= import("./s3.ts").then(({ startS3 }) => startS3());
+    const store = await s3;
+    env = { DATABASE_URL: await postgres.database(), ...store.env(await store.bucket()) };
+    byDataDir.set(dataDir, env);
+  }
+  return env;
+}
+
+/** The PostgreSQL database a server on `dataDir` was started with (null: SQLite in the data directory). */
+const databaseOf = new Map<string, string | null>();
+
+/** Called by the server starters with the settings the server got. */
+export function rememberDatabase(dataDir: string, env: Record<string, string | undefined>): void {
+  databaseOf.set(dataDir, env.DATABASE_URL || null);
+}
+
+/**
+ * Runs SQL on a server's database behind its back (to expire a code, ban a user ...), whichever engine holds it.
+ * Write it with `?` placeholders; booleans are bound as the engine stores them.
+ */
+export async function queryDatabase<T = Record<string, unknown>>(
+  dataDir: string,
+  text: string,
+  params: (string | number | boolean | null)[] = [],
+): Promise<T[]> {
+  const url = databaseOf.get(dataDir);
+  if (url) {
+    const sql = new Bun.SQL(url);
+    try {
+      let index = 0;
+      return [...(await sql.unsafe(text.replace(/\?/g, () => `$${++index}`), params))] as T[];
+    } finally {
+      await sql.close();
+    }
+  }
+  const db = new SQLite(join(dataDir, "latchkey.db"));
+  try {
+    return db.query(text).all(...params.map((value) => (typeof value === "boolean" ? Number(value) : value))) as T[];
+  } finally {
+    db.close();
+  }
+}
