@@ -1,0 +1,203 @@
+// The PostgreSQL mirror of schema.ts (DATABASE_URL=postgres://...): the same tables, columns, keys and indexes, with
+// the same inferred row types (test/schema-parity.test.ts checks both). What each table and column means is written
+// in schema.ts. Type mapping: epoch milliseconds and byte sizes -> bigint in "number" mode (they pass 2^31), small
+// counters -> integer, integer booleans -> boolean, JSON text -> jsonb.
+import { sql } from "drizzle-orm";
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
+
+/** Epoch milliseconds. */
+const millis = (name: string) => bigint(name, { mode: "number" });
+
+const createdAt = () =>
+  millis("created_at")
+    .notNull()
+    .default(sql`(extract(epoch from clock_timestamp()) * 1000)::bigint`);
+
+export const users = pgTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    email: text("email"),
+    newEmail: text("new_email"),
+    username: text("username"),
+    displayName: text("display_name"),
+    avatarUrl: text("avatar_url"),
+    passwordHash: text("password_hash"),
+    active: boolean("active").notNull().default(false),
+    emailVerified: boolean("email_verified").notNull().default(false),
+    disabled: boolean("disabled").notNull().default(false),
+    isAnonymous: boolean("is_anonymous").notNull().default(false),
+    defaultRole: text("default_role").notNull(),
+    tier: integer("tier").notNull().default(0),
+    referrerId: text("referrer_id"),
+    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: millis("updated_at").notNull(),
+  },
+  (table) => [
+    uniqueIndex("users_email_unique").on(table.email),
+    uniqueIndex("users_new_email_unique").on(table.newEmail),
+    uniqueIndex("users_username_unique").on(table.username),
+  ],
+);
+
+export const userRoles = pgTable(
+  "user_roles",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: text("role").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.role] })],
+);
+
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    familyId: text("family_id").notNull(),
+    expiresAt: millis("expires_at").notNull(),
+    createdAt: createdAt(),
+    rotatedAt: millis("rotated_at"),
+    revokedAt: millis("revoked_at"),
+    userAgent: text("user_agent"),
+    ip: text("ip"),
+  },
+  (table) => [
+    uniqueIndex("sessions_token_hash_unique").on(table.tokenHash),
+    index("sessions_family_idx").on(table.familyId),
+    index("sessions_user_idx").on(table.userId),
+  ],
+);
+
+export const oneTimeCodes = pgTable(
+  "one_time_codes",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    purpose: text("purpose").notNull(),
+    secretHash: text("secret_hash").notNull(),
+    data: jsonb("data").$type<Record<string, unknown>>().notNull().default({}),
+    attempts: integer("attempts").notNull().default(0),
+    expiresAt: millis("expires_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    uniqueIndex("one_time_codes_purpose_secret_unique").on(table.purpose, table.secretHash),
+    index("one_time_codes_user_idx").on(table.userId, table.purpose),
+  ],
+);
+
+export type UserRow = typeof users.$inferSelect;
+export type SessionRow = typeof sessions.$inferSelect;
+export type OneTimeCodeRow = typeof oneTimeCodes.$inferSelect;
+
+export const rateLimits = pgTable("rate_limits", {
+  key: text("key").primaryKey(),
+  count: integer("count").notNull(),
+  windowStart: millis("window_start").notNull(),
+});
+
+export const totpCredentials = pgTable("totp_credentials", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  secret: text("secret").notNull(),
+  enabled: boolean("enabled").notNull().default(false),
+  /** A 30 s step number (~5.9e7 today): fits integer, bigint so it never has to be thought about again. */
+  lastUsedStep: bigint("last_used_step", { mode: "number" }),
+  createdAt: createdAt(),
+});
+
+export type TotpCredentialRow = typeof totpCredentials.$inferSelect;
+
+export const files = pgTable(
+  "files",
+  {
+    key: text("key").primaryKey(),
+    /** Bytes: files may pass 2 GiB. */
+    size: bigint("size", { mode: "number" }).notNull(),
+    contentType: text("content_type").notNull(),
+    etag: text("etag").notNull(),
+    token: text("token").notNull(),
+    ownerId: text("owner_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    updatedAt: millis("updated_at").notNull(),
+  },
+  (table) => [index("files_owner_idx").on(table.ownerId)],
+);
+
+export const recoveryCodes = pgTable(
+  "recovery_codes",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull(),
+    code: text("code"),
+    usedAt: millis("used_at"),
+    createdAt: createdAt(),
+  },
+  (table) => [index("recovery_codes_user_idx").on(table.userId)],
+);
+
+export const emailVerificationRequests = pgTable(
+  "email_verification_requests",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    code: text("code").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    createdAt: createdAt(),
+    expiresAt: millis("expires_at").notNull(),
+  },
+  (table) => [index("email_verification_requests_user_idx").on(table.userId)],
+);
+
+export const passwordResetRequests = pgTable(
+  "password_reset_requests",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull(),
+    emailVerified: boolean("email_verified").notNull().default(false),
+    twoFactorVerified: boolean("two_factor_verified").notNull().default(false),
+    attempts: integer("attempts").notNull().default(0),
+    createdAt: createdAt(),
+    expiresAt: millis("expires_at").notNull(),
+  },
+  (table) => [index("password_reset_requests_user_idx").on(table.userId)],
+);
+
+export type FileRow = typeof files.$inferSelect;
+export type RecoveryCodeRow = typeof recoveryCodes.$inferSelect;
+export type EmailVerificationRequestRow = typeof emailVerificationRequests.$inferSelect;
+export type PasswordResetRequestRow = typeof passwordResetRequests.$inferSelect;
+
+export const apiTokens = pgTable(
+  "api_tokens",
+  {
+    token: text("token").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: millis("expires_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index("api_tokens_user_idx").on(table.userId)],
+);
+
+export type ApiTokenRow = typeof apiTokens.$inferSelect;
