@@ -3,7 +3,20 @@
 // in schema.ts. Type mapping: epoch milliseconds and byte sizes -> bigint in "number" mode (they pass 2^31), small
 // counters -> integer, integer booleans -> boolean, JSON text -> jsonb.
 import { sql } from "drizzle-orm";
-import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, boolean, customType, index, integer, pgTable, primaryKey, text, uniqueIndex } from "drizzle-orm/pg-core";
+
+/**
+ * A jsonb column that hands the value to Bun.SQL as it is. drizzle's own jsonb() passes JSON.stringify's text, and
+ * Bun.SQL encodes a string bound to a jsonb parameter as a JSON string, so every object would be stored as a string
+ * scalar (jsonb_typeof 'string', `->>` finds nothing): drizzle-orm issue 4942, fixed only in drizzle v1. Bun.SQL
+ * serialises objects itself and returns jsonb parsed; a string read back (a value double-encoded before) is parsed.
+ */
+const jsonb = <T>(name: string) =>
+  customType<{ data: T; driverData: unknown }>({
+    dataType: () => "jsonb",
+    toDriver: (value) => value,
+    fromDriver: (value) => (typeof value === "string" ? JSON.parse(value) : value) as T,
+  })(name);
 
 /** Epoch milliseconds. */
 const millis = (name: string) => bigint(name, { mode: "number" });
@@ -30,7 +43,7 @@ export const users = pgTable(
     defaultRole: text("default_role").notNull(),
     tier: integer("tier").notNull().default(0),
     referrerId: text("referrer_id"),
-    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+    metadata: jsonb<Record<string, unknown>>("metadata").notNull().default({}),
     createdAt: createdAt(),
     updatedAt: millis("updated_at").notNull(),
   },
@@ -84,7 +97,7 @@ export const oneTimeCodes = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     purpose: text("purpose").notNull(),
     secretHash: text("secret_hash").notNull(),
-    data: jsonb("data").$type<Record<string, unknown>>().notNull().default({}),
+    data: jsonb<Record<string, unknown>>("data").notNull().default({}),
     attempts: integer("attempts").notNull().default(0),
     expiresAt: millis("expires_at").notNull(),
     createdAt: createdAt(),
