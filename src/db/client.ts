@@ -1,5 +1,6 @@
 // Opens the database latchkey is configured for: SQLite in the data directory, or PostgreSQL at DATABASE_URL.
 import type { DatabaseHandle } from "./database.ts";
+import { openPostgres } from "./postgres.ts";
 import { openSqlite } from "./sqlite.ts";
 
 export type { Database, DatabaseHandle, Engine, Tables, Transaction } from "./database.ts";
@@ -11,6 +12,5 @@ export interface DatabaseLocation {
 }
 
 export async function openDatabase(location: DatabaseLocation): Promise<DatabaseHandle> {
-  if (location.url) throw new Error("PostgreSQL is not wired in yet");
-  return openSqlite(location.sqliteFile);
+  return location.url ? openPostgres(location.url) : openSqlite(location.sqliteFile);
 }
