@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "../src/config.ts";
 import { journalTags } from "../src/db/migrations.ts";
+import { ON_DATA_DIR } from "./support/backend.ts";
 import { call } from "./support/http.ts";
 import { runLatchkey, startServer } from "./support/server.ts";
 
@@ -113,7 +114,7 @@ describe("start-up", () => {
 
   test("a first start creates the data directory: database, storage folder and secrets (0600)", async () => {
     const dir = join(mkdtempSync(join(tmpdir(), "latchkey-first-")), "data");
-    const server = await startServer({ JWT_KEY: "" }, { dataDir: dir });
+    const server = await startServer({ JWT_KEY: "", ...ON_DATA_DIR }, { dataDir: dir });
     try {
       expect(existsSync(join(dir, "latchkey.db"))).toBe(true);
       expect(statSync(join(dir, "storage")).isDirectory()).toBe(true);
@@ -125,7 +126,7 @@ describe("start-up", () => {
       await server.stop();
     }
     // A restart keeps the generated key: the refresh token issued before still works, signed again with it.
-    const again = await startServer({ JWT_KEY: "" }, { dataDir: dir });
+    const again = await startServer({ JWT_KEY: "", ...ON_DATA_DIR }, { dataDir: dir });
     try {
       expect(again.output()).not.toContain("generated a JWT signing key");
       expect(again.output()).not.toContain("database migrated");
@@ -136,10 +137,10 @@ describe("start-up", () => {
 
   test("`latchkey migrate` applies the migrations and then has nothing to do", async () => {
     const dir = mkdtempSync(join(tmpdir(), "latchkey-migrate-"));
-    const first = await runLatchkey(["migrate"], { DATA_DIR: dir }, dir);
+    const first = await runLatchkey(["migrate"], { DATA_DIR: dir, ...ON_DATA_DIR }, dir);
     expect(first.exitCode).toBe(0);
     expect(first.stdout).toContain(`applied ${journalTags.sqlite.join(", ")}`);
-    const second = await runLatchkey(["migrate"], { DATA_DIR: dir }, dir);
+    const second = await runLatchkey(["migrate"], { DATA_DIR: dir, ...ON_DATA_DIR }, dir);
     expect(second.stdout).toContain("database is up to date");
   });
 

@@ -9,6 +9,7 @@ import { unzipSync } from "fflate";
 import { call } from "./support/http.ts";
 import { rawRequest } from "./support/raw-http.ts";
 import { runLatchkey, startServer, type TestServer } from "./support/server.ts";
+import { TEST_BACKEND } from "./support/backend.ts";
 import { download, fileRows, filesUnder, newUser, processMemory, sha256, upload, type TestUser } from "./support/storage.ts";
 
 const ADMIN_SECRET = "storage-admin-secret-0123456789";
@@ -38,7 +39,8 @@ beforeAll(async () => {
   );
   [server, limited, disabled] = await Promise.all([
     startServer({ ADMIN_SECRET }),
-    startServer({ MAX_UPLOAD_SIZE: "64KB", STORAGE_RULES: rulesFile }),
+    // On local disk whatever the backend: its tests look for left-over temporary files in the data directory.
+    startServer({ MAX_UPLOAD_SIZE: "64KB", STORAGE_RULES: rulesFile, STORAGE_URL: "" }),
     startServer({ STORAGE_ENABLED: "false" }),
   ]);
   [alice, bob] = await Promise.all([newUser(server.url), newUser(server.url)]);
@@ -94,7 +96,8 @@ describe("upload and download", () => {
     expect(res.status).toBe(200);
     expect(res.body.ContentLength).toBe(size);
     const response = await fetch(`${server.url}/storage/o/${key}`, { headers: alice.auth });
-    expect(response.headers.get("content-length")).toBe(String(size));
+    // From S3, bodies over 1 MiB are streamed without a length (Bun 1.4; test/storage-s3-server.test.ts).
+    if (TEST_BACKEND === "sqlite-disk") expect(response.headers.get("content-length")).toBe(String(size));
     expect(await sha256(response.body!)).toBe(await sha256(content));
     const after = await processMemory(server.pid);
     // Peak resident memory while receiving and sending. A server holding the upload in memory would grow by the

@@ -5,6 +5,7 @@
 import { Database as SQLite } from "bun:sqlite";
 import { join } from "node:path";
 import type { TestS3 } from "./s3.ts";
+import { filesUnder } from "./storage.ts";
 
 export type TestBackend = "sqlite-disk" | "postgres-s3";
 
@@ -32,13 +33,42 @@ export async function backendEnv(dataDir: string): Promise<Record<string, string
   return env;
 }
 
+/**
+ * The keys stored under `folder` of a server's file store ("objects", "variants/objects" ...), relative to it and
+ * sorted: files under DATA_DIR/storage, or objects in its bucket.
+ */
+export async function storedKeys(dataDir: string, folder: string): Promise<string[]> {
+  const env = storageOf.get(dataDir);
+  if (!env?.STORAGE_URL) return filesUnder(join(dataDir, "storage", folder));
+  const url = new URL(env.STORAGE_URL);
+  const client = new Bun.S3Client({
+    endpoint: url.searchParams.get("endpoint")!,
+    bucket: url.hostname,
+    region: url.searchParams.get("region") ?? "us-east-1",
+    accessKeyId: env.AWS_ACCESS_KEY_ID,
+    secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+    virtualHostedStyle: false,
+  });
+  const prefix = `${decodeURIComponent(url.pathname).replace(/^\/+|\/+$/g, "")}/`.replace(/^\/$/, "") + `${folder}/`;
+  const found: string[] = [];
+  let continuationToken: string | undefined;
+  do {
+    const page = await client.list({ prefix, continuationToken });
+    for (const item of page.contents ?? []) found.push(item.key.slice(prefix.length));
+    continuationToken = page.isTruncated ? page.nextContinuationToken : undefined;
+  } while (continuationToken);
+  return found.sort();
+}
+
 /** The PostgreSQL database a server on `dataDir` was started with (null: SQLite in the data directory). */
 const databaseOf = new Map<string, string | null>();
 
 /** Called by the server starters with the settings the server got. */
 export function rememberDatabase(dataDir: string, env: Record<string, string | undefined>): void {
   databaseOf.set(dataDir, env.DATABASE_URL || null);
+  storageOf.set(dataDir, env);
 }
+const storageOf = new Map<string, Record<string, string | undefined>>();
 
 /**
  * Runs SQL on a server's database behind its back (to expire a code, ban a user ...), whichever engine holds it.

@@ -62,9 +62,11 @@ export function filesUnder(folder: string): string[] {
 
 /** The `files` rows of a server's database, read as a separate reader would (read-only). */
 export async function fileRows(dataDir: string, key?: string): Promise<{ key: string; size: number; token: string; owner_id: string | null }[]> {
-  return key === undefined
-    ? queryDatabase(dataDir, "SELECT * FROM files ORDER BY key")
-    : queryDatabase(dataDir, "SELECT * FROM files WHERE key = ?", [key]);
+  const rows = await (key === undefined
+    ? queryDatabase<{ key: string; size: number | string; token: string; owner_id: string | null }>(dataDir, "SELECT * FROM files ORDER BY key")
+    : queryDatabase<{ key: string; size: number | string; token: string; owner_id: string | null }>(dataDir, "SELECT * FROM files WHERE key = ?", [key]));
+  // PostgreSQL hands bigint columns back as text.
+  return rows.map((row) => ({ ...row, size: Number(row.size) }));
 }
 
 /** Resident and peak memory of a process, in bytes (Linux /proc). */
