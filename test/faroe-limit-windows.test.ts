@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { purgeExpired } from "../src/core/housekeeping.ts";
 import { openDatabase } from "../src/db/client.ts";
+import { databaseLocation } from "./support/backend.ts";
 import { FAROE_CREDENTIAL } from "./support/faroe.ts";
 import { FakeClock, removeDataDir, startInProcess, type InProcess } from "./support/in-process.ts";
 
@@ -111,7 +112,7 @@ describe("requests live 10 minutes", () => {
   });
 
   test("housekeeping deletes expired requests nobody asked for again", async () => {
-    const database = await openDatabase({ sqliteFile: join(dataDir, "latchkey.db") });
+    const database = await openDatabase(databaseLocation(dataDir));
     try {
       const { emailVerificationRequests, passwordResetRequests } = database.db.tables;
       const count = async () =>

@@ -70,6 +70,11 @@ export function rememberDatabase(dataDir: string, env: Record<string, string | u
 }
 const storageOf = new Map<string, Record<string, string | undefined>>();
 
+/** Where a server on `dataDir` keeps its data, as openDatabase() takes it. */
+export function databaseLocation(dataDir: string): { url: string | null; sqliteFile: string } {
+  return { url: databaseOf.get(dataDir) ?? null, sqliteFile: join(dataDir, "latchkey.db") };
+}
+
 /**
  * Runs SQL on a server's database behind its back (to expire a code, ban a user ...), whichever engine holds it.
  * Write it with `?` placeholders; booleans are bound as the engine stores them.

@@ -9,6 +9,7 @@ import { silentLogger } from "../../src/core/logger.ts";
 import { createLatchkey, type Latchkey } from "../../src/server.ts";
 import type { JsonResponse } from "./http.ts";
 import { TEST_JWT_KEY } from "./server.ts";
+import { backendEnv, rememberDatabase } from "./backend.ts";
 
 export class FakeClock implements Clock {
   constructor(private time = Date.now()) {}
@@ -29,7 +30,9 @@ export interface InProcess {
 
 export async function startInProcess(env: Record<string, string>, options: { clock: Clock; dataDir?: string }): Promise<InProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "latchkey-inproc-"));
-  const config = loadConfig({ DATA_DIR: dataDir, JWT_KEY: TEST_JWT_KEY, ...env });
+  const settings = { DATA_DIR: dataDir, JWT_KEY: TEST_JWT_KEY, ...(await backendEnv(dataDir)), ...env };
+  rememberDatabase(dataDir, settings);
+  const config = loadConfig(settings);
   const latchkey: Latchkey = await createLatchkey(config, { clock: options.clock, logger: silentLogger });
   return {
     dataDir,
