@@ -7,7 +7,8 @@
 // that, because two tabs refreshing at once (or a retried request) look the same and must not log the user out.
 import { and, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import type { Config } from "../config.ts";
-import type { Database } from "../db/client.ts";
+import type { Database, Transaction } from "../db/client.ts";
+import { groupCommit } from "../db/group-commit.ts";
 import type { SessionRow } from "../db/schema.ts";
 import type { Clock } from "./clock.ts";
 import { CoreError } from "./errors.ts";
@@ -36,9 +37,26 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
   const graceMs = deps.config.auth.refreshReuseGraceSeconds * 1000;
   const { sessions, users } = db.tables;
 
-  // The statements of a refresh, compiled once (drizzle otherwise rebuilds each query's SQL: ~60% of a refresh in
-  // issue 7's bench).
-  const insertRow = db
+  // The statements of a refresh, compiled once per handle (drizzle otherwise rebuilds each query's SQL: ~60% of a
+  // refresh in issue 7's bench). Rotations run inside group transactions, so they are compiled for the
+  // transaction's handle too (once on SQLite, whose transaction handle is always the same; once per group on
+  // PostgreSQL).
+  const statements = new WeakMap<Database | Transaction, ReturnType<typeof prepareStatements>>();
+  function statementsOf(runner: Database | Transaction) {
+    let prepared = statements.get(runner);
+    if (prepared === undefined) statements.set(runner, (prepared = prepareStatements(runner)));
+    return prepared;
+  }
+  const prepareStatements = (runner: Database | Transaction) => ({
+    insertRow: prepareInsert(runner),
+    claimRow: prepareClaim(runner),
+    selectOwner: runner
+      .select({ active: users.active, disabled: users.disabled })
+      .from(users)
+      .where(eq(users.id, sql.placeholder("userId")))
+      .prepare(), // unique keys: no LIMIT (drizzle binds it as a parameter, which is ~2.5x slower)
+  });
+  const prepareInsert = (runner: Database | Transaction) => runner
     .insert(sessions)
     .values({
       id: sql.placeholder("id"),
@@ -51,7 +69,7 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
       ip: sql.placeholder("ip"),
     })
     .prepare();
-  const claimRow = db
+  const prepareClaim = (runner: Database | Transaction) => runner
     .update(sessions)
     .set({ rotatedAt: sql`${sql.placeholder("now")}` })
     .where(
@@ -65,17 +83,13 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
     .returning()
     .prepare();
   const selectByTokenHash = db.select().from(sessions).where(eq(sessions.tokenHash, sql.placeholder("tokenHash"))).prepare();
-  const selectOwner = db
-    .select({ active: users.active, disabled: users.disabled })
-    .from(users)
-    .where(eq(users.id, sql.placeholder("userId")))
-    .prepare(); // unique keys: no LIMIT (drizzle binds it as a parameter, which is ~2.5x slower)
+  const inGroup = groupCommit(db);
 
-  async function insert(userId: string, familyId: string, context: SessionContext): Promise<IssuedSession> {
+  async function insert(userId: string, familyId: string, context: SessionContext, runner: Database | Transaction = db): Promise<IssuedSession> {
     const refreshToken = randomUuid();
     const now = clock.now();
     const expiresAt = now + lifetimeMs;
-    await insertRow.execute({
+    await statementsOf(runner).insertRow.execute({
       id: randomUuid(),
       userId,
       tokenHash: sha256Hex(refreshToken),
@@ -113,14 +127,18 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
     async rotate(refreshToken: string, context: SessionContext = {}): Promise<IssuedSession> {
       const now = clock.now();
       const tokenHash = sha256Hex(refreshToken);
-      // The claim decides; the successor follows it without a transaction around both: a crash between them
-      // leaves a rotated token with no successor, which ends the session (the safe direction) and saves a
-      // round trip per refresh on PostgreSQL and a commit on SQLite.
-      const [claimed] = await claimRow.execute({ tokenHash, now });
-      if (claimed) {
+      // Claim, owner check and successor in one transaction, shared with the rotations arriving at the same time.
+      const outcome = await inGroup(async (tx): Promise<IssuedSession | { refused: "unclaimed" } | { refused: "owner"; familyId: string }> => {
+        const { claimRow, selectOwner } = statementsOf(tx);
+        const [claimed] = await claimRow.execute({ tokenHash, now });
+        if (!claimed) return { refused: "unclaimed" };
         const [owner] = await selectOwner.execute({ userId: claimed.userId });
-        if (owner?.active && !owner.disabled) return insert(claimed.userId, claimed.familyId, context);
-        await revokeFamily(claimed.familyId);
+        if (!owner?.active || owner.disabled) return { refused: "owner", familyId: claimed.familyId };
+        return insert(claimed.userId, claimed.familyId, context, tx);
+      });
+      if (!("refused" in outcome)) return outcome;
+      if (outcome.refused === "owner") {
+        await revokeFamily(outcome.familyId);
         throw new CoreError("invalid_refresh_token");
       }
       const row = await findByToken(refreshToken);
