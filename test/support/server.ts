@@ -25,12 +25,21 @@ export interface StartOptions {
   dataDir?: string;
 }
 
+/**
+ * How latchkey is run: from source, or the compiled binary named by LATCHKEY_TEST_BINARY (CI runs some files
+ * again on dist/latchkey, so the release itself is tested on PostgreSQL and S3).
+ */
+function latchkeyCommand(): string[] {
+  const binary = process.env.LATCHKEY_TEST_BINARY;
+  return binary ? [resolve(binary)] : [process.execPath, join(ROOT, "src/main.ts")];
+}
+
 /** A fixed key so tests can sign their own (bad) tokens; a server without JWT_KEY generates one instead. */
 export const TEST_JWT_KEY = "test-jwt-key-0123456789abcdefghijklmnopqrstuvwxyz";
 
 export async function startServer(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "latchkey-test-"));
-  const command = options.command ?? [process.execPath, join(ROOT, "src/main.ts"), "serve"];
+  const command = options.command ?? [...latchkeyCommand(), "serve"];
   mkdirSync(dataDir, { recursive: true }); // it is also the working directory
   const settings = { HOST: "127.0.0.1", PORT: "0", DATA_DIR: dataDir, JWT_KEY: TEST_JWT_KEY, ...(await backendEnv(dataDir)), ...env };
   rememberDatabase(dataDir, settings);
@@ -81,7 +90,7 @@ export async function runLatchkey(
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   // A command on a server's data directory works on that server's database and bucket.
   const dataDir = env.DATA_DIR ?? cwd;
-  const child = Bun.spawn([process.execPath, join(ROOT, "src/main.ts"), ...args], {
+  const child = Bun.spawn([...latchkeyCommand(), ...args], {
     cwd,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? cwd, ...(await backendEnv(dataDir)), ...env },
     stdin: "ignore",
