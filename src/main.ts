@@ -5,6 +5,8 @@ import { consoleLogger } from "./core/logger.ts";
 import { openDatabase } from "./db/client.ts";
 import { createLatchkey, dataPaths, serve, type Latchkey } from "./server.ts";
 import { USER_HELP, userCommand } from "./cli/user-command.ts";
+import { EXPORT_HELP, exportCommand } from "./cli/export.ts";
+import { IMPORT_HELP, importCommand } from "./cli/import.ts";
 import { VERSION } from "./version.ts";
 import { mkdirSync } from "node:fs";
 
@@ -14,6 +16,8 @@ Usage:
   latchkey [serve]                   start the server (default); migrations are applied at start-up
   latchkey migrate                   apply database migrations and exit
 ${USER_HELP.replace(/^/gm, "  ")}
+${EXPORT_HELP.replace(/^/gm, "  ")}
+${IMPORT_HELP.replace(/^/gm, "  ")}
   latchkey --version                 print the version
   latchkey --help                    print this help
 
@@ -86,6 +90,17 @@ function main(args: string[]): void {
       const config = readConfig();
       mkdirSync(config.server.dataDir, { recursive: true });
       void userCommand(config, { url: config.database.url, sqliteFile: dataPaths(config.server.dataDir).database }, args.slice(1)).then((code) => process.exit(code));
+      return;
+    }
+    case "export": {
+      const config = readConfig();
+      void exportCommand({ url: config.database.url, sqliteFile: dataPaths(config.server.dataDir).database }, args.slice(1)).then((code) => process.exit(code));
+      return;
+    }
+    case "import": {
+      const config = readConfig();
+      mkdirSync(config.server.dataDir, { recursive: true });
+      void importCommand({ url: config.database.url, sqliteFile: dataPaths(config.server.dataDir).database }, args.slice(1)).then((code) => process.exit(code));
       return;
     }
     default:

@@ -1,0 +1,298 @@
+// `latchkey export` and `latchkey import` (issue 8): a SQLite deployment's accounts, hashes, sessions, TOTP secrets
+// and file records move to another database, SQLite or PostgreSQL, and work there; bad files and non-empty targets
+// are refused without writing anything.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { cpSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pkg from "../package.json";
+import { ON_DATA_DIR, queryDatabase } from "./support/backend.ts";
+import { call } from "./support/http.ts";
+import { startPostgres, type TestPostgres } from "./support/postgres.ts";
+import { runLatchkey, startServer } from "./support/server.ts";
+import { download, upload } from "./support/storage.ts";
+import { awayFromStepEdge, totpCode } from "./support/totp.ts";
+
+setDefaultTimeout(60_000);
+
+const TABLES = [
+  "users",
+  "user_roles",
+  "sessions",
+  "one_time_codes",
+  "totp_credentials",
+  "recovery_codes",
+  "email_verification_requests",
+  "password_reset_requests",
+  "api_tokens",
+  "files",
+];
+
+let work: string;
+let sourceDir: string;
+let exportFile: string;
+let exportText: string;
+const alice = { email: "alice@example.com", password: "alice-password", id: "", refreshToken: "" };
+const bob = { email: "bob@example.com", password: "bob-password", secret: "" };
+let fileKey: string;
+const fileContent = "the bytes live outside the database\n";
+let metadataBefore: unknown;
+
+/** SQLite and local disk in `dataDir`, whatever LATCHKEY_TEST_BACKEND says: the move starts from a SQLite deployment. */
+const onDisk = (dataDir: string) => ({ DATA_DIR: dataDir, ...ON_DATA_DIR });
+const freshDir = (name: string) => join(mkdtempSync(join(work, `${name}-`)), "data");
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "latchkey-export-"));
+  sourceDir = join(work, "source");
+  const server = await startServer(ON_DATA_DIR, { dataDir: sourceDir });
+  try {
+    const registered = await call(server.url, "POST", "/auth/register", { json: { email: alice.email, password: alice.password, cookie: false } });
+    expect(registered.status).toBe(200);
+    alice.id = registered.body.user.id;
+    alice.refreshToken = registered.body.refresh_token;
+    const auth = { authorization: `Bearer ${registered.body.jwt_token}` };
+
+    const bobs = await call(server.url, "POST", "/auth/register", { json: { email: bob.email, password: bob.password, cookie: false } });
+    const bobAuth = { authorization: `Bearer ${bobs.body.jwt_token}` };
+    const generated = await call(server.url, "POST", "/auth/mfa/generate", { headers: bobAuth });
+    bob.secret = generated.body.otp_secret;
+    await awayFromStepEdge();
+    // The previous step's code, so the current one is still unused when bob signs in after the move.
+    const enabled = await call(server.url, "POST", "/auth/mfa/enable", { headers: bobAuth, json: { code: totpCode(bob.secret, -1) } });
+    expect(enabled.status).toBe(204);
+
+    fileKey = `user/${alice.id}/notes.txt`;
+    expect((await upload(server.url, fileKey, fileContent, { headers: auth, type: "text/plain" })).status).toBe(200);
+    metadataBefore = (await call(server.url, "GET", `/storage/m/${fileKey}`, { headers: auth })).body;
+    expect(metadataBefore).toMatchObject({ key: fileKey, ContentType: expect.stringContaining("text/plain"), Metadata: { token: expect.any(String) } });
+  } finally {
+    await server.stop();
+  }
+  exportFile = join(work, "export.jsonl");
+  const exported = await runLatchkey(["export", exportFile], onDisk(sourceDir), sourceDir);
+  expect(exported.stderr).toContain("users: 3");
+  expect(exported.exitCode).toBe(0);
+  exportText = await Bun.file(exportFile).text();
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const parseLines = (text: string): any[] => text.trimEnd().split("\n").map((line) => JSON.parse(line));
+
+// Sorted by table and primary key: the engines may page in other orders, and jsonb reorders an object's keys.
+const sortKey = (line: any) =>
+  line.table ? `${line.table} ${JSON.stringify([line.row.id, line.row.token, line.row.key, line.row.user_id, line.row.role])}` : JSON.stringify(line);
+const sortedLines = (text: string) => parseLines(text).toSorted((a, b) => sortKey(a).localeCompare(sortKey(b)));
+
+/** Signs in, answering the HTTP status and the body (a session, or an MFA ticket). */
+const login = (url: string, who: { email: string; password: string }) =>
+  call(url, "POST", "/auth/login", { json: { email: who.email, password: who.password, cookie: false } });
+
+/** What a user of the old deployment relies on, checked on a server started on the imported database. */
+async function checkMoved(url: string, options: { fileBytes: boolean }): Promise<void> {
+  const session = await login(url, alice);
+  expect(session.status).toBe(200);
+  expect(session.body.user.id).toBe(alice.id);
+
+  // Issued before the export: the session row (its digest) came along.
+  const refreshed = await call(url, "GET", `/auth/token/refresh?refresh_token=${alice.refreshToken}`);
+  expect(refreshed.status).toBe(200);
+  expect(refreshed.body.refresh_token).toMatch(/^[0-9a-f-]{36}$/);
+
+  const ticket = await login(url, bob);
+  expect(ticket.body).toEqual({ mfa: true, ticket: expect.any(String) });
+  const second = await call(url, "POST", "/auth/mfa/totp", { json: { ticket: ticket.body.ticket, code: totpCode(bob.secret), cookie: false } });
+  expect(second.status).toBe(200);
+  expect(second.body.user.email).toBe(bob.email);
+
+  const auth = { authorization: `Bearer ${session.body.jwt_token}` };
+  const metadata = await call(url, "GET", `/storage/m/${fileKey}`, { headers: auth });
+  expect(metadata.status).toBe(200);
+  expect(metadata.body).toEqual(metadataBefore);
+  if (options.fileBytes) {
+    const bytes = await download(url, `/storage/o/${fileKey}`, auth);
+    expect(bytes.status).toBe(200);
+    expect(new TextDecoder().decode(bytes.bytes)).toBe(fileContent);
+  }
+}
+
+describe("export", () => {
+  test("writes a JSON Lines file of mode 0600: the header, every row with parents first, and the end line", () => {
+    expect(statSync(exportFile).mode & 0o777).toBe(0o600);
+    const lines = parseLines(exportText);
+    expect(lines[0]).toEqual({ latchkey_export: 1, version: pkg.version, tables: TABLES });
+
+    const rows = lines.slice(1, -1);
+    const order = rows.map((line) => TABLES.indexOf(line.table));
+    expect(order).toEqual(order.toSorted((a, b) => a - b));
+    const counts = Object.fromEntries(TABLES.map((table) => [table, rows.filter((line) => line.table === table).length]));
+    expect(lines.at(-1)).toEqual({ end: counts });
+    expect(counts).toMatchObject({ users: 3, totp_credentials: 1, files: 1 }); // alice, bob and lncrawl's admin
+
+    const aliceRow = rows.find((line) => line.table === "users" && line.row.email === alice.email)!.row;
+    expect(aliceRow).toMatchObject({ id: alice.id, active: true, disabled: false, metadata: expect.any(Object), created_at: expect.any(Number) });
+    expect(aliceRow.password_hash).toStartWith("$argon2id$");
+    expect(rows.find((line) => line.table === "totp_credentials").row).toMatchObject({ secret: bob.secret, enabled: true });
+    expect(rows.find((line) => line.table === "files").row).toMatchObject({ key: fileKey, owner_id: alice.id, size: fileContent.length });
+  });
+
+  test("without a file (or with -) writes the same to stdout", async () => {
+    const exported = await runLatchkey(["export", "-"], onDisk(sourceDir), sourceDir);
+    expect(exported.exitCode).toBe(0);
+    expect(exported.stdout).toBe(exportText);
+  });
+
+  test("refuses a data directory without a database instead of exporting nothing", async () => {
+    const empty = freshDir("nothing");
+    const exported = await runLatchkey(["export", join(work, "nothing.jsonl")], onDisk(empty), work);
+    expect(exported.exitCode).toBe(1);
+    expect(exported.stderr).toContain("no database at");
+    expect(existsSync(join(empty, "latchkey.db"))).toBe(false);
+  });
+});
+
+describe("import into SQLite", () => {
+  test("passwords, refresh tokens, TOTP and file records work on the new database; file bytes copied as README says", async () => {
+    const target = freshDir("sqlite");
+    const imported = await runLatchkey(["import", exportFile], onDisk(target), work);
+    expect(imported.exitCode).toBe(0);
+    expect(imported.stdout).toContain("users: 3\n");
+    expect(imported.stdout).toContain("files: 1\n");
+    cpSync(join(sourceDir, "storage", "objects"), join(target, "storage", "objects"), { recursive: true });
+
+    const server = await startServer(ON_DATA_DIR, { dataDir: target });
+    try {
+      await checkMoved(server.url, { fileBytes: true });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("reads stdin; refuses a database that already has accounts", async () => {
+    const target = freshDir("twice");
+    const fromStdin = Bun.spawn([process.execPath, join(import.meta.dir, "../src/main.ts"), "import"], {
+      cwd: work,
+      env: { PATH: process.env.PATH ?? "", HOME: work, ...onDisk(target) },
+      stdin: Bun.file(exportFile),
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    expect(await fromStdin.exited).toBe(0);
+    expect(await new Response(fromStdin.stdout).text()).toContain("imported stdin into");
+    const again = await runLatchkey(["import", exportFile], onDisk(target), work);
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toContain("the target database already has accounts; import needs an empty database");
+  });
+});
+
+describe("import refuses files it cannot load, and writes nothing", () => {
+  const lines = () => exportText.trimEnd().split("\n");
+  const header = () => JSON.parse(lines()[0]!);
+  const withLines = (edit: (all: string[]) => string[]) => `${edit(lines()).join("\n")}\n`;
+
+  test.each([
+    ["a file without the header", () => withLines((all) => all.slice(1)), "is not a latchkey export", { database: false }],
+    ["an empty file", () => "", "is not a latchkey export", { database: false }],
+    ["a header from a newer format", () => withLines((all) => [JSON.stringify({ ...header(), latchkey_export: 2 }), ...all.slice(1)]), "import it with a newer latchkey", { database: false }],
+    [
+      "an unknown table",
+      () => withLines((all) => [JSON.stringify({ ...header(), tables: [...TABLES, "gadgets"] }), ...all.slice(1, -1), '{"table":"gadgets","row":{"id":"g"}}', all.at(-1)!]),
+      "tables this latchkey does not import: gadgets",
+      { database: false },
+    ],
+    [
+      // In the last table, so the rows before it were inserted and must be rolled back.
+      "an unknown column",
+      () => withLines((all) => all.map((line) => (line.startsWith('{"table":"files"') ? line.replace('"row":{', '"row":{"colour":"blue",') : line))),
+      "files has no columns colour",
+      { database: true },
+    ],
+    ["a file cut short (no end line)", () => withLines((all) => all.slice(0, -1)), "incomplete", { database: true }],
+    ["an end line that disagrees", () => withLines((all) => [...all.slice(0, -1), all.at(-1)!.replace('"users":3', '"users":4')]), "the end line says 4 rows", { database: true }],
+  ])("%s", async (_name, content, message, expected) => {
+    const target = freshDir("refused");
+    const file = join(work, `bad-${crypto.randomUUID()}.jsonl`);
+    writeFileSync(file, content());
+    const imported = await runLatchkey(["import", file], onDisk(target), work);
+    expect(imported.stderr).toContain(message);
+    expect(imported.exitCode).toBe(2);
+    expect(existsSync(join(target, "latchkey.db"))).toBe(expected.database);
+    if (expected.database) expect(await queryDatabase(target, "SELECT id FROM users")).toEqual([]);
+  });
+
+  test("a missing file", async () => {
+    const imported = await runLatchkey(["import", join(work, "missing.jsonl")], onDisk(freshDir("missing")), work);
+    expect(imported.exitCode).toBe(2);
+    expect(imported.stderr).toContain("no such file");
+  });
+});
+
+/**
+ * An export of many users with three roles each: more rows than an INSERT batch (500) and an export page (1000), and
+ * page edges that fall inside one user's roles (the two-column key of user_roles).
+ */
+function bigExport(): string {
+  const lines = parseLines(exportText);
+  const template = lines.find((line) => line.table === "users" && line.row.email === alice.email).row;
+  const users = Array.from({ length: 2501 }, (_, index) => ({
+    ...template,
+    id: crypto.randomUUID(),
+    email: `user${index}@example.com`,
+    metadata: { index, nested: { ok: true } },
+  }));
+  const roles = users.flatMap((user) => ["editor", "user", "viewer"].map((role) => ({ user_id: user.id, role })));
+  const rows = [...users.map((row) => ({ table: "users", row })), ...roles.map((row) => ({ table: "user_roles", row }))];
+  const end = { end: Object.fromEntries(TABLES.map((table) => [table, 0])) };
+  Object.assign(end.end, { users: users.length, user_roles: roles.length });
+  return [lines[0], ...rows, end].map((line) => JSON.stringify(line)).join("\n") + "\n";
+}
+
+async function roundTrip(env: Record<string, string>): Promise<void> {
+  const file = join(work, `big-${crypto.randomUUID()}.jsonl`);
+  const text = bigExport();
+  writeFileSync(file, text);
+  const imported = await runLatchkey(["import", file], env, work);
+  expect(imported.stdout).toContain("users: 2501\nuser_roles: 7503\n");
+  expect(imported.exitCode).toBe(0);
+  const exported = await runLatchkey(["export"], env, work);
+  expect(exported.exitCode).toBe(0);
+  expect(sortedLines(exported.stdout)).toEqual(sortedLines(text));
+}
+
+test("many rows: imported in batches and exported in pages, nothing lost or repeated (SQLite)", async () => {
+  await roundTrip(onDisk(freshDir("big")));
+});
+
+describe("import into PostgreSQL", () => {
+  let postgres: TestPostgres;
+  beforeAll(async () => {
+    postgres = await startPostgres();
+  }, 120_000); // the first run on a machine without PostgreSQL installs it
+  afterAll(() => postgres?.stop());
+
+  test("many rows: imported in batches and exported in pages, nothing lost or repeated", async () => {
+    await roundTrip({ DATA_DIR: freshDir("big-postgres"), DATABASE_URL: await postgres.database(), STORAGE_URL: "" });
+  });
+
+  test("password sign-in, refresh, TOTP and file records work; exported again, it gives the same rows", async () => {
+    const url = await postgres.database();
+    const dataDir = freshDir("postgres");
+    const env = { DATA_DIR: dataDir, DATABASE_URL: url, STORAGE_URL: "" };
+    const imported = await runLatchkey(["import", exportFile], env, work);
+    expect(imported.stderr).toBe("");
+    expect(imported.exitCode).toBe(0);
+    expect(imported.stdout).toContain("users: 3\n");
+
+    // Back out of PostgreSQL before anyone signs in: the same rows, value for value (types included).
+    const again = await runLatchkey(["export"], env, work);
+    expect(again.exitCode).toBe(0);
+    expect(sortedLines(again.stdout)).toEqual(sortedLines(exportText));
+
+    const server = await startServer({ DATABASE_URL: url, STORAGE_URL: "" }, { dataDir });
+    try {
+      await checkMoved(server.url, { fileBytes: false });
+    } finally {
+      await server.stop();
+    }
+  });
+});
