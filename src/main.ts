@@ -2,7 +2,7 @@
 // Command line: `latchkey [serve]`, `latchkey migrate`, `latchkey user ...`, `latchkey --help`, `latchkey --version`.
 import { ConfigError, loadConfigFromEnvironment, type Config } from "./config.ts";
 import { consoleLogger } from "./core/logger.ts";
-import { openDatabase } from "./db/client.ts";
+import { openDatabase, type DatabaseLocation } from "./db/client.ts";
 import { createLatchkey, dataPaths, serve, type Latchkey } from "./server.ts";
 import { USER_HELP, userCommand } from "./cli/user-command.ts";
 import { EXPORT_HELP, exportCommand } from "./cli/export.ts";
@@ -24,6 +24,11 @@ ${IMPORT_HELP.replace(/^/gm, "  ")}
 Settings come from the environment (and a .env file in the working folder); see README.md.
 With none, latchkey listens on port 3000 and keeps everything in ./data.
 `;
+
+/** DATABASE_URL, or the SQLite file in the data directory. */
+function databaseLocation(config: Config): DatabaseLocation {
+  return { url: config.database.url, sqliteFile: dataPaths(config.server.dataDir).database };
+}
 
 /** A configuration problem ends the process with exit code 2 and the message; anything else is rethrown. */
 function exitOnConfigError(error: unknown): never {
@@ -75,11 +80,11 @@ function main(args: string[]): void {
       const config = readConfig();
       mkdirSync(config.server.dataDir, { recursive: true });
       void (async () => {
-        const database = await openDatabase({ url: config.database.url, sqliteFile: dataPaths(config.server.dataDir).database });
+        const database = await openDatabase(databaseLocation(config));
         const applied = await database.migrate();
         await database.close();
         console.log(applied.length > 0 ? `applied ${applied.join(", ")}` : "database is up to date");
-      })();
+      })().catch(exitOnConfigError);
       return;
     }
     case "serve": {
@@ -89,18 +94,18 @@ function main(args: string[]): void {
     case "user": {
       const config = readConfig();
       mkdirSync(config.server.dataDir, { recursive: true });
-      void userCommand(config, { url: config.database.url, sqliteFile: dataPaths(config.server.dataDir).database }, args.slice(1)).then((code) => process.exit(code));
+      void userCommand(config, databaseLocation(config), args.slice(1)).then((code) => process.exit(code), exitOnConfigError);
       return;
     }
     case "export": {
       const config = readConfig();
-      void exportCommand({ url: config.database.url, sqliteFile: dataPaths(config.server.dataDir).database }, args.slice(1)).then((code) => process.exit(code));
+      void exportCommand(databaseLocation(config), args.slice(1)).then((code) => process.exit(code), exitOnConfigError);
       return;
     }
     case "import": {
       const config = readConfig();
       mkdirSync(config.server.dataDir, { recursive: true });
-      void importCommand({ url: config.database.url, sqliteFile: dataPaths(config.server.dataDir).database }, args.slice(1)).then((code) => process.exit(code));
+      void importCommand(databaseLocation(config), args.slice(1)).then((code) => process.exit(code), exitOnConfigError);
       return;
     }
     default:

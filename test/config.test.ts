@@ -105,6 +105,29 @@ describe("start-up", () => {
     expect(existsSync(join(dir, "latchkey.db"))).toBe(false);
   });
 
+  test.each([
+    ["mysql://u:p@db/latchkey", '"mysql:" is not supported, only postgres:'],
+    ["postgres://db.internal", "needs a host and a database name"],
+    ["not a url", "not a URL"],
+  ])("DATABASE_URL=%p stops start-up naming it", async (url, message) => {
+    const dir = mkdtempSync(join(tmpdir(), "latchkey-dburl-"));
+    const result = await runLatchkey(["serve"], { DATA_DIR: dir, DATABASE_URL: url }, dir);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`DATABASE_URL: ${message}`);
+  });
+
+  test("a PostgreSQL server that cannot be reached stops serve, migrate and the CLI with exit 2, without the password", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "latchkey-dbdown-"));
+    // Port 1 on loopback: nothing listens there.
+    const env = { DATA_DIR: dir, DATABASE_URL: "postgres://latchkey:s3cret-pass@127.0.0.1:1/latchkey" };
+    for (const args of [["serve"], ["migrate"], ["user", "list"], ["export", join(dir, "out.jsonl")]]) {
+      const result = await runLatchkey(args, env, dir);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain("DATABASE_URL: cannot connect to postgres://127.0.0.1:1/latchkey");
+      expect(result.stderr).not.toContain("s3cret-pass");
+    }
+  });
+
   test("two APIs mounted on the same routes stop start-up", async () => {
     const dir = mkdtempSync(join(tmpdir(), "latchkey-mounts-"));
     const result = await runLatchkey(["serve"], { DATA_DIR: dir, LNCRAWL_PREFIX: "/auth" }, dir);
