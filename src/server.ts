@@ -108,7 +108,11 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   // Always mounted: with STORAGE_ENABLED=false every route answers 404 saying how to turn it on (decision 5).
   app.use(hbpStorageRoutes({ ...hbp, storage: files.storage }));
   if (config.lncrawl.enabled) {
-    await ensureAdmin({ users: core.users, logger, login: config.lncrawl.adminLogin, password: config.lncrawl.adminPassword });
+    // Under a lock held across instances: two starting at once on an empty database would both find no `admin`,
+    // and the second insert would fail on users_username_unique and stop that instance.
+    await database.db.withLock("admin-bootstrap", () =>
+      ensureAdmin({ users: core.users, logger, login: config.lncrawl.adminLogin, password: config.lncrawl.adminPassword }),
+    );
     app.use(lncrawlRoutes({ core, config }));
   }
   if (config.wolfpal.enabled) app.use(wolfpalRoutes({ core, config }));
