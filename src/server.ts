@@ -11,7 +11,7 @@ import { hbpStorageRoutes } from "./apis/hbp/storage/routes.ts";
 import { faroeRoutes } from "./apis/faroe/routes.ts";
 import { lncrawlRoutes } from "./apis/lncrawl/routes.ts";
 import { wolfpalRoutes } from "./apis/wolfpal/routes.ts";
-import type { Config, JwtAlgorithm } from "./config.ts";
+import type { Config } from "./config.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
 import { createCore, type Core } from "./core/index.ts";
 import { consoleLogger, type Logger } from "./core/logger.ts";
@@ -19,8 +19,9 @@ import { ensureAdmin } from "./core/admin-bootstrap.ts";
 import { purgeExpired } from "./core/housekeeping.ts";
 import { createMailer } from "./core/mail/mailer.ts";
 import { outboxTransport, smtpTransport } from "./core/mail/transport.ts";
-import { loadOrCreateSecret } from "./core/persisted-secret.ts";
-import { loadSigningKeys } from "./core/signing-keys.ts";
+import { loadGeneratedSecret, type GeneratedSecret } from "./core/generated-secrets.ts";
+import { randomToken } from "./core/secrets.ts";
+import { loadSigningKeys, type SigningKeys } from "./core/signing-keys.ts";
 import { corsHandling } from "./cors.ts";
 import { openDatabase } from "./db/client.ts";
 import { docsRoutes } from "./docs.ts";
@@ -33,10 +34,11 @@ export interface DataPaths {
   database: string;
   storage: string;
   outbox: string;
-  jwtKey: string;
-  /** A generated key pair of an asymmetric JWT_ALGORITHM, as a PKCS#8 PEM. */
-  jwtPrivateKey(algorithm: JwtAlgorithm): string;
-  cookieSecret: string;
+  /**
+   * Where latchkey before 0.2 kept a generated secret (core/generated-secrets.ts), by its name: keys/jwt-hmac.key,
+   * keys/jwt-<alg>.pem (PKCS#8 PEM), keys/cookie.secret. Read once, to move it into the database.
+   */
+  legacySecretFile(name: string): string;
 }
 
 export function dataPaths(dataDir: string): DataPaths {
@@ -44,9 +46,8 @@ export function dataPaths(dataDir: string): DataPaths {
     database: join(dataDir, "latchkey.db"),
     storage: join(dataDir, "storage"),
     outbox: join(dataDir, "outbox"),
-    jwtKey: join(dataDir, "keys", "jwt-hmac.key"),
-    jwtPrivateKey: (algorithm) => join(dataDir, "keys", `jwt-${algorithm.toLowerCase()}.pem`),
-    cookieSecret: join(dataDir, "keys", "cookie.secret"),
+    legacySecretFile: (name) =>
+      join(dataDir, "keys", name === "cookie" ? "cookie.secret" : name === "jwt-hmac" ? "jwt-hmac.key" : `${name}.pem`),
   };
 }
 
@@ -56,17 +57,16 @@ export interface Latchkey {
   close(): Promise<void>;
 }
 
-/** Builds the app; a key that cannot be used (JWT_KEY, JWT_PREVIOUS_KEY) is a ConfigError, raised before the database opens. */
+/** Builds the app; a key that cannot be used (JWT_KEY, JWT_PREVIOUS_KEY) is a ConfigError, raised before the database opens when JWT_KEY is set. */
 export async function createLatchkey(config: Config, options: { logger?: Logger; clock?: Clock } = {}): Promise<Latchkey> {
   const logger = options.logger ?? consoleLogger;
   const clock = options.clock ?? systemClock;
   const paths = dataPaths(config.server.dataDir);
   mkdirSync(paths.storage, { recursive: true });
-  const signingKeys = await loadSigningKeys({
-    config: config.jwt,
-    files: { hmacSecret: paths.jwtKey, privateKey: paths.jwtPrivateKey(config.jwt.algorithm) },
-    logger,
-  });
+  const noGeneratedKey = () => Promise.reject(new Error("JWT_KEY is set: no key is generated"));
+  // JWT_KEY (and JWT_PREVIOUS_KEY) are checked before anything is opened; a generated key needs the database first.
+  const configuredKeys: SigningKeys | null =
+    config.jwt.key === null ? null : await loadSigningKeys({ config: config.jwt, generated: noGeneratedKey });
 
   // STORAGE_RULES problems are configuration errors, reported before anything is opened.
   const storageRules = loadRules(config.storage.rulesFile);
@@ -75,8 +75,12 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   const applied = await database.migrate();
   if (applied.length > 0) logger.info("database migrated", { applied: applied.join(","), database: database.description });
 
+  const generated = (secret: Omit<GeneratedSecret, "legacyFile">) =>
+    loadGeneratedSecret(database.db, { ...secret, legacyFile: paths.legacySecretFile(secret.name) }, logger);
+  const signingKeys = configuredKeys ?? (await loadSigningKeys({ config: config.jwt, generated }));
   const cookieSecret =
-    config.cookies.secret ?? loadOrCreateSecret(paths.cookieSecret, { bytes: 32, logger, what: "cookie signing secret" });
+    config.cookies.secret ??
+    (await generated({ name: "cookie", what: "cookie signing secret", create: () => randomToken(32) })).value;
   const transport = config.mail.smtp ? smtpTransport(config.mail.smtp) : outboxTransport(paths.outbox);
   const mailer = createMailer({ config: config.mail, transport, logger });
 

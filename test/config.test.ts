@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError, loadConfig } from "../src/config.ts";
 import { journalTags } from "../src/db/migrations.ts";
-import { ON_DATA_DIR } from "./support/backend.ts";
+import { ON_DATA_DIR, queryDatabase } from "./support/backend.ts";
 import { call } from "./support/http.ts";
 import { runLatchkey, startServer } from "./support/server.ts";
 
@@ -135,28 +135,38 @@ describe("start-up", () => {
     expect(result.stderr).toContain('LNCRAWL_PREFIX: "/auth" overlaps "/auth"');
   });
 
-  test("a first start creates the data directory: database, storage folder and secrets (0600)", async () => {
+  test("a first start creates the data directory (database, storage folder) and generates its keys into the database", async () => {
     const dir = join(mkdtempSync(join(tmpdir(), "latchkey-first-")), "data");
-    const server = await startServer({ JWT_KEY: "", ...ON_DATA_DIR }, { dataDir: dir });
+    const env = { JWT_KEY: "", ...ON_DATA_DIR };
+    const first = await startServer(env, { dataDir: dir });
+    let jwt: string;
     try {
       expect(existsSync(join(dir, "latchkey.db"))).toBe(true);
       expect(statSync(join(dir, "storage")).isDirectory()).toBe(true);
-      expect(statSync(join(dir, "keys", "jwt-hmac.key")).mode & 0o777).toBe(0o600);
-      expect(server.output()).toContain("generated a JWT signing key");
-      const res = await call(server.url, "POST", "/auth/register", { json: { email: "a@example.com", password: "password-1", cookie: false } });
+      // In the database, shared by every instance on it; nothing under the data directory.
+      expect(existsSync(join(dir, "keys"))).toBe(false);
+      const names = await queryDatabase<{ name: string }>(dir, "SELECT name FROM generated_secrets ORDER BY name");
+      expect(names.map((row) => row.name)).toEqual(["cookie", "jwt-hmac"]);
+      expect(first.output()).toContain("generated a JWT signing key and stored it in the database");
+      expect(first.output()).toContain("generated a cookie signing secret and stored it in the database");
+      const res = await call(first.url, "POST", "/auth/register", { json: { email: "a@example.com", password: "password-1", cookie: false } });
+      expect(res.status).toBe(200);
+      jwt = res.body.jwt_token;
+    } finally {
+      await first.stop();
+    }
+
+    // A restart finds the keys: nothing generated, and the token signed before it still verifies.
+    const second = await startServer(env, { dataDir: dir });
+    try {
+      expect(second.output()).not.toContain("generated a");
+      const res = await call(second.url, "POST", "/auth/mfa/generate", { headers: { authorization: `Bearer ${jwt}` } });
       expect(res.status).toBe(200);
     } finally {
-      await server.stop();
-    }
-    // A restart keeps the generated key: the refresh token issued before still works, signed again with it.
-    const again = await startServer({ JWT_KEY: "", ...ON_DATA_DIR }, { dataDir: dir });
-    try {
-      expect(again.output()).not.toContain("generated a JWT signing key");
-      expect(again.output()).not.toContain("database migrated");
-    } finally {
-      await again.stop();
+      await second.stop();
     }
   });
+
 
   test("`latchkey migrate` applies the migrations and then has nothing to do", async () => {
     const dir = mkdtempSync(join(tmpdir(), "latchkey-migrate-"));

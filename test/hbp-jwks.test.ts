@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { calculateJwkThumbprint, createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWK } from "jose";
 import { ConfigError, loadConfig, type AsymmetricAlgorithm } from "../src/config.ts";
+import { queryDatabase } from "./support/backend.ts";
 import { call } from "./support/http.ts";
 import { runLatchkey, startServer, type TestServer } from "./support/server.ts";
 
@@ -67,9 +68,11 @@ describe.each(["RS256", "ES256", "EdDSA"] as const)("JWT_ALGORITHM=%s without JW
     const env = { JWT_ALGORITHM: algorithm, JWT_KEY: "" };
     const first = await withServer(env, dir, async (server) => {
       expect(server.output()).toContain(`generated a JWT signing key pair (${algorithm})`);
-      const file = join(dir, "keys", `jwt-${algorithm.toLowerCase()}.pem`);
-      expect(statSync(file).mode & 0o777).toBe(0o600);
-      expect(readFileSync(file, "utf8")).toStartWith("-----BEGIN PRIVATE KEY-----");
+      // Kept in the database (so every instance on it signs alike), as a PKCS#8 PEM.
+      const rows = await queryDatabase<{ value: string }>(dir, "SELECT value FROM generated_secrets WHERE name = ?", [`jwt-${algorithm.toLowerCase()}`]);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]!.value).toStartWith("-----BEGIN PRIVATE KEY-----");
+      expect(existsSync(join(dir, "keys"))).toBe(false);
 
       const { jwt_token, user } = await register(server.url);
       const jwks = await fetchJwks(server.url);
@@ -277,12 +280,48 @@ describe("start-up refuses keys it cannot use (exit code 2, the variable named, 
     expect(existsSync(join(dir, "latchkey.db"))).toBe(false);
   });
 
-  test("a damaged generated key file is named too", async () => {
+  test("a damaged key file of an older data directory is named, and not copied into the database", async () => {
     const dir = freshDir("badfile");
     mkdirSync(join(dir, "keys"));
     writeFileSync(join(dir, "keys", "jwt-es256.pem"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
     const result = await runLatchkey(["serve"], { DATA_DIR: dir, JWT_ALGORITHM: "ES256" }, dir);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(`${join(dir, "keys", "jwt-es256.pem")}: expected a PEM private key`);
+    expect(await queryDatabase(dir, "SELECT name FROM generated_secrets")).toEqual([]);
+  });
+});
+
+describe("a data directory of latchkey 0.1 (generated keys as files in keys/)", () => {
+  test("HS512: the key and cookie secret move into the database; tokens signed with them stay valid", async () => {
+    const dir = freshDir("legacy");
+    mkdirSync(join(dir, "keys"));
+    const legacyKey = "legacy-hmac-secret-from-a-data-directory-0123456789abcdefghijklmnop";
+    const legacyCookie = "legacy-cookie-secret-0123456789abcdef";
+    writeFileSync(join(dir, "keys", "jwt-hmac.key"), `${legacyKey}\n`, { mode: 0o600 });
+    writeFileSync(join(dir, "keys", "cookie.secret"), `${legacyCookie}\n`, { mode: 0o600 });
+    const token = await withServer({ JWT_KEY: "" }, dir, async (server) => {
+      expect(server.output()).toContain("moved the JWT signing key from the data directory into the database");
+      expect(server.output()).toContain("moved the cookie signing secret from the data directory into the database");
+      expect(server.output()).not.toContain("generated a");
+      const { jwt_token, user } = await register(server.url);
+      // Signed with the file's key: a resource server configured with it keeps working.
+      const { payload } = await jwtVerify(jwt_token, new TextEncoder().encode(legacyKey), { algorithms: ["HS512"] });
+      expect(payload.sub).toBe(user.id);
+      return jwt_token;
+    });
+    const rows = await queryDatabase<{ name: string; value: string }>(dir, "SELECT name, value FROM generated_secrets ORDER BY name");
+    expect(rows).toEqual([
+      { name: "cookie", value: legacyCookie },
+      { name: "jwt-hmac", value: legacyKey },
+    ]);
+
+    // The files are no longer read: removed, the key in the database still verifies the token.
+    rmSync(join(dir, "keys"), { recursive: true });
+    await withServer({ JWT_KEY: "" }, dir, async (server) => {
+      expect(server.output()).not.toContain("moved the");
+      expect(server.output()).not.toContain("generated a");
+      const res = await call(server.url, "POST", "/auth/mfa/generate", { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+    });
   });
 });

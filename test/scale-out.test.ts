@@ -1,5 +1,5 @@
 // Issue 8: two latchkey processes on one PostgreSQL database and one S3 bucket, each with its own data directory,
-// sharing JWT_KEY and COOKIE_SECRET. Whatever one instance writes (a rotated refresh token, a failed password, a
+// sharing JWT_KEY and COOKIE_SECRET (or, without them, the keys one of them generated into the database). Whatever one instance writes (a rotated refresh token, a failed password, a
 // used TOTP step, a file, a logout), the other must see at once: nothing that matters may live in one process.
 // The database and bucket are given explicitly, so this runs the same whatever LATCHKEY_TEST_BACKEND says.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -256,14 +256,18 @@ describe("sessions", () => {
 
 describe("start-up", () => {
   test(
-    "two instances starting at once on an empty database: both serve, exactly one migrates",
+    "two instances starting at once on an empty database: both serve, exactly one migrates and generates the keys",
     async () => {
       // A few rounds, each on a fresh database and bucket: a race that one round misses, another may catch.
       for (let round = 1; round <= 5; round++) {
-        const env = await sharedEnv();
+        // No JWT_KEY or COOKIE_SECRET: both instances find no key, and must end up with the same one.
+        const env: Record<string, string> = { ...(await sharedEnv()), JWT_KEY: "", COOKIE_SECRET: "" };
         const pair = await Promise.all([start(env), start(env)]);
         const migrated = pair.filter((server) => server.output().includes("database migrated"));
         expect(migrated.length).toBe(1);
+        for (const what of ["JWT signing key", "cookie signing secret"]) {
+          expect(pair.filter((server) => server.output().includes(`generated a ${what} and stored it in the database`)).length).toBe(1);
+        }
         // lncrawl's `admin` account (on by default) is made once too: the other instance finds it.
         expect(pair.filter((server) => server.output().includes('created the administrator account "admin"')).length).toBe(1);
 
@@ -280,8 +284,15 @@ describe("start-up", () => {
 
         // The tables exist once, for both: registered through one, signed in through the other.
         const [first, second] = pair as [TestServer, TestServer];
-        const { email } = await register(first);
+        const { email, jwt_token } = await register(first);
         expect((await login(second, email)).status).toBe(200);
+        // Signed by one, accepted by the other: the generated key is the one in the database.
+        expect((await call(second.url, "POST", "/auth/mfa/generate", { headers: bearer(jwt_token) })).status).toBe(200);
+        const cookieEmail = `race-cookie${++counter}@example.com`;
+        const withCookie = await call(second.url, "POST", "/auth/register", { json: { email: cookieEmail, password: PASSWORD } });
+        expect(withCookie.status).toBe(200);
+        const refreshed = await call(first.url, "GET", "/auth/token/refresh", { headers: { cookie: cookieHeader(withCookie.cookies) } });
+        expect(refreshed.status).toBe(200);
         await Promise.all(pair.map((server) => server.stop()));
         servers.splice(servers.indexOf(pair[0]!), 1);
         servers.splice(servers.indexOf(pair[1]!), 1);

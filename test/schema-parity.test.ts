@@ -38,6 +38,7 @@ const rowParity: RowParity = {
   emailVerificationRequests: { select: true, insert: true },
   passwordResetRequests: { select: true, insert: true },
   apiTokens: { select: true, insert: true },
+  generatedSecrets: { select: true, insert: true },
 };
 // And no table that only PostgreSQL has.
 const noExtraPgTables: Equal<Exclude<PgTableName, SqliteTableName>, never> = true;

@@ -16,10 +16,10 @@ import type { Tables } from "../db/client.ts";
 export const EXPORT_FORMAT = 1;
 
 /**
- * The tables moved, parents first: every other table references users (files.owner_id too), and none references
- * another. `key` is the primary key, the order an export pages through the table in.
+ * The tables moved, parents first: every other table references users (files.owner_id too) or none, and none
+ * references another. `key` is the primary key, the order an export pages through the table in.
  */
-export const EXPORTED_TABLES: readonly { name: string; key: readonly string[] }[] = [
+export const EXPORTED_TABLES: readonly { name: string; key: readonly string[]; replaces?: true }[] = [
   { name: "users", key: ["id"] },
   { name: "user_roles", key: ["user_id", "role"] },
   { name: "sessions", key: ["id"] },
@@ -30,6 +30,9 @@ export const EXPORTED_TABLES: readonly { name: string; key: readonly string[] }[
   { name: "password_reset_requests", key: ["id"] },
   { name: "api_tokens", key: ["token"] },
   { name: "files", key: ["key"] },
+  // The signing keys and cookie secret latchkey generated: tokens and cookies issued before the move stay valid.
+  // `replaces`: an instance started on the new database before the import generated its own; the export's win.
+  { name: "generated_secrets", key: ["name"], replaces: true },
 ];
 
 /** Left out on purpose: rate-limit counters only live for their window (minutes), and a move is a fresh start for them. */
@@ -48,6 +51,8 @@ export interface TableSpec {
   /** SQL column name -> drizzle's property name and column. */
   columns: Map<string, { property: string; column: Column }>;
   keyColumns: Column[];
+  /** Rows already in the target are replaced by the file's, instead of making the import refuse the database. */
+  replaces: boolean;
 }
 
 /**
@@ -60,7 +65,7 @@ export function exportedTables(tables: Tables): TableSpec[] {
   const unplaced = [...byName.keys()].filter((name) => !EXPORTED_TABLES.some((spec) => spec.name === name) && !SKIPPED_TABLES.includes(name));
   if (unplaced.length > 0) throw new Error(`export-format.ts does not say where to put the tables ${unplaced.join(", ")}`);
 
-  return EXPORTED_TABLES.map(({ name, key }) => {
+  return EXPORTED_TABLES.map(({ name, key, replaces }) => {
     const table = byName.get(name);
     if (!table) throw new Error(`export-format.ts names the table ${name}, which the schema does not have`);
     const columns = new Map<string, { property: string; column: Column }>();
@@ -70,7 +75,7 @@ export function exportedTables(tables: Tables): TableSpec[] {
       if (!found) throw new Error(`export-format.ts: ${name} has no key column ${columnName}`);
       return found.column;
     });
-    return { name, table, columns, keyColumns };
+    return { name, table, columns, keyColumns, replaces: replaces === true };
   });
 }
 

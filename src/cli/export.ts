@@ -1,4 +1,4 @@
-// `latchkey export [file]`: every account, role, session, code, TOTP secret, API token and file record of the
+// `latchkey export [file]`: every account, role, session, code, TOTP secret, API token, file record and generated key of the
 // configured database as JSON Lines (export-format.ts), for `latchkey import` on another database (issue 8:
 // SQLite to PostgreSQL, or back). It streams: a page of rows at a time, whatever the database's size.
 import { existsSync } from "node:fs";
@@ -10,9 +10,10 @@ import { VERSION } from "../version.ts";
 import { EXPORT_FORMAT, exportedTables, type ExportHeader, type TableSpec } from "./export-format.ts";
 
 export const EXPORT_HELP = `latchkey export [file]             write the database (accounts, password hashes, sessions, TOTP secrets,
-                                   file records) as JSON Lines to file, or to stdout without one or with "-".
-                                   The file is created with mode 0600: it holds password hashes and TOTP
-                                   secrets. Stop the server first: what it writes meanwhile may be missed`;
+                                   file records, generated keys) as JSON Lines to file, or to stdout without
+                                   one or with "-". The file is created with mode 0600: it holds password
+                                   hashes, TOTP secrets and keys. Stop the server first: what it writes
+                                   meanwhile may be missed`;
 
 /** Rows read per query: memory stays at one page whatever the table's size. */
 const PAGE_ROWS = 1000;

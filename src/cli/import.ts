@@ -84,10 +84,11 @@ function parseHeader(line: string, name: string): string[] {
 
 /** Inserts the rows in batches, checking each line; returns the rows inserted per table. */
 async function loadRows(tx: Transaction, specs: TableSpec[], lines: AsyncIterator<string>): Promise<Map<string, number>> {
-  const nonEmpty = await firstNonEmptyTable(tx, specs);
+  const nonEmpty = await firstNonEmptyTable(tx, specs.filter((spec) => !spec.replaces));
   if (nonEmpty === "users") throw new TransferError("the target database already has accounts; import needs an empty database", 1);
   if (nonEmpty !== null) throw new TransferError(`the target database already has rows in ${nonEmpty}; import needs an empty database`, 1);
 
+  for (const spec of specs) if (spec.replaces) await tx.delete(spec.table);
   const counts = new Map<string, number>();
   let current = 0; // index in specs of the table being loaded: tables must come in the header's order
   let batch: Record<string, unknown>[] = [];

@@ -1,11 +1,12 @@
 // The keys that sign and verify access tokens, loaded and imported once at start-up so no request parses a key.
 // HS*: JWT_KEY as the HMAC secret. RS*, ES256, EdDSA: JWT_KEY as a PEM private key. Without JWT_KEY one is generated
-// once into the data directory (decision 9). JWT_PREVIOUS_KEY keeps verifying tokens of a key being rotated out.
+// once into the database (decision 9; core/generated-secrets.ts), shared by every instance on it. JWT_PREVIOUS_KEY
+// keeps verifying tokens of a key being rotated out.
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { calculateJwkThumbprint, exportPKCS8, generateKeyPair, importJWK, importPKCS8, type JWK } from "jose";
 import { ConfigError, isHmacAlgorithm, type AsymmetricAlgorithm, type Config, type JwtAlgorithm } from "../config.ts";
-import type { Logger } from "./logger.ts";
-import { loadOrCreateFile, loadOrCreateSecret } from "./persisted-secret.ts";
+import type { GeneratedSecret, LoadedSecret } from "./generated-secrets.ts";
+import { randomToken } from "./secrets.ts";
 
 export type KeyMaterial = CryptoKey | Uint8Array;
 
@@ -31,37 +32,36 @@ export interface SigningKeys {
   publicJwks: PublicJwk[] | null;
 }
 
-export interface SigningKeyFiles {
-  /** Where a generated HMAC secret is kept. */
-  hmacSecret: string;
-  /** Where a generated private key for this algorithm is kept (PKCS#8 PEM). */
-  privateKey: string;
+/** Where a generated key comes from (core/generated-secrets.ts, bound to the database); unused when JWT_KEY is set. */
+export type GeneratedKeySource = (secret: Omit<GeneratedSecret, "legacyFile">) => Promise<LoadedSecret>;
+
+/** The name of the generated key for an algorithm: one per algorithm, so switching JWT_ALGORITHM back finds the old one. */
+export function generatedKeyName(algorithm: JwtAlgorithm): string {
+  return isHmacAlgorithm(algorithm) ? "jwt-hmac" : `jwt-${algorithm.toLowerCase()}`;
 }
 
-export async function loadSigningKeys(options: {
-  config: Config["jwt"];
-  files: SigningKeyFiles;
-  logger: Logger;
-}): Promise<SigningKeys> {
-  const { config, files, logger } = options;
+export async function loadSigningKeys(options: { config: Config["jwt"]; generated: GeneratedKeySource }): Promise<SigningKeys> {
+  const { config, generated } = options;
   const algorithm = config.algorithm;
+  const name = generatedKeyName(algorithm);
   if (isHmacAlgorithm(algorithm)) {
     // 64 random bytes: twice HS512's block-size minimum, so every HS* is at full strength.
-    const secret = config.key ?? loadOrCreateSecret(files.hmacSecret, { bytes: 64, logger, what: "JWT signing key" });
+    const secret = config.key ?? (await generated({ name, what: "JWT signing key", create: () => randomToken(64) })).value;
     const signing = { kid: null, key: new TextEncoder().encode(secret) };
     const previous = config.previousKey === null ? [] : [{ kid: null, key: new TextEncoder().encode(config.previousKey) }];
     return { algorithm, signing, verification: [signing, ...previous], publicJwks: null };
   }
 
-  const pem =
-    config.key ??
-    (await loadOrCreateFile(files.privateKey, {
-      // jose generates RSA keys of 2048 bits, the minimum it (and RFC 7518) accepts for RS*.
-      create: async () => exportPKCS8((await generateKeyPair(algorithm, { extractable: true })).privateKey),
-      logger,
-      what: `JWT signing key pair (${algorithm})`,
-    }));
-  const source = config.key === null ? files.privateKey : "JWT_KEY";
+  const { value: pem, source } =
+    config.key === null
+      ? await generated({
+          name,
+          what: `JWT signing key pair (${algorithm})`,
+          // jose generates RSA keys of 2048 bits, the minimum it (and RFC 7518) accepts for RS*.
+          create: async () => exportPKCS8((await generateKeyPair(algorithm, { extractable: true })).privateKey),
+          check: (value, from) => void parsePem(value, algorithm, { source: from, allowPublic: false }),
+        })
+      : { value: config.key, source: "JWT_KEY" };
   const current = await importKey(parsePem(pem, algorithm, { source, allowPublic: false }), algorithm, source);
   const previous =
     config.previousKey === null

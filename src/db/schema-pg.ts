@@ -118,6 +118,12 @@ export const rateLimits = pgTable("rate_limits", {
   windowStart: millis("window_start").notNull(),
 });
 
+export const generatedSecrets = pgTable("generated_secrets", {
+  name: text("name").primaryKey(),
+  value: text("value").notNull(),
+  createdAt: createdAt(),
+});
+
 export const totpCredentials = pgTable("totp_credentials", {
   userId: text("user_id")
     .primaryKey()

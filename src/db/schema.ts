@@ -111,6 +111,18 @@ export const rateLimits = sqliteTable("rate_limits", {
 });
 
 /**
+ * Secrets latchkey generated because they were not set (core/generated-secrets.ts): the JWT signing key or key pair
+ * (`jwt-hmac`, `jwt-rs256` ...) and the cookie secret (`cookie`). In the database, not a data directory, so every
+ * instance on it signs and verifies with the same keys, and an export carries them. They are needed as they are,
+ * so they cannot be hashed: who can read this table can sign tokens (set JWT_KEY and COOKIE_SECRET to keep them out).
+ */
+export const generatedSecrets = sqliteTable("generated_secrets", {
+  name: text("name").primaryKey(),
+  value: text("value").notNull(),
+  createdAt: createdAt(),
+});
+
+/**
  * A user's TOTP authenticator. The secret must be read back to compute codes, so it cannot be hashed: it is
  * kept as the base32 text authenticator apps use. `lastUsedStep` is the 30 s step of the last accepted code, so a
  * code is accepted once (replay protection) on every instance.

@@ -90,9 +90,11 @@ export async function runLatchkey(
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   // A command on a server's data directory works on that server's database and bucket.
   const dataDir = env.DATA_DIR ?? cwd;
+  const settings = { ...(await backendEnv(dataDir)), ...env };
+  rememberDatabase(dataDir, settings);
   const child = Bun.spawn([...latchkeyCommand(), ...args], {
     cwd,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? cwd, ...(await backendEnv(dataDir)), ...env },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? cwd, ...settings },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

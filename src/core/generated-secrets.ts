@@ -1,0 +1,69 @@
+// Secrets latchkey generates on first start when they are not set (the JWT key or key pair, the cookie secret), so
+// that an empty folder is a working server. They are kept in the database (table generated_secrets), not in one
+// instance's data directory: every instance on a database signs and verifies with the same keys (issue 8), and
+// `latchkey export` carries them to a new database. Deleting a row signs everybody out.
+//
+// Instances starting at once on an empty database may both generate one; the insert keeps the first and every
+// instance then uses the row, so they agree. Deployments from before kept these secrets as files in
+// <DATA_DIR>/keys/: the first start that finds no row moves the file's secret into the database, so nobody is signed
+// out by the upgrade.
+import { existsSync, readFileSync } from "node:fs";
+import { eq } from "drizzle-orm";
+import type { Database } from "../db/database.ts";
+import type { Logger } from "./logger.ts";
+
+export interface GeneratedSecret {
+  /** Its row: `jwt-hmac`, `jwt-rs256` ..., `cookie`. */
+  name: string;
+  /** What it is, for the log line ("JWT signing key"). */
+  what: string;
+  /** Makes a new one (random bytes, a key pair as PEM); called only when the database has none. */
+  create(): string | Promise<string>;
+  /** Where a latchkey before the database kept it (<DATA_DIR>/keys/...); read only when the database has none. */
+  legacyFile: string;
+  /**
+   * Throws (a ConfigError naming `source`) when a value cannot be used: a damaged legacy file is refused before it
+   * is copied into the database, where it would outlive the file.
+   */
+  check?(value: string, source: string): void;
+}
+
+export interface LoadedSecret {
+  value: string;
+  /** Where it came from, for error messages: "generated_secrets row jwt-es256". */
+  source: string;
+}
+
+export async function loadGeneratedSecret(db: Database, secret: GeneratedSecret, logger: Logger): Promise<LoadedSecret> {
+  const source = `generated_secrets row ${secret.name}`;
+  const stored = await read(db, secret.name);
+  if (stored !== null) return { value: stored, source };
+
+  const legacy = existsSync(secret.legacyFile) ? readFileSync(secret.legacyFile, "utf8").trim() : null;
+  if (legacy !== null) secret.check?.(legacy, secret.legacyFile);
+  const candidate = legacy ?? (await secret.create()).trim();
+  const { generatedSecrets } = db.tables;
+  const inserted = await db
+    .insert(generatedSecrets)
+    .values({ name: secret.name, value: candidate })
+    .onConflictDoNothing()
+    .returning({ name: generatedSecrets.name });
+  if (inserted.length === 0) {
+    // Another instance stored one first: use that one, so both sign alike.
+    const winner = await read(db, secret.name);
+    if (winner === null) throw new Error(`${source} vanished while being created`);
+    return { value: winner, source };
+  }
+  if (legacy !== null) {
+    logger.warn(`moved the ${secret.what} from the data directory into the database; the file is no longer read`, { file: secret.legacyFile });
+  } else {
+    logger.warn(`generated a ${secret.what} and stored it in the database`, { table: "generated_secrets", name: secret.name });
+  }
+  return { value: candidate, source };
+}
+
+async function read(db: Database, name: string): Promise<string | null> {
+  const { generatedSecrets } = db.tables;
+  const [row] = await db.select({ value: generatedSecrets.value }).from(generatedSecrets).where(eq(generatedSecrets.name, name));
+  return row?.value ?? null;
+}
