@@ -50,10 +50,17 @@ describe("admin bootstrap", () => {
     try {
       const password = /the password (\S+)/.exec(fresh.output())?.[1];
       expect(password).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      // 96 random bits need no key stretching: hashed at argon2id's smallest cost (a fast first start) ...
+      const storedHash = async () =>
+        (await queryDatabase<{ password_hash: string }>(fresh.dataDir, "SELECT password_hash FROM users WHERE username = 'admin'"))[0]!.password_hash;
+      expect(await storedHash()).toStartWith("$argon2id$v=19$m=64,t=1,");
       expect((await call(fresh.url, "POST", `${API}/login`, { json: { email: "admin", password: "admin" } })).status).toBe(401);
       const res = await call(fresh.url, "POST", `${API}/login`, { json: { email: "admin", password } });
       expect(res.status).toBe(200);
       expect(res.body.user.role).toBe("admin");
+      // ... and at the full cost from the first sign-in on, like every other password.
+      expect(await storedHash()).toStartWith("$argon2id$v=19$m=19456,t=2,");
+      expect((await call(fresh.url, "POST", `${API}/login`, { json: { email: "admin", password } })).status).toBe(200);
     } finally {
       await fresh.stop();
     }

@@ -20,7 +20,7 @@ export async function ensureAdmin(deps: {
   if (await users.findByUsername("admin")) return;
   // 96 bits: not guessable, and rate limits stand in front of every sign-in anyway.
   const password = randomToken(12);
-  await users.upsertAdmin("admin", password);
+  await users.upsertAdmin("admin", password, { generated: true });
   logger.warn(
     `created the administrator account "admin" with the password ${password} (shown once: note it, or set ADMIN_EMAIL and ADMIN_PASSWORD)`,
   );

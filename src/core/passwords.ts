@@ -5,6 +5,12 @@ export interface PasswordHasher {
   verify(password: string, hash: string): Promise<boolean>;
   needsRehash(hash: string): boolean;
   /**
+   * For a password latchkey generated itself (lncrawl's first `admin`, 96 random bits): argon2id at its smallest
+   * cost. Key stretching protects guessable passwords; no cost makes 2^96 guesses feasible, and the full cost
+   * (~60-80 ms of a first start) bought nothing. needsRehash() is true for it, so the first sign-in re-hashes it.
+   */
+  hashRandom(password: string): Promise<string>;
+  /**
    * Burns the same time as a real check. Called when there is no account (or no hash), so that an unknown
    * email and a wrong password cannot be told apart by timing.
    */
@@ -27,6 +33,7 @@ export function createPasswordHasher(options: { memoryKiB: number; timeCost: num
 
   return {
     hash: (password) => Bun.password.hash(password, params),
+    hashRandom: (password) => Bun.password.hash(password, { algorithm: "argon2id", memoryCost: 64, timeCost: 1 }),
     verify,
     needsRehash: (hash) => !hash.startsWith(expectedPrefix),
     async verifyDummy(password) {

@@ -5,7 +5,6 @@
 // shows it to the user itself, Faroe); either way the credential is in force only once a code has proved it.
 import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { Secret, TOTP } from "otpauth";
-import QRCode from "qrcode";
 import type { Database } from "../db/client.ts";
 import type { Clock } from "./clock.ts";
 import { CoreError } from "./errors.ts";
@@ -120,7 +119,7 @@ export function createTotp(deps: { db: Database; clock: Clock; issuer: string; g
         .values({ userId, secret, enabled: false, lastUsedStep: null, createdAt: clock.now() })
         .onConflictDoUpdate({ target: totpCredentials.userId, set: { secret, enabled: false, lastUsedStep: null } });
       const uri = new TOTP({ issuer, label: accountName, secret: Secret.fromBase32(secret), digits: DIGITS, period: PERIOD_SECONDS }).toString();
-      return { secret, uri, qrCodeDataUrl: await QRCode.toDataURL(uri) };
+      return { secret, uri, qrCodeDataUrl: await qrCodeDataUrl(uri) };
     },
 
     /** Puts a generated secret in force, once a code from it proves the user's app has it. */
@@ -188,4 +187,10 @@ export function createTotp(deps: { db: Database; clock: Clock; issuer: string; g
       return deleted.length > 0;
     },
   };
+}
+
+/** The QR code of an otpauth:// URI as a PNG data URL. qrcode is loaded on first use, not at start-up. */
+async function qrCodeDataUrl(uri: string): Promise<string> {
+  const { default: QRCode } = await import("qrcode");
+  return QRCode.toDataURL(uri);
 }

@@ -194,8 +194,9 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
      * Makes sure the administrator account exists, is active and has `password` (re-hashed at every start, as
      * lncrawl does, so changing ADMIN_PASSWORD takes effect on restart). `login` is an address or a username.
      */
-    async upsertAdmin(login: string, password: string): Promise<{ user: User; created: boolean }> {
-      const passwordHash = await passwords.hash(password);
+    /** `generated`: the password is latchkey's own random one (passwords.hashRandom), not a person's. */
+    async upsertAdmin(login: string, password: string, options: { generated?: boolean } = {}): Promise<{ user: User; created: boolean }> {
+      const passwordHash = options.generated ? await passwords.hashRandom(password) : await passwords.hash(password);
       const now = clock.now();
       const existing = await this.findByLogin(login);
       if (existing) {

@@ -1,6 +1,5 @@
 // Opens the database latchkey is configured for: SQLite in the data directory, or PostgreSQL at DATABASE_URL.
 import type { DatabaseHandle } from "./database.ts";
-import { openPostgres } from "./postgres.ts";
 import { openSqlite } from "./sqlite.ts";
 
 export type { Database, DatabaseHandle, Engine, Tables, Transaction } from "./database.ts";
@@ -12,5 +11,8 @@ export interface DatabaseLocation {
 }
 
 export async function openDatabase(location: DatabaseLocation): Promise<DatabaseHandle> {
-  return location.url ? openPostgres(location.url) : openSqlite(location.sqliteFile);
+  if (!location.url) return openSqlite(location.sqliteFile);
+  // Loaded only for PostgreSQL: its driver and schema are not needed by the SQLite default, and not at its start-up.
+  const { openPostgres } = await import("./postgres.ts");
+  return openPostgres(location.url);
 }

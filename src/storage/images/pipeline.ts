@@ -14,24 +14,7 @@ import webpDecoderWasm from "@jsquash/webp/codec/dec/webp_dec.wasm" with { type:
 import { CONTENT_TYPES, displaySize, readImageHeader, sniffFormat, type ImageFormat } from "./probe.ts";
 import type { TransformSpec } from "./params.ts";
 import { flattenOnWhite, orient, resize, resizeRgb, roundCorners, type Bitmap } from "./resample.ts";
-
-export type TransformFailure = "unsupported_image" | "corrupt_image" | "image_too_large";
-
-export class TransformError extends Error {
-  constructor(
-    readonly code: TransformFailure,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export interface TransformOutput {
-  bytes: Uint8Array;
-  contentType: string;
-  width: number;
-  height: number;
-}
+import { TransformError, type TransformOutput } from "./transform-result.ts";
 
 type Decoders = {
   jpeg: Awaited<ReturnType<typeof jpegModule.init>>;

@@ -3,7 +3,7 @@
 import type { Logger } from "../../core/logger.ts";
 import { StorageError } from "../errors.ts";
 import type { TransformSpec } from "./params.ts";
-import { TransformError, type TransformFailure, type TransformOutput } from "./pipeline.ts";
+import { TransformError, type TransformFailure, type TransformOutput } from "./transform-result.ts";
 
 export interface TransformJob {
   id: number;

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import type { BlobStore, OpenedBlob } from "../blob-store.ts";
 import { StorageError } from "../errors.ts";
 import { specKey, type TransformSpec } from "./params.ts";
-import { TransformError } from "./pipeline.ts";
+import { TransformError } from "./transform-result.ts";
 import type { TransformPool } from "./pool.ts";
 import { CONTENT_TYPES } from "./probe.ts";
 

@@ -1,6 +1,7 @@
 // Entry point of a transform worker thread (images/pool.ts starts them). One job at a time; the bytes travel in
 // and out as transferred buffers, not copies.
-import { TransformError, transformImage } from "./pipeline.ts";
+import { transformImage } from "./pipeline.ts";
+import { TransformError } from "./transform-result.ts";
 import type { TransformJob, TransformReply } from "./pool.ts";
 
 declare const self: Worker;
