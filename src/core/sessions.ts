@@ -90,7 +90,10 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
     const now = clock.now();
     const expiresAt = now + lifetimeMs;
     await statementsOf(runner).insertRow.execute({
-      id: randomUuid(),
+      // Time-ordered (v7), so each new row lands at the end of the primary key's index instead of on a random page
+      // of it: one page less written per rotation (refreshes ~6.2k -> ~8.2k req/s, issue 7). The id never leaves
+      // the server; the refresh token, which does, stays 122 random bits.
+      id: Bun.randomUUIDv7(),
       userId,
       tokenHash: sha256Hex(refreshToken),
       familyId,
