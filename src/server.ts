@@ -71,7 +71,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   // STORAGE_RULES problems are configuration errors, reported before anything is opened.
   const storageRules = loadRules(config.storage.rulesFile);
 
-  const database = await openDatabase({ url: config.database.url, sqliteFile: paths.database });
+  const database = await openDatabase({ url: config.database.url, sqliteFile: paths.database }, { serving: true });
   const applied = await database.migrate();
   if (applied.length > 0) logger.info("database migrated", { applied: applied.join(","), database: database.description });
 

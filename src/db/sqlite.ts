@@ -9,6 +9,7 @@ import { drizzle } from "drizzle-orm/sqlite-proxy";
 import type { Database, DatabaseHandle, Transaction } from "./database.ts";
 import { embeddedMigrations } from "./migrations.ts";
 import { processLocks } from "./process-locks.ts";
+import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.ts";
 import * as schema from "./schema.ts";
 
 type Method = "run" | "all" | "values" | "get";
@@ -16,7 +17,7 @@ type Method = "run" | "all" | "values" | "get";
 /** Statements kept per SQL text; past this many the cache starts over (drizzle makes a few dozen shapes). */
 const STATEMENT_CACHE_SIZE = 500;
 
-export function openSqlite(file: string): DatabaseHandle {
+export function openSqlite(file: string, options: { backgroundCheckpoints?: boolean } = {}): DatabaseHandle {
   const sqlite = new SQLite(file, { create: true, strict: true });
   // WAL lets readers run beside the one writer; busy_timeout makes a second process's writer wait instead of failing.
   sqlite.run("PRAGMA journal_mode = WAL");
@@ -55,6 +56,14 @@ export function openSqlite(file: string): DatabaseHandle {
     return execute(sql, params, method);
   }
 
+  // A server checkpoints on a worker thread (sqlite-checkpointer.ts); a one-off command (export, import, user)
+  // keeps SQLite's own. The server's part, the frames the worker's pass left, runs between transactions.
+  const checkpointer: Checkpointer | null = options.backgroundCheckpoints
+    ? startCheckpointer(sqlite, file, () => {
+        if (open === null) sqlite.run("PRAGMA wal_checkpoint(PASSIVE)");
+      })
+    : null;
+
   const inside: Transaction = drizzle(async (sql, params, method) => execute(sql, params, method), { schema });
 
   async function transaction<T>(body: (tx: Transaction) => Promise<T>): Promise<T> {
@@ -87,7 +96,10 @@ export function openSqlite(file: string): DatabaseHandle {
     db,
     migrate: async () => migrateSqlite(sqlite),
     description: file,
-    close: async () => sqlite.close(),
+    close: async () => {
+      await checkpointer?.stop();
+      sqlite.close();
+    },
   };
 }
 

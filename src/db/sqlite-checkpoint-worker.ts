@@ -1,0 +1,34 @@
+// Entry point of the SQLite checkpoint thread (sqlite-checkpointer.ts starts it): copies the WAL back into the
+// database file on its own connection, so the server's event loop does not spend its time on that copy.
+import { Database } from "bun:sqlite";
+import type { CheckpointerMessage, CheckpointerReply } from "./sqlite-checkpointer.ts";
+
+declare const self: Worker;
+
+let db: Database | null = null;
+let timer: ReturnType<typeof setInterval> | null = null;
+
+/** PASSIVE never waits for (or blocks) the server's writer: it copies the frames committed when it began. */
+function checkpoint(): void {
+  const result = db?.query<{ busy: number; log: number; checkpointed: number }, []>("PRAGMA wal_checkpoint(PASSIVE)").get();
+  if (result && result.checkpointed > 0) self.postMessage({ type: "copied", frames: result.checkpointed } satisfies CheckpointerReply);
+}
+
+self.onmessage = (event: MessageEvent<CheckpointerMessage>) => {
+  const message = event.data;
+  if (message.type === "start") {
+    db = new Database(message.file);
+    timer = setInterval(() => {
+      try {
+        checkpoint();
+      } catch {
+        // SQLITE_BUSY and the like: the next tick tries again, and the server's own autocheckpoint is the backstop.
+      }
+    }, message.intervalMs);
+  } else {
+    if (timer) clearInterval(timer);
+    db?.close();
+    db = null;
+    self.postMessage({ type: "stopped" } satisfies CheckpointerReply);
+  }
+};
