@@ -48,9 +48,10 @@ test("a commit reaches the database file without waiting for SQLite's threshold 
   expect(inDatabaseFile(email)).toBe(true);
 });
 
-test("under steady writes the WAL is rewound, so its file stays small", async () => {
-  // 8 refresh chains of 250 rotations: each rotation appends ~4-5 pages (a session row and its indexes), ~35 MB of
-  // WAL in all if it were never rewound (SQLite's backstop here is 64 MiB).
+test("under steady writes the WAL is rewound, so its file stays far below SQLite's backstop", async () => {
+  // 8 refresh chains of 500 rotations: each rotation appends ~4-5 pages (a session row and its indexes), ~70 MB of
+  // WAL in all if only SQLite's backstop (16384 pages, 64 MiB) rewound it. With the worker and the server's part
+  // it is rewound after every pass, every 100 ms, so it stays at what is written between two passes.
   const chains = await Promise.all(
     Array.from({ length: 8 }, async (_, index) => {
       const email = `chain${index}-${crypto.randomUUID().slice(0, 8)}@example.com`;
@@ -62,7 +63,7 @@ test("under steady writes the WAL is rewound, so its file stays small", async ()
   await Promise.all(
     chains.map(async (first) => {
       let token = first;
-      for (let rotation = 0; rotation < 250; rotation++) {
+      for (let rotation = 0; rotation < 500; rotation++) {
         const res = await call(server.url, "GET", `/auth/token/refresh?refresh_token=${token}`);
         expect(res.status).toBe(200);
         token = res.body.refresh_token;
@@ -70,5 +71,5 @@ test("under steady writes the WAL is rewound, so its file stays small", async ()
     }),
   );
   // The file keeps its largest size until truncated (journal_size_limit, 64 MiB), so this is the WAL's peak.
-  expect(statSync(join(server.dataDir, "latchkey.db-wal")).size).toBeLessThan(16 * 1024 * 1024);
-});
+  expect(statSync(join(server.dataDir, "latchkey.db-wal")).size).toBeLessThan(32 * 1024 * 1024);
+}, 30_000);
