@@ -4,7 +4,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLocalBlobStore, type BlobStore } from "../src/storage/blob-store.ts";
+import { BlobChangedError, createLocalBlobStore, type BlobStore } from "../src/storage/blob-store.ts";
 import { StorageError } from "../src/storage/errors.ts";
 import { blobStoreConformance, bytes, failingAfter } from "./support/blob-store-conformance.ts";
 
@@ -33,12 +33,24 @@ describe("local disk driver", () => {
     expect(existsSync(join(root, "objects", "z"))).toBe(false);
   });
 
-  test("an opened blob keeps reading its version while the key is overwritten", async () => {
+  test("once reading began, an opened blob keeps reading its version while the key is overwritten", async () => {
+    const store = localStore();
+    await store.put("k", [bytes("first")], { maxBytes: 100 });
+    const opened = (await store.open("k"))!;
+    expect(new TextDecoder().decode(await opened.read({ start: 0, end: 0 }))).toBe("f");
+    await store.put("k", [bytes("second!")], { maxBytes: 100 });
+    expect(await new Response(opened.stream()).text()).toBe("first");
+  });
+
+  test("an overwrite between open and the first read fails the read (BlobChangedError), as on S3", async () => {
     const store = localStore();
     await store.put("k", [bytes("first")], { maxBytes: 100 });
     const opened = (await store.open("k"))!;
     await store.put("k", [bytes("second!")], { maxBytes: 100 });
-    expect(await new Response(opened.stream()).text()).toBe("first");
+    await expect(opened.read({ start: 0, end: 4 })).rejects.toBeInstanceOf(BlobChangedError);
+    const deleted = (await store.open("k"))!;
+    await store.delete("k");
+    await expect(new Response(deleted.stream()).text()).rejects.toBeInstanceOf(BlobChangedError);
   });
 
   test("leftovers of a crash in tmp/ are removed at start", () => {

@@ -4,9 +4,9 @@
 // stay invisible until commit, aborts, listing across pages, keys S3 must see byte for byte.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash, randomBytes } from "node:crypto";
-import type { BlobStore } from "../src/storage/blob-store.ts";
+import { BlobChangedError, type BlobStore } from "../src/storage/blob-store.ts";
 import { StorageError } from "../src/storage/errors.ts";
-import { BlobChangedError, createS3BlobStore, PART_BYTES } from "../src/storage/s3-blob-store.ts";
+import { createS3BlobStore, PART_BYTES } from "../src/storage/s3-blob-store.ts";
 import { blobStoreConformance, bytes } from "./support/blob-store-conformance.ts";
 import { startS3, type TestS3 } from "./support/s3.ts";
 

@@ -8,6 +8,7 @@
 // On disk one path cannot be both a file and a folder, so `a` and `a/b` cannot coexist (path_conflict); S3 can.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import type { Stats } from "node:fs";
 import { mkdir, open, readdir, rename, rm, rmdir, stat, type FileHandle } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { StorageError } from "./errors.ts";
@@ -15,6 +16,14 @@ import { pathUnderRoot } from "./paths.ts";
 
 /** Bytes arriving in pieces: a request body, a parsed multipart part, or pieces already in memory. */
 export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+/** A read found the blob changed since it was opened (an overwrite, maybe by another instance). */
+export class BlobChangedError extends Error {
+  constructor(key: string) {
+    super(`${key}: the object changed while it was being read`);
+    this.name = "BlobChangedError";
+  }
+}
 
 /** Inclusive byte range, as HTTP's Range header counts. */
 export interface ByteRange {
@@ -39,7 +48,10 @@ export interface StagedBlob {
   discard(): Promise<void>;
 }
 
-/** A blob opened for reading: `size` is of the version that stream() will read, even if the key is overwritten meanwhile. */
+/**
+ * A blob opened for reading: read() and stream() read the version `size` is of, or fail with BlobChangedError if
+ * the key was overwritten since open (neither driver sends another version's bytes under this size).
+ */
 export interface OpenedBlob {
   size: number;
   modifiedAtMs: number;
@@ -176,25 +188,38 @@ export function createLocalBlobStore(root: string): BlobStore {
     put: putByStaging(stage),
 
     async open(key) {
-      let handle: FileHandle;
       const file = fileOf(key);
+      let info: Stats;
       try {
-        handle = await open(file, "r");
+        info = await stat(file);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR") return null;
+        if (code === "ENOENT" || code === "ENOTDIR") return null;
         throw error;
       }
-      const info = await handle.stat();
-      if (!info.isFile()) {
-        await handle.close();
-        return null;
-      }
+      if (!info.isFile()) return null;
+      // A download (body) needs no handle: Bun sends the file by path with sendfile. Opening, fstat-ing and
+      // closing a handle for it was ~25% of a 1 MiB download (issue 7), so the handle is opened only for read()
+      // and stream(), and only onto the version stat() saw: an overwrite since (a rename puts another inode under
+      // the key) fails the read, as on S3 (BlobChangedError), instead of sending other bytes under this size.
+      let handle: Promise<FileHandle> | null = null;
       let closed = false;
+      const opened = (): Promise<FileHandle> =>
+        (handle ??= (async () => {
+          const fresh = await open(file, "r").catch((error: NodeJS.ErrnoException) => {
+            throw error.code === "ENOENT" ? new BlobChangedError(key) : error;
+          });
+          const now = await fresh.stat();
+          if (closed || now.ino !== info.ino || now.dev !== info.dev) {
+            await fresh.close();
+            throw closed ? new Error(`${key}: read after close`) : new BlobChangedError(key);
+          }
+          return fresh;
+        })());
       const close = async () => {
         if (closed) return;
         closed = true;
-        await handle.close();
+        if (handle) await (await handle.catch(() => null))?.close();
       };
       return {
         size: info.size,
@@ -208,7 +233,7 @@ export function createLocalBlobStore(root: string): BlobStore {
         async read(range) {
           const length = Math.max(0, Math.min(range.end + 1, info.size) - range.start);
           const buffer = new Uint8Array(length);
-          const { bytesRead } = await handle.read(buffer, 0, length, range.start);
+          const { bytesRead } = await (await opened()).read(buffer, 0, length, range.start);
           return buffer.subarray(0, bytesRead);
         },
         stream(range) {
@@ -226,7 +251,7 @@ export function createLocalBlobStore(root: string): BlobStore {
                     return;
                   }
                   const buffer = new Uint8Array(length);
-                  const { bytesRead } = await handle.read(buffer, 0, length, position);
+                  const { bytesRead } = await (await opened()).read(buffer, 0, length, position);
                   if (bytesRead === 0) throw new Error(`blob ended early at ${position} of ${end}`);
                   position += bytesRead;
                   controller.enqueue(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));

@@ -23,7 +23,7 @@
 // chunked, without Content-Length, until Bun keeps the header that file-response.ts sets.
 import { createHash } from "node:crypto";
 import type { S3Client } from "bun";
-import { putByStaging, type BlobInfo, type BlobStore, type ByteRange, type ByteSource, type OpenedBlob, type StagedBlob } from "./blob-store.ts";
+import { BlobChangedError, putByStaging, type BlobInfo, type BlobStore, type ByteRange, type ByteSource, type OpenedBlob, type StagedBlob } from "./blob-store.ts";
 import { StorageError } from "./errors.ts";
 
 /** S3's smallest part (Bun's default): the memory an upload costs per part buffered or in flight. */
@@ -45,13 +45,6 @@ export interface S3BlobStoreOptions {
   listPageSize?: number;
 }
 
-/** A read found the object changed since it was opened (an overwrite, maybe by another instance). */
-export class BlobChangedError extends Error {
-  constructor(key: string) {
-    super(`${key}: the object changed while it was being read`);
-    this.name = "BlobChangedError";
-  }
-}
 
 function s3Failure(what: string, key: string, status: number, detail = ""): Error {
   return new Error(`S3 ${what} ${key}: HTTP ${status}${detail ? ` ${detail}` : ""}`);
