@@ -18,6 +18,7 @@ export type CheckpointerReply = { type: "copied"; frames: number } | { type: "st
 const INTERVAL_MS = 100;
 /** The server's own checkpoint, if the worker falls behind or is gone: ~64 MiB of 4 KiB pages. */
 const BACKSTOP_PAGES = 16384;
+const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 /** The WAL file is truncated back to this once rewound, so a burst does not keep its disk space. */
 const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
@@ -39,16 +40,30 @@ export function startCheckpointer(sqlite: SQLite, file: string, finish: () => vo
   worker.unref(); // a timer thread must not keep the process alive
   let stopped: (() => void) | null = null;
   worker.onmessage = (event: MessageEvent<CheckpointerReply>) => {
-    if (event.data.type === "copied" && !stopped) finish();
-    else if (event.data.type === "stopped") {
+    if (event.data.type === "copied" && !stopped) {
+      try {
+        finish();
+      } catch {
+        // e.g. SQLITE_BUSY from another process's checkpoint: the next pass tries again.
+      }
+    } else if (event.data.type === "stopped") {
       worker.terminate();
       stopped?.();
     }
+  };
+  // Without the worker (it could not start, or died), SQLite's own checkpoints take over at their usual threshold.
+  let dead = false;
+  worker.onerror = () => {
+    dead = true;
+    worker.terminate();
+    if (stopped) stopped();
+    else sqlite.run(`PRAGMA wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES}`);
   };
   worker.postMessage({ type: "start", file, intervalMs: INTERVAL_MS } satisfies CheckpointerMessage);
   let stopping: Promise<void> | null = null;
   return {
     stop() {
+      if (dead) return Promise.resolve();
       stopping ??= new Promise<void>((resolve) => {
         stopped = resolve;
         worker.ref();
