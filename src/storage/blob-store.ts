@@ -6,12 +6,12 @@
 //   objects/<key>   the files, as uploaded, in a readable tree
 //   tmp/            uploads being written; a file appears under objects/ only by an atomic rename, after fsync
 // On disk one path cannot be both a file and a folder, so `a` and `a/b` cannot coexist (path_conflict); S3 can.
-import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import type { Stats } from "node:fs";
 import { mkdir, open, readdir, rename, rm, rmdir, stat, type FileHandle } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { StorageError } from "./errors.ts";
+import { streamingMd5 } from "./md5.ts";
 import { pathUnderRoot } from "./paths.ts";
 
 /** Bytes arriving in pieces: a request body, a parsed multipart part, or pieces already in memory. */
@@ -136,21 +136,24 @@ export function createLocalBlobStore(root: string): BlobStore {
   async function stage(key: string, source: ByteSource, options: { maxBytes: number }): Promise<StagedBlob> {
     const target = fileOf(key); // an escaping key is refused before anything is written
     const temporary = join(tmp, `${crypto.randomUUID()}.part`);
-    const md5 = createHash("md5");
+    const md5 = streamingMd5(); // on its own thread, beside the writes
     let size = 0;
+    let md5Hex: string;
     let handle: FileHandle | null = await open(temporary, "wx", 0o600);
     try {
       for await (const chunk of source) {
         size += chunk.byteLength;
         if (size > options.maxBytes) throw new StorageError("too_large", undefined, { maxBytes: options.maxBytes });
-        md5.update(chunk);
+        await md5.update(chunk);
         await handle.write(chunk);
       }
       // The bytes reach the disk before the rename can make them visible: a crash never shows a partial file.
       await handle.sync();
       await handle.close();
       handle = null;
+      md5Hex = await md5.digest();
     } catch (error) {
+      md5.drop();
       await handle?.close().catch(() => {});
       await rm(temporary, { force: true });
       throw error;
@@ -158,7 +161,7 @@ export function createLocalBlobStore(root: string): BlobStore {
     let settled = false;
     return {
       size,
-      md5Hex: md5.digest("hex"),
+      md5Hex,
       async commit() {
         if (settled) throw new Error("staged blob already settled");
         try {

@@ -21,8 +21,8 @@
 // (oven-sh/bun#10507), and a Response of an S3File answers 302 to a presigned URL (without latchkey's headers). So a
 // response body of at most SMALL_BODY_BYTES is read into memory (Bun then sends its length); a larger one goes out
 // chunked, without Content-Length, until Bun keeps the header that file-response.ts sets.
-import { createHash } from "node:crypto";
 import type { S3Client } from "bun";
+import { streamingMd5 } from "./md5.ts";
 import { BlobChangedError, putByStaging, type BlobInfo, type BlobStore, type ByteRange, type ByteSource, type OpenedBlob, type StagedBlob } from "./blob-store.ts";
 import { StorageError } from "./errors.ts";
 
@@ -93,7 +93,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
   async function stage(key: string, source: ByteSource, { maxBytes }: { maxBytes: number }): Promise<StagedBlob> {
     const target = client.file(objectKey(key));
     const chunks = iterate(source);
-    const md5 = createHash("md5");
+    const md5 = streamingMd5(); // on its own thread (md5.ts)
     let size = 0;
     let drained = false; // the source has ended: the stream is held open until commit or discard
     let ended = false; // the stream is closed, errored or cancelled: no more pulls
@@ -120,7 +120,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
               if (next.value.byteLength === 0) continue;
               size += next.value.byteLength;
               if (size > maxBytes) throw new StorageError("too_large", undefined, { maxBytes });
-              md5.update(next.value);
+              await md5.update(next.value);
               streamController.enqueue(next.value);
               return;
             }
@@ -166,6 +166,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       uploaded.then((error) => ({ kind: "upload" as const, error })),
     ]);
     if (first.kind !== "drained") {
+      md5.drop();
       const error = first.error ?? new Error(`S3 upload of ${key} ended before it was committed`);
       endStream(error instanceof Error ? error : new Error(String(error)));
       await chunks.return(undefined).catch(() => {});
@@ -173,9 +174,17 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       throw error;
     }
 
+    let md5Hex: string;
+    try {
+      md5Hex = await md5.digest();
+    } catch (error) {
+      endStream(error instanceof Error ? error : new Error(String(error)));
+      await uploaded;
+      throw error;
+    }
     return {
       size,
-      md5Hex: md5.digest("hex"),
+      md5Hex,
       async commit() {
         if (settled) throw new Error("staged blob already settled");
         settled = true;
