@@ -11,6 +11,7 @@
 // write then rewinds the WAL. SQLite's own autocheckpoint stays as the backstop, far above what this lets the
 // WAL reach.
 import type { Database as SQLite } from "bun:sqlite";
+import { workerModule } from "../worker-module.ts";
 
 export type CheckpointerMessage = { type: "start"; file: string; intervalMs: number } | { type: "stop" };
 export type CheckpointerReply = { type: "copied"; frames: number } | { type: "stopped" };
@@ -22,11 +23,6 @@ const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 /** The WAL file is truncated back to this once rewound, so a burst does not keep its disk space. */
 const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
-/** The worker's module, as for the image workers (storage/images/pool.ts): one of build.ts's entry points. */
-function workerModule(): URL {
-  return Bun.isStandaloneExecutable ? new URL("./db/sqlite-checkpoint-worker.ts", import.meta.url) : new URL("./sqlite-checkpoint-worker.ts", import.meta.url);
-}
-
 export interface Checkpointer {
   /** Stops the worker and waits until its connection is closed (the server's close must be the last). */
   stop(): Promise<void>;
@@ -36,7 +32,7 @@ export interface Checkpointer {
 export function startCheckpointer(sqlite: SQLite, file: string, finish: () => void): Checkpointer {
   sqlite.run(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`);
   sqlite.run(`PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
-  const worker = new Worker(workerModule());
+  const worker = new Worker(workerModule("db/sqlite-checkpoint-worker.ts"));
   worker.unref(); // a timer thread must not keep the process alive
   let stopped: (() => void) | null = null;
   worker.onmessage = (event: MessageEvent<CheckpointerReply>) => {

@@ -6,6 +6,8 @@
 // are copied into 1 MiB pieces and handed to one shared worker, which hands each piece back to be filled again; a
 // stream more than MAX_IN_FLIGHT_BYTES ahead of the worker waits, so a fast client cannot pile up memory.
 
+import { workerModule } from "../worker-module.ts";
+
 export type Md5Request =
   | { type: "update"; id: number; bytes: Uint8Array<ArrayBuffer> }
   | { type: "digest"; id: number }
@@ -28,11 +30,6 @@ export interface StreamingMd5 {
   drop(): void;
 }
 
-/** The worker's module, as for the image workers (storage/images/pool.ts): one of build.ts's entry points. */
-function workerModule(): URL {
-  return Bun.isStandaloneExecutable ? new URL("./storage/md5-worker.ts", import.meta.url) : new URL("./md5-worker.ts", import.meta.url);
-}
-
 interface Stream {
   /** Set when the worker failed: every later call of this stream fails with it. */
   error: Error | null;
@@ -47,7 +44,7 @@ let nextId = 1;
 
 function hasher(): Worker {
   if (worker) return worker;
-  const started = new Worker(workerModule());
+  const started = new Worker(workerModule("storage/md5-worker.ts"));
   started.unref(); // an idle hasher must not keep the process alive
   started.onmessage = (event: MessageEvent<Md5Reply>) => {
     const reply = event.data;

@@ -4,6 +4,7 @@ import type { Logger } from "../../core/logger.ts";
 import { StorageError } from "../errors.ts";
 import type { TransformSpec } from "./params.ts";
 import { TransformError, type TransformFailure, type TransformOutput } from "./transform-result.ts";
+import { workerModule } from "../../worker-module.ts";
 
 export interface TransformJob {
   id: number;
@@ -41,15 +42,6 @@ interface Slot {
   timer: ReturnType<typeof setTimeout> | null;
 }
 
-/**
- * The worker's module. Run from source it sits next to this file. In the compiled binary it is build.ts's second
- * entry point, embedded under its path below src/ (the entry points' common folder, the binary's root), and
- * bundled code sees the binary's root as import.meta.url.
- */
-function workerModule(): URL {
-  return Bun.isStandaloneExecutable ? new URL("./storage/images/worker.ts", import.meta.url) : new URL("./worker.ts", import.meta.url);
-}
-
 export function createTransformPool(options: {
   size: number;
   /** Jobs waiting for a worker beyond this are refused (transform_busy) rather than queued without bound. */
@@ -64,7 +56,7 @@ export function createTransformPool(options: {
   let closed = false;
 
   function spawn(): Slot {
-    const worker = new Worker(workerModule());
+    const worker = new Worker(workerModule("storage/images/worker.ts"));
     // An idle worker must not keep the process alive.
     worker.unref();
     const slot: Slot = { worker, job: null, timer: null };
