@@ -34,9 +34,10 @@ export function startCheckpointer(sqlite: SQLite, file: string, finish: () => vo
   sqlite.run(`PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
   const worker = new Worker(workerModule("db/sqlite-checkpoint-worker.ts"));
   worker.unref(); // a timer thread must not keep the process alive
-  let stopped: (() => void) | null = null;
+  /** Set by stop(): resolves its promise once the worker has closed its connection. */
+  let resolveStop: (() => void) | null = null;
   worker.onmessage = (event: MessageEvent<CheckpointerReply>) => {
-    if (event.data.type === "copied" && !stopped) {
+    if (event.data.type === "copied" && !resolveStop) {
       try {
         finish();
       } catch {
@@ -44,7 +45,7 @@ export function startCheckpointer(sqlite: SQLite, file: string, finish: () => vo
       }
     } else if (event.data.type === "stopped") {
       worker.terminate();
-      stopped?.();
+      resolveStop?.();
     }
   };
   // Without the worker (it could not start, or died), SQLite's own checkpoints take over at their usual threshold.
@@ -52,7 +53,7 @@ export function startCheckpointer(sqlite: SQLite, file: string, finish: () => vo
   worker.onerror = () => {
     dead = true;
     worker.terminate();
-    if (stopped) stopped();
+    if (resolveStop) resolveStop();
     else sqlite.run(`PRAGMA wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES}`);
   };
   worker.postMessage({ type: "start", file, intervalMs: INTERVAL_MS } satisfies CheckpointerMessage);
@@ -61,7 +62,7 @@ export function startCheckpointer(sqlite: SQLite, file: string, finish: () => vo
     stop() {
       if (dead) return Promise.resolve();
       stopping ??= new Promise<void>((resolve) => {
-        stopped = resolve;
+        resolveStop = resolve;
         worker.ref();
         worker.postMessage({ type: "stop" } satisfies CheckpointerMessage);
       });

@@ -126,4 +126,3 @@ export function streamingMd5(): StreamingMd5 {
     },
   };
 }
-

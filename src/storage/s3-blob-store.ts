@@ -45,7 +45,6 @@ export interface S3BlobStoreOptions {
   listPageSize?: number;
 }
 
-
 function s3Failure(what: string, key: string, status: number, detail = ""): Error {
   return new Error(`S3 ${what} ${key}: HTTP ${status}${detail ? ` ${detail}` : ""}`);
 }
