@@ -54,23 +54,22 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
   // The lookups every signed-in request makes, compiled once (drizzle otherwise rebuilds the SQL of each query,
   // ~35 us a time: most of an authenticated read, issue 7's bench). No LIMIT: the columns are unique, and drizzle
   // binds a LIMIT as a parameter, which made bun:sqlite's lookup ~2.5x slower (measured: 3.6 vs 9.8 us).
-  // The roles come with the row, as a JSON array in one column: one statement instead of two (each statement
-  // also pays drizzle's mapping; authenticated reads ~+10%, issue 7).
-  const rolesJson =
+  // The roles come with the row, as a JSON array in one column that drizzle's mapping parses: one statement
+  // instead of two (each statement also pays drizzle's mapping; authenticated reads ~+10%, issue 7).
+  const roles = (
     db.engine === "sqlite"
-      ? sql<string>`(SELECT json_group_array(role) FROM (SELECT ${userRoles.role} AS role FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id} ORDER BY 1))`
-      : sql<string>`(SELECT coalesce(json_agg(${userRoles.role} ORDER BY ${userRoles.role}), '[]')::text FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id})`;
-  const withRolesBy = (column: SQLiteColumn) =>
-    db.select({ ...getTableColumns(users), rolesJson }).from(users).where(eq(column, sql.placeholder("key"))).prepare();
-  const selectById = withRolesBy(users.id);
-  const selectByEmail = withRolesBy(users.email);
-  const selectByUsername = withRolesBy(users.username);
+      ? sql`(SELECT json_group_array(role) FROM (SELECT ${userRoles.role} AS role FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id} ORDER BY 1))`
+      : sql`(SELECT coalesce(json_agg(${userRoles.role} ORDER BY ${userRoles.role}), '[]')::text FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id})`
+  ).mapWith((json: string): string[] => JSON.parse(json));
+  const userBy = (column: SQLiteColumn) =>
+    db.select({ ...getTableColumns(users), roles }).from(users).where(eq(column, sql.placeholder("key"))).prepare();
+  const selectById = userBy(users.id);
+  const selectByEmail = userBy(users.email);
+  const selectByUsername = userBy(users.username);
 
-  async function withRoles(lookup: typeof selectById, key: string): Promise<User | null> {
+  async function findOne(lookup: typeof selectById, key: string): Promise<User | null> {
     const [found] = await lookup.execute({ key });
-    if (!found) return null;
-    const { rolesJson: roles, ...row } = found;
-    return { ...row, roles: JSON.parse(roles) as string[] };
+    return found ?? null;
   }
 
   function checkPassword(password: string): void {
@@ -112,11 +111,11 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
     checkPassword,
 
     async findById(id: string): Promise<User | null> {
-      return withRoles(selectById, id);
+      return findOne(selectById, id);
     },
 
     async findByUsername(username: string): Promise<User | null> {
-      return withRoles(selectByUsername, normaliseUsername(username));
+      return findOne(selectByUsername, normaliseUsername(username));
     },
 
     /** An address, or (without an @) a username such as lncrawl's `admin`. */
@@ -133,7 +132,7 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
     },
 
     async findByEmail(email: string): Promise<User | null> {
-      return withRoles(selectByEmail, normaliseEmail(email));
+      return findOne(selectByEmail, normaliseEmail(email));
     },
 
     /** Creates an account; `active` decides whether it can sign in before activation. */
