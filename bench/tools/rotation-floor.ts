@@ -21,13 +21,37 @@ const EXISTING_SESSIONS = 100_000;
 
 const sha256 = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest("hex");
 
-function run(ownCheckpoints: boolean): number {
+/** A fresh WAL database in a scratch folder for `body`, removed after. */
+function inScratchDatabase<T>(body: (db: Database) => T): T {
   const folder = mkdtempSync(join(tmpdir(), "latchkey-rotation-floor-"));
   try {
     const db = new Database(join(folder, "latchkey.db"), { create: true, strict: true });
-    db.run("PRAGMA journal_mode = WAL");
-    db.run("PRAGMA synchronous = NORMAL");
-    db.run("PRAGMA foreign_keys = ON");
+    try {
+      db.run("PRAGMA journal_mode = WAL");
+      db.run("PRAGMA synchronous = NORMAL");
+      db.run("PRAGMA foreign_keys = ON");
+      return body(db);
+    } finally {
+      db.close();
+    }
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+/** Runs ROTATIONS rotations (`rotate(index)` rotates live session `index`), GROUP to a transaction: us a rotation. */
+function timeRotations(db: Database, rotate: (index: number) => void): number {
+  const started = performance.now();
+  for (let done = 0; done < ROTATIONS; done += GROUP) {
+    db.run("BEGIN IMMEDIATE");
+    for (let member = 0; member < GROUP; member++) rotate((done + member) % LIVE);
+    db.run("COMMIT");
+  }
+  return ((performance.now() - started) * 1000) / ROTATIONS;
+}
+
+function run(ownCheckpoints: boolean): number {
+  return inScratchDatabase((db) => {
     for (const migration of embeddedMigrations("sqlite")) for (const statement of migration.sql) if (statement.trim()) db.run(statement);
     const now = Date.now();
     const users = Array.from({ length: USERS }, () => crypto.randomUUID());
@@ -55,36 +79,21 @@ function run(ownCheckpoints: boolean): number {
       "UPDATE sessions SET rotated_at = ?1 WHERE token_hash = ?2 AND rotated_at IS NULL AND revoked_at IS NULL AND expires_at > ?1 RETURNING user_id, family_id",
     );
     const owner = db.prepare("SELECT active, disabled FROM users WHERE id = ?");
-    const started = performance.now();
-    for (let done = 0; done < ROTATIONS; done += GROUP) {
-      db.run("BEGIN IMMEDIATE");
-      for (let member = 0; member < GROUP; member++) {
-        const index = (done + member) % LIVE;
-        const at = Date.now();
-        const [row] = claim.values(at, sha256(tokens[index]!)) as [string, string][];
-        if (!row) throw new Error("a live token was not claimed");
-        owner.values(row[0]);
-        const next = crypto.randomUUID();
-        insert.run(Bun.randomUUIDv7(), row[0], sha256(next), row[1], at + 1e9, at, "bench", "127.0.0.1");
-        tokens[index] = next;
-      }
-      db.run("COMMIT");
-    }
-    const microseconds = ((performance.now() - started) * 1000) / ROTATIONS;
-    db.close();
-    return microseconds;
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
-  }
+    return timeRotations(db, (index) => {
+      const at = Date.now();
+      const [row] = claim.values(at, sha256(tokens[index]!)) as [string, string][];
+      if (!row) throw new Error("a live token was not claimed");
+      owner.values(row[0]);
+      const next = crypto.randomUUID();
+      insert.run(Bun.randomUUIDv7(), row[0], sha256(next), row[1], at + 1e9, at, "bench", "127.0.0.1");
+      tokens[index] = next;
+    });
+  });
 }
 
-/** One row per family, rotated in place; the same 100,000 rows beside the 64 in use, and no checkpoints inside. */
+/** One row per family, rotated in place; the same 100,000 rows beside the ones in use, and no checkpoints inside. */
 function runInPlace(): number {
-  const folder = mkdtempSync(join(tmpdir(), "latchkey-rotation-floor-"));
-  try {
-    const db = new Database(join(folder, "sketch.db"), { create: true, strict: true });
-    db.run("PRAGMA journal_mode = WAL");
-    db.run("PRAGMA synchronous = NORMAL");
+  return inScratchDatabase((db) => {
     db.run("PRAGMA wal_autocheckpoint = 0");
     db.run("CREATE TABLE users (id TEXT PRIMARY KEY, active INTEGER NOT NULL, disabled INTEGER NOT NULL DEFAULT 0)");
     db.run(`CREATE TABLE families (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id), token_hash TEXT NOT NULL,
@@ -110,25 +119,15 @@ function runInPlace(): number {
        WHERE id = ?2 AND token_hash = ?4 AND revoked_at IS NULL AND expires_at > ?1 RETURNING user_id`,
     );
     const owner = db.prepare("SELECT active, disabled FROM users WHERE id = ?");
-    const started = performance.now();
-    for (let done = 0; done < ROTATIONS; done += GROUP) {
-      db.run("BEGIN IMMEDIATE");
-      for (let member = 0; member < GROUP; member++) {
-        const session = live[(done + member) % LIVE]!;
-        const next = crypto.randomUUID();
-        const [row] = claim.values(Date.now(), session.family, sha256(next), sha256(session.token)) as [string][];
-        if (!row) throw new Error("a live token was not claimed");
-        owner.values(row[0]);
-        session.token = next;
-      }
-      db.run("COMMIT");
-    }
-    const microseconds = ((performance.now() - started) * 1000) / ROTATIONS;
-    db.close();
-    return microseconds;
-  } finally {
-    rmSync(folder, { recursive: true, force: true });
-  }
+    return timeRotations(db, (index) => {
+      const session = live[index]!;
+      const next = crypto.randomUUID();
+      const [row] = claim.values(Date.now(), session.family, sha256(next), sha256(session.token)) as [string][];
+      if (!row) throw new Error("a live token was not claimed");
+      owner.values(row[0]);
+      session.token = next;
+    });
+  });
 }
 
 const own = run(true);
