@@ -80,7 +80,7 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
         gt(sessions.expiresAt, sql.placeholder("now")),
       ),
     )
-    .returning()
+    .returning({ userId: sessions.userId, familyId: sessions.familyId }) // what rotate() needs, not the whole row
     .prepare();
   const selectByTokenHash = db.select().from(sessions).where(eq(sessions.tokenHash, sql.placeholder("tokenHash"))).prepare();
   const inGroup = groupCommit(db);
