@@ -169,7 +169,7 @@ function fixedWeights({ count, weights, maxTaps }: Taps): Int32Array {
 /**
  * resize() for an opaque bitmap (every photo): the same filter on three channels, with no alpha to premultiply,
  * about twice as fast (a 1500x1000 -> 800x533 resize took ~40 ms of a ~115 ms transform, issue 7's bench), and in
- * integers (14-bit weights, 8-bit between the passes, as Pillow's resampling does): 23 -> ~16 ms for that resize.
+ * integers (14-bit weights, 8 bits between the passes, as Pillow's resampling does): 23 -> ~15 ms for that resize.
  * `channels` is 4 for RGBA input, 3 for RGB; the output is RGBA.
  */
 function resizeOpaque(src: Uint8Array, channels: 3 | 4, sourceWidth: number, sourceHeight: number, width: number, height: number, horizontal: Taps, vertical: Taps): Bitmap {
