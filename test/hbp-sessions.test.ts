@@ -55,6 +55,38 @@ describe("GET /auth/token/refresh", () => {
     expect((await refresh(server.url, rotated.body.refresh_token)).status).toBe(200);
   });
 
+  test("a token older than the last one is reuse too, and within the grace period only refused", async () => {
+    const { refresh_token } = await newUser();
+    const second = await refresh(server.url, refresh_token);
+    const third = await refresh(server.url, second.body.refresh_token);
+    expect(third.status).toBe(200);
+    // Two rotations back, presented within the grace period of the last one: refused, the session lives.
+    expect((await refresh(server.url, refresh_token)).status).toBe(401);
+    expect((await refresh(server.url, third.body.refresh_token)).status).toBe(200);
+
+    const { refresh_token: first } = await newUser(strict.url);
+    const next = await refresh(strict.url, first);
+    const last = await refresh(strict.url, next.body.refresh_token);
+    expect(last.status).toBe(200);
+    expect((await refresh(strict.url, first)).status).toBe(401);
+    expect((await refresh(strict.url, last.body.refresh_token)).status).toBe(401);
+  });
+
+  test("a session's tokens share their first half; a made-up second half is refused as reuse", async () => {
+    const { refresh_token } = await newUser(strict.url);
+    const rotated = await refresh(strict.url, refresh_token);
+    const current: string = rotated.body.refresh_token;
+    expect(current.slice(0, 18)).toBe(refresh_token.slice(0, 18));
+    expect(current.slice(18)).not.toBe(refresh_token.slice(18));
+    // Only a holder of one of its tokens knows a session's first half: a wrong rest is a copy gone astray.
+    const forged = current.slice(0, 18) + crypto.randomUUID().slice(18);
+    expect((await refresh(strict.url, forged)).status).toBe(401);
+    expect((await refresh(strict.url, current)).status).toBe(401);
+    // Sessions are apart: another sign-in gets a first half of its own.
+    const other = await newUser(strict.url);
+    expect(other.refresh_token.slice(0, 18)).not.toBe(refresh_token.slice(0, 18));
+  });
+
   test("two concurrent refreshes of one token yield exactly one new session", async () => {
     const { refresh_token } = await newUser();
     const results = await Promise.all(Array.from({ length: 8 }, () => refresh(server.url, refresh_token)));

@@ -103,7 +103,7 @@ describe("the PostgreSQL migrations and schema", () => {
     expect(raw).toEqual({ type: "object", plan: "free" });
 
     // Deleting a user cascades (and clears file ownership), as in SQLite.
-    await db.insert(pgSchema.sessions).values({ id: "s1", userId: "u1", tokenHash: "h", familyId: "f", expiresAt: before + 1000 });
+    await db.insert(pgSchema.sessions).values({ id: "s1", userId: "u1", handle: "h", tokenHash: "t", expiresAt: before + 1000 });
     await db.delete(pgSchema.users).where(eq(pgSchema.users.id, "u1"));
     expect(await db.select().from(pgSchema.sessions)).toEqual([]);
     expect((await db.select().from(pgSchema.files))[0]!.ownerId).toBeNull();

@@ -1,7 +1,7 @@
 // The file `latchkey export` writes and `latchkey import` reads: JSON Lines, so it streams both ways and any engine
 // (or jq) can read it.
 //
-//   {"latchkey_export":1,"version":"0.1.0","tables":["users","user_roles",...]}    header: format, writer, table order
+//   {"latchkey_export":2,"version":"0.1.0","tables":["users","user_roles",...]}    header: format, writer, table order
 //   {"table":"users","row":{"id":"...","email":"...","password_hash":"...",...}}    one line per row, tables in order
 //   {"end":{"users":12,"user_roles":12,...}}                                       rows per table: the file is whole
 //
@@ -12,8 +12,11 @@ import { getTableColumns, getTableName, isTable, type Column } from "drizzle-orm
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Tables } from "../db/client.ts";
 
-/** Bumped when a file of this format could not be read correctly by an older latchkey. */
-export const EXPORT_FORMAT = 1;
+/**
+ * Bumped when a file of this format could not be read correctly by an older latchkey. 2: a session is one row (with
+ * its token's handle), not one row per refresh token; import.ts still reads format 1.
+ */
+export const EXPORT_FORMAT = 2;
 
 /**
  * The tables moved, parents first: every other table references users (files.owner_id too) or none, and none

@@ -3,6 +3,7 @@
 import { ConfigError } from "../config.ts";
 import { openDatabase, type DatabaseLocation, type Transaction } from "../db/client.ts";
 import { EXPORT_FORMAT, EXPORTED_TABLES, exportedTables, readLines, TransferError, type TableSpec } from "./export-format.ts";
+import { rowUpgrader, type RowUpgrader } from "./older-exports.ts";
 
 export const IMPORT_HELP = `latchkey import [file]             load an export (file, or stdin without one or with "-") into an empty
                                    database, e.g. with DATABASE_URL=postgres://...; all or nothing. The file
@@ -30,7 +31,7 @@ export async function importCommand(location: DatabaseLocation, args: string[]):
   try {
     // The header is checked before the database is touched: a wrong file must not even create one.
     const first = await lines.next();
-    const header = parseHeader(first.done ? "" : first.value, name);
+    const { format, tables: header } = parseHeader(first.done ? "" : first.value, name);
     const unknown = header.filter((table) => !EXPORTED_TABLES.some((spec) => spec.name === table));
     if (unknown.length > 0) throw new TransferError(`${name} has tables this latchkey does not import: ${unknown.join(", ")} (written by a newer latchkey?)`, 2);
     const database = await openDatabase(location);
@@ -40,7 +41,7 @@ export async function importCommand(location: DatabaseLocation, args: string[]):
       const included = header.map((tableName) => specs.find((spec) => spec.name === tableName)!);
       // One transaction for the whole file, not one per table: a failure half-way (a bad row, a cut file) leaves the
       // database empty, so the import can simply be run again, where a half-loaded one would be refused as not empty.
-      const counts = await database.db.transaction((tx) => loadRows(tx, included, lines));
+      const counts = await database.db.transaction((tx) => loadRows(tx, included, lines, rowUpgrader(format)));
       for (const spec of included) console.log(`${spec.name}: ${counts.get(spec.name) ?? 0}`);
       console.log(`imported ${name} into ${database.description}`);
       if ((counts.get("files") ?? 0) > 0) console.log("the files' bytes are not in the export: copy them as `latchkey --help` says");
@@ -63,7 +64,7 @@ export async function importCommand(location: DatabaseLocation, args: string[]):
 }
 
 /** The header's table list; refuses anything that is not an export this latchkey can read. */
-function parseHeader(line: string, name: string): string[] {
+function parseHeader(line: string, name: string): { format: number; tables: string[] } {
   let header: unknown;
   try {
     header = JSON.parse(line);
@@ -79,17 +80,18 @@ function parseHeader(line: string, name: string): string[] {
   if (!Array.isArray(tables) || !tables.every((table) => typeof table === "string")) {
     throw new TransferError(`${name}: the header has no list of tables`, 2);
   }
-  return tables;
+  return { format, tables };
 }
 
 /** Inserts the rows in batches, checking each line; returns the rows inserted per table. */
-async function loadRows(tx: Transaction, specs: TableSpec[], lines: AsyncIterator<string>): Promise<Map<string, number>> {
+async function loadRows(tx: Transaction, specs: TableSpec[], lines: AsyncIterator<string>, upgrade: RowUpgrader): Promise<Map<string, number>> {
   const nonEmpty = await firstNonEmptyTable(tx, specs.filter((spec) => !spec.replaces));
   if (nonEmpty === "users") throw new TransferError("the target database already has accounts; import needs an empty database", 1);
   if (nonEmpty !== null) throw new TransferError(`the target database already has rows in ${nonEmpty}; import needs an empty database`, 1);
 
   for (const spec of specs) if (spec.replaces) await tx.delete(spec.table);
   const counts = new Map<string, number>();
+  const read = new Map<string, number>(); // the file's rows, which the end line counts: an older format's may not all load
   let current = 0; // index in specs of the table being loaded: tables must come in the header's order
   let batch: Record<string, unknown>[] = [];
   let batchStart = 0;
@@ -123,8 +125,11 @@ async function loadRows(tx: Transaction, specs: TableSpec[], lines: AsyncIterato
       await flush();
       current = index;
     }
+    read.set(line.table, (read.get(line.table) ?? 0) + 1);
+    const row = upgrade(line.table, line.row);
+    if (row === null) continue;
     if (batch.length === 0) batchStart = lineNumber;
-    batch.push(toProperties(specs[current]!, line.row, lineNumber));
+    batch.push(toProperties(specs[current]!, row, lineNumber));
   }
   await flush();
 
@@ -132,8 +137,8 @@ async function loadRows(tx: Transaction, specs: TableSpec[], lines: AsyncIterato
   if (ended === null) throw new TransferError("the file has no end line: it is incomplete (an export cut short?); nothing was imported", 2);
   for (const spec of specs) {
     const expected = ended[spec.name] ?? 0;
-    if (expected !== (counts.get(spec.name) ?? 0)) {
-      throw new TransferError(`${spec.name}: the end line says ${String(expected)} rows, the file has ${counts.get(spec.name) ?? 0}; nothing was imported`, 2);
+    if (expected !== (read.get(spec.name) ?? 0)) {
+      throw new TransferError(`${spec.name}: the end line says ${String(expected)} rows, the file has ${read.get(spec.name) ?? 0}; nothing was imported`, 2);
     }
   }
   return counts;

@@ -1,5 +1,5 @@
 // Deletes rows nothing can use any more: expired sessions, tickets and requests, and rate-limit windows long past.
-// Rotated and revoked sessions stay until they expire, because reuse detection needs them.
+// Revoked sessions stay until they expire: an old token of one then still finds it, and is refused as revoked.
 import { lt } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import type { Clock } from "./clock.ts";

@@ -1,19 +1,28 @@
 // Refresh tokens: issue, rotate with reuse detection, revoke.
 //
-// Each token is a row in `sessions` holding only its SHA-256. Rotation marks the presented row `rotated_at`
-// and inserts its successor in the same family. Presenting a rotated token again means a copy of it exists
-// somewhere else (theft, or a leaked log): the whole family is revoked, so the thief's and the user's
-// descendants both die. A presentation within REFRESH_REUSE_GRACE_SECONDS of the rotation is refused without
-// that, because two tabs refreshing at once (or a retried request) look the same and must not log the user out.
+// A session (one sign-in, the "family" of its refresh tokens) is one row holding the SHA-256 of its current token.
+// A token is a uuid v4 (HBP's wire format) whose first half, the handle, stays the same across the session's
+// rotations and finds the row; its second half is new at each rotation. A rotation rewrites the row's digest in place:
+// one row written and no index touched, where a row per token wrote a new row and three index entries (issue 7:
+// bench/tools/rotation-floor.ts, ~7-9 us against ~40-56 us a rotation).
+//
+// Presenting a token of a session that is not its current one means a copy of an older token exists somewhere else
+// (theft, or a leaked log): the session is revoked, so the thief's and the user's tokens both die. Within
+// REFRESH_REUSE_GRACE_SECONDS of the session's last rotation it is only refused, because two tabs refreshing at once
+// (or a retried request) look the same and must not log the user out.
+//
+// At rest: the handle (60 random bits) is stored as it is, so a leaked database leaves the 62 random bits of the
+// second half to be found by brute force against SHA-256, about 3 GPU-years per token at hashcat's ~2e10/s, for a
+// token that is replaced at the session's next refresh (every access-token lifetime while it is in use) and expires
+// with it. Guessing over HTTP needs all 122 bits.
 import { and, eq, gt, isNull, ne, sql } from "drizzle-orm";
 import type { Config } from "../config.ts";
 import type { Database, Transaction } from "../db/client.ts";
 import { groupCommit } from "../db/group-commit.ts";
-import type { SessionRow } from "../db/schema.ts";
 import type { Clock } from "./clock.ts";
 import { CoreError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
-import { randomUuid, sha256Hex } from "./secrets.ts";
+import { constantTimeEqual, randomUuid, sha256Hex } from "./secrets.ts";
 
 export interface SessionContext {
   userAgent?: string | null;
@@ -24,9 +33,22 @@ export interface IssuedSession {
   /** The refresh token itself (a uuid v4, HBP's wire format); only its digest is stored. */
   refreshToken: string;
   userId: string;
-  /** The session's id: every refresh token of one sign-in shares it. */
+  /** The session's id: the same for every refresh token of one sign-in, and never part of one. */
   familyId: string;
   expiresAt: number;
+}
+
+/** "xxxxxxxx-xxxx-4xxx": a uuid v4's first 18 characters, 60 random bits. */
+const HANDLE_LENGTH = 18;
+
+/** A token's handle, or null when it cannot be one of ours (a session's tokens are uuids; anything else is unknown). */
+function handleOf(refreshToken: string): string | null {
+  return refreshToken.length === 36 ? refreshToken.slice(0, HANDLE_LENGTH) : null;
+}
+
+/** A new token of the session with this handle: the handle and a fresh random second half. */
+function nextToken(handle: string): string {
+  return handle + randomUuid().slice(HANDLE_LENGTH);
 }
 
 export type Sessions = ReturnType<typeof createSessions>;
@@ -48,137 +70,162 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
     return prepared;
   }
   const prepareStatements = (runner: Database | Transaction) => ({
-    insertRow: prepareInsert(runner),
-    claimRow: prepareClaim(runner),
+    // The claim: one conditional UPDATE, so of two concurrent rotations of one token exactly one wins, on SQLite and
+    // on any other database. A session carried over from a row per token (no handle yet) is found by its digest
+    // instead, and takes its token's handle, so that token is then known as the session's predecessor like any other.
+    rotate: prepareRotation(runner, eq(sessions.handle, sql.placeholder("handle"))),
+    rotateCarried: prepareRotation(runner, isNull(sessions.handle)),
     selectOwner: runner
       .select({ active: users.active, disabled: users.disabled })
       .from(users)
       .where(eq(users.id, sql.placeholder("userId")))
       .prepare(), // unique keys: no LIMIT (drizzle binds it as a parameter, which is ~2.5x slower)
   });
-  const prepareInsert = (runner: Database | Transaction) => runner
-    .insert(sessions)
-    .values({
-      id: sql.placeholder("id"),
-      userId: sql.placeholder("userId"),
-      tokenHash: sql.placeholder("tokenHash"),
-      familyId: sql.placeholder("familyId"),
-      expiresAt: sql.placeholder("expiresAt"),
-      createdAt: sql.placeholder("createdAt"),
-      userAgent: sql.placeholder("userAgent"),
-      ip: sql.placeholder("ip"),
-    })
-    .prepare();
-  const prepareClaim = (runner: Database | Transaction) => runner
+  const prepareRotation = (runner: Database | Transaction, found: ReturnType<typeof eq>) => runner
     .update(sessions)
-    .set({ rotatedAt: sql`${sql.placeholder("now")}` })
+    .set({
+      handle: sql`${sql.placeholder("handle")}`,
+      tokenHash: sql`${sql.placeholder("newTokenHash")}`,
+      rotatedAt: sql`${sql.placeholder("now")}`,
+      expiresAt: sql`${sql.placeholder("expiresAt")}`,
+      userAgent: sql`${sql.placeholder("userAgent")}`,
+      ip: sql`${sql.placeholder("ip")}`,
+    })
     .where(
       and(
+        found,
         eq(sessions.tokenHash, sql.placeholder("tokenHash")),
-        isNull(sessions.rotatedAt),
         isNull(sessions.revokedAt),
         gt(sessions.expiresAt, sql.placeholder("now")),
       ),
     )
-    .returning({ userId: sessions.userId, familyId: sessions.familyId }) // what rotate() needs, not the whole row
+    .returning({ userId: sessions.userId, id: sessions.id }) // what rotate() needs, not the whole row
     .prepare();
-  const selectByTokenHash = db.select().from(sessions).where(eq(sessions.tokenHash, sql.placeholder("tokenHash"))).prepare();
+  const selectColumns = {
+    id: sessions.id,
+    userId: sessions.userId,
+    tokenHash: sessions.tokenHash,
+    expiresAt: sessions.expiresAt,
+    rotatedAt: sessions.rotatedAt,
+    revokedAt: sessions.revokedAt,
+  };
+  const selectByHandle = db.select(selectColumns).from(sessions).where(eq(sessions.handle, sql.placeholder("handle"))).prepare();
+  const selectCarried = db
+    .select(selectColumns)
+    .from(sessions)
+    .where(and(isNull(sessions.handle), eq(sessions.tokenHash, sql.placeholder("tokenHash"))))
+    .prepare();
   const inGroup = groupCommit(db);
 
-  async function insert(userId: string, familyId: string, context: SessionContext, runner: Database | Transaction = db): Promise<IssuedSession> {
-    const refreshToken = randomUuid();
-    const now = clock.now();
-    const expiresAt = now + lifetimeMs;
-    await statementsOf(runner).insertRow.execute({
-      // Time-ordered (v7), so each new row lands at the end of the primary key's index instead of on a random page
-      // of it: one page less written per rotation (refreshes ~6.2k -> ~8.2k req/s, issue 7). The id never leaves
-      // the server; the refresh token, which does, stays 122 random bits.
-      id: Bun.randomUUIDv7(),
-      userId,
-      tokenHash: sha256Hex(refreshToken),
-      familyId,
-      expiresAt,
-      createdAt: now,
-      userAgent: context.userAgent?.slice(0, 512) ?? null,
-      ip: context.ip ?? null,
-    });
-    return { refreshToken, userId, familyId, expiresAt };
+  /** The session a token names (by its handle; by its digest if carried over), and whether it is its current token. */
+  async function find(refreshToken: string) {
+    const tokenHash = sha256Hex(refreshToken);
+    const handle = handleOf(refreshToken);
+    const [row] = handle === null ? [] : await selectByHandle.execute({ handle });
+    if (row) return { row, current: constantTimeEqual(row.tokenHash, tokenHash) };
+    const [carried] = await selectCarried.execute({ tokenHash });
+    return carried ? { row: carried, current: true } : null;
   }
 
   async function revokeFamily(familyId: string): Promise<void> {
     await db
       .update(sessions)
       .set({ revokedAt: clock.now() })
-      .where(and(eq(sessions.familyId, familyId), isNull(sessions.revokedAt)));
-  }
-
-  async function findByToken(refreshToken: string): Promise<SessionRow | undefined> {
-    const [row] = await selectByTokenHash.execute({ tokenHash: sha256Hex(refreshToken) });
-    return row;
+      .where(and(eq(sessions.id, familyId), isNull(sessions.revokedAt)));
   }
 
   return {
-    /** Starts a new session (a new token family). */
-    issue(userId: string, context: SessionContext = {}): Promise<IssuedSession> {
-      return insert(userId, randomUuid(), context);
+    /** Starts a new session. */
+    async issue(userId: string, context: SessionContext = {}): Promise<IssuedSession> {
+      const refreshToken = randomUuid();
+      const now = clock.now();
+      const familyId = randomUuid();
+      const expiresAt = now + lifetimeMs;
+      await db.insert(sessions).values({
+        id: familyId,
+        userId,
+        handle: handleOf(refreshToken),
+        tokenHash: sha256Hex(refreshToken),
+        expiresAt,
+        createdAt: now,
+        userAgent: context.userAgent?.slice(0, 512) ?? null,
+        ip: context.ip ?? null,
+      });
+      return { refreshToken, userId, familyId, expiresAt };
     },
 
-    /**
-     * Exchanges a live refresh token for its successor. The claim is one conditional UPDATE, so of two
-     * concurrent calls with the same token exactly one wins, on SQLite and on any other database.
-     */
+    /** Exchanges the current refresh token of a live session for its successor. */
     async rotate(refreshToken: string, context: SessionContext = {}): Promise<IssuedSession> {
       const now = clock.now();
       const tokenHash = sha256Hex(refreshToken);
-      // Claim, owner check and successor in one transaction, shared with the rotations arriving at the same time.
+      const handle = handleOf(refreshToken);
+      const expiresAt = now + lifetimeMs;
+      // A token that cannot be one of ours is refused without touching the database's write lock.
+      if (handle === null) throw new CoreError("invalid_refresh_token");
+      const successor = nextToken(handle);
+      const claim = {
+        tokenHash,
+        handle,
+        newTokenHash: sha256Hex(successor),
+        now,
+        expiresAt,
+        userAgent: context.userAgent?.slice(0, 512) ?? null,
+        ip: context.ip ?? null,
+      };
+      // Claim and owner check in one transaction, shared with the rotations arriving at the same time.
       const outcome = await inGroup(async (tx): Promise<IssuedSession | { refused: "unclaimed" } | { refused: "owner"; familyId: string }> => {
-        const { claimRow, selectOwner } = statementsOf(tx);
-        const [claimed] = await claimRow.execute({ tokenHash, now });
+        const prepared = statementsOf(tx);
+        let [claimed] = await prepared.rotate.execute(claim);
+        if (!claimed) [claimed] = await prepared.rotateCarried.execute(claim);
         if (!claimed) return { refused: "unclaimed" };
-        const [owner] = await selectOwner.execute({ userId: claimed.userId });
-        if (!owner?.active || owner.disabled) return { refused: "owner", familyId: claimed.familyId };
-        return insert(claimed.userId, claimed.familyId, context, tx);
+        const [owner] = await prepared.selectOwner.execute({ userId: claimed.userId });
+        if (!owner?.active || owner.disabled) return { refused: "owner", familyId: claimed.id };
+        return { refreshToken: successor, userId: claimed.userId, familyId: claimed.id, expiresAt };
       });
       if (!("refused" in outcome)) return outcome;
       if (outcome.refused === "owner") {
         await revokeFamily(outcome.familyId);
         throw new CoreError("invalid_refresh_token");
       }
-      const row = await findByToken(refreshToken);
-      if (row?.rotatedAt != null && row.revokedAt === null && now - row.rotatedAt > graceMs) {
-        logger.warn("refresh token reuse detected; revoking its session family", { user: row.userId, family: row.familyId });
-        await revokeFamily(row.familyId);
+      // Not claimed: unknown, expired, revoked, or a token of the session that is not its current one.
+      const found = await find(refreshToken);
+      if (found && !found.current && found.row.revokedAt === null) {
+        const lastRotatedAt = found.row.rotatedAt;
+        // `>=`: with no grace period, a token presented in the rotation's own millisecond is reuse too.
+        if (lastRotatedAt === null || now - lastRotatedAt >= graceMs) {
+          logger.warn("refresh token reuse detected; revoking its session", { user: found.row.userId, family: found.row.id });
+          await revokeFamily(found.row.id);
+        }
       }
       throw new CoreError("invalid_refresh_token");
     },
 
-    /** The user and session of a live (unrotated, unrevoked, unexpired) refresh token, or null. */
+    /** The user and session of a live session's current refresh token, or null. */
     async live(refreshToken: string): Promise<{ userId: string; familyId: string } | null> {
-      const row = await findByToken(refreshToken);
-      const live = row && row.rotatedAt === null && row.revokedAt === null && row.expiresAt > clock.now();
-      return live ? { userId: row.userId, familyId: row.familyId } : null;
+      const found = await find(refreshToken);
+      const live = found?.current && found.row.revokedAt === null && found.row.expiresAt > clock.now();
+      return live ? { userId: found.row.userId, familyId: found.row.id } : null;
     },
 
-    /** Whether a session (family) still has a live refresh token: access tokens of ended sessions are refused where that matters. */
+    /** Whether a session is still live: access tokens of ended sessions are refused where that matters. */
     async isLive(familyId: string): Promise<boolean> {
       const [row] = await db
         .select({ id: sessions.id })
         .from(sessions)
-        .where(and(eq(sessions.familyId, familyId), isNull(sessions.rotatedAt), isNull(sessions.revokedAt), gt(sessions.expiresAt, clock.now())))
-        .limit(1);
+        .where(and(eq(sessions.id, familyId), isNull(sessions.revokedAt), gt(sessions.expiresAt, clock.now())));
       return row !== undefined;
     },
 
-    /** Ends a session by its id (family). */
+    /** Ends a session by its id. */
     endSession: revokeFamily,
 
-    /** Ends the session a token belongs to (its whole family). Unknown tokens are ignored. */
+    /** Ends the session a token belongs to, current or not (an old one is a reuse anyway). Unknown tokens are ignored. */
     async revoke(refreshToken: string): Promise<void> {
-      const row = await findByToken(refreshToken);
-      if (row) await revokeFamily(row.familyId);
+      const found = await find(refreshToken);
+      if (found) await revokeFamily(found.row.id);
     },
 
-    /** Ends every session of a user; `exceptSession` (a family id) stays. */
+    /** Ends every session of a user; `exceptSession` (a session id) stays. */
     async revokeAllForUser(userId: string, options: { exceptSession?: string | null } = {}): Promise<void> {
       const keptFamily = options.exceptSession ?? null;
       await db
@@ -188,14 +235,9 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
           and(
             eq(sessions.userId, userId),
             isNull(sessions.revokedAt),
-            keptFamily === null ? undefined : ne(sessions.familyId, keptFamily),
+            keptFamily === null ? undefined : ne(sessions.id, keptFamily),
           ),
         );
-    },
-
-    /** The user a refresh token belongs to, for logout with `all`. */
-    async ownerOf(refreshToken: string): Promise<string | null> {
-      return (await findByToken(refreshToken))?.userId ?? null;
     },
   };
 }

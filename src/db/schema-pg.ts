@@ -68,22 +68,30 @@ export const userRoles = pgTable(
 export const sessions = pgTable(
   "sessions",
   {
+    /** The session's id (the JWT's session claim); never part of the refresh token. */
     id: text("id").primaryKey(),
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
+    /**
+     * The refresh token's first half, the same for every token of the session: how a token finds its row. Null for
+     * a session carried over from when each token had its own row until its first rotation.
+     */
+    handle: text("handle"),
+    /** SHA-256 of the session's current refresh token. */
     tokenHash: text("token_hash").notNull(),
-    familyId: text("family_id").notNull(),
     expiresAt: millis("expires_at").notNull(),
     createdAt: createdAt(),
+    /** When the current token replaced its predecessor (null: never rotated). */
     rotatedAt: millis("rotated_at"),
     revokedAt: millis("revoked_at"),
     userAgent: text("user_agent"),
     ip: text("ip"),
   },
   (table) => [
-    uniqueIndex("sessions_token_hash_unique").on(table.tokenHash),
-    index("sessions_family_idx").on(table.familyId),
+    uniqueIndex("sessions_handle_unique").on(table.handle),
+    // Only carried-over sessions are found by their token's digest; a rotation of any other leaves every index alone.
+    uniqueIndex("sessions_carried_token_hash_unique").on(table.tokenHash).where(sql`${table.handle} is null`),
     index("sessions_user_idx").on(table.userId),
   ],
 );

@@ -53,27 +53,34 @@ export const userRoles = sqliteTable(
   (table) => [primaryKey({ columns: [table.userId, table.role] })],
 );
 
-/** One row per refresh token. Rotation marks the row rotated and inserts its successor in the same family. */
+/** One row per session (sign-in): a rotation rewrites the row's token digest in place (see core/sessions.ts). */
 export const sessions = sqliteTable(
   "sessions",
   {
+    /** The session's id (the JWT's session claim); never part of the refresh token. */
     id: text("id").primaryKey(),
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
+    /**
+     * The refresh token's first half, the same for every token of the session: how a token finds its row. Null for
+     * a session carried over from when each token had its own row until its first rotation.
+     */
+    handle: text("handle"),
+    /** SHA-256 of the session's current refresh token. */
     tokenHash: text("token_hash").notNull(),
-    familyId: text("family_id").notNull(),
     expiresAt: integer("expires_at", { mode: "number" }).notNull(),
     createdAt: createdAt(),
-    /** Set when this token was exchanged for its successor; presenting it again is reuse. */
+    /** When the current token replaced its predecessor (null: never rotated). */
     rotatedAt: integer("rotated_at", { mode: "number" }),
     revokedAt: integer("revoked_at", { mode: "number" }),
     userAgent: text("user_agent"),
     ip: text("ip"),
   },
   (table) => [
-    uniqueIndex("sessions_token_hash_unique").on(table.tokenHash),
-    index("sessions_family_idx").on(table.familyId),
+    uniqueIndex("sessions_handle_unique").on(table.handle),
+    // Only carried-over sessions are found by their token's digest; a rotation of any other leaves every index alone.
+    uniqueIndex("sessions_carried_token_hash_unique").on(table.tokenHash).where(sql`${table.handle} is null`),
     index("sessions_user_idx").on(table.userId),
   ],
 );

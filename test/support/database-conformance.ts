@@ -4,7 +4,7 @@
 // prepared statements. Cases that need two handles on one database (several instances) are PostgreSQL's own, in
 // the test file.
 import { afterEach, describe, expect, test } from "bun:test";
-import { and, eq, is, isNull, sql, Table } from "drizzle-orm";
+import { and, eq, is, sql, Table } from "drizzle-orm";
 import { createRateLimits } from "../../src/core/rate-limits.ts";
 import type { Database, DatabaseHandle } from "../../src/db/client.ts";
 import { isUniqueViolation } from "../../src/db/errors.ts";
@@ -178,7 +178,7 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
         await db.insert(oneTimeCodes).values(code);
         expect(await db.select().from(oneTimeCodes)).toStrictEqual([code]);
 
-        const session = { id: "s1", userId: "u1", tokenHash: "t", familyId: "f", expiresAt: now + 30 * 86_400_000, createdAt: now, rotatedAt: null, revokedAt: now + 5, userAgent: null, ip: "::1" };
+        const session = { id: "s1", userId: "u1", handle: "h", tokenHash: "t", expiresAt: now + 30 * 86_400_000, createdAt: now, rotatedAt: null, revokedAt: now + 5, userAgent: null, ip: "::1" };
         await db.insert(sessions).values(session);
         expect(await db.select().from(sessions)).toStrictEqual([session]);
 
@@ -347,30 +347,34 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
         const { users, sessions } = db.tables;
         const now = Date.now();
         await db.insert(users).values(userRow("u1"));
-        await db.insert(sessions).values({ id: "s1", userId: "u1", tokenHash: "t1", familyId: "f1", expiresAt: now + 60_000, createdAt: now });
-        // As core/sessions.ts claims a refresh token: a prepared statement, one per concurrent request.
+        await db.insert(sessions).values({ id: "s1", userId: "u1", handle: "h1", tokenHash: "t1", expiresAt: now + 60_000, createdAt: now });
+        // As core/sessions.ts rotates a refresh token in place: a prepared statement, one per concurrent request,
+        // each with its own successor.
         const claim = db
           .update(sessions)
-          .set({ rotatedAt: sql`${sql.placeholder("now")}` })
-          .where(and(eq(sessions.tokenHash, sql.placeholder("tokenHash")), isNull(sessions.rotatedAt)))
+          .set({ tokenHash: sql`${sql.placeholder("newTokenHash")}`, rotatedAt: sql`${sql.placeholder("now")}` })
+          .where(and(eq(sessions.handle, sql.placeholder("handle")), eq(sessions.tokenHash, sql.placeholder("tokenHash"))))
           .returning()
           .prepare();
-        const claims = await Promise.all(Array.from({ length: 20 }, (_, index) => claim.execute({ tokenHash: "t1", now: now + index })));
+        const claims = await Promise.all(
+          Array.from({ length: 20 }, (_, index) => claim.execute({ handle: "h1", tokenHash: "t1", newTokenHash: `t1-${index}`, now: now + index })),
+        );
         const winners = claims.filter((rows) => rows.length > 0);
         expect(winners).toHaveLength(1);
         expect(winners[0]).toHaveLength(1);
         const [stored] = await db.select().from(sessions).where(eq(sessions.id, "s1"));
+        expect(stored!.tokenHash).toBe(winners[0]![0]!.tokenHash);
         expect(stored!.rotatedAt).toBe(winners[0]![0]!.rotatedAt);
         expect(typeof stored!.rotatedAt).toBe("number");
 
         // Unprepared, the same: 20 claimers of a second row.
-        await db.insert(sessions).values({ id: "s2", userId: "u1", tokenHash: "t2", familyId: "f1", expiresAt: now + 60_000, createdAt: now });
+        await db.insert(sessions).values({ id: "s2", userId: "u1", handle: "h2", tokenHash: "t2", expiresAt: now + 60_000, createdAt: now });
         const again = await Promise.all(
           Array.from({ length: 20 }, (_, index) =>
             db
               .update(sessions)
-              .set({ rotatedAt: now + index })
-              .where(and(eq(sessions.id, "s2"), isNull(sessions.rotatedAt)))
+              .set({ tokenHash: `t2-${index}`, rotatedAt: now + index })
+              .where(and(eq(sessions.id, "s2"), eq(sessions.tokenHash, "t2")))
               .returning({ id: sessions.id }),
           ),
         );
