@@ -14,6 +14,9 @@ async function setDisabled(email: string, disabled: boolean): Promise<void> {
   await queryDatabase(server.dataDir, "UPDATE users SET disabled = ? WHERE email = ?", [disabled, email]);
 }
 
+/** The WolfPal access token the banned user held before the ban (its session is checked at each use). */
+let heldAccessToken = "";
+
 test("a disabled user gets nothing from HBP, lncrawl or WolfPal, with the tokens issued before or new ones", async () => {
   const email = "banned@example.com";
   const password = "banned-password";
@@ -23,6 +26,7 @@ test("a disabled user gets nothing from HBP, lncrawl or WolfPal, with the tokens
   expect(lncrawl.status).toBe(200);
   const wolfpal = await call(server.url, "POST", "/wolfpal/auth/login", { json: { email, password } });
   expect(wolfpal.status).toBe(200);
+  heldAccessToken = wolfpal.body.access_token;
 
   await setDisabled(email, true);
 
@@ -41,8 +45,11 @@ test("a disabled user gets nothing from HBP, lncrawl or WolfPal, with the tokens
   expect((await call(server.url, "POST", "/wolfpal/auth/refresh", { json: { refresh_token: wolfpal.body.refresh_token } })).status).toBe(401);
 });
 
-test("enabled again, the account signs in as before (the refusals above were the flag, not the password)", async () => {
+test("enabled again, the account signs in as before (the refusals above were the flag, not the password); the refused session stays ended", async () => {
   await setDisabled("banned@example.com", false);
   const res = await call(server.url, "POST", "/auth/login", { json: { email: "banned@example.com", password: "banned-password" } });
   expect(res.status).toBe(200);
+  // The session that tried to refresh while banned was ended then: its access token, still unexpired, is refused.
+  const logout = await call(server.url, "POST", "/wolfpal/auth/logout", { headers: { authorization: `Bearer ${heldAccessToken}` } });
+  expect(logout.status).toBe(401);
 });

@@ -23,7 +23,7 @@ export async function userCommand(config: Config, location: DatabaseLocation, ar
     const clock = systemClock;
     const passwords = createPasswordHasher({ memoryKiB: config.passwords.argon2MemoryKiB, timeCost: config.passwords.argon2TimeCost });
     const users = createUsers({ db, clock, passwords, config });
-    const sessions = createSessions({ db, clock, config, logger: silentLogger });
+    const sessions = createSessions({ db, clock, config, logger: silentLogger, users });
     const [action, target] = args;
 
     if (action === "list") {

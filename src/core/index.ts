@@ -49,7 +49,7 @@ export function createCore(deps: CoreDeps) {
     timeCost: config.passwords.argon2TimeCost,
   });
   const users = createUsers({ db, clock, passwords, config });
-  const sessions = createSessions({ db, clock, config, logger });
+  const sessions = createSessions({ db, clock, config, logger, users });
   const codes = createOneTimeCodes({ db, clock });
   const jwt = createJwtSigner(signingKeys, clock);
   const accessTokens = createAccessTokens({ config: config.jwt, jwt });
@@ -57,7 +57,7 @@ export function createCore(deps: CoreDeps) {
   const guesses = createGuesses({ rateLimits, config: config.rateLimits });
   const totp = createTotp({ db, clock, issuer: config.auth.otpIssuer, guesses });
   const activation = createActivation({ config, codes, users, mailer, guesses });
-  const sessionTokens = createSessionTokens({ users, sessions, accessTokens });
+  const sessionTokens = createSessionTokens({ sessions, accessTokens });
   const backupCodes = createBackupCodes({ db, clock });
   const twoFactorSetup = createTwoFactorSetup({ totp, backupCodes });
   const signIn = createSignIn({ config, users, guesses, totp, codes, mailer, passwords, backupCodes });

@@ -1,8 +1,7 @@
 // A signed-in session as clients see it: a refresh token plus a fresh access token (JWT).
 import type { AccessTokens } from "./access-tokens.ts";
-import { CoreError } from "./errors.ts";
 import type { IssuedSession, SessionContext, Sessions } from "./sessions.ts";
-import { assertCanSignIn, type User, type Users } from "./users.ts";
+import { assertCanSignIn, type User } from "./users.ts";
 
 export interface SessionTokens {
   user: User;
@@ -14,8 +13,8 @@ export interface SessionTokens {
 
 export type SessionTokenService = ReturnType<typeof createSessionTokens>;
 
-export function createSessionTokens(deps: { users: Users; sessions: Sessions; accessTokens: AccessTokens }) {
-  const { users, sessions, accessTokens } = deps;
+export function createSessionTokens(deps: { sessions: Sessions; accessTokens: AccessTokens }) {
+  const { sessions, accessTokens } = deps;
 
   async function bundle(user: User, issued: IssuedSession): Promise<SessionTokens> {
     const access = await accessTokens.sign(user, { sessionId: issued.familyId });
@@ -38,9 +37,7 @@ export function createSessionTokens(deps: { users: Users; sessions: Sessions; ac
     /** Rotates a refresh token (see sessions.ts) and signs a new access token with the user's current roles. */
     async refresh(refreshToken: string, context: SessionContext): Promise<SessionTokens> {
       const issued = await sessions.rotate(refreshToken, context);
-      const user = await users.findById(issued.userId);
-      if (!user) throw new CoreError("invalid_refresh_token");
-      return bundle(user, issued);
+      return bundle(issued.user, issued);
     },
   };
 }

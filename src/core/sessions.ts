@@ -23,6 +23,7 @@ import type { Clock } from "./clock.ts";
 import { CoreError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import { constantTimeEqual, randomUuid, sha256Hex } from "./secrets.ts";
+import type { User, Users } from "./users.ts";
 
 export interface SessionContext {
   userAgent?: string | null;
@@ -51,13 +52,18 @@ function nextToken(handle: string): string {
   return handle + randomUuid().slice(HANDLE_LENGTH);
 }
 
+/** A rotation's successor, with its owner as they are now (who the new access token is for). */
+export interface RotatedSession extends IssuedSession {
+  user: User;
+}
+
 export type Sessions = ReturnType<typeof createSessions>;
 
-export function createSessions(deps: { db: Database; clock: Clock; config: Config; logger: Logger }) {
-  const { db, clock, logger } = deps;
+export function createSessions(deps: { db: Database; clock: Clock; config: Config; logger: Logger; users: Pick<Users, "findById"> }) {
+  const { db, clock, logger, users: accounts } = deps;
   const lifetimeMs = deps.config.jwt.refreshExpiresInMinutes * 60_000;
   const graceMs = deps.config.auth.refreshReuseGraceSeconds * 1000;
-  const { sessions, users } = db.tables;
+  const { sessions } = db.tables;
 
   // The statements of a refresh, compiled once per handle (drizzle otherwise rebuilds each query's SQL: ~60% of a
   // refresh in issue 7's bench). Rotations run inside group transactions, so they are compiled for the
@@ -75,11 +81,6 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
     // instead, and takes its token's handle, so that token is then known as the session's predecessor like any other.
     rotate: prepareRotation(runner, eq(sessions.handle, sql.placeholder("handle"))),
     rotateCarried: prepareRotation(runner, isNull(sessions.handle)),
-    selectOwner: runner
-      .select({ active: users.active, disabled: users.disabled })
-      .from(users)
-      .where(eq(users.id, sql.placeholder("userId")))
-      .prepare(), // unique keys: no LIMIT (drizzle binds it as a parameter, which is ~2.5x slower)
   });
   const prepareRotation = (runner: Database | Transaction, found: ReturnType<typeof eq>) => runner
     .update(sessions)
@@ -155,7 +156,7 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
     },
 
     /** Exchanges the current refresh token of a live session for its successor. */
-    async rotate(refreshToken: string, context: SessionContext = {}): Promise<IssuedSession> {
+    async rotate(refreshToken: string, context: SessionContext = {}): Promise<RotatedSession> {
       const now = clock.now();
       const tokenHash = sha256Hex(refreshToken);
       const handle = handleOf(refreshToken);
@@ -172,20 +173,22 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
         userAgent: context.userAgent?.slice(0, 512) ?? null,
         ip: context.ip ?? null,
       };
-      // Claim and owner check in one transaction, shared with the rotations arriving at the same time.
-      const outcome = await inGroup(async (tx): Promise<IssuedSession | { refused: "unclaimed" } | { refused: "owner"; familyId: string }> => {
+      // The claim, in a transaction shared with the rotations arriving at the same time.
+      const claimed = await inGroup(async (tx) => {
         const prepared = statementsOf(tx);
-        let [claimed] = await prepared.rotate.execute(claim);
-        if (!claimed) [claimed] = await prepared.rotateCarried.execute(claim);
-        if (!claimed) return { refused: "unclaimed" };
-        const [owner] = await prepared.selectOwner.execute({ userId: claimed.userId });
-        if (!owner?.active || owner.disabled) return { refused: "owner", familyId: claimed.id };
-        return { refreshToken: successor, userId: claimed.userId, familyId: claimed.id, expiresAt };
+        const [row] = await prepared.rotate.execute(claim);
+        return row ?? (await prepared.rotateCarried.execute(claim))[0] ?? null;
       });
-      if (!("refused" in outcome)) return outcome;
-      if (outcome.refused === "owner") {
-        await revokeFamily(outcome.familyId);
-        throw new CoreError("invalid_refresh_token");
+      if (claimed) {
+        // The owner is read once, for both the check and the caller's new access token. Checked after the commit,
+        // the outcome is the same as inside it: a banned or deleted user's session ends, and the successor is never
+        // handed out.
+        const user = await accounts.findById(claimed.userId);
+        if (!user?.active || user.disabled) {
+          await revokeFamily(claimed.id);
+          throw new CoreError("invalid_refresh_token");
+        }
+        return { refreshToken: successor, userId: claimed.userId, familyId: claimed.id, expiresAt, user };
       }
       // Not claimed: unknown, expired, revoked, or a token of the session that is not its current one.
       const found = await find(refreshToken);

@@ -61,9 +61,7 @@ export async function refresh(ctx: WolfpalContext, exchange: WolfpalExchange, bo
   const fields = validate(body, { refresh_token: rules.present });
   try {
     const issued = await ctx.core.sessions.rotate(fields.refresh_token, exchange.client);
-    const user = await ctx.core.users.findById(issued.userId);
-    if (!user) throw unauthorized();
-    return await tokenPair(ctx, user, issued);
+    return await tokenPair(ctx, issued.user, issued);
   } catch (error) {
     if (isCoreError(error, "rate_limited")) throw error;
     throw unauthorized();
