@@ -626,7 +626,7 @@ async function main(): Promise<void> {
       met: beside.p99Ms <= 10,
     });
     rows.push({
-      scenario: "refresh (`GET /auth/token/refresh`, rotation: one claim UPDATE + one INSERT)",
+      scenario: "refresh (`GET /auth/token/refresh`, rotation: one UPDATE of the session's row)",
       figure: loadFigure(refresh),
       reference: `bare route: ${rate(bareRps)} req/s`,
       ratio: percent(refresh.wrk.rps / bareRps),

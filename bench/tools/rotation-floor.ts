@@ -73,7 +73,7 @@ function run(ownCheckpoints: boolean): number {
     // SQLite's default is 1000 pages; the server sets 16384 as a backstop and leaves the copying to its worker.
     db.run(`PRAGMA wal_autocheckpoint = ${ownCheckpoints ? 1000 : 0}`);
     const claim = db.prepare(
-      `UPDATE sessions SET handle = ?2, token_hash = ?3, rotated_at = ?1, expires_at = ?5, user_agent = 'bench', ip = '127.0.0.1'
+      `UPDATE sessions SET token_hash = ?3, rotated_at = ?1, expires_at = ?5, user_agent = 'bench', ip = '127.0.0.1'
        WHERE handle = ?2 AND token_hash = ?4 AND revoked_at IS NULL AND expires_at > ?1 RETURNING user_id, id`,
     );
     const owner = db.prepare("SELECT active, disabled FROM users WHERE id = ?");
