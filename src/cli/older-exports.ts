@@ -10,7 +10,8 @@ export function rowUpgrader(format: number): RowUpgrader {
   return (table, row) => {
     if (table !== "sessions") return row;
     // Format 1 had a row per refresh token. The session keeps its live token, under the session's id, as migration
-    // 0005 does to a database; rotated and revoked tokens are left out (null: the line is read but not loaded).
+    // session_per_row does to a database (but with the live token's time, not the sign-in's); rotated and revoked
+    // tokens are left out (null: the line is read but not loaded).
     const { family_id: familyId, id: _tokenRowId, ...rest } = row;
     if (rest.rotated_at !== null || rest.revoked_at !== null || sessionsSeen.has(familyId)) return null;
     sessionsSeen.add(familyId);
