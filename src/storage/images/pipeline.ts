@@ -1,5 +1,6 @@
 // One image transform, start to end: probe -> decode -> orient -> crop/resize -> blur -> round corners -> encode.
-// Runs inside a transform worker (images/worker.ts): decoding and encoding block the thread that runs them.
+// Runs inside a transform worker (images/worker.ts): decoding and encoding block the thread that runs them. The
+// common case, a JPEG photo made smaller or converted, goes whole to Bun.Image instead (native.ts).
 //
 // Codecs: imagescript 1.3.1 for JPEG and PNG decoding (its wasm decoders, called directly: the JPEG one decodes at
 // the smallest DCT scale that still covers the target, so a 3000x2000 photo shrunk to 800 px decodes at 1500x1000)
@@ -15,6 +16,7 @@ import { CONTENT_TYPES, displaySize, readImageHeader, sniffFormat, type ImageFor
 import type { TransformSpec } from "./params.ts";
 import { flattenOnWhite, orient, resize, resizeRgb, roundCorners, type Bitmap } from "./resample.ts";
 import { TransformError, type TransformOutput } from "./transform-result.ts";
+import { handledNatively, transformNatively } from "./native.ts";
 
 type Decoders = {
   jpeg: Awaited<ReturnType<typeof jpegModule.init>>;
@@ -103,6 +105,8 @@ export async function transformImage(input: Uint8Array, spec: TransformSpec, lim
   if (target.width * target.height > limits.maxPixels) {
     throw new TransformError("image_too_large", `The requested size has ${target.width * target.height} pixels; the limit is ${limits.maxPixels}.`);
   }
+
+  if (handledNatively(header, spec)) return transformNatively(input, spec, target, limits);
 
   // An upright RGB JPEG scaled to one given side (the common case: a photo made smaller) is resized straight from
   // the decoder's RGB pixels; everything else goes through an RGBA bitmap.

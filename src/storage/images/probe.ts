@@ -9,6 +9,8 @@ export interface ImageHeader {
   height: number;
   /** EXIF orientation 1-8 (1: as stored); JPEG only. */
   orientation: number;
+  /** A JPEG's colour components (1 grey, 3 YCbCr or RGB, 4 CMYK); null for other formats. */
+  components: number | null;
 }
 
 export const CONTENT_TYPES: Record<ImageFormat, string> = { jpeg: "image/jpeg", png: "image/png", webp: "image/webp" };
@@ -34,7 +36,7 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader | null {
   try {
     if (format === "png") {
       if (ascii(bytes, 12, 4) !== "IHDR") return null;
-      return valid({ format, width: view.getUint32(16), height: view.getUint32(20), orientation: 1 });
+      return valid({ format, width: view.getUint32(16), height: view.getUint32(20), orientation: 1, components: null });
     }
     if (format === "webp") return readWebpHeader(bytes, view);
     if (format === "jpeg") return readJpegHeader(bytes, view);
@@ -53,16 +55,16 @@ function readWebpHeader(bytes: Uint8Array, view: DataView): ImageHeader | null {
   if (chunk === "VP8X") {
     const width = 1 + (view.getUint16(24, true) | (view.getUint8(26) << 16));
     const height = 1 + (view.getUint16(27, true) | (view.getUint8(29) << 16));
-    return valid({ format: "webp", width, height, orientation: 1 });
+    return valid({ format: "webp", width, height, orientation: 1, components: null });
   }
   if (chunk === "VP8 ") {
     if (view.getUint8(23) !== 0x9d || view.getUint8(24) !== 0x01 || view.getUint8(25) !== 0x2a) return null;
-    return valid({ format: "webp", width: view.getUint16(26, true) & 0x3fff, height: view.getUint16(28, true) & 0x3fff, orientation: 1 });
+    return valid({ format: "webp", width: view.getUint16(26, true) & 0x3fff, height: view.getUint16(28, true) & 0x3fff, orientation: 1, components: null });
   }
   if (chunk === "VP8L") {
     if (view.getUint8(20) !== 0x2f) return null;
     const bits = view.getUint32(21, true);
-    return valid({ format: "webp", width: 1 + (bits & 0x3fff), height: 1 + ((bits >>> 14) & 0x3fff), orientation: 1 });
+    return valid({ format: "webp", width: 1 + (bits & 0x3fff), height: 1 + ((bits >>> 14) & 0x3fff), orientation: 1, components: null });
   }
   return null;
 }
@@ -91,7 +93,7 @@ function readJpegHeader(bytes: Uint8Array, view: DataView): ImageHeader | null {
     if (SOF_MARKERS.has(marker)) {
       const height = view.getUint16(offset + 5);
       const width = view.getUint16(offset + 7);
-      return valid({ format: "jpeg", width, height, orientation });
+      return valid({ format: "jpeg", width, height, orientation, components: view.getUint8(offset + 9) });
     }
     if (marker === 0xda || marker === 0xd9) return null; // scan data or the end before any frame header
     offset += 2 + length;
@@ -120,6 +122,20 @@ export function exifOrientation(tiff: Uint8Array): number | null {
   }
   return null;
 }
+
+/**
+ * Whether a JPEG's last scan reaches its end marker (EOI). A file cut short has none after its last start of scan
+ * (SOS); inside scan data 0xFF is always followed by 0x00 or a restart marker, so EOI cannot appear there by chance,
+ * and an EXIF thumbnail's own SOS and EOI come before the image's. Needed because libjpeg-turbo (Bun.Image) decodes
+ * a truncated file, grey where the bytes stop, where a cut-off upload must be refused.
+ */
+export function jpegIsComplete(bytes: Uint8Array): boolean {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lastScan = buffer.lastIndexOf(START_OF_SCAN);
+  return lastScan >= 0 && buffer.lastIndexOf(END_OF_IMAGE) > lastScan;
+}
+const START_OF_SCAN = Buffer.from([0xff, 0xda]);
+const END_OF_IMAGE = Buffer.from([0xff, 0xd9]);
 
 /** Orientations 5-8 turn the image by 90 degrees: width and height swap when displayed. */
 export function displaySize(header: ImageHeader): { width: number; height: number } {

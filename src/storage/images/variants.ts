@@ -10,7 +10,7 @@ import type { TransformPool } from "./pool.ts";
 import { CONTENT_TYPES } from "./probe.ts";
 
 /** Bump when the pipeline's output changes, so old cached variants are not served for new requests. */
-const PIPELINE_VERSION = "1";
+const PIPELINE_VERSION = "2";
 
 export interface Variant {
   /** Key in the variant store. */
