@@ -12,11 +12,11 @@ import jpegModule from "imagescript/wasm/node/jpeg.js";
 import pngModule from "imagescript/wasm/node/png.js";
 import decodeWebpBytes, { init as initWebp } from "@jsquash/webp/decode.js";
 import webpDecoderWasm from "@jsquash/webp/codec/dec/webp_dec.wasm" with { type: "file" };
+import { handledNatively, transformNatively } from "./native.ts";
 import { CONTENT_TYPES, displaySize, readImageHeader, sniffFormat, type ImageFormat } from "./probe.ts";
 import type { TransformSpec } from "./params.ts";
 import { flattenOnWhite, orient, resize, resizeRgb, roundCorners, type Bitmap } from "./resample.ts";
 import { TransformError, type TransformOutput } from "./transform-result.ts";
-import { handledNatively, transformNatively } from "./native.ts";
 
 type Decoders = {
   jpeg: Awaited<ReturnType<typeof jpegModule.init>>;
@@ -108,8 +108,8 @@ export async function transformImage(input: Uint8Array, spec: TransformSpec, lim
 
   if (handledNatively(header, spec)) return transformNatively(input, spec, target, limits);
 
-  // An upright RGB JPEG scaled to one given side (the common case: a photo made smaller) is resized straight from
-  // the decoder's RGB pixels; everything else goes through an RGBA bitmap.
+  // An upright RGB JPEG scaled to one given side (here: with blur or corners) is resized straight from the
+  // decoder's RGB pixels; everything else goes through an RGBA bitmap.
   const direct = !(spec.width > 0 && spec.height > 0) && (header.orientation <= 1 || header.orientation > 8);
   let decoded: Bitmap | RgbPixels;
   try {
