@@ -208,7 +208,7 @@ describe("import into SQLite", () => {
 function formatOneExport(): { text: string; sessions: number } {
   const lines = parseLines(exportText);
   const oldRows = (row: any) => {
-    const { handle: _handle, id, ...rest } = row;
+    const { handle: _handle, carried_token_hash: _carried, id, ...rest } = row;
     const live = { ...rest, id: crypto.randomUUID(), family_id: id, rotated_at: null };
     const rotated = { ...live, id: crypto.randomUUID(), token_hash: new Bun.CryptoHasher("sha256").update(crypto.randomUUID()).digest("hex"), rotated_at: row.created_at };
     const revoked = { ...live, id: crypto.randomUUID(), family_id: crypto.randomUUID(), token_hash: `${live.token_hash}-revoked`, revoked_at: row.created_at };
@@ -232,9 +232,12 @@ describe("import of an older format", () => {
     expect(imported.stderr).toBe("");
     expect(imported.exitCode).toBe(0);
     expect(imported.stdout).toContain(`sessions: ${sessions}\n`);
-    const rows = await queryDatabase<{ handle: string | null; rotated_at: number | null; revoked_at: number | null }>(target, "SELECT handle, rotated_at, revoked_at FROM sessions");
+    const rows = await queryDatabase<{ handle: string | null; token_hash: string; carried_token_hash: string | null; rotated_at: number | null; revoked_at: number | null }>(
+      target,
+      "SELECT handle, token_hash, carried_token_hash, rotated_at, revoked_at FROM sessions",
+    );
     expect(rows).toHaveLength(sessions);
-    expect(rows.every((row) => row.handle === null && row.rotated_at === null && row.revoked_at === null)).toBe(true);
+    for (const row of rows) expect(row).toEqual({ handle: null, token_hash: row.token_hash, carried_token_hash: row.token_hash, rotated_at: null, revoked_at: null });
 
     const server = await startServer({ ...ON_DATA_DIR, ...GENERATED_KEYS }, { dataDir: target });
     try {

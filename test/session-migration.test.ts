@@ -1,5 +1,5 @@
-// Migration session_per_row (issue 7): a database whose sessions had a row per refresh token, upgraded by starting
-// the new server on it, on the suite's backend. Signed-in users stay signed in; what was already dead stays dead.
+// Migrations session_per_row and session_carried_digest (issue 7): a database whose sessions had a row per refresh
+// token, upgraded by starting the new server on it, on the suite's backend. Signed-in users stay signed in; what was already dead stays dead.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,10 +29,12 @@ const sessionC = crypto.randomUUID();
 let dataDir: string;
 let server: TestServer;
 
-/** Applies the migrations before session_per_row the way latchkey records them, so the server sees only that one pending. */
+/** Applies the migrations before session_per_row the way latchkey records them, so the server applies the rest. */
 async function migrateToTheOldSchema(): Promise<void> {
-  const old = embeddedMigrations(dialect).filter((migration) => !migration.tag.endsWith("_session_per_row"));
-  expect(old.length).toBe(embeddedMigrations(dialect).length - 1);
+  const all = embeddedMigrations(dialect);
+  const redesign = all.findIndex((migration) => migration.tag.endsWith("_session_per_row"));
+  expect(redesign).toBeGreaterThan(0);
+  const old = all.slice(0, redesign);
   const bookkeeping = dialect === "postgres" ? "drizzle.__drizzle_migrations" : `"__drizzle_migrations"`;
   if (dialect === "postgres") {
     await queryDatabase(dataDir, "CREATE SCHEMA drizzle");
@@ -73,13 +75,13 @@ afterAll(async () => {
 const refresh = (token: string) => call(server.url, "GET", `/auth/token/refresh?refresh_token=${token}`);
 
 test("each session is one row under its id, with its live token and the sign-in's time; dead rows are gone", async () => {
-  const rows = await queryDatabase<{ id: string; handle: string | null; token_hash: string; created_at: number | string }>(
+  const rows = await queryDatabase<{ id: string; handle: string | null; token_hash: string; carried_token_hash: string | null; created_at: number | string }>(
     dataDir,
-    "SELECT id, handle, token_hash, created_at FROM sessions ORDER BY created_at",
+    "SELECT id, handle, token_hash, carried_token_hash, created_at FROM sessions ORDER BY created_at",
   );
   expect(rows.map((row) => ({ ...row, created_at: Number(row.created_at) }))).toEqual([
-    { id: sessionC, handle: null, token_hash: sha256(tokens.other), created_at: now - 3 * hour },
-    { id: sessionA, handle: null, token_hash: sha256(tokens.live), created_at: now - 2 * hour },
+    { id: sessionC, handle: null, token_hash: sha256(tokens.other), carried_token_hash: sha256(tokens.other), created_at: now - 3 * hour },
+    { id: sessionA, handle: null, token_hash: sha256(tokens.live), carried_token_hash: sha256(tokens.live), created_at: now - 2 * hour },
   ]);
 });
 
@@ -91,6 +93,9 @@ test("a live token from before refreshes; its successors keep its first half; pr
   expect(successor).not.toBe(tokens.live);
   const second = await refresh(successor);
   expect(second.status).toBe(200);
+  // Rotated once, the session is found by its handle like any other, and its digest is no longer in an index.
+  const [row] = await queryDatabase<{ handle: string | null; carried_token_hash: string | null }>(dataDir, "SELECT handle, carried_token_hash FROM sessions WHERE id = ?", [sessionA]);
+  expect(row).toEqual({ handle: tokens.live.slice(0, 18), carried_token_hash: null });
 
   // The carried-over token is now known as one of its session's: a reuse like any other.
   expect((await refresh(tokens.live)).status).toBe(401);

@@ -15,7 +15,8 @@ export function rowUpgrader(format: number): RowUpgrader {
     const { family_id: familyId, id: _tokenRowId, ...rest } = row;
     if (rest.rotated_at !== null || rest.revoked_at !== null || sessionsSeen.has(familyId)) return null;
     sessionsSeen.add(familyId);
-    // No handle: a carried-over session is found by its token's digest until its first rotation.
-    return { ...rest, id: familyId, handle: null };
+    // No handle: a carried-over session is found by carried_token_hash until its first rotation.
+    return { ...rest, id: familyId, handle: null, carried_token_hash: rest.token_hash };
   };
 }
+

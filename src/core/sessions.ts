@@ -79,15 +79,19 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
     // The claim: one conditional UPDATE, so of two concurrent rotations of one token exactly one wins, on SQLite and
     // on any other database. A session carried over from a row per token (no handle yet) is found by its digest
     // instead, and takes its token's handle, so that token is then known as the session's predecessor like any other.
-    // Only the carried-over rotation sets the handle: SQLite maintains the index of every column an UPDATE sets, even
-    // to the value it had (~6 us of a rotation's ~11 in bench/tools/rotation-floor.ts).
+    // The hot rotation sets no indexed column: SQLite maintains the index of every column an UPDATE sets, even to the
+    // value it had (~6 us of a rotation's ~11 in bench/tools/rotation-floor.ts), and PostgreSQL can make it a HOT
+    // update only when no indexed column changes.
     rotate: prepareRotation(runner, eq(sessions.handle, sql.placeholder("handle")), {}),
-    rotateCarried: prepareRotation(runner, isNull(sessions.handle), { handle: sql`${sql.placeholder("handle")}` }),
+    rotateCarried: prepareRotation(runner, and(isNull(sessions.handle), eq(sessions.carriedTokenHash, sql.placeholder("tokenHash")))!, {
+      handle: sql`${sql.placeholder("handle")}`,
+      carriedTokenHash: sql`null`,
+    }),
   });
-  const prepareRotation = (runner: Database | Transaction, found: SQL, handle: { handle?: SQL }) => runner
+  const prepareRotation = (runner: Database | Transaction, found: SQL, carried: { handle?: SQL; carriedTokenHash?: SQL }) => runner
     .update(sessions)
     .set({
-      ...handle,
+      ...carried,
       tokenHash: sql`${sql.placeholder("newTokenHash")}`,
       rotatedAt: sql`${sql.placeholder("now")}`,
       expiresAt: sql`${sql.placeholder("expiresAt")}`,
@@ -116,7 +120,7 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
   const selectCarried = db
     .select(selectColumns)
     .from(sessions)
-    .where(and(isNull(sessions.handle), eq(sessions.tokenHash, sql.placeholder("tokenHash"))))
+    .where(and(isNull(sessions.handle), eq(sessions.carriedTokenHash, sql.placeholder("tokenHash"))))
     .prepare();
   const inGroup = groupCommit(db);
 

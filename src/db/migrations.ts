@@ -6,6 +6,7 @@ import postgresJournal from "../../drizzle/postgres/meta/_journal.json";
 import pg0000 from "../../drizzle/postgres/0000_init.sql" with { type: "text" };
 import pg0001 from "../../drizzle/postgres/0001_generated_secrets.sql" with { type: "text" };
 import pg0002 from "../../drizzle/postgres/0002_session_per_row.sql" with { type: "text" };
+import pg0003 from "../../drizzle/postgres/0003_session_carried_digest.sql" with { type: "text" };
 import sqliteJournal from "../../drizzle/sqlite/meta/_journal.json";
 import sqlite0000 from "../../drizzle/sqlite/0000_init.sql" with { type: "text" };
 import sqlite0001 from "../../drizzle/sqlite/0001_rate_limits_totp.sql" with { type: "text" };
@@ -13,6 +14,7 @@ import sqlite0002 from "../../drizzle/sqlite/0002_files_faroe.sql" with { type: 
 import sqlite0003 from "../../drizzle/sqlite/0003_tier_referrer_api_tokens.sql" with { type: "text" };
 import sqlite0004 from "../../drizzle/sqlite/0004_generated_secrets.sql" with { type: "text" };
 import sqlite0005 from "../../drizzle/sqlite/0005_session_per_row.sql" with { type: "text" };
+import sqlite0006 from "../../drizzle/sqlite/0006_session_carried_digest.sql" with { type: "text" };
 
 export type MigrationDialect = "sqlite" | "postgres";
 
@@ -30,6 +32,7 @@ const sources: Record<MigrationDialect, { journal: Journal; sqlByTag: Record<str
       "0003_tier_referrer_api_tokens": sqlite0003,
       "0004_generated_secrets": sqlite0004,
       "0005_session_per_row": sqlite0005,
+      "0006_session_carried_digest": sqlite0006,
     },
   },
   postgres: {
@@ -38,6 +41,7 @@ const sources: Record<MigrationDialect, { journal: Journal; sqlByTag: Record<str
       "0000_init": pg0000,
       "0001_generated_secrets": pg0001,
       "0002_session_per_row": pg0002,
+      "0003_session_carried_digest": pg0003,
     },
   },
 };

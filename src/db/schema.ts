@@ -67,8 +67,10 @@ export const sessions = sqliteTable(
      * a session carried over from when each token had its own row until its first rotation.
      */
     handle: text("handle"),
-    /** SHA-256 of the session's current refresh token. */
+    /** SHA-256 of the session's current refresh token. Not indexed, so a rotation rewrites no index entry. */
     tokenHash: text("token_hash").notNull(),
+    /** A carried-over session's token digest (token_hash as it was), by which it is found until its first rotation. */
+    carriedTokenHash: text("carried_token_hash"),
     expiresAt: integer("expires_at", { mode: "number" }).notNull(),
     createdAt: createdAt(),
     /** When the current token replaced its predecessor (null: never rotated). */
@@ -79,8 +81,9 @@ export const sessions = sqliteTable(
   },
   (table) => [
     uniqueIndex("sessions_handle_unique").on(table.handle),
-    // Only carried-over sessions are found by their token's digest; a rotation of any other leaves every index alone.
-    uniqueIndex("sessions_carried_token_hash_unique").on(table.tokenHash).where(sql`${table.handle} is null`),
+    // Only carried-over sessions are found by their token's digest: a column of its own, so token_hash is in no index
+    // (on PostgreSQL a rotation can then be a HOT update, which writes no index entry either).
+    uniqueIndex("sessions_carried_token_hash_unique").on(table.carriedTokenHash).where(sql`${table.carriedTokenHash} is not null`),
     index("sessions_user_idx").on(table.userId),
   ],
 );

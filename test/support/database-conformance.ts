@@ -178,7 +178,7 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
         await db.insert(oneTimeCodes).values(code);
         expect(await db.select().from(oneTimeCodes)).toStrictEqual([code]);
 
-        const session = { id: "s1", userId: "u1", handle: "h", tokenHash: "t", expiresAt: now + 30 * 86_400_000, createdAt: now, rotatedAt: null, revokedAt: now + 5, userAgent: null, ip: "::1" };
+        const session = { id: "s1", userId: "u1", handle: "h", tokenHash: "t", carriedTokenHash: null, expiresAt: now + 30 * 86_400_000, createdAt: now, rotatedAt: null, revokedAt: now + 5, userAgent: null, ip: "::1" };
         await db.insert(sessions).values(session);
         expect(await db.select().from(sessions)).toStrictEqual([session]);
 
