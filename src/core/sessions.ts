@@ -52,6 +52,11 @@ function nextToken(handle: string): string {
   return handle + randomUuid().slice(HANDLE_LENGTH);
 }
 
+/** Where a token was issued or last rotated, as the row keeps it. */
+function clientColumns(context: SessionContext): { userAgent: string | null; ip: string | null } {
+  return { userAgent: context.userAgent?.slice(0, 512) ?? null, ip: context.ip ?? null };
+}
+
 /** A rotation's successor, with its owner as they are now (who the new access token is for). */
 export interface RotatedSession extends IssuedSession {
   user: User;
@@ -125,8 +130,7 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
   const inGroup = groupCommit(db);
 
   /** The session a token names (by its handle; by its digest if carried over), and whether it is its current token. */
-  async function find(refreshToken: string) {
-    const tokenHash = sha256Hex(refreshToken);
+  async function find(refreshToken: string, tokenHash = sha256Hex(refreshToken)) {
     const handle = handleOf(refreshToken);
     const [row] = handle === null ? [] : await selectByHandle.execute({ handle });
     if (row) return { row, current: constantTimeEqual(row.tokenHash, tokenHash) };
@@ -155,8 +159,7 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
         tokenHash: sha256Hex(refreshToken),
         expiresAt,
         createdAt: now,
-        userAgent: context.userAgent?.slice(0, 512) ?? null,
-        ip: context.ip ?? null,
+        ...clientColumns(context),
       });
       return { refreshToken, userId, familyId, expiresAt };
     },
@@ -176,8 +179,7 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
         newTokenHash: sha256Hex(successor),
         now,
         expiresAt,
-        userAgent: context.userAgent?.slice(0, 512) ?? null,
-        ip: context.ip ?? null,
+        ...clientColumns(context),
       };
       // The claim, in a transaction shared with the rotations arriving at the same time.
       const claimed = await inGroup(async (tx) => {
@@ -197,7 +199,7 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
         return { refreshToken: successor, userId: claimed.userId, familyId: claimed.id, expiresAt, user };
       }
       // Not claimed: unknown, expired, revoked, or a token of the session that is not its current one.
-      const found = await find(refreshToken);
+      const found = await find(refreshToken, tokenHash);
       if (found && !found.current && found.row.revokedAt === null) {
         const lastRotatedAt = found.row.rotatedAt;
         // `>=`: with no grace period, a token presented in the rotation's own millisecond is reuse too.
