@@ -20,7 +20,7 @@ export function createRateLimits(deps: { db: Database; clock: Clock }) {
 
   // Every login counts, gives back and clears counters: the statements are compiled once (drizzle otherwise
   // rebuilds each query's SQL, issue 7's bench).
-  const selectRow = db.select().from(rateLimits).where(eq(rateLimits.key, sql.placeholder("key"))).prepare(); // the primary key: no LIMIT
+  const selectRow = db.lookup(db.select().from(rateLimits).where(eq(rateLimits.key, sql.placeholder("key")))); // the primary key: no LIMIT
   const upsertHit = db
     .insert(rateLimits)
     .values({ key: sql.placeholder("key"), count: 1, windowStart: sql.placeholder("now") })
@@ -44,7 +44,7 @@ export function createRateLimits(deps: { db: Database; clock: Clock }) {
   async function peek(limit: Limit): Promise<{ count: number; resetsAt: number }> {
     const now = clock.now();
     const windowMs = limit.windowSeconds * 1000;
-    const [row] = await selectRow.execute({ key: limit.key });
+    const row = await selectRow(limit.key);
     if (!row || row.windowStart <= now - windowMs) return { count: 0, resetsAt: now + windowMs };
     return { count: row.count, resetsAt: row.windowStart + windowMs };
   }

@@ -52,11 +52,10 @@ export function createTotp(deps: { db: Database; clock: Clock; issuer: string; g
 
   // Every password sign-in asks whether the user has TOTP: compiled once; the primary key, so no LIMIT (a bound
   // LIMIT is slow in bun:sqlite).
-  const selectCredential = db.select().from(totpCredentials).where(eq(totpCredentials.userId, sql.placeholder("userId"))).prepare();
+  const credentialOf = db.lookup(db.select().from(totpCredentials).where(eq(totpCredentials.userId, sql.placeholder("key"))));
 
   async function credential(userId: string) {
-    const [row] = await selectCredential.execute({ userId });
-    return row;
+    return (await credentialOf(userId)) ?? undefined;
   }
 
   /** The time step (now or one step ago) `code` is right for, or null. */

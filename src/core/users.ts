@@ -51,10 +51,10 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
   const policy = config.auth;
   const { userRoles, users } = db.tables;
 
-  // The lookups every signed-in request makes, compiled once (drizzle otherwise rebuilds the SQL of each query,
-  // ~35 us a time: most of an authenticated read, issue 7's bench). No LIMIT: the columns are unique, and drizzle
+  // The lookups every signed-in request makes, compiled once as db.lookup()s (drizzle otherwise rebuilds the SQL of
+  // each query, ~35 us a time: most of an authenticated read, issue 7's bench). No LIMIT: the columns are unique, and drizzle
   // binds a LIMIT as a parameter, which made bun:sqlite's lookup ~2.5x slower (measured: 3.6 vs 9.8 us).
-  // The roles come with the row, as a JSON array in one column that drizzle's mapping parses: one statement
+  // The roles come with the row, as a JSON array in one column that its decoder parses: one statement
   // instead of two (each statement also pays drizzle's mapping; authenticated reads ~+10%, issue 7).
   const roles = (
     db.engine === "sqlite"
@@ -62,15 +62,11 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
       : sql`(SELECT coalesce(json_agg(${userRoles.role} ORDER BY ${userRoles.role}), '[]')::text FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id})`
   ).mapWith((json: string): string[] => JSON.parse(json));
   const userBy = (column: SQLiteColumn) =>
-    db.select({ ...getTableColumns(users), roles }).from(users).where(eq(column, sql.placeholder("key"))).prepare();
+    db.lookup(db.select({ ...getTableColumns(users), roles }).from(users).where(eq(column, sql.placeholder("key"))));
   const selectById = userBy(users.id);
   const selectByEmail = userBy(users.email);
   const selectByUsername = userBy(users.username);
 
-  async function findOne(lookup: typeof selectById, key: string): Promise<User | null> {
-    const [found] = await lookup.execute({ key });
-    return found ?? null;
-  }
 
   function checkPassword(password: string): void {
     if (password.length < policy.minPasswordLength) throw new CoreError("password_too_short");
@@ -111,11 +107,11 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
     checkPassword,
 
     async findById(id: string): Promise<User | null> {
-      return findOne(selectById, id);
+      return selectById(id);
     },
 
     async findByUsername(username: string): Promise<User | null> {
-      return findOne(selectByUsername, normaliseUsername(username));
+      return selectByUsername(normaliseUsername(username));
     },
 
     /** An address, or (without an @) a username such as lncrawl's `admin`. */
@@ -132,7 +128,7 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
     },
 
     async findByEmail(email: string): Promise<User | null> {
-      return findOne(selectByEmail, normaliseEmail(email));
+      return selectByEmail(normaliseEmail(email));
     },
 
     /** Creates an account; `active` decides whether it can sign in before activation. */

@@ -6,6 +6,7 @@
 // `.onConflictDoUpdate()`, and `db.transaction(async (tx) => ...)`. Sync-only calls (`.get()`, `.all()`, `.run()`)
 // do not exist on PostgreSQL and must not be used.
 import type { SqliteRemoteDatabase } from "drizzle-orm/sqlite-proxy";
+import type { Lookup, LookupQuery } from "./lookup.ts";
 import type * as schema from "./schema.ts";
 
 /** Which database engine; named `engine` because drizzle keeps its SQL dialect object as `dialect`. */
@@ -35,6 +36,11 @@ export type Database = QueryBuilder & {
    * and something else, such as a file's bytes and its row.
    */
   withLock<T>(name: string, action: () => Promise<T>): Promise<T>;
+  /**
+   * Compiles a lookup of the row whose unique column equals `sql.placeholder("key")` (src/db/lookup.ts): what a
+   * prepared `.execute()` would give, its first row or null, for the statements every request runs.
+   */
+  lookup<Row>(query: LookupQuery<Row>): Lookup<Row>;
 };
 
 export interface DatabaseHandle {

@@ -7,6 +7,7 @@
 import { Database as SQLite, type Statement } from "bun:sqlite";
 import { drizzle } from "drizzle-orm/sqlite-proxy";
 import type { Database, DatabaseHandle, Transaction } from "./database.ts";
+import { lookupSql, rowMapper, type Lookup, type LookupQuery } from "./lookup.ts";
 import { embeddedMigrations } from "./migrations.ts";
 import { processLocks } from "./process-locks.ts";
 import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.ts";
@@ -87,10 +88,25 @@ export function openSqlite(file: string, options: { backgroundCheckpoints?: bool
     }
   }
 
+  function lookup<Row>(query: LookupQuery<Row>): Lookup<Row> {
+    const compiled = sqlite.prepare(lookupSql(query));
+    const toRow = rowMapper<Row>(query._.selectedFields);
+    const find = (key: string): Row | null => {
+      const [values] = compiled.values(key);
+      return values === undefined ? null : toRow(values);
+    };
+    const afterTransaction = async (key: string): Promise<Row | null> => {
+      while (open !== null) await open;
+      return find(key);
+    };
+    // At once while no transaction is open, the usual case; otherwise through the gate like any statement.
+    return (key) => (open === null ? Promise.resolve(find(key)) : afterTransaction(key));
+  }
+
   // One process owns the file (WAL lets an operator's CLI command in beside it, but only one server), so a
   // lock in memory is a lock for every writer that matters.
   const withLock = processLocks();
-  const db: Database = Object.assign(drizzle(gated, { schema }), { tables: schema, engine: "sqlite" as const, transaction, withLock });
+  const db: Database = Object.assign(drizzle(gated, { schema }), { tables: schema, engine: "sqlite" as const, transaction, withLock, lookup });
 
   return {
     db,

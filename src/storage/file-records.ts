@@ -16,14 +16,13 @@ function underFolder(files: Tables["files"], folder: string): SQL | undefined {
 export function createFileRecords(db: Database) {
   const { files } = db.tables;
   // Every download reads its row: one compiled statement (drizzle otherwise rebuilds the SQL each time).
-  const selectByKey = db.select().from(files).where(eq(files.key, sql.placeholder("key"))).prepare();
+  const selectByKey = db.lookup(db.select().from(files).where(eq(files.key, sql.placeholder("key"))));
   return {
     /** Runs `action` holding the database's lock on `name` (src/db/database.ts withLock). */
     withLock: db.withLock,
 
     async get(key: string): Promise<FileRow | null> {
-      const [row] = await selectByKey.execute({ key });
-      return row ?? null;
+      return selectByKey(key);
     },
 
     /** Inserts or replaces the row of `row.key` (created_at is kept on replace). */

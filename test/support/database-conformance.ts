@@ -4,7 +4,7 @@
 // prepared statements. Cases that need two handles on one database (several instances) are PostgreSQL's own, in
 // the test file.
 import { afterEach, describe, expect, test } from "bun:test";
-import { and, eq, is, sql, Table } from "drizzle-orm";
+import { and, eq, getTableColumns, is, sql, Table } from "drizzle-orm";
 import { createRateLimits } from "../../src/core/rate-limits.ts";
 import type { Database, DatabaseHandle } from "../../src/db/client.ts";
 import { isUniqueViolation } from "../../src/db/errors.ts";
@@ -496,6 +496,61 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
           return (await byId.execute({ id: "u1" })).length + (await byId.execute({ id: "u2" })).length;
         });
         expect(count).toBe(2);
+      });
+    });
+
+    describe("lookups", () => {
+      test("a lookup gives what the same prepared select gives: the row with its types (booleans, JSON, nulls, mapWith), or null", async () => {
+        const db = await migrated();
+        const { users, userRoles } = db.tables;
+        const now = Date.now();
+        await db.insert(users).values(
+          userRow("u1", { active: true, disabled: false, metadata: { plan: { seats: 3, tags: ["a", null] } }, displayName: "Ключ 🔑", createdAt: now, updatedAt: now + 1 }),
+        );
+        await db.insert(userRoles).values([{ userId: "u1", role: "user" }, { userId: "u1", role: "editor" }]);
+        const roles = sql<string>`(SELECT count(*) FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id})`.mapWith((count) => `${count} roles`);
+        const select = () => db.select({ ...getTableColumns(users), roles, lower: sql<string>`lower(${users.email})`.as("lower") }).from(users);
+        const byId = db.lookup(select().where(eq(users.id, sql.placeholder("key"))));
+        const byEmail = db.lookup(select().where(eq(users.email, sql.placeholder("key"))));
+
+        const [expected] = await select().where(eq(users.id, sql.placeholder("id"))).prepare().execute({ id: "u1" });
+        expect(expected).toMatchObject({ active: true, disabled: false, roles: "2 roles", lower: "u1@example.com", newEmail: null });
+        expect(await byId("u1")).toStrictEqual(expected!);
+        expect(await byEmail("u1@example.com")).toStrictEqual(expected!);
+        // The same compiled lookup with other keys: a miss, then a row written after it was compiled.
+        expect(await byId("nobody")).toBeNull();
+        await db.update(users).set({ active: false, metadata: {} }).where(eq(users.id, "u1"));
+        expect(await byId("u1")).toMatchObject({ active: false, metadata: {} });
+      });
+
+      test("a lookup made while a transaction is open never sees its uncommitted writes", async () => {
+        const db = await migrated();
+        const { users } = db.tables;
+        await db.insert(users).values(userRow("u1", { displayName: "before" }));
+        const byId = db.lookup(db.select().from(users).where(eq(users.id, sql.placeholder("key"))));
+        const written = Promise.withResolvers<void>();
+        const finish = Promise.withResolvers<void>();
+        class RolledBack extends Error {}
+        const transaction = db.transaction(async (tx) => {
+          await tx.update(users).set({ displayName: "after" }).where(eq(users.id, "u1"));
+          written.resolve();
+          await finish.promise;
+          throw new RolledBack();
+        });
+        await written.promise;
+        // SQLite has one connection, whose statements would join the open transaction: the lookup waits for it to
+        // end. PostgreSQL reads the last commit.
+        const read = byId("u1");
+        finish.resolve();
+        await expect(transaction).rejects.toBeInstanceOf(RolledBack);
+        expect((await read)!.displayName).toBe("before");
+      });
+
+      test("a lookup whose query takes anything but the one key placeholder is refused when compiled", async () => {
+        const db = await migrated();
+        const { users } = db.tables;
+        expect(() => db.lookup(db.select().from(users).where(eq(users.id, "u1")) as never)).toThrow(/sql.placeholder\("key"\)/);
+        expect(() => db.lookup(db.select().from(users).where(eq(users.id, sql.placeholder("id"))) as never)).toThrow(/sql.placeholder\("key"\)/);
       });
     });
   });
