@@ -55,7 +55,7 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
   // each query, ~35 us a time: most of an authenticated read, issue 7's bench). No LIMIT: the columns are unique, and drizzle
   // binds a LIMIT as a parameter, which made bun:sqlite's lookup ~2.5x slower (measured: 3.6 vs 9.8 us).
   // The roles come with the row, as a JSON array in one column that its decoder parses: one statement
-  // instead of two (each statement also pays drizzle's mapping; authenticated reads ~+10%, issue 7).
+  // instead of two (each statement also pays its row mapping; authenticated reads ~+10%, issue 7).
   const roles = (
     db.engine === "sqlite"
       ? sql`(SELECT json_group_array(role) FROM (SELECT ${userRoles.role} AS role FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id} ORDER BY 1))`
@@ -66,7 +66,6 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
   const selectById = userBy(users.id);
   const selectByEmail = userBy(users.email);
   const selectByUsername = userBy(users.username);
-
 
   function checkPassword(password: string): void {
     if (password.length < policy.minPasswordLength) throw new CoreError("password_too_short");
