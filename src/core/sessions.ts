@@ -127,6 +127,10 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
     .from(sessions)
     .where(and(isNull(sessions.handle), eq(sessions.carriedTokenHash, sql.placeholder("tokenHash"))))
     .prepare();
+  // Every WolfPal request with an access token asks whether its session is still live.
+  const sessionById = db.lookup(
+    db.select({ revokedAt: sessions.revokedAt, expiresAt: sessions.expiresAt }).from(sessions).where(eq(sessions.id, sql.placeholder("key"))),
+  );
   const inGroup = groupCommit(db);
 
   /** The session a token names (by its handle; by its digest if carried over), and whether it is its current token. */
@@ -220,11 +224,8 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
 
     /** Whether a session is still live: access tokens of ended sessions are refused where that matters. */
     async isLive(familyId: string): Promise<boolean> {
-      const [row] = await db
-        .select({ id: sessions.id })
-        .from(sessions)
-        .where(and(eq(sessions.id, familyId), isNull(sessions.revokedAt), gt(sessions.expiresAt, clock.now())));
-      return row !== undefined;
+      const row = await sessionById(familyId);
+      return row !== null && row.revokedAt === null && row.expiresAt > clock.now();
     },
 
     /** Ends a session by its id. */
