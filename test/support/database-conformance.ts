@@ -546,6 +546,28 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
         expect((await read)!.displayName).toBe("before");
       });
 
+      test("a lookup that fails answers with a rejected promise, never a throw", async () => {
+        const db = await migrated();
+        const { users } = db.tables;
+        await db.insert(users).values(userRow("u1"));
+        const failing = sql<number>`1`.mapWith(() => {
+          throw new Error("the decoder failed");
+        });
+        const byId = db.lookup(db.select({ id: users.id, failing }).from(users).where(eq(users.id, sql.placeholder("key"))));
+        let thrown: unknown = null;
+        let answer: Promise<unknown> | null = null;
+        try {
+          answer = byId("u1");
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown).toBeNull();
+        await expect(answer!).rejects.toThrow("the decoder failed");
+        // The lookup, and the database, go on working.
+        expect(await byId("nobody")).toBeNull();
+        expect(await db.select({ id: users.id }).from(users)).toEqual([{ id: "u1" }]);
+      });
+
       test("a lookup whose query takes anything but the one key placeholder is refused when compiled", async () => {
         const db = await migrated();
         const { users } = db.tables;
