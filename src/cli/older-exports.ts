@@ -19,4 +19,3 @@ export function rowUpgrader(format: number): RowUpgrader {
     return { ...rest, id: familyId, handle: null, carried_token_hash: rest.token_hash };
   };
 }
-

@@ -52,11 +52,7 @@ export function createTotp(deps: { db: Database; clock: Clock; issuer: string; g
 
   // Every password sign-in asks whether the user has TOTP: compiled once; the primary key, so no LIMIT (a bound
   // LIMIT is slow in bun:sqlite).
-  const credentialOf = db.lookup(db.select().from(totpCredentials).where(eq(totpCredentials.userId, sql.placeholder("key"))));
-
-  async function credential(userId: string) {
-    return (await credentialOf(userId)) ?? undefined;
-  }
+  const credential = db.lookup(db.select().from(totpCredentials).where(eq(totpCredentials.userId, sql.placeholder("key"))));
 
   /** The time step (now or one step ago) `code` is right for, or null. */
   function matchingStep(secret: string, code: string): number | null {

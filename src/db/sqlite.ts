@@ -125,19 +125,12 @@ export function openSqlite(file: string, options: { backgroundCheckpoints?: bool
       const [values] = compiled.values(key);
       return values === undefined ? null : toRow(values);
     };
-    const afterTransaction = async (key: string): Promise<Row | null> => {
+    // At once while no transaction is open, the usual case (no await is reached); otherwise through the gate like
+    // any statement. Being async, a failure (e.g. SQLITE_BUSY) comes out as a rejection, not a throw.
+    return async (key) => {
       while (open !== null) await open;
       return find(key);
     };
-    const now = (key: string): Promise<Row | null> => {
-      try {
-        return Promise.resolve(find(key));
-      } catch (error) {
-        return Promise.reject(error); // e.g. SQLITE_BUSY: a rejection, like any statement's, not a throw
-      }
-    };
-    // At once while no transaction is open, the usual case; otherwise through the gate like any statement.
-    return (key) => (open === null ? now(key) : afterTransaction(key));
   }
 
   // One process owns the file (WAL lets an operator's CLI command in beside it, but only one server), so a
