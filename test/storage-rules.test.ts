@@ -67,6 +67,25 @@ describe("the built-in rules", () => {
   });
 });
 
+describe("whether the rules could read an upload's MD5 (only then is it computed)", () => {
+  const readsMd5 = (rule: string, functions: Record<string, unknown> = {}) => compileRules({ functions, paths: { "/x/*": { create: rule } } }, "t").readsMd5;
+  test.each([
+    ["resource.md5 === 'abc'", true],
+    ["resource['md5'] === 'abc'", true],
+    ["resource[fileName] === 'abc'", true], // a name known only at run time: maybe
+    ["resource['m' + 'd5'] === 'abc'", true],
+    ["resource.md5.startsWith('a')", true],
+    ["resource.size < 10 && request.auth['user-id'] === 'u'", false],
+    ["md5 === 'abc'", false], // a variable of that name is not a property read
+  ])("%s: %p", (rule, expected) => {
+    expect(readsMd5(rule)).toBe(expected);
+  });
+  test("through a function, and not for the built-in rules", () => {
+    expect(readsMd5("check(resource)", { check: { params: ["file"], code: "return file.md5 === 'abc'" } })).toBe(true);
+    expect(compileRules(DEFAULT_RULES, "defaults").readsMd5).toBe(false);
+  });
+});
+
 describe("rules files", () => {
   test("functions with params, and rule keys per operation", () => {
     const rules = compileRules(

@@ -45,7 +45,8 @@ describe("files on S3", () => {
     const content = text("hello, S3\n");
     const res = await upload(server.url, key, content, { headers: alice.auth, type: "text/plain" });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ key, ContentLength: content.length, ETag: `"${new Bun.CryptoHasher("md5").update(content).digest("hex")}"` });
+    expect(res.body).toMatchObject({ key, ContentLength: content.length });
+    expect(res.body.ETag).toMatch(/^"[0-9a-f]{32}"$/); // names this version (random per upload, not a digest)
     expect(await objectKeys(`user/${alice.id}/`)).toEqual([`lk/objects/${key}`]);
     expect(await s3.client(bucket).file(`lk/objects/${key}`).text()).toBe("hello, S3\n");
     const got = await download(server.url, `/storage/o/${key}`, alice.auth);

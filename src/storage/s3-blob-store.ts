@@ -23,7 +23,7 @@
 // chunked, without Content-Length, until Bun keeps the header that file-response.ts sets.
 import type { S3Client } from "bun";
 import { streamingMd5 } from "./md5.ts";
-import { BlobChangedError, putByStaging, type BlobInfo, type BlobStore, type ByteRange, type ByteSource, type OpenedBlob, type StagedBlob } from "./blob-store.ts";
+import { BlobChangedError, putByStaging, type BlobInfo, type BlobStore, type ByteRange, type ByteSource, type OpenedBlob, type StagedBlob, type StageOptions } from "./blob-store.ts";
 import { StorageError } from "./errors.ts";
 
 /** S3's smallest part (Bun's default): the memory an upload costs per part buffered or in flight. */
@@ -89,10 +89,10 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     return { size, etag, modifiedAtMs: Date.parse(response.headers.get("last-modified") ?? "") || 0 };
   }
 
-  async function stage(key: string, source: ByteSource, { maxBytes }: { maxBytes: number }): Promise<StagedBlob> {
+  async function stage(key: string, source: ByteSource, { maxBytes, md5: wantsMd5 }: StageOptions): Promise<StagedBlob> {
     const target = client.file(objectKey(key));
     const chunks = iterate(source);
-    const md5 = streamingMd5(); // on its own thread (md5.ts)
+    const md5 = wantsMd5 ? streamingMd5() : null; // on its own thread (md5.ts)
     let size = 0;
     let drained = false; // the source has ended: the stream is held open until commit or discard
     let ended = false; // the stream is closed, errored or cancelled: no more pulls
@@ -119,7 +119,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
               if (next.value.byteLength === 0) continue;
               size += next.value.byteLength;
               if (size > maxBytes) throw new StorageError("too_large", undefined, { maxBytes });
-              await md5.update(next.value);
+              await md5?.update(next.value);
               streamController.enqueue(next.value);
               return;
             }
@@ -165,7 +165,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       uploaded.then((error) => ({ kind: "upload" as const, error })),
     ]);
     if (first.kind !== "drained") {
-      md5.drop();
+      md5?.drop();
       const error = first.error ?? new Error(`S3 upload of ${key} ended before it was committed`);
       endStream(error instanceof Error ? error : new Error(String(error)));
       await chunks.return(undefined).catch(() => {});
@@ -173,9 +173,9 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       throw error;
     }
 
-    let md5Hex: string;
+    let md5Hex: string | null;
     try {
-      md5Hex = await md5.digest();
+      md5Hex = md5 ? await md5.digest() : null;
     } catch (error) {
       endStream(error instanceof Error ? error : new Error(String(error)));
       await uploaded;

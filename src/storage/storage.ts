@@ -124,6 +124,11 @@ export function createStorage(deps: {
 }) {
   const { records, blobs, variants, rules, clock, logger, config } = deps;
 
+  // A strong ETag names one stored version of a file. It is random, made per upload, not a digest of the bytes: HTTP
+  // ETags are opaque (S3's are MD5s only for single-part uploads), and hashing a GiB costs more CPU than receiving
+  // and writing it (bench/README.md). 128 bits, as hex: the shape an MD5 ETag had.
+  const newEtag = () => `"${Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("hex")}"`;
+
   // The sniffed image format of a file's bytes, by ETag (issue 7: repeat transforms are served like static files).
   const formatsByEtag = new Map<string, ImageFormat | null>();
 
@@ -206,11 +211,11 @@ export function createStorage(deps: {
           authorize(existing ? "update" : "create", key, access, undefined, { resourcePending: true });
           contentType = mediaType(part.contentType);
           fileName = part.filename ?? basename(key);
-          staged = await blobs.stage(key, part.body, { maxBytes: config.maxUploadBytes });
+          staged = await blobs.stage(key, part.body, { maxBytes: config.maxUploadBytes, md5: rules.readsMd5 });
         }
         if (!staged) throw new StorageError("no_file");
         const blob = staged;
-        const resource = { name: fileName, size: blob.size, mimetype: contentType, encoding: "7bit", md5: blob.md5Hex, truncated: false };
+        const resource = { name: fileName, size: blob.size, mimetype: contentType, encoding: "7bit", md5: blob.md5Hex ?? undefined, truncated: false };
         const row = await withKeyLock(key, async () => {
           const existing = await records.get(key);
           authorize(existing ? "update" : "create", key, access, resource);
@@ -220,7 +225,7 @@ export function createStorage(deps: {
             key,
             size: blob.size,
             contentType,
-            etag: `"${blob.md5Hex}"`,
+            etag: newEtag(),
             // HBP keeps the token of an overwritten file and makes a new one (uuid v4) for a new file.
             token: existing?.token ?? randomUuid(),
             ownerId: existing ? existing.ownerId : typeof access.caller.auth?.["user-id"] === "string" ? access.caller.auth["user-id"] : null,
@@ -283,7 +288,7 @@ export function createStorage(deps: {
       const { file, blob: source } = opened;
       try {
         // The bytes say what the file is (its declared type may be anything): not an image, no need to read it all.
-        // The answer is kept per ETag (a digest of the bytes), so a cached variant is served without reading the file.
+        // The answer is kept per ETag (one per stored version), so a cached variant is served without reading the file.
         let format = formatsByEtag.get(file.etag);
         if (format === undefined) {
           format = sniffFormat(await source.read({ start: 0, end: 31 }));

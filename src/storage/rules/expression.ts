@@ -84,6 +84,31 @@ function check(node: Node, depth: number): void {
   }
 }
 
+/**
+ * Whether evaluating `node` could read a property called `name` of any value: a literal `.name` or `["name"]`, or a
+ * computed `[...]` whose name is known only when it runs (conservatively yes). Nothing else reads properties: the
+ * interpreter has no enumeration, spread or stringify. Lets the server skip work a rule can never look at
+ * (the MD5 of an upload).
+ */
+export function mayReadProperty(node: Node, name: string): boolean {
+  if (node.type === "MemberExpression") {
+    const property = node.property as Node;
+    if (!node.computed && property.name === name) return true;
+    if (node.computed && (property.type !== "Literal" || property.value === name)) return true;
+  }
+  return childNodes(node).some((child) => mayReadProperty(child, name));
+}
+
+function childNodes(node: Node): Node[] {
+  const children: Node[] = [];
+  for (const value of Object.values(node)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (typeof item === "object" && item !== null && typeof (item as Node).type === "string") children.push(item as Node);
+    }
+  }
+  return children;
+}
+
 function isPlainObject(value: unknown): value is Record<string, Value> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
   const prototype = Object.getPrototypeOf(value);
