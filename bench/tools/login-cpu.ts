@@ -7,6 +7,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { parseWrk } from "../lib/parse.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const ROUNDS = Number(process.env.ROUNDS ?? 4);
@@ -54,17 +55,18 @@ async function start(name: string, cmd: string[], cwd: string, env: Record<strin
 
 async function measure(contender: Contender, seconds: number): Promise<{ rps: number; cpuMs: number }> {
   const before = cpuTicks(contender.process.pid);
-  const wrk = Bun.spawn(["wrk", "-t1", "-c8", `-d${seconds}s`, "-s", "post-users.lua", contender.url + contender.path], {
+  const wrk = Bun.spawn(["wrk", "-t1", "-c8", `-d${seconds}s`, "--latency", "-s", "post-users.lua", contender.url + contender.path], {
     cwd: join(ROOT, "bench/lua"),
     env: { PATH: Bun.env.PATH ?? "", WRK_PATH: contender.path, WRK_BODY: contender.body, WRK_USERS: String(USERS) },
     stdout: "pipe",
   });
-  const out = await new Response(wrk.stdout).text();
+  const result = parseWrk(await new Response(wrk.stdout).text());
   await wrk.exited;
   const after = cpuTicks(contender.process.pid);
-  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
-  if (/Non-2xx|Socket errors/.test(out) || !requests) throw new Error(`${contender.name}: ${out}`);
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), cpuMs: ((after - before) * (1000 / CLOCK_TICKS)) / requests };
+  if (result.non2xx > 0 || result.socketErrors > 0 || result.requests === 0) {
+    throw new Error(`${contender.name}: ${result.requests} answers, ${result.non2xx} not 2xx, ${result.socketErrors} socket errors`);
+  }
+  return { rps: result.rps, cpuMs: ((after - before) * (1000 / CLOCK_TICKS)) / result.requests };
 }
 
 const contenders: Contender[] = [];
