@@ -25,6 +25,7 @@ import { loadSigningKeys, type SigningKeys } from "./core/signing-keys.ts";
 import { corsHandling } from "./cors.ts";
 import { openDatabase } from "./db/client.ts";
 import { docsRoutes } from "./docs.ts";
+import { httpClient } from "./http/client-ip.ts";
 import { VERSION } from "./version.ts";
 import { loadRules, maxRequestBodyBytes, openFileStorage } from "./storage/index.ts";
 
@@ -90,7 +91,18 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     secret: cookieSecret,
     maxAgeSeconds: config.jwt.refreshExpiresInMinutes * 60,
   });
-  const hbp = { core, config, cookies };
+  // normalize: false makes `additionalProperties: false` schemas refuse unknown fields (HBP answers 400) instead of
+  // Elysia silently dropping them. Elysia reads this setting from the root instance only.
+  const cors = corsHandling(config.server.corsOrigins);
+  const app = new Elysia({ normalize: false })
+    .use(cors.headers)
+    .use(docsRoutes(VERSION))
+    .use(hbpHealthRoutes(VERSION));
+  // The peer's address is asked of the listening server (app.server) when a handler needs it. Handlers do not take
+  // `server` from Elysia's context: a hook that names it makes Elysia define a getter on every request's context,
+  // /healthz included (issue 7).
+  const clientOf = httpClient(config.rateLimits.trustedProxies, { requestIP: (request) => app.server?.requestIP(request) ?? null });
+  const hbp = { core, config, cookies, clientOf };
   const files = openFileStorage({ config, db: database.db, root: paths.storage, rules: storageRules, clock, logger });
   // A bucket that cannot be reached (wrong endpoint, credentials or name) stops start-up, naming STORAGE_URL.
   if (config.storage.enabled) await files.check();
@@ -102,12 +114,6 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   const housekeepingTimer = setInterval(housekeeping, HOUSEKEEPING_INTERVAL_MS);
   housekeepingTimer.unref();
 
-  // normalize: false makes `additionalProperties: false` schemas refuse unknown fields (HBP answers 400) instead of
-  // Elysia silently dropping them. Elysia reads this setting from the root instance only.
-  const app = new Elysia({ normalize: false })
-    .use(corsHandling(config.server.corsOrigins))
-    .use(docsRoutes(VERSION))
-    .use(hbpHealthRoutes(VERSION));
   if (config.auth.enabled) app.use(hbpAuthRoutes(hbp));
   // Always mounted: with STORAGE_ENABLED=false every route answers 404 saying how to turn it on (decision 5).
   app.use(hbpStorageRoutes({ ...hbp, storage: files.storage }));
@@ -117,14 +123,19 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     await database.db.withLock("admin-bootstrap", () =>
       ensureAdmin({ users: core.users, logger, login: config.lncrawl.adminLogin, password: config.lncrawl.adminPassword }),
     );
-    app.use(lncrawlRoutes({ core, config }));
+    app.use(lncrawlRoutes({ core, config, clientOf }));
   }
-  if (config.wolfpal.enabled) app.use(wolfpalRoutes({ core, config }));
+  if (config.wolfpal.enabled) app.use(wolfpalRoutes({ core, config, clientOf }));
   // Faroe exists only with its credential: without one, every Faroe path is an unknown path (404).
   if (config.faroe.credential !== null) app.use(faroeRoutes({ core, config, credential: config.faroe.credential }));
   // Whatever no dialect answers (unknown paths, errors outside a dialect) gets HBP's shape: it is the default dialect.
   // Registered last: Elysia runs error hooks in registration order, and each dialect's own must come first.
-  app.onError({ as: "global" }, ({ code, error }) => hbpErrorResponse(code, error, logger));
+  app.onError({ as: "global" }, ({ code, error, request, set }) => {
+    cors.addHeaders(request, set.headers);
+    return hbpErrorResponse(code, error, logger);
+  });
+  // After that hook, so that an OPTIONS that is no preflight gets its 404 (src/cors.ts).
+  app.use(cors.preflight);
 
   return {
     app: app as unknown as Elysia,

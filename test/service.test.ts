@@ -62,6 +62,53 @@ describe("CORS", () => {
     const res = await call(server.url, "GET", "/healthz", { headers: { origin: "http://evil.example" } });
     expect(res.headers.get("access-control-allow-origin")).toBeNull();
   });
+
+  // The headers are added as each answer is made (src/cors.ts): errors, unknown paths and a dialect's own mapping of
+  // its answers (lncrawl's JSON `true`) must carry them as well, or a browser app cannot read them.
+  test("refusals, unknown paths and every dialect's answers carry the headers", async () => {
+    const origin = { origin: "http://app.example" };
+    const answers = [
+      await call(server.url, "POST", "/auth/login", { json: { email: "nobody@example.com", password: "wrong-password-1" }, headers: origin }),
+      await call(server.url, "GET", "/auth/token/refresh?refresh_token=not-a-token", { headers: origin }),
+      await call(server.url, "GET", "/no/such/path", { headers: origin }),
+      await call(server.url, "GET", "/api/auth/me", { headers: origin }),
+      await call(server.url, "POST", "/api/auth/send-password-reset-link", { json: { email: "nobody@example.com" }, headers: origin }),
+      await call(server.url, "GET", "/wolfpal/no/such/path", { headers: origin }),
+      await call(server.url, "POST", "/storage/o/public/a.txt", { headers: origin }),
+    ];
+    expect(answers.map((res) => res.status)).toEqual([401, 400, 404, 401, 200, 404, 400]);
+    expect(answers[4]!.body).toBe(true);
+    for (const res of answers) {
+      expect(res.headers.get("access-control-allow-origin")).toBe("http://app.example");
+      expect(res.headers.get("access-control-allow-credentials")).toBe("true");
+      expect(res.headers.get("vary")).toContain("Origin");
+    }
+  });
+
+  test("a preflight answers on every dialect's paths and on unknown ones", async () => {
+    for (const path of ["/api/auth/login", "/wolfpal/auth/login", "/storage/o/public/a.txt", "/no/such/path"]) {
+      const preflight = await call(server.url, "OPTIONS", path, {
+        headers: { origin: "http://app.example", "access-control-request-method": "PUT", "access-control-request-headers": "authorization" },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get("access-control-allow-origin")).toBe("http://app.example");
+      expect(preflight.headers.get("access-control-allow-methods")).toContain("PUT");
+      expect(preflight.headers.get("access-control-allow-headers")).toBe("authorization");
+    }
+  });
+
+  test("an OPTIONS that is no preflight, or comes from another origin, is an unknown route", async () => {
+    const plain = await call(server.url, "OPTIONS", "/auth/login", { headers: { origin: "http://app.example" } });
+    expect(plain.status).toBe(404);
+    expect(plain.body).toEqual({ statusCode: 404, error: "Not Found", message: "Not Found" });
+    expect(plain.headers.get("access-control-allow-origin")).toBe("http://app.example");
+    const foreign = await call(server.url, "OPTIONS", "/auth/login", {
+      headers: { origin: "http://evil.example", "access-control-request-method": "POST" },
+    });
+    expect(foreign.status).toBe(404);
+    expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
+    expect(foreign.headers.get("access-control-allow-methods")).toBeNull();
+  });
 });
 
 describe("AUTH_ENABLED=false", () => {

@@ -43,18 +43,21 @@ export interface PeerSource {
   requestIP(request: Request): { address: string } | null;
 }
 
-export type HttpClient = (request: Request, server: PeerSource | null) => { ip: string | null; userAgent: string | null };
+export type HttpClient = (request: Request) => { ip: string | null; userAgent: string | null };
 
-/** Who sent a request, for rate limits and session records: client IP (see above) and user agent. */
-export function httpClient(trustedProxies: string[]): HttpClient {
+/**
+ * Who sent a request, for rate limits and session records: client IP (see above) and user agent. `peers` is the
+ * listening server (src/server.ts hands in one that reads it when asked).
+ */
+export function httpClient(trustedProxies: string[], peers: PeerSource): HttpClient {
   const clientIp = clientIpResolver(trustedProxies);
   // Worked out on first use: most requests (an authenticated read) never ask, and asking the server for the
   // peer's address was ~5% of such a request (issue 7's bench).
-  return (request, server) => {
+  return (request) => {
     let ip: string | null | undefined;
     return {
       get ip() {
-        if (ip === undefined) ip = clientIp(server?.requestIP(request)?.address ?? null, request.headers.get("x-forwarded-for"));
+        if (ip === undefined) ip = clientIp(peers.requestIP(request)?.address ?? null, request.headers.get("x-forwarded-for"));
         return ip;
       },
       get userAgent() {

@@ -1,6 +1,5 @@
 // Every HBP auth route, with its schema and guard. Handlers live in files named after the action.
 import { Elysia, t } from "elysia";
-import { httpClient } from "../../http/client-ip.ts";
 import type { Exchange, HbpContext } from "./context.ts";
 import { activateBody, activateV1 } from "./account-v1.ts";
 import { activate, activateQuery } from "./activate.ts";
@@ -42,7 +41,6 @@ const tags = ["HBP auth"];
 const ticketQuery = t.Object({ ticket: t.Optional(t.String({ maxLength: 64 })) });
 
 export function hbpAuthRoutes(ctx: HbpContext) {
-  const clientOf = httpClient(ctx.config.rateLimits.trustedProxies);
   return new Elysia({ name: "api:hbp:auth", prefix: "/auth" })
     .onError(({ code, error }) => hbpErrorResponse(code, error, ctx.core.logger))
     .onParse(({ request, contentType }) => {
@@ -57,12 +55,12 @@ export function hbpAuthRoutes(ctx: HbpContext) {
     .onAfterHandle(({ response, set }) => {
       if (response === undefined) set.status = 204;
     })
-    .derive(({ request, server, set }): { exchange: Exchange } => {
+    .derive(({ request, set }): { exchange: Exchange } => {
       Object.assign(set.headers, NO_CACHE);
       const setCookies: string[] = [];
       // Handlers push cookies into this array; Elysia sends it as Set-Cookie headers with the answer.
       set.headers["set-cookie"] = setCookies;
-      return { exchange: { headers: request.headers, client: clientOf(request, server), setCookies } };
+      return { exchange: { headers: request.headers, client: ctx.clientOf(request), setCookies } };
     })
     .post("/register", ({ exchange, body }) => register(ctx, exchange, body), {
       body: registerBody,

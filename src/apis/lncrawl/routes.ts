@@ -1,7 +1,6 @@
 // Every lncrawl route (spec/lncrawl.md), mounted at LNCRAWL_PREFIX (default /api/auth). Handlers that need a
 // signed-in user call currentUser() (Bearer JWT or HTTP Basic) first.
 import { Elysia } from "elysia";
-import { httpClient } from "../../http/client-ip.ts";
 import { createToken, listTokens, verifyToken, verifyTokenQuery } from "./api-tokens.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 import { LncrawlError, lncrawlErrorResponse } from "./errors.ts";
@@ -13,13 +12,12 @@ import { login, loginBody, signup, signupBody } from "./sign-in.ts";
 const tags = ["lncrawl"];
 
 export function lncrawlRoutes(ctx: LncrawlContext) {
-  const clientOf = httpClient(ctx.config.rateLimits.trustedProxies);
   return new Elysia({ name: "api:lncrawl", prefix: ctx.config.lncrawl.prefix })
     .onError(({ code, error }) => lncrawlErrorResponse(code, error, ctx.core.logger))
     // FastAPI sends `true` as JSON; Elysia would send a bare boolean as text.
     .mapResponse(({ responseValue }) => (typeof responseValue === "boolean" ? Response.json(responseValue) : undefined))
-    .derive(({ request, server }): { exchange: LncrawlExchange } => ({
-      exchange: { headers: request.headers, client: clientOf(request, server) },
+    .derive(({ request }): { exchange: LncrawlExchange } => ({
+      exchange: { headers: request.headers, client: ctx.clientOf(request) },
     }))
     .post("/login", ({ exchange, body }) => login(ctx, exchange, body), {
       body: loginBody,

@@ -2,10 +2,13 @@
 import type { Config } from "../../config.ts";
 import type { Core } from "../../core/index.ts";
 import type { SessionContext } from "../../core/sessions.ts";
+import type { HttpClient } from "../../http/client-ip.ts";
 
 export interface WolfpalContext {
   core: Core;
   config: Config;
+  /** Who sent a request (its IP and user agent), for rate limits and session records. */
+  clientOf: HttpClient;
 }
 
 export interface WolfpalExchange {

@@ -1,7 +1,6 @@
 // Every WolfPal route (spec/wolfpal.md), mounted at WOLFPAL_PREFIX (default /wolfpal). Bodies are urlencoded or
 // JSON and are validated by the handlers with WolfPal's own field rules; protected routes call requireSession().
 import { Elysia } from "elysia";
-import { httpClient } from "../../http/client-ip.ts";
 import { backupCodesFile, createTwoFactor, disableTwoFactor, enableTwoFactor } from "./account.ts";
 import { login, logout, refresh, register, twoFactor } from "./auth.ts";
 import type { WolfpalContext, WolfpalExchange } from "./context.ts";
@@ -11,11 +10,10 @@ import { activateAccount, forgotPassword, resendActivation, resetPassword } from
 const tags = ["WolfPal"];
 
 export function wolfpalRoutes(ctx: WolfpalContext) {
-  const clientOf = httpClient(ctx.config.rateLimits.trustedProxies);
   return new Elysia({ name: "api:wolfpal", prefix: ctx.config.wolfpal.prefix })
     .onError(({ code, error }) => wolfpalErrorResponse(code, error, ctx.core.logger))
-    .derive(({ request, server }): { exchange: WolfpalExchange } => ({
-      exchange: { headers: request.headers, client: clientOf(request, server) },
+    .derive(({ request }): { exchange: WolfpalExchange } => ({
+      exchange: { headers: request.headers, client: ctx.clientOf(request) },
     }))
     .post("/auth/register", async ({ body, set }) => {
       const answer = await register(ctx, body);
