@@ -17,6 +17,6 @@ export interface HbpContext {
 export interface Exchange {
   headers: Headers;
   client: SessionContext;
-  /** Set-Cookie headers to send with the answer. */
-  setCookies: string[];
+  /** Adds Set-Cookie headers to the answer. */
+  setCookie(...cookies: string[]): void;
 }

@@ -7,5 +7,5 @@ export async function deleteAccount(ctx: HbpContext, exchange: Exchange): Promis
   if (!ctx.config.auth.allowUserSelfDelete) throw featureDisabled("Self-deletion", "ALLOW_USER_SELF_DELETE");
   const userId = await requireUserId(ctx, exchange.headers, "Unable to delete account");
   if (!(await ctx.core.users.delete(userId))) throw new HbpError(401, "Unable to delete account");
-  exchange.setCookies.push(...ctx.cookies.clearedCookies());
+  exchange.setCookie(...ctx.cookies.clearedCookies());
 }

@@ -8,7 +8,7 @@ export const logoutQuery = t.Object({ refresh_token: t.Optional(t.String({ maxLe
 
 export async function logout(ctx: HbpContext, exchange: Exchange, queryToken: string | undefined, all: boolean): Promise<void> {
   const presented = presentedRefreshToken(ctx, exchange.headers, queryToken);
-  if (presented.fromCookie) exchange.setCookies.push(...ctx.cookies.clearedCookies());
+  if (presented.fromCookie) exchange.setCookie(...ctx.cookies.clearedCookies());
   if (all) {
     // Only a live token may sign the user out everywhere; a stale one just gets its 204.
     const session = await ctx.core.sessions.live(presented.token);

@@ -57,10 +57,12 @@ export function hbpAuthRoutes(ctx: HbpContext) {
     })
     .derive(({ request, set }): { exchange: Exchange } => {
       Object.assign(set.headers, NO_CACHE);
-      const setCookies: string[] = [];
-      // Handlers push cookies into this array; Elysia sends it as Set-Cookie headers with the answer.
-      set.headers["set-cookie"] = setCookies;
-      return { exchange: { headers: request.headers, client: ctx.clientOf(request), setCookies } };
+      // Elysia sends an array under set-cookie as Set-Cookie headers, rebuilding the answer's headers to do so: only
+      // an answer that sets a cookie gets one (an empty one cost every other answer ~0.3 us, issue 7).
+      const setCookie = (...cookies: string[]) => {
+        ((set.headers["set-cookie"] ??= []) as string[]).push(...cookies);
+      };
+      return { exchange: { headers: request.headers, client: ctx.clientOf(request), setCookie } };
     })
     .post("/register", ({ exchange, body }) => register(ctx, exchange, body), {
       body: registerBody,

@@ -36,9 +36,9 @@ export function sessionReply(ctx: HbpContext, exchange: Exchange, tokens: Sessio
   };
   if (useCookies) {
     const variables = toPermissionVariables(hasuraClaims(tokens.user, ctx.config.jwt.customFields));
-    exchange.setCookies.push(...ctx.cookies.sessionCookies(tokens.refreshToken, variables));
+    exchange.setCookie(...ctx.cookies.sessionCookies(tokens.refreshToken, variables));
   } else {
-    exchange.setCookies.push(...ctx.cookies.clearedCookies());
+    exchange.setCookie(...ctx.cookies.clearedCookies());
     body.refresh_token = tokens.refreshToken;
   }
   return body;
