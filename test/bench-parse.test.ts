@@ -1,7 +1,7 @@
 // The bench script's parsers and report, on recorded samples (bench/run.sh itself is not run by CI; no timings here).
 import { describe, expect, test } from "bun:test";
 import { parseDd, parseDurationMs, parseProcStatus, parseSize, parseWrk } from "../bench/lib/parse.ts";
-import { BEGIN_MARKER, END_MARKER, renderResults, renderTable, spliceResults, type Row } from "../bench/lib/report.ts";
+import { BEGIN_MARKER, END_MARKER, median, pairedPercent, pairedRatio, pairedTimes, renderResults, renderTable, spliceResults, type Row } from "../bench/lib/report.ts";
 
 // wrk 4.1.0 with --latency, against a route answering 404 (so the Non-2xx line is present).
 const WRK_404 = `Running 2s test @ http://127.0.0.1:4111/nope
@@ -88,6 +88,19 @@ describe("bench output parsers", () => {
 });
 
 describe("bench report", () => {
+  test("a comparison is the median of its rounds' ratios, not the ratio of each side's best run", () => {
+    // Round 2 ran on a slow minute for both sides; each side's best came in a different round (as dd and the upload
+    // once did), and best against best would say 50%.
+    const ratio = pairedRatio([500, 300, 510], [600, 1000, 640]);
+    expect(ratio.rounds.map((value) => Number(value.toFixed(3)))).toEqual([0.833, 0.3, 0.797]);
+    expect(ratio.median).toBeCloseTo(0.797, 3);
+    expect(pairedPercent(ratio)).toBe("80% (rounds: 83%, 30%, 80%)");
+    expect(pairedTimes(pairedRatio([26_000, 28_000], [2_700, 2_600]))).toBe("10.2x (rounds: 9.63x, 10.8x)");
+    expect(median([3, 1, 2, 10])).toBe(2.5);
+    expect(() => pairedRatio([1, 2], [1])).toThrow("2 rounds against 1");
+    expect(() => pairedRatio([], [])).toThrow();
+  });
+
   const rows: Row[] = [
     { scenario: "`GET /healthz`", figure: "54.1k req/s", reference: "bare: 60.0k req/s", ratio: "90%", goal: ">= 80%", met: true },
     { scenario: "a | b", figure: "1", reference: "-", ratio: "1", goal: "<= 0", met: false },

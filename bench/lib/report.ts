@@ -19,6 +19,39 @@ export interface RunFacts {
   settings: string[];
 }
 
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * latchkey against its reference round by round: each round's ratio comes from two runs made back to back, so a
+ * slow minute of the machine falls on both of its sides; the median of the rounds' ratios decides the goal.
+ */
+export interface PairedRatio {
+  median: number;
+  rounds: number[];
+}
+
+/** Round i's ratio is latchkey[i] / reference[i] (figures where more is better: requests or bytes per second). */
+export function pairedRatio(latchkey: number[], reference: number[]): PairedRatio {
+  if (latchkey.length === 0 || latchkey.length !== reference.length) {
+    throw new Error(`paired ratio: ${latchkey.length} rounds against ${reference.length}`);
+  }
+  const rounds = latchkey.map((value, index) => value / reference[index]!);
+  return { median: median(rounds), rounds };
+}
+
+/** "86% (rounds: 84%, 91%, 86%)": the median, then each round's ratio in the order they ran. */
+export function pairedPercent(ratio: PairedRatio): string {
+  return `${percent(ratio.median)} (rounds: ${ratio.rounds.map(percent).join(", ")})`;
+}
+
+export function pairedTimes(ratio: PairedRatio): string {
+  return `${times(ratio.median)} (rounds: ${ratio.rounds.map(times).join(", ")})`;
+}
+
 export function percent(value: number): string {
   return `${(value * 100).toFixed(0)}%`;
 }
