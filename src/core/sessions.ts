@@ -70,49 +70,43 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
   const graceMs = deps.config.auth.refreshReuseGraceSeconds * 1000;
   const { sessions } = db.tables;
 
-  // The statements of a refresh, compiled once per handle (drizzle otherwise rebuilds each query's SQL: ~60% of a
-  // refresh in issue 7's bench). Rotations run inside group transactions, so they are compiled for the
-  // transaction's handle too (once on SQLite, whose transaction handle is always the same; once per group on
-  // PostgreSQL).
-  const statements = new WeakMap<Database | Transaction, ReturnType<typeof prepareStatements>>();
-  function statementsOf(runner: Database | Transaction) {
-    let prepared = statements.get(runner);
-    if (prepared === undefined) statements.set(runner, (prepared = prepareStatements(runner)));
-    return prepared;
-  }
-  const prepareStatements = (runner: Database | Transaction) => ({
-    // The claim: one conditional UPDATE, so of two concurrent rotations of one token exactly one wins, on SQLite and
-    // on any other database. A session carried over from a row per token (no handle yet) is found by its digest
-    // instead, and takes its token's handle, so that token is then known as the session's predecessor like any other.
-    // The hot rotation sets no indexed column: SQLite maintains the index of every column an UPDATE sets, even to the
-    // value it had (~6 us of a rotation's ~11 in bench/tools/rotation-floor.ts), and PostgreSQL can make it a HOT
-    // update only when no indexed column changes.
-    rotate: prepareRotation(runner, eq(sessions.handle, sql.placeholder("handle")), {}),
-    rotateCarried: prepareRotation(runner, and(isNull(sessions.handle), eq(sessions.carriedTokenHash, sql.placeholder("tokenHash")))!, {
+  // The claim: one conditional UPDATE, so of two concurrent rotations of one token exactly one wins, on SQLite and on
+  // any other database. A session carried over from a row per token (no handle yet) is found by its digest instead,
+  // and takes its token's handle, so that token is then known as the session's predecessor like any other. The hot
+  // rotation sets no indexed column: SQLite maintains the index of every column an UPDATE sets, even to the value it
+  // had (~6 us of a rotation's ~11 in bench/tools/rotation-floor.ts), and PostgreSQL can make it a HOT update only
+  // when no indexed column changes. Rotations run inside group transactions, so they are transaction statements
+  // (src/db/lookup.ts): compiled once, where drizzle otherwise rebuilt each query's SQL (~60% of a refresh in issue
+  // 7's bench), and run straight on bun:sqlite on SQLite.
+  const rotate = db.transactionStatement((tx) => prepareRotation(tx, eq(sessions.handle, sql.placeholder("handle")), {}));
+  const rotateCarried = db.transactionStatement((tx) =>
+    prepareRotation(tx, and(isNull(sessions.handle), eq(sessions.carriedTokenHash, sql.placeholder("tokenHash")))!, {
       handle: sql`${sql.placeholder("handle")}`,
       carriedTokenHash: sql`null`,
     }),
-  });
-  const prepareRotation = (runner: Database | Transaction, found: SQL, carried: { handle?: SQL; carriedTokenHash?: SQL }) => runner
-    .update(sessions)
-    .set({
-      ...carried,
-      tokenHash: sql`${sql.placeholder("newTokenHash")}`,
-      rotatedAt: sql`${sql.placeholder("now")}`,
-      expiresAt: sql`${sql.placeholder("expiresAt")}`,
-      userAgent: sql`${sql.placeholder("userAgent")}`,
-      ip: sql`${sql.placeholder("ip")}`,
-    })
-    .where(
-      and(
-        found,
-        eq(sessions.tokenHash, sql.placeholder("tokenHash")),
-        isNull(sessions.revokedAt),
-        gt(sessions.expiresAt, sql.placeholder("now")),
-      ),
-    )
-    .returning({ userId: sessions.userId, id: sessions.id }) // what rotate() needs, not the whole row
-    .prepare();
+  );
+  function prepareRotation(tx: Transaction, found: SQL, carried: { handle?: SQL; carriedTokenHash?: SQL }) {
+    return tx
+      .update(sessions)
+      .set({
+        ...carried,
+        tokenHash: sql`${sql.placeholder("newTokenHash")}`,
+        rotatedAt: sql`${sql.placeholder("now")}`,
+        expiresAt: sql`${sql.placeholder("expiresAt")}`,
+        userAgent: sql`${sql.placeholder("userAgent")}`,
+        ip: sql`${sql.placeholder("ip")}`,
+      })
+      .where(
+        and(
+          found,
+          eq(sessions.tokenHash, sql.placeholder("tokenHash")),
+          isNull(sessions.revokedAt),
+          gt(sessions.expiresAt, sql.placeholder("now")),
+        ),
+      )
+      .returning({ userId: sessions.userId, id: sessions.id }) // what rotate() needs, not the whole row
+      .prepare();
+  }
   const selectColumns = {
     id: sessions.id,
     userId: sessions.userId,
@@ -187,9 +181,8 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
       };
       // The claim, in a transaction shared with the rotations arriving at the same time.
       const claimed = await inGroup(async (tx) => {
-        const prepared = statementsOf(tx);
-        const [row] = await prepared.rotate.execute(claim);
-        return row ?? (await prepared.rotateCarried.execute(claim))[0] ?? null;
+        const [row] = await rotate(tx, claim);
+        return row ?? (await rotateCarried(tx, claim))[0] ?? null;
       });
       if (claimed) {
         // The owner is read once, for both the check and the caller's new access token. Checked after the commit,

@@ -6,7 +6,7 @@
 // `.onConflictDoUpdate()`, and `db.transaction(async (tx) => ...)`. Sync-only calls (`.get()`, `.all()`, `.run()`)
 // do not exist on PostgreSQL and must not be used.
 import type { SqliteRemoteDatabase } from "drizzle-orm/sqlite-proxy";
-import type { Lookup, LookupQuery } from "./lookup.ts";
+import type { Lookup, LookupQuery, TransactionQuery, TransactionStatement } from "./lookup.ts";
 import type * as schema from "./schema.ts";
 
 /** Which database engine; named `engine` because drizzle keeps its SQL dialect object as `dialect`. */
@@ -41,6 +41,13 @@ export type Database = QueryBuilder & {
    * prepared `.execute()` would give, its first row or null, for the statements every request runs.
    */
   lookup<Row>(query: LookupQuery<Row>): Lookup<Row>;
+  /**
+   * Compiles a statement for use inside transactions: `build` prepares it on a transaction's handle, with named
+   * placeholders (`sql.placeholder(...)`), and the result runs it in the transaction it is given, answering what the
+   * prepared `.execute(values)` would. Built once on SQLite (its transaction handle is always the same), once per
+   * transaction on PostgreSQL. For the writes every request makes (a refresh's rotation, src/core/sessions.ts).
+   */
+  transactionStatement<Row>(build: (tx: Transaction) => TransactionQuery<Row>): TransactionStatement<Row>;
 };
 
 export interface DatabaseHandle {

@@ -1,4 +1,5 @@
-// One-row lookups by a unique key: the statements every signed-in request runs, compiled once.
+// One-row lookups by a unique key: the statements every signed-in request runs, compiled once. And the same for
+// statements run inside transactions (transactionStatement below), such as a refresh's rotation.
 //
 // drizzle's prepared statements still cost ~7 us on SQLite for a user's row, about twice the statement itself:
 // the async proxy driver hands each result through four awaits, and its generic row mapping asks every field what
@@ -6,6 +7,7 @@
 // with the decoders worked out once (~3.5 us; issue 7's authenticated read). PostgreSQL keeps drizzle's path: a
 // network round trip dwarfs the mapping.
 import { Column, is, Placeholder, SQL } from "drizzle-orm";
+import type { Transaction } from "./database.ts";
 
 /** A drizzle select of flat fields whose one parameter is `sql.placeholder("key")`, e.g. a unique column's value. */
 export interface LookupQuery<Row> {
@@ -60,4 +62,43 @@ export function preparedLookup<Row>(query: LookupQuery<Row>): Lookup<Row> {
   lookupSql(query);
   const prepared = query.prepare();
   return async (key) => (await prepared.execute({ key }))[0] ?? null;
+}
+
+/**
+ * A statement prepared on a transaction's handle (`tx.update(...)...returning(...).prepare()`) whose parameters are
+ * named placeholders. `fields` is the returned row's shape as drizzle keeps it (flat fields only).
+ */
+export interface TransactionQuery<Row> {
+  execute(values: Record<string, unknown>): Promise<Row[]>;
+}
+
+/** Runs a transaction statement in the transaction `tx`: the rows its prepared `.execute(values)` would give. */
+export type TransactionStatement<Row> = (tx: Transaction, values: Record<string, unknown>) => Promise<Row[]>;
+
+/** drizzle's own prepared statement, made once per transaction handle (PostgreSQL: a handle per transaction). */
+export function preparedTransactionStatement<Row>(build: (tx: Transaction) => TransactionQuery<Row>): TransactionStatement<Row> {
+  const prepared = new WeakMap<Transaction, TransactionQuery<Row>>();
+  return (tx, values) => {
+    let query = prepared.get(tx);
+    if (query === undefined) prepared.set(tx, (query = build(tx)));
+    return query.execute(values);
+  };
+}
+
+/** What a drizzle prepared query keeps of its SQL and result (sqlite-proxy's SQLitePreparedQuery; internal fields). */
+interface PreparedInternals {
+  getQuery(): { sql: string; params: unknown[] };
+  fields?: { path: string[]; field: unknown }[];
+}
+
+/** The SQL, parameters and row mapper of a prepared query, to run it on the driver directly. */
+export function compiledTransactionQuery<Row>(query: TransactionQuery<Row>): { sql: string; params: unknown[]; toRow: (values: unknown[]) => Row } {
+  const { getQuery, fields } = query as unknown as PreparedInternals;
+  const { sql, params } = getQuery.call(query);
+  const shape: Record<string, unknown> = {};
+  for (const { path, field } of fields ?? []) {
+    if (path.length !== 1) throw new Error(`transaction statement: nested result fields are not supported: ${sql}`);
+    shape[path[0]!] = field;
+  }
+  return { sql, params, toRow: rowMapper<Row>(shape) };
 }

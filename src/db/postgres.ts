@@ -3,7 +3,7 @@ import { SQL } from "bun";
 import { drizzle } from "drizzle-orm/bun-sql";
 import { ConfigError } from "../config.ts";
 import type { Database, DatabaseHandle, Tables } from "./database.ts";
-import { preparedLookup } from "./lookup.ts";
+import { preparedLookup, preparedTransactionStatement } from "./lookup.ts";
 import { embeddedMigrations } from "./migrations.ts";
 import { processLocks } from "./process-locks.ts";
 import * as schema from "./schema-pg.ts";
@@ -45,7 +45,7 @@ export async function openPostgres(url: string): Promise<DatabaseHandle> {
         connection.release();
       }
     });
-  const db = Object.assign(orm, { tables: schema as unknown as Tables, engine: "postgres" as const, withLock, lookup: preparedLookup }) as unknown as Database;
+  const db = Object.assign(orm, { tables: schema as unknown as Tables, engine: "postgres" as const, withLock, lookup: preparedLookup, transactionStatement: preparedTransactionStatement }) as unknown as Database;
   return {
     db,
     description: describe(url),

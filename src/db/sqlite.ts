@@ -5,9 +5,18 @@
 // statements from outside it wait, and the transaction's own handle runs past the gate. Statements themselves run
 // synchronously, so nothing can slip between a gate check and its statement.
 import { Database as SQLite, type Statement } from "bun:sqlite";
+import { fillPlaceholders } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/sqlite-proxy";
 import type { Database, DatabaseHandle, Transaction } from "./database.ts";
-import { lookupSql, rowMapper, type Lookup, type LookupQuery } from "./lookup.ts";
+import {
+  compiledTransactionQuery,
+  lookupSql,
+  rowMapper,
+  type Lookup,
+  type LookupQuery,
+  type TransactionQuery,
+  type TransactionStatement,
+} from "./lookup.ts";
 import { embeddedMigrations } from "./migrations.ts";
 import { processLocks } from "./process-locks.ts";
 import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.ts";
@@ -133,10 +142,32 @@ export function openSqlite(file: string, options: { backgroundCheckpoints?: bool
     };
   }
 
+  // Straight on bun:sqlite, like a lookup: drizzle's proxy driver hands a statement's result through four awaits
+  // and its generic mapping. Only inside a transaction (the gate is then held by it) and on its handle.
+  function transactionStatement<Row>(build: (tx: Transaction) => TransactionQuery<Row>): TransactionStatement<Row> {
+    let compiled: { run: Statement; params: unknown[]; toRow: (values: unknown[]) => Row } | null = null;
+    return async (tx, values) => {
+      if (tx !== inside || open === null) throw new Error("a transaction statement ran outside its transaction");
+      if (compiled === null) {
+        const { sql, params, toRow } = compiledTransactionQuery(build(inside));
+        compiled = { run: sqlite.prepare(sql), params, toRow };
+      }
+      const rows = compiled.run.values(...(fillPlaceholders(compiled.params, values) as never[]));
+      return rows.map(compiled.toRow);
+    };
+  }
+
   // One process owns the file (WAL lets an operator's CLI command in beside it, but only one server), so a
   // lock in memory is a lock for every writer that matters.
   const withLock = processLocks();
-  const db: Database = Object.assign(drizzle(gated, { schema }), { tables: schema, engine: "sqlite" as const, transaction, withLock, lookup });
+  const db: Database = Object.assign(drizzle(gated, { schema }), {
+    tables: schema,
+    engine: "sqlite" as const,
+    transaction,
+    withLock,
+    lookup,
+    transactionStatement,
+  });
 
   return {
     db,

@@ -575,5 +575,55 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
         expect(() => db.lookup(db.select().from(users).where(eq(users.id, sql.placeholder("id"))) as never)).toThrow(/sql.placeholder\("key"\)/);
       });
     });
+
+    describe("transaction statements", () => {
+      test("one gives what its prepared statement gives, in each transaction it is run in, and rolls back with it", async () => {
+        const db = await migrated();
+        const { users } = db.tables;
+        await db.insert(users).values([userRow("u1", { displayName: "one", active: false }), userRow("u2", { displayName: "two", active: true })]);
+        const build = (tx: Parameters<Parameters<Database["transaction"]>[0]>[0]) =>
+          tx
+            .update(users)
+            .set({ displayName: sql`${sql.placeholder("name")}` })
+            // A placeholder compared with a column is encoded as the column's values are (a boolean: 0/1 on SQLite).
+            .where(and(eq(users.id, sql.placeholder("id")), eq(users.active, sql.placeholder("active"))))
+            .returning({ id: users.id, displayName: users.displayName, active: users.active, metadata: users.metadata })
+            .prepare();
+        const rename = db.transactionStatement(build);
+
+        const answers = await db.transaction(async (tx) => {
+          const renamed = await rename(tx, { id: "u1", name: "uno", active: false });
+          const missed = await rename(tx, { id: "u2", name: "x", active: false });
+          const expected = await build(tx).execute({ id: "u2", name: "dos", active: true });
+          return { renamed, missed, expected };
+        });
+        // Row shapes and types as drizzle's prepared statement gives them (booleans decoded, JSON parsed).
+        expect(answers.renamed).toEqual([{ id: "u1", displayName: "uno", active: false, metadata: {} }]);
+        expect(answers.expected).toEqual([{ id: "u2", displayName: "dos", active: true, metadata: {} }]);
+        expect(answers.missed).toEqual([]);
+
+        // Compiled once, it runs again in a later transaction; a throw rolls its write back with the transaction.
+        class RolledBack extends Error {}
+        await expect(
+          db.transaction(async (tx) => {
+            expect(await rename(tx, { id: "u1", name: "rolled back", active: false })).toHaveLength(1);
+            throw new RolledBack();
+          }),
+        ).rejects.toBeInstanceOf(RolledBack);
+        await db.transaction(async (tx) => rename(tx, { id: "u2", name: "again", active: true }));
+        const rows = await db.select({ id: users.id, displayName: users.displayName }).from(users).orderBy(users.id);
+        expect(rows).toEqual([{ id: "u1", displayName: "uno" }, { id: "u2", displayName: "again" }]);
+      });
+
+      test("a missing placeholder value is refused as drizzle refuses it", async () => {
+        const db = await migrated();
+        const { users } = db.tables;
+        await db.insert(users).values(userRow("u1"));
+        const rename = db.transactionStatement((tx) =>
+          tx.update(users).set({ displayName: sql`${sql.placeholder("name")}` }).where(eq(users.id, sql.placeholder("id"))).returning({ id: users.id }).prepare(),
+        );
+        await expect(db.transaction(async (tx) => rename(tx, { id: "u1" }))).rejects.toThrow('No value for placeholder "name"');
+      });
+    });
   });
 }
