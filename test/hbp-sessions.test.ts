@@ -106,6 +106,17 @@ describe("GET /auth/token/refresh", () => {
     expect(cookieHeader(res.cookies)).not.toBe(cookieHeader(registered.cookies));
   });
 
+  // HBP's token/refresh.ts: a token from the query is answered in the body, and the cookies are left alone (sign-ins
+  // with cookie=false clear them; a refresh does not).
+  test("from the query: answers the new token in the body and sets no cookie", async () => {
+    const { refresh_token } = await newUser();
+    const res = await refresh(server.url, refresh_token);
+    expect(res.status).toBe(200);
+    expect(res.body.refresh_token).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.body.refresh_token).not.toBe(refresh_token);
+    expect(res.cookies).toEqual([]);
+  });
+
   test("the cookie wins over the query", async () => {
     const { refresh_token } = await newUser();
     const res = await call(server.url, "GET", `/auth/token/refresh?refresh_token=${refresh_token}`, {

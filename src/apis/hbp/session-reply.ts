@@ -25,10 +25,17 @@ export function hbpUser(user: User): HbpUser {
 }
 
 /**
- * With cookies (HBP's default) the refresh token travels only in an HttpOnly cookie; without, the cookies are
- * cleared and the token is in the body.
+ * With cookies (HBP's default) the refresh token travels only in an HttpOnly cookie; without, the token is in the
+ * body and the cookies are cleared, except by a refresh from the query (`clearCookies: false`), which HBP answers
+ * without touching them (token/refresh.ts).
  */
-export function sessionReply(ctx: HbpContext, exchange: Exchange, tokens: SessionTokens, useCookies: boolean): HbpSession {
+export function sessionReply(
+  ctx: HbpContext,
+  exchange: Exchange,
+  tokens: SessionTokens,
+  useCookies: boolean,
+  options: { clearCookies?: boolean } = {},
+): HbpSession {
   const body: HbpSession = {
     jwt_token: tokens.accessToken,
     jwt_expires_in: tokens.accessTokenExpiresInMs,
@@ -38,7 +45,7 @@ export function sessionReply(ctx: HbpContext, exchange: Exchange, tokens: Sessio
     const variables = toPermissionVariables(hasuraClaims(tokens.user, ctx.config.jwt.customFields));
     exchange.setCookie(...ctx.cookies.sessionCookies(tokens.refreshToken, variables));
   } else {
-    exchange.setCookie(...ctx.cookies.clearedCookies());
+    if (options.clearCookies ?? true) exchange.setCookie(...ctx.cookies.clearedCookies());
     body.refresh_token = tokens.refreshToken;
   }
   return body;

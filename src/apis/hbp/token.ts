@@ -7,11 +7,11 @@ import { sessionReply, type HbpSession } from "./session-reply.ts";
 
 export const refreshQuery = t.Object({ refresh_token: t.Optional(t.String({ maxLength: 64 })) });
 
-/** Rotates the token; answers in the mode it arrived in (cookie in, cookie out). */
+/** Rotates the token; answers in the mode it arrived in (cookie in, cookie out; query in, body out). */
 export async function refresh(ctx: HbpContext, exchange: Exchange, queryToken: string | undefined): Promise<HbpSession> {
   const presented = presentedRefreshToken(ctx, exchange.headers, queryToken);
   const tokens = await ctx.core.sessionTokens.refresh(presented.token, exchange.client);
-  return sessionReply(ctx, exchange, tokens, presented.fromCookie);
+  return sessionReply(ctx, exchange, tokens, presented.fromCookie, { clearCookies: false });
 }
 
 /** Seed 001's older form: the cookie only, answered with a new cookie and `{jwt_token, jwt_expires_in}`. */
