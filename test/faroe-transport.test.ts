@@ -32,6 +32,16 @@ describe("the credential", () => {
     }
   });
 
+  // Faroe is server-to-server: a browser's preflight gets no CORS grant under its prefix, only its 401.
+  test("a browser preflight under the prefix is refused like any call without the credential", async () => {
+    const res = await call(server.url, "OPTIONS", "/faroe/users", {
+      headers: { origin: "http://app.example", "access-control-request-method": "POST" },
+    });
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ error: "NOT_AUTHENTICATED" });
+    expect(res.headers.get("access-control-allow-methods")).toBeNull();
+  });
+
   test("is checked before the content type, the accept header and the body", async () => {
     const res = await call(server.url, "POST", "/faroe/users", {
       body: "{not json",
