@@ -12,14 +12,9 @@ import { Elysia, NotFoundError } from "elysia";
 
 const ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 
-export interface Cors {
-  headers: Elysia<any, any, any, any, any, any, any>;
-  addHeaders(request: Request, headers: Record<string, unknown>): void;
-  preflight: Elysia<any, any, any, any, any, any, any>;
-}
-
-export function corsHandling(allowedOrigins: string[]): Cors {
+export function corsHandling(allowedOrigins: string[]) {
   const any = allowedOrigins.includes("*");
+  /** Adds the headers of an allowed Origin to `headers`; false when the request has none allowed. */
   const addHeaders = (request: Request, headers: Record<string, unknown>): boolean => {
     const origin = request.headers.get("origin");
     if (!origin || !(any || allowedOrigins.includes(origin))) return false;

@@ -91,9 +91,9 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     secret: cookieSecret,
     maxAgeSeconds: config.jwt.refreshExpiresInMinutes * 60,
   });
+  const cors = corsHandling(config.server.corsOrigins);
   // normalize: false makes `additionalProperties: false` schemas refuse unknown fields (HBP answers 400) instead of
   // Elysia silently dropping them. Elysia reads this setting from the root instance only.
-  const cors = corsHandling(config.server.corsOrigins);
   const app = new Elysia({ normalize: false })
     .use(cors.headers)
     .use(docsRoutes(VERSION))

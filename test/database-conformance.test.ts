@@ -84,6 +84,19 @@ describe("SQLite: the read transaction a turn's lookups share", () => {
     handles.push(server, other);
     return [server.db, other.db];
   }
+  // Its statements run on the one connection past the transaction gate, so outside a transaction they must refuse.
+  test("a transaction statement refuses to run outside a transaction", async () => {
+    const [db] = await twoHandles();
+    const { users } = db.tables;
+    await db.insert(users).values(userRow("u1"));
+    const rename = db.transactionStatement((tx) =>
+      tx.update(users).set({ displayName: sql`${sql.placeholder("name")}` }).where(eq(users.id, sql.placeholder("id"))).returning({ id: users.id }).prepare(),
+    );
+    await expect(rename(db, { id: "u1", name: "x" })).rejects.toThrow("outside its transaction");
+    expect(await displayNameIn(db)).toBeNull();
+    expect(await db.transaction(async (tx) => rename(tx, { id: "u1", name: "x" }))).toEqual([{ id: "u1" }]);
+    expect(await displayNameIn(db)).toBe("x");
+  });
   const byIdOf = (db: Database) => db.lookup(db.select().from(db.tables.users).where(eq(db.tables.users.id, sql.placeholder("key"))));
   const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
   /** What another connection reads with a plain select (which a turn's read does not hold back). */

@@ -66,7 +66,7 @@ export function preparedLookup<Row>(query: LookupQuery<Row>): Lookup<Row> {
 
 /**
  * A statement prepared on a transaction's handle (`tx.update(...)...returning(...).prepare()`) whose parameters are
- * named placeholders. `fields` is the returned row's shape as drizzle keeps it (flat fields only).
+ * named placeholders, returning flat fields only.
  */
 export interface TransactionQuery<Row> {
   execute(values: Record<string, unknown>): Promise<Row[]>;
