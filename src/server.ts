@@ -85,7 +85,9 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   const transport = config.mail.smtp ? smtpTransport(config.mail.smtp) : outboxTransport(paths.outbox);
   const mailer = createMailer({ config: config.mail, transport, logger });
 
-  const core = createCore({ config, db: database.db, clock, logger, mailer, signingKeys });
+  const files = openFileStorage({ config, db: database.db, root: paths.storage, rules: storageRules, clock, logger });
+  // Deleting an account deletes its files: core calls storage through its OwnedData port.
+  const core = createCore({ config, db: database.db, clock, logger, mailer, signingKeys, ownedData: files.ownedFiles });
   const cookies = createCookieJar({
     config: config.cookies,
     secret: cookieSecret,
@@ -103,7 +105,6 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   // /healthz included (issue 7).
   const clientOf = httpClient(config.rateLimits.trustedProxies, { requestIP: (request) => app.server?.requestIP(request) ?? null });
   const hbp = { core, config, cookies, clientOf };
-  const files = openFileStorage({ config, db: database.db, root: paths.storage, rules: storageRules, clock, logger });
   // A bucket that cannot be reached (wrong endpoint, credentials or name) stops start-up, naming STORAGE_URL.
   if (config.storage.enabled) await files.check();
   if (config.storage.s3) logger.info("files are kept in S3", { at: files.location });

@@ -5,14 +5,18 @@ import { systemClock } from "../core/clock.ts";
 import { silentLogger } from "../core/logger.ts";
 import { createPasswordHasher } from "../core/passwords.ts";
 import { isUuid } from "../core/secrets.ts";
+import { createCallerGate } from "../core/caller-gate.ts";
+import { consoleLogger } from "../core/logger.ts";
 import { createSessions } from "../core/sessions.ts";
 import { createUsers, type User } from "../core/users.ts";
 import { openDatabase, type DatabaseLocation } from "../db/client.ts";
+import { dataPaths } from "../server.ts";
+import { openOwnedFiles } from "../storage/index.ts";
 
 export const USER_HELP = `latchkey user list                 every account: id, email or username, state
 latchkey user disable <account>    ban an account and end its sessions (by email, username or id)
 latchkey user enable <account>     lift the ban
-latchkey user delete <account>     delete an account with its sessions, codes and tokens`;
+latchkey user delete <account>     delete an account with its sessions, codes, tokens and files`;
 
 /** Runs the command; returns the process exit code. */
 export async function userCommand(config: Config, location: DatabaseLocation, args: string[]): Promise<number> {
@@ -22,8 +26,10 @@ export async function userCommand(config: Config, location: DatabaseLocation, ar
     await database.migrate();
     const clock = systemClock;
     const passwords = createPasswordHasher({ memoryKiB: config.passwords.argon2MemoryKiB, timeCost: config.passwords.argon2TimeCost });
-    const users = createUsers({ db, clock, passwords, config });
-    const sessions = createSessions({ db, clock, config, logger: silentLogger, users });
+    // An account's files go with it, from the same database and file store as the server's (STORAGE_URL or DATA_DIR).
+    const ownedData = openOwnedFiles({ config, db, root: dataPaths(config.server.dataDir).storage, logger: consoleLogger });
+    const users = createUsers({ db, clock, passwords, config, ownedData });
+    const sessions = createSessions({ db, clock, config, logger: silentLogger, callerGate: createCallerGate({ users }) });
     const [action, target] = args;
 
     if (action === "list") {
@@ -52,7 +58,7 @@ export async function userCommand(config: Config, location: DatabaseLocation, ar
       console.log(`enabled ${name}`);
     } else {
       await users.delete(user.id);
-      console.log(`deleted ${name}`);
+      console.log(`deleted ${name} and its files`);
     }
     return 0;
   } finally {

@@ -2,6 +2,7 @@
 // list them again (GET /me/tokens), so they are stored as they are; checking one is rate limited per IP.
 import { and, desc, eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
+import { refusalOf } from "./caller-gate.ts";
 import type { ApiTokenRow } from "../db/schema.ts";
 import type { Clock } from "./clock.ts";
 import { CoreError } from "./errors.ts";
@@ -69,7 +70,8 @@ export function createApiTokens(deps: { db: Database; clock: Clock; guesses: Gue
           .limit(1);
         if (!row) throw new CoreError("invalid_api_token");
         if (row.expiresAt <= clock.now()) throw new CoreError("api_token_expired");
-        return { userId: row.userId, active: row.active && !row.disabled };
+        // The owner's state by the caller gate's rule, from the row this read already joined.
+        return { userId: row.userId, active: refusalOf(row) === null };
       });
     },
   };

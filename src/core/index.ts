@@ -7,12 +7,14 @@ import type { Clock } from "./clock.ts";
 import type { Logger } from "./logger.ts";
 import type { Mailer } from "./mail/mailer.ts";
 import { createApiTokens } from "./api-tokens.ts";
+import { createCallerGate } from "./caller-gate.ts";
 import { createBackupCodes } from "./backup-codes.ts";
 import { createEmailChange } from "./email-change.ts";
 import { createEmailOtp } from "./email-otp.ts";
 import { createJwtSigner } from "./jwt.ts";
 import { createGuesses } from "./guesses.ts";
 import { createOneTimeCodes } from "./one-time-codes.ts";
+import type { OwnedData } from "./owned-data.ts";
 import { createPasswordReset } from "./password-reset.ts";
 import { createRateLimits } from "./rate-limits.ts";
 import { createSignIn } from "./sign-in.ts";
@@ -38,18 +40,21 @@ export interface CoreDeps {
   mailer: Mailer;
   /** Access-token keys, imported once at start-up (core/signing-keys.ts loadSigningKeys). */
   signingKeys: SigningKeys;
+  /** What accounts own outside core (storage's files), removed with them. */
+  ownedData: OwnedData;
 }
 
 export type Core = ReturnType<typeof createCore>;
 
 export function createCore(deps: CoreDeps) {
-  const { config, db, clock, logger, mailer, signingKeys } = deps;
+  const { config, db, clock, logger, mailer, signingKeys, ownedData } = deps;
   const passwords = createPasswordHasher({
     memoryKiB: config.passwords.argon2MemoryKiB,
     timeCost: config.passwords.argon2TimeCost,
   });
-  const users = createUsers({ db, clock, passwords, config });
-  const sessions = createSessions({ db, clock, config, logger, users });
+  const users = createUsers({ db, clock, passwords, config, ownedData });
+  const callerGate = createCallerGate({ users });
+  const sessions = createSessions({ db, clock, config, logger, callerGate });
   const codes = createOneTimeCodes({ db, clock });
   const jwt = createJwtSigner(signingKeys, clock);
   const accessTokens = createAccessTokens({ config: config.jwt, jwt });
@@ -78,6 +83,7 @@ export function createCore(deps: CoreDeps) {
     logger,
     mailer,
     users,
+    callerGate,
     sessions,
     codes,
     signingKeys,

@@ -23,7 +23,8 @@ import type { Clock } from "./clock.ts";
 import { CoreError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import { constantTimeEqual, randomUuid, sha256Hex } from "./secrets.ts";
-import type { User, Users } from "./users.ts";
+import type { CallerGate } from "./caller-gate.ts";
+import type { User } from "./users.ts";
 
 export interface SessionContext {
   userAgent?: string | null;
@@ -64,8 +65,8 @@ export interface RotatedSession extends IssuedSession {
 
 export type Sessions = ReturnType<typeof createSessions>;
 
-export function createSessions(deps: { db: Database; clock: Clock; config: Config; logger: Logger; users: Pick<Users, "findById"> }) {
-  const { db, clock, logger, users: accounts } = deps;
+export function createSessions(deps: { db: Database; clock: Clock; config: Config; logger: Logger; callerGate: CallerGate }) {
+  const { db, clock, logger, callerGate } = deps;
   const lifetimeMs = deps.config.jwt.refreshExpiresInMinutes * 60_000;
   const graceMs = deps.config.auth.refreshReuseGraceSeconds * 1000;
   const { sessions } = db.tables;
@@ -185,11 +186,11 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
         return row ?? (await rotateCarried(tx, claim))[0] ?? null;
       });
       if (claimed) {
-        // The owner is read once, for both the check and the caller's new access token. Checked after the commit,
-        // the outcome is the same as inside it: a banned or deleted user's session ends, and the successor is never
-        // handed out.
-        const user = await accounts.findById(claimed.userId);
-        if (!user?.active || user.disabled) {
+        // The owner passes the caller gate, one read for both the check and the caller's new access token. Checked
+        // after the commit, the outcome is the same as inside it: a banned or deleted user's session ends, and the
+        // successor is never handed out.
+        const { user } = await callerGate.admit(claimed.userId);
+        if (user === null) {
           await revokeFamily(claimed.id);
           throw new CoreError("invalid_refresh_token");
         }

@@ -5,8 +5,10 @@ import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { UserRow } from "../db/schema.ts";
+import { refusalError, refusalOf } from "./caller-gate.ts";
 import type { Clock } from "./clock.ts";
 import { CoreError } from "./errors.ts";
+import type { OwnedData } from "./owned-data.ts";
 import type { PasswordHasher } from "./passwords.ts";
 import { randomUuid } from "./secrets.ts";
 
@@ -46,8 +48,8 @@ export function normaliseUsername(username: string): string {
 
 export type Users = ReturnType<typeof createUsers>;
 
-export function createUsers(deps: { db: Database; clock: Clock; passwords: PasswordHasher; config: Config }) {
-  const { db, clock, passwords, config } = deps;
+export function createUsers(deps: { db: Database; clock: Clock; passwords: PasswordHasher; config: Config; ownedData: OwnedData }) {
+  const { db, clock, passwords, config, ownedData } = deps;
   const policy = config.auth;
   const { userRoles, users } = db.tables;
 
@@ -310,8 +312,20 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
       return updated.length > 0;
     },
 
-    /** Deletes an account; sessions, codes and tokens go with it (foreign keys cascade), referrals are cleared. */
+    /**
+     * Deletes an account with everything it owns: its files (ownedData), then its row, with which its sessions, codes,
+     * tokens and second factors go (foreign keys cascade); referrals are cleared. False if there is none.
+     *
+     * The order: the account is disabled first, so from then on the caller gate refuses every credential of it on every
+     * instance and it can start nothing new; its files go next, each row before its bytes (a crash in between leaves
+     * bytes nobody refers to, never a row without bytes); the row goes last, so a crash before it leaves a disabled
+     * account that the same deletion, run again, finishes. An upload of its own already past the gate fails on the
+     * files' foreign key once the row is gone and leaves nothing either (storage.upload).
+     */
     async delete(userId: string): Promise<boolean> {
+      const found = await db.update(users).set({ disabled: true, updatedAt: clock.now() }).where(eq(users.id, userId)).returning({ id: users.id });
+      if (found.length === 0) return false;
+      await ownedData.removeAllOf(userId);
       await db.update(users).set({ referrerId: null }).where(eq(users.referrerId, userId));
       const deleted = await db.delete(users).where(eq(users.id, userId)).returning({ id: users.id });
       return deleted.length > 0;
@@ -319,8 +333,8 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
   };
 }
 
-/** The one rule every dialect applies before handing out a session. */
+/** The one rule every dialect applies before handing out a session: the caller gate's (core/caller-gate.ts). */
 export function assertCanSignIn(user: Pick<UserRow, "active" | "disabled">): void {
-  if (user.disabled) throw new CoreError("account_disabled");
-  if (!user.active) throw new CoreError("account_inactive");
+  const refusal = refusalOf(user);
+  if (refusal !== null) throw refusalError(refusal);
 }

@@ -10,3 +10,12 @@ export function isUniqueViolation(error: unknown, table: string, column: string)
   }
   return false;
 }
+
+/** Whether an error is a foreign-key violation (a row referring to one that does not exist, e.g. a deleted user). */
+export function isForeignKeyViolation(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if (current.message.includes("FOREIGN KEY constraint failed")) return true;
+    if ((current as Error & { errno?: string }).errno === "23503") return true; // PostgreSQL's SQLSTATE
+  }
+  return false;
+}

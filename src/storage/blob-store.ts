@@ -122,13 +122,18 @@ export function putByStaging(stage: BlobStore["stage"]): BlobStore["put"] {
   };
 }
 
-export function createLocalBlobStore(root: string): BlobStore {
+/**
+ * `clearStaging` (the default): empty tmp/ of uploads a crash interrupted (nothing refers to them). Only the serving
+ * process may: a command run beside it (the CLI) would take the server's uploads in progress away.
+ */
+export function createLocalBlobStore(root: string, options: { clearStaging?: boolean } = {}): BlobStore {
   const objects = join(root, "objects");
   const tmp = join(root, "tmp");
   mkdirSync(objects, { recursive: true });
   mkdirSync(tmp, { recursive: true });
-  // Uploads a crash interrupted: nothing refers to them.
-  for (const leftover of readdirSync(tmp)) rmSync(join(tmp, leftover), { force: true, recursive: true });
+  if (options.clearStaging ?? true) {
+    for (const leftover of readdirSync(tmp)) rmSync(join(tmp, leftover), { force: true, recursive: true });
+  }
 
   const fileOf = (key: string) => pathUnderRoot(objects, key);
 

@@ -1,8 +1,16 @@
 // The `files` table: one row per stored file, holding what the blob store does not (content type, ETag, the
 // per-file token, the owner). Folder listings read it in key order, a page at a time.
-import { and, asc, eq, gt, gte, lt, sql, type SQL } from "drizzle-orm";
+//
+// Each row is read with its owner's state (a join on the owner's primary key, in the same statement): a disabled
+// account's files are served to nobody (storage.ts), and that costs no query of its own per file.
+import { and, asc, eq, getTableColumns, gt, gte, lt, sql, type SQL } from "drizzle-orm";
 import type { Database, Tables } from "../db/client.ts";
 import type { FileRow } from "../db/schema.ts";
+
+/** A file's row and whether its owner's account is disabled (null: the file has no owner). */
+export interface StoredFile extends FileRow {
+  ownerDisabled: boolean | null;
+}
 
 export type FileRecords = ReturnType<typeof createFileRecords>;
 
@@ -14,19 +22,29 @@ function underFolder(files: Tables["files"], folder: string): SQL | undefined {
 }
 
 export function createFileRecords(db: Database) {
-  const { files } = db.tables;
+  const { files, users } = db.tables;
+  const withOwnerState = () =>
+    db
+      .select({ ...getTableColumns(files), ownerDisabled: users.disabled })
+      .from(files)
+      .leftJoin(users, eq(users.id, files.ownerId));
   // Every download reads its row: one compiled statement (drizzle otherwise rebuilds the SQL each time).
-  const selectByKey = db.lookup(db.select().from(files).where(eq(files.key, sql.placeholder("key"))));
+  const selectByKey = db.lookup(withOwnerState().where(eq(files.key, sql.placeholder("key"))));
   return {
-    /** Runs `action` holding the database's lock on `name` (src/db/database.ts withLock). */
-    withLock: db.withLock,
+    /**
+     * Runs `action` holding the lock of one file key, on every instance (src/db/database.ts withLock): writes to a key
+     * (its bytes and its row, a delete, a new token) run one at a time, so the row always describes the bytes.
+     */
+    withKeyLock<T>(key: string, action: () => Promise<T>): Promise<T> {
+      return db.withLock(`file:${key}`, action);
+    },
 
-    async get(key: string): Promise<FileRow | null> {
+    async get(key: string): Promise<StoredFile | null> {
       return selectByKey(key);
     },
 
-    /** Inserts or replaces the row of `row.key` (created_at is kept on replace). */
-    async upsert(row: Omit<FileRow, "createdAt">): Promise<FileRow> {
+    /** Inserts or replaces the row of `row.key` (created_at is kept on replace); answers it as get() does. */
+    async upsert(row: Omit<FileRow, "createdAt">): Promise<StoredFile> {
       await db
         .insert(files)
         .values({ ...row, createdAt: row.updatedAt })
@@ -37,7 +55,7 @@ export function createFileRecords(db: Database) {
       return (await this.get(row.key))!;
     },
 
-    async setToken(key: string, token: string, updatedAt: number): Promise<FileRow | null> {
+    async setToken(key: string, token: string, updatedAt: number): Promise<StoredFile | null> {
       await db.update(files).set({ token, updatedAt }).where(eq(files.key, key));
       return this.get(key);
     },
@@ -47,12 +65,16 @@ export function createFileRecords(db: Database) {
       return deleted.length > 0;
     },
 
+    /** Up to `limit` keys of files `ownerId` owns (by the owner's index), in key order. */
+    async keysOwnedBy(ownerId: string, limit: number): Promise<string[]> {
+      const rows = await db.select({ key: files.key }).from(files).where(eq(files.ownerId, ownerId)).orderBy(asc(files.key)).limit(limit);
+      return rows.map((row) => row.key);
+    },
+
     /** Up to `limit` rows under `folder` with keys after `afterKey`, in key order. */
-    async page(folder: string, afterKey: string | null, limit: number): Promise<FileRow[]> {
+    async page(folder: string, afterKey: string | null, limit: number): Promise<StoredFile[]> {
       const conditions = [underFolder(files, folder), afterKey === null ? undefined : gt(files.key, afterKey)].filter(Boolean) as SQL[];
-      return db
-        .select()
-        .from(files)
+      return withOwnerState()
         .where(conditions.length > 0 ? and(...conditions) : undefined)
         .orderBy(asc(files.key))
         .limit(limit);

@@ -10,11 +10,13 @@ import { S3Client } from "bun";
 import { ConfigError, type Config, type S3Settings } from "../config.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
+import type { OwnedData } from "../core/owned-data.ts";
 import type { Database } from "../db/client.ts";
 import { createLocalBlobStore, type BlobStore } from "./blob-store.ts";
 import { createFileRecords } from "./file-records.ts";
+import { createFileRemoval } from "./file-removal.ts";
 import { createTransformPool } from "./images/pool.ts";
-import { createVariants } from "./images/variants.ts";
+import { createVariants, removeVariantsOf } from "./images/variants.ts";
 import { createS3BlobStore } from "./s3-blob-store.ts";
 import { loadRules, type StorageRules } from "./rules/rules.ts";
 import { createStorage, MULTIPART_OVERHEAD_BYTES, type Storage } from "./storage.ts";
@@ -33,6 +35,8 @@ export function maxRequestBodyBytes(config: Config): number {
 
 export interface FileStorage {
   storage: Storage;
+  /** Removes a deleted account's files: core's OwnedData port (users.delete). */
+  ownedFiles: OwnedData;
   /** Where the files are, for the log (no secrets). */
   location: string;
   /** Start-up check: the store answers (S3: the bucket can be listed), else a ConfigError naming STORAGE_URL. */
@@ -47,10 +51,12 @@ interface BlobStores {
   check(): Promise<void>;
 }
 
-function localStores(root: string): BlobStores {
+/** `server`: the store is the serving process's, which empties the staging folder of uploads a crash interrupted. */
+function localStores(root: string, server: boolean): BlobStores {
+  const options = { clearStaging: server };
   return {
-    objects: createLocalBlobStore(root),
-    variants: createLocalBlobStore(join(root, "variants")),
+    objects: createLocalBlobStore(root, options),
+    variants: createLocalBlobStore(join(root, "variants"), options),
     location: root,
     check: async () => {},
   };
@@ -90,20 +96,34 @@ export function openFileStorage(deps: { config: Config; db: Database; root: stri
     timeoutMs: TRANSFORM_TIMEOUT_MS,
     logger,
   });
-  const stores = config.storage.s3 ? s3Stores(config.storage.s3) : localStores(root);
+  const stores = config.storage.s3 ? s3Stores(config.storage.s3) : localStores(root, true);
   const variants = createVariants({
     store: stores.variants,
     pool,
     maxPixels: config.storage.imageMaxPixels,
   });
+  const records = createFileRecords(db);
+  const removal = createFileRemoval({ records, blobs: stores.objects, variants, logger });
   const storage = createStorage({
-    records: createFileRecords(db),
+    records,
     blobs: stores.objects,
     variants,
+    removal,
     rules,
     clock,
     logger,
     config: { maxUploadBytes: config.storage.maxUploadBytes, adminSecret: config.auth.adminSecret },
   });
-  return { storage, location: stores.location, check: () => stores.check(), close: () => pool.close() };
+  return { storage, ownedFiles: removal, location: stores.location, check: () => stores.check(), close: () => pool.close() };
+}
+
+/**
+ * Storage's part of deleting accounts, for a command run beside the server (`latchkey user delete`): the same stores
+ * and the same removal, without rules or image workers, and leaving the server's uploads in progress alone.
+ */
+export function openOwnedFiles(deps: { config: Config; db: Database; root: string; logger: Logger }): OwnedData {
+  const { config, db, root, logger } = deps;
+  const stores = config.storage.s3 ? s3Stores(config.storage.s3) : localStores(root, false);
+  const variants = { removeFor: (fileKey: string) => removeVariantsOf(stores.variants, fileKey) };
+  return createFileRemoval({ records: createFileRecords(db), blobs: stores.objects, variants, logger });
 }

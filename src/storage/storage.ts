@@ -5,15 +5,21 @@
 // rule is no_rule (404, as if the route did not exist). The admin secret (only when ADMIN_SECRET is set, decision 6)
 // allows whatever a rule covers. A file that does not exist is judged with `resource` undefined first, so a caller
 // who may not read a path cannot learn whether a file is there (403 either way).
+//
+// A disabled account's files are withheld from everyone, by whatever rule (its own token, a public folder, a listing,
+// a zip, a transform), until it is enabled again; only the admin secret reaches them. The answer is the 403 of a read
+// the rules refuse, so it says nothing about the account. The owner's state comes with the file's row (file-records.ts).
 import { basename } from "node:path";
 import type { PermissionVariables } from "../core/access-tokens.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
 import { constantTimeEqual, randomUuid } from "../core/secrets.ts";
+import { isForeignKeyViolation } from "../db/errors.ts";
 import type { FileRow } from "../db/schema.ts";
 import type { BlobStore, OpenedBlob } from "./blob-store.ts";
 import { StorageError } from "./errors.ts";
-import type { FileRecords } from "./file-records.ts";
+import type { FileRecords, StoredFile } from "./file-records.ts";
+import type { FileRemoval } from "./file-removal.ts";
 import { resolveSpec, type TransformRequest } from "./images/params.ts";
 import { sniffFormat, type ImageFormat } from "./images/probe.ts";
 import type { Variant, Variants } from "./images/variants.ts";
@@ -117,12 +123,13 @@ export function createStorage(deps: {
   records: FileRecords;
   blobs: BlobStore;
   variants: Variants;
+  removal: FileRemoval;
   rules: StorageRules;
   clock: Clock;
   logger: Logger;
   config: StorageConfig;
 }) {
-  const { records, blobs, variants, rules, clock, logger, config } = deps;
+  const { records, blobs, variants, removal, rules, clock, logger, config } = deps;
 
   // A strong ETag names one stored version of a file. It is random, made per upload, not a digest of the bytes: HTTP
   // ETags are opaque (S3's are MD5s only for single-part uploads), and hashing a GiB costs more CPU than receiving
@@ -132,9 +139,7 @@ export function createStorage(deps: {
   // The sniffed image format of a file's bytes, by ETag (issue 7: repeat transforms are served like static files).
   const formatsByEtag = new Map<string, ImageFormat | null>();
 
-  // Writes to one key (commit + row, delete, token) run one at a time on every instance, so the row always
-  // describes the blob.
-  const withKeyLock = <T>(key: string, action: () => Promise<T>): Promise<T> => records.withLock(`file:${key}`, action);
+  const withKeyLock = records.withKeyLock;
 
   function isAdmin(caller: Caller): boolean {
     // Constant-time compare: the secret must not leak through response timing.
@@ -154,21 +159,49 @@ export function createStorage(deps: {
     throw new StorageError("forbidden");
   }
 
+  /** Whether a file is withheld from this caller because its owner's account is disabled. */
+  function withheld(row: StoredFile, caller: Caller): boolean {
+    return row.ownerDisabled === true && !isAdmin(caller);
+  }
+
   /** The row of an existing file the caller may read (operation get). */
-  async function readable(key: string, access: Access): Promise<FileRow> {
+  async function readable(key: string, access: Access): Promise<StoredFile> {
     const row = await records.get(key);
     authorize("get", key, access, row ? (toFileMetadata(row) as unknown as Value) : undefined);
     if (!row) throw new StorageError("not_found");
+    if (withheld(row, access.caller)) throw new StorageError("forbidden");
     return row;
   }
 
-  function mayRead(row: FileRow, access: Access): boolean {
+  function mayRead(row: StoredFile, access: Access): boolean {
     if (isAdmin(access.caller)) return true;
+    if (withheld(row, access.caller)) return false;
     return rules.decide("get", ruleRequest(row.key, { ...access, method: "GET" }), toFileMetadata(row) as unknown as Value) === "allow";
   }
 
+  /** Whether an anonymous caller could read this file with the same query: Cache-Control public, or private. */
+  function publicToQuery(file: StoredFile, access: Access): boolean {
+    if (file.ownerDisabled === true) return false; // the admin secret reads it; no shared cache may keep it for others
+    const anonymous = { ...access, caller: { auth: null, adminSecret: null } };
+    return rules.decide("get", ruleRequest(file.key, anonymous, null), toFileMetadata(file) as unknown as Value) === "allow";
+  }
+
+  /**
+   * Removes what an upload committed when it cannot stand (its row could not be written, or its owner was disabled
+   * meanwhile): nothing of it is left. For an overwrite the old version's bytes were already replaced, so its row goes
+   * too. Called holding the key's lock; a failure here is logged, and the upload's own error is what is raised.
+   */
+  async function undoCommit(key: string): Promise<void> {
+    try {
+      await removal.removeHoldingLock(key);
+      await removal.removeVariants(key);
+    } catch (error) {
+      logger.error("could not remove a failed upload", { key, error });
+    }
+  }
+
   /** Rows under a folder that the caller may read, a page at a time. */
-  async function* readableUnder(folder: string, access: Access): AsyncGenerator<FileRow> {
+  async function* readableUnder(folder: string, access: Access): AsyncGenerator<StoredFile> {
     let after: string | null = null;
     for (;;) {
       const page = await records.page(folder, after, LIST_PAGE_SIZE);
@@ -216,23 +249,39 @@ export function createStorage(deps: {
         if (!staged) throw new StorageError("no_file");
         const blob = staged;
         const resource = { name: fileName, size: blob.size, mimetype: contentType, encoding: "7bit", md5: blob.md5Hex ?? undefined, truncated: false };
+        const callerId = typeof access.caller.auth?.["user-id"] === "string" ? access.caller.auth["user-id"] : null;
         const row = await withKeyLock(key, async () => {
           const existing = await records.get(key);
           authorize(existing ? "update" : "create", key, access, resource);
           await blob.commit();
-          const now = clock.now();
-          return records.upsert({
-            key,
-            size: blob.size,
-            contentType,
-            etag: newEtag(),
-            // HBP keeps the token of an overwritten file and makes a new one (uuid v4) for a new file.
-            token: existing?.token ?? randomUuid(),
-            ownerId: existing ? existing.ownerId : typeof access.caller.auth?.["user-id"] === "string" ? access.caller.auth["user-id"] : null,
-            updatedAt: now,
-          });
+          let written: StoredFile;
+          try {
+            written = await records.upsert({
+              key,
+              size: blob.size,
+              contentType,
+              etag: newEtag(),
+              // HBP keeps the token of an overwritten file and makes a new one (uuid v4) for a new file.
+              token: existing?.token ?? randomUuid(),
+              ownerId: existing ? existing.ownerId : callerId,
+              updatedAt: clock.now(),
+            });
+          } catch (error) {
+            await undoCommit(key);
+            // The owner's account was deleted after the caller gate let the request in: the files' foreign key
+            // refuses the row. Answered as the gate would have answered the request a moment later.
+            if (isForeignKeyViolation(error)) throw new StorageError("forbidden");
+            throw error;
+          }
+          // The caller's account was disabled after the gate let it in (a ban, or a deletion that may already have
+          // listed its files): the upload is undone, so nothing of that account's is left behind.
+          if (callerId !== null && written.ownerId === callerId && written.ownerDisabled === true) {
+            await undoCommit(key);
+            throw new StorageError("forbidden");
+          }
+          return written;
         });
-        await variants.removeFor(key).catch((error: unknown) => logger.warn("could not remove image variants", { key, error }));
+        await removal.removeVariants(key);
         return toFileMetadata(row);
       } finally {
         await staged?.discard();
@@ -257,9 +306,7 @@ export function createStorage(deps: {
           await blob.close();
           continue;
         }
-        const anonymous = { ...access, caller: { auth: null, adminSecret: null } };
-        const publicToQuery = rules.decide("get", ruleRequest(key, anonymous, null), toFileMetadata(file) as unknown as Value) === "allow";
-        return { file, metadata: toFileMetadata(file), blob, publicToQuery };
+        return { file, metadata: toFileMetadata(file), blob, publicToQuery: publicToQuery(file, access) };
       }
     },
 
@@ -274,9 +321,7 @@ export function createStorage(deps: {
       const variant = variants.describe({ key: file.key, etag: file.etag }, resolveSpec(request, format, accept));
       const blob = await variants.open(variant);
       if (!blob) return null;
-      const anonymous = { ...access, caller: { auth: null, adminSecret: null } };
-      const publicToQuery = rules.decide("get", ruleRequest(key, anonymous, null), toFileMetadata(file) as unknown as Value) === "allow";
-      return { file, variant, blob, publicToQuery };
+      return { file, variant, blob, publicToQuery: publicToQuery(file, access) };
     },
 
     /**
@@ -354,12 +399,7 @@ export function createStorage(deps: {
       const row = await records.get(key);
       authorize("delete", key, access, row ? (toFileMetadata(row) as unknown as Value) : undefined);
       if (!row) throw new StorageError("not_found");
-      await withKeyLock(key, async () => {
-        // The row goes first: a crash in between leaves an orphan blob (overwritten by the next upload), never a row without bytes.
-        await records.delete(key);
-        await blobs.delete(key);
-      });
-      await variants.removeFor(key).catch((error: unknown) => logger.warn("could not remove image variants", { key, error }));
+      await removal.remove(key); // the row, then the bytes, then the variants (file-removal.ts)
     },
 
     /** DELETE /storage/m/<key>: a new token, so links carrying the old one stop working (rule: delete|write). */

@@ -2,7 +2,7 @@
 import { t } from "elysia";
 import type { Exchange, HbpContext } from "./context.ts";
 import { featureDisabled } from "./errors.ts";
-import { requireUserId } from "./request-auth.ts";
+import { requireCaller, requireUserId } from "./request-auth.ts";
 import { sessionReply, type HbpSession } from "./session-reply.ts";
 
 const CODE = t.String({ minLength: 1, maxLength: 10 });
@@ -21,10 +21,9 @@ function assertEnabled(ctx: HbpContext): void {
 
 export async function generateMfa(ctx: HbpContext, exchange: Exchange): Promise<{ image_url: string; otp_secret: string }> {
   assertEnabled(ctx);
-  const userId = await requireUserId(ctx, exchange.headers);
-  const user = await ctx.core.users.findById(userId);
+  const { user } = await requireCaller(ctx, exchange.headers);
   // HBP labels the authenticator entry with the user id; the address is what a person recognises.
-  const enrolment = await ctx.core.totp.generate(userId, user?.email ?? userId);
+  const enrolment = await ctx.core.totp.generate(user.id, user.email ?? user.id);
   return { image_url: enrolment.qrCodeDataUrl, otp_secret: enrolment.secret };
 }
 

@@ -2,19 +2,27 @@
 // As in HBP the cookie wins over the header. Unlike HBP, latchkey honours that cookie only when it is signed
 // by this server *and* arrives with a live `refresh_token` cookie of the same user, so signing out (or
 // reuse detection) ends cookie access at once instead of 30 days later.
+// Either way the account it names passes the caller gate (core/caller-gate.ts) on every request, /storage included:
+// a JWT outlives a ban or a deletion by up to JWT_EXPIRES_IN, and nothing may be served to it meanwhile.
 import type { PermissionVariables } from "../../core/access-tokens.ts";
 import { toPermissionVariables } from "../../core/access-tokens.ts";
+import type { User } from "../../core/users.ts";
 import { PERMISSIONS_COOKIE, REFRESH_COOKIE } from "./cookies.ts";
 import type { HbpContext } from "./context.ts";
 import { HbpError } from "./errors.ts";
 
-export interface Caller {
+interface Credential {
   variables: PermissionVariables;
   /** The session the request comes from (the JWT's `sid`, or the refresh cookie's), when known. */
   sessionId: string | null;
 }
 
-async function fromCookies(ctx: HbpContext, headers: Headers): Promise<Caller | null> {
+export interface Caller extends Credential {
+  /** The caller's account as it is now, admitted by the caller gate. */
+  user: User;
+}
+
+async function fromCookies(ctx: HbpContext, headers: Headers): Promise<Credential | null> {
   const cookieHeader = headers.get("cookie");
   const raw = ctx.cookies.read(cookieHeader, PERMISSIONS_COOKIE);
   const refreshToken = ctx.cookies.read(cookieHeader, REFRESH_COOKIE);
@@ -32,16 +40,23 @@ async function fromCookies(ctx: HbpContext, headers: Headers): Promise<Caller | 
   return { variables: variables as PermissionVariables, sessionId: session.familyId };
 }
 
-async function fromBearer(ctx: HbpContext, headers: Headers): Promise<Caller | null> {
+async function fromBearer(ctx: HbpContext, headers: Headers): Promise<Credential | null> {
   const authorization = headers.get("authorization");
   if (!authorization?.startsWith("Bearer ")) return null;
   const verified = await ctx.core.accessTokens.verify(authorization.slice("Bearer ".length).trim());
   return verified ? { variables: toPermissionVariables(verified.claims), sessionId: verified.sessionId } : null;
 }
 
-/** The caller; null for an anonymous one (a bad or expired JWT counts as none). */
+/**
+ * The caller; null for an anonymous one. A bad or expired JWT counts as none, and so does a credential of an account
+ * the caller gate refuses (deleted, disabled, not active).
+ */
 export async function caller(ctx: HbpContext, headers: Headers): Promise<Caller | null> {
-  return (await fromCookies(ctx, headers)) ?? (await fromBearer(ctx, headers));
+  const credential = (await fromCookies(ctx, headers)) ?? (await fromBearer(ctx, headers));
+  const userId = credential?.variables["user-id"];
+  if (!credential || typeof userId !== "string") return null;
+  const { user } = await ctx.core.callerGate.admit(userId);
+  return user === null ? null : { ...credential, user };
 }
 
 /** The caller's permission variables; null for an anonymous caller. */
@@ -49,17 +64,11 @@ export async function permissionVariables(ctx: HbpContext, headers: Headers): Pr
   return (await caller(ctx, headers))?.variables ?? null;
 }
 
-/**
- * The signed-in caller, or a 401 with the route's own message. The account is looked up too: a JWT outlives a
- * ban or a deletion by up to JWT_EXPIRES_IN, and latchkey's own routes must not serve it meanwhile.
- */
+/** The signed-in caller (through the caller gate), or a 401 with the route's own message. */
 export async function requireCaller(ctx: HbpContext, headers: Headers, message = "Not logged in"): Promise<Caller & { userId: string }> {
   const found = await caller(ctx, headers);
-  const userId = found?.variables["user-id"];
-  if (!found || typeof userId !== "string") throw new HbpError(401, message);
-  const user = await ctx.core.users.findById(userId);
-  if (!user || user.disabled) throw new HbpError(401, message);
-  return { ...found, userId };
+  if (!found) throw new HbpError(401, message);
+  return { ...found, userId: found.user.id };
 }
 
 /** The signed-in user's id, or a 401 with the route's own message. */

@@ -1,6 +1,7 @@
 // WolfPal's token pair: a 5-minute access JWT (audience "wolfpal", `sid` = the session) and a refresh token that
 // rotates on every use (core/sessions.ts). Protected routes need a valid access token *and* a live session, as
 // WolfPal's own passport check does, so logging out ends the access token at once.
+import { admittedUser } from "../../core/caller-gate.ts";
 import { assertCanSignIn, type User } from "../../core/users.ts";
 import type { WolfpalContext, WolfpalExchange } from "./context.ts";
 import { WolfpalError } from "./errors.ts";
@@ -30,7 +31,7 @@ export function unauthorized(): WolfpalError {
   return new WolfpalError(401, "UNAUTHORIZED", "Unauthorized");
 }
 
-/** The caller of a protected route: a valid access token of a live session of an active account. */
+/** The caller of a protected route: a valid access token of a live session of an account the caller gate admits. */
 export async function requireSession(ctx: WolfpalContext, exchange: WolfpalExchange): Promise<{ user: User; sessionId: string }> {
   const authorization = exchange.headers.get("authorization") ?? "";
   if (!/^bearer /i.test(authorization)) throw unauthorized();
@@ -39,8 +40,7 @@ export async function requireSession(ctx: WolfpalContext, exchange: WolfpalExcha
   if (typeof payload?.sub !== "string" || typeof sessionId !== "string" || !(await ctx.core.sessions.isLive(sessionId))) {
     throw unauthorized();
   }
-  const user = await ctx.core.users.findById(payload.sub);
-  if (!user) throw unauthorized();
-  assertCanSignIn(user);
-  return { user, sessionId };
+  const admission = await ctx.core.callerGate.admit(payload.sub);
+  if (admission.refusal === "deleted") throw unauthorized();
+  return { user: admittedUser(admission), sessionId };
 }

@@ -38,6 +38,11 @@ function folderOf(fileKey: string): string {
   return `${digest(fileKey)}/`;
 }
 
+/** Removes every variant of a file from the variant store (needs no transform workers: the CLI uses it too). */
+export async function removeVariantsOf(store: BlobStore, fileKey: string): Promise<void> {
+  for await (const blob of store.list(folderOf(fileKey))) await store.delete(blob.key);
+}
+
 export function createVariants(deps: { store: BlobStore; pool: TransformPool; maxPixels: number }): Variants {
   const { store, pool, maxPixels } = deps;
   // Concurrent requests for one variant share one transform.
@@ -82,8 +87,8 @@ export function createVariants(deps: { store: BlobStore; pool: TransformPool; ma
       return store.open(variant.key);
     },
 
-    async removeFor(fileKey) {
-      for await (const blob of store.list(folderOf(fileKey))) await store.delete(blob.key);
+    removeFor(fileKey) {
+      return removeVariantsOf(store, fileKey);
     },
   };
 }

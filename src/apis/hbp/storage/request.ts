@@ -1,5 +1,6 @@
 // Reading a storage request: its storage path (from the raw URL, decoded once by parseStoragePath), its query,
-// and the caller (permission variables as for /auth, plus any x-admin-secret).
+// and the caller (permission variables as for /auth, through the same caller gate: a token of a deleted, disabled or
+// inactive account counts as none, as a bad JWT does; plus any x-admin-secret).
 import { parseStoragePath, type StoragePath } from "../../../storage/paths.ts";
 import type { Access } from "../../../storage/storage.ts";
 import { permissionVariables } from "../request-auth.ts";

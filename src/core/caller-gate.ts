@@ -1,0 +1,52 @@
+// The caller gate: every authenticated request of every dialect, storage included, asks it whether the account its
+// credential names is live. A credential outlives the account's state: a signed access token stays valid until it
+// expires (JWT_EXPIRES_IN, lncrawl's 7 days), whatever happened to the account meanwhile. So the signature proves who
+// the caller was, and the gate, reading the account as it is now, decides whether that caller still gets anything.
+//
+// One indexed read per request (the user's row by primary key, compiled once: users.findById), which is also the
+// row the dialect then uses, so a request never reads its caller twice. No cache: a ban or a deletion (CLI, Faroe,
+// HBP, on any instance sharing the database) is seen by the very next request everywhere.
+import { CoreError } from "./errors.ts";
+import type { User, Users } from "./users.ts";
+
+/** Why a credential's account gets nothing: it was deleted, banned (`latchkey user disable`), or never activated. */
+export type Refusal = "deleted" | "disabled" | "inactive";
+
+export type Admission = { user: User; refusal: null } | { user: null; refusal: Refusal };
+
+export interface CallerGate {
+  /** The account `userId` names (a JWT's subject or Hasura user-id, a session's user), if it is live. */
+  admit(userId: string): Promise<Admission>;
+}
+
+/** The state rule itself: what an account row (or its absence) makes of any credential naming it. */
+export function refusalOf(user: Pick<User, "active" | "disabled"> | null): Refusal | null {
+  if (user === null) return "deleted";
+  if (user.disabled) return "disabled";
+  if (!user.active) return "inactive";
+  return null;
+}
+
+/** A refusal as core's error, which each dialect answers in its own way. */
+export function refusalError(refusal: Refusal): CoreError {
+  if (refusal === "disabled") return new CoreError("account_disabled");
+  if (refusal === "inactive") return new CoreError("account_inactive");
+  return new CoreError("user_not_found");
+}
+
+/** The admitted user, or the refusal thrown as core's error (for dialects that answer a ban unlike an unknown user). */
+export function admittedUser(admission: Admission): User {
+  if (admission.user === null) throw refusalError(admission.refusal);
+  return admission.user;
+}
+
+export function createCallerGate(deps: { users: Pick<Users, "findById"> }): CallerGate {
+  const { users } = deps;
+  return {
+    async admit(userId) {
+      const user = await users.findById(userId);
+      const refusal = refusalOf(user);
+      return refusal === null ? { user: user!, refusal } : { user: null, refusal };
+    },
+  };
+}
