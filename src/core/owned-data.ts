@@ -1,5 +1,5 @@
 // What an account owns outside core's tables, which must go when the account goes: today storage's files (rows,
-// bytes and image variants). Core declares the port and calls it; storage implements it (src/storage/owned-files.ts),
+// bytes and image variants). Core declares the port and calls it; storage implements it (src/storage/file-removal.ts),
 // and whoever builds core (server.ts, the CLI) hands that implementation in, so core never imports storage.
 export interface OwnedData {
   /**
