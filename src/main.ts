@@ -3,7 +3,7 @@
 import { ConfigError, loadConfigFromEnvironment, type Config } from "./config.ts";
 import { consoleLogger } from "./core/logger.ts";
 import { openDatabase, type DatabaseLocation } from "./db/client.ts";
-import { createLatchkey, dataPaths, serve, type Latchkey } from "./server.ts";
+import { AddressInUseError, createLatchkey, dataPaths, serve, type Latchkey } from "./server.ts";
 import { USER_HELP, userCommand } from "./cli/user-command.ts";
 import { EXPORT_HELP, exportCommand } from "./cli/export.ts";
 import { IMPORT_HELP, importCommand } from "./cli/import.ts";
@@ -55,7 +55,15 @@ async function startServing(config: Config): Promise<void> {
   } catch (error) {
     exitOnConfigError(error);
   }
-  const running = serve(latchkey, config);
+  let running: ReturnType<typeof serve>;
+  try {
+    running = serve(latchkey, config);
+  } catch (error) {
+    if (!(error instanceof AddressInUseError)) throw error;
+    console.error(`latchkey: cannot listen: ${error.message}`);
+    await latchkey.close();
+    process.exit(1);
+  }
   const shutdown = (signal: string) => {
     consoleLogger.info("shutting down", { signal });
     running.stop().finally(() => process.exit(0));

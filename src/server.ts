@@ -149,12 +149,38 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   };
 }
 
-/** Starts listening; resolves to the URL it listens on (PORT=0 picks a free port). */
+/** HOST:PORT as a URL writes it: an IPv6 address in brackets. */
+function hostAndPort(host: string, port: number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * The address is taken by another process. Elysia's Bun adapter listens with SO_REUSEPORT, which lets a second
+ * latchkey bind the same port silently and the kernel then splits requests between two servers (two databases).
+ */
+export class AddressInUseError extends Error {
+  constructor(address: string) {
+    super(`${address} is already in use (another latchkey, or another server, listens there): stop it, or set HOST/PORT`);
+  }
+}
+
+/** Starts listening; the URL names the address actually bound. Throws AddressInUseError when it is taken. */
 export function serve(latchkey: Latchkey, config: Config, logger: Logger = consoleLogger): { url: string; stop(): Promise<void> } {
-  // Uploads stream up to MAX_UPLOAD_SIZE; every other route keeps its own, smaller limit.
-  latchkey.app.listen({ hostname: config.server.host, port: config.server.port, maxRequestBodySize: maxRequestBodyBytes(config) });
+  try {
+    // Uploads stream up to MAX_UPLOAD_SIZE; every other route keeps its own, smaller limit.
+    latchkey.app.listen({
+      hostname: config.server.host,
+      port: config.server.port,
+      maxRequestBodySize: maxRequestBodyBytes(config),
+      reusePort: false,
+    });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "EADDRINUSE") throw new AddressInUseError(hostAndPort(config.server.host, config.server.port));
+    throw error;
+  }
   const server = latchkey.app.server!;
-  const url = `http://${config.server.host === "0.0.0.0" ? "127.0.0.1" : config.server.host}:${server.port}`;
+  // 0.0.0.0 and :: are printed as they are (reachable on Linux as such), so the line says what is exposed.
+  const url = `http://${hostAndPort(config.server.host, server.port!)}`;
   if (config.server.publicUrlIsDefault) config.server.publicUrl = `http://localhost:${server.port}`;
   logger.info(`latchkey ${VERSION} listening on ${url}`, { data: config.server.dataDir, public_url: config.server.publicUrl });
   return {
