@@ -263,7 +263,8 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       adminSecret: read.optionalString(["ADMIN_SECRET", "HASURA_GRAPHQL_ADMIN_SECRET"]),
     },
     lncrawl: {
-      enabled: read.bool("LNCRAWL_ENABLED", true),
+      // Off unless asked for: an HBP-only deployment must not have a second open sign-up route and an admin account.
+      enabled: read.bool("LNCRAWL_ENABLED", false),
       prefix: read.prefix("LNCRAWL_PREFIX", "/api/auth"),
       adminLogin: read.optionalString("ADMIN_EMAIL"),
       adminPassword: read.optionalString("ADMIN_PASSWORD"),
@@ -272,7 +273,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       resetUrl: read.url("LNCRAWL_RESET_URL"),
     },
     wolfpal: {
-      enabled: read.bool("WOLFPAL_ENABLED", true),
+      enabled: read.bool("WOLFPAL_ENABLED", false),
       prefix: read.prefix("WOLFPAL_PREFIX", "/wolfpal"),
       registrationEnabled: read.bool("REGISTRATION_ENABLED", true),
       appUrl: read.url("WOLFPAL_APP_URL"),

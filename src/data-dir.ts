@@ -2,7 +2,7 @@
 // and COOKIE_SECRET are set, the generated signing keys: whoever reads it can sign tokens for any account), uploaded
 // files, and mails whose links sign in. On a shared host a 0644 file is readable by every local user and service, so
 // the directory is 0700 and everything latchkey creates 0600.
-import { mkdirSync, statSync } from "node:fs";
+import { chmodSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import type { Logger } from "./core/logger.ts";
 
 /**
@@ -32,6 +32,15 @@ export function openDataDir(dataDir: string, databaseFile: string, logger: Logge
       `other users can read the data directory, which holds password hashes and signing keys: ${shared.join(", ")}; fix with: chmod -R go= ${shellQuote(dataDir)}`,
     );
   }
+}
+
+/**
+ * Writes a secret for the operator (the generated lncrawl admin password) as a 0600 file, whatever the umask: an
+ * existing file keeps its mode on open, so it is set again after writing.
+ */
+export function writePrivateFile(path: string, text: string): void {
+  writeFileSync(path, text, { mode: 0o600 });
+  chmodSync(path, 0o600);
 }
 
 function modeOf(path: string): number | null {

@@ -23,6 +23,7 @@ import { loadGeneratedSecret, type GeneratedSecret } from "./core/generated-secr
 import { randomToken } from "./core/secrets.ts";
 import { loadSigningKeys, type SigningKeys } from "./core/signing-keys.ts";
 import { corsHandling } from "./cors.ts";
+import { writePrivateFile } from "./data-dir.ts";
 import { openDatabase } from "./db/client.ts";
 import { docsRoutes } from "./docs.ts";
 import { httpClient } from "./http/client-ip.ts";
@@ -35,6 +36,8 @@ export interface DataPaths {
   database: string;
   storage: string;
   outbox: string;
+  /** The password of lncrawl's generated `admin` account, for the operator (core/admin-bootstrap.ts). */
+  adminPassword: string;
   /**
    * Where latchkey before 0.2 kept a generated secret (core/generated-secrets.ts), by its name: keys/jwt-hmac.key,
    * keys/jwt-<alg>.pem (PKCS#8 PEM), keys/cookie.secret. Read once, to move it into the database.
@@ -47,6 +50,7 @@ export function dataPaths(dataDir: string): DataPaths {
     database: join(dataDir, "latchkey.db"),
     storage: join(dataDir, "storage"),
     outbox: join(dataDir, "outbox"),
+    adminPassword: join(dataDir, "admin-password.txt"),
     legacySecretFile: (name) =>
       join(dataDir, "keys", name === "cookie" ? "cookie.secret" : name === "jwt-hmac" ? "jwt-hmac.key" : `${name}.pem`),
   };
@@ -121,7 +125,16 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     // Under a lock held across instances: two starting at once on an empty database would both find no `admin`,
     // and the second insert would fail on users_username_unique and stop that instance.
     await database.db.withLock("admin-bootstrap", () =>
-      ensureAdmin({ users: core.users, logger, login: config.lncrawl.adminLogin, password: config.lncrawl.adminPassword }),
+      ensureAdmin({
+        users: core.users,
+        logger,
+        login: config.lncrawl.adminLogin,
+        password: config.lncrawl.adminPassword,
+        keepGeneratedPassword: (password) => {
+          writePrivateFile(paths.adminPassword, `${password}\n`);
+          return paths.adminPassword;
+        },
+      }),
     );
     app.use(lncrawlRoutes({ core, config, clientOf }));
   }
