@@ -21,8 +21,11 @@ describe("loadConfig", () => {
       defaultUserRole: "user",
       defaultAllowedUserRoles: ["user"],
       allowedUserRoles: ["user"],
-      minPasswordLength: 3,
     });
+    // latchkey's: NIST's minimum length rather than HBP's 3; registration open, as in HBP.
+    expect(config.registration).toEqual({ enabled: true, allowedEmailDomains: [], minPasswordLength: 8 });
+    expect(config.lncrawl.enabled).toBe(false);
+    expect(config.wolfpal.enabled).toBe(false);
     expect(config.jwt).toMatchObject({
       key: null,
       algorithm: "HS512",

@@ -3,7 +3,9 @@
 import type { Config } from "../config.ts";
 import { systemClock } from "../core/clock.ts";
 import { silentLogger } from "../core/logger.ts";
+import { createBreachedPasswords } from "../core/breached-passwords.ts";
 import { createPasswordHasher } from "../core/passwords.ts";
+import { createRegistrationPolicy } from "../core/registration-policy.ts";
 import { isUuid } from "../core/secrets.ts";
 import { createSessions } from "../core/sessions.ts";
 import { createUsers, type User } from "../core/users.ts";
@@ -22,7 +24,12 @@ export async function userCommand(config: Config, location: DatabaseLocation, ar
     await database.migrate();
     const clock = systemClock;
     const passwords = createPasswordHasher({ memoryKiB: config.passwords.argon2MemoryKiB, timeCost: config.passwords.argon2TimeCost });
-    const users = createUsers({ db, clock, passwords, config });
+    // These commands create no account and set no password: the policy is there because Users always has one.
+    const registration = createRegistrationPolicy({
+      settings: config.registration,
+      breached: createBreachedPasswords({ enabled: false, logger: silentLogger }),
+    });
+    const users = createUsers({ db, clock, passwords, config, registration });
     const sessions = createSessions({ db, clock, config, logger: silentLogger, users });
     const [action, target] = args;
 
