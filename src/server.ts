@@ -22,7 +22,7 @@ import { outboxTransport, smtpTransport } from "./core/mail/transport.ts";
 import { loadGeneratedSecret, type GeneratedSecret } from "./core/generated-secrets.ts";
 import { randomToken } from "./core/secrets.ts";
 import { loadSigningKeys, type SigningKeys } from "./core/signing-keys.ts";
-import { corsHandling } from "./cors.ts";
+import { corsHandling, corsWarning } from "./cors.ts";
 import { writePrivateFile } from "./data-dir.ts";
 import { openDatabase } from "./db/client.ts";
 import { docsRoutes } from "./docs.ts";
@@ -96,6 +96,8 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     maxAgeSeconds: config.jwt.refreshExpiresInMinutes * 60,
   });
   const cors = corsHandling(config.server.corsOrigins);
+  const corsRisk = corsWarning({ corsOrigins: config.server.corsOrigins, sameSite: config.cookies.sameSite });
+  if (corsRisk) logger.warn(corsRisk);
   // normalize: false makes `additionalProperties: false` schemas refuse unknown fields (HBP answers 400) instead of
   // Elysia silently dropping them. Elysia reads this setting from the root instance only.
   const app = new Elysia({ normalize: false })
