@@ -187,6 +187,7 @@ export function mountPoints(config: Config): { setting: string; path: string }[]
     { setting: "HBP (fixed)", path: "/health" },
     { setting: "HBP (fixed)", path: "/healthz" },
     { setting: "HBP (fixed)", path: "/version" },
+    { setting: "readiness (fixed)", path: "/readyz" },
     { setting: "docs (fixed)", path: "/openapi" },
   ];
   if (config.auth.enabled) mounts.push({ setting: "HBP (fixed)", path: "/auth" });

@@ -26,6 +26,7 @@ import { corsHandling, corsWarning } from "./cors.ts";
 import { writePrivateFile } from "./data-dir.ts";
 import { openDatabase } from "./db/client.ts";
 import { docsRoutes } from "./docs.ts";
+import { readinessRoutes } from "./readiness.ts";
 import { httpClient } from "./http/client-ip.ts";
 import { VERSION } from "./version.ts";
 import { loadRules, maxRequestBodyBytes, openFileStorage } from "./storage/index.ts";
@@ -113,6 +114,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   // A bucket that cannot be reached (wrong endpoint, credentials or name) stops start-up, naming STORAGE_URL.
   if (config.storage.enabled) await files.check();
   if (config.storage.s3) logger.info("files are kept in S3", { at: files.location });
+  app.use(readinessRoutes({ db: database.db, files, logger }));
 
   const housekeeping = () =>
     purgeExpired({ db: database.db, clock }).catch((error: unknown) => logger.error("housekeeping failed", { error }));

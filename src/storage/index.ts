@@ -4,6 +4,7 @@
 // Layout of <DATA_DIR>/storage: objects/ (the files), tmp/ (uploads in progress), variants/ (transformed images).
 // On S3 the same under the URL's prefix: <prefix>objects/<key>, <prefix>variants/... (uploads in progress are
 // multipart uploads, invisible until complete).
+import { opendir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { S3Client } from "bun";
@@ -35,7 +36,10 @@ export interface FileStorage {
   storage: Storage;
   /** Where the files are, for the log (no secrets). */
   location: string;
-  /** Start-up check: the store answers (S3: the bucket can be listed), else a ConfigError naming STORAGE_URL. */
+  /**
+   * The store can be listed (local disk: its objects folder; S3: the bucket), else an error (on S3 a ConfigError
+   * naming STORAGE_URL). Run at start-up and by GET /readyz.
+   */
   check(): Promise<void>;
   close(): void;
 }
@@ -52,7 +56,15 @@ function localStores(root: string): BlobStores {
     objects: createLocalBlobStore(root),
     variants: createLocalBlobStore(join(root, "variants")),
     location: root,
-    check: async () => {},
+    // The folder can be listed: read one entry (a folder of a million files costs no more).
+    async check() {
+      const folder = await opendir(join(root, "objects"));
+      try {
+        await folder.read();
+      } finally {
+        await folder.close();
+      }
+    },
   };
 }
 
