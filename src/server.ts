@@ -189,6 +189,7 @@ export function serve(latchkey: Latchkey, config: Config, logger: Logger = conso
       hostname: config.server.host,
       port: config.server.port,
       maxRequestBodySize: maxRequestBodyBytes(config),
+      // Elysia's default is true: a second server on the port would start and share its requests (AddressInUseError).
       reusePort: false,
     });
   } catch (error) {
