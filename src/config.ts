@@ -43,12 +43,10 @@ export interface Config {
     allowUserSelfDelete: boolean;
     redirectUrlSuccess: string | null;
     redirectUrlError: string | null;
-    allowedEmailDomains: string[];
     defaultUserRole: string;
     defaultAllowedUserRoles: string[];
     allowedUserRoles: string[];
     registrationCustomFields: string[];
-    minPasswordLength: number;
     /** How long a rotated refresh token is answered 401 without revoking its family (racing tabs, retries). */
     refreshReuseGraceSeconds: number;
     /** Lifetime of mailed tickets and links (activation, password reset, email change, magic link) and MFA tickets. */
@@ -69,6 +67,15 @@ export interface Config {
     /** HBP's admin secret (`x-admin-secret`); null: no admin bypass exists at all. */
     adminSecret: string | null;
   };
+  /** Who may create an account and with what, in every dialect (core/registration-policy.ts). */
+  registration: {
+    /** REGISTRATION_ENABLED=false: nobody signs themselves up, in any dialect; the operator still creates accounts. */
+    enabled: boolean;
+    /** Addresses must be at one of these domains (or a subdomain); empty: any. Lower-case, without "@". */
+    allowedEmailDomains: string[];
+    /** New passwords: at least this many characters, at most MAX_PASSWORD_LENGTH (128). */
+    minPasswordLength: number;
+  };
   lncrawl: {
     enabled: boolean;
     prefix: string;
@@ -82,8 +89,6 @@ export interface Config {
   wolfpal: {
     enabled: boolean;
     prefix: string;
-    /** WolfPal's own default is off; latchkey's is on (spec/wolfpal.md decision 4). */
-    registrationEnabled: boolean;
     /** Where mailed links point (activation, reset): the WolfPal app, or this API by default. */
     appUrl: string | null;
   };
@@ -99,7 +104,7 @@ export interface Config {
   passwords: {
     argon2MemoryKiB: number;
     argon2TimeCost: number;
-    /** Refuse new passwords found in Have I Been Pwned (needs the internet; used by Faroe's password rules). */
+    /** Refuse new passwords found in Have I Been Pwned (needs the internet), in every dialect. */
     hibpEnabled: boolean;
   };
   faroe: {
@@ -182,6 +187,7 @@ export function mountPoints(config: Config): { setting: string; path: string }[]
     { setting: "HBP (fixed)", path: "/health" },
     { setting: "HBP (fixed)", path: "/healthz" },
     { setting: "HBP (fixed)", path: "/version" },
+    { setting: "readiness (fixed)", path: "/readyz" },
     { setting: "docs (fixed)", path: "/openapi" },
   ];
   if (config.auth.enabled) mounts.push({ setting: "HBP (fixed)", path: "/auth" });
@@ -241,12 +247,10 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       allowUserSelfDelete: read.bool(["ALLOW_USER_SELF_DELETE", "ALLOW_USER_SELF_DELETE_ENABLE"], false),
       redirectUrlSuccess: read.url("REDIRECT_URL_SUCCESS"),
       redirectUrlError: read.url("REDIRECT_URL_ERROR"),
-      allowedEmailDomains: read.list("ALLOWED_EMAIL_DOMAINS", []).map((domain) => domain.toLowerCase()),
       defaultUserRole,
       defaultAllowedUserRoles,
       allowedUserRoles: read.list("ALLOWED_USER_ROLES", defaultAllowedUserRoles),
       registrationCustomFields: read.list("REGISTRATION_CUSTOM_FIELDS", []),
-      minPasswordLength: read.number("MIN_PASSWORD_LENGTH", 3, { min: 1, max: 128, integer: true }),
       refreshReuseGraceSeconds: read.number("REFRESH_REUSE_GRACE_SECONDS", 10, { min: 0, max: 300, integer: true }),
       ticketExpiresInSeconds: read.number("TICKET_EXPIRES_IN_SECONDS", 3600, { min: 1, max: 604800, integer: true }),
       lostPasswordEnabled: read.bool(["LOST_PASSWORD_ENABLED", "LOST_PASSWORD_ENABLE"], false),
@@ -262,8 +266,17 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       emailChangeUrl: read.url("EMAIL_CHANGE_URL"),
       adminSecret: read.optionalString(["ADMIN_SECRET", "HASURA_GRAPHQL_ADMIN_SECRET"]),
     },
+    registration: {
+      // WolfPal's own default is off; latchkey's is on, as HBP's (spec/wolfpal.md decision 4).
+      enabled: read.bool("REGISTRATION_ENABLED", true),
+      // "@example.com" is taken as "example.com".
+      allowedEmailDomains: read.list("ALLOWED_EMAIL_DOMAINS", []).map((domain) => domain.toLowerCase().replace(/^@/, "")),
+      // NIST SP 800-63B's minimum for a password a user chooses (HBP's default is 3).
+      minPasswordLength: read.number("MIN_PASSWORD_LENGTH", 8, { min: 1, max: 128, integer: true }),
+    },
     lncrawl: {
-      enabled: read.bool("LNCRAWL_ENABLED", true),
+      // Off unless asked for: an HBP-only deployment must not have a second open sign-up route and an admin account.
+      enabled: read.bool("LNCRAWL_ENABLED", false),
       prefix: read.prefix("LNCRAWL_PREFIX", "/api/auth"),
       adminLogin: read.optionalString("ADMIN_EMAIL"),
       adminPassword: read.optionalString("ADMIN_PASSWORD"),
@@ -272,9 +285,8 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
       resetUrl: read.url("LNCRAWL_RESET_URL"),
     },
     wolfpal: {
-      enabled: read.bool("WOLFPAL_ENABLED", true),
+      enabled: read.bool("WOLFPAL_ENABLED", false),
       prefix: read.prefix("WOLFPAL_PREFIX", "/wolfpal"),
-      registrationEnabled: read.bool("REGISTRATION_ENABLED", true),
       appUrl: read.url("WOLFPAL_APP_URL"),
     },
     rateLimits: {

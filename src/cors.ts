@@ -12,6 +12,20 @@ import { Elysia, NotFoundError } from "elysia";
 
 const ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 
+/**
+ * The one combination of settings that hands every account to any web site: CORS_ORIGINS=* reflects any origin with
+ * credentials, and COOKIE_SAME_SITE=None lets the browser send the refresh-token cookie on cross-site calls, so a
+ * page on any site can call GET /auth/token/refresh and read a fresh access token. Warned at start-up, not refused:
+ * an operator may put a proxy that filters origins in front.
+ */
+export function corsWarning(settings: { corsOrigins: string[]; sameSite: string }): string | null {
+  if (!settings.corsOrigins.includes("*") || settings.sameSite !== "None") return null;
+  return (
+    "CORS_ORIGINS=* with COOKIE_SAME_SITE=none lets any web site make credentialed calls with a signed-in user's " +
+    "cookie (and read a fresh access token from /auth/token/refresh): set CORS_ORIGINS to your app's origins, or COOKIE_SAME_SITE=lax"
+  );
+}
+
 export function corsHandling(allowedOrigins: string[]) {
   const any = allowedOrigins.includes("*");
   /** Adds the headers of an allowed Origin to `headers`; false when the request has none allowed. */

@@ -3,12 +3,12 @@
 import { ConfigError, loadConfigFromEnvironment, type Config } from "./config.ts";
 import { consoleLogger } from "./core/logger.ts";
 import { openDatabase, type DatabaseLocation } from "./db/client.ts";
-import { createLatchkey, dataPaths, serve, type Latchkey } from "./server.ts";
+import { AddressInUseError, createLatchkey, dataPaths, serve, type Latchkey } from "./server.ts";
 import { USER_HELP, userCommand } from "./cli/user-command.ts";
 import { EXPORT_HELP, exportCommand } from "./cli/export.ts";
 import { IMPORT_HELP, importCommand } from "./cli/import.ts";
 import { VERSION } from "./version.ts";
-import { mkdirSync } from "node:fs";
+import { keepNewFilesPrivate, openDataDir } from "./data-dir.ts";
 
 const HELP = `latchkey ${VERSION}: self-hosted auth and file storage in one executable
 
@@ -24,6 +24,11 @@ ${IMPORT_HELP.replace(/^/gm, "  ")}
 Settings come from the environment (and a .env file in the working folder); see README.md.
 With none, latchkey listens on port 3000 and keeps everything in ./data.
 `;
+
+/** Creates the data directory (0700), warning when an existing one is open to other users. */
+function prepareDataDir(config: Config): void {
+  openDataDir(config.server.dataDir, dataPaths(config.server.dataDir).database, consoleLogger);
+}
 
 /** DATABASE_URL, or the SQLite file in the data directory. */
 function databaseLocation(config: Config): DatabaseLocation {
@@ -48,6 +53,7 @@ function readConfig(): Config {
 }
 
 async function startServing(config: Config): Promise<void> {
+  prepareDataDir(config);
   let latchkey: Latchkey;
   try {
     // Keys are parsed here: a JWT_KEY that is not a usable PEM is a configuration problem too.
@@ -55,7 +61,15 @@ async function startServing(config: Config): Promise<void> {
   } catch (error) {
     exitOnConfigError(error);
   }
-  const running = serve(latchkey, config);
+  let running: ReturnType<typeof serve>;
+  try {
+    running = serve(latchkey, config);
+  } catch (error) {
+    if (!(error instanceof AddressInUseError)) throw error;
+    console.error(`latchkey: cannot listen: ${error.message}`);
+    await latchkey.close();
+    process.exit(1);
+  }
   const shutdown = (signal: string) => {
     consoleLogger.info("shutting down", { signal });
     running.stop().finally(() => process.exit(0));
@@ -65,6 +79,7 @@ async function startServing(config: Config): Promise<void> {
 }
 
 function main(args: string[]): void {
+  keepNewFilesPrivate();
   const command = args[0] ?? "serve";
   switch (command) {
     case "--help":
@@ -78,7 +93,7 @@ function main(args: string[]): void {
       return;
     case "migrate": {
       const config = readConfig();
-      mkdirSync(config.server.dataDir, { recursive: true });
+      prepareDataDir(config);
       void (async () => {
         const database = await openDatabase(databaseLocation(config));
         const applied = await database.migrate();
@@ -93,7 +108,7 @@ function main(args: string[]): void {
     }
     case "user": {
       const config = readConfig();
-      mkdirSync(config.server.dataDir, { recursive: true });
+      prepareDataDir(config);
       void userCommand(config, databaseLocation(config), args.slice(1)).then((code) => process.exit(code), exitOnConfigError);
       return;
     }
@@ -104,7 +119,7 @@ function main(args: string[]): void {
     }
     case "import": {
       const config = readConfig();
-      mkdirSync(config.server.dataDir, { recursive: true });
+      prepareDataDir(config);
       void importCommand(databaseLocation(config), args.slice(1)).then((code) => process.exit(code), exitOnConfigError);
       return;
     }

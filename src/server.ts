@@ -22,9 +22,11 @@ import { outboxTransport, smtpTransport } from "./core/mail/transport.ts";
 import { loadGeneratedSecret, type GeneratedSecret } from "./core/generated-secrets.ts";
 import { randomToken } from "./core/secrets.ts";
 import { loadSigningKeys, type SigningKeys } from "./core/signing-keys.ts";
-import { corsHandling } from "./cors.ts";
+import { corsHandling, corsWarning } from "./cors.ts";
+import { writePrivateFile } from "./data-dir.ts";
 import { openDatabase } from "./db/client.ts";
 import { docsRoutes } from "./docs.ts";
+import { readinessRoutes } from "./readiness.ts";
 import { httpClient } from "./http/client-ip.ts";
 import { VERSION } from "./version.ts";
 import { loadRules, maxRequestBodyBytes, openFileStorage } from "./storage/index.ts";
@@ -35,6 +37,8 @@ export interface DataPaths {
   database: string;
   storage: string;
   outbox: string;
+  /** The password of lncrawl's generated `admin` account, for the operator (core/admin-bootstrap.ts). */
+  adminPassword: string;
   /**
    * Where latchkey before 0.2 kept a generated secret (core/generated-secrets.ts), by its name: keys/jwt-hmac.key,
    * keys/jwt-<alg>.pem (PKCS#8 PEM), keys/cookie.secret. Read once, to move it into the database.
@@ -47,6 +51,7 @@ export function dataPaths(dataDir: string): DataPaths {
     database: join(dataDir, "latchkey.db"),
     storage: join(dataDir, "storage"),
     outbox: join(dataDir, "outbox"),
+    adminPassword: join(dataDir, "admin-password.txt"),
     legacySecretFile: (name) =>
       join(dataDir, "keys", name === "cookie" ? "cookie.secret" : name === "jwt-hmac" ? "jwt-hmac.key" : `${name}.pem`),
   };
@@ -94,6 +99,8 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     maxAgeSeconds: config.jwt.refreshExpiresInMinutes * 60,
   });
   const cors = corsHandling(config.server.corsOrigins);
+  const corsRisk = corsWarning({ corsOrigins: config.server.corsOrigins, sameSite: config.cookies.sameSite });
+  if (corsRisk) logger.warn(corsRisk);
   // normalize: false makes `additionalProperties: false` schemas refuse unknown fields (HBP answers 400) instead of
   // Elysia silently dropping them. Elysia reads this setting from the root instance only.
   const app = new Elysia({ normalize: false })
@@ -108,6 +115,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   // A bucket that cannot be reached (wrong endpoint, credentials or name) stops start-up, naming STORAGE_URL.
   if (config.storage.enabled) await files.check();
   if (config.storage.s3) logger.info("files are kept in S3", { at: files.location });
+  app.use(readinessRoutes({ db: database.db, files, logger }));
 
   const housekeeping = () =>
     purgeExpired({ db: database.db, clock }).catch((error: unknown) => logger.error("housekeeping failed", { error }));
@@ -122,7 +130,16 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     // Under a lock held across instances: two starting at once on an empty database would both find no `admin`,
     // and the second insert would fail on users_username_unique and stop that instance.
     await database.db.withLock("admin-bootstrap", () =>
-      ensureAdmin({ users: core.users, logger, login: config.lncrawl.adminLogin, password: config.lncrawl.adminPassword }),
+      ensureAdmin({
+        users: core.users,
+        logger,
+        login: config.lncrawl.adminLogin,
+        password: config.lncrawl.adminPassword,
+        keepGeneratedPassword: (password) => {
+          writePrivateFile(paths.adminPassword, `${password}\n`);
+          return paths.adminPassword;
+        },
+      }),
     );
     app.use(lncrawlRoutes({ core, config, clientOf }));
   }
@@ -150,12 +167,39 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   };
 }
 
-/** Starts listening; resolves to the URL it listens on (PORT=0 picks a free port). */
+/** HOST:PORT as a URL writes it: an IPv6 address in brackets. */
+function hostAndPort(host: string, port: number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * The address is taken by another process. Elysia's Bun adapter listens with SO_REUSEPORT, which lets a second
+ * latchkey bind the same port silently and the kernel then splits requests between two servers (two databases).
+ */
+export class AddressInUseError extends Error {
+  constructor(address: string) {
+    super(`${address} is already in use (another latchkey, or another server, listens there): stop it, or set HOST/PORT`);
+  }
+}
+
+/** Starts listening; the URL names the address actually bound. Throws AddressInUseError when it is taken. */
 export function serve(latchkey: Latchkey, config: Config, logger: Logger = consoleLogger): { url: string; stop(): Promise<void> } {
-  // Uploads stream up to MAX_UPLOAD_SIZE; every other route keeps its own, smaller limit.
-  latchkey.app.listen({ hostname: config.server.host, port: config.server.port, maxRequestBodySize: maxRequestBodyBytes(config) });
+  try {
+    // Uploads stream up to MAX_UPLOAD_SIZE; every other route keeps its own, smaller limit.
+    latchkey.app.listen({
+      hostname: config.server.host,
+      port: config.server.port,
+      maxRequestBodySize: maxRequestBodyBytes(config),
+      // Elysia's default is true: a second server on the port would start and share its requests (AddressInUseError).
+      reusePort: false,
+    });
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "EADDRINUSE") throw new AddressInUseError(hostAndPort(config.server.host, config.server.port));
+    throw error;
+  }
   const server = latchkey.app.server!;
-  const url = `http://${config.server.host === "0.0.0.0" ? "127.0.0.1" : config.server.host}:${server.port}`;
+  // 0.0.0.0 and :: are printed as they are (reachable on Linux as such), so the line says what is exposed.
+  const url = `http://${hostAndPort(config.server.host, server.port!)}`;
   if (config.server.publicUrlIsDefault) config.server.publicUrl = `http://localhost:${server.port}`;
   logger.info(`latchkey ${VERSION} listening on ${url}`, { data: config.server.dataDir, public_url: config.server.publicUrl });
   return {

@@ -21,8 +21,11 @@ describe("loadConfig", () => {
       defaultUserRole: "user",
       defaultAllowedUserRoles: ["user"],
       allowedUserRoles: ["user"],
-      minPasswordLength: 3,
     });
+    // latchkey's: NIST's minimum length rather than HBP's 3; registration open, as in HBP.
+    expect(config.registration).toEqual({ enabled: true, allowedEmailDomains: [], minPasswordLength: 8 });
+    expect(config.lncrawl.enabled).toBe(false);
+    expect(config.wolfpal.enabled).toBe(false);
     expect(config.jwt).toMatchObject({
       key: null,
       algorithm: "HS512",
@@ -78,17 +81,18 @@ describe("loadConfig", () => {
   });
 
   test.each([
-    [{ LNCRAWL_PREFIX: "/auth" }, "LNCRAWL_PREFIX"],
-    [{ LNCRAWL_PREFIX: "/auth/lncrawl" }, "LNCRAWL_PREFIX"],
-    [{ FAROE_CREDENTIAL: "faroe-credential-0123", FAROE_PREFIX: "/api/auth" }, "LNCRAWL_PREFIX"],
-    [{ LNCRAWL_PREFIX: "/healthz" }, "LNCRAWL_PREFIX"],
+    [{ LNCRAWL_ENABLED: "true", LNCRAWL_PREFIX: "/auth" }, "LNCRAWL_PREFIX"],
+    [{ LNCRAWL_ENABLED: "true", LNCRAWL_PREFIX: "/auth/lncrawl" }, "LNCRAWL_PREFIX"],
+    [{ LNCRAWL_ENABLED: "true", FAROE_CREDENTIAL: "faroe-credential-0123", FAROE_PREFIX: "/api/auth" }, "LNCRAWL_PREFIX"],
+    [{ LNCRAWL_ENABLED: "true", LNCRAWL_PREFIX: "/healthz" }, "LNCRAWL_PREFIX"],
+    [{ WOLFPAL_ENABLED: "true", WOLFPAL_PREFIX: "/auth" }, "WOLFPAL_PREFIX"],
   ])("two APIs on the same routes are refused: %j", (env, name) => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`${name}: .* overlaps`));
   });
 
   test("a moved API no longer conflicts", () => {
-    expect(loadConfig({ LNCRAWL_PREFIX: "/auth-lncrawl", AUTH_ENABLED: "true" }).lncrawl.prefix).toBe("/auth-lncrawl");
-    expect(loadConfig({ LNCRAWL_PREFIX: "/auth", AUTH_ENABLED: "false" }).lncrawl.prefix).toBe("/auth");
+    expect(loadConfig({ LNCRAWL_ENABLED: "true", LNCRAWL_PREFIX: "/auth-lncrawl", AUTH_ENABLED: "true" }).lncrawl.prefix).toBe("/auth-lncrawl");
+    expect(loadConfig({ LNCRAWL_ENABLED: "true", LNCRAWL_PREFIX: "/auth", AUTH_ENABLED: "false" }).lncrawl.prefix).toBe("/auth");
   });
 
   test("every problem is reported at once", () => {
@@ -130,7 +134,7 @@ describe("start-up", () => {
 
   test("two APIs mounted on the same routes stop start-up", async () => {
     const dir = mkdtempSync(join(tmpdir(), "latchkey-mounts-"));
-    const result = await runLatchkey(["serve"], { DATA_DIR: dir, LNCRAWL_PREFIX: "/auth" }, dir);
+    const result = await runLatchkey(["serve"], { DATA_DIR: dir, LNCRAWL_ENABLED: "true", LNCRAWL_PREFIX: "/auth" }, dir);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('LNCRAWL_PREFIX: "/auth" overlaps "/auth"');
   });

@@ -6,7 +6,7 @@ import { startServer, type TestServer } from "./support/server.ts";
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startServer({ ADMIN_EMAIL: "root@example.com", ADMIN_PASSWORD: "root-password-1" });
+  server = await startServer({ LNCRAWL_ENABLED: "true", WOLFPAL_ENABLED: "true", ADMIN_EMAIL: "root@example.com", ADMIN_PASSWORD: "root-password-1" });
 });
 afterAll(() => server.stop());
 

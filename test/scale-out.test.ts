@@ -261,14 +261,15 @@ describe("start-up", () => {
       // A few rounds, each on a fresh database and bucket: a race that one round misses, another may catch.
       for (let round = 1; round <= 5; round++) {
         // No JWT_KEY or COOKIE_SECRET: both instances find no key, and must end up with the same one.
-        const env: Record<string, string> = { ...(await sharedEnv()), JWT_KEY: "", COOKIE_SECRET: "" };
+        // lncrawl on: its `admin` account is made once too.
+        const env: Record<string, string> = { ...(await sharedEnv()), JWT_KEY: "", COOKIE_SECRET: "", LNCRAWL_ENABLED: "true" };
         const pair = await Promise.all([start(env), start(env)]);
         const migrated = pair.filter((server) => server.output().includes("database migrated"));
         expect(migrated.length).toBe(1);
         for (const what of ["JWT signing key", "cookie signing secret"]) {
           expect(pair.filter((server) => server.output().includes(`generated a ${what} and stored it in the database`)).length).toBe(1);
         }
-        // lncrawl's `admin` account (on by default) is made once too: the other instance finds it.
+        // lncrawl's `admin` account is made once: the other instance finds it.
         expect(pair.filter((server) => server.output().includes('created the administrator account "admin"')).length).toBe(1);
 
         // Every migration recorded once, and they are the ones the migrating instance named.

@@ -6,7 +6,7 @@ import { startServer, type TestServer } from "./support/server.ts";
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startServer({ CORS_ORIGINS: "http://app.example" });
+  server = await startServer({ CORS_ORIGINS: "http://app.example", LNCRAWL_ENABLED: "true", WOLFPAL_ENABLED: "true" });
 });
 afterAll(() => server.stop());
 

@@ -8,7 +8,7 @@ const clock = new FakeClock();
 let app: InProcess;
 
 beforeAll(async () => {
-  app = await startInProcess({ JWT_REFRESH_EXPIRES_IN: "1" }, { clock });
+  app = await startInProcess({ WOLFPAL_ENABLED: "true", JWT_REFRESH_EXPIRES_IN: "1" }, { clock });
 });
 afterAll(async () => {
   await app.close();

@@ -12,7 +12,7 @@ let server: TestServer;
 
 beforeAll(async () => {
   smtp = await startSmtp();
-  server = await startServer({ ...smtp.env });
+  server = await startServer({ ...smtp.env, WOLFPAL_ENABLED: "true" });
 });
 afterAll(async () => {
   await server.stop();
@@ -249,8 +249,20 @@ describe("routes and settings", () => {
     expect(res.body).toEqual({ code: 404, error: "Whoops, this resource or route could not be found" });
   });
 
+  // An HBP-only deployment gets no second open sign-up route it did not ask for.
+  test("off by default (WOLFPAL_ENABLED=false): nothing is served under /wolfpal", async () => {
+    const off = await startServer({});
+    try {
+      const res = await call(off.url, "POST", `${W}/auth/register`, { json: { username: "Nobody1", email: "n@example.com", password: "long-enough" } });
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ statusCode: 404 }); // HBP's unknown path, not WolfPal's
+    } finally {
+      await off.stop();
+    }
+  });
+
   test("REGISTRATION_ENABLED=false: 409 REGISTRATION_DISABLED", async () => {
-    const closed = await startServer({ REGISTRATION_ENABLED: "false" });
+    const closed = await startServer({ WOLFPAL_ENABLED: "true", REGISTRATION_ENABLED: "false" });
     try {
       const res = await call(closed.url, "POST", `${W}/auth/register`, { json: { username: "Closed1", email: "c@example.com", password: "long-enough" } });
       expect(res.status).toBe(409);

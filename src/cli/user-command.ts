@@ -3,7 +3,9 @@
 import type { Config } from "../config.ts";
 import { systemClock } from "../core/clock.ts";
 import { silentLogger } from "../core/logger.ts";
+import { createBreachedPasswords } from "../core/breached-passwords.ts";
 import { createPasswordHasher } from "../core/passwords.ts";
+import { createRegistrationPolicy } from "../core/registration-policy.ts";
 import { isUuid } from "../core/secrets.ts";
 import { createCallerGate } from "../core/caller-gate.ts";
 import { consoleLogger } from "../core/logger.ts";
@@ -28,7 +30,12 @@ export async function userCommand(config: Config, location: DatabaseLocation, ar
     const passwords = createPasswordHasher({ memoryKiB: config.passwords.argon2MemoryKiB, timeCost: config.passwords.argon2TimeCost });
     // An account's files go with it, from the same database and file store as the server's (STORAGE_URL or DATA_DIR).
     const ownedData = openOwnedFiles({ config, db, root: dataPaths(config.server.dataDir).storage, logger: consoleLogger });
-    const users = createUsers({ db, clock, passwords, config, ownedData });
+    // These commands create no account and set no password: the policy is there because Users always has one.
+    const registration = createRegistrationPolicy({
+      settings: config.registration,
+      breached: createBreachedPasswords({ enabled: false, logger: silentLogger }),
+    });
+    const users = createUsers({ db, clock, passwords, config, registration, ownedData });
     const sessions = createSessions({ db, clock, config, logger: silentLogger, callerGate: createCallerGate({ users }) });
     const [action, target] = args;
 

@@ -1,6 +1,10 @@
 // The administrator account lncrawl expects (spec/lncrawl.md decision 2). With ADMIN_EMAIL and ADMIN_PASSWORD it
 // is that account, its password set from the setting at every start. Without them, the first start creates the
-// account `admin` with a random password printed once in the log; `admin`/`admin` never works unless configured.
+// account `admin` with a random password; `admin`/`admin` never works unless configured.
+// The generated password is handed to `keepGeneratedPassword` (a 0600 file in the data directory), never logged:
+// a self-hoster's log goes to journald, docker or a log service, readable far more widely than the data directory,
+// and a password there signs in as the administrator for as long as nobody changes it. This differs from
+// spec/lncrawl.md decision 2, which prints it once.
 import type { Logger } from "./logger.ts";
 import { randomToken } from "./secrets.ts";
 import type { Users } from "./users.ts";
@@ -10,6 +14,8 @@ export async function ensureAdmin(deps: {
   logger: Logger;
   login: string | null;
   password: string | null;
+  /** Puts the generated password where only the operator can read it; returns where, for the log. */
+  keepGeneratedPassword(password: string): string;
 }): Promise<void> {
   const { users, logger } = deps;
   if (deps.login !== null && deps.password !== null) {
@@ -21,7 +27,8 @@ export async function ensureAdmin(deps: {
   // 96 bits: not guessable, and rate limits stand in front of every sign-in anyway.
   const password = randomToken(12);
   await users.upsertAdmin("admin", password, { generated: true });
+  const where = deps.keepGeneratedPassword(password);
   logger.warn(
-    `created the administrator account "admin" with the password ${password} (shown once: note it, or set ADMIN_EMAIL and ADMIN_PASSWORD)`,
+    `created the administrator account "admin"; its password is in ${where} (read it, then delete the file; or set ADMIN_EMAIL and ADMIN_PASSWORD)`,
   );
 }

@@ -5,6 +5,8 @@ export type CoreErrorCode =
   | "email_taken_inactive"
   | "username_taken"
   | "email_domain_not_allowed"
+  /** REGISTRATION_ENABLED=false, and someone tried to sign themselves up. */
+  | "registration_closed"
   | "password_too_short"
   | "password_too_long"
   | "role_not_allowed"

@@ -27,7 +27,8 @@ import type { SigningKeys } from "./signing-keys.ts";
 import { createUsers } from "./users.ts";
 import { createEmailVerification } from "./email-verification.ts";
 import { createPasswordCheck } from "./password-check.ts";
-import { createPasswordPolicy } from "./password-policy.ts";
+import { createBreachedPasswords } from "./breached-passwords.ts";
+import { createRegistrationPolicy } from "./registration-policy.ts";
 import { createRecoveryCodes } from "./recovery-codes.ts";
 import { createResetRequests } from "./reset-requests.ts";
 import { createUserDirectory } from "./user-directory.ts";
@@ -52,7 +53,9 @@ export function createCore(deps: CoreDeps) {
     memoryKiB: config.passwords.argon2MemoryKiB,
     timeCost: config.passwords.argon2TimeCost,
   });
-  const users = createUsers({ db, clock, passwords, config, ownedData });
+  const breached = createBreachedPasswords({ enabled: config.passwords.hibpEnabled, logger });
+  const registration = createRegistrationPolicy({ settings: config.registration, breached });
+  const users = createUsers({ db, clock, passwords, config, registration, ownedData });
   const callerGate = createCallerGate({ users });
   const sessions = createSessions({ db, clock, config, logger, callerGate });
   const codes = createOneTimeCodes({ db, clock });
@@ -72,7 +75,6 @@ export function createCore(deps: CoreDeps) {
   const emailOtp = createEmailOtp({ users, codes, mailer, passwords, guesses });
   // Faroe's flows (server-to-server): requests the caller mails itself, recovery codes, paged user lists.
   const userDirectory = createUserDirectory({ db });
-  const passwordPolicy = createPasswordPolicy({ users, hibpEnabled: config.passwords.hibpEnabled, logger });
   const passwordCheck = createPasswordCheck({ users, guesses, rateLimits });
   const recoveryCodes = createRecoveryCodes({ db, clock, guesses, totp });
   const emailVerification = createEmailVerification({ db, clock, config, users, rateLimits, guesses });
@@ -102,7 +104,6 @@ export function createCore(deps: CoreDeps) {
     backupCodes,
     twoFactorSetup,
     userDirectory,
-    passwordPolicy,
     passwordCheck,
     recoveryCodes,
     emailVerification,

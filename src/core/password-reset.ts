@@ -61,10 +61,10 @@ export function createPasswordReset(deps: {
     },
 
     async reset(ticket: string, newPassword: string, client: SessionContext): Promise<void> {
-      // Check the new password first, so a too-short one does not use the ticket up.
-      users.checkPassword(newPassword);
+      // Check the new password first, so a refused one does not use the ticket up.
+      const accepted = await users.checkPassword(newPassword);
       const { userId } = await guesses.attempt({ ip: client.ip }, () => codes.consumeTicket("reset-password", ticket));
-      await users.setPassword(userId, newPassword);
+      await users.setPassword(userId, accepted);
       // The ticket came by mail: the address is proven.
       await users.markEmailVerified(userId);
       await sessions.revokeAllForUser(userId);

@@ -169,8 +169,8 @@ export function createResetRequests(deps: {
       const { row, user } = await live(requestId);
       if (!row.emailVerified) throw new CoreError("reset_email_not_verified");
       if (!row.twoFactorVerified && (await totp.isEnabled(row.userId))) throw new CoreError("reset_second_factor_not_verified");
-      users.checkPassword(newPassword);
-      const passwordHash = await passwords.hash(newPassword);
+      const accepted = await users.checkPassword(newPassword);
+      const passwordHash = await passwords.hash(accepted);
       const active = user.active || config.auth.verifyEmails;
       await db.transaction(async (tx) => {
         // Claimed by deleting it: a request sets one password, even under two requests at the same moment.

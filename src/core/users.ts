@@ -10,9 +10,8 @@ import type { Clock } from "./clock.ts";
 import { CoreError } from "./errors.ts";
 import type { OwnedData } from "./owned-data.ts";
 import type { PasswordHasher } from "./passwords.ts";
+import type { AcceptedPassword, RegisteredBy, RegistrationPolicy } from "./registration-policy.ts";
 import { randomUuid } from "./secrets.ts";
-
-export const MAX_PASSWORD_LENGTH = 128;
 
 /** A user with the roles that go into their tokens. */
 export interface User extends UserRow {
@@ -48,8 +47,15 @@ export function normaliseUsername(username: string): string {
 
 export type Users = ReturnType<typeof createUsers>;
 
-export function createUsers(deps: { db: Database; clock: Clock; passwords: PasswordHasher; config: Config; ownedData: OwnedData }) {
-  const { db, clock, passwords, config, ownedData } = deps;
+export function createUsers(deps: {
+  db: Database;
+  clock: Clock;
+  passwords: PasswordHasher;
+  config: Config;
+  registration: RegistrationPolicy;
+  ownedData: OwnedData;
+}) {
+  const { db, clock, passwords, config, registration, ownedData } = deps;
   const policy = config.auth;
   const { userRoles, users } = db.tables;
 
@@ -68,18 +74,6 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
   const selectById = userBy(users.id);
   const selectByEmail = userBy(users.email);
   const selectByUsername = userBy(users.username);
-
-  function checkPassword(password: string): void {
-    if (password.length < policy.minPasswordLength) throw new CoreError("password_too_short");
-    if (password.length > MAX_PASSWORD_LENGTH) throw new CoreError("password_too_long");
-  }
-
-  function checkEmailDomain(email: string): void {
-    // HBP's rule: the address must end with one of the listed domains.
-    if (policy.allowedEmailDomains.length > 0 && !policy.allowedEmailDomains.some((domain) => email.endsWith(domain))) {
-      throw new CoreError("email_domain_not_allowed");
-    }
-  }
 
   function resolveRoles(input: RegisterInput): { roles: string[]; defaultRole: string } {
     const roles = input.allowedRoles ?? policy.defaultAllowedUserRoles;
@@ -104,8 +98,11 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
   }
 
   return {
-    /** MIN_PASSWORD_LENGTH..128; throws `password_too_short` / `password_too_long`. */
-    checkPassword,
+    /**
+     * A new password, by the registration policy (core/registration-policy.ts): `password_too_short`,
+     * `password_too_long`, `password_breached`. Check it before using up what authorises the change (a ticket).
+     */
+    checkPassword: (password: string): Promise<AcceptedPassword> => registration.checkPassword(password),
 
     async findById(id: string): Promise<User | null> {
       return selectById(id);
@@ -132,11 +129,15 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
       return selectByEmail(normaliseEmail(email));
     },
 
-    /** Creates an account; `active` decides whether it can sign in before activation. */
-    async register(input: RegisterInput, options: { active: boolean }): Promise<User> {
+    /**
+     * Creates an account under the registration policy (`registration_closed`, `email_domain_not_allowed`, the
+     * password rules); `active` decides whether it can sign in before activation.
+     */
+    async register(input: RegisterInput, options: { active: boolean; registeredBy: RegisteredBy }): Promise<User> {
+      registration.assertOpen(options.registeredBy);
       const email = normaliseEmail(input.email);
-      checkEmailDomain(email);
-      if (input.password !== null) checkPassword(input.password);
+      registration.checkEmail(email);
+      if (input.password !== null) await registration.checkPassword(input.password);
       const { roles, defaultRole } = resolveRoles(input);
       const { columns, metadata } = splitCustomFields(input.customFields ?? {});
 
@@ -233,8 +234,9 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
       return { user: (await this.findById(row.id))!, created: true };
     },
 
-    /** An account with no email or password, in DEFAULT_ANONYMOUS_ROLE (ANONYMOUS_USERS_ENABLED). */
+    /** An account with no email or password, in DEFAULT_ANONYMOUS_ROLE (ANONYMOUS_USERS_ENABLED); a sign-up like any other. */
     async createAnonymous(): Promise<User> {
+      registration.assertOpen("self");
       const now = clock.now();
       const row = {
         id: randomUuid(),
@@ -254,18 +256,21 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
       return (await this.findById(row.id))!;
     },
 
-    /** Changes a password, proving the current one first (accounts without a password skip that, as in HBP). */
+    /**
+     * Changes a password, proving the current one (accounts without a password skip that, as in HBP). The new one
+     * is checked first, as HBP's schema does: a refused password costs no hash and is no guess at the current one.
+     */
     async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<void> {
+      const accepted = await registration.checkPassword(newPassword);
       const user = await this.findById(userId);
       if (!user) throw new CoreError("user_not_found");
       if (user.passwordHash !== null && !(await passwords.verify(currentPassword, user.passwordHash))) {
         throw new CoreError("incorrect_current_password");
       }
-      await this.setPassword(userId, newPassword);
+      await this.setPassword(userId, accepted);
     },
 
-    async setPassword(userId: string, newPassword: string): Promise<void> {
-      checkPassword(newPassword);
+    async setPassword(userId: string, newPassword: AcceptedPassword): Promise<void> {
       const passwordHash = await passwords.hash(newPassword);
       await db.update(users).set({ passwordHash, updatedAt: clock.now() }).where(eq(users.id, userId));
     },
@@ -273,7 +278,7 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
     /** Sets a new (already verified or directly allowed) address; `email_unavailable` when another account has it. */
     async setEmail(userId: string, newEmail: string): Promise<void> {
       const email = normaliseEmail(newEmail);
-      checkEmailDomain(email);
+      registration.checkEmail(email);
       const holder = await this.findByEmail(email);
       if (holder && holder.id !== userId) throw new CoreError("email_unavailable");
       try {
@@ -287,7 +292,7 @@ export function createUsers(deps: { db: Database; clock: Clock; passwords: Passw
     /** Throws `email_unavailable` unless the address could be given to `userId`. */
     async assertEmailAvailable(userId: string, newEmail: string): Promise<void> {
       const email = normaliseEmail(newEmail);
-      checkEmailDomain(email);
+      registration.checkEmail(email);
       const holder = await this.findByEmail(email);
       if (holder && holder.id !== userId) throw new CoreError("email_unavailable");
     },

@@ -4,6 +4,7 @@
 // Layout of <DATA_DIR>/storage: objects/ (the files), tmp/ (uploads in progress), variants/ (transformed images).
 // On S3 the same under the URL's prefix: <prefix>objects/<key>, <prefix>variants/... (uploads in progress are
 // multipart uploads, invisible until complete).
+import { opendir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { S3Client } from "bun";
@@ -39,7 +40,10 @@ export interface FileStorage {
   ownedFiles: OwnedData;
   /** Where the files are, for the log (no secrets). */
   location: string;
-  /** Start-up check: the store answers (S3: the bucket can be listed), else a ConfigError naming STORAGE_URL. */
+  /**
+   * The store can be listed (local disk: its objects folder; S3: the bucket), else an error (on S3 a ConfigError
+   * naming STORAGE_URL). Run at start-up and by GET /readyz.
+   */
   check(): Promise<void>;
   close(): void;
 }
@@ -58,7 +62,15 @@ function localStores(root: string, server: boolean): BlobStores {
     objects: createLocalBlobStore(root, options),
     variants: createLocalBlobStore(join(root, "variants"), options),
     location: root,
-    check: async () => {},
+    // The folder can be listed: read one entry (a folder of a million files costs no more).
+    async check() {
+      const folder = await opendir(join(root, "objects"));
+      try {
+        await folder.read();
+      } finally {
+        await folder.close();
+      }
+    },
   };
 }
 

@@ -40,7 +40,8 @@ export const TEST_JWT_KEY = "test-jwt-key-0123456789abcdefghijklmnopqrstuvwxyz";
 export async function startServer(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "latchkey-test-"));
   const command = options.command ?? [...latchkeyCommand(), "serve"];
-  mkdirSync(dataDir, { recursive: true }); // it is also the working directory
+  // It is also the working directory. 0700, as latchkey makes it: a wider one gets a start-up warning.
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const settings = { HOST: "127.0.0.1", PORT: "0", DATA_DIR: dataDir, JWT_KEY: TEST_JWT_KEY, ...(await backendEnv(dataDir)), ...env };
   rememberDatabase(dataDir, settings);
   const child: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn(command, {

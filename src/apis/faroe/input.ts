@@ -1,6 +1,5 @@
 // Faroe's rules for the fields it takes: the checks that have their own error codes (schemas give INVALID_DATA).
-import type { FaroeContext } from "./context.ts";
-import { expected, withErrorCodes, type FaroeErrorCode } from "./errors.ts";
+import { expected, type FaroeErrorCode } from "./errors.ts";
 
 /** Faroe's address check: shorter than 256 characters and shaped like `a@b.c`. */
 const EMAIL_PATTERN = /^.+@.+\..+$/;
@@ -17,12 +16,12 @@ export function isTooLarge(password: string): boolean {
 }
 
 /**
- * A new password: too large (the route's code: PASSWORD_TOO_LARGE, or INVALID_DATA where Faroe documents that),
- * WEAK_PASSWORD under 8 characters, then latchkey's own policy (MIN_PASSWORD_LENGTH, at most 128 characters so
- * the password also works through HBP, and the breached-password check when HIBP_ENABLED).
+ * Faroe's own rules for a new password, before core's registration policy (MIN_PASSWORD_LENGTH, at most 128
+ * characters so the password also works through HBP, the breached-password check when HIBP_ENABLED), which core
+ * applies when the password is set: too large (the route's code: PASSWORD_TOO_LARGE, or INVALID_DATA where Faroe
+ * documents that), WEAK_PASSWORD under 8 characters whatever MIN_PASSWORD_LENGTH says.
  */
-export async function checkNewPassword(ctx: FaroeContext, password: string, tooLarge: FaroeErrorCode): Promise<void> {
+export function checkNewPassword(password: string, tooLarge: FaroeErrorCode): void {
   if (isTooLarge(password)) throw expected(tooLarge);
   if (password.length < MIN_PASSWORD_LENGTH) throw expected("WEAK_PASSWORD");
-  await withErrorCodes({ password_too_long: tooLarge }, () => ctx.core.passwordPolicy.check(password));
 }

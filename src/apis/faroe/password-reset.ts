@@ -56,8 +56,8 @@ export async function resetResetSecondFactor(
 
 /** Faroe documents INVALID_DATA (not PASSWORD_TOO_LARGE) for a password over 255 bytes here. */
 export async function resetPassword(ctx: FaroeContext, body: ResetPasswordBody): Promise<FaroeUser> {
-  await checkNewPassword(ctx, body.password, "INVALID_DATA");
-  const user = await withErrorCodes({ request_not_found: "INVALID_REQUEST_ID" }, () =>
+  checkNewPassword(body.password, "INVALID_DATA");
+  const user = await withErrorCodes({ request_not_found: "INVALID_REQUEST_ID", password_too_long: "INVALID_DATA" }, () =>
     ctx.core.resetRequests.resetPassword(body.request_id, body.password),
   );
   return userReply(ctx, user);

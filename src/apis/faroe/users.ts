@@ -3,7 +3,7 @@ import { t } from "elysia";
 import type { User } from "../../core/users.ts";
 import type { SortOrder, UserSortKey } from "../../core/user-directory.ts";
 import type { Exchange, FaroeContext } from "./context.ts";
-import { notFound } from "./errors.ts";
+import { notFound, withErrorCodes } from "./errors.ts";
 import { checkEmail, checkNewPassword } from "./input.ts";
 import { userModel, userReply, type FaroeUser } from "./models.ts";
 
@@ -24,13 +24,19 @@ export async function requireUser(ctx: FaroeContext, userId: string): Promise<Us
   return user;
 }
 
-/** A user with a password, signed in through every dialect; the recovery code is made at once, as Faroe does. */
+/**
+ * A user with a password, signed in through every dialect; the recovery code is made at once, as Faroe does.
+ * Made by the operator's own backend (`registeredBy: "operator"`): the registration policy's domains and password
+ * rules apply, REGISTRATION_ENABLED=false does not (core/registration-policy.ts says why).
+ */
 export async function createUser(ctx: FaroeContext, _exchange: Exchange, body: CreateUserBody): Promise<FaroeUser> {
   checkEmail(body.email);
-  await checkNewPassword(ctx, body.password, "PASSWORD_TOO_LARGE");
-  const user = await ctx.core.users.register(
-    { email: body.email, password: body.password },
-    { active: ctx.config.auth.autoActivateNewUsers },
+  checkNewPassword(body.password, "PASSWORD_TOO_LARGE");
+  const user = await withErrorCodes({ password_too_long: "PASSWORD_TOO_LARGE" }, () =>
+    ctx.core.users.register(
+      { email: body.email, password: body.password },
+      { active: ctx.config.auth.autoActivateNewUsers, registeredBy: "operator" },
+    ),
   );
   await ctx.core.recoveryCodes.regenerate(user.id);
   return userModel(user, false);

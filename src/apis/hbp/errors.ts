@@ -41,6 +41,7 @@ const CORE_ERRORS: Record<CoreErrorCode, [number, string]> = {
   email_taken_inactive: [400, "Account already exists but is not activated."],
   username_taken: [400, "Account already exists."],
   email_domain_not_allowed: [400, '"email" is not in an allowed domain'],
+  registration_closed: [403, "Registration is closed."],
   password_too_short: [400, '"password" is too short'],
   password_too_long: [400, '"password" length must be less than or equal to 128 characters long'],
   role_not_allowed: [400, "allowed roles must be a subset of ALLOWED_ROLES"],
@@ -62,8 +63,8 @@ const CORE_ERRORS: Record<CoreErrorCode, [number, string]> = {
   mfa_secret_missing: [400, "OTP secret is not set."],
   invalid_totp_code: [401, "Invalid two-factor code."],
   mfa_required: [401, "Two-factor authentication is enabled for this account; sign in with the password and a code."],
-  // Raised by Faroe's flows; HBP has no route that raises them.
   password_breached: [400, "This password has appeared in a data breach; choose another."],
+  // Raised by Faroe's flows; HBP has no route that raises them.
   incorrect_code: [401, "Invalid code."],
   request_not_found: [404, "Request not found or expired."],
   reset_email_not_verified: [400, "The email address of this reset request is not verified."],

@@ -1,6 +1,6 @@
 // POST /auth/register
 import { t } from "elysia";
-import { MAX_PASSWORD_LENGTH } from "../../core/users.ts";
+import { MAX_PASSWORD_LENGTH } from "../../core/registration-policy.ts";
 import type { Exchange, HbpContext } from "./context.ts";
 import { HbpError } from "./errors.ts";
 import { hbpUser, sessionReply, type HbpSession, type HbpUser } from "./session-reply.ts";
@@ -53,7 +53,7 @@ export async function register(ctx: HbpContext, exchange: Exchange, body: Regist
       allowedRoles: body.register_options?.allowed_roles,
       defaultRole: body.register_options?.default_role ?? body.register_options?.default_roles,
     },
-    { active: config.auth.autoActivateNewUsers },
+    { active: config.auth.autoActivateNewUsers, registeredBy: "self" },
   );
 
   if (!user.active) {

@@ -28,6 +28,8 @@ const CORE_ERRORS: Partial<Record<CoreErrorCode, [number, string, string?]>> = {
   email_domain_not_allowed: [422, "Validation error", "email: this domain is not allowed"],
   password_too_short: [422, "Validation error", "password: too short"],
   password_too_long: [422, "Validation error", "password: too long"],
+  password_breached: [422, "Validation error", "password: it has appeared in a data breach; choose another"],
+  registration_closed: [403, "Registration is closed"],
   invalid_api_token: [403, "Invalid token"],
   api_token_expired: [403, "Token expired"],
   invalid_otp: [403, "Wrong OTP"],

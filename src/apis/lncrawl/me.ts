@@ -1,6 +1,6 @@
 // GET /me, PUT /me/name, PUT /me/password.
 import { t } from "elysia";
-import { MAX_PASSWORD_LENGTH } from "../../core/users.ts";
+import { MAX_PASSWORD_LENGTH } from "../../core/registration-policy.ts";
 import { currentUser } from "./auth-guard.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 import { lncrawlUser, type LncrawlUser } from "./user-view.ts";

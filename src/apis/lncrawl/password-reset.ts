@@ -1,7 +1,7 @@
 // POST /send-password-reset-link and POST /reset-password-with-token (the mailed token as the Bearer token).
 import { t } from "elysia";
 import { withTicket } from "../../core/password-reset.ts";
-import { MAX_PASSWORD_LENGTH } from "../../core/users.ts";
+import { MAX_PASSWORD_LENGTH } from "../../core/registration-policy.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 import { LncrawlError } from "./errors.ts";
 

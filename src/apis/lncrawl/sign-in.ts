@@ -1,6 +1,6 @@
 // POST /login and POST /signup (with a referrer's API token).
 import { t } from "elysia";
-import { MAX_PASSWORD_LENGTH } from "../../core/users.ts";
+import { MAX_PASSWORD_LENGTH } from "../../core/registration-policy.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 import { LncrawlError } from "./errors.ts";
 import { loginResponse, type LncrawlUser } from "./user-view.ts";
@@ -34,7 +34,7 @@ export async function signup(ctx: LncrawlContext, exchange: LncrawlExchange, bod
   if (!referrer.active) throw new LncrawlError(403, "User is inactive");
   const user = await ctx.core.users.register(
     { email: body.email, password: body.password, referrerId: referrer.userId, displayName: body.name ?? undefined },
-    { active: true },
+    { active: true, registeredBy: "self" },
   );
   return loginResponse(ctx, user);
 }

@@ -9,14 +9,12 @@ import { rules, validate } from "./validation.ts";
 /** WolfPal's activation token: 32 characters of [0-9A-Za-z-_] (192 bits), 3 hours. */
 export const ACTIVATION = { ttlSeconds: 3 * 60 * 60, format: () => randomToken(24) };
 
+/** REGISTRATION_ENABLED=false is core's `registration_closed`: WolfPal's 409 REGISTRATION_DISABLED (errors.ts). */
 export async function register(ctx: WolfpalContext, body: unknown): Promise<{ code: string; error: string }> {
-  if (!ctx.config.wolfpal.registrationEnabled) {
-    throw new WolfpalError(409, "REGISTRATION_DISABLED", "Currently registration are disabled.");
-  }
   const fields = validate(body, { username: rules.username, email: rules.email, password: rules.password });
   const user = await ctx.core.users.register(
     { email: fields.email, password: fields.password, username: fields.username, displayName: fields.username },
-    { active: false },
+    { active: false, registeredBy: "self" },
   );
   try {
     await ctx.core.activation.sendActivationMail(user, {

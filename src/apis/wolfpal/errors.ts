@@ -36,6 +36,11 @@ const CORE_ERRORS: Partial<Record<CoreErrorCode, [number, string, string]>> = {
   email_taken_inactive: [409, "ALREADY_EXISTS", "This username or email already exists."],
   username_taken: [409, "ALREADY_EXISTS", "This username or email already exists."],
   email_domain_not_allowed: [400, "INVALID", "This email domain is not allowed."],
+  registration_closed: [409, "REGISTRATION_DISABLED", "Currently registration are disabled."],
+  // latchkey's password policy, beyond WolfPal's own 8 to 56 characters (MIN_PASSWORD_LENGTH, HIBP_ENABLED).
+  password_too_short: [400, "NOT_LONG_ENOUGH", "The password is too short."],
+  password_too_long: [400, "INVALID", "The password is too long."],
+  password_breached: [400, "INVALID", "This password has appeared in a data breach; choose another."],
   account_inactive: [400, "PENDING_CONFIRMATION", "Your account must be activated before you can do that."],
   account_disabled: [403, "ACCOUNT_DISABLED", "This account is disabled."],
   invalid_refresh_token: [401, "UNAUTHORIZED", "Unauthorized"],

@@ -1,24 +1,20 @@
-// The breached-password check behind HIBP_ENABLED (Faroe's WEAK_PASSWORD), against a fake range API: no test
-// reaches the internet. k-anonymity: only the first 5 hex digits of the SHA-1 are sent.
+// The breached-password check behind HIBP_ENABLED (a rule of the registration policy, for every dialect), against a
+// fake range API: no test reaches the internet. k-anonymity: only the first 5 hex digits of the SHA-1 are sent.
 import { describe, expect, test } from "bun:test";
+import { createBreachedPasswords, type Fetch } from "../src/core/breached-passwords.ts";
 import { isCoreError } from "../src/core/errors.ts";
 import type { Logger } from "../src/core/logger.ts";
-import { createPasswordPolicy, type Fetch } from "../src/core/password-policy.ts";
-import type { Users } from "../src/core/users.ts";
+import { createRegistrationPolicy } from "../src/core/registration-policy.ts";
 
 const BREACHED = "password123";
 const sha1 = (text: string) => new Bun.CryptoHasher("sha1").update(text).digest("hex").toUpperCase();
 
-const users = {
-  checkPassword(password: string) {
-    if (password.length > 128) throw new Error("too long");
-  },
-} as unknown as Users;
-
 function setup(options: { enabled: boolean; fetch: Fetch }) {
   const warnings: string[] = [];
   const logger: Logger = { info() {}, error() {}, warn: (message) => void warnings.push(message) };
-  return { policy: createPasswordPolicy({ users, hibpEnabled: options.enabled, logger, fetch: options.fetch }), warnings };
+  const breached = createBreachedPasswords({ enabled: options.enabled, logger, fetch: options.fetch });
+  const settings = { enabled: true, allowedEmailDomains: [], minPasswordLength: 8 };
+  return { policy: { check: createRegistrationPolicy({ settings, breached }).checkPassword }, warnings };
 }
 
 /** Answers like api.pwnedpasswords.com/range/: suffixes with counts, padding lines with count 0. */
