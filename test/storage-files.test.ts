@@ -9,7 +9,7 @@ import { unzipSync } from "fflate";
 import { call } from "./support/http.ts";
 import { rawRequest } from "./support/raw-http.ts";
 import { runLatchkey, startServer, type TestServer } from "./support/server.ts";
-import { TEST_BACKEND } from "./support/backend.ts";
+import { storedKeys, TEST_BACKEND } from "./support/backend.ts";
 import { download, fileRows, filesUnder, newUser, processMemory, sha256, upload, type TestUser } from "./support/storage.ts";
 
 const ADMIN_SECRET = "storage-admin-secret-0123456789";
@@ -119,10 +119,22 @@ describe("upload and download", () => {
     expect(Buffer.from((await download(server.url, `/storage/o/${key}`)).bytes).toString()).toBe("version 2");
   });
 
-  test("a folder path stores the file under its own name in that folder", async () => {
-    const res = await upload(server.url, `user/${alice.id}/docs/`, text("in a folder"), { headers: alice.auth, filename: "note.txt" });
-    expect(res.status).toBe(200);
-    expect(res.body.key).toBe(`user/${alice.id}/docs/note.txt`);
+  // HBP has no upload to a folder: its upload route exists where a write rule covers the path and answers 403 to a
+  // key ending in `/` (to the admin secret too); where no rule covers the path, the route does not exist (404).
+  test.each([
+    ["a covered folder", () => `user/${alice.id}/docs/`, () => alice.auth, 403, "Can't upload file that ends with /"],
+    ["the user's own root folder", () => `user/${alice.id}/`, () => alice.auth, 403, "Can't upload file that ends with /"],
+    ["a covered folder, with the admin secret", () => `public/docs-${alice.id}/`, () => ({ "x-admin-secret": ADMIN_SECRET }), 403, "Can't upload file that ends with /"],
+    ["a folder no rule covers", () => `elsewhere/docs-${alice.id}/`, () => alice.auth, 404, "Not Found"],
+  ] as const)("an upload to %s answers as HBP does, and stores nothing", async (_name, folder, headers, status, message) => {
+    const stored = async () => ({
+      rows: (await fileRows(server.dataDir)).map((row) => row.key),
+      blobs: await storedKeys(server.dataDir, "objects"),
+    });
+    const before = await stored();
+    const res = await upload(server.url, folder(), text("in a folder"), { headers: headers(), filename: "note.txt" });
+    expect(res).toEqual({ status, body: { statusCode: status, error: status === 403 ? "Forbidden" : "Not Found", message } });
+    expect(await stored()).toEqual(before);
   });
 
   test("key names with spaces and non-ASCII characters", async () => {
