@@ -29,7 +29,7 @@ export interface StartOptions {
  * How latchkey is run: from source, or the compiled binary named by LATCHKEY_TEST_BINARY (CI runs some files
  * again on dist/latchkey, so the release itself is tested on PostgreSQL and S3).
  */
-function latchkeyCommand(): string[] {
+export function latchkeyCommand(): string[] {
   const binary = process.env.LATCHKEY_TEST_BINARY;
   return binary ? [resolve(binary)] : [process.execPath, join(ROOT, "src/main.ts")];
 }
