@@ -557,6 +557,28 @@ describe("paths", () => {
     }
   });
 
+  // README "Limits and safety": Bun 1.4 resolves `.` and `..` before a handler sees the target and offers no way to
+  // see it as sent, so latchkey cannot refuse them; the resolved key is what the rules judge and what is stored.
+  // If this fails, Bun has changed: refuse such targets with 400 (storage/paths.ts) and mend the README.
+  test("`.` and `..` sent raw are resolved before latchkey sees them, and the rules judge the resolved key", async () => {
+    const boundary = "dots";
+    const body = (marker: string) =>
+      text(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${marker}"\r\n\r\n${marker}\r\n--${boundary}--\r\n`);
+    const post = (target: string, user: TestUser, marker: string) =>
+      rawRequest(server.url, "POST", target, { headers: { ...user.auth, "content-type": `multipart/form-data; boundary=${boundary}` }, body: body(marker) });
+
+    const mine = `dots-${crypto.randomUUID()}.txt`;
+    const stored = await post(`/storage/o/user/${alice.id}//../${mine}`, alice, mine);
+    expect([stored.status, JSON.parse(stored.body).key]).toEqual([200, `user/${alice.id}/${mine}`]);
+    const dotted = await post(`/storage/o/user/${alice.id}/./%2e/${mine}`, alice, "again");
+    expect([dotted.status, JSON.parse(dotted.body).key]).toEqual([200, `user/${alice.id}/${mine}`]);
+
+    const planted = `planted-${crypto.randomUUID()}.txt`;
+    const intoAlices = await post(`/storage/o/user/${bob.id}/../${alice.id}/${planted}`, bob, planted);
+    expect(intoAlices.status).toBe(403);
+    expect(await fileRows(server.dataDir, `user/${alice.id}/${planted}`)).toEqual([]);
+  });
+
   test("an invalid path says why", async () => {
     const res = await rawRequest(server.url, "GET", "/storage/o/public/a%00.txt");
     expect(JSON.parse(res.body)).toEqual({
