@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { rmSync, statfsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { call } from "./support/http.ts";
-import { latchkeyCommand, startServer, type TestServer } from "./support/server.ts";
+import { latchkeyCommand, lineWith, startServer, waitForOutput, type TestServer } from "./support/server.ts";
 import { download, fileRows, filesUnder, newUser, sha256, upload, uploadAndHangUp, type TestUser } from "./support/storage.ts";
 
 const STORAGE_BYTES = 2 * 1024 * 1024;
@@ -57,7 +57,7 @@ describe("a full disk", () => {
       });
       expect(filesUnder(join(storage, "tmp"))).toEqual([]);
       expect(await fileRows(server.dataDir, key)).toEqual([]);
-      expect(server.output()).toContain("ENOSPC"); // the operator learns why
+      expect(lineWith(await waitForOutput(server, "ENOSPC"), "ENOSPC")).toContain("storage failed"); // the operator learns why
       // Still serving, what was there included.
       expect((await call(server.url, "GET", "/healthz")).status).toBe(200);
       const earlier = await download(server.url, `/storage/o/user/${alice.id}/before.txt`, alice.auth);

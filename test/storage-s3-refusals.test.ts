@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { call } from "./support/http.ts";
-import { startServer, type TestServer } from "./support/server.ts";
+import { lineWith, startServer, waitForOutput, type TestServer } from "./support/server.ts";
 import { fileRows, newUser, upload, uploadAndHangUp, type TestUser } from "./support/storage.ts";
 
 const BUCKET = "refusing-bucket";
@@ -74,7 +74,7 @@ describe("S3 refusing an upload", () => {
     expect(writeRequests.length).toBeGreaterThan(0); // it did reach S3
     expect(res).toEqual({ status: expected.statusCode, body: expected });
     expect(await fileRows(server.dataDir, key)).toEqual([]);
-    expect(server.output()).toContain(answer.code); // the operator learns what S3 said
+    expect(lineWith(await waitForOutput(server, answer.code), answer.code)).toContain("storage failed"); // the operator learns what S3 said
     expect((await call(server.url, "GET", "/healthz")).status).toBe(200);
   });
 
