@@ -1,7 +1,7 @@
 // Storage keys: what parses, what is refused, and that a key never maps outside the storage root.
 import { describe, expect, test } from "bun:test";
 import { StorageError } from "../src/storage/errors.ts";
-import { parseStoragePath, pathUnderRoot, uploadFileName } from "../src/storage/paths.ts";
+import { parseStoragePath, pathUnderRoot } from "../src/storage/paths.ts";
 
 const accepted: [raw: string, key: string, isFolder: boolean][] = [
   ["user/42/photo.jpg", "user/42/photo.jpg", false],
@@ -62,17 +62,5 @@ describe("pathUnderRoot", () => {
 
   test.each(["../x", "a/../../x", "/etc/passwd", ""])("refuses %p even if it got past the parser", (key) => {
     expect(() => pathUnderRoot("/data/storage/objects", key)).toThrow(StorageError);
-  });
-});
-
-describe("uploadFileName", () => {
-  test("keeps the last segment of a client's file name", () => {
-    expect(uploadFileName("C:\\Users\\me\\photo.jpg")).toBe("photo.jpg");
-    expect(uploadFileName("../../etc/passwd")).toBe("passwd");
-    expect(uploadFileName("a b.txt")).toBe("a b.txt");
-  });
-
-  test.each(["..", ".", "", "a\u0000b", "dir/"])("refuses %p", (name) => {
-    expect(() => uploadFileName(name)).toThrow(StorageError);
   });
 });

@@ -109,6 +109,17 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
   }
 }
 
+/**
+ * A write that found no room, the file system full (ENOSPC) or the user's quota used up (EDQUOT), as
+ * insufficient_storage: the client gets a 507 that says so instead of a bare 500, and the operator a log line with
+ * the cause. Any other error is returned unchanged.
+ */
+function asNoRoomError(error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code !== "ENOSPC" && code !== "EDQUOT") return error;
+  return new StorageError("insufficient_storage", `${code}: ${(error as Error).message}`);
+}
+
 /** `put` for any driver: stage, commit, and always clean up what staging left. */
 export function putByStaging(stage: BlobStore["stage"]): BlobStore["put"] {
   return async (key, source, options) => {
@@ -165,10 +176,12 @@ export function createLocalBlobStore(root: string, options: { clearStaging?: boo
     const md5 = options.md5 ? streamingMd5() : null; // on its own thread, beside the writes
     let size = 0;
     let md5Hex: string | null;
-    let handle: FileHandle | null = await open(temporary, "wx", 0o600);
+    let handle: FileHandle | null = null;
     const piece = new Uint8Array(WRITE_PIECE_BYTES);
     let filled = 0;
     try {
+      // Opened inside the try: on a file system out of inodes even creating the file fails with ENOSPC.
+      handle = await open(temporary, "wx", 0o600);
       for await (const chunk of source) {
         size += chunk.byteLength;
         if (size > options.maxBytes) throw new StorageError("too_large", undefined, { maxBytes: options.maxBytes });
@@ -194,7 +207,7 @@ export function createLocalBlobStore(root: string, options: { clearStaging?: boo
       md5?.drop();
       await handle?.close().catch(() => {});
       await rm(temporary, { force: true });
-      throw error;
+      throw asNoRoomError(error);
     }
     let settled = false;
     return {
@@ -210,7 +223,7 @@ export function createLocalBlobStore(root: string, options: { clearStaging?: boo
           if (code === "ENOTDIR" || code === "EISDIR" || code === "EEXIST" || code === "ENOTEMPTY") {
             throw new StorageError("path_conflict", `${key}: ${code}`);
           }
-          throw error;
+          throw asNoRoomError(error); // a new folder or directory entry needs room too
         }
         settled = true;
         await fsyncDirectory(dirname(target));

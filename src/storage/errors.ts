@@ -15,10 +15,14 @@ export type StorageErrorCode =
   | "several_files"
   /** The upload exceeds MAX_UPLOAD_SIZE; meta.maxBytes says by how much. */
   | "too_large"
-  /** A key ending in `/` with no file name to append. */
+  /** An upload to a key ending in `/` (HBP: 403 "Can't upload file that ends with /"). */
   | "upload_to_folder"
   /** On local disk one path cannot be a file and a folder at once (`a` and `a/b`). */
   | "path_conflict"
+  /** No room to store the bytes: the disk or quota is full (ENOSPC, EDQUOT), or the S3 service says it is full. */
+  | "insufficient_storage"
+  /** The S3 service refused the upload for another reason (a 5xx, an error code) or could not be reached. */
+  | "store_unavailable"
   /** A transform parameter is unknown or out of range; detail is the client-facing message. */
   | "invalid_transform"
   /** Transform asked of a file that is not a JPEG, PNG or WebP image. */

@@ -55,19 +55,6 @@ export function parseStoragePath(raw: string): StoragePath {
   return { key: decoded, isFolder };
 }
 
-/** A file key (no trailing slash) as checked by parseStoragePath; for keys that did not come from a URL. */
-export function checkFileKey(key: string): string {
-  const parsed = parseStoragePath(encodeURIComponent(key).replace(/%2F/g, "/"));
-  if (parsed.isFolder) throw invalid("a file key cannot end with '/'");
-  return parsed.key;
-}
-
-/** A file name from a multipart part (`filename="..."`), reduced to its last segment and checked like a key segment. */
-export function uploadFileName(filename: string): string {
-  const name = filename.split(/[\\/]/).pop() ?? "";
-  return checkFileKey(name);
-}
-
 /**
  * The file for `key` under `root`. The key must have passed parseStoragePath; the result is checked once more to lie
  * strictly inside the root, so a bug above cannot turn into a read or write outside it.

@@ -55,6 +55,24 @@ async function errorCode(response: Response): Promise<string> {
   return /<Code>([^<]{1,100})<\/Code>/.exec(text)?.[1] ?? "";
 }
 
+/**
+ * S3 error codes that say the service has no room for the object: MinIO's "drive above its free-space threshold"
+ * (HTTP 507) and the quota error of Ceph RGW and others (HTTP 403).
+ */
+const NO_ROOM_CODES: ReadonlySet<string> = new Set(["XMinioStorageFull", "QuotaExceeded"]);
+
+/**
+ * Why S3 did not take an upload, as a StorageError: insufficient_storage when it says it is full, store_unavailable
+ * for any other refusal or no answer at all, so the client gets a 507 or 502 that says the file was not stored
+ * instead of a bare 500 (and the S3 code goes to the log).
+ */
+function uploadFailure(key: string, error: unknown): StorageError {
+  if (error instanceof StorageError) return error;
+  const code = typeof (error as { code?: unknown } | null)?.code === "string" ? (error as { code: string }).code : "";
+  const detail = `S3 upload of ${key}: ${code ? `${code} ` : ""}${error instanceof Error ? error.message : String(error)}`;
+  return new StorageError(NO_ROOM_CODES.has(code) ? "insufficient_storage" : "store_unavailable", detail);
+}
+
 async function* iterate(source: ByteSource): AsyncGenerator<Uint8Array> {
   yield* source;
 }
@@ -97,6 +115,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     let drained = false; // the source has ended: the stream is held open until commit or discard
     let ended = false; // the stream is closed, errored or cancelled: no more pulls
     let settled = false; // commit or discard was called
+    let givenUp = false; // Bun's writer cancelled the stream: the upload failed, whatever the race below sees first
     let controller!: ReadableStreamDefaultController<Uint8Array>;
     const sourceDone = Promise.withResolvers<void>();
     sourceDone.promise.catch(() => {}); // raced below; this keeps an early failure from counting as unhandled
@@ -132,6 +151,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
         async cancel(reason) {
           // The upload gave up (S3 refused a part, say): stop reading the source.
           ended = true;
+          givenUp = true;
           sourceDone.reject(reason instanceof Error ? reason : new Error(`S3 upload of ${key} was cancelled`));
           await chunks.return(undefined).catch(() => {});
         },
@@ -169,7 +189,10 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       const error = first.error ?? new Error(`S3 upload of ${key} ended before it was committed`);
       endStream(error instanceof Error ? error : new Error(String(error)));
       await chunks.return(undefined).catch(() => {});
-      await uploaded;
+      const uploadError = await uploaded;
+      // The upload's failure as what S3 did (its cancel of the stream may win the race, with no word of why); the
+      // source's own (too_large, a dropped client) as it is.
+      if (first.kind === "upload" || givenUp) throw uploadFailure(key, uploadError ?? error);
       throw error;
     }
 
@@ -189,7 +212,7 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
         settled = true;
         endStream("close"); // the last part goes up and the upload completes: the object appears whole
         const error = await uploaded;
-        if (error) throw error;
+        if (error) throw uploadFailure(key, error);
       },
       async discard() {
         if (settled) return;

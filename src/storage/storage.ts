@@ -24,7 +24,7 @@ import { resolveSpec, type TransformRequest } from "./images/params.ts";
 import { sniffFormat, type ImageFormat } from "./images/probe.ts";
 import type { Variant, Variants } from "./images/variants.ts";
 import { multipartBoundary, parseMultipart } from "./multipart.ts";
-import { checkFileKey, uploadFileName, type StoragePath } from "./paths.ts";
+import type { StoragePath } from "./paths.ts";
 import type { Value } from "./rules/expression.ts";
 import type { Decision, Operation, RuleRequest, StorageRules } from "./rules/rules.ts";
 import { worthCompressing, ZIP_MAX_BYTES, ZIP_MAX_ENTRIES, zipStream, type ZipSource } from "./zip.ts";
@@ -211,34 +211,39 @@ export function createStorage(deps: {
     }
   }
 
+  /**
+   * An upload to a key ending in `/`, refused as HBP refuses it, before any of the body is read: HBP registers its
+   * upload route only for paths some create/update/write rule covers (elsewhere 404, no_rule), and that route answers
+   * 403 "Can't upload file that ends with /" to everyone, the admin secret included.
+   */
+  function refuseFolderUpload(folder: StoragePath, access: Access): never {
+    const request = ruleRequest(folder.key, access);
+    const covered = (["create", "update"] as const).some((operation) => rules.decide(operation, request, undefined) !== "no_rule");
+    throw new StorageError(covered ? "upload_to_folder" : "no_rule");
+  }
+
   function checkFolderListing(folder: StoragePath, access: Access): void {
     authorize("list", folder.key, access, undefined);
   }
 
   return {
     /**
-     * Stores the multipart field `file` at `path` (or, for a folder path, at the folder plus the part's file name).
-     * Nothing is visible until the bytes are stored and allowed; a failure anywhere leaves no file and no row (the row
-     * is written only after the blob is committed).
+     * Stores the multipart field `file` at `path`. Nothing is visible until the bytes are stored and allowed; a failure
+     * anywhere leaves no file and no row (the row is written only after the blob is committed).
      */
     async upload(path: StoragePath, access: Access, body: { contentType: string | null; stream: AsyncIterable<Uint8Array> | null }): Promise<FileMetadata> {
+      if (path.isFolder) refuseFolderUpload(path, access);
       const boundary = multipartBoundary(body.contentType);
       if (!boundary || !body.stream) throw new StorageError("bad_upload", "not multipart/form-data");
       const parts = parseMultipart(limited(body.stream, config.maxUploadBytes + MULTIPART_OVERHEAD_BYTES, config.maxUploadBytes), boundary);
       let staged: Awaited<ReturnType<BlobStore["stage"]>> | null = null;
       try {
-        let key = "";
+        const key = path.key;
         let contentType = "application/octet-stream";
         let fileName = "";
         for await (const part of parts) {
           if (part.name !== "file") continue; // other fields are read past
           if (staged) throw new StorageError("several_files");
-          if (path.isFolder) {
-            if (!part.filename) throw new StorageError("upload_to_folder");
-            key = checkFileKey(`${path.key}${uploadFileName(part.filename)}`); // the whole key's length too
-          } else {
-            key = path.key;
-          }
           // Before reading the bytes: refuse early whatever the rules refuse without looking at the file.
           const existing = await records.get(key);
           authorize(existing ? "update" : "create", key, access, undefined, { resourcePending: true });

@@ -29,7 +29,7 @@ export interface StartOptions {
  * How latchkey is run: from source, or the compiled binary named by LATCHKEY_TEST_BINARY (CI runs some files
  * again on dist/latchkey, so the release itself is tested on PostgreSQL and S3).
  */
-function latchkeyCommand(): string[] {
+export function latchkeyCommand(): string[] {
   const binary = process.env.LATCHKEY_TEST_BINARY;
   return binary ? [resolve(binary)] : [process.execPath, join(ROOT, "src/main.ts")];
 }
@@ -106,4 +106,22 @@ export async function runLatchkey(
     child.exited,
   ]);
   return { exitCode, stdout, stderr };
+}
+
+/**
+ * The server's output once it contains `text` (polled: the output arrives through a pipe, so a line logged while a
+ * request was answered may reach the test after the answer). Throws after `timeoutMs` with what was there.
+ */
+export async function waitForOutput(server: TestServer, text: string, timeoutMs = 5_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (!server.output().includes(text)) {
+    if (Date.now() > deadline) throw new Error(`the server's output never contained ${JSON.stringify(text)}:\n${server.output()}`);
+    await Bun.sleep(10);
+  }
+  return server.output();
+}
+
+/** The first line of `output` that contains `text` (undefined if none). */
+export function lineWith(output: string, text: string): string | undefined {
+  return output.split("\n").find((line) => line.includes(text));
 }

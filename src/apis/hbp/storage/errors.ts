@@ -16,6 +16,8 @@ const MESSAGES: Record<StorageErrorCode, [number, string | null]> = {
   too_large: [413, null],
   upload_to_folder: [403, "Can't upload file that ends with /"],
   path_conflict: [409, "A file and a folder cannot have the same path."],
+  insufficient_storage: [507, "The file was not stored: the server's storage is full."],
+  store_unavailable: [502, "The file was not stored: the file store (S3) refused it or did not answer; try again later."],
   invalid_transform: [400, null],
   unsupported_image: [415, "Only JPEG, PNG and WebP images can be transformed."],
   corrupt_image: [400, "The image could not be decoded."],
@@ -25,6 +27,9 @@ const MESSAGES: Record<StorageErrorCode, [number, string | null]> = {
   admin_secret_unset: [404, "Token revocation is disabled; set ADMIN_SECRET"],
   admin_secret_wrong: [403, "Incorrect x-admin-secret"],
 };
+
+/** Failures only the operator can mend (free space, fix S3): the client gets the message, the log the cause. */
+const NEEDS_THE_OPERATOR: ReadonlySet<StorageErrorCode> = new Set(["insufficient_storage", "store_unavailable"]);
 
 /** 65536 -> "64 KiB", 104857600 -> "100 MiB". */
 function humanBytes(bytes: number): string {
@@ -51,5 +56,8 @@ export function fromStorageError(error: StorageError): HbpError {
 
 export function hbpStorageErrorResponse(code: string | number, error: unknown, logger: Logger): Response {
   const cause = error instanceof Error && error.cause instanceof StorageError ? error.cause : error;
-  return hbpErrorResponse(code, cause instanceof StorageError ? fromStorageError(cause) : error, logger);
+  if (!(cause instanceof StorageError)) return hbpErrorResponse(code, error, logger);
+  const mapped = fromStorageError(cause);
+  if (NEEDS_THE_OPERATOR.has(cause.code)) logger.error("storage failed", { code: cause.code, detail: cause.detail });
+  return hbpErrorResponse(code, mapped, logger);
 }

@@ -1,5 +1,5 @@
-// POST /storage/o/<key>: multipart field `file`, streamed to disk (never held whole in memory). A folder path
-// (`.../dir/`) stores the file under its own name in that folder.
+// POST /storage/o/<key>: multipart field `file`, streamed to the blob store (never held whole in memory). A key
+// ending in `/` is refused as HBP refuses it (storage.ts).
 import { StorageError } from "../../../storage/errors.ts";
 import { MULTIPART_OVERHEAD_BYTES, type FileMetadata } from "../../../storage/storage.ts";
 import type { HbpStorageContext } from "./context.ts";
