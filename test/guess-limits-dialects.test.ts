@@ -1,10 +1,11 @@
 // lncrawl's and WolfPal's logins share HBP's throttling policy (core/guesses.ts): an attacker's address is stopped
 // after 5 wrong passwords for an address while the owner signs in from another, each answering in its own format,
-// and the counts are one across dialects (switching API gains an attacker nothing). Also: a wrong mailed OTP counts.
+// and the counts are one across dialects (switching API gains an attacker nothing), and across an account's username
+// and address. Also: a wrong mailed OTP counts.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { call } from "./support/http.ts";
 import { startServer, type TestServer } from "./support/server.ts";
-import { startSmtp, type TestSmtp } from "./support/smtp.ts";
+import { linkIn, startSmtp, type TestSmtp } from "./support/smtp.ts";
 
 const PASSWORD = "right-password";
 let smtp: TestSmtp;
@@ -73,6 +74,25 @@ for (const dialect of dialects) {
     });
   });
 }
+
+describe("an account's username and address", () => {
+  test("are one account to the limits: 5 wrong by username stop that address's tries by email too", async () => {
+    const username = `wolf${crypto.randomUUID().slice(0, 8)}`;
+    const email = `${username}@example.com`;
+    const registered = await call(server.url, "POST", "/wolfpal/auth/register", {
+      body: new URLSearchParams({ username, email, password: PASSWORD }).toString(),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(registered.status).toBe(201);
+    const token = linkIn(await smtp.waitFor(email)).split("/").pop()!;
+    expect((await call(server.url, "PUT", `/wolfpal/user/activate-account/${token}`)).status).toBe(200);
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      expect((await wolfpalLogin(username, `wrong-password-${attempt}`, "203.0.113.9")).status).toBe(400);
+    }
+    expect((await wolfpalLogin(email, PASSWORD, "203.0.113.9")).status).toBe(429);
+    expect((await wolfpalLogin(username, PASSWORD, "198.51.100.22")).status).toBe(200);
+  });
+});
 
 describe("lncrawl's mailed OTP", () => {
   test("wrong 6-digit codes count: the 6th try is refused, even with the right code", async () => {

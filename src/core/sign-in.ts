@@ -41,9 +41,21 @@ export function createSignIn(deps: {
     try {
       assertCanSignIn(user);
     } catch (error) {
-      if (isCoreError(error, "account_disabled")) events.record("disabled_account", { ip: client.ip, account: `user:${user.id}` });
+      const account = user.email ? `email:${user.email}` : `user:${user.id}`;
+      if (isCoreError(error, "account_disabled")) events.record("disabled_account", { ip: client.ip, account });
       throw error;
     }
+  }
+
+  /**
+   * The account a login names, as the guess limits count it: by its address also when the login is a username
+   * (lncrawl, WolfPal), or an account's address and username would be two sets of tries. An unknown name counts
+   * as itself; a username costs one lookup whether or not it exists.
+   */
+  async function guessedAccount(login: string): Promise<string> {
+    if (login.includes("@")) return `email:${normaliseEmail(login)}`;
+    const user = await users.findByUsername(login);
+    return `email:${user?.email ?? normaliseEmail(login)}`;
   }
 
   async function afterFirstFactor(user: User): Promise<FirstFactorResult> {
@@ -54,9 +66,8 @@ export function createSignIn(deps: {
 
   return {
     async withPassword(email: string, password: string, client: SessionContext): Promise<FirstFactorResult> {
-      const user = await guesses.attempt({ ip: client.ip, account: `email:${normaliseEmail(email)}` }, () =>
-        users.authenticate(email, password),
-      );
+      const account = await guessedAccount(email);
+      const user = await guesses.attempt({ ip: client.ip, account }, () => users.authenticate(email, password));
       return afterFirstFactor(user);
     },
 
@@ -65,9 +76,8 @@ export function createSignIn(deps: {
      * user with TOTP, who must not get in on the password alone.
      */
     async withPasswordOnly(login: string, password: string, client: SessionContext): Promise<User> {
-      const user = await guesses.attempt({ ip: client.ip, account: `email:${normaliseEmail(login)}` }, () =>
-        users.authenticate(login, password),
-      );
+      const account = await guessedAccount(login);
+      const user = await guesses.attempt({ ip: client.ip, account }, () => users.authenticate(login, password));
       if (await totp.isEnabled(user.id)) throw new CoreError("mfa_required");
       return user;
     },
