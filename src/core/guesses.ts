@@ -61,7 +61,7 @@ interface Plan {
   spacing?: { accountIndex: number; key: string };
   /** On success, given back (only failures count)... */
   refundOnSuccess: string[];
-  /** ...and cleared. */
+  /** ...and cleared (the spacing stamp too, when this try made one). */
   resetOnSuccess: string[];
 }
 
@@ -94,15 +94,22 @@ export function createGuesses(deps: { rateLimits: RateLimits; config: Config["ra
       limits: [...perIp, pair, account],
       spacing: { accountIndex: perIp.length + 1, key: spacingKey },
       refundOnSuccess,
-      resetOnSuccess: [pair.key, account.key, spacingKey],
+      resetOnSuccess: [pair.key, account.key],
     };
   }
 
-  /** Counts the try, or refuses it (`rate_limited`, with when to retry) leaving every count as it was. */
-  async function admit(plan: Plan): Promise<void> {
+  /**
+   * Counts the try, or refuses it (`rate_limited`, with when to retry) leaving every count as it was. Returns
+   * whether the try was stamped for spacing (then a success clears the stamp too).
+   */
+  async function admit(plan: Plan): Promise<boolean> {
     const counts = await rateLimits.consumeAll(plan.limits);
-    if (!plan.spacing) return;
+    if (!plan.spacing) return false;
     const failuresBefore = counts[plan.spacing.accountIndex]! - 1;
+    // Spacing starts at the try before the threshold, which waits for nothing and stamps: below it a try is neither
+    // stamped nor checked (most sign-ins: two statements saved), and a stamp left from an earlier window never
+    // delays anyone.
+    if (failuresBefore < config.delayAfter - 1) return false;
     try {
       // One try per window of the delay, the window starting at the last try let through: one atomic upsert,
       // so of parallel tries only one passes.
@@ -111,6 +118,7 @@ export function createGuesses(deps: { rateLimits: RateLimits; config: Config["ra
       await rateLimits.settle({ refund: plan.limits.map((limit) => limit.key) });
       throw error;
     }
+    return true;
   }
 
   return {
@@ -132,8 +140,9 @@ export function createGuesses(deps: { rateLimits: RateLimits; config: Config["ra
     async attempt<T>(scope: GuessScope, check: () => Promise<T>, options: { alsoCount?: Limit[] } = {}): Promise<T> {
       const plan = planFor(scope, options.alsoCount ?? []);
       const who = { ip: scope.ip, account: scope.account };
+      let stamped: boolean;
       try {
-        await admit(plan);
+        stamped = await admit(plan);
       } catch (error) {
         if (isCoreError(error, "rate_limited")) events.record("locked_out", who);
         throw error;
@@ -150,7 +159,8 @@ export function createGuesses(deps: { rateLimits: RateLimits; config: Config["ra
         await rateLimits.settle({ refund: plan.limits.map((limit) => limit.key) });
         throw error;
       }
-      await rateLimits.settle({ refund: plan.refundOnSuccess, reset: plan.resetOnSuccess });
+      const reset = stamped ? [...plan.resetOnSuccess, plan.spacing!.key] : plan.resetOnSuccess;
+      await rateLimits.settle({ refund: plan.refundOnSuccess, reset });
       return result;
     },
   };
