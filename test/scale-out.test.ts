@@ -32,7 +32,7 @@ async function sharedEnv(): Promise<Record<string, string>> {
     ...s3.env(bucket),
     JWT_KEY: TEST_JWT_KEY,
     COOKIE_SECRET,
-    RATE_LIMIT_MAX_PER_ACCOUNT: "5",
+    RATE_LIMIT_MAX_PER_ACCOUNT_AND_IP: "5",
   };
 }
 
@@ -112,11 +112,12 @@ describe("refresh tokens", () => {
 });
 
 describe("rate limits", () => {
-  test("failed passwords on A and on B add up to one per-account limit", async () => {
+  test("failed passwords on A and on B add up to one limit per account and address", async () => {
     const { email } = await register(a);
     for (let attempt = 1; attempt <= 3; attempt++) expect((await login(a, email, `wrong-a-${attempt}`)).status).toBe(401);
     for (let attempt = 1; attempt <= 2; attempt++) expect((await login(b, email, `wrong-b-${attempt}`)).status).toBe(401);
-    // 5 failures in all (RATE_LIMIT_MAX_PER_ACCOUNT=5): the next attempt is refused on either, right password or not.
+    // 5 failures in all from this address (RATE_LIMIT_MAX_PER_ACCOUNT_AND_IP=5): the next attempt is refused on
+    // either, right password or not.
     for (const server of [a, b]) {
       const limited = await login(server, email);
       expect(limited.status).toBe(429);

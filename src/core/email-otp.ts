@@ -43,7 +43,7 @@ export function createEmailOtp(deps: { users: Users; codes: OneTimeCodes; mailer
     /** Checks the code; on success the address the code went to is verified. */
     async verify(ticket: string, code: string, client: SessionContext): Promise<void> {
       const { userId, data } = await guesses.attempt({ ip: client.ip }, () => codes.peekTicket("email-otp", ticket));
-      await guesses.attempt({ ip: client.ip, account: `user:${userId}` }, async () => {
+      await guesses.attempt({ ip: client.ip, account: `user:${userId}`, secondFactor: true }, async () => {
         const ok = typeof data.codeHash === "string" && /^\d{6}$/.test(code) && (await passwords.verify(code, data.codeHash));
         if (!ok) throw new CoreError("invalid_otp");
       });

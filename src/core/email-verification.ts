@@ -1,12 +1,12 @@
 // Email-verification requests (Faroe's model): the caller asks for a request for an address, mails the code
 // itself, and the user types the code back. A verified request sets the account's address and marks it verified.
 // The code is stored as it is because the API shows it again (GET); it lives 10 minutes and allows 5 tries.
-import { and, eq, lte, sql } from "drizzle-orm";
+import { and, eq, lte } from "drizzle-orm";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { Clock } from "./clock.ts";
-import { CoreError } from "./errors.ts";
+import { CoreError, isCoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import { constantTimeEqual } from "./secrets.ts";
@@ -46,6 +46,49 @@ export function createEmailVerification(deps: {
   function toRequest(row: typeof table.$inferSelect): EmailVerificationRequest {
     const { id, userId, email, code, createdAt, expiresAt } = row;
     return { id, userId, email, code, createdAt, expiresAt };
+  }
+
+  /**
+   * verify(), one try at a request at a time (on every instance), so only wrong codes count: parallel tries with
+   * the right code do not count each other as failures. The first one verifies (and deletes the request); the
+   * others then find no request, as a later try would.
+   */
+  async function verifyAlone(userId: string, requestId: string, code: string, client: SessionContext): Promise<void> {
+    const [row] = await db.select().from(table).where(and(eq(table.id, requestId), eq(table.userId, userId))).limit(1);
+    if (!row) throw new CoreError("request_not_found");
+    if (row.expiresAt <= clock.now() || row.attempts >= MAX_ATTEMPTS) {
+      await db.delete(table).where(eq(table.id, row.id));
+      throw new CoreError(row.expiresAt <= clock.now() ? "request_not_found" : "rate_limited");
+    }
+    try {
+      await guesses.attempt({ ip: client.ip }, async () => {
+        if (!constantTimeEqual(row.code, code.toUpperCase())) throw new CoreError("incorrect_code");
+      });
+    } catch (error) {
+      if (isCoreError(error, "incorrect_code")) await db.update(table).set({ attempts: row.attempts + 1 }).where(eq(table.id, row.id));
+      throw error;
+    }
+
+    await users.assertEmailAvailable(userId, row.email);
+    const user = await users.findById(userId);
+    if (!user) throw new CoreError("user_not_found");
+    const active = user.active || config.auth.verifyEmails;
+    try {
+      await db.transaction(async (tx) => {
+        const claimed = await tx.delete(table).where(eq(table.id, row.id)).returning({ id: table.id });
+        // Deleted meanwhile (DELETE of the request, or another of the user's verified): nothing to claim.
+        if (claimed.length === 0) throw new CoreError("request_not_found");
+        await tx
+          .update(usersTable)
+          .set({ email: row.email, emailVerified: true, active, updatedAt: clock.now() })
+          .where(eq(usersTable.id, userId));
+        await tx.delete(passwordResetRequests).where(eq(passwordResetRequests.userId, userId));
+        await tx.delete(table).where(eq(table.email, row.email));
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, "users", "email")) throw new CoreError("email_unavailable");
+      throw error;
+    }
   }
 
   return {
@@ -93,41 +136,7 @@ export function createEmailVerification(deps: {
      * `email_unavailable` (another account took the address meanwhile).
      */
     async verify(userId: string, requestId: string, code: string, client: SessionContext): Promise<void> {
-      // The try is counted before the code is compared, in one statement, so parallel tries cannot exceed the limit.
-      const [row] = await db
-        .update(table)
-        .set({ attempts: sql`${table.attempts} + 1` })
-        .where(and(eq(table.id, requestId), eq(table.userId, userId)))
-        .returning();
-      if (!row) throw new CoreError("request_not_found");
-      if (row.expiresAt <= clock.now() || row.attempts > MAX_ATTEMPTS) {
-        await db.delete(table).where(eq(table.id, row.id));
-        throw new CoreError(row.expiresAt <= clock.now() ? "request_not_found" : "rate_limited");
-      }
-      await guesses.attempt({ ip: client.ip }, async () => {
-        if (!constantTimeEqual(row.code, code.toUpperCase())) throw new CoreError("incorrect_code");
-      });
-
-      await users.assertEmailAvailable(userId, row.email);
-      const user = await users.findById(userId);
-      if (!user) throw new CoreError("user_not_found");
-      const active = user.active || config.auth.verifyEmails;
-      try {
-        await db.transaction(async (tx) => {
-          const claimed = await tx.delete(table).where(eq(table.id, row.id)).returning({ id: table.id });
-          // A parallel try with the right code got there first: it did the work.
-          if (claimed.length === 0) throw new CoreError("request_not_found");
-          await tx
-            .update(usersTable)
-            .set({ email: row.email, emailVerified: true, active, updatedAt: clock.now() })
-            .where(eq(usersTable.id, userId));
-          await tx.delete(passwordResetRequests).where(eq(passwordResetRequests.userId, userId));
-          await tx.delete(table).where(eq(table.email, row.email));
-        });
-      } catch (error) {
-        if (isUniqueViolation(error, "users", "email")) throw new CoreError("email_unavailable");
-        throw error;
-      }
+      await db.withLock(`email-verification-request:${requestId}`, () => verifyAlone(userId, requestId, code, client));
     },
   };
 }

@@ -22,6 +22,7 @@ import { createTotp } from "./totp.ts";
 import { createTwoFactorSetup } from "./two-factor-setup.ts";
 import { createPasswordHasher } from "./passwords.ts";
 import { createSessionTokens } from "./session-tokens.ts";
+import { createSecurityEvents } from "./security-events.ts";
 import { createSessions } from "./sessions.ts";
 import type { SigningKeys } from "./signing-keys.ts";
 import { createUsers } from "./users.ts";
@@ -62,20 +63,21 @@ export function createCore(deps: CoreDeps) {
   const jwt = createJwtSigner(signingKeys, clock);
   const accessTokens = createAccessTokens({ config: config.jwt, jwt });
   const rateLimits = createRateLimits({ db, clock });
-  const guesses = createGuesses({ rateLimits, config: config.rateLimits });
+  const events = createSecurityEvents(logger);
+  const guesses = createGuesses({ rateLimits, config: config.rateLimits, events });
   const totp = createTotp({ db, clock, issuer: config.auth.otpIssuer, guesses });
   const activation = createActivation({ config, codes, users, mailer, guesses });
   const sessionTokens = createSessionTokens({ sessions, accessTokens });
   const backupCodes = createBackupCodes({ db, clock });
   const twoFactorSetup = createTwoFactorSetup({ totp, backupCodes });
-  const signIn = createSignIn({ config, users, guesses, totp, codes, mailer, passwords, backupCodes });
+  const signIn = createSignIn({ config, users, guesses, events, totp, codes, mailer, passwords, backupCodes });
   const passwordReset = createPasswordReset({ config, users, codes, sessions, mailer, guesses, passwords });
   const emailChange = createEmailChange({ config, users, codes, mailer, guesses });
   const apiTokens = createApiTokens({ db, clock, guesses });
   const emailOtp = createEmailOtp({ users, codes, mailer, passwords, guesses });
   // Faroe's flows (server-to-server): requests the caller mails itself, recovery codes, paged user lists.
   const userDirectory = createUserDirectory({ db });
-  const passwordCheck = createPasswordCheck({ users, guesses, rateLimits });
+  const passwordCheck = createPasswordCheck({ users, guesses });
   const recoveryCodes = createRecoveryCodes({ db, clock, guesses, totp });
   const emailVerification = createEmailVerification({ db, clock, config, users, rateLimits, guesses });
   const resetRequests = createResetRequests({ db, clock, config, users, passwords, totp, recoveryCodes, sessions, rateLimits, guesses });
@@ -95,6 +97,7 @@ export function createCore(deps: CoreDeps) {
     sessionTokens,
     rateLimits,
     guesses,
+    events,
     totp,
     signIn,
     passwordReset,

@@ -76,13 +76,23 @@ export function createRateLimits(deps: { db: Database; clock: Clock }) {
     },
 
     /**
-     * consume() of each limit in turn: the first one over its limit stops there (the later ones are not counted)
-     * and throws `rate_limited`. Each count is one atomic upsert, so no transaction is needed around them.
+     * Counts one event against each limit in turn and returns the counts. The first one over its limit stops
+     * there: the later ones are not counted, the ones this call counted are given back (a refused try counts
+     * nowhere, so hammering a closed door does not push its counts higher) and `rate_limited` is thrown. Each
+     * count is one atomic upsert, so no transaction is needed around them.
      */
-    async consumeAll(limits: Limit[]): Promise<void> {
+    async consumeAll(limits: Limit[]): Promise<number[]> {
+      const counts: number[] = [];
       for (const limit of limits) {
-        if ((await hit(limit)) > limit.max) refuse((await peek(limit)).resetsAt);
+        const count = await hit(limit);
+        if (count > limit.max) {
+          const { resetsAt } = await peek(limit);
+          for (const counted of limits.slice(0, counts.length + 1)) await refundRow.execute({ key: counted.key });
+          refuse(resetsAt);
+        }
+        counts.push(count);
       }
+      return counts;
     },
 
     /** Gives one counted event back (an attempt that turned out not to be a wrong guess). */

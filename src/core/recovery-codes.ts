@@ -48,7 +48,7 @@ export function createRecoveryCodes(deps: { db: Database; clock: Clock; guesses:
      * every try counts against the user (and IP) in the shared guess limiter; a success clears the user's count.
      */
     async resetSecondFactor(userId: string, code: string, client: SessionContext): Promise<string> {
-      return guesses.attempt({ ip: client.ip, account: `recovery-code:user:${userId}` }, async () => {
+      return guesses.attempt({ ip: client.ip, account: `recovery-code:user:${userId}`, secondFactor: true }, async () => {
         // One conditional DELETE: a code is used once, even by two requests at the same moment.
         const used = await db
           .delete(recoveryCodes)

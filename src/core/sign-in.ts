@@ -3,11 +3,12 @@
 // No path hands out a session on one factor when the user has two (ARCHITECTURE.md: one user base).
 import type { Config } from "../config.ts";
 import type { BackupCodes } from "./backup-codes.ts";
-import { CoreError } from "./errors.ts";
+import { CoreError, isCoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
 import type { Mailer } from "./mail/mailer.ts";
 import type { OneTimeCodes } from "./one-time-codes.ts";
 import type { PasswordHasher } from "./passwords.ts";
+import type { SecurityEvents } from "./security-events.ts";
 import { constantTimeEqual } from "./secrets.ts";
 import type { SessionContext } from "./sessions.ts";
 import type { Totp } from "./totp.ts";
@@ -22,14 +23,40 @@ export function createSignIn(deps: {
   config: Config;
   users: Users;
   guesses: Guesses;
+  events: SecurityEvents;
   totp: Totp;
   codes: OneTimeCodes;
   mailer: Mailer;
   passwords: PasswordHasher;
   backupCodes: BackupCodes;
 }) {
-  const { config, users, guesses, totp, codes, mailer, passwords, backupCodes } = deps;
+  const { config, users, guesses, events, totp, codes, mailer, passwords, backupCodes } = deps;
   const ttlSeconds = config.auth.ticketExpiresInSeconds;
+
+  /**
+   * assertCanSignIn, once a secret other than the password proved who this is (a password goes through
+   * users.authenticate, inside guesses.attempt, which records the same event).
+   */
+  function admit(user: User, client: SessionContext): void {
+    try {
+      assertCanSignIn(user);
+    } catch (error) {
+      const account = user.email ? `email:${user.email}` : `user:${user.id}`;
+      if (isCoreError(error, "account_disabled")) events.record("disabled_account", { ip: client.ip, account });
+      throw error;
+    }
+  }
+
+  /**
+   * The account a login names, as the guess limits count it: by its address also when the login is a username
+   * (lncrawl, WolfPal), or an account's address and username would be two sets of tries. An unknown name counts
+   * as itself; a username costs one lookup whether or not it exists.
+   */
+  async function guessedAccount(login: string): Promise<string> {
+    if (login.includes("@")) return `email:${normaliseEmail(login)}`;
+    const user = await users.findByUsername(login);
+    return `email:${user?.email ?? normaliseEmail(login)}`;
+  }
 
   async function afterFirstFactor(user: User): Promise<FirstFactorResult> {
     if (!(await totp.isEnabled(user.id))) return { kind: "signed-in", user };
@@ -39,9 +66,8 @@ export function createSignIn(deps: {
 
   return {
     async withPassword(email: string, password: string, client: SessionContext): Promise<FirstFactorResult> {
-      const user = await guesses.attempt({ ip: client.ip, account: `email:${normaliseEmail(email)}` }, () =>
-        users.authenticate(email, password),
-      );
+      const account = await guessedAccount(email);
+      const user = await guesses.attempt({ ip: client.ip, account }, () => users.authenticate(email, password));
       return afterFirstFactor(user);
     },
 
@@ -50,9 +76,8 @@ export function createSignIn(deps: {
      * user with TOTP, who must not get in on the password alone.
      */
     async withPasswordOnly(login: string, password: string, client: SessionContext): Promise<User> {
-      const user = await guesses.attempt({ ip: client.ip, account: `email:${normaliseEmail(login)}` }, () =>
-        users.authenticate(login, password),
-      );
+      const account = await guessedAccount(login);
+      const user = await guesses.attempt({ ip: client.ip, account }, () => users.authenticate(login, password));
       if (await totp.isEnabled(user.id)) throw new CoreError("mfa_required");
       return user;
     },
@@ -65,7 +90,7 @@ export function createSignIn(deps: {
       const { userId } = await guesses.attempt({ ip: client.ip }, () => codes.peekTicket("mfa-login", ticket));
       const isBackupCode = options.backupCodes === true && /^\d{8}$/.test(code);
       if (isBackupCode) {
-        await guesses.attempt({ ip: client.ip, account: `user:${userId}` }, async () => {
+        await guesses.attempt({ ip: client.ip, account: `user:${userId}`, secondFactor: true }, async () => {
           if (!(await backupCodes.spend(userId, code))) throw new CoreError("invalid_totp_code");
         });
       } else {
@@ -74,7 +99,7 @@ export function createSignIn(deps: {
       await codes.consumeTicket("mfa-login", ticket);
       const user = await users.findById(userId);
       if (!user) throw new CoreError("invalid_ticket");
-      assertCanSignIn(user);
+      admit(user, client);
       return user;
     },
 
@@ -87,9 +112,11 @@ export function createSignIn(deps: {
       await guesses.attempt({ ip: client.ip }, async () => {
         if (expected === null || !constantTimeEqual(adminSecret, expected)) throw new CoreError("invalid_admin_secret");
       });
+      // Granted: whatever follows, the secret was used (a wrong one is recorded by guesses.attempt).
+      events.record("admin_secret_used", { ip: client.ip, account: `email:${normaliseEmail(email)}` });
       const user = await users.findByEmail(email);
       if (!user) throw new CoreError("invalid_credentials");
-      assertCanSignIn(user);
+      admit(user, client);
       return user;
     },
 
@@ -115,7 +142,7 @@ export function createSignIn(deps: {
       if (!user) throw new CoreError("invalid_ticket");
       // TOTP was enabled after the link was mailed: the link alone is one factor.
       if (await totp.isEnabled(user.id)) throw new CoreError("mfa_required");
-      assertCanSignIn(user);
+      admit(user, client);
       return user;
     },
 

@@ -95,7 +95,7 @@ export function createTotp(deps: { db: Database; clock: Clock; issuer: string; g
 
   /** A rate-limited code check (per IP and per user). */
   async function checkCode(userId: string, secret: string, code: string, client: SessionContext): Promise<void> {
-    await guesses.attempt({ ip: client.ip, account: `user:${userId}` }, async () => {
+    await guesses.attempt({ ip: client.ip, account: `user:${userId}`, secondFactor: true }, async () => {
       if (!(await acceptCode(userId, secret, code))) throw new CoreError("invalid_totp_code");
     });
   }

@@ -14,6 +14,7 @@ import type { PermissionVariables } from "../core/access-tokens.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/logger.ts";
 import { constantTimeEqual, randomUuid } from "../core/secrets.ts";
+import { createSecurityEvents } from "../core/security-events.ts";
 import { isForeignKeyViolation } from "../db/errors.ts";
 import type { FileRow } from "../db/schema.ts";
 import type { BlobStore, OpenedBlob } from "./blob-store.ts";
@@ -45,6 +46,8 @@ export interface Caller {
   auth: PermissionVariables | null;
   /** The x-admin-secret the caller presented, if any. */
   adminSecret: string | null;
+  /** The client's address, for the security log when an admin secret is presented. */
+  ip?: string | null;
 }
 
 /** What the rules see of a request besides the path. */
@@ -141,9 +144,19 @@ export function createStorage(deps: {
 
   const withKeyLock = records.withKeyLock;
 
+  const events = createSecurityEvents(logger);
+  // A presented secret is judged once per request (a listing asks for every file): one security event each.
+  const adminVerdicts = new WeakMap<Caller, boolean>();
+
   function isAdmin(caller: Caller): boolean {
+    if (caller.adminSecret === null) return false;
+    const known = adminVerdicts.get(caller);
+    if (known !== undefined) return known;
     // Constant-time compare: the secret must not leak through response timing.
-    return config.adminSecret !== null && caller.adminSecret !== null && constantTimeEqual(caller.adminSecret, config.adminSecret);
+    const verdict = config.adminSecret !== null && constantTimeEqual(caller.adminSecret, config.adminSecret);
+    adminVerdicts.set(caller, verdict);
+    events.record(verdict ? "admin_secret_used" : "admin_secret_failed", { ip: caller.ip });
+    return verdict;
   }
 
   function ruleRequest(path: string, access: Access, auth: Caller["auth"] = access.caller.auth): RuleRequest {
