@@ -143,7 +143,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     async close() {
       clearInterval(housekeepingTimer);
       files.close();
-      mailer.close();
+      await core.mailWorker.stop();
       await database.close();
     },
   };
@@ -156,6 +156,8 @@ export function serve(latchkey: Latchkey, config: Config, logger: Logger = conso
   const server = latchkey.app.server!;
   const url = `http://${config.server.host === "0.0.0.0" ? "127.0.0.1" : config.server.host}:${server.port}`;
   if (config.server.publicUrlIsDefault) config.server.publicUrl = `http://localhost:${server.port}`;
+  // Only now: mailed links are made from PUBLIC_URL, which a start on PORT=0 has just learnt.
+  latchkey.core.mailWorker.start();
   logger.info(`latchkey ${VERSION} listening on ${url}`, { data: config.server.dataDir, public_url: config.server.publicUrl });
   return {
     url,
