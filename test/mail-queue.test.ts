@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createServer } from "node:net";
 import { queryDatabase } from "./support/backend.ts";
 import { call } from "./support/http.ts";
+import { startPostgres, type TestPostgres } from "./support/postgres.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { linkIn, startSmtp, type TestSmtp } from "./support/smtp.ts";
 
@@ -162,5 +163,44 @@ describe("a mail server that cannot be reached", () => {
     // The account waits for its activation, as after any registration.
     const again = await call(server.url, "POST", "/auth/register", { json: { email, password: "password-123" } });
     expect(again.body.message).toBe("Account already exists but is not activated.");
+  });
+});
+
+describe("two instances on one database", () => {
+  let postgres: TestPostgres;
+  let smtp: TestSmtp;
+  let a: TestServer;
+  let b: TestServer;
+  beforeAll(async () => {
+    [postgres, smtp] = await Promise.all([startPostgres(), startSmtp()]);
+    const shared = { ...RESETS, ...smtp.env, DATABASE_URL: await postgres.database() };
+    a = await startServer(shared);
+    b = await startServer(shared);
+  }, 120_000); // the first run on a machine without PostgreSQL installs it
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await smtp?.close();
+    await postgres?.stop();
+  });
+
+  test("each queued mail is sent once, though both workers go for the same retries at the same time", async () => {
+    const emails = Array.from({ length: 8 }, (_, index) => `shared-${index}@example.com`);
+    for (const email of emails) await newUser(a, email);
+    // Every first attempt is refused: the retries fall due together, and both instances see them in the database.
+    smtp.refuseNext(emails.length);
+    const before = smtp.attempts();
+    await Promise.all(emails.map((email, index) => requestReset(index % 2 === 0 ? a : b, email)));
+    for (const email of emails) await smtp.waitFor(email);
+
+    let rows: { sent_at: number | null }[] = [];
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await Bun.sleep(20)) {
+      rows = await queryDatabase(a.dataDir, "select sent_at from mail_queue where template = 'lost-password'");
+      if (rows.length === emails.length && rows.every((row) => row.sent_at !== null)) break;
+    }
+    expect(rows.filter((row) => row.sent_at !== null).length).toBe(emails.length);
+    expect(smtp.attempts() - before).toBe(2 * emails.length);
+    for (const email of emails) expect(smtp.mails.filter((mail) => mail.to.includes(email)).length).toBe(1);
+    const sentLines = (server: TestServer) => server.output().split("\n").filter((line) => line.includes("INFO mail sent template=lost-password")).length;
+    expect(sentLines(a) + sentLines(b)).toBe(emails.length);
   });
 });
