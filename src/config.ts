@@ -135,7 +135,7 @@ export interface Config {
   };
   mail: {
     enabled: boolean;
-    /** null: mails are written to <data dir>/outbox/ and their links logged. */
+    /** null: mails are written to <data dir>/outbox/ (the log names each file). */
     smtp: {
       host: string;
       port: number;
@@ -146,6 +146,8 @@ export interface Config {
     } | null;
     sender: string;
     templatesDir: string | null;
+    /** The mail queue's retries (core/mail/worker.ts): attempts per mail, and the wait before the first retry (doubled after each). */
+    queue: { maxAttempts: number; retryDelaySeconds: number };
   };
   storage: {
     enabled: boolean;
@@ -346,6 +348,11 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
         : null,
       sender: read.string("SMTP_SENDER", smtpUser ?? "latchkey@localhost"),
       templatesDir: read.optionalString("EMAIL_TEMPLATES_DIR"),
+      queue: {
+        // 8 attempts 30 s apart, doubling: the last about an hour after the first, when a mailed ticket expires.
+        maxAttempts: read.number("MAIL_MAX_ATTEMPTS", 8, { min: 1, max: 50, integer: true }),
+        retryDelaySeconds: read.number("MAIL_RETRY_DELAY_SECONDS", 30, { min: 1, max: 3600, integer: true }),
+      },
     },
     storage: {
       enabled: read.bool(["STORAGE_ENABLED", "STORAGE_ENABLE"], true),

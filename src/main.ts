@@ -1,5 +1,6 @@
 #!/usr/bin/env bun
-// Command line: `latchkey [serve]`, `latchkey migrate`, `latchkey user ...`, `latchkey --help`, `latchkey --version`.
+// Command line: `latchkey [serve]`, `latchkey migrate`, `latchkey user ...`, `latchkey export|import`,
+// `latchkey mail test <address>`, `latchkey --help`, `latchkey --version`.
 import { ConfigError, loadConfigFromEnvironment, type Config } from "./config.ts";
 import { consoleLogger } from "./core/logger.ts";
 import { openDatabase, type DatabaseLocation } from "./db/client.ts";
@@ -7,6 +8,7 @@ import { AddressInUseError, createLatchkey, dataPaths, serve, type Latchkey } fr
 import { USER_HELP, userCommand } from "./cli/user-command.ts";
 import { EXPORT_HELP, exportCommand } from "./cli/export.ts";
 import { IMPORT_HELP, importCommand } from "./cli/import.ts";
+import { MAIL_HELP, mailCommand } from "./cli/mail-command.ts";
 import { VERSION } from "./version.ts";
 import { keepNewFilesPrivate, openDataDir } from "./data-dir.ts";
 
@@ -18,6 +20,7 @@ Usage:
 ${USER_HELP.replace(/^/gm, "  ")}
 ${EXPORT_HELP.replace(/^/gm, "  ")}
 ${IMPORT_HELP.replace(/^/gm, "  ")}
+${MAIL_HELP.replace(/^/gm, "  ")}
   latchkey --version                 print the version
   latchkey --help                    print this help
 
@@ -121,6 +124,11 @@ function main(args: string[]): void {
       const config = readConfig();
       prepareDataDir(config);
       void importCommand(databaseLocation(config), args.slice(1)).then((code) => process.exit(code), exitOnConfigError);
+      return;
+    }
+    case "mail": {
+      const config = readConfig();
+      void mailCommand(config, dataPaths(config.server.dataDir).outbox, args.slice(1)).then((code) => process.exit(code), exitOnConfigError);
       return;
     }
     default:

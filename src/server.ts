@@ -161,7 +161,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     async close() {
       clearInterval(housekeepingTimer);
       files.close();
-      mailer.close();
+      await core.mailWorker.stop();
       await database.close();
     },
   };
@@ -201,6 +201,8 @@ export function serve(latchkey: Latchkey, config: Config, logger: Logger = conso
   // 0.0.0.0 and :: are printed as they are (reachable on Linux as such), so the line says what is exposed.
   const url = `http://${hostAndPort(config.server.host, server.port!)}`;
   if (config.server.publicUrlIsDefault) config.server.publicUrl = `http://localhost:${server.port}`;
+  // Only now: mailed links are made from PUBLIC_URL, which a start on PORT=0 has just learnt.
+  latchkey.core.mailWorker.start();
   logger.info(`latchkey ${VERSION} listening on ${url}`, { data: config.server.dataDir, public_url: config.server.publicUrl });
   return {
     url,

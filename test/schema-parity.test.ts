@@ -39,6 +39,7 @@ const rowParity: RowParity = {
   passwordResetRequests: { select: true, insert: true },
   apiTokens: { select: true, insert: true },
   generatedSecrets: { select: true, insert: true },
+  mailQueue: { select: true, insert: true },
 };
 // And no table that only PostgreSQL has.
 const noExtraPgTables: Equal<Exclude<PgTableName, SqliteTableName>, never> = true;

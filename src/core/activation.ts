@@ -1,53 +1,73 @@
 // Email activation: a ticket mailed as a link; following it activates the account. A magic-link registration
-// mails the same kind of ticket as a sign-in link.
+// mails the same kind of ticket as a sign-in link. Mails are queued (core/mail/intents.ts); the worker mints the
+// ticket, and only for an account still waiting for its activation.
 import type { Config } from "../config.ts";
 import type { Guesses } from "./guesses.ts";
-import type { Mailer } from "./mail/mailer.ts";
+import { linkPrefix, ticketMail, ticketOptions, type Composer, type TicketLink } from "./mail/intents.ts";
+import type { MailQueue } from "./mail/queue.ts";
 import type { OneTimeCodes } from "./one-time-codes.ts";
 import type { SessionContext } from "./sessions.ts";
 import { normaliseEmail, type User, type Users } from "./users.ts";
 
 export type Activation = ReturnType<typeof createActivation>;
 
-interface TicketOptions {
-  ttlSeconds?: number;
-  format?: () => string;
-}
+export function createActivation(deps: { config: Config; codes: OneTimeCodes; users: Users; mailQueue: MailQueue; guesses: Guesses }) {
+  const { config, codes, users, mailQueue, guesses } = deps;
 
-export function createActivation(deps: { config: Config; codes: OneTimeCodes; users: Users; mailer: Mailer; guesses: Guesses }) {
-  const { config, codes, users, mailer, guesses } = deps;
+  /** The account at `email` when it waits for activation; null for any other address. */
+  async function waitingAccount(email: string): Promise<User | null> {
+    const user = await users.findByEmail(email);
+    return user?.email && !user.active && !user.disabled ? user : null;
+  }
 
-  async function newTicket(user: User, options: TicketOptions = {}): Promise<string> {
-    return codes.issueTicket(user.id, "activate-account", {
-      ttlSeconds: options.ttlSeconds ?? config.auth.ticketExpiresInSeconds,
-      format: options.format,
+  /** HBP's link by default; a dialect passes its own link prefix, lifetime and token format. */
+  function queueActivation(email: string, link: Partial<TicketLink>): Promise<void> {
+    return mailQueue.enqueue("activate-account", normaliseEmail(email), {
+      link: {
+        prefix: link.prefix ?? linkPrefix(`${config.server.publicUrl}/auth/activate`),
+        ttlSeconds: link.ttlSeconds ?? config.auth.ticketExpiresInSeconds,
+        tokenBytes: link.tokenBytes ?? null,
+      },
     });
   }
 
+  const composeActivationMail: Composer<"activate-account"> = async (to, { link }) => {
+    const user = await waitingAccount(to);
+    if (!user) return null;
+    const ticket = await codes.issueTicket(user.id, "activate-account", ticketOptions(link));
+    return ticketMail(user.email!, link.prefix + ticket, ticket);
+  };
+
+  /** For a password-less registration: the link activates and signs in (GET /auth/magic-link?action=register). */
+  const composeMagicRegistrationMail: Composer<"magic-link-register"> = async (to) => {
+    const user = await waitingAccount(to);
+    if (!user) return null;
+    const ticket = await codes.issueTicket(user.id, "activate-account", { ttlSeconds: config.auth.ticketExpiresInSeconds });
+    return ticketMail(user.email!, `${config.server.publicUrl}/auth/magic-link?action=register&token=${ticket}`, ticket, "x-token");
+  };
+
   return {
-    /** HBP's link by default; a dialect passes its own link, lifetime and token format. */
-    async sendActivationMail(user: User, options: TicketOptions & { linkFor?: (ticket: string) => string } = {}): Promise<void> {
-      const ticket = await newTicket(user, options);
-      const link = options.linkFor?.(ticket) ?? `${config.server.publicUrl}/auth/activate?ticket=${ticket}`;
-      await mailer.sendActivation({ to: user.email!, link, ticket });
+    /** Queues the activation mail of a new account. */
+    async queueActivationMail(user: User, link: Partial<TicketLink> = {}): Promise<void> {
+      await queueActivation(user.email!, link);
     },
 
-    /** For a password-less registration: the link activates and signs in (GET /auth/magic-link?action=register). */
-    async sendMagicRegistrationMail(user: User): Promise<void> {
-      const ticket = await newTicket(user);
-      const link = `${config.server.publicUrl}/auth/magic-link?action=register&token=${ticket}`;
-      await mailer.sendMagicLink({ to: user.email!, link, ticket, action: "register" });
+    /** Queues the sign-in link that activates a password-less registration. */
+    async queueMagicRegistrationMail(user: User): Promise<void> {
+      await mailQueue.enqueue("magic-link-register", user.email!, {});
     },
 
     /**
-     * Mails a new activation link to an account still waiting for one. Unknown and active addresses get no mail
-     * and the caller answers the same, so this does not reveal accounts; sends are throttled per IP and address.
+     * Queues a new activation link for `email`. Only an account still waiting for one gets it, but the answer and
+     * its time are the same for every address, so this does not reveal accounts; throttled per IP and address.
      */
-    async resend(email: string, client: SessionContext, options: TicketOptions & { linkFor?: (ticket: string) => string } = {}): Promise<void> {
+    async resend(email: string, client: SessionContext, link: Partial<TicketLink> = {}): Promise<void> {
       await guesses.throttle("activation-mail", { ip: client.ip, account: `email:${normaliseEmail(email)}` });
-      const user = await users.findByEmail(email);
-      if (user && !user.active && !user.disabled) await this.sendActivationMail(user, options);
+      await queueActivation(email, link);
     },
+
+    composeActivationMail,
+    composeMagicRegistrationMail,
 
     /** Uses up an activation ticket; returns the now active user. */
     async activate(ticket: string, client: SessionContext): Promise<User> {

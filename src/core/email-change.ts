@@ -1,21 +1,42 @@
 // Changing the address of an account: directly (VERIFY_EMAILS=false), or by a ticket mailed to the new address.
+// Mails are queued (core/mail/intents.ts): the worker mints the ticket when it sends the mail.
 import type { Config } from "../config.ts";
-import { CoreError } from "./errors.ts";
+import { CoreError, isCoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
-import type { Mailer } from "./mail/mailer.ts";
+import { linkPrefix, ticketMail, type Composer } from "./mail/intents.ts";
+import type { MailQueue } from "./mail/queue.ts";
 import type { OneTimeCodes } from "./one-time-codes.ts";
-import { withTicket } from "./password-reset.ts";
 import type { SessionContext } from "./sessions.ts";
 import { normaliseEmail, type Users } from "./users.ts";
 
 export type EmailChange = ReturnType<typeof createEmailChange>;
 
-export function createEmailChange(deps: { config: Config; users: Users; codes: OneTimeCodes; mailer: Mailer; guesses: Guesses }) {
-  const { config, users, codes, mailer, guesses } = deps;
+export function createEmailChange(deps: { config: Config; users: Users; codes: OneTimeCodes; mailQueue: MailQueue; guesses: Guesses }) {
+  const { config, users, codes, mailQueue, guesses } = deps;
 
   async function notifyOldAddress(oldEmail: string | null, newEmail: string): Promise<void> {
-    if (config.auth.notifyEmailChange && oldEmail) await mailer.sendEmailChanged({ to: oldEmail, newEmail });
+    if (config.auth.notifyEmailChange && oldEmail) await mailQueue.enqueue("email-changed", oldEmail, { newEmail });
   }
+
+  /** The link to the new address, while the account may still take it. */
+  const composeEmailChangeMail: Composer<"change-email"> = async (to, { userId }) => {
+    const user = await users.findById(userId);
+    if (!user || user.disabled) return null;
+    try {
+      await users.assertEmailAvailable(userId, to);
+    } catch (error) {
+      if (isCoreError(error)) return null; // taken (or refused by ALLOWED_EMAIL_DOMAINS) since the request
+      throw error;
+    }
+    const ticket = await codes.issueTicket(userId, "change-email", {
+      ttlSeconds: config.auth.ticketExpiresInSeconds,
+      data: { newEmail: to },
+    });
+    const page = config.auth.emailChangeUrl ?? `${config.server.publicUrl}/auth/change-email/change`;
+    return ticketMail(to, linkPrefix(page) + ticket, ticket);
+  };
+
+  const composeEmailChangedMail: Composer<"email-changed"> = async (to, { newEmail }) => ({ to, variables: { new_email: newEmail } });
 
   return {
     async changeDirectly(userId: string, newEmail: string): Promise<void> {
@@ -29,14 +50,11 @@ export function createEmailChange(deps: { config: Config; users: Users; codes: O
       // Each request mails an address of the caller's choosing: limit it, so an account cannot be used to spam.
       await guesses.throttle("email-change-mail", { ip: client.ip, account: `user:${userId}` });
       await users.assertEmailAvailable(userId, newEmail);
-      const email = normaliseEmail(newEmail);
-      const ticket = await codes.issueTicket(userId, "change-email", {
-        ttlSeconds: config.auth.ticketExpiresInSeconds,
-        data: { newEmail: email },
-      });
-      const base = config.auth.emailChangeUrl ?? `${config.server.publicUrl}/auth/change-email/change`;
-      await mailer.sendEmailChange({ to: email, link: withTicket(base, ticket), ticket });
+      await mailQueue.enqueue("change-email", normaliseEmail(newEmail), { userId });
     },
+
+    composeEmailChangeMail,
+    composeEmailChangedMail,
 
     async confirm(ticket: string, client: SessionContext): Promise<void> {
       const { userId, data } = await guesses.attempt({ ip: client.ip }, () => codes.consumeTicket("change-email", ticket));

@@ -1,10 +1,14 @@
 // Proving an address with a 6-digit code by mail (lncrawl's /me/send-otp and /verify-otp). The code is 20 bits, so
 // it is stored as argon2id and every check is rate limited per user; the ticket that names it expires in 5 minutes.
+// The mail is queued with the ticket's digest only: the worker draws the code as it sends it and stores its hash on
+// the ticket, so the code exists nowhere but in the mail (a newer mail's code replaces an older one's).
 import { CoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
-import type { Mailer } from "./mail/mailer.ts";
+import type { Composer } from "./mail/intents.ts";
+import type { MailQueue } from "./mail/queue.ts";
 import type { OneTimeCodes } from "./one-time-codes.ts";
 import type { PasswordHasher } from "./passwords.ts";
+import { sha256Hex } from "./secrets.ts";
 import type { SessionContext } from "./sessions.ts";
 import type { Users } from "./users.ts";
 
@@ -21,24 +25,29 @@ export function randomDigits(count: number): string {
 
 export type EmailOtp = ReturnType<typeof createEmailOtp>;
 
-export function createEmailOtp(deps: { users: Users; codes: OneTimeCodes; mailer: Mailer; passwords: PasswordHasher; guesses: Guesses }) {
-  const { users, codes, mailer, passwords, guesses } = deps;
+export function createEmailOtp(deps: { users: Users; codes: OneTimeCodes; mailQueue: MailQueue; passwords: PasswordHasher; guesses: Guesses }) {
+  const { users, codes, mailQueue, passwords, guesses } = deps;
+
+  /** Draws the code for a ticket still waiting for one; nothing to send once the ticket expired or was replaced. */
+  const composeCodeMail: Composer<"email-otp"> = async (to, { ticketDigest }) => {
+    const code = randomDigits(6);
+    const stored = await codes.replaceData("email-otp", ticketDigest, { email: to, codeHash: await passwords.hash(code) });
+    return stored ? { to, variables: { code } } : null;
+  };
 
   return {
-    /** Mails a code; returns the ticket to present it with. */
+    /** Queues a code for the user's address; returns the ticket to present it with. */
     async send(userId: string, client: SessionContext): Promise<string> {
       const user = await users.findById(userId);
       if (!user?.email) throw new CoreError("user_not_found");
       if (user.emailVerified) throw new CoreError("email_already_verified");
       await guesses.throttle("otp-mail", { ip: client.ip, account: `user:${userId}` });
-      const code = randomDigits(6);
-      const ticket = await codes.issueTicket(userId, "email-otp", {
-        ttlSeconds: TTL_SECONDS,
-        data: { email: user.email, codeHash: await passwords.hash(code) },
-      });
-      await mailer.sendEmailOtp({ to: user.email, code });
+      const ticket = await codes.issueTicket(userId, "email-otp", { ttlSeconds: TTL_SECONDS, data: { email: user.email } });
+      await mailQueue.enqueue("email-otp", user.email, { ticketDigest: sha256Hex(ticket) });
       return ticket;
     },
+
+    composeCodeMail,
 
     /** Checks the code; on success the address the code went to is verified. */
     async verify(ticket: string, code: string, client: SessionContext): Promise<void> {

@@ -5,7 +5,10 @@ import { createAccessTokens } from "./access-tokens.ts";
 import { createActivation } from "./activation.ts";
 import type { Clock } from "./clock.ts";
 import type { Logger } from "./logger.ts";
+import type { Composers } from "./mail/intents.ts";
 import type { Mailer } from "./mail/mailer.ts";
+import { createMailQueue } from "./mail/queue.ts";
+import { createMailWorker } from "./mail/worker.ts";
 import { createApiTokens } from "./api-tokens.ts";
 import { createCallerGate } from "./caller-gate.ts";
 import { createBackupCodes } from "./backup-codes.ts";
@@ -39,6 +42,7 @@ export interface CoreDeps {
   db: Database;
   clock: Clock;
   logger: Logger;
+  /** What the mail worker sends through; routes only queue mails (core/mail/intents.ts). */
   mailer: Mailer;
   /** Access-token keys, imported once at start-up (core/signing-keys.ts loadSigningKeys). */
   signingKeys: SigningKeys;
@@ -66,15 +70,27 @@ export function createCore(deps: CoreDeps) {
   const events = createSecurityEvents(logger);
   const guesses = createGuesses({ rateLimits, config: config.rateLimits, events });
   const totp = createTotp({ db, clock, issuer: config.auth.otpIssuer, guesses });
-  const activation = createActivation({ config, codes, users, mailer, guesses });
+  const mailQueue = createMailQueue({ db, clock });
+  const activation = createActivation({ config, codes, users, mailQueue, guesses });
   const sessionTokens = createSessionTokens({ sessions, accessTokens });
   const backupCodes = createBackupCodes({ db, clock });
   const twoFactorSetup = createTwoFactorSetup({ totp, backupCodes });
-  const signIn = createSignIn({ config, users, guesses, events, totp, codes, mailer, passwords, backupCodes });
-  const passwordReset = createPasswordReset({ config, users, codes, sessions, mailer, guesses, passwords });
-  const emailChange = createEmailChange({ config, users, codes, mailer, guesses });
+  const signIn = createSignIn({ config, users, guesses, events, totp, codes, mailQueue, backupCodes });
+  const passwordReset = createPasswordReset({ config, users, codes, sessions, mailQueue, guesses });
+  const emailChange = createEmailChange({ config, users, codes, mailQueue, guesses });
   const apiTokens = createApiTokens({ db, clock, guesses });
-  const emailOtp = createEmailOtp({ users, codes, mailer, passwords, guesses });
+  const emailOtp = createEmailOtp({ users, codes, mailQueue, passwords, guesses });
+  // Each feature decides who gets its mails and mints their tickets; the worker runs them (core/mail/intents.ts).
+  const composers: Composers = {
+    "activate-account": activation.composeActivationMail,
+    "magic-link-register": activation.composeMagicRegistrationMail,
+    "lost-password": passwordReset.composeResetMail,
+    "magic-link-log-in": signIn.composeMagicLinkMail,
+    "change-email": emailChange.composeEmailChangeMail,
+    "email-changed": emailChange.composeEmailChangedMail,
+    "email-otp": emailOtp.composeCodeMail,
+  };
+  const mailWorker = createMailWorker({ queue: mailQueue, composers, mailer, clock, logger, settings: config.mail.queue });
   // Faroe's flows (server-to-server): requests the caller mails itself, recovery codes, paged user lists.
   const userDirectory = createUserDirectory({ db });
   const passwordCheck = createPasswordCheck({ users, guesses });
@@ -85,7 +101,7 @@ export function createCore(deps: CoreDeps) {
     config,
     clock,
     logger,
-    mailer,
+    mailWorker,
     users,
     callerGate,
     sessions,

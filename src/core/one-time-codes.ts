@@ -63,6 +63,19 @@ export function createOneTimeCodes(deps: { db: Database; clock: Clock }) {
       return row;
     },
 
+    /**
+     * Replaces the data of an unexpired ticket found by its digest (the mail worker, which holds only the digest,
+     * storing the hash of the code it mails); false when there is no such ticket any more.
+     */
+    async replaceData(purpose: TicketPurpose, secretHash: string, data: Record<string, unknown>): Promise<boolean> {
+      const updated = await db
+        .update(oneTimeCodes)
+        .set({ data })
+        .where(and(eq(oneTimeCodes.purpose, purpose), eq(oneTimeCodes.secretHash, secretHash), gt(oneTimeCodes.expiresAt, clock.now())))
+        .returning({ id: oneTimeCodes.id });
+      return updated.length > 0;
+    },
+
     /** Uses up a ticket. Unknown, expired, already used or malformed: `invalid_ticket`. */
     async consumeTicket(purpose: TicketPurpose, ticket: string): Promise<ConsumedTicket> {
       if (!TICKET_SHAPE.test(ticket)) throw new CoreError("invalid_ticket");

@@ -2,9 +2,9 @@
 // Either way the other sessions end: whoever knew the old password must not stay signed in.
 import type { Config } from "../config.ts";
 import type { Guesses } from "./guesses.ts";
-import type { Mailer } from "./mail/mailer.ts";
+import { linkPrefix, ticketMail, ticketOptions, type Composer, type TicketLink } from "./mail/intents.ts";
+import type { MailQueue } from "./mail/queue.ts";
 import type { OneTimeCodes } from "./one-time-codes.ts";
-import type { PasswordHasher } from "./passwords.ts";
 import type { SessionContext, Sessions } from "./sessions.ts";
 import { normaliseEmail, type Users } from "./users.ts";
 
@@ -15,11 +15,18 @@ export function createPasswordReset(deps: {
   users: Users;
   codes: OneTimeCodes;
   sessions: Sessions;
-  mailer: Mailer;
+  mailQueue: MailQueue;
   guesses: Guesses;
-  passwords: PasswordHasher;
 }) {
-  const { config, users, codes, sessions, mailer, guesses, passwords } = deps;
+  const { config, users, codes, sessions, mailQueue, guesses } = deps;
+
+  /** Mails a reset link to an active account; for any other address there is nothing to send. */
+  const composeResetMail: Composer<"lost-password"> = async (to, { link }) => {
+    const user = await users.findByEmail(to);
+    if (!user?.active || user.disabled || !user.email) return null;
+    const ticket = await codes.issueTicket(user.id, "reset-password", ticketOptions(link));
+    return ticketMail(user.email, link.prefix + ticket, ticket);
+  };
 
   return {
     /** `keepSession`: the session making the change, which stays signed in. */
@@ -36,29 +43,24 @@ export function createPasswordReset(deps: {
     },
 
     /**
-     * Mails a reset link to an active account. Unknown and inactive addresses get no mail and the same answer
-     * (HBP says "Account does not exist."; latchkey does not reveal that).
+     * Queues a reset link for `email`. Only an active account gets it (composeResetMail), but the answer and its time
+     * are the same for every address (HBP says "Account does not exist."; latchkey does not reveal that).
+     * `link`: a dialect's own link, lifetime and token format (HBP's page and TICKET_EXPIRES_IN_SECONDS by default).
      */
-    /** `linkFor`: the link mailed for a ticket (HBP's page by default); a dialect may set the lifetime and format too. */
-    async request(
-      email: string,
-      client: SessionContext,
-      options: { linkFor?: (ticket: string) => string; ttlSeconds?: number; format?: () => string } = {},
-    ): Promise<void> {
-      await guesses.throttle("reset-mail", { ip: client.ip, account: `email:${normaliseEmail(email)}` });
-      const user = await users.findByEmail(email);
-      if (!user?.active || user.disabled || !user.email) {
-        await passwords.verifyDummy(email); // the same work either way, against timing
-        return;
-      }
-      const ticket = await codes.issueTicket(user.id, "reset-password", {
-        ttlSeconds: options.ttlSeconds ?? config.auth.ticketExpiresInSeconds,
-        format: options.format,
-      });
+    async request(email: string, client: SessionContext, link: Partial<TicketLink> = {}): Promise<void> {
+      const address = normaliseEmail(email);
+      await guesses.throttle("reset-mail", { ip: client.ip, account: `email:${address}` });
       const hbpPage = config.auth.passwordResetUrl ?? `${config.server.publicUrl}/auth/change-password/change`;
-      const link = options.linkFor?.(ticket) ?? withTicket(hbpPage, ticket);
-      await mailer.sendPasswordReset({ to: user.email, link, ticket });
+      await mailQueue.enqueue("lost-password", address, {
+        link: {
+          prefix: link.prefix ?? linkPrefix(hbpPage),
+          ttlSeconds: link.ttlSeconds ?? config.auth.ticketExpiresInSeconds,
+          tokenBytes: link.tokenBytes ?? null,
+        },
+      });
     },
+
+    composeResetMail,
 
     async reset(ticket: string, newPassword: string, client: SessionContext): Promise<void> {
       // Check the new password first, so a refused one does not use the ticket up.
@@ -72,6 +74,3 @@ export function createPasswordReset(deps: {
   };
 }
 
-export function withTicket(url: string, ticket: string, parameter = "ticket"): string {
-  return `${url}${url.includes("?") ? "&" : "?"}${parameter}=${ticket}`;
-}

@@ -5,9 +5,9 @@ import type { Config } from "../config.ts";
 import type { BackupCodes } from "./backup-codes.ts";
 import { CoreError, isCoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
-import type { Mailer } from "./mail/mailer.ts";
+import { ticketMail, type Composer } from "./mail/intents.ts";
+import type { MailQueue } from "./mail/queue.ts";
 import type { OneTimeCodes } from "./one-time-codes.ts";
-import type { PasswordHasher } from "./passwords.ts";
 import type { SecurityEvents } from "./security-events.ts";
 import { constantTimeEqual } from "./secrets.ts";
 import type { SessionContext } from "./sessions.ts";
@@ -26,11 +26,10 @@ export function createSignIn(deps: {
   events: SecurityEvents;
   totp: Totp;
   codes: OneTimeCodes;
-  mailer: Mailer;
-  passwords: PasswordHasher;
+  mailQueue: MailQueue;
   backupCodes: BackupCodes;
 }) {
-  const { config, users, guesses, events, totp, codes, mailer, passwords, backupCodes } = deps;
+  const { config, users, guesses, events, totp, codes, mailQueue, backupCodes } = deps;
   const ttlSeconds = config.auth.ticketExpiresInSeconds;
 
   /**
@@ -57,6 +56,14 @@ export function createSignIn(deps: {
     const user = await users.findByUsername(login);
     return `email:${user?.email ?? normaliseEmail(login)}`;
   }
+
+  /** A sign-in link, for an active account without a second factor (the link alone is one factor). */
+  const composeMagicLinkMail: Composer<"magic-link-log-in"> = async (to) => {
+    const user = await users.findByEmail(to);
+    if (!user?.email || !user.active || user.disabled || (await totp.isEnabled(user.id))) return null;
+    const ticket = await codes.issueTicket(user.id, "magic-link", { ttlSeconds });
+    return ticketMail(user.email, `${config.server.publicUrl}/auth/magic-link?action=log-in&token=${ticket}`, ticket, "x-token");
+  };
 
   async function afterFirstFactor(user: User): Promise<FirstFactorResult> {
     if (!(await totp.isEnabled(user.id))) return { kind: "signed-in", user };
@@ -121,20 +128,16 @@ export function createSignIn(deps: {
     },
 
     /**
-     * Mails a sign-in link. Unknown, inactive and two-factor accounts get no mail, and the caller answers the same
-     * either way, so this does not reveal which addresses have accounts.
+     * Queues a sign-in link for `email`. Only an active account without a second factor gets it
+     * (composeMagicLinkMail), but the answer and its time are the same for every address.
      */
-    async sendMagicLink(email: string, client: SessionContext): Promise<void> {
-      await guesses.throttle("magic-link-mail", { ip: client.ip, account: `email:${normaliseEmail(email)}` });
-      const user = await users.findByEmail(email);
-      if (!user || !user.active || user.disabled || (await totp.isEnabled(user.id))) {
-        await passwords.verifyDummy(email); // the same work either way, against timing
-        return;
-      }
-      const ticket = await codes.issueTicket(user.id, "magic-link", { ttlSeconds });
-      const link = `${config.server.publicUrl}/auth/magic-link?action=log-in&token=${ticket}`;
-      await mailer.sendMagicLink({ to: user.email!, link, ticket, action: "log-in" });
+    async requestMagicLink(email: string, client: SessionContext): Promise<void> {
+      const address = normaliseEmail(email);
+      await guesses.throttle("magic-link-mail", { ip: client.ip, account: `email:${address}` });
+      await mailQueue.enqueue("magic-link-log-in", address, {});
     },
+
+    composeMagicLinkMail,
 
     async withMagicLink(token: string, client: SessionContext): Promise<User> {
       const { userId } = await guesses.attempt({ ip: client.ip }, () => codes.consumeTicket("magic-link", token));

@@ -231,3 +231,21 @@ export const apiTokens = pgTable(
 );
 
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
+
+export const mailQueue = pgTable(
+  "mail_queue",
+  {
+    id: text("id").primaryKey(),
+    recipient: text("recipient").notNull(),
+    template: text("template").notNull(),
+    data: jsonb<Record<string, unknown>>("data").notNull().default({}),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: millis("next_attempt_at"),
+    lastError: text("last_error"),
+    sentAt: millis("sent_at"),
+    createdAt: createdAt(),
+  },
+  (table) => [index("mail_queue_next_attempt_idx").on(table.nextAttemptAt)],
+);
+
+export type MailQueueRow = typeof mailQueue.$inferSelect;

@@ -246,3 +246,27 @@ export const apiTokens = sqliteTable(
 );
 
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
+
+/**
+ * Mails waiting to be sent, and sent (core/mail/queue.ts). A row is the intent only: the template, the address asked
+ * for and data that grants nothing (a link's prefix and lifetime, a user id). The worker mints the ticket or code when
+ * it sends, so no usable link or code is ever kept here. `next_attempt_at`: due from then (while a worker sends it,
+ * the end of its lease); null once sent or given up. `last_error`: the mail server's answer to the last attempt.
+ */
+export const mailQueue = sqliteTable(
+  "mail_queue",
+  {
+    id: text("id").primaryKey(),
+    recipient: text("recipient").notNull(),
+    template: text("template").notNull(),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at", { mode: "number" }),
+    lastError: text("last_error"),
+    sentAt: integer("sent_at", { mode: "number" }),
+    createdAt: createdAt(),
+  },
+  (table) => [index("mail_queue_next_attempt_idx").on(table.nextAttemptAt)],
+);
+
+export type MailQueueRow = typeof mailQueue.$inferSelect;

@@ -10,9 +10,25 @@ export interface ReceivedMail {
   text: string;
 }
 
+/** Deliveries held by TestSmtp.hold(): the server has the whole mail but has not answered yet. */
+export interface HeldDeliveries {
+  /** Resolves when the first delivery is being held. */
+  holding: Promise<void>;
+  /** How many deliveries are waiting for an answer now. */
+  waiting(): number;
+  /** Answers every held delivery (accepted) and stops holding. */
+  release(): void;
+}
+
 export interface TestSmtp {
   port: number;
   mails: ReceivedMail[];
+  /** Deliveries tried so far: accepted, refused and held alike. */
+  attempts(): number;
+  /** The next `count` deliveries are refused with a temporary error (451), as a busy or greylisting server does. */
+  refuseNext(count: number): void;
+  /** From now on deliveries get no answer until release(), as from a server that hangs. */
+  hold(): HeldDeliveries;
   /** Waits for the next mail to `to` (or any mail), up to 10 s. */
   waitFor(to?: string): Promise<ReceivedMail>;
   /** SMTP_* settings that point latchkey here. */
@@ -62,6 +78,9 @@ export async function startSmtp(): Promise<TestSmtp> {
   const mails: ReceivedMail[] = [];
   const waiters: { to?: string; resolve: (mail: ReceivedMail) => void }[] = [];
   const consumed = new Set<ReceivedMail>();
+  let attempts = 0;
+  let refusals = 0;
+  let held: { answers: (() => void)[]; onFirst: () => void } | null = null;
 
   const take = (to?: string): ReceivedMail | undefined => {
     const mail = mails.find((item) => !consumed.has(item) && (!to || item.to.includes(to.toLowerCase())));
@@ -75,8 +94,22 @@ export async function startSmtp(): Promise<TestSmtp> {
     logger: false,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
+      attempts++;
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
       stream.on("end", () => {
+        if (refusals > 0) {
+          refusals--;
+          callback(Object.assign(new Error("4.3.0 Try again later"), { responseCode: 451 }));
+          return;
+        }
+        if (held) {
+          held.answers.push(() => accept());
+          if (held.answers.length === 1) held.onFirst();
+          return;
+        }
+        accept();
+      });
+      const accept = () => {
         const to = session.envelope.rcptTo.map((rcpt) => rcpt.address.toLowerCase());
         mails.push(parseMail(Buffer.concat(chunks).toString("utf8"), to));
         for (const waiter of [...waiters]) {
@@ -87,7 +120,7 @@ export async function startSmtp(): Promise<TestSmtp> {
           }
         }
         callback();
-      });
+      };
     },
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -96,6 +129,24 @@ export async function startSmtp(): Promise<TestSmtp> {
   return {
     port,
     mails,
+    attempts: () => attempts,
+    refuseNext(count) {
+      refusals = count;
+    },
+    hold() {
+      let onFirst = () => {};
+      const holding = new Promise<void>((resolve) => (onFirst = resolve));
+      const state = { answers: [] as (() => void)[], onFirst };
+      held = state;
+      return {
+        holding,
+        waiting: () => state.answers.length,
+        release() {
+          if (held === state) held = null;
+          for (const answer of state.answers.splice(0)) answer();
+        },
+      };
+    },
     waitFor(to) {
       const ready = take(to);
       if (ready) return Promise.resolve(ready);

@@ -6,7 +6,7 @@ import { expected, FaroeError, faroeErrorBody, fromCoreError, notFound } from ".
 
 export function faroeErrorResponse(code: string | number, error: unknown, logger: Logger): Response {
   const mapped = toFaroeError(code, error);
-  if (!mapped) logger.error("unhandled error (faroe)", { code, error });
+  if (!mapped) logger.error("unhandled error (faroe)", { kind: code, error });
   const status = mapped?.status ?? 500;
   return Response.json(faroeErrorBody(mapped?.code ?? "UNKNOWN_ERROR"), { status, headers: mapped?.headers });
 }

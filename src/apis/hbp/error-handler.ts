@@ -6,7 +6,7 @@ import { fromCoreError, HbpError, hbpErrorBody, validationMessage } from "./erro
 
 export function hbpErrorResponse(code: string | number, error: unknown, logger: Logger): Response {
   const mapped = toHbpError(code, error);
-  if (!mapped) logger.error("unhandled error", { code, error });
+  if (!mapped) logger.error("unhandled error", { kind: code, error });
   const status = mapped?.status ?? 500;
   return Response.json(hbpErrorBody(status, mapped?.message), { status, headers: mapped?.headers });
 }

@@ -40,7 +40,7 @@ export async function login(ctx: HbpContext, exchange: Exchange, body: LoginBody
   if (body.password === undefined) {
     if (!config.auth.magicLinkEnabled) throw new HbpError(400, '"password" is required');
     // The same answer whether or not the address has an account.
-    await core.signIn.sendMagicLink(body.email, client);
+    await core.signIn.requestMagicLink(body.email, client);
     return { magicLink: true };
   }
 

@@ -58,13 +58,14 @@ export async function register(ctx: HbpContext, exchange: Exchange, body: Regist
 
   if (!user.active) {
     if (config.auth.verifyEmails) {
+      // The mail is queued: a mail server that is down delays it (it is retried), it does not fail the registration.
       try {
-        if (passwordless) await core.activation.sendMagicRegistrationMail(user);
-        else await core.activation.sendActivationMail(user);
+        if (passwordless) await core.activation.queueMagicRegistrationMail(user);
+        else await core.activation.queueActivationMail(user);
       } catch (error) {
         // No half-made account: without its mail the user could never activate it, nor register again.
         await core.users.delete(user.id);
-        core.logger.error("activation mail failed; registration undone", { email: user.email, error });
+        core.logger.error("activation mail could not be queued; registration undone", { email: user.email, error });
         throw new HbpError(503, "Could not send the activation email; try again later.");
       }
     }

@@ -62,7 +62,7 @@ export function lncrawlErrorResponse(code: string | number, error: unknown, logg
   else if (code === "PARSE") mapped = new LncrawlError(422, "Validation error", "the body could not be parsed");
   else if (code === "NOT_FOUND") mapped = new LncrawlError(404, "Not Found");
   if (!mapped) {
-    logger.error("unhandled error", { code, error });
+    logger.error("unhandled error", { kind: code, error });
     mapped = new LncrawlError(500, "Internal Server Error");
   }
   return Response.json({ error: mapped.message, detail: mapped.detail }, { status: mapped.status, headers: mapped.headers });

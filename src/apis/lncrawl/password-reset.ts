@@ -1,6 +1,6 @@
 // POST /send-password-reset-link and POST /reset-password-with-token (the mailed token as the Bearer token).
 import { t } from "elysia";
-import { withTicket } from "../../core/password-reset.ts";
+import { linkPrefix } from "../../core/mail/intents.ts";
 import { MAX_PASSWORD_LENGTH } from "../../core/registration-policy.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 import { LncrawlError } from "./errors.ts";
@@ -14,7 +14,7 @@ export const resetBody = t.Object({ password: t.String({ minLength: 1, maxLength
  */
 export async function sendResetLink(ctx: LncrawlContext, exchange: LncrawlExchange, email: string): Promise<true> {
   const linkBase = ctx.config.lncrawl.resetUrl ?? `${ctx.config.server.publicUrl}/reset-password`;
-  await ctx.core.passwordReset.request(email, exchange.client, { linkFor: (ticket) => withTicket(linkBase, ticket, "token") });
+  await ctx.core.passwordReset.request(email, exchange.client, { prefix: linkPrefix(linkBase, "token") });
   return true;
 }
 

@@ -1,13 +1,12 @@
 // /auth: register, login, two-factor, refresh, logout.
 import { isCoreError } from "../../core/errors.ts";
-import { randomToken } from "../../core/secrets.ts";
 import { appLink, type WolfpalContext, type WolfpalExchange } from "./context.ts";
 import { WolfpalError } from "./errors.ts";
 import { requireSession, startSession, tokenPair, unauthorized, type TokenPair } from "./session.ts";
 import { rules, validate } from "./validation.ts";
 
-/** WolfPal's activation token: 32 characters of [0-9A-Za-z-_] (192 bits), 3 hours. */
-export const ACTIVATION = { ttlSeconds: 3 * 60 * 60, format: () => randomToken(24) };
+/** WolfPal's activation token: 32 characters of [0-9A-Za-z-_] (24 random bytes: 192 bits), 3 hours. */
+export const ACTIVATION = { ttlSeconds: 3 * 60 * 60, tokenBytes: 24 };
 
 /** REGISTRATION_ENABLED=false is core's `registration_closed`: WolfPal's 409 REGISTRATION_DISABLED (errors.ts). */
 export async function register(ctx: WolfpalContext, body: unknown): Promise<{ code: string; error: string }> {
@@ -17,14 +16,12 @@ export async function register(ctx: WolfpalContext, body: unknown): Promise<{ co
     { active: false, registeredBy: "self" },
   );
   try {
-    await ctx.core.activation.sendActivationMail(user, {
-      ...ACTIVATION,
-      linkFor: (token) => appLink(ctx, `/user/activate-account/${token}`),
-    });
+    // Queued: a mail server that is down delays the mail (it is retried), it does not fail the registration.
+    await ctx.core.activation.queueActivationMail(user, { ...ACTIVATION, prefix: appLink(ctx, "/user/activate-account/") });
   } catch (error) {
     // No half-made account: without its mail the user could neither activate it nor register again.
     await ctx.core.users.delete(user.id);
-    ctx.core.logger.error("activation mail failed; registration undone", { email: user.email, error });
+    ctx.core.logger.error("activation mail could not be queued; registration undone", { email: user.email, error });
     throw new WolfpalError(503, "INTERNAL_SERVER_ERROR", "The confirmation email could not be sent; try again later.");
   }
   return { code: "PENDING_CONFIRMATION", error: "Please confirm your email address to complete the registration." };

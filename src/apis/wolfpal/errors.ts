@@ -73,7 +73,7 @@ export function wolfpalErrorResponse(code: string | number, error: unknown, logg
   else if (code === "PARSE") mapped = new WolfpalError(400, "INVALID", "The request body could not be read.");
   else if (code === "NOT_FOUND") return Response.json(NOT_FOUND_BODY, { status: 404 });
   if (!mapped) {
-    logger.error("unhandled error", { code, error });
+    logger.error("unhandled error", { kind: code, error });
     mapped = new WolfpalError(500, "INTERNAL_SERVER_ERROR", "Internal Server Error.");
   }
   return Response.json({ code: mapped.code, error: mapped.message }, { status: mapped.status, headers: mapped.headers });

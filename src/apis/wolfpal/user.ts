@@ -1,6 +1,5 @@
 // /user: account activation (and resend), forgotten password and reset.
 import { isCoreError } from "../../core/errors.ts";
-import { randomToken } from "../../core/secrets.ts";
 import { ACTIVATION } from "./auth.ts";
 import { appLink, type WolfpalContext, type WolfpalExchange } from "./context.ts";
 import { WolfpalError } from "./errors.ts";
@@ -28,20 +27,17 @@ export async function activateAccount(ctx: WolfpalContext, exchange: WolfpalExch
  */
 export async function resendActivation(ctx: WolfpalContext, exchange: WolfpalExchange, body: unknown): Promise<{ code: string; message: string }> {
   const { email } = validate(body, { email: rules.email });
-  await ctx.core.activation.resend(email, exchange.client, {
-    ...ACTIVATION,
-    linkFor: (token) => appLink(ctx, `/user/activate-account/${token}`),
-  });
+  await ctx.core.activation.resend(email, exchange.client, { ...ACTIVATION, prefix: appLink(ctx, "/user/activate-account/") });
   return { code: "PENDING_CONFIRMATION", message: "Please confirm your email address to complete the registration." };
 }
 
-/** 64-character token, 15 minutes (WolfPal's); the same answer for any address (no NON_EXISTENT). */
+/** 64-character token (48 random bytes), 15 minutes (WolfPal's); the same answer for any address (no NON_EXISTENT). */
 export async function forgotPassword(ctx: WolfpalContext, exchange: WolfpalExchange, body: unknown): Promise<{ code: string; error: string }> {
   const { email } = validate(body, { email: rules.email });
   await ctx.core.passwordReset.request(email, exchange.client, {
     ttlSeconds: 15 * 60,
-    format: () => randomToken(48),
-    linkFor: (token) => appLink(ctx, `/user/reset-password/${token}`),
+    tokenBytes: 48,
+    prefix: appLink(ctx, "/user/reset-password/"),
   });
   return { code: "PENDING_CONFIRMATION", error: "If that account exists, a password reset email is on its way." };
 }

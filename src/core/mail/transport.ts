@@ -1,6 +1,6 @@
 // Where mail goes: an SMTP server when SMTP_HOST is set, otherwise .eml files in <data dir>/outbox/
-// (so a first start needs no mail server; the links are logged too).
-import { mkdirSync, writeFileSync } from "node:fs";
+// (so a first start needs no mail server; the log names each file, never what is in it).
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Transporter } from "nodemailer";
 import type { Config } from "../../config.ts";
@@ -35,11 +35,26 @@ export interface OutgoingMail {
   headers?: Record<string, string>;
 }
 
+/** What became of a mail handed over. */
+export interface Delivery {
+  /** Where it went, for the log: `smtp://host:port`, or the .eml file written. */
+  where: string;
+  /** The SMTP server's answer (`250 2.0.0 Ok: queued as ...`); null for the outbox. */
+  response: string | null;
+}
+
 export interface MailTransport {
-  /** Where a mail went, for the log: "smtp" or the .eml file written. */
-  send(mail: OutgoingMail): Promise<string>;
+  /** Rejects with the server's answer when it refuses the mail or cannot be reached. */
+  send(mail: OutgoingMail): Promise<Delivery>;
   close(): void;
 }
+
+/**
+ * How long a mail server may keep latchkey waiting (nodemailer's defaults: 2 and 10 minutes). Shorter than the mail
+ * worker's lease on a mail (core/mail/worker.ts), so a hung server costs one attempt, and no second instance sends the
+ * same mail meanwhile.
+ */
+const SMTP_TIMEOUTS = { connectionTimeout: 30_000, greetingTimeout: 30_000, socketTimeout: 60_000 };
 
 export function smtpTransport(smtp: NonNullable<Config["mail"]["smtp"]>): MailTransport {
   const transporter = lazily((create) =>
@@ -48,12 +63,13 @@ export function smtpTransport(smtp: NonNullable<Config["mail"]["smtp"]>): MailTr
       port: smtp.port,
       secure: smtp.secure,
       auth: smtp.user ? { user: smtp.user, pass: smtp.pass ?? "", method: smtp.authMethod } : undefined,
+      ...SMTP_TIMEOUTS,
     }),
   );
   return {
     async send(mail) {
-      await (await transporter.get()).sendMail(mail);
-      return `smtp://${smtp.host}:${smtp.port}`;
+      const info = await (await transporter.get()).sendMail(mail);
+      return { where: `smtp://${smtp.host}:${smtp.port}`, response: typeof info.response === "string" ? info.response : null };
     },
     close: () => transporter.made()?.close(),
   };
@@ -66,8 +82,10 @@ export function outboxTransport(dir: string): MailTransport {
       const info = await (await transporter.get()).sendMail(mail);
       mkdirSync(dir, { recursive: true });
       const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}-${randomToken(6)}.eml`);
-      writeFileSync(file, info.message as Buffer, { mode: 0o600 });
-      return file;
+      // Written aside and renamed: whoever watches the folder never reads half a mail.
+      writeFileSync(`${file}.part`, info.message as Buffer, { mode: 0o600 });
+      renameSync(`${file}.part`, file);
+      return { where: file, response: null };
     },
     close() {},
   };
