@@ -205,3 +205,25 @@ describe("two instances on one database", () => {
     expect(sentLines(a) + sentLines(b)).toBe(emails.length);
   });
 });
+
+describe("EMAILS_ENABLED=false", () => {
+  let smtp: TestSmtp;
+  let server: TestServer;
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    server = await startServer({ ...RESETS, ...smtp.env, EMAILS_ENABLED: "false" });
+  });
+  afterAll(async () => {
+    await server.stop();
+    await smtp.close();
+  });
+
+  test("a reset request answers 204 as usual and queues nothing, so no mail leaves", async () => {
+    const email = "no.mail@example.com";
+    await newUser(server, email);
+    expect((await requestReset(server, email)).status).toBe(204);
+    // The route queues before it answers: an empty queue now means no mail will ever be sent for it.
+    expect(await queryDatabase(server.dataDir, "SELECT id FROM mail_queue")).toEqual([]);
+    expect(smtp.attempts()).toBe(0);
+  });
+});

@@ -70,7 +70,7 @@ export function createCore(deps: CoreDeps) {
   const events = createSecurityEvents(logger);
   const guesses = createGuesses({ rateLimits, config: config.rateLimits, events });
   const totp = createTotp({ db, clock, issuer: config.auth.otpIssuer, guesses });
-  const mailQueue = createMailQueue({ db, clock });
+  const mailQueue = createMailQueue({ db, clock, enabled: config.mail.enabled });
   const activation = createActivation({ config, codes, users, mailQueue, guesses });
   const sessionTokens = createSessionTokens({ sessions, accessTokens });
   const backupCodes = createBackupCodes({ db, clock });

@@ -24,14 +24,18 @@ export interface QueuedMail {
 
 export type MailQueue = ReturnType<typeof createMailQueue>;
 
-export function createMailQueue(deps: { db: Database; clock: Clock }) {
-  const { db, clock } = deps;
+export function createMailQueue(deps: { db: Database; clock: Clock; enabled: boolean }) {
+  const { db, clock, enabled } = deps;
   const { mailQueue } = db.tables;
   const listeners = new Set<() => void>();
 
   return {
-    /** Queues a mail; due at once. One insert, whatever the address (see intents.ts). */
+    /**
+     * Queues a mail; due at once. One insert, whatever the address (see intents.ts). With EMAILS_ENABLED=false
+     * nothing is queued, for every address alike: the routes answer as they would, and no mail leaves.
+     */
     async enqueue<K extends TemplateName>(template: K, to: string, data: MailIntents[K]): Promise<void> {
+      if (!enabled) return;
       await db.insert(mailQueue).values({ id: randomUuid(), recipient: to, template, data, nextAttemptAt: clock.now() });
       for (const listener of listeners) listener();
     },
