@@ -26,6 +26,7 @@ import { corsHandling } from "./cors.ts";
 import { openDatabase } from "./db/client.ts";
 import { docsRoutes } from "./docs.ts";
 import { httpClient } from "./http/client-ip.ts";
+import { answerAfterBody, type RequestHandler } from "./http/unread-body.ts";
 import { VERSION } from "./version.ts";
 import { loadRules, maxRequestBodyBytes, openFileStorage } from "./storage/index.ts";
 
@@ -95,6 +96,8 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   // normalize: false makes `additionalProperties: false` schemas refuse unknown fields (HBP answers 400) instead of
   // Elysia silently dropping them. Elysia reads this setting from the root instance only.
   const app = new Elysia({ normalize: false })
+    // Every answer, of every dialect and of no route at all: an unread request body is drained before it goes out.
+    .wrap((handle, request) => answerAfterBody(handle as unknown as RequestHandler, request))
     .use(cors.headers)
     .use(docsRoutes(VERSION))
     .use(hbpHealthRoutes(VERSION));
