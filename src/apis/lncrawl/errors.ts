@@ -45,10 +45,14 @@ export function fromCoreError(error: CoreError): LncrawlError {
   return new LncrawlError(status, message, detail ?? null, retryAfter === undefined ? {} : { "retry-after": String(retryAfter) });
 }
 
-/** Input refused at the edge (src/http), with the edge's message as the detail. */
+/**
+ * Input refused at the edge (src/http), with the edge's message as the detail. A body that does not parse stays a
+ * 422 as FastAPI answers it; too deep or with NUL or unpaired surrogates is a 400 (issue 23).
+ */
 function fromBadInput(error: BadInputError): LncrawlError {
   if (error.reason === "too_large") return new LncrawlError(413, "Request entity too large", error.message);
   if (error.reason === "unsupported_type") return new LncrawlError(415, "Unsupported media type", error.message);
+  if (error.reason === "malformed") return new LncrawlError(422, "Validation error", error.message);
   return new LncrawlError(400, "Bad request", error.message);
 }
 
