@@ -94,8 +94,10 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   });
   const cors = corsHandling(config.server.corsOrigins);
   // normalize: false makes `additionalProperties: false` schemas refuse unknown fields (HBP answers 400) instead of
-  // Elysia silently dropping them. Elysia reads this setting from the root instance only.
-  const app = new Elysia({ normalize: false })
+  // Elysia silently dropping them. standardHostname: false makes the router find the path after "http://" + any host:
+  // by default it skips 11 characters, so with a Host shorter than 4 (`db`, `api` behind a proxy) every route with a
+  // parameter or a `*` (storage, Faroe's ids) answered 404. Elysia reads both settings from the root instance only.
+  const app = new Elysia({ normalize: false, handler: { standardHostname: false } })
     // Every answer, of every dialect and of no route at all: an unread request body is drained before it goes out.
     .wrap((handle, request) => answerAfterBody(handle as unknown as RequestHandler, request))
     .use(cors.headers)

@@ -122,6 +122,17 @@ test("a NUL in a header is refused by the HTTP parser before latchkey sees it (u
   expect(res.status).toBe(400);
 });
 
+test("a Host shorter than 4 characters (a proxy's `db`, `api`) reaches the routes with parameters like any other", async () => {
+  for (const host of ["db", "api", "auth.example.com"]) {
+    const res = await rawRequest(server.url, "GET", "/storage/o/public/nothing.txt", { headers: { host } });
+    expect({ host, status: res.status, body: JSON.parse(res.body) }).toEqual({
+      host,
+      status: 404,
+      body: { statusCode: 404, error: "Not Found", message: "File not found" },
+    });
+  }
+});
+
 test("what the edge refused was written nowhere: no account for the refused sign-ups, no error in the log", async () => {
   const created = await call(server.url, "POST", "/auth/register", { json: { email: "ok@example.com", password: "password-1" } });
   expect(created.status).toBe(200);
