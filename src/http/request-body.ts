@@ -18,11 +18,11 @@ export interface BodyPolicy {
   mediaTypes: readonly BodyMediaType[];
 }
 
-const MEDIA_TYPES: Record<string, BodyMediaType> = {
-  "application/json": "json",
-  "application/x-www-form-urlencoded": "urlencoded",
-  "multipart/form-data": "multipart",
-};
+const MEDIA_TYPES = new Map<string, BodyMediaType>([
+  ["application/json", "json"],
+  ["application/x-www-form-urlencoded", "urlencoded"],
+  ["multipart/form-data", "multipart"],
+]);
 
 /**
  * The parsed body: a JSON value, or the fields of a form (a string per field, an array for a repeated one, a File for
@@ -31,7 +31,7 @@ const MEDIA_TYPES: Record<string, BodyMediaType> = {
 export async function readRequestBody(request: Request, policy: BodyPolicy): Promise<unknown> {
   if (request.body === null) return undefined;
   const contentType = request.headers.get("content-type") ?? "";
-  const type = MEDIA_TYPES[contentType.split(";")[0]!.trim().toLowerCase()];
+  const type = MEDIA_TYPES.get(contentType.split(";")[0]!.trim().toLowerCase());
   const readsJson = type === "json" && policy.mediaTypes.includes("json");
   // JSON's depth is measured as it arrives: `[[[[...` is refused at its 33rd byte, whatever its size.
   const bytes = await readAtMost(request, policy.maxBytes, readsJson ? refuseDeepJson() : undefined);

@@ -20,7 +20,7 @@ export interface FuzzRequest {
   kind: string;
 }
 
-/** What the generated inputs may name: real ids and credentials, so requests get past the first check. */
+/** What the generated inputs may name besides random values (a real user, address, password and files), to get past the first checks. */
 export interface Known {
   userId: string;
   email: string;
