@@ -28,6 +28,7 @@ import { openDatabase } from "./db/client.ts";
 import { docsRoutes } from "./docs.ts";
 import { readinessRoutes } from "./readiness.ts";
 import { httpClient } from "./http/client-ip.ts";
+import { answerAfterBody, type RequestHandler } from "./http/unread-body.ts";
 import { VERSION } from "./version.ts";
 import { loadRules, maxRequestBodyBytes, openFileStorage } from "./storage/index.ts";
 
@@ -102,8 +103,12 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   const corsRisk = corsWarning({ corsOrigins: config.server.corsOrigins, sameSite: config.cookies.sameSite });
   if (corsRisk) logger.warn(corsRisk);
   // normalize: false makes `additionalProperties: false` schemas refuse unknown fields (HBP answers 400) instead of
-  // Elysia silently dropping them. Elysia reads this setting from the root instance only.
-  const app = new Elysia({ normalize: false })
+  // Elysia silently dropping them. standardHostname: false makes the router find the path after "http://" + any host:
+  // by default it skips 11 characters, so with a Host shorter than 4 (`db`, `api` behind a proxy) every route with a
+  // parameter or a `*` (storage, Faroe's ids) answered 404. Elysia reads both settings from the root instance only.
+  const app = new Elysia({ normalize: false, handler: { standardHostname: false } })
+    // Every answer, of every dialect and of no route at all: an unread request body is drained before it goes out.
+    .wrap((handle, request) => answerAfterBody(handle as unknown as RequestHandler, request))
     .use(cors.headers)
     .use(docsRoutes(VERSION))
     .use(hbpHealthRoutes(VERSION));

@@ -2,6 +2,7 @@
 import { ValidationError } from "elysia";
 import { CoreError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
+import { badInputOf } from "../../http/bad-input.ts";
 import { expected, FaroeError, faroeErrorBody, fromCoreError, notFound } from "./errors.ts";
 
 export function faroeErrorResponse(code: string | number, error: unknown, logger: Logger): Response {
@@ -15,6 +16,8 @@ function toFaroeError(code: string | number, error: unknown): FaroeError | null 
   if (error instanceof FaroeError) return error;
   // Elysia wraps what a hook throws while parsing in a ParseError.
   if (error instanceof Error && error.cause instanceof FaroeError) return error.cause;
+  // Input refused at the edge (src/http): too large, too deep, not JSON, NUL or a lone surrogate. Faroe has one code.
+  if (badInputOf(error)) return expected("INVALID_DATA");
   if (error instanceof CoreError) return fromCoreError(error);
   if (error instanceof ValidationError) return expected("INVALID_DATA");
   switch (code) {

@@ -2,6 +2,7 @@
 // their resource. The transport rules (credential, Content-Type, Accept) run first, in transport.ts; then each
 // route checks the credential again, so no route can be reached without it whatever the path looks like.
 import { Elysia } from "elysia";
+import { edgeInput } from "../../http/edge-input.ts";
 import { authenticateBody, authenticateWithPassword } from "./authenticate.ts";
 import type { Exchange, FaroeContext } from "./context.ts";
 import {
@@ -31,7 +32,7 @@ import {
 } from "./password-reset.ts";
 import { getRecoveryCode, recoveryCodeBody, regenerateRecoveryCode, resetSecondFactor } from "./recovery-code.ts";
 import { deleteTotp, getTotp, registerTotp, registerTotpBody, totpCodeBody, verifyTotp } from "./totp.ts";
-import { clientIpOf, faroeTransport, hasCredential, notAuthenticated } from "./transport.ts";
+import { clientIpOf, faroeTransport, hasCredential, MAX_BODY_BYTES, notAuthenticated } from "./transport.ts";
 import { createUser, createUserBody, deleteUser, getUser, listUsers, listUsersQuery } from "./users.ts";
 
 const tags = ["Faroe"];
@@ -44,8 +45,12 @@ export function faroeRoutes(ctx: FaroeContext & { credential: string }) {
     set.status = 204;
   };
 
+  const edge = edgeInput({ maxBytes: MAX_BODY_BYTES, mediaTypes: ["json"] });
+
   const routes = new Elysia({ name: "api:faroe", prefix: config.faroe.prefix })
     .onError(({ code, error }) => faroeErrorResponse(code, error, core.logger))
+    .onParse(edge.parse)
+    .onTransform(edge.checkTarget)
     .derive(({ request }): { exchange: Exchange } => {
       if (!hasCredential(request.headers, credential)) throw notAuthenticated();
       return { exchange: { client: { ip: clientIpOf(request.headers), userAgent: null } } };

@@ -2,7 +2,8 @@
 import { ValidationError } from "elysia";
 import { CoreError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
-import { fromCoreError, HbpError, hbpErrorBody, validationMessage } from "./errors.ts";
+import { badInputOf } from "../../http/bad-input.ts";
+import { fromBadInput, fromCoreError, HbpError, hbpErrorBody, validationMessage } from "./errors.ts";
 
 export function hbpErrorResponse(code: string | number, error: unknown, logger: Logger): Response {
   const mapped = toHbpError(code, error);
@@ -13,8 +14,10 @@ export function hbpErrorResponse(code: string | number, error: unknown, logger: 
 
 function toHbpError(code: string | number, error: unknown): HbpError | null {
   if (error instanceof HbpError) return error;
-  // Elysia wraps what a parse hook throws (our 413 and 400s there) in a ParseError.
+  // Elysia wraps what a parse hook throws in a ParseError.
   if (error instanceof Error && error.cause instanceof HbpError) return error.cause;
+  const badInput = badInputOf(error);
+  if (badInput) return fromBadInput(badInput);
   if (error instanceof CoreError) return fromCoreError(error);
   if (error instanceof ValidationError) return new HbpError(400, validationMessage(error));
   switch (code) {

@@ -2,6 +2,7 @@
 import { ValidationError } from "elysia";
 import { STATUS_CODES } from "node:http";
 import type { CoreError, CoreErrorCode } from "../../core/errors.ts";
+import type { BadInputError } from "../../http/bad-input.ts";
 
 export interface HbpErrorBody {
   statusCode: number;
@@ -81,6 +82,11 @@ export function fromCoreError(error: CoreError): HbpError {
   const [status, message] = CORE_ERRORS[error.code];
   const retryAfter = error.meta.retryAfterSeconds;
   return new HbpError(status, message, retryAfter === undefined ? {} : { "retry-after": String(retryAfter) });
+}
+
+/** Input refused at the edge (src/http): 413 for a body too large, 400 for the rest, with the edge's message. */
+export function fromBadInput(error: BadInputError): HbpError {
+  return new HbpError(error.reason === "too_large" ? 413 : 400, error.message);
 }
 
 /** Joi-like text for a schema failure, e.g. `"email" is required`, `"cookie" must be a boolean`. */

@@ -1,5 +1,6 @@
 // Every HBP auth route, with its schema and guard. Handlers live in files named after the action.
 import { Elysia, t } from "elysia";
+import { edgeInput } from "../../http/edge-input.ts";
 import type { Exchange, HbpContext } from "./context.ts";
 import { activateBody, activateV1 } from "./account-v1.ts";
 import { activate, activateQuery } from "./activate.ts";
@@ -14,7 +15,6 @@ import {
   resetPasswordBody,
 } from "./change-password.ts";
 import { deleteAccount } from "./delete-account.ts";
-import { HbpError } from "./errors.ts";
 import { hbpErrorResponse } from "./error-handler.ts";
 import { jwks } from "./jwks.ts";
 import { login, loginBody } from "./login.ts";
@@ -25,7 +25,7 @@ import { confirmEmailPage, resetPasswordPage } from "./ticket-pages.ts";
 import { register, registerBody } from "./register.ts";
 import { refresh, refreshFromCookie, refreshQuery, revoke } from "./token.ts";
 
-/** JSON bodies above this are refused with 413 before parsing (HBP: 100 kB; latchkey allows 1 MiB of user_data). */
+/** JSON bodies above this are refused with 413 (HBP: 100 kB; latchkey allows 1 MiB of user_data). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
 // helmet's nocache(): tokens must never sit in a shared cache.
@@ -40,17 +40,14 @@ const tags = ["HBP auth"];
 
 const ticketQuery = t.Object({ ticket: t.Optional(t.String({ maxLength: 64 })) });
 
+const edge = edgeInput({ maxBytes: MAX_JSON_BODY_BYTES, mediaTypes: ["json"] });
+
 export function hbpAuthRoutes(ctx: HbpContext) {
   return new Elysia({ name: "api:hbp:auth", prefix: "/auth" })
     .onError(({ code, error }) => hbpErrorResponse(code, error, ctx.core.logger))
-    .onParse(({ request, contentType }) => {
-      const length = Number(request.headers.get("content-length") ?? 0);
-      if (length > MAX_JSON_BODY_BYTES) throw new HbpError(413, "Request body is larger than 1 MiB.");
-      // HBP reads JSON only (body-parser.json); a form post must not reach the handlers half-parsed.
-      if (length > 0 && !contentType.startsWith("application/json")) {
-        throw new HbpError(400, "The request body must be JSON (Content-Type: application/json).");
-      }
-    })
+    // HBP reads JSON only (body-parser.json); a form post must not reach the handlers half-parsed.
+    .onParse(edge.parse)
+    .onTransform(edge.checkTarget)
     // Handlers with nothing to say (logout, revoke, change-password ...) answer 204, as HBP does.
     .onAfterHandle(({ response, set }) => {
       if (response === undefined) set.status = 204;

@@ -3,6 +3,7 @@ import { ValidationError } from "elysia";
 import type { CoreError, CoreErrorCode } from "../../core/errors.ts";
 import { CoreError as CoreErrorClass } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
+import { badInputOf, type BadInputError } from "../../http/bad-input.ts";
 
 export class LncrawlError extends Error {
   constructor(
@@ -46,6 +47,17 @@ export function fromCoreError(error: CoreError): LncrawlError {
   return new LncrawlError(status, message, detail ?? null, retryAfter === undefined ? {} : { "retry-after": String(retryAfter) });
 }
 
+/**
+ * Input refused at the edge (src/http), with the edge's message as the detail. A body that does not parse stays a
+ * 422 as FastAPI answers it; too deep or with NUL or unpaired surrogates is a 400 (issue 23).
+ */
+function fromBadInput(error: BadInputError): LncrawlError {
+  if (error.reason === "too_large") return new LncrawlError(413, "Request entity too large", error.message);
+  if (error.reason === "unsupported_type") return new LncrawlError(415, "Unsupported media type", error.message);
+  if (error.reason === "malformed") return new LncrawlError(422, "Validation error", error.message);
+  return new LncrawlError(400, "Bad request", error.message);
+}
+
 function validationDetail(error: ValidationError): string {
   const first = error.valueError;
   if (!first) return "invalid request";
@@ -55,7 +67,9 @@ function validationDetail(error: ValidationError): string {
 
 export function lncrawlErrorResponse(code: string | number, error: unknown, logger: Logger): Response {
   let mapped: LncrawlError | null = null;
-  if (error instanceof LncrawlError) mapped = error;
+  const badInput = badInputOf(error);
+  if (badInput) mapped = fromBadInput(badInput);
+  else if (error instanceof LncrawlError) mapped = error;
   else if (error instanceof Error && error.cause instanceof LncrawlError) mapped = error.cause;
   else if (error instanceof CoreErrorClass) mapped = fromCoreError(error);
   else if (error instanceof ValidationError) mapped = new LncrawlError(422, "Validation error", validationDetail(error));

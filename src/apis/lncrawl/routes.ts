@@ -1,6 +1,7 @@
 // Every lncrawl route (spec/lncrawl.md), mounted at LNCRAWL_PREFIX (default /api/auth). Handlers that need a
 // signed-in user call currentUser() (Bearer JWT or HTTP Basic) first.
 import { Elysia } from "elysia";
+import { edgeInput } from "../../http/edge-input.ts";
 import { createToken, listTokens, verifyToken, verifyTokenQuery } from "./api-tokens.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 import { LncrawlError, lncrawlErrorResponse } from "./errors.ts";
@@ -11,9 +12,14 @@ import { login, loginBody, signup, signupBody } from "./sign-in.ts";
 
 const tags = ["lncrawl"];
 
+/** lncrawl's bodies are a few short fields: JSON, or a form for verify-otp. */
+const edge = edgeInput({ maxBytes: 64 * 1024, mediaTypes: ["json", "multipart", "urlencoded"] });
+
 export function lncrawlRoutes(ctx: LncrawlContext) {
   return new Elysia({ name: "api:lncrawl", prefix: ctx.config.lncrawl.prefix })
     .onError(({ code, error }) => lncrawlErrorResponse(code, error, ctx.core.logger))
+    .onParse(edge.parse)
+    .onTransform(edge.checkTarget)
     // FastAPI sends `true` as JSON; Elysia would send a bare boolean as text.
     .mapResponse(({ responseValue }) => (typeof responseValue === "boolean" ? Response.json(responseValue) : undefined))
     .derive(({ request }): { exchange: LncrawlExchange } => ({

@@ -3,6 +3,7 @@
 import type { CoreError, CoreErrorCode } from "../../core/errors.ts";
 import { CoreError as CoreErrorClass } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
+import { badInputOf, type BadInputError } from "../../http/bad-input.ts";
 
 export class WolfpalError extends Error {
   constructor(
@@ -59,6 +60,13 @@ export function fromCoreError(error: CoreError): WolfpalError {
   return new WolfpalError(status, code, message, retryAfter === undefined ? {} : { "retry-after": String(retryAfter) });
 }
 
+/** Input refused at the edge (src/http), with the edge's message. */
+function fromBadInput(error: BadInputError): WolfpalError {
+  if (error.reason === "too_large") return new WolfpalError(413, "PAYLOAD_TOO_LARGE", error.message);
+  if (error.reason === "unsupported_type") return new WolfpalError(415, "UNSUPPORTED_MEDIA_TYPE", error.message);
+  return new WolfpalError(400, "INVALID", error.message);
+}
+
 export const NOT_FOUND_BODY = { code: 404, error: "Whoops, this resource or route could not be found" };
 
 export function wolfpalErrorResponse(code: string | number, error: unknown, logger: Logger): Response {
@@ -68,7 +76,9 @@ export function wolfpalErrorResponse(code: string | number, error: unknown, logg
     return Response.json(body, { status: 400 });
   }
   let mapped: WolfpalError | null = null;
-  if (cause instanceof WolfpalError) mapped = cause;
+  const badInput = badInputOf(error);
+  if (badInput) mapped = fromBadInput(badInput);
+  else if (cause instanceof WolfpalError) mapped = cause;
   else if (cause instanceof CoreErrorClass) mapped = fromCoreError(cause);
   else if (code === "PARSE") mapped = new WolfpalError(400, "INVALID", "The request body could not be read.");
   else if (code === "NOT_FOUND") return Response.json(NOT_FOUND_BODY, { status: 404 });

@@ -1,6 +1,7 @@
 // Every WolfPal route (spec/wolfpal.md), mounted at WOLFPAL_PREFIX (default /wolfpal). Bodies are urlencoded or
 // JSON and are validated by the handlers with WolfPal's own field rules; protected routes call requireSession().
 import { Elysia } from "elysia";
+import { edgeInput } from "../../http/edge-input.ts";
 import { backupCodesFile, createTwoFactor, disableTwoFactor, enableTwoFactor } from "./account.ts";
 import { login, logout, refresh, register, twoFactor } from "./auth.ts";
 import type { WolfpalContext, WolfpalExchange } from "./context.ts";
@@ -9,9 +10,14 @@ import { activateAccount, forgotPassword, resendActivation, resetPassword } from
 
 const tags = ["WolfPal"];
 
+/** WolfPal's bodies are a few short fields, urlencoded or JSON (spec/wolfpal.md decision 2). */
+const edge = edgeInput({ maxBytes: 64 * 1024, mediaTypes: ["urlencoded", "json"] });
+
 export function wolfpalRoutes(ctx: WolfpalContext) {
   return new Elysia({ name: "api:wolfpal", prefix: ctx.config.wolfpal.prefix })
     .onError(({ code, error }) => wolfpalErrorResponse(code, error, ctx.core.logger))
+    .onParse(edge.parse)
+    .onTransform(edge.checkTarget)
     .derive(({ request }): { exchange: WolfpalExchange } => ({
       exchange: { headers: request.headers, client: ctx.clientOf(request) },
     }))

@@ -10,7 +10,8 @@
 //   DELETE /storage/m/<key>      new token                                                    rule delete|write
 // Every route answers 404 "Storage is disabled; set STORAGE_ENABLED=true" when STORAGE_ENABLED=false.
 import { Elysia } from "elysia";
-import { featureDisabled, HbpError } from "../errors.ts";
+import { edgeInput } from "../../../http/edge-input.ts";
+import { featureDisabled } from "../errors.ts";
 import type { HbpStorageContext } from "./context.ts";
 import { deleteFile, resetToken } from "./delete-file.ts";
 import { downloadFolder } from "./download-folder.ts";
@@ -21,32 +22,16 @@ import { readStorageRequest } from "./request.ts";
 import { revokeToken, revokeTokenBody } from "./revoke-token.ts";
 import { uploadFile } from "./upload-file.ts";
 
-/** The revoke-token body is tiny; anything larger is refused before parsing. */
-const MAX_METADATA_BODY_BYTES = 64 * 1024;
-
 const tags = ["HBP storage"];
 
-/** A JSON body of at most MAX_METADATA_BODY_BYTES, counted as it arrives (a missing Content-Length is no way around it). */
-async function readSmallJson(request: Request): Promise<unknown> {
-  if (Number(request.headers.get("content-length") ?? 0) > MAX_METADATA_BODY_BYTES) throw new HbpError(413, "Request body is too large.");
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of request.body ?? []) {
-    total += chunk.byteLength;
-    if (total > MAX_METADATA_BODY_BYTES) throw new HbpError(413, "Request body is too large.");
-    chunks.push(chunk);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch {
-    throw new HbpError(400, "The request body is not valid JSON.");
-  }
-}
+/** The revoke-token body is tiny: JSON of at most 64 KiB. Uploads stream their multipart body instead (upload-file.ts). */
+const edge = edgeInput({ maxBytes: 64 * 1024, mediaTypes: ["json"] });
 
 export function hbpStorageRoutes(ctx: HbpStorageContext) {
   const logger = ctx.core.logger;
   return new Elysia({ name: "api:hbp:storage", prefix: "/storage" })
     .onError(({ code, error }) => hbpStorageErrorResponse(code, error, logger))
+    .onTransform(edge.checkTarget)
     .onBeforeHandle(() => {
       if (!ctx.config.storage.enabled) throw featureDisabled("Storage", "STORAGE_ENABLED");
     })
@@ -81,7 +66,7 @@ export function hbpStorageRoutes(ctx: HbpStorageContext) {
     )
     .post("/m/*", async ({ request }) => revokeToken(ctx, await readStorageRequest(ctx, request, "m")), {
       body: revokeTokenBody,
-      parse: ({ request }) => readSmallJson(request),
+      parse: edge.parse,
       detail: { tags, summary: "Revoke a file's token (x-admin-secret)" },
     })
     .delete(
