@@ -4,6 +4,7 @@
 // check both; `.ci/run` runs the suite once each way.
 import { Database as SQLite } from "bun:sqlite";
 import { join } from "node:path";
+import type { TestPostgres } from "./postgres.ts";
 import type { TestS3 } from "./s3.ts";
 import { filesUnder } from "./storage.ts";
 
@@ -15,6 +16,7 @@ export const TEST_BACKEND: TestBackend = process.env.LATCHKEY_TEST_BACKEND === "
 export const ON_DATA_DIR: Record<string, string> = { DATABASE_URL: "", STORAGE_URL: "" };
 
 let s3: Promise<TestS3> | undefined;
+let postgres: Promise<TestPostgres> | undefined;
 /** The settings each data directory was given, so a restart on the same directory finds the same data. */
 const byDataDir = new Map<string, Record<string, string>>();
 
@@ -23,11 +25,13 @@ export async function backendEnv(dataDir: string): Promise<Record<string, string
   if (TEST_BACKEND === "sqlite-disk") return {};
   let env = byDataDir.get(dataDir);
   if (env === undefined) {
-    // Loaded only for this backend: the default run needs neither server.
-    const postgres = await (await import("./postgres.ts")).startPostgres();
+    // Loaded only for this backend: the default run needs neither server. One handle for the whole process: each
+    // handle keeps an administrator connection open, and a handle per data directory ran the test server out of
+    // connections (max_connections) once the suite passed ~850 tests.
+    postgres ??= import("./postgres.ts").then(({ startPostgres }) => startPostgres());
     s3 ??= import("./s3.ts").then(({ startS3 }) => startS3());
     const store = await s3;
-    env = { DATABASE_URL: await postgres.database(), ...store.env(await store.bucket()) };
+    env = { DATABASE_URL: await (await postgres).database(), ...store.env(await store.bucket()) };
     byDataDir.set(dataDir, env);
   }
   return env;
