@@ -2,11 +2,11 @@
 // server said: exit 0 with its answer, exit 1 with the error.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runLatchkey } from "./support/server.ts";
 import { parseMail, startSmtp, type TestSmtp } from "./support/smtp.ts";
+import { closedPort } from "./support/ports.ts";
 
 let smtp: TestSmtp;
 let dataDir: string;
@@ -23,13 +23,6 @@ afterAll(async () => {
 const mailTest = (address: string, env: Record<string, string>) =>
   runLatchkey(["mail", "test", address], { DATA_DIR: dataDir, ...env }, dataDir);
 
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 describe("latchkey mail test", () => {
   test("sends one mail and prints the SMTP server's answer; exit 0", async () => {

@@ -2,12 +2,12 @@
 // waiting on the mail server, a refusing or unreachable one costs retries (never a 500), and a queued row holds no
 // usable ticket.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createServer } from "node:net";
 import { queryDatabase } from "./support/backend.ts";
 import { call } from "./support/http.ts";
 import { startPostgres, type TestPostgres } from "./support/postgres.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { linkIn, startSmtp, type TestSmtp } from "./support/smtp.ts";
+import { closedPort } from "./support/ports.ts";
 
 const RESETS = { LOST_PASSWORD_ENABLED: "true", MAIL_RETRY_DELAY_SECONDS: "1" };
 
@@ -21,14 +21,6 @@ const requestReset = (server: TestServer, email: string) =>
 
 const ticketOf = (link: string) => new URL(link).searchParams.get("ticket")!;
 
-/** A port nothing listens on: bound once by the system, then closed. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 /** Polls the server's output until `pattern` shows, up to 15 s. */
 async function outputShows(server: TestServer, pattern: RegExp): Promise<string> {
