@@ -33,6 +33,8 @@ import { VERSION } from "./version.ts";
 import { loadRules, maxRequestBodyBytes, openFileStorage } from "./storage/index.ts";
 
 const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
+/** How long a stop waits for requests under way (docker stop waits 10 s before SIGKILL, systemd 90 s). */
+const SHUTDOWN_GRACE_MS = 8_000;
 
 export interface DataPaths {
   database: string;
@@ -212,7 +214,15 @@ export function serve(latchkey: Latchkey, config: Config, logger: Logger = conso
   return {
     url,
     async stop() {
-      await latchkey.app.stop();
+      // Requests under way get SHUTDOWN_GRACE_MS to finish; then their connections are closed. Without a bound, one
+      // client trickling an upload (or never finishing it) kept a SIGTERM from stopping the server at all.
+      const server = latchkey.app.server;
+      const cutOff = setTimeout(() => void server?.stop(true), SHUTDOWN_GRACE_MS);
+      try {
+        await latchkey.app.stop();
+      } finally {
+        clearTimeout(cutOff);
+      }
       await latchkey.close();
     },
   };

@@ -45,7 +45,9 @@ async function withOutbox(): Promise<Mailbox> {
       const mail = await waitForOutboxMail(server.dataDir, to);
       return { mail, via: mail.file };
     },
-    close: () => server.stop(),
+    close: async () => {
+      await server.stop();
+    },
   };
 }
 

@@ -15,7 +15,8 @@ export interface TestServer {
   pid: number;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
-  stop(): Promise<void>;
+  /** SIGTERM, then waits for the process to end; its exit code. */
+  stop(): Promise<number>;
 }
 
 export interface StartOptions {
@@ -77,8 +78,9 @@ export async function startServer(env: Record<string, string> = {}, options: Sta
     output: () => output,
     async stop() {
       child.kill("SIGTERM");
-      await child.exited;
+      const exitCode = await child.exited;
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      return exitCode;
     },
   };
 }
