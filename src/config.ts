@@ -3,6 +3,7 @@
 import { resolve } from "node:path";
 import { isAddressOrRange, Reader } from "./config-reader.ts";
 import { readDatabaseUrl, readStorageUrl } from "./config-urls.ts";
+import { ConfigError } from "./lib/errors.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -176,16 +177,6 @@ export interface S3Settings {
   secretAccessKey: string;
   sessionToken: string | null;
 }
-
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
-  }
-}
-
-
-
-
 
 /** Where each enabled API is mounted, by the setting that moves it. */
 export function mountPoints(config: Config): { setting: string; path: string }[] {

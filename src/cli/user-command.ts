@@ -1,14 +1,14 @@
 // `latchkey user list|disable|enable|delete <email, username or id>`: the operator's tools for accounts, run on
 // the data directory while the server is stopped or running (SQLite's WAL lets both write).
 import type { Config } from "../config.ts";
-import { systemClock } from "../core/clock.ts";
-import { silentLogger } from "../core/logger.ts";
+import { systemClock } from "../lib/clock.ts";
+import { silentLogger } from "../lib/logger.ts";
 import { createBreachedPasswords } from "../core/breached-passwords.ts";
 import { createPasswordHasher } from "../core/passwords.ts";
 import { createRegistrationPolicy } from "../core/registration-policy.ts";
-import { isUuid } from "../core/secrets.ts";
+import { isUuid } from "../lib/secrets.ts";
 import { createCallerGate } from "../core/caller-gate.ts";
-import { consoleLogger } from "../core/logger.ts";
+import { consoleLogger } from "../lib/logger.ts";
 import { createSessions } from "../core/sessions.ts";
 import { createUsers, type User } from "../core/users.ts";
 import { openDatabase, type DatabaseLocation } from "../db/client.ts";

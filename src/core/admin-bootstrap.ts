@@ -5,8 +5,8 @@
 // a self-hoster's log goes to journald, docker or a log service, readable far more widely than the data directory,
 // and a password there signs in as the administrator for as long as nobody changes it. This differs from
 // spec/lncrawl.md decision 2, which prints it once.
-import type { Logger } from "./logger.ts";
-import { randomToken } from "./secrets.ts";
+import type { Logger } from "../lib/logger.ts";
+import { randomToken } from "../lib/secrets.ts";
 import type { Users } from "./users.ts";
 
 export async function ensureAdmin(deps: {

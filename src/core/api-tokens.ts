@@ -4,7 +4,7 @@ import { and, desc, eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { refusalOf } from "./caller-gate.ts";
 import type { ApiTokenRow } from "../db/schema.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
 import { CoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
 import type { SessionContext } from "./sessions.ts";

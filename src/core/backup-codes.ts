@@ -4,9 +4,9 @@
 // expiry that never comes: they last until used or replaced.
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
 import { randomDigits } from "./email-otp.ts";
-import { randomUuid, sha256Hex } from "./secrets.ts";
+import { randomUuid, sha256Hex } from "../lib/secrets.ts";
 
 const PURPOSE = "backup-code";
 const COUNT = 4;

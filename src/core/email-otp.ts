@@ -8,7 +8,7 @@ import type { Composer } from "./mail/intents.ts";
 import type { MailQueue } from "./mail/queue.ts";
 import type { OneTimeCodes } from "./one-time-codes.ts";
 import type { PasswordHasher } from "./passwords.ts";
-import { sha256Hex } from "./secrets.ts";
+import { sha256Hex } from "../lib/secrets.ts";
 import type { SessionContext } from "./sessions.ts";
 import type { Users } from "./users.ts";
 

@@ -12,7 +12,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import { isHmacAlgorithm } from "../config.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
 import type { SigningKeys, VerificationKey } from "./signing-keys.ts";
 
 export interface JwtSigner {

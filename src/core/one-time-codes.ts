@@ -3,9 +3,9 @@
 // SHA-256, consumed by one atomic DELETE so a ticket can never be used twice, even by two requests at once.
 import { and, eq, gt } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
 import { CoreError } from "./errors.ts";
-import { randomUuid, sha256Hex } from "./secrets.ts";
+import { randomUuid, sha256Hex } from "../lib/secrets.ts";
 
 export type TicketPurpose = "activate-account" | "reset-password" | "change-email" | "magic-link" | "mfa-login" | "email-otp" | "backup-code";
 

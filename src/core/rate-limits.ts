@@ -2,7 +2,7 @@
 // Every guessable check (passwords, tickets, codes, TOTP) goes through here, per IP and per account.
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
 import { CoreError } from "./errors.ts";
 
 export interface Limit {

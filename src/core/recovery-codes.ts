@@ -4,10 +4,10 @@
 // is: whoever can read the database can read it, as they could read the TOTP secret it stands in for.
 import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
 import { CoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
-import { sha256Hex } from "./secrets.ts";
+import { sha256Hex } from "../lib/secrets.ts";
 import type { SessionContext } from "./sessions.ts";
 import { randomRequestId, randomShortCode } from "./short-codes.ts";
 import type { Totp } from "./totp.ts";

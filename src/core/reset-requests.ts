@@ -6,7 +6,7 @@ import { and, eq, lte } from "drizzle-orm";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import type { PasswordResetRequestRow as Row } from "../db/schema.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
 import { CoreError, isCoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
 import type { PasswordHasher } from "./passwords.ts";

@@ -19,10 +19,10 @@ import { and, eq, gt, isNull, ne, type SQL, sql } from "drizzle-orm";
 import type { Config } from "../config.ts";
 import type { Database, Transaction } from "../db/client.ts";
 import { groupCommit } from "../db/group-commit.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
 import { CoreError } from "./errors.ts";
-import type { Logger } from "./logger.ts";
-import { constantTimeEqual, randomUuid, sha256Hex } from "./secrets.ts";
+import type { Logger } from "../lib/logger.ts";
+import { constantTimeEqual, randomUuid, sha256Hex } from "../lib/secrets.ts";
 import type { CallerGate } from "./caller-gate.ts";
 import type { User } from "./users.ts";
 

@@ -9,7 +9,7 @@ import { ticketMail, type Composer } from "./mail/intents.ts";
 import type { MailQueue } from "./mail/queue.ts";
 import type { OneTimeCodes } from "./one-time-codes.ts";
 import type { SecurityEvents } from "./security-events.ts";
-import { constantTimeEqual } from "./secrets.ts";
+import { constantTimeEqual } from "../lib/secrets.ts";
 import type { SessionContext } from "./sessions.ts";
 import type { Totp } from "./totp.ts";
 import { assertCanSignIn, normaliseEmail, type User, type Users } from "./users.ts";

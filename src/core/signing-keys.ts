@@ -4,9 +4,10 @@
 // keeps verifying tokens of a key being rotated out.
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { calculateJwkThumbprint, exportPKCS8, generateKeyPair, importJWK, importPKCS8, type JWK } from "jose";
-import { ConfigError, isHmacAlgorithm, type AsymmetricAlgorithm, type Config, type JwtAlgorithm } from "../config.ts";
+import { isHmacAlgorithm, type AsymmetricAlgorithm, type Config, type JwtAlgorithm } from "../config.ts";
+import { ConfigError } from "../lib/errors.ts";
 import type { GeneratedSecret, LoadedSecret } from "./generated-secrets.ts";
-import { randomToken } from "./secrets.ts";
+import { randomToken } from "../lib/secrets.ts";
 
 export type KeyMaterial = CryptoKey | Uint8Array;
 

@@ -6,10 +6,10 @@
 import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { Secret, TOTP } from "otpauth";
 import type { Database } from "../db/client.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
 import { CoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
-import { constantTimeEqual, sha256Hex } from "./secrets.ts";
+import { constantTimeEqual, sha256Hex } from "../lib/secrets.ts";
 import type { SessionContext } from "./sessions.ts";
 import { requestIdFromDigest } from "./short-codes.ts";
 

@@ -6,12 +6,12 @@ import type { Database } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { UserRow } from "../db/schema.ts";
 import { refusalError, refusalOf } from "./caller-gate.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
 import { CoreError } from "./errors.ts";
 import type { OwnedData } from "./owned-data.ts";
 import type { PasswordHasher } from "./passwords.ts";
 import type { AcceptedPassword, RegisteredBy, RegistrationPolicy } from "./registration-policy.ts";
-import { randomUuid } from "./secrets.ts";
+import { randomUuid } from "../lib/secrets.ts";
 
 /** A user with the roles that go into their tokens. */
 export interface User extends UserRow {

@@ -11,9 +11,9 @@
 // the rules refuse, so it says nothing about the account. The owner's state comes with the file's row (file-records.ts).
 import { basename } from "node:path";
 import type { PermissionVariables } from "../core/access-tokens.ts";
-import type { Clock } from "../core/clock.ts";
-import type { Logger } from "../core/logger.ts";
-import { constantTimeEqual, randomUuid } from "../core/secrets.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Logger } from "../lib/logger.ts";
+import { constantTimeEqual, randomUuid } from "../lib/secrets.ts";
 import { createSecurityEvents } from "../core/security-events.ts";
 import { isForeignKeyViolation } from "../db/errors.ts";
 import type { FileRow } from "../db/schema.ts";

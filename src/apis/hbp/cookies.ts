@@ -3,7 +3,7 @@
 // generated when COOKIE_SECRET is unset), so a client cannot forge `permission_variables`.
 import { createHmac } from "node:crypto";
 import type { Config } from "../../config.ts";
-import { constantTimeEqual } from "../../core/secrets.ts";
+import { constantTimeEqual } from "../../lib/secrets.ts";
 
 export const REFRESH_COOKIE = "refresh_token";
 export const PERMISSIONS_COOKIE = "permission_variables";

@@ -3,7 +3,7 @@
 // same work for an address with an account as for one without, so its answer time tells nobody which addresses have
 // accounts. The worker resolves the account, decides whether it gets the mail, and mints the ticket or code as it
 // sends: a queued row holds no usable link or code, and a ticket exists only for a mail that went out.
-import { randomToken } from "../secrets.ts";
+import { randomToken } from "../../lib/secrets.ts";
 import type { TemplateName } from "./templates.ts";
 
 /** How a mailed link is made from the ticket the worker mints: `prefix` followed by the ticket. */

@@ -5,8 +5,8 @@
 // row is due again when its lease ends, so a mail whose instance died while sending it is sent by another.
 import { and, asc, eq, isNotNull, lte, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
-import type { Clock } from "../clock.ts";
-import { randomUuid } from "../secrets.ts";
+import type { Clock } from "../../lib/clock.ts";
+import { randomUuid } from "../../lib/secrets.ts";
 import type { MailIntents } from "./intents.ts";
 import type { TemplateName } from "./templates.ts";
 

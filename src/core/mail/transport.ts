@@ -4,7 +4,7 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Transporter } from "nodemailer";
 import type { Config } from "../../config.ts";
-import { randomToken } from "../secrets.ts";
+import { randomToken } from "../../lib/secrets.ts";
 
 // nodemailer is loaded with the first mail, not at start-up: its ~50 modules were a fifth of the binary's
 // time to its first answer, and most servers send no mail in their first seconds.

@@ -12,7 +12,7 @@
 // path with none of those keys, or no matching path, is "no rule" (404), as HBP registers no route for it.
 // Expressions see `request` {path, method, query, auth}, `resource`, the path parameters and the functions.
 import { readFileSync } from "node:fs";
-import { ConfigError } from "../../config.ts";
+import { ConfigError } from "../../lib/errors.ts";
 import { evaluate, mayReadProperty, parseExpression, RuleEvaluationError, type Node, type Scope, type Value } from "./expression.ts";
 
 export type Operation = "get" | "list" | "create" | "update" | "delete";
