@@ -15,12 +15,12 @@ import type { Config } from "./config.ts";
 import { systemClock, type Clock } from "./lib/clock.ts";
 import { createCore, type Core } from "./core/index.ts";
 import { consoleLogger, type Logger } from "./lib/logger.ts";
+import { systemRandom, type Random } from "./lib/random.ts";
 import { ensureAdmin } from "./core/admin-bootstrap.ts";
 import { purgeExpired } from "./core/housekeeping.ts";
 import { createMailer } from "./core/mail/mailer.ts";
 import { outboxTransport, smtpTransport } from "./core/mail/transport.ts";
 import { loadGeneratedSecret, type GeneratedSecret } from "./core/generated-secrets.ts";
-import { randomToken } from "./lib/secrets.ts";
 import { loadSigningKeys, type SigningKeys } from "./core/signing-keys.ts";
 import { corsHandling, corsWarning } from "./cors.ts";
 import { writePrivateFile } from "./data-dir.ts";
@@ -67,15 +67,16 @@ export interface Latchkey {
 }
 
 /** Builds the app; a key that cannot be used (JWT_KEY, JWT_PREVIOUS_KEY) is a ConfigError, raised before the database opens when JWT_KEY is set. */
-export async function createLatchkey(config: Config, options: { logger?: Logger; clock?: Clock } = {}): Promise<Latchkey> {
+export async function createLatchkey(config: Config, options: { logger?: Logger; clock?: Clock; random?: Random } = {}): Promise<Latchkey> {
   const logger = options.logger ?? consoleLogger;
   const clock = options.clock ?? systemClock;
+  const random = options.random ?? systemRandom;
   const paths = dataPaths(config.server.dataDir);
   mkdirSync(paths.storage, { recursive: true });
   const noGeneratedKey = () => Promise.reject(new Error("JWT_KEY is set: no key is generated"));
   // JWT_KEY (and JWT_PREVIOUS_KEY) are checked before anything is opened; a generated key needs the database first.
   const configuredKeys: SigningKeys | null =
-    config.jwt.key === null ? null : await loadSigningKeys({ config: config.jwt, generated: noGeneratedKey });
+    config.jwt.key === null ? null : await loadSigningKeys({ config: config.jwt, generated: noGeneratedKey, random });
 
   // STORAGE_RULES problems are configuration errors, reported before anything is opened.
   const storageRules = loadRules(config.storage.rulesFile);
@@ -86,16 +87,16 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
 
   const generated = (secret: Omit<GeneratedSecret, "legacyFile">) =>
     loadGeneratedSecret(database.db, { ...secret, legacyFile: paths.legacySecretFile(secret.name) }, logger);
-  const signingKeys = configuredKeys ?? (await loadSigningKeys({ config: config.jwt, generated }));
+  const signingKeys = configuredKeys ?? (await loadSigningKeys({ config: config.jwt, generated, random }));
   const cookieSecret =
     config.cookies.secret ??
-    (await generated({ name: "cookie", what: "cookie signing secret", create: () => randomToken(32) })).value;
-  const transport = config.mail.smtp ? smtpTransport(config.mail.smtp) : outboxTransport(paths.outbox);
+    (await generated({ name: "cookie", what: "cookie signing secret", create: () => random.token(32) })).value;
+  const transport = config.mail.smtp ? smtpTransport(config.mail.smtp) : outboxTransport(paths.outbox, random);
   const mailer = createMailer({ config: config.mail, transport, logger });
 
-  const files = openFileStorage({ config, db: database.db, root: paths.storage, rules: storageRules, clock, logger });
+  const files = openFileStorage({ config, db: database.db, root: paths.storage, rules: storageRules, clock, random, logger });
   // Deleting an account deletes its files: core calls storage through its OwnedData port.
-  const core = createCore({ config, db: database.db, clock, logger, mailer, signingKeys, ownedData: files.ownedFiles });
+  const core = createCore({ config, db: database.db, clock, random, logger, mailer, signingKeys, ownedData: files.ownedFiles });
   const cookies = createCookieJar({
     config: config.cookies,
     secret: cookieSecret,
@@ -140,6 +141,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
       ensureAdmin({
         users: core.users,
         logger,
+        random,
         login: config.lncrawl.adminLogin,
         password: config.lncrawl.adminPassword,
         keepGeneratedPassword: (password) => {

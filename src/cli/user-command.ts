@@ -3,10 +3,11 @@
 import type { Config } from "../config.ts";
 import { systemClock } from "../lib/clock.ts";
 import { silentLogger } from "../lib/logger.ts";
+import { systemRandom } from "../lib/random.ts";
 import { createBreachedPasswords } from "../core/breached-passwords.ts";
 import { createPasswordHasher } from "../core/passwords.ts";
 import { createRegistrationPolicy } from "../core/registration-policy.ts";
-import { isUuid } from "../lib/secrets.ts";
+import { isUuid } from "../lib/ids.ts";
 import { createCallerGate } from "../core/caller-gate.ts";
 import { consoleLogger } from "../lib/logger.ts";
 import { createSessions } from "../core/sessions.ts";
@@ -27,6 +28,7 @@ export async function userCommand(config: Config, location: DatabaseLocation, ar
   try {
     await database.migrate();
     const clock = systemClock;
+    const random = systemRandom;
     const passwords = createPasswordHasher({ memoryKiB: config.passwords.argon2MemoryKiB, timeCost: config.passwords.argon2TimeCost });
     // An account's files go with it, from the same database and file store as the server's (STORAGE_URL or DATA_DIR).
     const ownedData = openOwnedFiles({ config, db, root: dataPaths(config.server.dataDir).storage, logger: consoleLogger });
@@ -35,8 +37,8 @@ export async function userCommand(config: Config, location: DatabaseLocation, ar
       settings: config.registration,
       breached: createBreachedPasswords({ enabled: false, logger: silentLogger }),
     });
-    const users = createUsers({ db, clock, passwords, config, registration, ownedData });
-    const sessions = createSessions({ db, clock, config, logger: silentLogger, callerGate: createCallerGate({ users }) });
+    const users = createUsers({ db, clock, random, passwords, config, registration, ownedData });
+    const sessions = createSessions({ db, clock, random, config, logger: silentLogger, callerGate: createCallerGate({ users }) });
     const [action, target] = args;
 
     if (action === "list") {

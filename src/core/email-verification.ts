@@ -6,12 +6,13 @@ import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { Clock } from "../lib/clock.ts";
+import { randomRequestId, randomShortCode } from "../lib/ids.ts";
+import type { Random } from "../lib/random.ts";
 import { CoreError, isCoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import { constantTimeEqual } from "../lib/secrets.ts";
 import type { SessionContext } from "./sessions.ts";
-import { randomRequestId, randomShortCode } from "./short-codes.ts";
 import { normaliseEmail, type Users } from "./users.ts";
 
 const EXPIRES_IN_SECONDS = 10 * 60;
@@ -35,12 +36,13 @@ export type EmailVerification = ReturnType<typeof createEmailVerification>;
 export function createEmailVerification(deps: {
   db: Database;
   clock: Clock;
+  random: Random;
   config: Config;
   users: Users;
   rateLimits: RateLimits;
   guesses: Guesses;
 }) {
-  const { db, clock, config, users, rateLimits, guesses } = deps;
+  const { db, clock, random, config, users, rateLimits, guesses } = deps;
   const { emailVerificationRequests: table, passwordResetRequests, users: usersTable } = db.tables;
 
   function toRequest(row: typeof table.$inferSelect): EmailVerificationRequest {
@@ -101,10 +103,10 @@ export function createEmailVerification(deps: {
       const now = clock.now();
       await db.delete(table).where(and(eq(table.userId, userId), lte(table.expiresAt, now)));
       const row = {
-        id: randomRequestId(),
+        id: randomRequestId(random),
         userId,
         email: normaliseEmail(email),
-        code: randomShortCode(),
+        code: randomShortCode(random),
         attempts: 0,
         createdAt: now,
         expiresAt: now + EXPIRES_IN_SECONDS * 1000,

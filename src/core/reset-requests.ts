@@ -7,13 +7,14 @@ import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import type { PasswordResetRequestRow as Row } from "../db/schema.ts";
 import type { Clock } from "../lib/clock.ts";
+import { randomRequestId, randomShortCode } from "../lib/ids.ts";
+import type { Random } from "../lib/random.ts";
 import { CoreError, isCoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
 import type { PasswordHasher } from "./passwords.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import type { RecoveryCodes } from "./recovery-codes.ts";
 import type { SessionContext, Sessions } from "./sessions.ts";
-import { randomRequestId, randomShortCode } from "./short-codes.ts";
 import type { Totp } from "./totp.ts";
 import type { User, Users } from "./users.ts";
 
@@ -39,6 +40,7 @@ export type ResetRequests = ReturnType<typeof createResetRequests>;
 export function createResetRequests(deps: {
   db: Database;
   clock: Clock;
+  random: Random;
   config: Config;
   users: Users;
   passwords: PasswordHasher;
@@ -48,7 +50,7 @@ export function createResetRequests(deps: {
   rateLimits: RateLimits;
   guesses: Guesses;
 }) {
-  const { db, clock, config, users, passwords, totp, recoveryCodes, sessions, rateLimits, guesses } = deps;
+  const { db, clock, random, config, users, passwords, totp, recoveryCodes, sessions, rateLimits, guesses } = deps;
   const { passwordResetRequests: table, users: usersTable } = db.tables;
 
   function toRequest(row: Row, user: User): PasswordResetRequest {
@@ -80,14 +82,14 @@ export function createResetRequests(deps: {
       if (!user) throw new CoreError("user_not_found");
       if (client.ip) await rateLimits.consume({ key: `password-reset-request:ip:${client.ip}`, ...CREATE_LIMIT });
       await rateLimits.consume({ key: `password-reset-request:user:${user.id}`, ...CREATE_LIMIT });
-      const code = randomShortCode();
+      const code = randomShortCode(random);
       const codeHash = await passwords.hash(code);
       const now = clock.now();
       // Earlier requests that never proved the address are superseded; expired ones are swept.
       await db.delete(table).where(and(eq(table.userId, user.id), eq(table.emailVerified, false)));
       await db.delete(table).where(and(eq(table.userId, user.id), lte(table.expiresAt, now)));
       const row: Row = {
-        id: randomRequestId(),
+        id: randomRequestId(random),
         userId: user.id,
         codeHash,
         emailVerified: false,

@@ -22,7 +22,8 @@ import { groupCommit } from "../db/group-commit.ts";
 import type { Clock } from "../lib/clock.ts";
 import { CoreError } from "./errors.ts";
 import type { Logger } from "../lib/logger.ts";
-import { constantTimeEqual, randomUuid, sha256Hex } from "../lib/secrets.ts";
+import type { Random } from "../lib/random.ts";
+import { constantTimeEqual, sha256Hex } from "../lib/secrets.ts";
 import type { CallerGate } from "./caller-gate.ts";
 import type { User } from "./users.ts";
 
@@ -49,8 +50,8 @@ function handleOf(refreshToken: string): string | null {
 }
 
 /** A new token of the session with this handle: the handle and a fresh random second half. */
-function nextToken(handle: string): string {
-  return handle + randomUuid().slice(HANDLE_LENGTH);
+function nextToken(random: Random, handle: string): string {
+  return handle + random.uuid().slice(HANDLE_LENGTH);
 }
 
 /** Where a token was issued or last rotated, as the row keeps it. */
@@ -65,8 +66,8 @@ export interface RotatedSession extends IssuedSession {
 
 export type Sessions = ReturnType<typeof createSessions>;
 
-export function createSessions(deps: { db: Database; clock: Clock; config: Config; logger: Logger; callerGate: CallerGate }) {
-  const { db, clock, logger, callerGate } = deps;
+export function createSessions(deps: { db: Database; clock: Clock; random: Random; config: Config; logger: Logger; callerGate: CallerGate }) {
+  const { db, clock, random, logger, callerGate } = deps;
   const lifetimeMs = deps.config.jwt.refreshExpiresInMinutes * 60_000;
   const graceMs = deps.config.auth.refreshReuseGraceSeconds * 1000;
   const { sessions } = db.tables;
@@ -147,9 +148,9 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
   return {
     /** Starts a new session. */
     async issue(userId: string, context: SessionContext = {}): Promise<IssuedSession> {
-      const refreshToken = randomUuid();
+      const refreshToken = random.uuid();
       const now = clock.now();
-      const familyId = randomUuid();
+      const familyId = random.uuid();
       const expiresAt = now + lifetimeMs;
       await db.insert(sessions).values({
         id: familyId,
@@ -171,7 +172,7 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
       const expiresAt = now + lifetimeMs;
       // A token that cannot be one of ours is refused without touching the database's write lock.
       if (handle === null) throw new CoreError("invalid_refresh_token");
-      const successor = nextToken(handle);
+      const successor = nextToken(random, handle);
       const claim = {
         tokenHash,
         handle,

@@ -7,11 +7,11 @@ import { isUniqueViolation } from "../db/errors.ts";
 import type { UserRow } from "../db/schema.ts";
 import { refusalError, refusalOf } from "./caller-gate.ts";
 import type { Clock } from "../lib/clock.ts";
+import type { Random } from "../lib/random.ts";
 import { CoreError } from "./errors.ts";
 import type { OwnedData } from "./owned-data.ts";
 import type { PasswordHasher } from "./passwords.ts";
 import type { AcceptedPassword, RegisteredBy, RegistrationPolicy } from "./registration-policy.ts";
-import { randomUuid } from "../lib/secrets.ts";
 
 /** A user with the roles that go into their tokens. */
 export interface User extends UserRow {
@@ -50,12 +50,13 @@ export type Users = ReturnType<typeof createUsers>;
 export function createUsers(deps: {
   db: Database;
   clock: Clock;
+  random: Random;
   passwords: PasswordHasher;
   config: Config;
   registration: RegistrationPolicy;
   ownedData: OwnedData;
 }) {
-  const { db, clock, passwords, config, registration, ownedData } = deps;
+  const { db, clock, random, passwords, config, registration, ownedData } = deps;
   const policy = config.auth;
   const { userRoles, users } = db.tables;
 
@@ -147,7 +148,7 @@ export function createUsers(deps: {
 
       const now = clock.now();
       const row = {
-        id: randomUuid(),
+        id: random.uuid(),
         email,
         username: input.username === undefined ? null : normaliseUsername(input.username),
         displayName: columns.displayName ?? input.displayName ?? email,
@@ -214,7 +215,7 @@ export function createUsers(deps: {
       }
       const byEmail = login.includes("@");
       const row = {
-        id: randomUuid(),
+        id: random.uuid(),
         email: byEmail ? normaliseEmail(login) : null,
         username: byEmail ? null : normaliseUsername(login),
         displayName: "Server Admin",
@@ -239,7 +240,7 @@ export function createUsers(deps: {
       registration.assertOpen("self");
       const now = clock.now();
       const row = {
-        id: randomUuid(),
+        id: random.uuid(),
         email: null,
         displayName: "Anonymous user",
         active: true,

@@ -12,6 +12,7 @@ import type { Config, S3Settings } from "../config.ts";
 import { ConfigError } from "../lib/errors.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
+import type { Random } from "../lib/random.ts";
 import type { OwnedData } from "../core/owned-data.ts";
 import type { Database } from "../db/client.ts";
 import { createLocalBlobStore, type BlobStore } from "./blob-store.ts";
@@ -101,8 +102,16 @@ function s3Stores(settings: S3Settings): BlobStores {
   };
 }
 
-export function openFileStorage(deps: { config: Config; db: Database; root: string; rules: StorageRules; clock: Clock; logger: Logger }): FileStorage {
-  const { config, db, root, rules, clock, logger } = deps;
+export function openFileStorage(deps: {
+  config: Config;
+  db: Database;
+  root: string;
+  rules: StorageRules;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+}): FileStorage {
+  const { config, db, root, rules, clock, random, logger } = deps;
   const pool = createTransformPool({
     size: config.storage.imageWorkers > 0 ? config.storage.imageWorkers : Math.min(4, availableParallelism()),
     maxQueue: TRANSFORM_QUEUE_LIMIT,
@@ -124,6 +133,7 @@ export function openFileStorage(deps: { config: Config; db: Database; root: stri
     removal,
     rules,
     clock,
+    random,
     logger,
     config: { maxUploadBytes: config.storage.maxUploadBytes, adminSecret: config.auth.adminSecret },
   });

@@ -13,7 +13,8 @@ import { basename } from "node:path";
 import type { PermissionVariables } from "../core/access-tokens.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
-import { constantTimeEqual, randomUuid } from "../lib/secrets.ts";
+import type { Random } from "../lib/random.ts";
+import { constantTimeEqual } from "../lib/secrets.ts";
 import { createSecurityEvents } from "../core/security-events.ts";
 import { isForeignKeyViolation } from "../db/errors.ts";
 import type { FileRow } from "../db/schema.ts";
@@ -129,15 +130,16 @@ export function createStorage(deps: {
   removal: FileRemoval;
   rules: StorageRules;
   clock: Clock;
+  random: Random;
   logger: Logger;
   config: StorageConfig;
 }) {
-  const { records, blobs, variants, removal, rules, clock, logger, config } = deps;
+  const { records, blobs, variants, removal, rules, clock, random, logger, config } = deps;
 
   // A strong ETag names one stored version of a file. It is random, made per upload, not a digest of the bytes: HTTP
   // ETags are opaque (S3's are MD5s only for single-part uploads), and hashing a GiB costs more CPU than receiving
   // and writing it (bench/README.md). 128 bits, as hex: the shape an MD5 ETag had.
-  const newEtag = () => `"${Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("hex")}"`;
+  const newEtag = () => `"${Buffer.from(random.bytes(16)).toString("hex")}"`;
 
   // The sniffed image format of a file's bytes, by ETag (issue 7: repeat transforms are served like static files).
   const formatsByEtag = new Map<string, ImageFormat | null>();
@@ -280,7 +282,7 @@ export function createStorage(deps: {
               contentType,
               etag: newEtag(),
               // HBP keeps the token of an overwritten file and makes a new one (uuid v4) for a new file.
-              token: existing?.token ?? randomUuid(),
+              token: existing?.token ?? random.uuid(),
               ownerId: existing ? existing.ownerId : callerId,
               updatedAt: clock.now(),
             });
@@ -425,7 +427,7 @@ export function createStorage(deps: {
       const row = await records.get(key);
       authorize("delete", key, access, row ? (toFileMetadata(row) as unknown as Value) : undefined);
       if (!row) throw new StorageError("not_found");
-      const updated = await withKeyLock(key, () => records.setToken(key, randomUuid(), clock.now()));
+      const updated = await withKeyLock(key, () => records.setToken(key, random.uuid(), clock.now()));
       if (!updated) throw new StorageError("not_found");
       return toFileMetadata(updated);
     },
@@ -434,7 +436,7 @@ export function createStorage(deps: {
     async revokeToken(key: string, caller: Caller): Promise<FileMetadata> {
       if (config.adminSecret === null) throw new StorageError("admin_secret_unset");
       if (!isAdmin(caller)) throw new StorageError("admin_secret_wrong");
-      const updated = await withKeyLock(key, () => records.setToken(key, randomUuid(), clock.now()));
+      const updated = await withKeyLock(key, () => records.setToken(key, random.uuid(), clock.now()));
       if (!updated) throw new StorageError("not_found");
       return toFileMetadata(updated);
     },
