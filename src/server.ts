@@ -101,6 +101,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     config: config.cookies,
     secret: cookieSecret,
     maxAgeSeconds: config.jwt.refreshExpiresInMinutes * 60,
+    clock,
   });
   const cors = corsHandling(config.server.corsOrigins);
   const corsRisk = corsWarning({ corsOrigins: config.server.corsOrigins, sameSite: config.cookies.sameSite });
