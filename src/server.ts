@@ -18,6 +18,7 @@ import { consoleLogger, type Logger } from "./lib/logger.ts";
 import { systemRandom, type Random } from "./lib/random.ts";
 import { ensureAdmin } from "./core/admin-bootstrap.ts";
 import { purgeExpired } from "./core/housekeeping.ts";
+import { createSecurityEvents } from "./core/security-events.ts";
 import { createMailer } from "./core/mail/mailer.ts";
 import { outboxTransport, smtpTransport } from "./core/mail/transport.ts";
 import { loadGeneratedSecret, type GeneratedSecret } from "./core/generated-secrets.ts";
@@ -94,7 +95,9 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   const transport = config.mail.smtp ? smtpTransport(config.mail.smtp) : outboxTransport(paths.outbox, random);
   const mailer = createMailer({ config: config.mail, transport, logger });
 
-  const files = openFileStorage({ config, db: database.db, root: paths.storage, rules: storageRules, clock, random, logger });
+  // Storage's uses of the admin secret go to the security log in the same shape as core's events.
+  const events = createSecurityEvents(logger);
+  const files = openFileStorage({ config, db: database.db, root: paths.storage, rules: storageRules, clock, random, logger, events });
   // Deleting an account deletes its files: core calls storage through its OwnedData port.
   const core = createCore({ config, db: database.db, clock, random, logger, mailer, signingKeys, ownedData: files.ownedFiles });
   const cookies = createCookieJar({

@@ -22,7 +22,7 @@ import { createTransformPool } from "./images/pool.ts";
 import { createVariants, removeVariantsOf } from "./images/variants.ts";
 import { createS3BlobStore } from "./s3-blob-store.ts";
 import { loadRules, type StorageRules } from "./rules/rules.ts";
-import { createStorage, MULTIPART_OVERHEAD_BYTES, type Storage } from "./storage.ts";
+import { createStorage, MULTIPART_OVERHEAD_BYTES, type AdminSecretEvents, type Storage } from "./storage.ts";
 
 export { loadRules };
 
@@ -110,8 +110,9 @@ export function openFileStorage(deps: {
   clock: Clock;
   random: Random;
   logger: Logger;
+  events: AdminSecretEvents;
 }): FileStorage {
-  const { config, db, root, rules, clock, random, logger } = deps;
+  const { config, db, root, rules, clock, random, logger, events } = deps;
   const pool = createTransformPool({
     size: config.storage.imageWorkers > 0 ? config.storage.imageWorkers : Math.min(4, availableParallelism()),
     maxQueue: TRANSFORM_QUEUE_LIMIT,
@@ -135,6 +136,7 @@ export function openFileStorage(deps: {
     clock,
     random,
     logger,
+    events,
     config: { maxUploadBytes: config.storage.maxUploadBytes, adminSecret: config.auth.adminSecret },
   });
   return { storage, ownedFiles: removal, location: stores.location, check: () => stores.check(), close: () => pool.close() };

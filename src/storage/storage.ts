@@ -10,12 +10,10 @@
 // a zip, a transform), until it is enabled again; only the admin secret reaches them. The answer is the 403 of a read
 // the rules refuse, so it says nothing about the account. The owner's state comes with the file's row (file-records.ts).
 import { basename } from "node:path";
-import type { PermissionVariables } from "../core/access-tokens.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Random } from "../lib/random.ts";
 import { constantTimeEqual } from "../lib/secrets.ts";
-import { createSecurityEvents } from "../core/security-events.ts";
 import { isForeignKeyViolation } from "../db/errors.ts";
 import type { FileRow } from "../db/schema.ts";
 import type { BlobStore, OpenedBlob } from "./blob-store.ts";
@@ -28,7 +26,7 @@ import type { Variant, Variants } from "./images/variants.ts";
 import { multipartBoundary, parseMultipart } from "./multipart.ts";
 import type { StoragePath } from "./paths.ts";
 import type { Value } from "./rules/expression.ts";
-import type { Decision, Operation, RuleRequest, StorageRules } from "./rules/rules.ts";
+import type { Decision, Operation, RuleAuth, RuleRequest, StorageRules } from "./rules/rules.ts";
 import { worthCompressing, ZIP_MAX_BYTES, ZIP_MAX_ENTRIES, zipStream, type ZipSource } from "./zip.ts";
 
 /** A file's metadata in the shape of S3's HeadObject output, which HBP answers and rules read as `resource`. */
@@ -44,7 +42,7 @@ export interface FileMetadata {
 
 export interface Caller {
   /** Permission variables of a signed-in caller; null for anonymous. */
-  auth: PermissionVariables | null;
+  auth: RuleAuth | null;
   /** The x-admin-secret the caller presented, if any. */
   adminSecret: string | null;
   /** The client's address, for the security log when an admin secret is presented. */
@@ -56,6 +54,14 @@ export interface Access {
   caller: Caller;
   method: string;
   query: Record<string, string>;
+}
+
+/**
+ * Where storage reports each use of the admin secret, right or wrong: core's security events (server.ts hands them
+ * in), so a ban on failed guesses counts storage's with the others and storage needs nothing else of core.
+ */
+export interface AdminSecretEvents {
+  record(event: "admin_secret_used" | "admin_secret_failed", facts: { ip?: string | null }): void;
 }
 
 export interface StorageConfig {
@@ -132,9 +138,10 @@ export function createStorage(deps: {
   clock: Clock;
   random: Random;
   logger: Logger;
+  events: AdminSecretEvents;
   config: StorageConfig;
 }) {
-  const { records, blobs, variants, removal, rules, clock, random, logger, config } = deps;
+  const { records, blobs, variants, removal, rules, clock, random, logger, events, config } = deps;
 
   // A strong ETag names one stored version of a file. It is random, made per upload, not a digest of the bytes: HTTP
   // ETags are opaque (S3's are MD5s only for single-part uploads), and hashing a GiB costs more CPU than receiving
@@ -146,7 +153,6 @@ export function createStorage(deps: {
 
   const withKeyLock = records.withKeyLock;
 
-  const events = createSecurityEvents(logger);
   // A presented secret is judged once per request (a listing asks for every file): one security event each.
   const adminVerdicts = new WeakMap<Caller, boolean>();
 

@@ -28,13 +28,16 @@ const KEYS_OF: Record<Operation, RuleKey[]> = {
   delete: ["delete", "write"],
 };
 
+/** The caller's permission variables (`user-id`, `default-role`, ...), as rules read them in `request.auth`. */
+export type RuleAuth = Record<string, string | string[]>;
+
 export interface RuleRequest {
   /** `/` + the storage key, e.g. `/user/42/photo.jpg` or `/user/42/` for a folder. */
   path: string;
   method: string;
   query: Record<string, string>;
-  /** The caller's permission variables (`user-id`, `default-role`, ...); undefined for an anonymous caller. */
-  auth: Record<string, string | string[]> | undefined;
+  /** undefined for an anonymous caller. */
+  auth: RuleAuth | undefined;
 }
 
 /** `pending`: denied only because `resource` is not known yet (an upload before its bytes arrive). */
