@@ -18,7 +18,7 @@ const ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
  * page on any site can call GET /auth/token/refresh and read a fresh access token. Warned at start-up, not refused:
  * an operator may put a proxy that filters origins in front.
  */
-export function corsWarning(settings: { corsOrigins: string[]; sameSite: string }): string | null {
+export function corsWarning(settings: { corsOrigins: readonly string[]; sameSite: string }): string | null {
   if (!settings.corsOrigins.includes("*") || settings.sameSite !== "None") return null;
   return (
     "CORS_ORIGINS=* with COOKIE_SAME_SITE=none lets any web site make credentialed calls with a signed-in user's " +
@@ -26,7 +26,7 @@ export function corsWarning(settings: { corsOrigins: string[]; sameSite: string 
   );
 }
 
-export function corsHandling(allowedOrigins: string[]) {
+export function corsHandling(allowedOrigins: readonly string[]) {
   const any = allowedOrigins.includes("*");
   /** Adds the headers of an allowed Origin to `headers`; false when the request has none allowed. */
   const addHeaders = (request: Request, headers: Record<string, unknown>): boolean => {

@@ -30,6 +30,7 @@ import { docsRoutes } from "./docs.ts";
 import { readinessRoutes } from "./readiness.ts";
 import { httpClient } from "./http/client-ip.ts";
 import { answerAfterBody, type RequestHandler } from "./http/unread-body.ts";
+import { publicUrlResolver, type PublicUrlResolver } from "./public-url.ts";
 import { VERSION } from "./version.ts";
 import { loadRules, maxRequestBodyBytes, openFileStorage } from "./storage/index.ts";
 
@@ -64,6 +65,8 @@ export function dataPaths(dataDir: string): DataPaths {
 export interface Latchkey {
   app: Elysia;
   core: Core;
+  /** PUBLIC_URL, completed by serve() once the port is bound. */
+  address: PublicUrlResolver;
   close(): Promise<void>;
 }
 
@@ -72,6 +75,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   const logger = options.logger ?? consoleLogger;
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
+  const address = publicUrlResolver(config.server.publicUrl);
   const paths = dataPaths(config.server.dataDir);
   mkdirSync(paths.storage, { recursive: true });
   const noGeneratedKey = () => Promise.reject(new Error("JWT_KEY is set: no key is generated"));
@@ -97,9 +101,29 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
 
   // Storage's uses of the admin secret go to the security log in the same shape as core's events.
   const events = createSecurityEvents(logger);
-  const files = openFileStorage({ config, db: database.db, root: paths.storage, rules: storageRules, clock, random, logger, events });
+  const files = openFileStorage({
+    settings: config.storage,
+    adminSecret: config.auth.adminSecret,
+    db: database.db,
+    root: paths.storage,
+    rules: storageRules,
+    clock,
+    random,
+    logger,
+    events,
+  });
   // Deleting an account deletes its files: core calls storage through its OwnedData port.
-  const core = createCore({ config, db: database.db, clock, random, logger, mailer, signingKeys, ownedData: files.ownedFiles });
+  const core = createCore({
+    config,
+    db: database.db,
+    clock,
+    random,
+    publicUrl: address.publicUrl,
+    logger,
+    mailer,
+    signingKeys,
+    ownedData: files.ownedFiles,
+  });
   const cookies = createCookieJar({
     config: config.cookies,
     secret: cookieSecret,
@@ -171,6 +195,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   return {
     app: app as unknown as Elysia,
     core,
+    address,
     async close() {
       clearInterval(housekeepingTimer);
       files.close();
@@ -202,7 +227,7 @@ export function serve(latchkey: Latchkey, config: Config, logger: Logger = conso
     latchkey.app.listen({
       hostname: config.server.host,
       port: config.server.port,
-      maxRequestBodySize: maxRequestBodyBytes(config),
+      maxRequestBodySize: maxRequestBodyBytes(config.storage),
       // Elysia's default is true: a second server on the port would start and share its requests (AddressInUseError).
       reusePort: false,
     });
@@ -213,10 +238,10 @@ export function serve(latchkey: Latchkey, config: Config, logger: Logger = conso
   const server = latchkey.app.server!;
   // 0.0.0.0 and :: are printed as they are (reachable on Linux as such), so the line says what is exposed.
   const url = `http://${hostAndPort(config.server.host, server.port!)}`;
-  if (config.server.publicUrlIsDefault) config.server.publicUrl = `http://localhost:${server.port}`;
+  latchkey.address.listeningOn(server.port!);
   // Only now: mailed links are made from PUBLIC_URL, which a start on PORT=0 has just learnt.
   latchkey.core.mailWorker.start();
-  logger.info(`latchkey ${VERSION} listening on ${url}`, { data: config.server.dataDir, public_url: config.server.publicUrl });
+  logger.info(`latchkey ${VERSION} listening on ${url}`, { data: config.server.dataDir, public_url: latchkey.address.publicUrl() });
   return {
     url,
     async stop() {

@@ -38,6 +38,21 @@ describe("loadConfig", () => {
     expect(config.mail.smtp).toBeNull();
   });
 
+  test("is frozen all the way down once loaded: a change after start-up throws (issue 24)", () => {
+    const config = loadConfig({ CORS_ORIGINS: "https://app.example", SMTP_HOST: "mail.example.com" });
+    const writable = config as unknown as { server: { publicUrl: string; corsOrigins: string[] }; mail: { smtp: { port: number } } };
+    expect(() => (writable.server.publicUrl = "https://elsewhere.example")).toThrow(TypeError);
+    expect(() => writable.server.corsOrigins.push("*")).toThrow(TypeError);
+    expect(() => (writable.mail.smtp.port = 25)).toThrow(TypeError);
+    expect(config.server.corsOrigins).toEqual(["https://app.example"]);
+  });
+
+  test("PUBLIC_URL unset with PORT=0 is left to the port latchkey binds (src/public-url.ts)", () => {
+    expect(loadConfig({ PORT: "0" }).server.publicUrl).toBeNull();
+    expect(loadConfig({ PORT: "0", PUBLIC_URL: "https://auth.example.com" }).server.publicUrl).toBe("https://auth.example.com");
+    expect(loadConfig({ PORT: "8080" }).server.publicUrl).toBe("http://localhost:8080");
+  });
+
   test("aliases, lists, booleans and unescaped PEM newlines", () => {
     const config = loadConfig({
       SERVER_URL: "https://auth.example.com/",

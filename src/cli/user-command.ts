@@ -31,14 +31,21 @@ export async function userCommand(config: Config, location: DatabaseLocation, ar
     const random = systemRandom;
     const passwords = createPasswordHasher({ memoryKiB: config.passwords.argon2MemoryKiB, timeCost: config.passwords.argon2TimeCost });
     // An account's files go with it, from the same database and file store as the server's (STORAGE_URL or DATA_DIR).
-    const ownedData = openOwnedFiles({ config, db, root: dataPaths(config.server.dataDir).storage, logger: consoleLogger });
+    const ownedData = openOwnedFiles({ s3: config.storage.s3, db, root: dataPaths(config.server.dataDir).storage, logger: consoleLogger });
     // These commands create no account and set no password: the policy is there because Users always has one.
     const registration = createRegistrationPolicy({
       settings: config.registration,
       breached: createBreachedPasswords({ enabled: false, logger: silentLogger }),
     });
-    const users = createUsers({ db, clock, random, passwords, config, registration, ownedData });
-    const sessions = createSessions({ db, clock, random, config, logger: silentLogger, callerGate: createCallerGate({ users }) });
+    const users = createUsers({ db, clock, random, passwords, auth: config.auth, registration, ownedData });
+    const sessions = createSessions({
+      db,
+      clock,
+      random,
+      settings: { refreshExpiresInMinutes: config.jwt.refreshExpiresInMinutes, refreshReuseGraceSeconds: config.auth.refreshReuseGraceSeconds },
+      logger: silentLogger,
+      callerGate: createCallerGate({ users }),
+    });
     const [action, target] = args;
 
     if (action === "list") {

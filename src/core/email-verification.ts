@@ -37,12 +37,12 @@ export function createEmailVerification(deps: {
   db: Database;
   clock: Clock;
   random: Random;
-  config: Config;
+  auth: Config["auth"];
   users: Users;
   rateLimits: RateLimits;
   guesses: Guesses;
 }) {
-  const { db, clock, random, config, users, rateLimits, guesses } = deps;
+  const { db, clock, random, auth, users, rateLimits, guesses } = deps;
   const { emailVerificationRequests: table, passwordResetRequests, users: usersTable } = db.tables;
 
   function toRequest(row: typeof table.$inferSelect): EmailVerificationRequest {
@@ -74,7 +74,7 @@ export function createEmailVerification(deps: {
     await users.assertEmailAvailable(userId, row.email);
     const user = await users.findById(userId);
     if (!user) throw new CoreError("user_not_found");
-    const active = user.active || config.auth.verifyEmails;
+    const active = user.active || auth.verifyEmails;
     try {
       await db.transaction(async (tx) => {
         const claimed = await tx.delete(table).where(eq(table.id, row.id)).returning({ id: table.id });

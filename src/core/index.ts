@@ -44,6 +44,8 @@ export interface CoreDeps {
   clock: Clock;
   /** Every token, ticket, code and id core draws. */
   random: Random;
+  /** PUBLIC_URL, read when a link is made (after latchkey listens: src/public-url.ts). */
+  publicUrl: () => string;
   logger: Logger;
   /** What the mail worker sends through; routes only queue mails (core/mail/intents.ts). */
   mailer: Mailer;
@@ -56,16 +58,23 @@ export interface CoreDeps {
 export type Core = ReturnType<typeof createCore>;
 
 export function createCore(deps: CoreDeps) {
-  const { config, db, clock, random, logger, mailer, signingKeys, ownedData } = deps;
+  const { config, db, clock, random, publicUrl, logger, mailer, signingKeys, ownedData } = deps;
   const passwords = createPasswordHasher({
     memoryKiB: config.passwords.argon2MemoryKiB,
     timeCost: config.passwords.argon2TimeCost,
   });
   const breached = createBreachedPasswords({ enabled: config.passwords.hibpEnabled, logger });
   const registration = createRegistrationPolicy({ settings: config.registration, breached });
-  const users = createUsers({ db, clock, random, passwords, config, registration, ownedData });
+  const users = createUsers({ db, clock, random, passwords, auth: config.auth, registration, ownedData });
   const callerGate = createCallerGate({ users });
-  const sessions = createSessions({ db, clock, random, config, logger, callerGate });
+  const sessions = createSessions({
+    db,
+    clock,
+    random,
+    settings: { refreshExpiresInMinutes: config.jwt.refreshExpiresInMinutes, refreshReuseGraceSeconds: config.auth.refreshReuseGraceSeconds },
+    logger,
+    callerGate,
+  });
   const codes = createOneTimeCodes({ db, clock, random });
   const jwt = createJwtSigner(signingKeys, clock);
   const accessTokens = createAccessTokens({ config: config.jwt, jwt });
@@ -74,13 +83,13 @@ export function createCore(deps: CoreDeps) {
   const guesses = createGuesses({ rateLimits, config: config.rateLimits, events });
   const totp = createTotp({ db, clock, random, issuer: config.auth.otpIssuer, guesses });
   const mailQueue = createMailQueue({ db, clock, random, enabled: config.mail.enabled });
-  const activation = createActivation({ config, codes, users, mailQueue, guesses });
+  const activation = createActivation({ auth: config.auth, publicUrl, codes, users, mailQueue, guesses });
   const sessionTokens = createSessionTokens({ sessions, accessTokens });
   const backupCodes = createBackupCodes({ db, clock, random });
   const twoFactorSetup = createTwoFactorSetup({ totp, backupCodes });
-  const signIn = createSignIn({ config, users, guesses, events, totp, codes, mailQueue, backupCodes });
-  const passwordReset = createPasswordReset({ config, users, codes, sessions, mailQueue, guesses });
-  const emailChange = createEmailChange({ config, users, codes, mailQueue, guesses });
+  const signIn = createSignIn({ auth: config.auth, publicUrl, users, guesses, events, totp, codes, mailQueue, backupCodes });
+  const passwordReset = createPasswordReset({ auth: config.auth, publicUrl, users, codes, sessions, mailQueue, guesses });
+  const emailChange = createEmailChange({ auth: config.auth, publicUrl, users, codes, mailQueue, guesses });
   const apiTokens = createApiTokens({ db, clock, random, guesses });
   const emailOtp = createEmailOtp({ users, codes, mailQueue, passwords, guesses, random });
   // Each feature decides who gets its mails and mints their tickets; the worker runs them (core/mail/intents.ts).
@@ -98,12 +107,13 @@ export function createCore(deps: CoreDeps) {
   const userDirectory = createUserDirectory({ db });
   const passwordCheck = createPasswordCheck({ users, guesses });
   const recoveryCodes = createRecoveryCodes({ db, clock, random, guesses, totp });
-  const emailVerification = createEmailVerification({ db, clock, random, config, users, rateLimits, guesses });
-  const resetRequests = createResetRequests({ db, clock, random, config, users, passwords, totp, recoveryCodes, sessions, rateLimits, guesses });
+  const emailVerification = createEmailVerification({ db, clock, random, auth: config.auth, users, rateLimits, guesses });
+  const resetRequests = createResetRequests({ db, clock, random, auth: config.auth, users, passwords, totp, recoveryCodes, sessions, rateLimits, guesses });
   return {
     config,
     clock,
     random,
+    publicUrl,
     logger,
     mailWorker,
     users,

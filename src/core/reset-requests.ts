@@ -41,7 +41,7 @@ export function createResetRequests(deps: {
   db: Database;
   clock: Clock;
   random: Random;
-  config: Config;
+  auth: Config["auth"];
   users: Users;
   passwords: PasswordHasher;
   totp: Totp;
@@ -50,7 +50,7 @@ export function createResetRequests(deps: {
   rateLimits: RateLimits;
   guesses: Guesses;
 }) {
-  const { db, clock, random, config, users, passwords, totp, recoveryCodes, sessions, rateLimits, guesses } = deps;
+  const { db, clock, random, auth, users, passwords, totp, recoveryCodes, sessions, rateLimits, guesses } = deps;
   const { passwordResetRequests: table, users: usersTable } = db.tables;
 
   function toRequest(row: Row, user: User): PasswordResetRequest {
@@ -178,7 +178,7 @@ export function createResetRequests(deps: {
       if (!row.twoFactorVerified && (await totp.isEnabled(row.userId))) throw new CoreError("reset_second_factor_not_verified");
       const accepted = await users.checkPassword(newPassword);
       const passwordHash = await passwords.hash(accepted);
-      const active = user.active || config.auth.verifyEmails;
+      const active = user.active || auth.verifyEmails;
       await db.transaction(async (tx) => {
         // Claimed by deleting it: a request sets one password, even under two requests at the same moment.
         const claimed = await tx.delete(table).where(eq(table.id, row.id)).returning({ id: table.id });

@@ -16,7 +16,6 @@
 // token that is replaced at the session's next refresh (every access-token lifetime while it is in use) and expires
 // with it. Guessing over HTTP needs all 122 bits.
 import { and, eq, gt, isNull, ne, type SQL, sql } from "drizzle-orm";
-import type { Config } from "../config.ts";
 import type { Database, Transaction } from "../db/client.ts";
 import { groupCommit } from "../db/group-commit.ts";
 import type { Clock } from "../lib/clock.ts";
@@ -66,10 +65,17 @@ export interface RotatedSession extends IssuedSession {
 
 export type Sessions = ReturnType<typeof createSessions>;
 
-export function createSessions(deps: { db: Database; clock: Clock; random: Random; config: Config; logger: Logger; callerGate: CallerGate }) {
+export interface SessionSettings {
+  /** JWT_REFRESH_EXPIRES_IN: how long a session lives without a refresh. */
+  refreshExpiresInMinutes: number;
+  /** REFRESH_REUSE_GRACE_SECONDS (see the head of this file). */
+  refreshReuseGraceSeconds: number;
+}
+
+export function createSessions(deps: { db: Database; clock: Clock; random: Random; settings: SessionSettings; logger: Logger; callerGate: CallerGate }) {
   const { db, clock, random, logger, callerGate } = deps;
-  const lifetimeMs = deps.config.jwt.refreshExpiresInMinutes * 60_000;
-  const graceMs = deps.config.auth.refreshReuseGraceSeconds * 1000;
+  const lifetimeMs = deps.settings.refreshExpiresInMinutes * 60_000;
+  const graceMs = deps.settings.refreshReuseGraceSeconds * 1000;
   const { sessions } = db.tables;
 
   // The claim: one conditional UPDATE, so of two concurrent rotations of one token exactly one wins, on SQLite and on

@@ -52,12 +52,12 @@ export function createUsers(deps: {
   clock: Clock;
   random: Random;
   passwords: PasswordHasher;
-  config: Config;
+  auth: Config["auth"];
   registration: RegistrationPolicy;
   ownedData: OwnedData;
 }) {
-  const { db, clock, random, passwords, config, registration, ownedData } = deps;
-  const policy = config.auth;
+  const { db, clock, random, passwords, registration, ownedData } = deps;
+  const policy = deps.auth;
   const { userRoles, users } = db.tables;
 
   // The lookups every signed-in request makes, compiled once as db.lookup()s (drizzle otherwise rebuilds the SQL of
