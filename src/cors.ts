@@ -2,7 +2,8 @@
 // (Cookies are SameSite=Lax by default, so a cross-site page cannot ride on them even when its origin is reflected.)
 //
 // Not an onRequest hook: with one, Elysia builds a context and reads the URL of every request before routing it,
-// which cost /healthz ~12% of its throughput (issue 7). Instead (src/server.ts mounts the three parts):
+// a cost every request pays, /healthz a noticeable share of its throughput (bench/README.md). Instead (src/server.ts
+// mounts the three parts):
 // - `headers`, mounted before every route: a mapResponse hook adds the headers to each route's answer, its
 //   errors included;
 // - `addHeaders`, for the last-resort error hook: an answer no route made (an unknown path) gets no route hooks;

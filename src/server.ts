@@ -145,7 +145,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     .use(hbpHealthRoutes(VERSION));
   // The peer's address is asked of the listening server (app.server) when a handler needs it. Handlers do not take
   // `server` from Elysia's context: a hook that names it makes Elysia define a getter on every request's context,
-  // /healthz included (issue 7).
+  // /healthz included.
   const clientOf = httpClient(config.rateLimits.trustedProxies, { requestIP: (request) => app.server?.requestIP(request) ?? null });
   const hbp = { core, config, cookies, clientOf };
   // A bucket that cannot be reached (wrong endpoint, credentials or name) stops start-up, naming STORAGE_URL.

@@ -19,7 +19,7 @@ export function createRateLimits(deps: { db: Database; clock: Clock }) {
   const { rateLimits } = db.tables;
 
   // Every login counts, gives back and clears counters: the statements are compiled once (drizzle otherwise
-  // rebuilds each query's SQL, issue 7's bench).
+  // rebuilds each query's SQL).
   const selectRow = db.lookup(db.select().from(rateLimits).where(eq(rateLimits.key, sql.placeholder("key")))); // the primary key: no LIMIT
   const upsertHit = db
     .insert(rateLimits)

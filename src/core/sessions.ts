@@ -3,8 +3,8 @@
 // A session (one sign-in, the "family" of its refresh tokens) is one row holding the SHA-256 of its current token.
 // A token is a uuid v4 (HBP's wire format) whose first half, the handle, stays the same across the session's
 // rotations and finds the row; its second half is new at each rotation. A rotation rewrites the row's digest in place:
-// one row written and no index touched, where a row per token wrote a new row and three index entries (issue 7:
-// bench/tools/rotation-floor.ts, ~5 us against ~40-56 us a rotation in SQLite alone).
+// one row written and no index touched, where a row per token wrote a new row and three index entries, several
+// times the work (bench/tools/rotation-floor.ts measures it; the figures: bench/README.md).
 //
 // Presenting a token of a session that is not its current one means a copy of an older token exists somewhere else
 // (theft, or a leaked log): the session is revoked, so the thief's and the user's tokens both die. Within
@@ -82,10 +82,10 @@ export function createSessions(deps: { db: Database; clock: Clock; random: Rando
   // any other database. A session carried over from a row per token (no handle yet) is found by its digest instead,
   // and takes its token's handle, so that token is then known as the session's predecessor like any other. The hot
   // rotation sets no indexed column: SQLite maintains the index of every column an UPDATE sets, even to the value it
-  // had (~6 us of a rotation's ~11 in bench/tools/rotation-floor.ts), and PostgreSQL can make it a HOT update only
-  // when no indexed column changes. Rotations run inside group transactions, so they are transaction statements
-  // (src/db/lookup.ts): compiled once, where drizzle otherwise rebuilt each query's SQL (~60% of a refresh in issue
-  // 7's bench), and run straight on bun:sqlite on SQLite.
+  // had (about half a rotation's work in SQLite), and PostgreSQL can make it a HOT update only when no indexed column
+  // changes. Rotations run inside group transactions, so they are transaction statements (src/db/lookup.ts):
+  // compiled once, where drizzle otherwise rebuilt each query's SQL (most of a refresh), and run straight on
+  // bun:sqlite on SQLite.
   const rotate = db.transactionStatement((tx) => prepareRotation(tx, eq(sessions.handle, sql.placeholder("handle")), {}));
   const rotateCarried = db.transactionStatement((tx) =>
     prepareRotation(tx, and(isNull(sessions.handle), eq(sessions.carriedTokenHash, sql.placeholder("tokenHash")))!, {

@@ -61,10 +61,9 @@ export function createUsers(deps: {
   const { userRoles, users } = db.tables;
 
   // The lookups every signed-in request makes, compiled once as db.lookup()s (drizzle otherwise rebuilds the SQL of
-  // each query, ~35 us a time: most of an authenticated read, issue 7's bench). No LIMIT: the columns are unique, and drizzle
-  // binds a LIMIT as a parameter, which made bun:sqlite's lookup ~2.5x slower (measured: 3.6 vs 9.8 us).
-  // The roles come with the row, as a JSON array in one column that its decoder parses: one statement
-  // instead of two (each statement also pays its row mapping; authenticated reads ~+10%, issue 7).
+  // each query: most of an authenticated read). No LIMIT: the columns are unique, and drizzle binds a LIMIT as a
+  // parameter, which makes bun:sqlite's lookup over twice as slow. The roles come with the row, as a JSON array in
+  // one column that its decoder parses: one statement instead of two (each statement also pays its row mapping).
   const roles = (
     db.engine === "sqlite"
       ? sql`(SELECT json_group_array(role) FROM (SELECT ${userRoles.role} AS role FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id} ORDER BY 1))`

@@ -52,7 +52,7 @@ export type HttpClient = (request: Request) => { ip: string | null; userAgent: s
 export function httpClient(trustedProxies: readonly string[], peers: PeerSource): HttpClient {
   const clientIp = clientIpResolver(trustedProxies);
   // Worked out on first use: most requests (an authenticated read) never ask, and asking the server for the
-  // peer's address was ~5% of such a request (issue 7's bench).
+  // peer's address is a measurable share of such a request (the figure: bench/README.md).
   return (request) => {
     let ip: string | null | undefined;
     return {

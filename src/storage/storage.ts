@@ -106,9 +106,9 @@ function mediaType(declared: string | null): string {
 
 /**
  * An upload's pieces are garbage as soon as they are on disk, but they live outside the JS heap, so the collector
- * lags behind a fast upload: a 1 GiB upload grew RSS by 14 to 78 MB (more with each upload). A full collection every
- * this many bytes keeps it at 16-29 MB (issue 7's bench), for a ~7 ms pause each (~0.1 s per GiB); only asking for
- * one (Bun.gc(false)) still let it reach 63 MB at 400 MB/s.
+ * lags behind a fast upload and RSS grew with each one. A full collection every this many bytes keeps a GiB upload's
+ * growth within the 64 MB bench/README.md sets, for a pause of a few ms each; only asking for one (Bun.gc(false))
+ * did not.
  */
 const COLLECT_EVERY_BYTES = 64 * 1024 * 1024;
 
@@ -148,7 +148,8 @@ export function createStorage(deps: {
   // and writing it (bench/README.md). 128 bits, as hex: the shape an MD5 ETag had.
   const newEtag = () => `"${Buffer.from(random.bytes(16)).toString("hex")}"`;
 
-  // The sniffed image format of a file's bytes, by ETag (issue 7: repeat transforms are served like static files).
+  // The sniffed image format of a file's bytes, by ETag: a repeat transform is served like a static file, without
+  // reading the original's first bytes again.
   const formatsByEtag = new Map<string, ImageFormat | null>();
 
   const withKeyLock = records.withKeyLock;
@@ -338,7 +339,7 @@ export function createStorage(deps: {
 
     /**
      * An image variant that is already made, opened without opening the file itself (a repeat transform costs what
-     * a download does, issue 7); null when it must be made (then open() and variant()). Access as for open().
+     * a download does); null when it must be made (then open() and variant()). Access as for open().
      */
     async cachedVariant(key: string, access: Access, request: TransformRequest, accept: string | null): Promise<(Omit<OpenedFile, "blob" | "metadata"> & { variant: Variant; blob: OpenedBlob }) | null> {
       const file = await readable(key, access);
