@@ -42,7 +42,10 @@ export async function userCommand(config: Config, location: DatabaseLocation, ar
       db,
       clock,
       random,
-      settings: { refreshExpiresInMinutes: config.jwt.refreshExpiresInMinutes, refreshReuseGraceSeconds: config.auth.refreshReuseGraceSeconds },
+      settings: {
+        refreshExpiresInMinutes: config.jwt.refreshExpiresInMinutes,
+        refreshReuseGraceSeconds: config.auth.refreshReuseGraceSeconds,
+      },
       logger: silentLogger,
       callerGate: createCallerGate({ users }),
     });

@@ -71,7 +71,10 @@ export function createCore(deps: CoreDeps) {
     db,
     clock,
     random,
-    settings: { refreshExpiresInMinutes: config.jwt.refreshExpiresInMinutes, refreshReuseGraceSeconds: config.auth.refreshReuseGraceSeconds },
+    settings: {
+      refreshExpiresInMinutes: config.jwt.refreshExpiresInMinutes,
+      refreshReuseGraceSeconds: config.auth.refreshReuseGraceSeconds,
+    },
     logger,
     callerGate,
   });
