@@ -10,7 +10,7 @@ import { createRegistrationPolicy } from "../core/registration-policy.ts";
 import { isUuid } from "../lib/ids.ts";
 import { createCallerGate } from "../core/caller-gate.ts";
 import { consoleLogger } from "../lib/logger.ts";
-import { createSessions } from "../core/sessions.ts";
+import { createSessions, sessionSettings } from "../core/sessions.ts";
 import { createUsers, type User } from "../core/users.ts";
 import { openDatabase, type DatabaseLocation } from "../db/client.ts";
 import { dataPaths } from "../server.ts";
@@ -38,17 +38,8 @@ export async function userCommand(config: Config, location: DatabaseLocation, ar
       breached: createBreachedPasswords({ enabled: false, logger: silentLogger }),
     });
     const users = createUsers({ db, clock, random, passwords, auth: config.auth, registration, ownedData });
-    const sessions = createSessions({
-      db,
-      clock,
-      random,
-      settings: {
-        refreshExpiresInMinutes: config.jwt.refreshExpiresInMinutes,
-        refreshReuseGraceSeconds: config.auth.refreshReuseGraceSeconds,
-      },
-      logger: silentLogger,
-      callerGate: createCallerGate({ users }),
-    });
+    const callerGate = createCallerGate({ users });
+    const sessions = createSessions({ db, clock, random, settings: sessionSettings(config), logger: silentLogger, callerGate });
     const [action, target] = args;
 
     if (action === "list") {

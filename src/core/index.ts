@@ -27,7 +27,7 @@ import { createTwoFactorSetup } from "./two-factor-setup.ts";
 import { createPasswordHasher } from "./passwords.ts";
 import { createSessionTokens } from "./session-tokens.ts";
 import { createSecurityEvents } from "./security-events.ts";
-import { createSessions } from "./sessions.ts";
+import { createSessions, sessionSettings } from "./sessions.ts";
 import type { SigningKeys } from "./signing-keys.ts";
 import { createUsers } from "./users.ts";
 import { createEmailVerification } from "./email-verification.ts";
@@ -67,17 +67,7 @@ export function createCore(deps: CoreDeps) {
   const registration = createRegistrationPolicy({ settings: config.registration, breached });
   const users = createUsers({ db, clock, random, passwords, auth: config.auth, registration, ownedData });
   const callerGate = createCallerGate({ users });
-  const sessions = createSessions({
-    db,
-    clock,
-    random,
-    settings: {
-      refreshExpiresInMinutes: config.jwt.refreshExpiresInMinutes,
-      refreshReuseGraceSeconds: config.auth.refreshReuseGraceSeconds,
-    },
-    logger,
-    callerGate,
-  });
+  const sessions = createSessions({ db, clock, random, settings: sessionSettings(config), logger, callerGate });
   const codes = createOneTimeCodes({ db, clock, random });
   const jwt = createJwtSigner(signingKeys, clock);
   const accessTokens = createAccessTokens({ config: config.jwt, jwt });

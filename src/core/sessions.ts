@@ -16,6 +16,7 @@
 // token that is replaced at the session's next refresh (every access-token lifetime while it is in use) and expires
 // with it. Guessing over HTTP needs all 122 bits.
 import { and, eq, gt, isNull, ne, type SQL, sql } from "drizzle-orm";
+import type { Config } from "../config.ts";
 import type { Database, Transaction } from "../db/client.ts";
 import { groupCommit } from "../db/group-commit.ts";
 import type { Clock } from "../lib/clock.ts";
@@ -70,6 +71,11 @@ export interface SessionSettings {
   refreshExpiresInMinutes: number;
   /** REFRESH_REUSE_GRACE_SECONDS (see the head of this file). */
   refreshReuseGraceSeconds: number;
+}
+
+/** The session settings out of the whole configuration (core and the CLI both build sessions). */
+export function sessionSettings(config: Pick<Config, "jwt" | "auth">): SessionSettings {
+  return { refreshExpiresInMinutes: config.jwt.refreshExpiresInMinutes, refreshReuseGraceSeconds: config.auth.refreshReuseGraceSeconds };
 }
 
 export function createSessions(deps: { db: Database; clock: Clock; random: Random; settings: SessionSettings; logger: Logger; callerGate: CallerGate }) {
