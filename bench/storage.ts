@@ -4,7 +4,7 @@
 //  2. Memory of a server streaming a zip of a large folder to a slow client (RSS before and peak during).
 import { randomBytes } from "node:crypto";
 import codecs from "imagescript/codecs/node/index.js";
-import { silentLogger } from "../src/core/logger.ts";
+import { silentLogger } from "../src/lib/logger.ts";
 import { createTransformPool } from "../src/storage/images/pool.ts";
 import { startServer } from "../test/support/server.ts";
 import { newUser, processMemory, upload } from "../test/support/storage.ts";

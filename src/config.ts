@@ -1,8 +1,11 @@
-// Every setting latchkey reads, parsed and validated once at start-up. Nothing else reads the environment.
+// Every setting latchkey reads, parsed and validated once at start-up, then frozen: nothing changes it afterwards,
+// and nothing else reads the environment.
 // Names and defaults follow Hasura Backend Plus (spec/hbp.md §3) unless a comment says why latchkey differs.
 import { resolve } from "node:path";
 import { isAddressOrRange, Reader } from "./config-reader.ts";
 import { readDatabaseUrl, readStorageUrl } from "./config-urls.ts";
+import { ConfigError } from "./lib/errors.ts";
+import { deepFreeze, type DeepReadonly } from "./lib/frozen.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -18,16 +21,19 @@ export function isHmacAlgorithm(algorithm: JwtAlgorithm): algorithm is HmacAlgor
 }
 export type SameSite = "Lax" | "Strict" | "None";
 
-export interface Config {
+/** The settings, read-only (loadConfig freezes them). */
+export type Config = DeepReadonly<Settings>;
+
+interface Settings {
   server: {
     host: string;
     port: number;
     /**
-     * The address users reach latchkey at; used in the links of mails. No trailing slash. Unset, it is
-     * http://localhost:<port>, filled in by serve() once the port is known (PORT=0 picks a free one).
+     * PUBLIC_URL: the address users reach latchkey at (mailed links, WolfPal's token issuer). No trailing slash.
+     * Unset, it is http://localhost:<PORT>; null with PORT=0, whose port is known only once latchkey listens
+     * (src/public-url.ts resolves it then).
      */
-    publicUrl: string;
-    publicUrlIsDefault: boolean;
+    publicUrl: string | null;
     dataDir: string;
     /** Origins allowed to make credentialed cross-origin calls; ["*"] reflects any origin, as HBP does. */
     corsOrigins: string[];
@@ -177,16 +183,6 @@ export interface S3Settings {
   sessionToken: string | null;
 }
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
-  }
-}
-
-
-
-
-
 /** Where each enabled API is mounted, by the setting that moves it. */
 export function mountPoints(config: Config): { setting: string; path: string }[] {
   const mounts = [
@@ -230,19 +226,18 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   const read = new Reader(env);
   const port = read.number("PORT", 3000, { min: 0, max: 65535, integer: true });
   const explicitPublicUrl = read.url(["PUBLIC_URL", "SERVER_URL"]);
-  const publicUrl = (explicitPublicUrl ?? `http://localhost:${port}`).replace(/\/+$/, "");
+  const publicUrl = explicitPublicUrl?.replace(/\/+$/, "") ?? (port === 0 ? null : `http://localhost:${port}`);
   const defaultUserRole = read.string("DEFAULT_USER_ROLE", "user");
   const defaultAllowedUserRoles = read.list("DEFAULT_ALLOWED_USER_ROLES", [defaultUserRole]);
   const smtpHost = read.optionalString("SMTP_HOST");
   const smtpPort = read.number("SMTP_PORT", 587, { min: 1, max: 65535, integer: true });
   const smtpUser = read.optionalString("SMTP_USER");
 
-  const config: Config = {
+  const config: Settings = {
     server: {
       host: read.string("HOST", "0.0.0.0"),
       port,
       publicUrl,
-      publicUrlIsDefault: explicitPublicUrl === null,
       dataDir: resolve(options.cwd ?? process.cwd(), read.string("DATA_DIR", "./data")),
       corsOrigins: read.list("CORS_ORIGINS", ["*"]),
     },
@@ -421,5 +416,5 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
   for (const problem of mountConflicts(config)) read.require(false, problem);
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);
-  return config;
+  return deepFreeze(config);
 }

@@ -2,7 +2,8 @@
 // (Cookies are SameSite=Lax by default, so a cross-site page cannot ride on them even when its origin is reflected.)
 //
 // Not an onRequest hook: with one, Elysia builds a context and reads the URL of every request before routing it,
-// which cost /healthz ~12% of its throughput (issue 7). Instead (src/server.ts mounts the three parts):
+// a cost every request pays, /healthz a noticeable share of its throughput (bench/README.md). Instead (src/server.ts
+// mounts the three parts):
 // - `headers`, mounted before every route: a mapResponse hook adds the headers to each route's answer, its
 //   errors included;
 // - `addHeaders`, for the last-resort error hook: an answer no route made (an unknown path) gets no route hooks;
@@ -18,7 +19,7 @@ const ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
  * page on any site can call GET /auth/token/refresh and read a fresh access token. Warned at start-up, not refused:
  * an operator may put a proxy that filters origins in front.
  */
-export function corsWarning(settings: { corsOrigins: string[]; sameSite: string }): string | null {
+export function corsWarning(settings: { corsOrigins: readonly string[]; sameSite: string }): string | null {
   if (!settings.corsOrigins.includes("*") || settings.sameSite !== "None") return null;
   return (
     "CORS_ORIGINS=* with COOKIE_SAME_SITE=none lets any web site make credentialed calls with a signed-in user's " +
@@ -26,7 +27,7 @@ export function corsWarning(settings: { corsOrigins: string[]; sameSite: string 
   );
 }
 
-export function corsHandling(allowedOrigins: string[]) {
+export function corsHandling(allowedOrigins: readonly string[]) {
   const any = allowedOrigins.includes("*");
   /** Adds the headers of an allowed Origin to `headers`; false when the request has none allowed. */
   const addHeaders = (request: Request, headers: Record<string, unknown>): boolean => {

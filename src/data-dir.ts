@@ -3,7 +3,7 @@
 // files, and mails whose links sign in. On a shared host a 0644 file is readable by every local user and service, so
 // the directory is 0700 and everything latchkey creates 0600.
 import { chmodSync, mkdirSync, statSync, writeFileSync } from "node:fs";
-import type { Logger } from "./core/logger.ts";
+import type { Logger } from "./lib/logger.ts";
 
 /**
  * Every file and folder this process creates from now on is its owner's only (0600 / 0700): the database and its

@@ -1,8 +1,9 @@
 #!/usr/bin/env bun
 // Command line: `latchkey [serve]`, `latchkey migrate`, `latchkey user ...`, `latchkey export|import`,
 // `latchkey mail test <address>`, `latchkey --help`, `latchkey --version`.
-import { ConfigError, loadConfigFromEnvironment, type Config } from "./config.ts";
-import { consoleLogger } from "./core/logger.ts";
+import { loadConfigFromEnvironment, type Config } from "./config.ts";
+import { ConfigError } from "./lib/errors.ts";
+import { consoleLogger } from "./lib/logger.ts";
 import { openDatabase, type DatabaseLocation } from "./db/client.ts";
 import { AddressInUseError, createLatchkey, dataPaths, serve, type Latchkey } from "./server.ts";
 import { USER_HELP, userCommand } from "./cli/user-command.ts";

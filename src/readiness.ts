@@ -4,7 +4,7 @@
 // The answer names the failing check, not its cause: the route is public, and a cause carries hosts, bucket names
 // and paths. The cause goes to the log, once per change of state, so a probe every few seconds does not flood it.
 import { Elysia, t } from "elysia";
-import type { Logger } from "./core/logger.ts";
+import type { Logger } from "./lib/logger.ts";
 import type { Database } from "./db/client.ts";
 
 /** A check that takes longer counts as failed: a hung database must not hang the probe too. */

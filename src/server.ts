@@ -12,15 +12,16 @@ import { faroeRoutes } from "./apis/faroe/routes.ts";
 import { lncrawlRoutes } from "./apis/lncrawl/routes.ts";
 import { wolfpalRoutes } from "./apis/wolfpal/routes.ts";
 import type { Config } from "./config.ts";
-import { systemClock, type Clock } from "./core/clock.ts";
+import { systemClock, type Clock } from "./lib/clock.ts";
 import { createCore, type Core } from "./core/index.ts";
-import { consoleLogger, type Logger } from "./core/logger.ts";
+import { consoleLogger, type Logger } from "./lib/logger.ts";
+import { systemRandom, type Random } from "./lib/random.ts";
 import { ensureAdmin } from "./core/admin-bootstrap.ts";
 import { purgeExpired } from "./core/housekeeping.ts";
+import { createSecurityEvents } from "./core/security-events.ts";
 import { createMailer } from "./core/mail/mailer.ts";
 import { outboxTransport, smtpTransport } from "./core/mail/transport.ts";
 import { loadGeneratedSecret, type GeneratedSecret } from "./core/generated-secrets.ts";
-import { randomToken } from "./core/secrets.ts";
 import { loadSigningKeys, type SigningKeys } from "./core/signing-keys.ts";
 import { corsHandling, corsWarning } from "./cors.ts";
 import { writePrivateFile } from "./data-dir.ts";
@@ -29,6 +30,7 @@ import { docsRoutes } from "./docs.ts";
 import { readinessRoutes } from "./readiness.ts";
 import { httpClient } from "./http/client-ip.ts";
 import { answerAfterBody, type RequestHandler } from "./http/unread-body.ts";
+import { publicUrlResolver, type PublicUrlResolver } from "./public-url.ts";
 import { VERSION } from "./version.ts";
 import { loadRules, maxRequestBodyBytes, openFileStorage } from "./storage/index.ts";
 
@@ -63,19 +65,23 @@ export function dataPaths(dataDir: string): DataPaths {
 export interface Latchkey {
   app: Elysia;
   core: Core;
+  /** PUBLIC_URL, completed by serve() once the port is bound. */
+  address: PublicUrlResolver;
   close(): Promise<void>;
 }
 
 /** Builds the app; a key that cannot be used (JWT_KEY, JWT_PREVIOUS_KEY) is a ConfigError, raised before the database opens when JWT_KEY is set. */
-export async function createLatchkey(config: Config, options: { logger?: Logger; clock?: Clock } = {}): Promise<Latchkey> {
+export async function createLatchkey(config: Config, options: { logger?: Logger; clock?: Clock; random?: Random } = {}): Promise<Latchkey> {
   const logger = options.logger ?? consoleLogger;
   const clock = options.clock ?? systemClock;
+  const random = options.random ?? systemRandom;
+  const address = publicUrlResolver(config.server.publicUrl);
   const paths = dataPaths(config.server.dataDir);
   mkdirSync(paths.storage, { recursive: true });
   const noGeneratedKey = () => Promise.reject(new Error("JWT_KEY is set: no key is generated"));
   // JWT_KEY (and JWT_PREVIOUS_KEY) are checked before anything is opened; a generated key needs the database first.
   const configuredKeys: SigningKeys | null =
-    config.jwt.key === null ? null : await loadSigningKeys({ config: config.jwt, generated: noGeneratedKey });
+    config.jwt.key === null ? null : await loadSigningKeys({ config: config.jwt, generated: noGeneratedKey, random });
 
   // STORAGE_RULES problems are configuration errors, reported before anything is opened.
   const storageRules = loadRules(config.storage.rulesFile);
@@ -86,20 +92,43 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
 
   const generated = (secret: Omit<GeneratedSecret, "legacyFile">) =>
     loadGeneratedSecret(database.db, { ...secret, legacyFile: paths.legacySecretFile(secret.name) }, logger);
-  const signingKeys = configuredKeys ?? (await loadSigningKeys({ config: config.jwt, generated }));
+  const signingKeys = configuredKeys ?? (await loadSigningKeys({ config: config.jwt, generated, random }));
   const cookieSecret =
     config.cookies.secret ??
-    (await generated({ name: "cookie", what: "cookie signing secret", create: () => randomToken(32) })).value;
-  const transport = config.mail.smtp ? smtpTransport(config.mail.smtp) : outboxTransport(paths.outbox);
+    (await generated({ name: "cookie", what: "cookie signing secret", create: () => random.token(32) })).value;
+  const transport = config.mail.smtp ? smtpTransport(config.mail.smtp) : outboxTransport(paths.outbox, random);
   const mailer = createMailer({ config: config.mail, transport, logger });
 
-  const files = openFileStorage({ config, db: database.db, root: paths.storage, rules: storageRules, clock, logger });
+  // Storage's uses of the admin secret go to the security log in the same shape as core's events.
+  const events = createSecurityEvents(logger);
+  const files = openFileStorage({
+    settings: config.storage,
+    adminSecret: config.auth.adminSecret,
+    db: database.db,
+    root: paths.storage,
+    rules: storageRules,
+    clock,
+    random,
+    logger,
+    events,
+  });
   // Deleting an account deletes its files: core calls storage through its OwnedData port.
-  const core = createCore({ config, db: database.db, clock, logger, mailer, signingKeys, ownedData: files.ownedFiles });
+  const core = createCore({
+    config,
+    db: database.db,
+    clock,
+    random,
+    publicUrl: address.publicUrl,
+    logger,
+    mailer,
+    signingKeys,
+    ownedData: files.ownedFiles,
+  });
   const cookies = createCookieJar({
     config: config.cookies,
     secret: cookieSecret,
     maxAgeSeconds: config.jwt.refreshExpiresInMinutes * 60,
+    clock,
   });
   const cors = corsHandling(config.server.corsOrigins);
   const corsRisk = corsWarning({ corsOrigins: config.server.corsOrigins, sameSite: config.cookies.sameSite });
@@ -116,7 +145,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     .use(hbpHealthRoutes(VERSION));
   // The peer's address is asked of the listening server (app.server) when a handler needs it. Handlers do not take
   // `server` from Elysia's context: a hook that names it makes Elysia define a getter on every request's context,
-  // /healthz included (issue 7).
+  // /healthz included.
   const clientOf = httpClient(config.rateLimits.trustedProxies, { requestIP: (request) => app.server?.requestIP(request) ?? null });
   const hbp = { core, config, cookies, clientOf };
   // A bucket that cannot be reached (wrong endpoint, credentials or name) stops start-up, naming STORAGE_URL.
@@ -140,6 +169,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
       ensureAdmin({
         users: core.users,
         logger,
+        random,
         login: config.lncrawl.adminLogin,
         password: config.lncrawl.adminPassword,
         keepGeneratedPassword: (password) => {
@@ -165,6 +195,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   return {
     app: app as unknown as Elysia,
     core,
+    address,
     async close() {
       clearInterval(housekeepingTimer);
       files.close();
@@ -196,7 +227,7 @@ export function serve(latchkey: Latchkey, config: Config, logger: Logger = conso
     latchkey.app.listen({
       hostname: config.server.host,
       port: config.server.port,
-      maxRequestBodySize: maxRequestBodyBytes(config),
+      maxRequestBodySize: maxRequestBodyBytes(config.storage),
       // Elysia's default is true: a second server on the port would start and share its requests (AddressInUseError).
       reusePort: false,
     });
@@ -207,10 +238,10 @@ export function serve(latchkey: Latchkey, config: Config, logger: Logger = conso
   const server = latchkey.app.server!;
   // 0.0.0.0 and :: are printed as they are (reachable on Linux as such), so the line says what is exposed.
   const url = `http://${hostAndPort(config.server.host, server.port!)}`;
-  if (config.server.publicUrlIsDefault) config.server.publicUrl = `http://localhost:${server.port}`;
+  latchkey.address.listeningOn(server.port!);
   // Only now: mailed links are made from PUBLIC_URL, which a start on PORT=0 has just learnt.
   latchkey.core.mailWorker.start();
-  logger.info(`latchkey ${VERSION} listening on ${url}`, { data: config.server.dataDir, public_url: config.server.publicUrl });
+  logger.info(`latchkey ${VERSION} listening on ${url}`, { data: config.server.dataDir, public_url: latchkey.address.publicUrl() });
   return {
     url,
     async stop() {

@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { createBreachedPasswords, type Fetch } from "../src/core/breached-passwords.ts";
 import { isCoreError } from "../src/core/errors.ts";
-import type { Logger } from "../src/core/logger.ts";
+import type { Logger } from "../src/lib/logger.ts";
 import { createRegistrationPolicy } from "../src/core/registration-policy.ts";
 
 const BREACHED = "password123";

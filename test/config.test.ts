@@ -3,7 +3,8 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, loadConfig } from "../src/config.ts";
+import { loadConfig } from "../src/config.ts";
+import { ConfigError } from "../src/lib/errors.ts";
 import { journalTags } from "../src/db/migrations.ts";
 import { ON_DATA_DIR, queryDatabase } from "./support/backend.ts";
 import { call } from "./support/http.ts";
@@ -35,6 +36,21 @@ describe("loadConfig", () => {
     });
     expect(config.cookies).toEqual({ secret: null, secure: false, sameSite: "Lax" });
     expect(config.mail.smtp).toBeNull();
+  });
+
+  test("is frozen all the way down once loaded: a change after start-up throws (issue 24)", () => {
+    const config = loadConfig({ CORS_ORIGINS: "https://app.example", SMTP_HOST: "mail.example.com" });
+    const writable = config as unknown as { server: { publicUrl: string; corsOrigins: string[] }; mail: { smtp: { port: number } } };
+    expect(() => (writable.server.publicUrl = "https://elsewhere.example")).toThrow(TypeError);
+    expect(() => writable.server.corsOrigins.push("*")).toThrow(TypeError);
+    expect(() => (writable.mail.smtp.port = 25)).toThrow(TypeError);
+    expect(config.server.corsOrigins).toEqual(["https://app.example"]);
+  });
+
+  test("PUBLIC_URL unset with PORT=0 is left to the port latchkey binds (src/public-url.ts)", () => {
+    expect(loadConfig({ PORT: "0" }).server.publicUrl).toBeNull();
+    expect(loadConfig({ PORT: "0", PUBLIC_URL: "https://auth.example.com" }).server.publicUrl).toBe("https://auth.example.com");
+    expect(loadConfig({ PORT: "8080" }).server.publicUrl).toBe("http://localhost:8080");
   });
 
   test("aliases, lists, booleans and unescaped PEM newlines", () => {

@@ -1,7 +1,8 @@
 // Faroe's transport: mounted only with FAROE_CREDENTIAL, the credential first (401), then Content-Type (415) and
 // Accept (406), Faroe's own 404 under its prefix, INVALID_DATA for bodies that are not what a route takes.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { loadConfig, ConfigError } from "../src/config.ts";
+import { loadConfig } from "../src/config.ts";
+import { ConfigError } from "../src/lib/errors.ts";
 import { FAROE_CREDENTIAL, faroeCaller, startFaroeServer, type FaroeCaller } from "./support/faroe.ts";
 import { call } from "./support/http.ts";
 import { startServer, type TestServer } from "./support/server.ts";

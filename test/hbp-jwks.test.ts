@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { calculateJwkThumbprint, createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWK } from "jose";
-import { ConfigError, loadConfig, type AsymmetricAlgorithm } from "../src/config.ts";
+import { loadConfig, type AsymmetricAlgorithm } from "../src/config.ts";
+import { ConfigError } from "../src/lib/errors.ts";
 import { queryDatabase } from "./support/backend.ts";
 import { call } from "./support/http.ts";
 import { runLatchkey, startServer, type TestServer } from "./support/server.ts";

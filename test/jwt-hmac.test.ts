@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
 import { jwtVerify, SignJWT, UnsecuredJWT } from "jose";
-import type { Clock } from "../src/core/clock.ts";
+import type { Clock } from "../src/lib/clock.ts";
 import { createJwtSigner } from "../src/core/jwt.ts";
 import type { SigningKeys } from "../src/core/signing-keys.ts";
 

@@ -1,7 +1,7 @@
 // The logger keeps out of every line what grants access (issue 23): fields named like secrets, secret query
 // parameters and Authorization values, wherever they are in a line. What does not grant access is written as it is.
 import { describe, expect, test } from "bun:test";
-import { formatLogLine } from "../src/core/logger.ts";
+import { formatLogLine } from "../src/lib/logger.ts";
 
 const TICKET = "2f1c7e0a-8d4b-4c1e-9a3f-6b5d4e3c2b1a";
 

@@ -1,6 +1,7 @@
 // Storage settings: defaults, MAX_UPLOAD_SIZE's units, and refusals at start-up.
 import { describe, expect, test } from "bun:test";
-import { ConfigError, loadConfig } from "../src/config.ts";
+import { loadConfig } from "../src/config.ts";
+import { ConfigError } from "../src/lib/errors.ts";
 
 const storage = (env: Record<string, string>) => loadConfig(env, { cwd: "/srv/app" }).storage;
 

@@ -1,6 +1,6 @@
 // Storage access rules: patterns, HBP's rules.yaml form, the built-in defaults, and the expression sandbox.
 import { describe, expect, test } from "bun:test";
-import { ConfigError } from "../src/config.ts";
+import { ConfigError } from "../src/lib/errors.ts";
 import { evaluate, parseExpression } from "../src/storage/rules/expression.ts";
 import { compilePattern, compileRules, DEFAULT_RULES, type Operation, type RuleRequest } from "../src/storage/rules/rules.ts";
 

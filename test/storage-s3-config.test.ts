@@ -1,6 +1,7 @@
 // STORAGE_URL and the S3 credentials: how they are read, and what stops start-up (always naming STORAGE_URL).
 import { describe, expect, test } from "bun:test";
-import { ConfigError, loadConfig } from "../src/config.ts";
+import { loadConfig } from "../src/config.ts";
+import { ConfigError } from "../src/lib/errors.ts";
 
 const KEYS = { AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "secret-example" };
 const s3 = (env: Record<string, string>) => loadConfig(env, { cwd: "/srv/app" }).storage.s3;

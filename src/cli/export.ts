@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { open, rm, type FileHandle } from "node:fs/promises";
 import { and, asc, eq, gt, or, type SQL } from "drizzle-orm";
-import { ConfigError } from "../config.ts";
+import { ConfigError } from "../lib/errors.ts";
 import { openDatabase, type Database, type DatabaseLocation } from "../db/client.ts";
 import { VERSION } from "../version.ts";
 import { EXPORT_FORMAT, exportedTables, type ExportHeader, type TableSpec } from "./export-format.ts";

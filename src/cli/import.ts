@@ -1,6 +1,6 @@
 // `latchkey import [file]`: loads a `latchkey export` file (export-format.ts) into an empty database, e.g. a new
 // PostgreSQL database for several instances (issue 8). The file is read line by line and inserted in batches.
-import { ConfigError } from "../config.ts";
+import { ConfigError } from "../lib/errors.ts";
 import { openDatabase, type DatabaseLocation, type Transaction } from "../db/client.ts";
 import { EXPORT_FORMAT, EXPORTED_TABLES, exportedTables, readLines, TransferError, type TableSpec } from "./export-format.ts";
 import { rowUpgrader, type RowUpgrader } from "./older-exports.ts";

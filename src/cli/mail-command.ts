@@ -3,6 +3,7 @@
 // the server itself only logs a failed attempt and retries it later.
 import type { Config } from "../config.ts";
 import { outboxTransport, smtpTransport } from "../core/mail/transport.ts";
+import { systemRandom } from "../lib/random.ts";
 
 export const MAIL_HELP = `latchkey mail test <address>       send one mail now (not through the queue) and print the SMTP server's
                                    answer (without SMTP_HOST: the outbox file written); exit 1 if it fails`;
@@ -20,7 +21,7 @@ export async function mailCommand(config: Config, outboxDir: string, args: strin
     console.error(`latchkey: usage:\n${MAIL_HELP}`);
     return 2;
   }
-  const transport = config.mail.smtp ? smtpTransport(config.mail.smtp) : outboxTransport(outboxDir);
+  const transport = config.mail.smtp ? smtpTransport(config.mail.smtp) : outboxTransport(outboxDir, systemRandom);
   try {
     const delivery = await transport.send({ from: config.mail.sender, to: address, ...TEST_MAIL });
     if (delivery.response === null) console.log(`no SMTP_HOST: the mail to ${address} was written to ${delivery.where}`);

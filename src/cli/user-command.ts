@@ -1,15 +1,16 @@
 // `latchkey user list|disable|enable|delete <email, username or id>`: the operator's tools for accounts, run on
 // the data directory while the server is stopped or running (SQLite's WAL lets both write).
 import type { Config } from "../config.ts";
-import { systemClock } from "../core/clock.ts";
-import { silentLogger } from "../core/logger.ts";
+import { systemClock } from "../lib/clock.ts";
+import { silentLogger } from "../lib/logger.ts";
+import { systemRandom } from "../lib/random.ts";
 import { createBreachedPasswords } from "../core/breached-passwords.ts";
 import { createPasswordHasher } from "../core/passwords.ts";
 import { createRegistrationPolicy } from "../core/registration-policy.ts";
-import { isUuid } from "../core/secrets.ts";
+import { isUuid } from "../lib/ids.ts";
 import { createCallerGate } from "../core/caller-gate.ts";
-import { consoleLogger } from "../core/logger.ts";
-import { createSessions } from "../core/sessions.ts";
+import { consoleLogger } from "../lib/logger.ts";
+import { createSessions, sessionSettings } from "../core/sessions.ts";
 import { createUsers, type User } from "../core/users.ts";
 import { openDatabase, type DatabaseLocation } from "../db/client.ts";
 import { dataPaths } from "../server.ts";
@@ -27,16 +28,18 @@ export async function userCommand(config: Config, location: DatabaseLocation, ar
   try {
     await database.migrate();
     const clock = systemClock;
+    const random = systemRandom;
     const passwords = createPasswordHasher({ memoryKiB: config.passwords.argon2MemoryKiB, timeCost: config.passwords.argon2TimeCost });
     // An account's files go with it, from the same database and file store as the server's (STORAGE_URL or DATA_DIR).
-    const ownedData = openOwnedFiles({ config, db, root: dataPaths(config.server.dataDir).storage, logger: consoleLogger });
+    const ownedData = openOwnedFiles({ s3: config.storage.s3, db, root: dataPaths(config.server.dataDir).storage, logger: consoleLogger });
     // These commands create no account and set no password: the policy is there because Users always has one.
     const registration = createRegistrationPolicy({
       settings: config.registration,
       breached: createBreachedPasswords({ enabled: false, logger: silentLogger }),
     });
-    const users = createUsers({ db, clock, passwords, config, registration, ownedData });
-    const sessions = createSessions({ db, clock, config, logger: silentLogger, callerGate: createCallerGate({ users }) });
+    const users = createUsers({ db, clock, random, passwords, auth: config.auth, registration, ownedData });
+    const callerGate = createCallerGate({ users });
+    const sessions = createSessions({ db, clock, random, settings: sessionSettings(config), logger: silentLogger, callerGate });
     const [action, target] = args;
 
     if (action === "list") {

@@ -55,7 +55,7 @@ export function userField(user: User, field: string): unknown {
   return column ? column(user) : user.metadata[field];
 }
 
-export function hasuraClaims(user: User, customFields: string[]): HasuraClaims {
+export function hasuraClaims(user: User, customFields: readonly string[]): HasuraClaims {
   const allowedRoles = user.roles.includes(user.defaultRole) ? user.roles : [...user.roles, user.defaultRole];
   const claims: HasuraClaims = {
     "x-hasura-user-id": user.id,

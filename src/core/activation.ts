@@ -11,8 +11,16 @@ import { normaliseEmail, type User, type Users } from "./users.ts";
 
 export type Activation = ReturnType<typeof createActivation>;
 
-export function createActivation(deps: { config: Config; codes: OneTimeCodes; users: Users; mailQueue: MailQueue; guesses: Guesses }) {
-  const { config, codes, users, mailQueue, guesses } = deps;
+export function createActivation(deps: {
+  auth: Config["auth"];
+  /** PUBLIC_URL, for the links mailed (src/public-url.ts). */
+  publicUrl: () => string;
+  codes: OneTimeCodes;
+  users: Users;
+  mailQueue: MailQueue;
+  guesses: Guesses;
+}) {
+  const { auth, publicUrl, codes, users, mailQueue, guesses } = deps;
 
   /** The account at `email` when it waits for activation; null for any other address. */
   async function waitingAccount(email: string): Promise<User | null> {
@@ -24,8 +32,8 @@ export function createActivation(deps: { config: Config; codes: OneTimeCodes; us
   function queueActivation(email: string, link: Partial<TicketLink>): Promise<void> {
     return mailQueue.enqueue("activate-account", normaliseEmail(email), {
       link: {
-        prefix: link.prefix ?? linkPrefix(`${config.server.publicUrl}/auth/activate`),
-        ttlSeconds: link.ttlSeconds ?? config.auth.ticketExpiresInSeconds,
+        prefix: link.prefix ?? linkPrefix(`${publicUrl()}/auth/activate`),
+        ttlSeconds: link.ttlSeconds ?? auth.ticketExpiresInSeconds,
         tokenBytes: link.tokenBytes ?? null,
       },
     });
@@ -42,8 +50,8 @@ export function createActivation(deps: { config: Config; codes: OneTimeCodes; us
   const composeMagicRegistrationMail: Composer<"magic-link-register"> = async (to) => {
     const user = await waitingAccount(to);
     if (!user) return null;
-    const ticket = await codes.issueTicket(user.id, "activate-account", { ttlSeconds: config.auth.ticketExpiresInSeconds });
-    return ticketMail(user.email!, `${config.server.publicUrl}/auth/magic-link?action=register&token=${ticket}`, ticket, "x-token");
+    const ticket = await codes.issueTicket(user.id, "activate-account", { ttlSeconds: auth.ticketExpiresInSeconds });
+    return ticketMail(user.email!, `${publicUrl()}/auth/magic-link?action=register&token=${ticket}`, ticket, "x-token");
   };
 
   return {

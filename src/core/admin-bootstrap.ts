@@ -5,13 +5,14 @@
 // a self-hoster's log goes to journald, docker or a log service, readable far more widely than the data directory,
 // and a password there signs in as the administrator for as long as nobody changes it. This differs from
 // spec/lncrawl.md decision 2, which prints it once.
-import type { Logger } from "./logger.ts";
-import { randomToken } from "./secrets.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { Random } from "../lib/random.ts";
 import type { Users } from "./users.ts";
 
 export async function ensureAdmin(deps: {
   users: Users;
   logger: Logger;
+  random: Random;
   login: string | null;
   password: string | null;
   /** Puts the generated password where only the operator can read it; returns where, for the log. */
@@ -25,7 +26,7 @@ export async function ensureAdmin(deps: {
   }
   if (await users.findByUsername("admin")) return;
   // 96 bits: not guessable, and rate limits stand in front of every sign-in anyway.
-  const password = randomToken(12);
+  const password = deps.random.token(12);
   await users.upsertAdmin("admin", password, { generated: true });
   const where = deps.keepGeneratedPassword(password);
   logger.warn(

@@ -4,7 +4,8 @@ import { and, desc, eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
 import { refusalOf } from "./caller-gate.ts";
 import type { ApiTokenRow } from "../db/schema.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Random } from "../lib/random.ts";
 import { CoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
 import type { SessionContext } from "./sessions.ts";
@@ -15,21 +16,10 @@ const LIFETIME_MS = 15 * 86_400_000;
 /** A token still valid this long is handed out again instead of a new one (lncrawl's rule). */
 const REUSE_IF_VALID_FOR_MS = 3 * 86_400_000;
 
-/** Uniform over the alphabet: bytes >= 248 (the largest multiple of 62 below 256) are drawn again. */
-export function randomApiToken(): string {
-  let token = "";
-  while (token.length < LENGTH) {
-    for (const byte of crypto.getRandomValues(new Uint8Array(16))) {
-      if (byte < 248 && token.length < LENGTH) token += ALPHABET[byte % 62];
-    }
-  }
-  return token;
-}
-
 export type ApiTokens = ReturnType<typeof createApiTokens>;
 
-export function createApiTokens(deps: { db: Database; clock: Clock; guesses: Guesses }) {
-  const { db, clock, guesses } = deps;
+export function createApiTokens(deps: { db: Database; clock: Clock; random: Random; guesses: Guesses }) {
+  const { db, clock, random, guesses } = deps;
   const { apiTokens, users } = db.tables;
 
   return {
@@ -46,7 +36,7 @@ export function createApiTokens(deps: { db: Database; clock: Clock; guesses: Gue
       for (let attempt = 0; attempt < 10; attempt++) {
         const [created] = await db
           .insert(apiTokens)
-          .values({ token: randomApiToken(), userId, expiresAt: now + LIFETIME_MS, createdAt: now })
+          .values({ token: random.pick(ALPHABET, LENGTH), userId, expiresAt: now + LIFETIME_MS, createdAt: now })
           .onConflictDoNothing()
           .returning();
         if (created) return created;

@@ -4,9 +4,10 @@
 // expiry that never comes: they last until used or replaced.
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { Clock } from "./clock.ts";
-import { randomDigits } from "./email-otp.ts";
-import { randomUuid, sha256Hex } from "./secrets.ts";
+import type { Clock } from "../lib/clock.ts";
+import { randomDigits } from "../lib/ids.ts";
+import type { Random } from "../lib/random.ts";
+import { sha256Hex } from "../lib/secrets.ts";
 
 const PURPOSE = "backup-code";
 const COUNT = 4;
@@ -18,21 +19,21 @@ const digest = (userId: string, code: string) => sha256Hex(`${userId}:${code}`);
 
 export type BackupCodes = ReturnType<typeof createBackupCodes>;
 
-export function createBackupCodes(deps: { db: Database; clock: Clock }) {
-  const { db, clock } = deps;
+export function createBackupCodes(deps: { db: Database; clock: Clock; random: Random }) {
+  const { db, clock, random } = deps;
   const { oneTimeCodes } = db.tables;
   const ofUser = (userId: string) => and(eq(oneTimeCodes.userId, userId), eq(oneTimeCodes.purpose, PURPOSE));
 
   return {
     /** Replaces the user's codes with 4 new ones. */
     async replace(userId: string): Promise<string[]> {
-      const codes = Array.from({ length: COUNT }, () => randomDigits(DIGITS));
+      const codes = Array.from({ length: COUNT }, () => randomDigits(random, DIGITS));
       const now = clock.now();
       await db.transaction(async (tx) => {
         await tx.delete(oneTimeCodes).where(ofUser(userId));
         await tx
           .insert(oneTimeCodes)
-          .values(codes.map((code) => ({ id: randomUuid(), userId, purpose: PURPOSE, secretHash: digest(userId, code), data: { code }, expiresAt: NEVER, createdAt: now })));
+          .values(codes.map((code) => ({ id: random.uuid(), userId, purpose: PURPOSE, secretHash: digest(userId, code), data: { code }, expiresAt: NEVER, createdAt: now })));
       });
       return codes;
     },

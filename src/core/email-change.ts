@@ -11,11 +11,19 @@ import { normaliseEmail, type Users } from "./users.ts";
 
 export type EmailChange = ReturnType<typeof createEmailChange>;
 
-export function createEmailChange(deps: { config: Config; users: Users; codes: OneTimeCodes; mailQueue: MailQueue; guesses: Guesses }) {
-  const { config, users, codes, mailQueue, guesses } = deps;
+export function createEmailChange(deps: {
+  auth: Config["auth"];
+  /** PUBLIC_URL, for the links mailed (src/public-url.ts). */
+  publicUrl: () => string;
+  users: Users;
+  codes: OneTimeCodes;
+  mailQueue: MailQueue;
+  guesses: Guesses;
+}) {
+  const { auth, publicUrl, users, codes, mailQueue, guesses } = deps;
 
   async function notifyOldAddress(oldEmail: string | null, newEmail: string): Promise<void> {
-    if (config.auth.notifyEmailChange && oldEmail) await mailQueue.enqueue("email-changed", oldEmail, { newEmail });
+    if (auth.notifyEmailChange && oldEmail) await mailQueue.enqueue("email-changed", oldEmail, { newEmail });
   }
 
   /** The link to the new address, while the account may still take it. */
@@ -29,10 +37,10 @@ export function createEmailChange(deps: { config: Config; users: Users; codes: O
       throw error;
     }
     const ticket = await codes.issueTicket(userId, "change-email", {
-      ttlSeconds: config.auth.ticketExpiresInSeconds,
+      ttlSeconds: auth.ticketExpiresInSeconds,
       data: { newEmail: to },
     });
-    const page = config.auth.emailChangeUrl ?? `${config.server.publicUrl}/auth/change-email/change`;
+    const page = auth.emailChangeUrl ?? `${publicUrl()}/auth/change-email/change`;
     return ticketMail(to, linkPrefix(page) + ticket, ticket);
   };
 

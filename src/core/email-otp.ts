@@ -2,35 +2,35 @@
 // it is stored as argon2id and every check is rate limited per user; the ticket that names it expires in 5 minutes.
 // The mail is queued with the ticket's digest only: the worker draws the code as it sends it and stores its hash on
 // the ticket, so the code exists nowhere but in the mail (a newer mail's code replaces an older one's).
+import { randomDigits } from "../lib/ids.ts";
+import type { Random } from "../lib/random.ts";
 import { CoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
 import type { Composer } from "./mail/intents.ts";
 import type { MailQueue } from "./mail/queue.ts";
 import type { OneTimeCodes } from "./one-time-codes.ts";
 import type { PasswordHasher } from "./passwords.ts";
-import { sha256Hex } from "./secrets.ts";
+import { sha256Hex } from "../lib/secrets.ts";
 import type { SessionContext } from "./sessions.ts";
 import type { Users } from "./users.ts";
 
 const TTL_SECONDS = 5 * 60;
 
-export function randomDigits(count: number): string {
-  let digits = "";
-  // Bytes >= 250 are drawn again, so each digit is uniform.
-  while (digits.length < count) {
-    for (const byte of crypto.getRandomValues(new Uint8Array(8))) if (byte < 250 && digits.length < count) digits += byte % 10;
-  }
-  return digits;
-}
-
 export type EmailOtp = ReturnType<typeof createEmailOtp>;
 
-export function createEmailOtp(deps: { users: Users; codes: OneTimeCodes; mailQueue: MailQueue; passwords: PasswordHasher; guesses: Guesses }) {
-  const { users, codes, mailQueue, passwords, guesses } = deps;
+export function createEmailOtp(deps: {
+  users: Users;
+  codes: OneTimeCodes;
+  mailQueue: MailQueue;
+  passwords: PasswordHasher;
+  guesses: Guesses;
+  random: Random;
+}) {
+  const { users, codes, mailQueue, passwords, guesses, random } = deps;
 
   /** Draws the code for a ticket still waiting for one; nothing to send once the ticket expired or was replaced. */
   const composeCodeMail: Composer<"email-otp"> = async (to, { ticketDigest }) => {
-    const code = randomDigits(6);
+    const code = randomDigits(random, 6);
     const stored = await codes.replaceData("email-otp", ticketDigest, { email: to, codeHash: await passwords.hash(code) });
     return stored ? { to, variables: { code } } : null;
   };

@@ -5,13 +5,14 @@ import { and, eq, lte } from "drizzle-orm";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
+import { randomRequestId, randomShortCode } from "../lib/ids.ts";
+import type { Random } from "../lib/random.ts";
 import { CoreError, isCoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
 import type { RateLimits } from "./rate-limits.ts";
-import { constantTimeEqual } from "./secrets.ts";
+import { constantTimeEqual } from "../lib/secrets.ts";
 import type { SessionContext } from "./sessions.ts";
-import { randomRequestId, randomShortCode } from "./short-codes.ts";
 import { normaliseEmail, type Users } from "./users.ts";
 
 const EXPIRES_IN_SECONDS = 10 * 60;
@@ -35,12 +36,13 @@ export type EmailVerification = ReturnType<typeof createEmailVerification>;
 export function createEmailVerification(deps: {
   db: Database;
   clock: Clock;
-  config: Config;
+  random: Random;
+  auth: Config["auth"];
   users: Users;
   rateLimits: RateLimits;
   guesses: Guesses;
 }) {
-  const { db, clock, config, users, rateLimits, guesses } = deps;
+  const { db, clock, random, auth, users, rateLimits, guesses } = deps;
   const { emailVerificationRequests: table, passwordResetRequests, users: usersTable } = db.tables;
 
   function toRequest(row: typeof table.$inferSelect): EmailVerificationRequest {
@@ -72,7 +74,7 @@ export function createEmailVerification(deps: {
     await users.assertEmailAvailable(userId, row.email);
     const user = await users.findById(userId);
     if (!user) throw new CoreError("user_not_found");
-    const active = user.active || config.auth.verifyEmails;
+    const active = user.active || auth.verifyEmails;
     try {
       await db.transaction(async (tx) => {
         const claimed = await tx.delete(table).where(eq(table.id, row.id)).returning({ id: table.id });
@@ -101,10 +103,10 @@ export function createEmailVerification(deps: {
       const now = clock.now();
       await db.delete(table).where(and(eq(table.userId, userId), lte(table.expiresAt, now)));
       const row = {
-        id: randomRequestId(),
+        id: randomRequestId(random),
         userId,
         email: normaliseEmail(email),
-        code: randomShortCode(),
+        code: randomShortCode(random),
         attempts: 0,
         createdAt: now,
         expiresAt: now + EXPIRES_IN_SECONDS * 1000,

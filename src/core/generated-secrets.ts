@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { eq } from "drizzle-orm";
 import type { Database } from "../db/database.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../lib/logger.ts";
 
 export interface GeneratedSecret {
   /** Its row: `jwt-hmac`, `jwt-rs256` ..., `cookie`. */

@@ -3,7 +3,7 @@
 // Revoked sessions stay until they expire: an old token of one then still finds it, and is refused as revoked.
 import { and, isNull, lt } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
 
 /** Rate-limit windows are at most a day (RATE_LIMIT_WINDOW_SECONDS <= 86400). */
 const LONGEST_WINDOW_MS = 86_400_000;

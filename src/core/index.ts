@@ -3,8 +3,9 @@ import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import { createAccessTokens } from "./access-tokens.ts";
 import { createActivation } from "./activation.ts";
-import type { Clock } from "./clock.ts";
-import type { Logger } from "./logger.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { Random } from "../lib/random.ts";
 import type { Composers } from "./mail/intents.ts";
 import type { Mailer } from "./mail/mailer.ts";
 import { createMailQueue } from "./mail/queue.ts";
@@ -26,7 +27,7 @@ import { createTwoFactorSetup } from "./two-factor-setup.ts";
 import { createPasswordHasher } from "./passwords.ts";
 import { createSessionTokens } from "./session-tokens.ts";
 import { createSecurityEvents } from "./security-events.ts";
-import { createSessions } from "./sessions.ts";
+import { createSessions, sessionSettings } from "./sessions.ts";
 import type { SigningKeys } from "./signing-keys.ts";
 import { createUsers } from "./users.ts";
 import { createEmailVerification } from "./email-verification.ts";
@@ -41,6 +42,10 @@ export interface CoreDeps {
   config: Config;
   db: Database;
   clock: Clock;
+  /** Every token, ticket, code and id core draws. */
+  random: Random;
+  /** PUBLIC_URL, read when a link is made (after latchkey listens: src/public-url.ts). */
+  publicUrl: () => string;
   logger: Logger;
   /** What the mail worker sends through; routes only queue mails (core/mail/intents.ts). */
   mailer: Mailer;
@@ -53,33 +58,33 @@ export interface CoreDeps {
 export type Core = ReturnType<typeof createCore>;
 
 export function createCore(deps: CoreDeps) {
-  const { config, db, clock, logger, mailer, signingKeys, ownedData } = deps;
+  const { config, db, clock, random, publicUrl, logger, mailer, signingKeys, ownedData } = deps;
   const passwords = createPasswordHasher({
     memoryKiB: config.passwords.argon2MemoryKiB,
     timeCost: config.passwords.argon2TimeCost,
   });
   const breached = createBreachedPasswords({ enabled: config.passwords.hibpEnabled, logger });
   const registration = createRegistrationPolicy({ settings: config.registration, breached });
-  const users = createUsers({ db, clock, passwords, config, registration, ownedData });
+  const users = createUsers({ db, clock, random, passwords, auth: config.auth, registration, ownedData });
   const callerGate = createCallerGate({ users });
-  const sessions = createSessions({ db, clock, config, logger, callerGate });
-  const codes = createOneTimeCodes({ db, clock });
+  const sessions = createSessions({ db, clock, random, settings: sessionSettings(config), logger, callerGate });
+  const codes = createOneTimeCodes({ db, clock, random });
   const jwt = createJwtSigner(signingKeys, clock);
   const accessTokens = createAccessTokens({ config: config.jwt, jwt });
   const rateLimits = createRateLimits({ db, clock });
   const events = createSecurityEvents(logger);
   const guesses = createGuesses({ rateLimits, config: config.rateLimits, events });
-  const totp = createTotp({ db, clock, issuer: config.auth.otpIssuer, guesses });
-  const mailQueue = createMailQueue({ db, clock, enabled: config.mail.enabled });
-  const activation = createActivation({ config, codes, users, mailQueue, guesses });
+  const totp = createTotp({ db, clock, random, issuer: config.auth.otpIssuer, guesses });
+  const mailQueue = createMailQueue({ db, clock, random, enabled: config.mail.enabled });
+  const activation = createActivation({ auth: config.auth, publicUrl, codes, users, mailQueue, guesses });
   const sessionTokens = createSessionTokens({ sessions, accessTokens });
-  const backupCodes = createBackupCodes({ db, clock });
+  const backupCodes = createBackupCodes({ db, clock, random });
   const twoFactorSetup = createTwoFactorSetup({ totp, backupCodes });
-  const signIn = createSignIn({ config, users, guesses, events, totp, codes, mailQueue, backupCodes });
-  const passwordReset = createPasswordReset({ config, users, codes, sessions, mailQueue, guesses });
-  const emailChange = createEmailChange({ config, users, codes, mailQueue, guesses });
-  const apiTokens = createApiTokens({ db, clock, guesses });
-  const emailOtp = createEmailOtp({ users, codes, mailQueue, passwords, guesses });
+  const signIn = createSignIn({ auth: config.auth, publicUrl, users, guesses, events, totp, codes, mailQueue, backupCodes });
+  const passwordReset = createPasswordReset({ auth: config.auth, publicUrl, users, codes, sessions, mailQueue, guesses });
+  const emailChange = createEmailChange({ auth: config.auth, publicUrl, users, codes, mailQueue, guesses });
+  const apiTokens = createApiTokens({ db, clock, random, guesses });
+  const emailOtp = createEmailOtp({ users, codes, mailQueue, passwords, guesses, random });
   // Each feature decides who gets its mails and mints their tickets; the worker runs them (core/mail/intents.ts).
   const composers: Composers = {
     "activate-account": activation.composeActivationMail,
@@ -94,12 +99,14 @@ export function createCore(deps: CoreDeps) {
   // Faroe's flows (server-to-server): requests the caller mails itself, recovery codes, paged user lists.
   const userDirectory = createUserDirectory({ db });
   const passwordCheck = createPasswordCheck({ users, guesses });
-  const recoveryCodes = createRecoveryCodes({ db, clock, guesses, totp });
-  const emailVerification = createEmailVerification({ db, clock, config, users, rateLimits, guesses });
-  const resetRequests = createResetRequests({ db, clock, config, users, passwords, totp, recoveryCodes, sessions, rateLimits, guesses });
+  const recoveryCodes = createRecoveryCodes({ db, clock, random, guesses, totp });
+  const emailVerification = createEmailVerification({ db, clock, random, auth: config.auth, users, rateLimits, guesses });
+  const resetRequests = createResetRequests({ db, clock, random, auth: config.auth, users, passwords, totp, recoveryCodes, sessions, rateLimits, guesses });
   return {
     config,
     clock,
+    random,
+    publicUrl,
     logger,
     mailWorker,
     users,

@@ -4,15 +4,15 @@
 // so they are refused where another kind of token is expected.
 //
 // HS* tokens are made and checked here with Bun's HMAC, synchronously: jose does HMAC through WebCrypto,
-// importing the raw secret as a CryptoKey on every call, which capped a JWT-checked route at about a third of the
-// requests a bare route serves (issue 7's bench). The checks are jose's (jwtVerify): the pinned `alg`, no `crit`
+// importing the raw secret as a CryptoKey on every call, which capped a JWT-checked route far below what a bare
+// route serves (bench/README.md). The checks are jose's (jwtVerify): the pinned `alg`, no `crit`
 // or `b64` header, a canonical base64url signature compared in constant time, a JSON object payload, numeric
 // `exp` (expired when exp <= now), `nbf` (refused when nbf > now) and `iat`, and `aud` when an audience is asked.
 // Asymmetric algorithms stay with jose.
 import { timingSafeEqual } from "node:crypto";
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import { isHmacAlgorithm } from "../config.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
 import type { SigningKeys, VerificationKey } from "./signing-keys.ts";
 
 export interface JwtSigner {
@@ -58,7 +58,7 @@ function createHmacSigner(keys: SigningKeys, clock: Clock): JwtSigner {
   const encodedHeader = Buffer.from(JSON.stringify({ alg: keys.algorithm, typ: "JWT" })).toString("base64url");
   const mac = (secret: Bun.CryptoHasher, data: string) => secret.copy().update(data).digest("base64url");
   // Tokens whose signature and shape were checked, with their (frozen) payload: a client sends the same token
-  // with every request until it expires, and the check was ~10% of an authenticated read (issue 7's bench). Time
+  // with every request until it expires, and the check is a noticeable share of an authenticated read. Time
   // and audience are still checked on every use. Only properly signed tokens get in, so it cannot be filled with junk.
   const verified = new Map<string, JWTPayload>();
 

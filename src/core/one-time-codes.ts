@@ -3,9 +3,10 @@
 // SHA-256, consumed by one atomic DELETE so a ticket can never be used twice, even by two requests at once.
 import { and, eq, gt } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
 import { CoreError } from "./errors.ts";
-import { randomUuid, sha256Hex } from "./secrets.ts";
+import type { Random } from "../lib/random.ts";
+import { sha256Hex } from "../lib/secrets.ts";
 
 export type TicketPurpose = "activate-account" | "reset-password" | "change-email" | "magic-link" | "mfa-login" | "email-otp" | "backup-code";
 
@@ -19,8 +20,8 @@ export interface ConsumedTicket {
 
 export type OneTimeCodes = ReturnType<typeof createOneTimeCodes>;
 
-export function createOneTimeCodes(deps: { db: Database; clock: Clock }) {
-  const { db, clock } = deps;
+export function createOneTimeCodes(deps: { db: Database; clock: Clock; random: Random }) {
+  const { db, clock, random } = deps;
   const { oneTimeCodes } = db.tables;
 
   return {
@@ -28,13 +29,14 @@ export function createOneTimeCodes(deps: { db: Database; clock: Clock }) {
     async issueTicket(
       userId: string,
       purpose: TicketPurpose,
-      options: { ttlSeconds: number; data?: Record<string, unknown>; format?: () => string },
+      options: { ttlSeconds: number; data?: Record<string, unknown>; tokenBytes?: number | null },
     ): Promise<string> {
-      const ticket = (options.format ?? randomUuid)();
+      // A uuid v4 by default (HBP's tickets); a dialect's own tokens are that many random bytes as base64url.
+      const ticket = options.tokenBytes == null ? random.uuid() : random.token(options.tokenBytes);
       const now = clock.now();
       await db.delete(oneTimeCodes).where(and(eq(oneTimeCodes.userId, userId), eq(oneTimeCodes.purpose, purpose)));
       await db.insert(oneTimeCodes).values({
-        id: randomUuid(),
+        id: random.uuid(),
         userId,
         purpose,
         secretHash: sha256Hex(ticket),

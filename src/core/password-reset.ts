@@ -11,14 +11,16 @@ import { normaliseEmail, type Users } from "./users.ts";
 export type PasswordReset = ReturnType<typeof createPasswordReset>;
 
 export function createPasswordReset(deps: {
-  config: Config;
+  auth: Config["auth"];
+  /** PUBLIC_URL, for the links mailed (src/public-url.ts). */
+  publicUrl: () => string;
   users: Users;
   codes: OneTimeCodes;
   sessions: Sessions;
   mailQueue: MailQueue;
   guesses: Guesses;
 }) {
-  const { config, users, codes, sessions, mailQueue, guesses } = deps;
+  const { auth, publicUrl, users, codes, sessions, mailQueue, guesses } = deps;
 
   /** Mails a reset link to an active account; for any other address there is nothing to send. */
   const composeResetMail: Composer<"lost-password"> = async (to, { link }) => {
@@ -50,11 +52,11 @@ export function createPasswordReset(deps: {
     async request(email: string, client: SessionContext, link: Partial<TicketLink> = {}): Promise<void> {
       const address = normaliseEmail(email);
       await guesses.throttle("reset-mail", { ip: client.ip, account: `email:${address}` });
-      const hbpPage = config.auth.passwordResetUrl ?? `${config.server.publicUrl}/auth/change-password/change`;
+      const hbpPage = auth.passwordResetUrl ?? `${publicUrl()}/auth/change-password/change`;
       await mailQueue.enqueue("lost-password", address, {
         link: {
           prefix: link.prefix ?? linkPrefix(hbpPage),
-          ttlSeconds: link.ttlSeconds ?? config.auth.ticketExpiresInSeconds,
+          ttlSeconds: link.ttlSeconds ?? auth.ticketExpiresInSeconds,
           tokenBytes: link.tokenBytes ?? null,
         },
       });

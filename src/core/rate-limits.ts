@@ -2,7 +2,7 @@
 // Every guessable check (passwords, tickets, codes, TOTP) goes through here, per IP and per account.
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
 import { CoreError } from "./errors.ts";
 
 export interface Limit {
@@ -19,7 +19,7 @@ export function createRateLimits(deps: { db: Database; clock: Clock }) {
   const { rateLimits } = db.tables;
 
   // Every login counts, gives back and clears counters: the statements are compiled once (drizzle otherwise
-  // rebuilds each query's SQL, issue 7's bench).
+  // rebuilds each query's SQL).
   const selectRow = db.lookup(db.select().from(rateLimits).where(eq(rateLimits.key, sql.placeholder("key")))); // the primary key: no LIMIT
   const upsertHit = db
     .insert(rateLimits)

@@ -4,26 +4,27 @@
 // is: whoever can read the database can read it, as they could read the TOTP secret it stands in for.
 import { and, eq, isNull } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
+import { randomRequestId, randomShortCode } from "../lib/ids.ts";
+import type { Random } from "../lib/random.ts";
 import { CoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
-import { sha256Hex } from "./secrets.ts";
+import { sha256Hex } from "../lib/secrets.ts";
 import type { SessionContext } from "./sessions.ts";
-import { randomRequestId, randomShortCode } from "./short-codes.ts";
 import type { Totp } from "./totp.ts";
 
 export type RecoveryCodes = ReturnType<typeof createRecoveryCodes>;
 
-export function createRecoveryCodes(deps: { db: Database; clock: Clock; guesses: Guesses; totp: Totp }) {
-  const { db, clock, guesses, totp } = deps;
+export function createRecoveryCodes(deps: { db: Database; clock: Clock; random: Random; guesses: Guesses; totp: Totp }) {
+  const { db, clock, random, guesses, totp } = deps;
   const { recoveryCodes } = db.tables;
 
   /** Replaces the user's code by a new one, in one transaction. */
   async function replace(userId: string): Promise<string> {
-    const code = randomShortCode();
+    const code = randomShortCode(random);
     await db.transaction(async (tx) => {
       await tx.delete(recoveryCodes).where(eq(recoveryCodes.userId, userId));
-      await tx.insert(recoveryCodes).values({ id: randomRequestId(), userId, codeHash: sha256Hex(code), code, createdAt: clock.now() });
+      await tx.insert(recoveryCodes).values({ id: randomRequestId(random), userId, codeHash: sha256Hex(code), code, createdAt: clock.now() });
     });
     return code;
   }

@@ -6,14 +6,15 @@ import { and, eq, lte } from "drizzle-orm";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import type { PasswordResetRequestRow as Row } from "../db/schema.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
+import { randomRequestId, randomShortCode } from "../lib/ids.ts";
+import type { Random } from "../lib/random.ts";
 import { CoreError, isCoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
 import type { PasswordHasher } from "./passwords.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import type { RecoveryCodes } from "./recovery-codes.ts";
 import type { SessionContext, Sessions } from "./sessions.ts";
-import { randomRequestId, randomShortCode } from "./short-codes.ts";
 import type { Totp } from "./totp.ts";
 import type { User, Users } from "./users.ts";
 
@@ -39,7 +40,8 @@ export type ResetRequests = ReturnType<typeof createResetRequests>;
 export function createResetRequests(deps: {
   db: Database;
   clock: Clock;
-  config: Config;
+  random: Random;
+  auth: Config["auth"];
   users: Users;
   passwords: PasswordHasher;
   totp: Totp;
@@ -48,7 +50,7 @@ export function createResetRequests(deps: {
   rateLimits: RateLimits;
   guesses: Guesses;
 }) {
-  const { db, clock, config, users, passwords, totp, recoveryCodes, sessions, rateLimits, guesses } = deps;
+  const { db, clock, random, auth, users, passwords, totp, recoveryCodes, sessions, rateLimits, guesses } = deps;
   const { passwordResetRequests: table, users: usersTable } = db.tables;
 
   function toRequest(row: Row, user: User): PasswordResetRequest {
@@ -80,14 +82,14 @@ export function createResetRequests(deps: {
       if (!user) throw new CoreError("user_not_found");
       if (client.ip) await rateLimits.consume({ key: `password-reset-request:ip:${client.ip}`, ...CREATE_LIMIT });
       await rateLimits.consume({ key: `password-reset-request:user:${user.id}`, ...CREATE_LIMIT });
-      const code = randomShortCode();
+      const code = randomShortCode(random);
       const codeHash = await passwords.hash(code);
       const now = clock.now();
       // Earlier requests that never proved the address are superseded; expired ones are swept.
       await db.delete(table).where(and(eq(table.userId, user.id), eq(table.emailVerified, false)));
       await db.delete(table).where(and(eq(table.userId, user.id), lte(table.expiresAt, now)));
       const row: Row = {
-        id: randomRequestId(),
+        id: randomRequestId(random),
         userId: user.id,
         codeHash,
         emailVerified: false,
@@ -176,7 +178,7 @@ export function createResetRequests(deps: {
       if (!row.twoFactorVerified && (await totp.isEnabled(row.userId))) throw new CoreError("reset_second_factor_not_verified");
       const accepted = await users.checkPassword(newPassword);
       const passwordHash = await passwords.hash(accepted);
-      const active = user.active || config.auth.verifyEmails;
+      const active = user.active || auth.verifyEmails;
       await db.transaction(async (tx) => {
         // Claimed by deleting it: a request sets one password, even under two requests at the same moment.
         const claimed = await tx.delete(table).where(eq(table.id, row.id)).returning({ id: table.id });

@@ -5,7 +5,7 @@
 // a filter anchored on `security event=... ip=<HOST>` cannot be steered by a crafted name. Values outside printable
 // ASCII are quoted and escaped, so a name cannot forge a second line either. Never a password, code or secret:
 // only what was tried against which account, and from where.
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../lib/logger.ts";
 
 export type SecurityEventName =
   /** A wrong password, ticket, code or TOTP (`reason` says which check refused it). */

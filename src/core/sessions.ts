@@ -3,8 +3,8 @@
 // A session (one sign-in, the "family" of its refresh tokens) is one row holding the SHA-256 of its current token.
 // A token is a uuid v4 (HBP's wire format) whose first half, the handle, stays the same across the session's
 // rotations and finds the row; its second half is new at each rotation. A rotation rewrites the row's digest in place:
-// one row written and no index touched, where a row per token wrote a new row and three index entries (issue 7:
-// bench/tools/rotation-floor.ts, ~5 us against ~40-56 us a rotation in SQLite alone).
+// one row written and no index touched, where a row per token wrote a new row and three index entries, several
+// times the work (bench/tools/rotation-floor.ts measures it; the figures: bench/README.md).
 //
 // Presenting a token of a session that is not its current one means a copy of an older token exists somewhere else
 // (theft, or a leaked log): the session is revoked, so the thief's and the user's tokens both die. Within
@@ -19,10 +19,11 @@ import { and, eq, gt, isNull, ne, type SQL, sql } from "drizzle-orm";
 import type { Config } from "../config.ts";
 import type { Database, Transaction } from "../db/client.ts";
 import { groupCommit } from "../db/group-commit.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
 import { CoreError } from "./errors.ts";
-import type { Logger } from "./logger.ts";
-import { constantTimeEqual, randomUuid, sha256Hex } from "./secrets.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { Random } from "../lib/random.ts";
+import { constantTimeEqual, sha256Hex } from "../lib/secrets.ts";
 import type { CallerGate } from "./caller-gate.ts";
 import type { User } from "./users.ts";
 
@@ -49,8 +50,8 @@ function handleOf(refreshToken: string): string | null {
 }
 
 /** A new token of the session with this handle: the handle and a fresh random second half. */
-function nextToken(handle: string): string {
-  return handle + randomUuid().slice(HANDLE_LENGTH);
+function nextToken(random: Random, handle: string): string {
+  return handle + random.uuid().slice(HANDLE_LENGTH);
 }
 
 /** Where a token was issued or last rotated, as the row keeps it. */
@@ -65,20 +66,32 @@ export interface RotatedSession extends IssuedSession {
 
 export type Sessions = ReturnType<typeof createSessions>;
 
-export function createSessions(deps: { db: Database; clock: Clock; config: Config; logger: Logger; callerGate: CallerGate }) {
-  const { db, clock, logger, callerGate } = deps;
-  const lifetimeMs = deps.config.jwt.refreshExpiresInMinutes * 60_000;
-  const graceMs = deps.config.auth.refreshReuseGraceSeconds * 1000;
+export interface SessionSettings {
+  /** JWT_REFRESH_EXPIRES_IN: how long a session lives without a refresh. */
+  refreshExpiresInMinutes: number;
+  /** REFRESH_REUSE_GRACE_SECONDS (see the head of this file). */
+  refreshReuseGraceSeconds: number;
+}
+
+/** The session settings out of the whole configuration (core and the CLI both build sessions). */
+export function sessionSettings(config: Pick<Config, "jwt" | "auth">): SessionSettings {
+  return { refreshExpiresInMinutes: config.jwt.refreshExpiresInMinutes, refreshReuseGraceSeconds: config.auth.refreshReuseGraceSeconds };
+}
+
+export function createSessions(deps: { db: Database; clock: Clock; random: Random; settings: SessionSettings; logger: Logger; callerGate: CallerGate }) {
+  const { db, clock, random, logger, callerGate } = deps;
+  const lifetimeMs = deps.settings.refreshExpiresInMinutes * 60_000;
+  const graceMs = deps.settings.refreshReuseGraceSeconds * 1000;
   const { sessions } = db.tables;
 
   // The claim: one conditional UPDATE, so of two concurrent rotations of one token exactly one wins, on SQLite and on
   // any other database. A session carried over from a row per token (no handle yet) is found by its digest instead,
   // and takes its token's handle, so that token is then known as the session's predecessor like any other. The hot
   // rotation sets no indexed column: SQLite maintains the index of every column an UPDATE sets, even to the value it
-  // had (~6 us of a rotation's ~11 in bench/tools/rotation-floor.ts), and PostgreSQL can make it a HOT update only
-  // when no indexed column changes. Rotations run inside group transactions, so they are transaction statements
-  // (src/db/lookup.ts): compiled once, where drizzle otherwise rebuilt each query's SQL (~60% of a refresh in issue
-  // 7's bench), and run straight on bun:sqlite on SQLite.
+  // had (about half a rotation's work in SQLite), and PostgreSQL can make it a HOT update only when no indexed column
+  // changes. Rotations run inside group transactions, so they are transaction statements (src/db/lookup.ts):
+  // compiled once, where drizzle otherwise rebuilt each query's SQL (most of a refresh), and run straight on
+  // bun:sqlite on SQLite.
   const rotate = db.transactionStatement((tx) => prepareRotation(tx, eq(sessions.handle, sql.placeholder("handle")), {}));
   const rotateCarried = db.transactionStatement((tx) =>
     prepareRotation(tx, and(isNull(sessions.handle), eq(sessions.carriedTokenHash, sql.placeholder("tokenHash")))!, {
@@ -147,9 +160,9 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
   return {
     /** Starts a new session. */
     async issue(userId: string, context: SessionContext = {}): Promise<IssuedSession> {
-      const refreshToken = randomUuid();
+      const refreshToken = random.uuid();
       const now = clock.now();
-      const familyId = randomUuid();
+      const familyId = random.uuid();
       const expiresAt = now + lifetimeMs;
       await db.insert(sessions).values({
         id: familyId,
@@ -171,7 +184,7 @@ export function createSessions(deps: { db: Database; clock: Clock; config: Confi
       const expiresAt = now + lifetimeMs;
       // A token that cannot be one of ours is refused without touching the database's write lock.
       if (handle === null) throw new CoreError("invalid_refresh_token");
-      const successor = nextToken(handle);
+      const successor = nextToken(random, handle);
       const claim = {
         tokenHash,
         handle,

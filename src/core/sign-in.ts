@@ -9,7 +9,7 @@ import { ticketMail, type Composer } from "./mail/intents.ts";
 import type { MailQueue } from "./mail/queue.ts";
 import type { OneTimeCodes } from "./one-time-codes.ts";
 import type { SecurityEvents } from "./security-events.ts";
-import { constantTimeEqual } from "./secrets.ts";
+import { constantTimeEqual } from "../lib/secrets.ts";
 import type { SessionContext } from "./sessions.ts";
 import type { Totp } from "./totp.ts";
 import { assertCanSignIn, normaliseEmail, type User, type Users } from "./users.ts";
@@ -20,7 +20,9 @@ export type FirstFactorResult = { kind: "signed-in"; user: User } | { kind: "sec
 export type SignIn = ReturnType<typeof createSignIn>;
 
 export function createSignIn(deps: {
-  config: Config;
+  auth: Config["auth"];
+  /** PUBLIC_URL, for the links mailed (src/public-url.ts). */
+  publicUrl: () => string;
   users: Users;
   guesses: Guesses;
   events: SecurityEvents;
@@ -29,8 +31,8 @@ export function createSignIn(deps: {
   mailQueue: MailQueue;
   backupCodes: BackupCodes;
 }) {
-  const { config, users, guesses, events, totp, codes, mailQueue, backupCodes } = deps;
-  const ttlSeconds = config.auth.ticketExpiresInSeconds;
+  const { auth, publicUrl, users, guesses, events, totp, codes, mailQueue, backupCodes } = deps;
+  const ttlSeconds = auth.ticketExpiresInSeconds;
 
   /**
    * assertCanSignIn, once a secret other than the password proved who this is (a password goes through
@@ -62,7 +64,7 @@ export function createSignIn(deps: {
     const user = await users.findByEmail(to);
     if (!user?.email || !user.active || user.disabled || (await totp.isEnabled(user.id))) return null;
     const ticket = await codes.issueTicket(user.id, "magic-link", { ttlSeconds });
-    return ticketMail(user.email, `${config.server.publicUrl}/auth/magic-link?action=log-in&token=${ticket}`, ticket, "x-token");
+    return ticketMail(user.email, `${publicUrl()}/auth/magic-link?action=log-in&token=${ticket}`, ticket, "x-token");
   };
 
   async function afterFirstFactor(user: User): Promise<FirstFactorResult> {
@@ -115,7 +117,7 @@ export function createSignIn(deps: {
      * the operator holds the keys to everything anyway). Only when USER_IMPERSONATION_ENABLED and ADMIN_SECRET are set.
      */
     async asAdmin(email: string, adminSecret: string, client: SessionContext): Promise<User> {
-      const expected = config.auth.adminSecret;
+      const expected = auth.adminSecret;
       await guesses.attempt({ ip: client.ip }, async () => {
         if (expected === null || !constantTimeEqual(adminSecret, expected)) throw new CoreError("invalid_admin_secret");
       });

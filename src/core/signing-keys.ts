@@ -4,9 +4,10 @@
 // keeps verifying tokens of a key being rotated out.
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { calculateJwkThumbprint, exportPKCS8, generateKeyPair, importJWK, importPKCS8, type JWK } from "jose";
-import { ConfigError, isHmacAlgorithm, type AsymmetricAlgorithm, type Config, type JwtAlgorithm } from "../config.ts";
+import { isHmacAlgorithm, type AsymmetricAlgorithm, type Config, type JwtAlgorithm } from "../config.ts";
+import { ConfigError } from "../lib/errors.ts";
 import type { GeneratedSecret, LoadedSecret } from "./generated-secrets.ts";
-import { randomToken } from "./secrets.ts";
+import type { Random } from "../lib/random.ts";
 
 export type KeyMaterial = CryptoKey | Uint8Array;
 
@@ -40,13 +41,13 @@ export function generatedKeyName(algorithm: JwtAlgorithm): string {
   return isHmacAlgorithm(algorithm) ? "jwt-hmac" : `jwt-${algorithm.toLowerCase()}`;
 }
 
-export async function loadSigningKeys(options: { config: Config["jwt"]; generated: GeneratedKeySource }): Promise<SigningKeys> {
-  const { config, generated } = options;
+export async function loadSigningKeys(options: { config: Config["jwt"]; generated: GeneratedKeySource; random: Random }): Promise<SigningKeys> {
+  const { config, generated, random } = options;
   const algorithm = config.algorithm;
   const name = generatedKeyName(algorithm);
   if (isHmacAlgorithm(algorithm)) {
     // 64 random bytes: twice HS512's block-size minimum, so every HS* is at full strength.
-    const secret = config.key ?? (await generated({ name, what: "JWT signing key", create: () => randomToken(64) })).value;
+    const secret = config.key ?? (await generated({ name, what: "JWT signing key", create: () => random.token(64) })).value;
     const signing = { kid: null, key: new TextEncoder().encode(secret) };
     const previous = config.previousKey === null ? [] : [{ kid: null, key: new TextEncoder().encode(config.previousKey) }];
     return { algorithm, signing, verification: [signing, ...previous], publicJwks: null };

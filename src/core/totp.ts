@@ -6,12 +6,13 @@
 import { and, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { Secret, TOTP } from "otpauth";
 import type { Database } from "../db/client.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
+import { requestIdFromDigest } from "../lib/ids.ts";
+import type { Random } from "../lib/random.ts";
 import { CoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
-import { constantTimeEqual, sha256Hex } from "./secrets.ts";
+import { constantTimeEqual, sha256Hex } from "../lib/secrets.ts";
 import type { SessionContext } from "./sessions.ts";
-import { requestIdFromDigest } from "./short-codes.ts";
 
 const PERIOD_SECONDS = 30;
 const DIGITS = 6;
@@ -46,8 +47,8 @@ export function codeFor(secret: string, timestampMs: number): string {
   return TOTP.generate({ secret: Secret.fromBase32(secret), digits: DIGITS, period: PERIOD_SECONDS, timestamp: timestampMs });
 }
 
-export function createTotp(deps: { db: Database; clock: Clock; issuer: string; guesses: Guesses }) {
-  const { db, clock, issuer, guesses } = deps;
+export function createTotp(deps: { db: Database; clock: Clock; random: Random; issuer: string; guesses: Guesses }) {
+  const { db, clock, random, issuer, guesses } = deps;
   const { totpCredentials } = db.tables;
 
   // Every password sign-in asks whether the user has TOTP: compiled once; the primary key, so no LIMIT (a bound
@@ -108,7 +109,7 @@ export function createTotp(deps: { db: Database; clock: Clock; issuer: string; g
     /** A new secret, not yet in force until `enable` proves the user's app has it. */
     async generate(userId: string, accountName: string): Promise<TotpEnrolment> {
       if ((await credential(userId))?.enabled) throw new CoreError("mfa_already_enabled");
-      const secret = new Secret({ size: SECRET_BYTES }).base32;
+      const secret = new Secret({ buffer: Uint8Array.from(random.bytes(SECRET_BYTES)).buffer }).base32;
       await db
         .insert(totpCredentials)
         .values({ userId, secret, enabled: false, lastUsedStep: null, createdAt: clock.now() })

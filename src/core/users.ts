@@ -6,12 +6,12 @@ import type { Database } from "../db/client.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import type { UserRow } from "../db/schema.ts";
 import { refusalError, refusalOf } from "./caller-gate.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Random } from "../lib/random.ts";
 import { CoreError } from "./errors.ts";
 import type { OwnedData } from "./owned-data.ts";
 import type { PasswordHasher } from "./passwords.ts";
 import type { AcceptedPassword, RegisteredBy, RegistrationPolicy } from "./registration-policy.ts";
-import { randomUuid } from "./secrets.ts";
 
 /** A user with the roles that go into their tokens. */
 export interface User extends UserRow {
@@ -50,20 +50,20 @@ export type Users = ReturnType<typeof createUsers>;
 export function createUsers(deps: {
   db: Database;
   clock: Clock;
+  random: Random;
   passwords: PasswordHasher;
-  config: Config;
+  auth: Config["auth"];
   registration: RegistrationPolicy;
   ownedData: OwnedData;
 }) {
-  const { db, clock, passwords, config, registration, ownedData } = deps;
-  const policy = config.auth;
+  const { db, clock, random, passwords, registration, ownedData } = deps;
+  const policy = deps.auth;
   const { userRoles, users } = db.tables;
 
   // The lookups every signed-in request makes, compiled once as db.lookup()s (drizzle otherwise rebuilds the SQL of
-  // each query, ~35 us a time: most of an authenticated read, issue 7's bench). No LIMIT: the columns are unique, and drizzle
-  // binds a LIMIT as a parameter, which made bun:sqlite's lookup ~2.5x slower (measured: 3.6 vs 9.8 us).
-  // The roles come with the row, as a JSON array in one column that its decoder parses: one statement
-  // instead of two (each statement also pays its row mapping; authenticated reads ~+10%, issue 7).
+  // each query: most of an authenticated read). No LIMIT: the columns are unique, and drizzle binds a LIMIT as a
+  // parameter, which makes bun:sqlite's lookup over twice as slow. The roles come with the row, as a JSON array in
+  // one column that its decoder parses: one statement instead of two (each statement also pays its row mapping).
   const roles = (
     db.engine === "sqlite"
       ? sql`(SELECT json_group_array(role) FROM (SELECT ${userRoles.role} AS role FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id} ORDER BY 1))`
@@ -147,7 +147,7 @@ export function createUsers(deps: {
 
       const now = clock.now();
       const row = {
-        id: randomUuid(),
+        id: random.uuid(),
         email,
         username: input.username === undefined ? null : normaliseUsername(input.username),
         displayName: columns.displayName ?? input.displayName ?? email,
@@ -214,7 +214,7 @@ export function createUsers(deps: {
       }
       const byEmail = login.includes("@");
       const row = {
-        id: randomUuid(),
+        id: random.uuid(),
         email: byEmail ? normaliseEmail(login) : null,
         username: byEmail ? null : normaliseUsername(login),
         displayName: "Server Admin",
@@ -239,7 +239,7 @@ export function createUsers(deps: {
       registration.assertOpen("self");
       const now = clock.now();
       const row = {
-        id: randomUuid(),
+        id: random.uuid(),
         email: null,
         displayName: "Anonymous user",
         active: true,

@@ -1,10 +1,10 @@
 // One-row lookups by a unique key: the statements every signed-in request runs, compiled once. And the same for
 // statements run inside transactions (transactionStatement below), such as a refresh's rotation.
 //
-// drizzle's prepared statements still cost ~7 us on SQLite for a user's row, about twice the statement itself:
+// drizzle's prepared statements still cost about twice the statement itself on SQLite for a user's row:
 // the async proxy driver hands each result through four awaits, and its generic row mapping asks every field what
 // kind of thing it is on every row. On SQLite a lookup runs its statement straight on bun:sqlite and maps the row
-// with the decoders worked out once (~3.5 us; issue 7's authenticated read). PostgreSQL keeps drizzle's path: a
+// with the decoders worked out once, about half the time (bench/README.md). PostgreSQL keeps drizzle's path: a
 // network round trip dwarfs the mapping.
 import { Column, is, Placeholder, SQL } from "drizzle-orm";
 import type { Transaction } from "./database.ts";

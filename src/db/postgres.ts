@@ -1,7 +1,7 @@
 // PostgreSQL through Bun's built-in client (Bun.SQL), for several instances on one database (DATABASE_URL).
 import { SQL } from "bun";
 import { drizzle } from "drizzle-orm/bun-sql";
-import { ConfigError } from "../config.ts";
+import { ConfigError } from "../lib/errors.ts";
 import type { Database, DatabaseHandle, Tables } from "./database.ts";
 import { preparedLookup, preparedTransactionStatement } from "./lookup.ts";
 import { embeddedMigrations } from "./migrations.ts";

@@ -1,5 +1,5 @@
 // The one user base every dialect shares. One table per concept; times are epoch milliseconds.
-// Secrets (refresh tokens, tickets, codes) are stored only as SHA-256 digests: see core/secrets.ts.
+// Secrets (refresh tokens, tickets, codes) are stored only as SHA-256 digests: see lib/secrets.ts.
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 

@@ -2,8 +2,8 @@
 //
 // In WAL mode every commit appends pages to the -wal file, and a checkpoint copies them back into the database
 // file. SQLite runs that copy inside the commit that crosses its threshold (wal_autocheckpoint), on the thread that
-// commits: the server's event loop. It was most of a refresh-token rotation's cost (issue 7: a COMMIT ~1.3 ms with
-// checkpoints, ~0.36 ms without). Here a worker with its own connection does the copying every INTERVAL_MS.
+// commits: the server's event loop. It was most of a refresh-token rotation's cost (bench/README.md). Here a worker
+// with its own connection does the copying every INTERVAL_MS.
 //
 // The worker alone cannot keep the WAL bounded: SQLite rewinds it only at a write that finds every frame copied,
 // and under steady writes the server commits again while each of the worker's passes runs. So after each pass

@@ -35,7 +35,7 @@ export function openSqlite(file: string, options: { backgroundCheckpoints?: bool
   sqlite.run("PRAGMA busy_timeout = 5000");
   sqlite.run("PRAGMA foreign_keys = ON");
 
-  // sqlite3_prepare was ~15% of a refresh (issue 7's bench): the same SQL text gets the same compiled statement.
+  // Compiling SQL (sqlite3_prepare) is a real share of a short request: the same SQL text gets the same compiled statement.
   // Safe because every statement runs to its end synchronously, so no two uses of one statement overlap.
   const statements = new Map<string, Statement>();
   function statement(sql: string): Statement {
@@ -50,7 +50,7 @@ export function openSqlite(file: string, options: { backgroundCheckpoints?: bool
 
   // The lookups of one turn of the event loop share a read transaction, ended at the turn's end or before any
   // other statement. Outside a transaction every statement takes and drops a WAL read lock, two fcntl calls on the
-  // -shm file: ~2.3 of a lookup's ~3.3 us in a loop (issue 7). What a lookup sees is then at most one turn old for
+  // -shm file, most of a primary-key lookup's time. What a lookup sees is then at most one turn old for
   // another process's writes (a CLI command's), and this connection's own writes end the read first, so they are
   // committed at once and seen by the next lookup.
   const beginRead = sqlite.prepare("BEGIN");

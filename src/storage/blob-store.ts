@@ -253,7 +253,7 @@ export function createLocalBlobStore(root: string, options: { clearStaging?: boo
       }
       if (!info.isFile()) return null;
       // A download (body) needs no handle: Bun sends the file by path with sendfile. Opening, fstat-ing and
-      // closing a handle for it was ~25% of a 1 MiB download (issue 7), so the handle is opened only for read()
+      // closing a handle for it was a large share of a download's work (bench/README.md), so it is opened only for read()
       // and stream(), and only onto the version stat() saw: an overwrite since (a rename puts another inode under
       // the key) fails the read, as on S3 (BlobChangedError), instead of sending other bytes under this size.
       let handle: Promise<FileHandle> | null = null;

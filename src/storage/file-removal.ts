@@ -5,7 +5,7 @@
 // the row leaves bytes that no row refers to (invisible, and replaced by the next upload to the key), never a row
 // without its bytes. Variants are a cache named by the file's key and ETag: one left behind is never served.
 import type { OwnedData } from "../core/owned-data.ts";
-import type { Logger } from "../core/logger.ts";
+import type { Logger } from "../lib/logger.ts";
 import type { BlobStore } from "./blob-store.ts";
 import type { FileRecords } from "./file-records.ts";
 import type { Variants } from "./images/variants.ts";

@@ -8,9 +8,11 @@ import { opendir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { S3Client } from "bun";
-import { ConfigError, type Config, type S3Settings } from "../config.ts";
-import type { Clock } from "../core/clock.ts";
-import type { Logger } from "../core/logger.ts";
+import type { Config, S3Settings } from "../config.ts";
+import { ConfigError } from "../lib/errors.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { Random } from "../lib/random.ts";
 import type { OwnedData } from "../core/owned-data.ts";
 import type { Database } from "../db/client.ts";
 import { createLocalBlobStore, type BlobStore } from "./blob-store.ts";
@@ -20,9 +22,12 @@ import { createTransformPool } from "./images/pool.ts";
 import { createVariants, removeVariantsOf } from "./images/variants.ts";
 import { createS3BlobStore } from "./s3-blob-store.ts";
 import { loadRules, type StorageRules } from "./rules/rules.ts";
-import { createStorage, MULTIPART_OVERHEAD_BYTES, type Storage } from "./storage.ts";
+import { createStorage, MULTIPART_OVERHEAD_BYTES, type AdminSecretEvents, type Storage } from "./storage.ts";
 
 export { loadRules };
+
+/** STORAGE_* and MAX_UPLOAD_SIZE: the slice of the settings storage reads. */
+type StorageSettings = Config["storage"];
 
 /** Bun's own default request body limit. */
 const BUN_DEFAULT_MAX_BODY_BYTES = 128 * 1024 * 1024;
@@ -30,8 +35,8 @@ const TRANSFORM_TIMEOUT_MS = 60_000;
 const TRANSFORM_QUEUE_LIMIT = 200;
 
 /** The request body limit the HTTP server needs so that an upload of MAX_UPLOAD_SIZE fits (never lower than Bun's default). */
-export function maxRequestBodyBytes(config: Config): number {
-  return Math.max(BUN_DEFAULT_MAX_BODY_BYTES, config.storage.maxUploadBytes + MULTIPART_OVERHEAD_BYTES);
+export function maxRequestBodyBytes(settings: StorageSettings): number {
+  return Math.max(BUN_DEFAULT_MAX_BODY_BYTES, settings.maxUploadBytes + MULTIPART_OVERHEAD_BYTES);
 }
 
 export interface FileStorage {
@@ -100,19 +105,30 @@ function s3Stores(settings: S3Settings): BlobStores {
   };
 }
 
-export function openFileStorage(deps: { config: Config; db: Database; root: string; rules: StorageRules; clock: Clock; logger: Logger }): FileStorage {
-  const { config, db, root, rules, clock, logger } = deps;
+export function openFileStorage(deps: {
+  settings: StorageSettings;
+  /** ADMIN_SECRET; null: no admin bypass exists. */
+  adminSecret: string | null;
+  db: Database;
+  root: string;
+  rules: StorageRules;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  events: AdminSecretEvents;
+}): FileStorage {
+  const { settings, adminSecret, db, root, rules, clock, random, logger, events } = deps;
   const pool = createTransformPool({
-    size: config.storage.imageWorkers > 0 ? config.storage.imageWorkers : Math.min(4, availableParallelism()),
+    size: settings.imageWorkers > 0 ? settings.imageWorkers : Math.min(4, availableParallelism()),
     maxQueue: TRANSFORM_QUEUE_LIMIT,
     timeoutMs: TRANSFORM_TIMEOUT_MS,
     logger,
   });
-  const stores = config.storage.s3 ? s3Stores(config.storage.s3) : localStores(root, true);
+  const stores = settings.s3 ? s3Stores(settings.s3) : localStores(root, true);
   const variants = createVariants({
     store: stores.variants,
     pool,
-    maxPixels: config.storage.imageMaxPixels,
+    maxPixels: settings.imageMaxPixels,
   });
   const records = createFileRecords(db);
   const removal = createFileRemoval({ records, blobs: stores.objects, variants, logger });
@@ -123,8 +139,10 @@ export function openFileStorage(deps: { config: Config; db: Database; root: stri
     removal,
     rules,
     clock,
+    random,
     logger,
-    config: { maxUploadBytes: config.storage.maxUploadBytes, adminSecret: config.auth.adminSecret },
+    events,
+    config: { maxUploadBytes: settings.maxUploadBytes, adminSecret },
   });
   return { storage, ownedFiles: removal, location: stores.location, check: () => stores.check(), close: () => pool.close() };
 }
@@ -133,9 +151,9 @@ export function openFileStorage(deps: { config: Config; db: Database; root: stri
  * Storage's part of deleting accounts, for a command run beside the server (`latchkey user delete`): the same stores
  * and the same removal, without rules or image workers, and leaving the server's uploads in progress alone.
  */
-export function openOwnedFiles(deps: { config: Config; db: Database; root: string; logger: Logger }): OwnedData {
-  const { config, db, root, logger } = deps;
-  const stores = config.storage.s3 ? s3Stores(config.storage.s3) : localStores(root, false);
+export function openOwnedFiles(deps: { s3: S3Settings | null; db: Database; root: string; logger: Logger }): OwnedData {
+  const { s3, db, root, logger } = deps;
+  const stores = s3 ? s3Stores(s3) : localStores(root, false);
   const variants = { removeFor: (fileKey: string) => removeVariantsOf(stores.variants, fileKey) };
   return createFileRemoval({ records: createFileRecords(db), blobs: stores.objects, variants, logger });
 }

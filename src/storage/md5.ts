@@ -1,8 +1,8 @@
 // The MD5 of an upload as it streams in, computed on a worker thread.
 //
 // HBP's upload rules see it as `resource.md5`; it is computed only when the rules could read it (rules.ts readsMd5).
-// MD5 runs at ~460-730 MB/s here and cannot be split across threads; on the event loop
-// it was half of a 1 GiB upload's time (issue 7) and held up every other request meanwhile. Here the upload's bytes
+// MD5 is slower than receiving and writing the bytes and cannot be split across threads; on the event loop it took
+// a large part of an upload's time and held up every other request meanwhile (bench/README.md). Here the upload's bytes
 // are copied into 1 MiB pieces and handed to one shared worker, which hands each piece back to be filled again; a
 // stream more than MAX_IN_FLIGHT_BYTES ahead of the worker waits, so a fast client cannot pile up memory.
 

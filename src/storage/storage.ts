@@ -10,11 +10,10 @@
 // a zip, a transform), until it is enabled again; only the admin secret reaches them. The answer is the 403 of a read
 // the rules refuse, so it says nothing about the account. The owner's state comes with the file's row (file-records.ts).
 import { basename } from "node:path";
-import type { PermissionVariables } from "../core/access-tokens.ts";
-import type { Clock } from "../core/clock.ts";
-import type { Logger } from "../core/logger.ts";
-import { constantTimeEqual, randomUuid } from "../core/secrets.ts";
-import { createSecurityEvents } from "../core/security-events.ts";
+import type { Clock } from "../lib/clock.ts";
+import type { Logger } from "../lib/logger.ts";
+import type { Random } from "../lib/random.ts";
+import { constantTimeEqual } from "../lib/secrets.ts";
 import { isForeignKeyViolation } from "../db/errors.ts";
 import type { FileRow } from "../db/schema.ts";
 import type { BlobStore, OpenedBlob } from "./blob-store.ts";
@@ -27,7 +26,7 @@ import type { Variant, Variants } from "./images/variants.ts";
 import { multipartBoundary, parseMultipart } from "./multipart.ts";
 import type { StoragePath } from "./paths.ts";
 import type { Value } from "./rules/expression.ts";
-import type { Decision, Operation, RuleRequest, StorageRules } from "./rules/rules.ts";
+import type { Decision, Operation, RuleAuth, RuleRequest, StorageRules } from "./rules/rules.ts";
 import { worthCompressing, ZIP_MAX_BYTES, ZIP_MAX_ENTRIES, zipStream, type ZipSource } from "./zip.ts";
 
 /** A file's metadata in the shape of S3's HeadObject output, which HBP answers and rules read as `resource`. */
@@ -43,7 +42,7 @@ export interface FileMetadata {
 
 export interface Caller {
   /** Permission variables of a signed-in caller; null for anonymous. */
-  auth: PermissionVariables | null;
+  auth: RuleAuth | null;
   /** The x-admin-secret the caller presented, if any. */
   adminSecret: string | null;
   /** The client's address, for the security log when an admin secret is presented. */
@@ -55,6 +54,14 @@ export interface Access {
   caller: Caller;
   method: string;
   query: Record<string, string>;
+}
+
+/**
+ * Where storage reports each use of the admin secret, right or wrong: core's security events (server.ts hands them
+ * in), so a ban on failed guesses counts storage's with the others and storage needs nothing else of core.
+ */
+export interface AdminSecretEvents {
+  record(event: "admin_secret_used" | "admin_secret_failed", facts: { ip?: string | null }): void;
 }
 
 export interface StorageConfig {
@@ -99,9 +106,9 @@ function mediaType(declared: string | null): string {
 
 /**
  * An upload's pieces are garbage as soon as they are on disk, but they live outside the JS heap, so the collector
- * lags behind a fast upload: a 1 GiB upload grew RSS by 14 to 78 MB (more with each upload). A full collection every
- * this many bytes keeps it at 16-29 MB (issue 7's bench), for a ~7 ms pause each (~0.1 s per GiB); only asking for
- * one (Bun.gc(false)) still let it reach 63 MB at 400 MB/s.
+ * lags behind a fast upload and RSS grew with each one. A full collection every this many bytes keeps a GiB upload's
+ * growth within the 64 MB bench/README.md sets, for a pause of a few ms each; only asking for one (Bun.gc(false))
+ * did not.
  */
 const COLLECT_EVERY_BYTES = 64 * 1024 * 1024;
 
@@ -129,22 +136,24 @@ export function createStorage(deps: {
   removal: FileRemoval;
   rules: StorageRules;
   clock: Clock;
+  random: Random;
   logger: Logger;
+  events: AdminSecretEvents;
   config: StorageConfig;
 }) {
-  const { records, blobs, variants, removal, rules, clock, logger, config } = deps;
+  const { records, blobs, variants, removal, rules, clock, random, logger, events, config } = deps;
 
   // A strong ETag names one stored version of a file. It is random, made per upload, not a digest of the bytes: HTTP
   // ETags are opaque (S3's are MD5s only for single-part uploads), and hashing a GiB costs more CPU than receiving
   // and writing it (bench/README.md). 128 bits, as hex: the shape an MD5 ETag had.
-  const newEtag = () => `"${Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("hex")}"`;
+  const newEtag = () => `"${Buffer.from(random.bytes(16)).toString("hex")}"`;
 
-  // The sniffed image format of a file's bytes, by ETag (issue 7: repeat transforms are served like static files).
+  // The sniffed image format of a file's bytes, by ETag: a repeat transform is served like a static file, without
+  // reading the original's first bytes again.
   const formatsByEtag = new Map<string, ImageFormat | null>();
 
   const withKeyLock = records.withKeyLock;
 
-  const events = createSecurityEvents(logger);
   // A presented secret is judged once per request (a listing asks for every file): one security event each.
   const adminVerdicts = new WeakMap<Caller, boolean>();
 
@@ -280,7 +289,7 @@ export function createStorage(deps: {
               contentType,
               etag: newEtag(),
               // HBP keeps the token of an overwritten file and makes a new one (uuid v4) for a new file.
-              token: existing?.token ?? randomUuid(),
+              token: existing?.token ?? random.uuid(),
               ownerId: existing ? existing.ownerId : callerId,
               updatedAt: clock.now(),
             });
@@ -330,7 +339,7 @@ export function createStorage(deps: {
 
     /**
      * An image variant that is already made, opened without opening the file itself (a repeat transform costs what
-     * a download does, issue 7); null when it must be made (then open() and variant()). Access as for open().
+     * a download does); null when it must be made (then open() and variant()). Access as for open().
      */
     async cachedVariant(key: string, access: Access, request: TransformRequest, accept: string | null): Promise<(Omit<OpenedFile, "blob" | "metadata"> & { variant: Variant; blob: OpenedBlob }) | null> {
       const file = await readable(key, access);
@@ -425,7 +434,7 @@ export function createStorage(deps: {
       const row = await records.get(key);
       authorize("delete", key, access, row ? (toFileMetadata(row) as unknown as Value) : undefined);
       if (!row) throw new StorageError("not_found");
-      const updated = await withKeyLock(key, () => records.setToken(key, randomUuid(), clock.now()));
+      const updated = await withKeyLock(key, () => records.setToken(key, random.uuid(), clock.now()));
       if (!updated) throw new StorageError("not_found");
       return toFileMetadata(updated);
     },
@@ -434,7 +443,7 @@ export function createStorage(deps: {
     async revokeToken(key: string, caller: Caller): Promise<FileMetadata> {
       if (config.adminSecret === null) throw new StorageError("admin_secret_unset");
       if (!isAdmin(caller)) throw new StorageError("admin_secret_wrong");
-      const updated = await withKeyLock(key, () => records.setToken(key, randomUuid(), clock.now()));
+      const updated = await withKeyLock(key, () => records.setToken(key, random.uuid(), clock.now()));
       if (!updated) throw new StorageError("not_found");
       return toFileMetadata(updated);
     },

@@ -1,7 +1,7 @@
 // Turns anything a Faroe route throws into Faroe's shape. Bad input is never a 500; a 500 is logged with its cause.
 import { ValidationError } from "elysia";
 import { CoreError } from "../../core/errors.ts";
-import type { Logger } from "../../core/logger.ts";
+import type { Logger } from "../../lib/logger.ts";
 import { badInputOf } from "../../http/bad-input.ts";
 import { expected, FaroeError, faroeErrorBody, fromCoreError, notFound } from "./errors.ts";
 

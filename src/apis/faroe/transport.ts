@@ -2,7 +2,7 @@
 // credential (401 NOT_AUTHENTICATED), Content-Type (415), Accept (406); then unknown paths answer 404 NOT_FOUND.
 // They run in an onRequest hook (global: it must see requests no route matches), for paths under the prefix only.
 import { Elysia } from "elysia";
-import { constantTimeEqual } from "../../core/secrets.ts";
+import { constantTimeEqual } from "../../lib/secrets.ts";
 import { FaroeError, faroeErrorBody, type FaroeErrorCode } from "./errors.ts";
 
 /** Faroe bodies are a few short fields; anything larger is not a Faroe request. */

@@ -3,7 +3,8 @@
 // generated when COOKIE_SECRET is unset), so a client cannot forge `permission_variables`.
 import { createHmac } from "node:crypto";
 import type { Config } from "../../config.ts";
-import { constantTimeEqual } from "../../core/secrets.ts";
+import type { Clock } from "../../lib/clock.ts";
+import { constantTimeEqual } from "../../lib/secrets.ts";
 
 export const REFRESH_COOKIE = "refresh_token";
 export const PERMISSIONS_COOKIE = "permission_variables";
@@ -27,15 +28,15 @@ export function parseCookieHeader(header: string | null): Map<string, string> {
   return cookies;
 }
 
-export function createCookieJar(options: { config: Config["cookies"]; secret: string; maxAgeSeconds: number }) {
-  const { config, secret, maxAgeSeconds } = options;
+export function createCookieJar(options: { config: Config["cookies"]; secret: string; maxAgeSeconds: number; clock: Clock }) {
+  const { config, secret, maxAgeSeconds, clock } = options;
 
   function signature(value: string): string {
     return createHmac("sha256", secret).update(value).digest("base64").replace(/=+$/, "");
   }
 
   function attributes(maxAge: number): string {
-    const expires = new Date(Date.now() + maxAge * 1000).toUTCString();
+    const expires = new Date(clock.now() + maxAge * 1000).toUTCString();
     return `Max-Age=${maxAge}; Path=/; Expires=${expires}; HttpOnly${config.secure ? "; Secure" : ""}; SameSite=${config.sameSite}`;
   }
 

@@ -1,7 +1,7 @@
 // Turns anything a HBP route throws into HBP's error shape. Nothing escapes as a bare 500 with a stack.
 import { ValidationError } from "elysia";
 import { CoreError } from "../../core/errors.ts";
-import type { Logger } from "../../core/logger.ts";
+import type { Logger } from "../../lib/logger.ts";
 import { badInputOf } from "../../http/bad-input.ts";
 import { fromBadInput, fromCoreError, HbpError, hbpErrorBody, validationMessage } from "./errors.ts";
 

@@ -1,5 +1,5 @@
 // The refresh token a request carries: the `refresh_token` cookie, else the `?refresh_token=` query (HBP: the cookie wins).
-import { isUuid } from "../../core/secrets.ts";
+import { isUuid } from "../../lib/ids.ts";
 import { REFRESH_COOKIE } from "./cookies.ts";
 import type { HbpContext } from "./context.ts";
 import { HbpError } from "./errors.ts";

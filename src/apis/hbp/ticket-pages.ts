@@ -1,6 +1,6 @@
 // The pages mailed links open when no PASSWORD_RESET_URL / EMAIL_CHANGE_URL points to the app's own: a small form
 // that posts the ticket to the JSON route beside it. No external assets, so they work on a closed network.
-import { isUuid } from "../../core/secrets.ts";
+import { isUuid } from "../../lib/ids.ts";
 
 const STYLE =
   "body{font:16px system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem}input,button{font:inherit;width:100%;padding:.5rem;margin:.3rem 0;box-sizing:border-box}#out{margin-top:1rem}";

@@ -2,7 +2,7 @@
 import { ValidationError } from "elysia";
 import type { CoreError, CoreErrorCode } from "../../core/errors.ts";
 import { CoreError as CoreErrorClass } from "../../core/errors.ts";
-import type { Logger } from "../../core/logger.ts";
+import type { Logger } from "../../lib/logger.ts";
 import { badInputOf, type BadInputError } from "../../http/bad-input.ts";
 
 export class LncrawlError extends Error {

@@ -13,7 +13,7 @@ export const resetBody = t.Object({ password: t.String({ minLength: 1, maxLength
  * accounts; latchkey mails only real, active accounts and answers the same either way.
  */
 export async function sendResetLink(ctx: LncrawlContext, exchange: LncrawlExchange, email: string): Promise<true> {
-  const linkBase = ctx.config.lncrawl.resetUrl ?? `${ctx.config.server.publicUrl}/reset-password`;
+  const linkBase = ctx.config.lncrawl.resetUrl ?? `${ctx.core.publicUrl()}/reset-password`;
   await ctx.core.passwordReset.request(email, exchange.client, { prefix: linkPrefix(linkBase, "token") });
   return true;
 }

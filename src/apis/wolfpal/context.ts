@@ -18,6 +18,6 @@ export interface WolfpalExchange {
 
 /** Mailed links open the WolfPal app (WOLFPAL_APP_URL), or these API routes by default. */
 export function appLink(ctx: WolfpalContext, path: string): string {
-  const base = ctx.config.wolfpal.appUrl ?? `${ctx.config.server.publicUrl}${ctx.config.wolfpal.prefix}`;
+  const base = ctx.config.wolfpal.appUrl ?? `${ctx.core.publicUrl()}${ctx.config.wolfpal.prefix}`;
   return `${base.replace(/\/+$/, "")}${path}`;
 }

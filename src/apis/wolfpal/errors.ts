@@ -2,7 +2,7 @@
 // (spec/wolfpal.md), and the one mapping from core's codes.
 import type { CoreError, CoreErrorCode } from "../../core/errors.ts";
 import { CoreError as CoreErrorClass } from "../../core/errors.ts";
-import type { Logger } from "../../core/logger.ts";
+import type { Logger } from "../../lib/logger.ts";
 import { badInputOf, type BadInputError } from "../../http/bad-input.ts";
 
 export class WolfpalError extends Error {

@@ -16,7 +16,7 @@ export interface TokenPair {
 
 export async function tokenPair(ctx: WolfpalContext, user: User, issued: { refreshToken: string; familyId: string }): Promise<TokenPair> {
   const access = await ctx.core.jwt.sign(
-    { sid: issued.familyId, iss: ctx.config.server.publicUrl },
+    { sid: issued.familyId, iss: ctx.core.publicUrl() },
     { subject: user.id, lifetimeSeconds: ACCESS_TOKEN_SECONDS, audience: WOLFPAL_AUDIENCE },
   );
   return { access_token: access, refresh_token: issued.refreshToken };

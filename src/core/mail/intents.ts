@@ -3,7 +3,6 @@
 // same work for an address with an account as for one without, so its answer time tells nobody which addresses have
 // accounts. The worker resolves the account, decides whether it gets the mail, and mints the ticket or code as it
 // sends: a queued row holds no usable link or code, and a ticket exists only for a mail that went out.
-import { randomToken } from "../secrets.ts";
 import type { TemplateName } from "./templates.ts";
 
 /** How a mailed link is made from the ticket the worker mints: `prefix` followed by the ticket. */
@@ -51,9 +50,8 @@ export function linkPrefix(url: string, parameter = "ticket"): string {
 }
 
 /** The lifetime and format one_time_codes.issueTicket takes for a link's ticket. */
-export function ticketOptions(link: TicketLink): { ttlSeconds: number; format?: () => string } {
-  const bytes = link.tokenBytes;
-  return { ttlSeconds: link.ttlSeconds, format: bytes === null ? undefined : () => randomToken(bytes) };
+export function ticketOptions(link: TicketLink): { ttlSeconds: number; tokenBytes: number | null } {
+  return { ttlSeconds: link.ttlSeconds, tokenBytes: link.tokenBytes };
 }
 
 /** The variables and header of a mail that carries a ticket (`x-ticket`, or `x-token` for magic links, as HBP names them). */

@@ -1,7 +1,7 @@
 // The mailer: renders a template and hands the mail to the transport (SMTP, or the outbox folder). Only the mail
 // worker (core/mail/worker.ts) calls it; routes queue intents instead (core/mail/intents.ts).
 import type { Config } from "../../config.ts";
-import type { Logger } from "../logger.ts";
+import type { Logger } from "../../lib/logger.ts";
 import type { MailContent } from "./intents.ts";
 import { loadTemplates, render, type TemplateName } from "./templates.ts";
 import type { Delivery, MailTransport } from "./transport.ts";

@@ -5,8 +5,8 @@
 // row is due again when its lease ends, so a mail whose instance died while sending it is sent by another.
 import { and, asc, eq, isNotNull, lte, sql } from "drizzle-orm";
 import type { Database } from "../../db/client.ts";
-import type { Clock } from "../clock.ts";
-import { randomUuid } from "../secrets.ts";
+import type { Clock } from "../../lib/clock.ts";
+import type { Random } from "../../lib/random.ts";
 import type { MailIntents } from "./intents.ts";
 import type { TemplateName } from "./templates.ts";
 
@@ -24,8 +24,8 @@ export interface QueuedMail {
 
 export type MailQueue = ReturnType<typeof createMailQueue>;
 
-export function createMailQueue(deps: { db: Database; clock: Clock; enabled: boolean }) {
-  const { db, clock, enabled } = deps;
+export function createMailQueue(deps: { db: Database; clock: Clock; random: Random; enabled: boolean }) {
+  const { db, clock, random, enabled } = deps;
   const { mailQueue } = db.tables;
   const listeners = new Set<() => void>();
 
@@ -36,7 +36,7 @@ export function createMailQueue(deps: { db: Database; clock: Clock; enabled: boo
      */
     async enqueue<K extends TemplateName>(template: K, to: string, data: MailIntents[K]): Promise<void> {
       if (!enabled) return;
-      await db.insert(mailQueue).values({ id: randomUuid(), recipient: to, template, data, nextAttemptAt: clock.now() });
+      await db.insert(mailQueue).values({ id: random.uuid(), recipient: to, template, data, nextAttemptAt: clock.now() });
       for (const listener of listeners) listener();
     },
 

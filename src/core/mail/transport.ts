@@ -4,7 +4,7 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Transporter } from "nodemailer";
 import type { Config } from "../../config.ts";
-import { randomToken } from "../secrets.ts";
+import type { Random } from "../../lib/random.ts";
 
 // nodemailer is loaded with the first mail, not at start-up: its ~50 modules were a fifth of the binary's
 // time to its first answer, and most servers send no mail in their first seconds.
@@ -75,13 +75,14 @@ export function smtpTransport(smtp: NonNullable<Config["mail"]["smtp"]>): MailTr
   };
 }
 
-export function outboxTransport(dir: string): MailTransport {
+/** `random`: names files apart when two mails are written in the same millisecond. */
+export function outboxTransport(dir: string, random: Random): MailTransport {
   const transporter = lazily((create) => create({ streamTransport: true, buffer: true, newline: "unix" }));
   return {
     async send(mail) {
       const info = await (await transporter.get()).sendMail(mail);
       mkdirSync(dir, { recursive: true });
-      const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}-${randomToken(6)}.eml`);
+      const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}-${random.token(6)}.eml`);
       // Written aside and renamed: whoever watches the folder never reads half a mail.
       writeFileSync(`${file}.part`, info.message as Buffer, { mode: 0o600 });
       renameSync(`${file}.part`, file);

@@ -3,8 +3,8 @@
 // rows that fall due (retries, mails of an instance that stopped). A failed attempt is retried after
 // MAIL_RETRY_DELAY_SECONDS, doubled after each further failure, up to MAIL_MAX_ATTEMPTS attempts; the row keeps the
 // mail server's last answer (never the mail) in last_error.
-import type { Clock } from "../clock.ts";
-import type { Logger } from "../logger.ts";
+import type { Clock } from "../../lib/clock.ts";
+import type { Logger } from "../../lib/logger.ts";
 import type { Composers, MailContent } from "./intents.ts";
 import type { Mailer } from "./mailer.ts";
 import type { MailQueue, QueuedMail } from "./queue.ts";

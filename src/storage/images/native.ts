@@ -1,7 +1,7 @@
 // The common transform, a photo made smaller or converted, done whole by Bun.Image: libjpeg-turbo decoding at the
 // DCT scale the target needs, Bun's SIMD resize and libwebp, all native and built into the runtime (so into the
-// binary). A 3000x2000 JPEG to an 800 px WebP takes 57-62 ms there against ~92 ms through imagescript's wasm decoder
-// and the JS resize of pipeline.ts (issue 7; sharp 60-66 ms in the same minutes). What Bun.Image cannot do (the cover
+// binary). It makes a photo's first transform about as fast as sharp's, well ahead of imagescript's wasm decoder and
+// the JS resize of pipeline.ts (the figures: bench/README.md). What Bun.Image cannot do (the cover
 // crop, blur, rounded corners) and what pipeline.ts defines its own handling for (grey and CMYK JPEGs; PNG and WebP,
 // with their alpha) stay on that path.
 import type { TransformSpec } from "./params.ts";

@@ -1,6 +1,6 @@
 // A pool of worker threads for image transforms, so decoding and encoding (tens to hundreds of milliseconds of
 // blocking work each) never stall the event loop that serves every other request. Workers start on first use.
-import type { Logger } from "../../core/logger.ts";
+import type { Logger } from "../../lib/logger.ts";
 import { StorageError } from "../errors.ts";
 import type { TransformSpec } from "./params.ts";
 import { TransformError, type TransformFailure, type TransformOutput } from "./transform-result.ts";

@@ -129,7 +129,7 @@ export function resize(source: Bitmap, width: number, height: number): Bitmap {
 
 /**
  * A JPEG decoder's RGB pixels (opaque, 3 bytes each) resized straight to an RGBA bitmap: no RGBA copy of the
- * large decoded image first (issue 7's bench: the first transform of a photo).
+ * large decoded image first, which the first transform of a photo would pay.
  */
 export function resizeRgb(source: { width: number; height: number; data: Uint8Array }, width: number, height: number): Bitmap {
   if (width === source.width && height === source.height) {
@@ -168,8 +168,8 @@ function fixedWeights({ count, weights, maxTaps }: Taps): Int32Array {
 
 /**
  * resize() for an opaque bitmap (every photo): the same filter on three channels, with no alpha to premultiply,
- * about twice as fast (a 1500x1000 -> 800x533 resize took ~40 ms of a ~115 ms transform, issue 7's bench), and in
- * integers (14-bit weights, 8 bits between the passes, as Pillow's resampling does): 23 -> ~15 ms for that resize.
+ * about twice as fast (the resize was the largest step of a photo's transform), and in integers (14-bit weights,
+ * 8 bits between the passes, as Pillow's resampling does), faster again (the figures: bench/README.md).
  * `channels` is 4 for RGBA input, 3 for RGB; the output is RGBA.
  */
 function resizeOpaque(src: Uint8Array, channels: 3 | 4, sourceWidth: number, sourceHeight: number, width: number, height: number, horizontal: Taps, vertical: Taps): Bitmap {

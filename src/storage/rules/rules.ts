@@ -12,7 +12,7 @@
 // path with none of those keys, or no matching path, is "no rule" (404), as HBP registers no route for it.
 // Expressions see `request` {path, method, query, auth}, `resource`, the path parameters and the functions.
 import { readFileSync } from "node:fs";
-import { ConfigError } from "../../config.ts";
+import { ConfigError } from "../../lib/errors.ts";
 import { evaluate, mayReadProperty, parseExpression, RuleEvaluationError, type Node, type Scope, type Value } from "./expression.ts";
 
 export type Operation = "get" | "list" | "create" | "update" | "delete";
@@ -28,13 +28,16 @@ const KEYS_OF: Record<Operation, RuleKey[]> = {
   delete: ["delete", "write"],
 };
 
+/** The caller's permission variables (`user-id`, `default-role`, ...), as rules read them in `request.auth`. */
+export type RuleAuth = Record<string, string | string[]>;
+
 export interface RuleRequest {
   /** `/` + the storage key, e.g. `/user/42/photo.jpg` or `/user/42/` for a folder. */
   path: string;
   method: string;
   query: Record<string, string>;
-  /** The caller's permission variables (`user-id`, `default-role`, ...); undefined for an anonymous caller. */
-  auth: Record<string, string | string[]> | undefined;
+  /** undefined for an anonymous caller. */
+  auth: RuleAuth | undefined;
 }
 
 /** `pending`: denied only because `resource` is not known yet (an upload before its bytes arrive). */

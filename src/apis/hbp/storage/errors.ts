@@ -1,7 +1,7 @@
 // StorageError codes in HBP's Boom shape. Messages are HBP's where HBP has one ("Forbidden", "Can't upload file
 // that ends with /"); the rest say what to do.
 import { StorageError, type StorageErrorCode } from "../../../storage/errors.ts";
-import type { Logger } from "../../../core/logger.ts";
+import type { Logger } from "../../../lib/logger.ts";
 import { hbpErrorResponse } from "../error-handler.ts";
 import { HbpError } from "../errors.ts";
 
