@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { queryDatabase } from "./support/backend.ts";
 import { call } from "./support/http.ts";
 import { startPostgres, type TestPostgres } from "./support/postgres.ts";
-import { startServer, type TestServer } from "./support/server.ts";
+import { startServer, waitForOutput, type TestServer } from "./support/server.ts";
 import { linkIn, startSmtp, type TestSmtp } from "./support/smtp.ts";
 import { closedPort } from "./support/ports.ts";
 
@@ -20,17 +20,6 @@ const requestReset = (server: TestServer, email: string) =>
   call(server.url, "POST", "/auth/change-password/request", { json: { email } });
 
 const ticketOf = (link: string) => new URL(link).searchParams.get("ticket")!;
-
-
-/** Polls the server's output until `pattern` shows, up to 15 s. */
-async function outputShows(server: TestServer, pattern: RegExp): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  while (!pattern.test(server.output())) {
-    if (Date.now() > deadline) throw new Error(`the output never showed ${pattern}:\n${server.output()}`);
-    await Bun.sleep(20);
-  }
-  return server.output();
-}
 
 describe("a mail server that refuses at first", () => {
   let smtp: TestSmtp;
@@ -143,7 +132,7 @@ describe("a mail server that cannot be reached", () => {
     expect((await call(server.url, "POST", "/auth/login", { json: { email } })).status).toBe(200);
     expect((await call(server.url, "POST", "/api/auth/send-password-reset-link", { json: { email } })).status).toBe(200);
 
-    const output = await outputShows(server, /ERROR mail not sent; given up template=activate-account to=unreachable@example\.com attempt=2 /);
+    const output = await waitForOutput(server, /ERROR mail not sent; given up template=activate-account to=unreachable@example\.com attempt=2 /, 15_000);
     expect(output).toMatch(/WARN mail not sent; will retry template=activate-account to=unreachable@example\.com attempt=1 retry_in_seconds=1 error=.*ECONNREFUSED/);
     expect(output).not.toMatch(/attempt=3/);
     const [row] = await queryDatabase<{ attempts: number; next_attempt_at: number | null; last_error: string | null }>(
