@@ -39,6 +39,12 @@ export interface TestS3 {
 }
 
 let buckets = 0;
+let shared: Promise<TestS3> | undefined;
+
+/** One s3rver for the whole test process, started on first use; it ends with the process (see above). */
+export function sharedS3(): Promise<TestS3> {
+  return (shared ??= startS3());
+}
 
 export async function startS3(): Promise<TestS3> {
   const directory = mkdtempSync(join(tmpdir(), "latchkey-s3rver-"));
