@@ -15,8 +15,8 @@ export interface TestServer {
   pid: number;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
-  /** The server's output once `pattern` shows in it (see waitForOutput). */
-  waitFor(pattern: RegExp | string, timeoutMs?: number): Promise<string>;
+  /** The first match of `pattern` in its output, once it shows (see waitForOutput). */
+  waitFor(pattern: RegExp | string, timeoutMs?: number): Promise<RegExpExecArray>;
   /** SIGTERM, then waits for the process to end; its exit code. */
   stop(): Promise<number>;
 }
@@ -62,10 +62,7 @@ export async function startServer(env: Record<string, string> = {}, options: Sta
     dataDir,
     pid: child.pid,
     output: () => child.output(),
-    async waitFor(pattern, timeoutMs = 5_000) {
-      await child.waitFor(pattern, timeoutMs);
-      return child.output();
-    },
+    waitFor: (pattern, timeoutMs = 5_000) => child.waitFor(pattern, timeoutMs),
     async stop() {
       const exitCode = await child.stop("SIGTERM");
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -98,8 +95,9 @@ function childEnv(settings: Record<string, string>, home: string): Record<string
  * was answered may reach the test after the answer). Throws after `timeoutMs`, or when the server exited, with what
  * was there.
  */
-export function waitForOutput(server: TestServer, pattern: RegExp | string, timeoutMs = 5_000): Promise<string> {
-  return server.waitFor(pattern, timeoutMs);
+export async function waitForOutput(server: TestServer, pattern: RegExp | string, timeoutMs = 5_000): Promise<string> {
+  await server.waitFor(pattern, timeoutMs);
+  return server.output();
 }
 
 /** The first line of `output` that contains `text` (undefined if none). */
