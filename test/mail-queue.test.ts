@@ -3,6 +3,7 @@
 // usable ticket.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { queryDatabase } from "./support/backend.ts";
+import { eventually } from "./support/eventually.ts";
 import { call } from "./support/http.ts";
 import { startPostgres, type TestPostgres } from "./support/postgres.ts";
 import { startServer, waitForOutput, type TestServer } from "./support/server.ts";
@@ -93,11 +94,10 @@ describe("a mail server that holds a delivery", () => {
     const ticket = ticketOf(linkIn(mail));
 
     // The worker marks the row sent once the mail server has answered, which is after the mail arrived here.
-    let rows: Record<string, unknown>[] = [];
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await Bun.sleep(20)) {
-      rows = await queryDatabase(server.dataDir, "select * from mail_queue where recipient = ?", [email]);
-      if (rows[0]?.sent_at != null) break;
-    }
+    const rows = await eventually(async () => {
+      const found = await queryDatabase(server.dataDir, "select * from mail_queue where recipient = ?", [email]);
+      return found[0]?.sent_at != null && found;
+    }, { what: "the mail's row marked sent" });
     expect(rows.length).toBe(1);
     expect(rows[0]!.template).toBe("lost-password");
     expect(rows[0]!.sent_at).not.toBeNull();
@@ -173,11 +173,10 @@ describe("two instances on one database", () => {
     await Promise.all(emails.map((email, index) => requestReset(index % 2 === 0 ? a : b, email)));
     for (const email of emails) await smtp.waitFor(email);
 
-    let rows: { sent_at: number | null }[] = [];
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await Bun.sleep(20)) {
-      rows = await queryDatabase(a.dataDir, "select sent_at from mail_queue where template = 'lost-password'");
-      if (rows.length === emails.length && rows.every((row) => row.sent_at !== null)) break;
-    }
+    const rows = await eventually(async () => {
+      const found = await queryDatabase<{ sent_at: number | null }>(a.dataDir, "select sent_at from mail_queue where template = 'lost-password'");
+      return found.length === emails.length && found.every((row) => row.sent_at !== null) && found;
+    }, { what: "every mail's row marked sent" });
     expect(rows.filter((row) => row.sent_at !== null).length).toBe(emails.length);
     // At least a refusal and a delivery each (more if a slow start let a retry take a refusal meant for a first try).
     expect(smtp.attempts() - before).toBeGreaterThanOrEqual(2 * emails.length);

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { unzipSync } from "fflate";
 import { storedKeys } from "./support/backend.ts";
 import { BLOB_STORES } from "./support/blob-stores.ts";
+import { eventually } from "./support/eventually.ts";
 import { call } from "./support/http.ts";
 import { rawRequest } from "./support/raw-http.ts";
 import { runLatchkey, startServer, type TestServer } from "./support/server.ts";
@@ -288,8 +289,7 @@ for (const store of BLOB_STORES) describe(`on ${store.name}`, () => {
       // the parts sent are never completed into an object, which a moment's wait would show.
       await Bun.sleep(300);
       const tmp = join(server.dataDir, "storage", "tmp");
-      for (let waited = 0; waited < 5000 && filesUnder(tmp).length > 0; waited += 50) await Bun.sleep(50);
-      expect(filesUnder(tmp)).toEqual([]);
+      await eventually(() => filesUnder(tmp).length === 0, { what: "the staged upload removed", timeoutMs: 5_000 });
       expect(await storedKeys(server.dataDir, `objects/user/${alice.id}`)).not.toContain("aborted.bin");
       expect(await fileRows(server.dataDir, key)).toEqual([]);
       // And the server is fine.
