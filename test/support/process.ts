@@ -75,7 +75,9 @@ export function spawnProcess(command: string[], options: SpawnOptions = {}): Chi
   };
   const read = Promise.all([collect("stdout"), collect("stderr")]).catch(() => {});
   const finished = child.exited.then(async (exitCode) => {
-    await Promise.race([read, Bun.sleep(DRAIN_MS)]);
+    let timer: Timer | undefined;
+    await Promise.race([read, new Promise((resolve) => (timer = setTimeout(resolve, DRAIN_MS)))]);
+    clearTimeout(timer);
     return exitCode;
   });
 
