@@ -97,6 +97,9 @@ export async function queryDatabase<T = Record<string, unknown>>(
   }
   const db = new SQLite(join(dataDir, "latchkey.db"));
   try {
+    // The server writes to it meanwhile (and copies its WAL back every 100 ms): wait for its lock as the server
+    // itself would (src/db/sqlite.ts) instead of failing at once with SQLITE_BUSY, as lncrawl's test now and then did.
+    db.run("PRAGMA busy_timeout = 5000");
     return db.query(text).all(...params.map((value) => (typeof value === "boolean" ? Number(value) : value))) as T[];
   } finally {
     db.close();
