@@ -2,7 +2,7 @@
 // their resource. The transport rules (credential, Content-Type, Accept) run first, in transport.ts; then each
 // route checks the credential again, so no route can be reached without it whatever the path looks like.
 import { Elysia } from "elysia";
-import { edgeInput } from "../../http/edge-input.ts";
+import { dialect } from "../dialect.ts";
 import { authenticateBody, authenticateWithPassword } from "./authenticate.ts";
 import type { Exchange, FaroeContext } from "./context.ts";
 import {
@@ -45,16 +45,16 @@ export function faroeRoutes(ctx: FaroeContext & { credential: string }) {
     set.status = 204;
   };
 
-  const edge = edgeInput({ maxBytes: MAX_BODY_BYTES, mediaTypes: ["json"] });
-
-  const routes = new Elysia({ name: "api:faroe", prefix: config.faroe.prefix })
-    .onError(({ code, error }) => faroeErrorResponse(code, error, core.logger))
-    .onParse(edge.parse)
-    .onTransform(edge.checkTarget)
-    .derive(({ request }): { exchange: Exchange } => {
+  const routes = dialect({
+    name: "api:faroe",
+    prefix: config.faroe.prefix,
+    body: { maxBytes: MAX_BODY_BYTES, mediaTypes: ["json"] },
+    errorResponse: (code, error) => faroeErrorResponse(code, error, core.logger),
+    exchange: (request): Exchange => {
       if (!hasCredential(request.headers, credential)) throw notAuthenticated();
-      return { exchange: { client: { ip: clientIpOf(request.headers), userAgent: null } } };
-    })
+      return { client: { ip: clientIpOf(request.headers), userAgent: null } };
+    },
+  })
     // Authentication. Password hashing: 5 per 50 s per X-Client-IP; login failures: see core/password-check.ts.
     .post("/login/password", ({ exchange, body }) => authenticateWithPassword(ctx, exchange, body), {
       body: authenticateBody,

@@ -1,7 +1,7 @@
 // Every HBP auth route, with its schema and guard. Handlers live in files named after the action.
-import { Elysia, t } from "elysia";
-import { edgeInput } from "../../http/edge-input.ts";
-import type { Exchange, HbpContext } from "./context.ts";
+import { t } from "elysia";
+import { dialect } from "../dialect.ts";
+import { hbpExchange, type HbpContext } from "./context.ts";
 import { activateBody, activateV1 } from "./account-v1.ts";
 import { activate, activateQuery } from "./activate.ts";
 import { changeEmailDirectly, confirmEmailChange, emailTicketBody, newEmailBody, requestEmailChange } from "./change-email.ts";
@@ -28,38 +28,22 @@ import { refresh, refreshFromCookie, refreshQuery, revoke } from "./token.ts";
 /** JSON bodies above this are refused with 413 (HBP: 100 kB; latchkey allows 1 MiB of user_data). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
-// helmet's nocache(): tokens must never sit in a shared cache.
-const NO_CACHE = {
-  "cache-control": "no-store, no-cache, must-revalidate, proxy-revalidate",
-  pragma: "no-cache",
-  expires: "0",
-  "surrogate-control": "no-store",
-};
-
 const tags = ["HBP auth"];
 
 const ticketQuery = t.Object({ ticket: t.Optional(t.String({ maxLength: 64 })) });
 
-const edge = edgeInput({ maxBytes: MAX_JSON_BODY_BYTES, mediaTypes: ["json"] });
-
 export function hbpAuthRoutes(ctx: HbpContext) {
-  return new Elysia({ name: "api:hbp:auth", prefix: "/auth" })
-    .onError(({ code, error }) => hbpErrorResponse(code, error, ctx.core.logger))
+  return dialect({
+    name: "api:hbp:auth",
+    prefix: "/auth",
     // HBP reads JSON only (body-parser.json); a form post must not reach the handlers half-parsed.
-    .onParse(edge.parse)
-    .onTransform(edge.checkTarget)
+    body: { maxBytes: MAX_JSON_BODY_BYTES, mediaTypes: ["json"] },
+    errorResponse: (code, error) => hbpErrorResponse(code, error, ctx.core.logger),
+    exchange: hbpExchange(ctx),
+  })
     // Handlers with nothing to say (logout, revoke, change-password ...) answer 204, as HBP does.
     .onAfterHandle(({ response, set }) => {
       if (response === undefined) set.status = 204;
-    })
-    .derive(({ request, set }): { exchange: Exchange } => {
-      Object.assign(set.headers, NO_CACHE);
-      // Elysia sends an array under set-cookie as Set-Cookie headers, rebuilding the answer's headers to do so: only
-      // an answer that sets a cookie gets one (an empty one cost every other answer ~0.3 us, issue 7).
-      const setCookie = (...cookies: string[]) => {
-        ((set.headers["set-cookie"] ??= []) as string[]).push(...cookies);
-      };
-      return { exchange: { headers: request.headers, client: ctx.clientOf(request), setCookie } };
     })
     .post("/register", ({ exchange, body }) => register(ctx, exchange, body), {
       body: registerBody,

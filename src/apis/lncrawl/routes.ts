@@ -1,7 +1,6 @@
 // Every lncrawl route (spec/lncrawl.md), mounted at LNCRAWL_PREFIX (default /api/auth). Handlers that need a
 // signed-in user call currentUser() (Bearer JWT or HTTP Basic) first.
-import { Elysia } from "elysia";
-import { edgeInput } from "../../http/edge-input.ts";
+import { dialect } from "../dialect.ts";
 import { createToken, listTokens, verifyToken, verifyTokenQuery } from "./api-tokens.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 import { LncrawlError, lncrawlErrorResponse } from "./errors.ts";
@@ -12,19 +11,17 @@ import { login, loginBody, signup, signupBody } from "./sign-in.ts";
 
 const tags = ["lncrawl"];
 
-/** lncrawl's bodies are a few short fields: JSON, or a form for verify-otp. */
-const edge = edgeInput({ maxBytes: 64 * 1024, mediaTypes: ["json", "multipart", "urlencoded"] });
-
 export function lncrawlRoutes(ctx: LncrawlContext) {
-  return new Elysia({ name: "api:lncrawl", prefix: ctx.config.lncrawl.prefix })
-    .onError(({ code, error }) => lncrawlErrorResponse(code, error, ctx.core.logger))
-    .onParse(edge.parse)
-    .onTransform(edge.checkTarget)
+  return dialect({
+    name: "api:lncrawl",
+    prefix: ctx.config.lncrawl.prefix,
+    // lncrawl's bodies are a few short fields: JSON, or a form for verify-otp.
+    body: { maxBytes: 64 * 1024, mediaTypes: ["json", "multipart", "urlencoded"] },
+    errorResponse: (code, error) => lncrawlErrorResponse(code, error, ctx.core.logger),
+    exchange: (request): LncrawlExchange => ({ headers: request.headers, client: ctx.clientOf(request) }),
+  })
     // FastAPI sends `true` as JSON; Elysia would send a bare boolean as text.
     .mapResponse(({ responseValue }) => (typeof responseValue === "boolean" ? Response.json(responseValue) : undefined))
-    .derive(({ request }): { exchange: LncrawlExchange } => ({
-      exchange: { headers: request.headers, client: ctx.clientOf(request) },
-    }))
     .post("/login", ({ exchange, body }) => login(ctx, exchange, body), {
       body: loginBody,
       detail: { tags, summary: "Exchange an email (or `admin`) and password for a JWT" },

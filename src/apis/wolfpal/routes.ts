@@ -1,7 +1,6 @@
 // Every WolfPal route (spec/wolfpal.md), mounted at WOLFPAL_PREFIX (default /wolfpal). Bodies are urlencoded or
 // JSON and are validated by the handlers with WolfPal's own field rules; protected routes call requireSession().
-import { Elysia } from "elysia";
-import { edgeInput } from "../../http/edge-input.ts";
+import { dialect } from "../dialect.ts";
 import { backupCodesFile, createTwoFactor, disableTwoFactor, enableTwoFactor } from "./account.ts";
 import { login, logout, refresh, register, twoFactor } from "./auth.ts";
 import type { WolfpalContext, WolfpalExchange } from "./context.ts";
@@ -10,17 +9,15 @@ import { activateAccount, forgotPassword, resendActivation, resetPassword } from
 
 const tags = ["WolfPal"];
 
-/** WolfPal's bodies are a few short fields, urlencoded or JSON (spec/wolfpal.md decision 2). */
-const edge = edgeInput({ maxBytes: 64 * 1024, mediaTypes: ["urlencoded", "json"] });
-
 export function wolfpalRoutes(ctx: WolfpalContext) {
-  return new Elysia({ name: "api:wolfpal", prefix: ctx.config.wolfpal.prefix })
-    .onError(({ code, error }) => wolfpalErrorResponse(code, error, ctx.core.logger))
-    .onParse(edge.parse)
-    .onTransform(edge.checkTarget)
-    .derive(({ request }): { exchange: WolfpalExchange } => ({
-      exchange: { headers: request.headers, client: ctx.clientOf(request) },
-    }))
+  return dialect({
+    name: "api:wolfpal",
+    prefix: ctx.config.wolfpal.prefix,
+    // WolfPal's bodies are a few short fields, urlencoded or JSON (spec/wolfpal.md decision 2).
+    body: { maxBytes: 64 * 1024, mediaTypes: ["urlencoded", "json"] },
+    errorResponse: (code, error) => wolfpalErrorResponse(code, error, ctx.core.logger),
+    exchange: (request): WolfpalExchange => ({ headers: request.headers, client: ctx.clientOf(request) }),
+  })
     .post("/auth/register", async ({ body, set }) => {
       const answer = await register(ctx, body);
       set.status = 201;

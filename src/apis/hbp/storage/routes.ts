@@ -10,7 +10,7 @@
 //   DELETE /storage/m/<key>      new token                                                    rule delete|write
 // Every route answers 404 "Storage is disabled; set STORAGE_ENABLED=true" when STORAGE_ENABLED=false.
 import { Elysia } from "elysia";
-import { edgeInput } from "../../../http/edge-input.ts";
+import { checkTarget, edgeInput } from "../../../http/edge-input.ts";
 import { featureDisabled } from "../errors.ts";
 import type { HbpStorageContext } from "./context.ts";
 import { deleteFile, resetToken } from "./delete-file.ts";
@@ -31,7 +31,7 @@ export function hbpStorageRoutes(ctx: HbpStorageContext) {
   const logger = ctx.core.logger;
   return new Elysia({ name: "api:hbp:storage", prefix: "/storage" })
     .onError(({ code, error }) => hbpStorageErrorResponse(code, error, logger))
-    .onTransform(edge.checkTarget)
+    .onTransform(checkTarget)
     .onBeforeHandle(() => {
       if (!ctx.config.storage.enabled) throw featureDisabled("Storage", "STORAGE_ENABLED");
     })
