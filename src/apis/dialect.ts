@@ -9,7 +9,7 @@
 import { Elysia, type Context } from "elysia";
 import { checkTarget, edgeInput, type BodyPolicy } from "../http/edge-input.ts";
 
-export interface DialectSetup<Exchange> {
+export interface DialectBase {
   /** Elysia's plugin name, which also keeps a plugin from being mounted twice: "api:<dialect>". */
   name: string;
   /** Where the dialect is mounted; every path of its table is under it. */
@@ -18,12 +18,26 @@ export interface DialectSetup<Exchange> {
   body: BodyPolicy | null;
   /** Turns anything its routes throw (core's errors, edge refusals, its own) into an answer in its own shape. */
   errorResponse(code: string | number, error: unknown): Response;
+}
+
+export interface DialectSetup<Exchange> extends DialectBase {
   /** The request facts its handlers read, made once per request so that handlers never see the framework's context. */
   exchange(request: Request, set: Context["set"]): Exchange;
 }
 
-export function dialect<Exchange>(setup: DialectSetup<Exchange>) {
+function mount(setup: DialectBase) {
   const app = new Elysia({ name: setup.name, prefix: setup.prefix }).onError(({ code, error }) => setup.errorResponse(code, error));
   if (setup.body !== null) app.onParse(edgeInput(setup.body).parse);
-  return app.onTransform(checkTarget).derive(({ request, set }): { exchange: Exchange } => ({ exchange: setup.exchange(request, set) }));
+  return app.onTransform(checkTarget);
+}
+
+function withExchange<Exchange>(setup: DialectSetup<Exchange>) {
+  return mount(setup).derive(({ request, set }): { exchange: Exchange } => ({ exchange: setup.exchange(request, set) }));
+}
+
+export function dialect<Exchange>(setup: DialectSetup<Exchange>): ReturnType<typeof withExchange<Exchange>>;
+/** Without an exchange: handlers that read only what their guards resolve, and the request itself (storage). */
+export function dialect(setup: DialectBase): ReturnType<typeof mount>;
+export function dialect<Exchange>(setup: DialectBase | DialectSetup<Exchange>) {
+  return "exchange" in setup ? withExchange(setup) : mount(setup);
 }

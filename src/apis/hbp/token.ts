@@ -2,7 +2,6 @@
 import { t } from "elysia";
 import type { Exchange, HbpContext } from "./context.ts";
 import { presentedRefreshToken } from "./refresh-token.ts";
-import { requireUserId } from "./request-auth.ts";
 import { sessionReply, type HbpSession } from "./session-reply.ts";
 
 export const refreshQuery = t.Object({ refresh_token: t.Optional(t.String({ maxLength: 64 })) });
@@ -25,7 +24,6 @@ export async function refreshFromCookie(
 }
 
 /** Ends every session of the signed-in user. Access tokens already issued live until they expire. */
-export async function revoke(ctx: HbpContext, exchange: Exchange): Promise<void> {
-  const userId = await requireUserId(ctx, exchange.headers);
+export async function revoke(ctx: HbpContext, userId: string): Promise<void> {
   await ctx.core.sessions.revokeAllForUser(userId);
 }

@@ -1,4 +1,5 @@
-// Every HBP storage route (spec/hbp.md §5, seed 000 "Storage"). Handlers live in files named after the action.
+// Every HBP storage route (spec/hbp.md §5, seed 000 "Storage"), with its guards (guards.ts). Handlers live in files
+// named after the action.
 //
 //   POST   /storage/o/<key>      upload (multipart field `file`; streamed, MAX_UPLOAD_SIZE)   rule create|write, update|write
 //   GET    /storage/o/<key>      the file; with w, h, q, f, r, b an image variant            rule get|read
@@ -9,8 +10,8 @@
 //   POST   /storage/m/<key>      {"action":"revoke-token"}                                    x-admin-secret only
 //   DELETE /storage/m/<key>      new token                                                    rule delete|write
 // Every route answers 404 "Storage is disabled; set STORAGE_ENABLED=true" when STORAGE_ENABLED=false.
-import { Elysia } from "elysia";
-import { checkTarget, edgeInput } from "../../../http/edge-input.ts";
+import { edgeInput } from "../../../http/edge-input.ts";
+import { dialect } from "../../dialect.ts";
 import { featureDisabled } from "../errors.ts";
 import type { HbpStorageContext } from "./context.ts";
 import { deleteFile, resetToken } from "./delete-file.ts";
@@ -18,63 +19,67 @@ import { downloadFolder } from "./download-folder.ts";
 import { hbpStorageErrorResponse } from "./errors.ts";
 import { getFile } from "./get-file.ts";
 import { getMetadata, listFolder } from "./get-metadata.ts";
-import { readStorageRequest } from "./request.ts";
+import { storageGuards } from "./guards.ts";
 import { revokeToken, revokeTokenBody } from "./revoke-token.ts";
 import { uploadFile } from "./upload-file.ts";
 
 const tags = ["HBP storage"];
 
 /** The revoke-token body is tiny: JSON of at most 64 KiB. Uploads stream their multipart body instead (upload-file.ts). */
-const edge = edgeInput({ maxBytes: 64 * 1024, mediaTypes: ["json"] });
+const revokeTokenInput = edgeInput({ maxBytes: 64 * 1024, mediaTypes: ["json"] });
 
 export function hbpStorageRoutes(ctx: HbpStorageContext) {
-  const logger = ctx.core.logger;
-  return new Elysia({ name: "api:hbp:storage", prefix: "/storage" })
-    .onError(({ code, error }) => hbpStorageErrorResponse(code, error, logger))
-    .onTransform(checkTarget)
+  return dialect({
+    name: "api:hbp:storage",
+    prefix: "/storage",
+    // Each route chooses: an upload streams its body (upload-file.ts), revoke-token reads a small JSON one.
+    body: null,
+    errorResponse: (code, error) => hbpStorageErrorResponse(code, error, ctx.core.logger),
+  })
     .onBeforeHandle(() => {
       if (!ctx.config.storage.enabled) throw featureDisabled("Storage", "STORAGE_ENABLED");
     })
-    .post("/o/*", async ({ request }) => uploadFile(ctx, request), {
+    .macro(storageGuards(ctx))
+    .post("/o/*", ({ request, storageRequest }) => uploadFile(ctx, request, storageRequest), {
       // The body is read as a stream by the handler (src/storage/multipart.ts), never buffered by the framework.
       parse: "none",
+      uploadLimit: true,
+      caller: "o",
       detail: { tags, summary: "Upload a file (multipart field `file`)" },
     })
+    // Handlers that do not plainly return a call are `async`: Elysia tells a handler that returns a promise by its text,
+    // and would not catch that promise's rejection (a 500 instead of the error's own answer).
     .get(
       "/o/*",
-      async ({ request }) => {
-        const storageRequest = await readStorageRequest(ctx, request, "o");
-        return storageRequest.path.isFolder ? downloadFolder(ctx, storageRequest) : getFile(ctx, request, storageRequest);
-      },
-      { detail: { tags, summary: "Download a file (w, h, q, f, r, b transform images) or a folder as a zip" } },
+      async ({ request, storageRequest }) =>
+        storageRequest.path.isFolder ? downloadFolder(ctx, storageRequest) : getFile(ctx, request, storageRequest),
+      { caller: "o", detail: { tags, summary: "Download a file (w, h, q, f, r, b transform images) or a folder as a zip" } },
     )
     .delete(
       "/o/*",
-      async ({ request, set }) => {
-        await deleteFile(ctx, await readStorageRequest(ctx, request, "o"));
+      async ({ storageRequest, set }) => {
+        await deleteFile(ctx, storageRequest);
         set.status = 204;
       },
-      { detail: { tags, summary: "Delete a file" } },
+      { caller: "o", detail: { tags, summary: "Delete a file" } },
     )
     .get(
       "/m/*",
-      async ({ request }) => {
-        const storageRequest = await readStorageRequest(ctx, request, "m");
-        return storageRequest.path.isFolder ? listFolder(ctx, storageRequest) : getMetadata(ctx, storageRequest);
-      },
-      { detail: { tags, summary: "A file's metadata, or a folder's files' metadata" } },
+      async ({ storageRequest }) => (storageRequest.path.isFolder ? listFolder(ctx, storageRequest) : getMetadata(ctx, storageRequest)),
+      { caller: "m", detail: { tags, summary: "A file's metadata, or a folder's files' metadata" } },
     )
-    .post("/m/*", async ({ request }) => revokeToken(ctx, await readStorageRequest(ctx, request, "m")), {
+    .post("/m/*", ({ storageRequest }) => revokeToken(ctx, storageRequest), {
+      parse: revokeTokenInput.parse,
+      caller: "m",
       body: revokeTokenBody,
-      parse: edge.parse,
       detail: { tags, summary: "Revoke a file's token (x-admin-secret)" },
     })
     .delete(
       "/m/*",
-      async ({ request, set }) => {
-        await resetToken(ctx, await readStorageRequest(ctx, request, "m"));
+      async ({ storageRequest, set }) => {
+        await resetToken(ctx, storageRequest);
         set.status = 204;
       },
-      { detail: { tags, summary: "Give a file a new token" } },
+      { caller: "m", detail: { tags, summary: "Give a file a new token" } },
     );
 }
