@@ -1,6 +1,6 @@
 // POST /me/create-token, GET /verify-token?token=, POST /me/tokens.
 import { t } from "elysia";
-import { currentUser } from "./auth-guard.ts";
+import type { User } from "../../core/users.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 
 export const verifyTokenQuery = t.Object({ token: t.String({ minLength: 1, maxLength: 64 }) });
@@ -11,8 +11,7 @@ export interface UserToken {
   expires_at: number;
 }
 
-export async function createToken(ctx: LncrawlContext, exchange: LncrawlExchange): Promise<{ token: string }> {
-  const user = await currentUser(ctx, exchange);
+export async function createToken(ctx: LncrawlContext, user: User): Promise<{ token: string }> {
   return { token: (await ctx.core.apiTokens.createOrReuse(user.id)).token };
 }
 
@@ -21,7 +20,6 @@ export async function verifyToken(ctx: LncrawlContext, exchange: LncrawlExchange
   return (await ctx.core.apiTokens.owner(token, exchange.client)).active;
 }
 
-export async function listTokens(ctx: LncrawlContext, exchange: LncrawlExchange): Promise<UserToken[]> {
-  const user = await currentUser(ctx, exchange);
+export async function listTokens(ctx: LncrawlContext, user: User): Promise<UserToken[]> {
   return (await ctx.core.apiTokens.list(user.id)).map((row) => ({ token: row.token, user_id: row.userId, expires_at: row.expiresAt }));
 }

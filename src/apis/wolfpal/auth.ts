@@ -2,7 +2,7 @@
 import { isCoreError } from "../../core/errors.ts";
 import { appLink, type WolfpalContext, type WolfpalExchange } from "./context.ts";
 import { WolfpalError } from "./errors.ts";
-import { requireSession, startSession, tokenPair, unauthorized, type TokenPair } from "./session.ts";
+import { startSession, tokenPair, unauthorized, type TokenPair } from "./session.ts";
 import { rules, validate } from "./validation.ts";
 
 /** WolfPal's activation token: 32 characters of [0-9A-Za-z-_] (24 random bytes: 192 bits), 3 hours. */
@@ -63,8 +63,7 @@ export async function refresh(ctx: WolfpalContext, exchange: WolfpalExchange, bo
   }
 }
 
-export async function logout(ctx: WolfpalContext, exchange: WolfpalExchange): Promise<{ code: string; error: string }> {
-  const { sessionId } = await requireSession(ctx, exchange);
+export async function logout(ctx: WolfpalContext, sessionId: string): Promise<{ code: string; error: string }> {
   await ctx.core.sessions.endSession(sessionId);
   return { code: "LOGGED_OUT", error: "You are now logged out." };
 }

@@ -1,10 +1,12 @@
-// Every WolfPal route (spec/wolfpal.md), mounted at WOLFPAL_PREFIX (default /wolfpal). Bodies are urlencoded or
-// JSON and are validated by the handlers with WolfPal's own field rules; protected routes call requireSession().
+// Every WolfPal route (spec/wolfpal.md), mounted at WOLFPAL_PREFIX (default /wolfpal), with its guard (session.ts: a
+// valid access token of a live session). Bodies are urlencoded or JSON and are validated by the handlers with WolfPal's
+// own field rules (validation.ts), which answer every failing field at once. Guessable checks are limited in core.
 import { dialect } from "../dialect.ts";
 import { backupCodesFile, createTwoFactor, disableTwoFactor, enableTwoFactor } from "./account.ts";
 import { login, logout, refresh, register, twoFactor } from "./auth.ts";
 import type { WolfpalContext, WolfpalExchange } from "./context.ts";
 import { NOT_FOUND_BODY, wolfpalErrorResponse } from "./errors.ts";
+import { wolfpalGuards } from "./session.ts";
 import { activateAccount, forgotPassword, resendActivation, resetPassword } from "./user.ts";
 
 const tags = ["WolfPal"];
@@ -18,6 +20,7 @@ export function wolfpalRoutes(ctx: WolfpalContext) {
     errorResponse: (code, error) => wolfpalErrorResponse(code, error, ctx.core.logger),
     exchange: (request): WolfpalExchange => ({ headers: request.headers, client: ctx.clientOf(request) }),
   })
+    .macro(wolfpalGuards(ctx))
     .post("/auth/register", async ({ body, set }) => {
       const answer = await register(ctx, body);
       set.status = 201;
@@ -32,7 +35,7 @@ export function wolfpalRoutes(ctx: WolfpalContext) {
     .post("/auth/refresh", ({ exchange, body }) => refresh(ctx, exchange, body), {
       detail: { tags, summary: "Rotate the refresh token for a new pair" },
     })
-    .post("/auth/logout", ({ exchange }) => logout(ctx, exchange), { detail: { tags, summary: "End this session" } })
+    .post("/auth/logout", ({ session }) => logout(ctx, session.sessionId), { session: true, detail: { tags, summary: "End this session" } })
     .put("/user/activate-account/:token", ({ exchange, params }) => activateAccount(ctx, exchange, params.token), {
       detail: { tags, summary: "Activate the account with the mailed token" },
     })
@@ -49,16 +52,20 @@ export function wolfpalRoutes(ctx: WolfpalContext) {
     .post("/user/reset-password/:token", ({ exchange, params, body }) => resetPassword(ctx, exchange, params.token, body), {
       detail: { tags, summary: "Set a new password with the mailed token" },
     })
-    .post("/account/two-factor", ({ exchange }) => createTwoFactor(ctx, exchange), {
+    .post("/account/two-factor", ({ session }) => createTwoFactor(ctx, session.user), {
+      session: true,
       detail: { tags, summary: "Start two factor: QR code, secret and 4 backup codes" },
     })
-    .put("/account/two-factor", ({ exchange, body }) => enableTwoFactor(ctx, exchange, body), {
+    .put("/account/two-factor", ({ exchange, session, body }) => enableTwoFactor(ctx, exchange, session.user, body), {
+      session: true,
       detail: { tags, summary: "Enable two factor with a code from the app" },
     })
-    .delete("/account/two-factor", ({ exchange, body }) => disableTwoFactor(ctx, exchange, body), {
+    .delete("/account/two-factor", ({ exchange, session, body }) => disableTwoFactor(ctx, exchange, session.user, body), {
+      session: true,
       detail: { tags, summary: "Disable two factor with a code from the app" },
     })
-    .get("/account/two-factor/backup-codes", ({ exchange }) => backupCodesFile(ctx, exchange), {
+    .get("/account/two-factor/backup-codes", ({ session }) => backupCodesFile(ctx, session.user), {
+      session: true,
       detail: { tags, summary: "The unused backup codes as a text file" },
     })
     .all("/*", () => Response.json(NOT_FOUND_BODY, { status: 404 }), { detail: { hide: true } });
