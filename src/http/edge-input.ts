@@ -9,10 +9,17 @@ import { readRequestBody } from "./request-body.ts";
 import { checkRequestTarget } from "./request-target.ts";
 
 export type { BodyMediaType, BodyPolicy } from "./request-body.ts";
+export { CONTENT_TYPES } from "./request-body.ts";
+
+/** An Elysia parse hook (onParse, or a route's `parse`) that reads bodies by `policy`. */
+export interface EdgeParse {
+  (context: { request: Request }): Promise<unknown>;
+  /** What it reads: the OpenAPI document lists a route's body under these media types (src/docs). */
+  readonly policy: BodyPolicy;
+}
 
 export interface EdgeInput {
-  /** An Elysia parse hook (onParse, or a route's `parse`). */
-  parse(context: { request: Request }): Promise<unknown>;
+  parse: EdgeParse;
 }
 
 /** The URL check, as an Elysia transform hook (onTransform): the same for every dialect. */
@@ -21,5 +28,11 @@ export function checkTarget({ request }: { request: Request }): void {
 }
 
 export function edgeInput(policy: BodyPolicy): EdgeInput {
-  return { parse: ({ request }) => readRequestBody(request, policy) };
+  const parse = ({ request }: { request: Request }) => readRequestBody(request, policy);
+  return { parse: Object.assign(parse, { policy }) };
+}
+
+/** The body policy of an Elysia parse hook, when it is the edge reader's. */
+export function edgePolicyOf(hook: unknown): BodyPolicy | null {
+  return typeof hook === "function" && "policy" in hook ? (hook as EdgeParse).policy : null;
 }
