@@ -6,6 +6,11 @@ import { sessionReply, type HbpSession } from "./session-reply.ts";
 
 const CODE = t.String({ minLength: 1, maxLength: 10 });
 
+export const mfaSecretSchema = t.Object(
+  { image_url: t.String({ description: "A QR code, as a data: URL of a PNG" }), otp_secret: t.String({ description: "The secret, base32" }) },
+  { additionalProperties: false },
+);
+
 export const mfaCodeBody = t.Object({ code: CODE }, { additionalProperties: false });
 export const mfaTotpBody = t.Object(
   { ticket: t.String({ maxLength: 64 }), code: CODE, cookie: t.Optional(t.Boolean()) },
@@ -14,7 +19,7 @@ export const mfaTotpBody = t.Object(
 
 export type MfaTotpBody = typeof mfaTotpBody.static;
 
-export async function generateMfa(ctx: HbpContext, user: User): Promise<{ image_url: string; otp_secret: string }> {
+export async function generateMfa(ctx: HbpContext, user: User): Promise<typeof mfaSecretSchema.static> {
   // HBP labels the authenticator entry with the user id; the address is what a person recognises.
   const enrolment = await ctx.core.totp.generate(user.id, user.email ?? user.id);
   return { image_url: enrolment.qrCodeDataUrl, otp_secret: enrolment.secret };

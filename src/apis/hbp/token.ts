@@ -2,9 +2,12 @@
 import { t } from "elysia";
 import type { Exchange, HbpContext } from "./context.ts";
 import { presentedRefreshToken } from "./refresh-token.ts";
-import { sessionReply, type HbpSession } from "./session-reply.ts";
+import { hbpSessionSchema, sessionReply, type HbpSession } from "./session-reply.ts";
 
 export const refreshQuery = t.Object({ refresh_token: t.Optional(t.String({ maxLength: 64 })) });
+
+/** Seed 001's older answer: the access token only (the refresh token stays in its cookie). */
+export const accessTokenSchema = t.Pick(hbpSessionSchema, ["jwt_token", "jwt_expires_in"], { additionalProperties: false });
 
 /** Rotates the token; answers in the mode it arrived in (cookie in, cookie out; query in, body out). */
 export async function refresh(ctx: HbpContext, exchange: Exchange, queryToken: string | undefined): Promise<HbpSession> {
