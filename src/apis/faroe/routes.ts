@@ -1,8 +1,9 @@
 // Every Faroe route (spec/faroe.md, seed 002), with its guard and rate limit. Handlers live in files named after
 // their resource. The transport rules (credential, Content-Type, Accept) run first, in transport.ts; then every
 // route checks the credential again (guards.ts), so no route can be reached without it whatever the path looks like.
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import { dialect } from "../dialect.ts";
+import { json, noContent } from "../route-docs.ts";
 import { authenticateBody, authenticateWithPassword } from "./authenticate.ts";
 import type { Exchange, FaroeContext } from "./context.ts";
 import {
@@ -13,9 +14,11 @@ import {
   verifyEmail,
   verifyEmailBody,
 } from "./email-verification.ts";
+import { faroeDoc as doc, NOT_FOUND } from "./docs.ts";
 import { faroeErrorResponse } from "./error-handler.ts";
 import { notFound } from "./errors.ts";
 import { faroeGuards } from "./guards.ts";
+import { faroeEmailVerificationSchema, faroePasswordResetSchema, faroeRecoveryCodeSchema, faroeTotpCredentialSchema, faroeUserSchema } from "./models.ts";
 import { passwordHashingGuards } from "./limits.ts";
 import { updatePassword, updatePasswordBody } from "./password.ts";
 import {
@@ -36,13 +39,17 @@ import { deleteTotp, getTotp, registerTotp, registerTotpBody, totpCodeBody, veri
 import { clientIpOf, faroeTransport, MAX_BODY_BYTES } from "./transport.ts";
 import { createUser, createUserBody, deleteUser, getUser, listUsers, listUsersQuery } from "./users.ts";
 
-const tags = ["Faroe"];
+const user = json(faroeUserSchema, "The user.");
+const LIMITED = "TOO_MANY_REQUESTS past the route's limit.";
+const PASSWORD_CHECK = "USER_NOT_EXISTS, INCORRECT_PASSWORD, EMAIL_NOT_VERIFIED (an account waiting for activation), or TOO_MANY_REQUESTS.";
+const NEW_PASSWORD = "WEAK_PASSWORD (under 8 characters, or under MIN_PASSWORD_LENGTH, or breached) or PASSWORD_TOO_LARGE (over 255 bytes).";
+const CODE_CHECK = "INCORRECT_CODE, or TOO_MANY_REQUESTS after 5 wrong ones.";
 
 /** Mounted only when FAROE_CREDENTIAL is set; `server.ts` mounts it before the global (HBP-shaped) error hook. */
 export function faroeRoutes(ctx: FaroeContext & { credential: string }) {
   const { core, config, credential } = ctx;
   const hashing = passwordHashingGuards(ctx);
-  const noContent = (set: { status?: number | string }): void => {
+  const answerNoContent = (set: { status?: number | string }): void => {
     set.status = 204;
   };
 
@@ -60,103 +67,135 @@ export function faroeRoutes(ctx: FaroeContext & { credential: string }) {
         .post("/login/password", ({ exchange, body }) => authenticateWithPassword(ctx, exchange, body), {
           body: authenticateBody,
           beforeHandle: [hashing.perClientIp],
-          detail: { tags, summary: "Check a user's email and password (the seed's path)" },
+          detail: doc("Check a user's email and password (the seed's path)", { 200: user, 400: PASSWORD_CHECK }),
         })
         .post("/authenticate/password", ({ exchange, body }) => authenticateWithPassword(ctx, exchange, body), {
           body: authenticateBody,
           beforeHandle: [hashing.perClientIp],
-          detail: { tags, summary: "Check a user's email and password (Faroe's code path)" },
+          detail: doc("Check a user's email and password (Faroe's code path)", { 200: user, 400: PASSWORD_CHECK }),
         })
 
         // Users.
         .post("/users", ({ exchange, body }) => createUser(ctx, exchange, body), {
           body: createUserBody,
           beforeHandle: [hashing.perClientIp],
-          detail: { tags, summary: "Create a user (and their recovery code)" },
+          detail: doc("Create a user (and their recovery code)", {
+            200: json(faroeUserSchema, "The new user."),
+            400: `INVALID_EMAIL, EMAIL_ALREADY_USED, ${NEW_PASSWORD} Or ${LIMITED}`,
+          }),
         })
         .get("/users", ({ query }) => listUsers(ctx, query), {
           query: listUsersQuery,
-          detail: { tags, summary: "Users, page by page: sort_by, sort_order, count, page" },
+          detail: doc.get("Users, page by page: sort_by, sort_order, count, page", {
+            200: json(t.Array(faroeUserSchema), "A page of users; [] past the end."),
+          }),
         })
-        .get("/users/:user_id", ({ params }) => getUser(ctx, params.user_id), { detail: { tags, summary: "A user" } })
+        .get("/users/:user_id", ({ params }) => getUser(ctx, params.user_id), { detail: doc.get("A user", { 200: user, 404: NOT_FOUND }) })
         .delete(
           "/users/:user_id",
           async ({ params, set }) => {
             await deleteUser(ctx, params.user_id);
-            noContent(set);
+            answerNoContent(set);
           },
-          { detail: { tags, summary: "Delete a user, with their sessions, TOTP, codes and requests" } },
+          { detail: doc("Delete a user, with their sessions, TOTP, codes and requests", { 204: noContent("Deleted."), 404: NOT_FOUND }) },
         )
         .post(
           "/users/:user_id/password",
           async ({ exchange, params, body, set }) => {
             await updatePassword(ctx, exchange, params.user_id, body);
-            noContent(set);
+            answerNoContent(set);
           },
           {
             body: updatePasswordBody,
             // Always counted: per X-Client-IP, or per user without it. Wrong current passwords: the shared guess limiter.
             beforeHandle: [hashing.always],
-            detail: { tags, summary: "Change a user's password, proving the current one" },
+            detail: doc("Change a user's password, proving the current one", {
+              204: noContent("Changed; the user's sessions end, in every API."),
+              400: `INCORRECT_PASSWORD, ${NEW_PASSWORD} Or ${LIMITED}`,
+              404: NOT_FOUND,
+            }),
           },
         )
 
         // Email verification. Creation: 3 per 15 min per user; each request allows 5 tries of its code.
         .post("/users/:user_id/email-verification", ({ params, body }) => createEmailVerification(ctx, params.user_id, body), {
           body: createEmailVerificationBody,
-          detail: { tags, summary: "Create an email-verification request (the answer carries the code)" },
+          detail: doc("Create an email-verification request (the answer carries the code)", {
+            200: json(faroeEmailVerificationSchema, "The request, with the code to mail."),
+            400: `INVALID_EMAIL, EMAIL_ALREADY_USED (another user has it), or ${LIMITED}`,
+            404: NOT_FOUND,
+          }),
         })
         .get(
           "/users/:user_id/email-verification/:request_id",
           ({ params }) => getEmailVerification(ctx, params.user_id, params.request_id),
-          { detail: { tags, summary: "An email-verification request" } },
+          { detail: doc.get("An email-verification request", { 200: json(faroeEmailVerificationSchema, "The request."), 404: NOT_FOUND }) },
         )
         .delete(
           "/users/:user_id/email-verification/:request_id",
           async ({ params, set }) => {
             await deleteEmailVerification(ctx, params.user_id, params.request_id);
-            noContent(set);
+            answerNoContent(set);
           },
-          { detail: { tags, summary: "Delete an email-verification request" } },
+          { detail: doc("Delete an email-verification request", { 204: noContent("Deleted."), 404: NOT_FOUND }) },
         )
         .post("/users/:user_id/verify-email", ({ exchange, params, body }) => verifyEmail(ctx, exchange, params.user_id, body), {
           body: verifyEmailBody,
-          detail: { tags, summary: "Verify a request's code: the address becomes the user's, verified" },
+          detail: doc("Verify a request's code: the address becomes the user's, verified", {
+            200: json(faroeUserSchema, "The user, with the verified address."),
+            400: `INVALID_REQUEST_ID, EMAIL_ALREADY_USED, ${CODE_CHECK}`,
+            404: NOT_FOUND,
+          }),
         })
 
         // Second factor. TOTP codes and recovery codes: 5 wrong per 15 min per user (the shared guess limiter).
         .post("/users/:user_id/totp", ({ params, body }) => registerTotp(ctx, params.user_id, body), {
           body: registerTotpBody,
-          detail: { tags, summary: "Register a TOTP credential: totp_key (or key), base64 of 20 bytes, and a code from it" },
+          detail: doc("Register a TOTP credential: totp_key (or key), base64 of 20 bytes, and a code from it", {
+            200: json(faroeTotpCredentialSchema, "The credential."),
+            400: "INVALID_DATA (a key that is not base64 of 20 bytes), INCORRECT_CODE, or TOO_MANY_REQUESTS.",
+            404: NOT_FOUND,
+          }),
         })
         .get("/users/:user_id/totp", ({ params }) => getTotp(ctx, params.user_id), {
-          detail: { tags, summary: "A user's TOTP credential" },
+          detail: doc.get("A user's TOTP credential", { 200: json(faroeTotpCredentialSchema, "The credential."), 404: `${NOT_FOUND} Or the user has none.` }),
         })
         .delete(
           "/users/:user_id/totp",
           async ({ params, set }) => {
             await deleteTotp(ctx, params.user_id);
-            noContent(set);
+            answerNoContent(set);
           },
-          { detail: { tags, summary: "Delete a user's TOTP credential" } },
+          { detail: doc("Delete a user's TOTP credential", { 204: noContent("Deleted."), 404: `${NOT_FOUND} Or the user has none.` }) },
         )
         .post(
           "/users/:user_id/verify-2fa/totp",
           async ({ exchange, params, body, set }) => {
             await verifyTotp(ctx, exchange, params.user_id, body);
-            noContent(set);
+            answerNoContent(set);
           },
-          { body: totpCodeBody, detail: { tags, summary: "Verify a TOTP code of the user" } },
+          {
+            body: totpCodeBody,
+            detail: doc("Verify a TOTP code of the user", {
+              204: noContent("The code is right."),
+              400: `SECOND_FACTOR_NOT_ALLOWED (no credential), ${CODE_CHECK}`,
+              404: NOT_FOUND,
+            }),
+          },
         )
         .get("/users/:user_id/recovery-code", ({ params }) => getRecoveryCode(ctx, params.user_id), {
-          detail: { tags, summary: "A user's recovery code" },
+          detail: doc.get("A user's recovery code", { 200: json(faroeRecoveryCodeSchema, "The code."), 404: NOT_FOUND }),
         })
         .post("/users/:user_id/regenerate-recovery-code", ({ params }) => regenerateRecoveryCode(ctx, params.user_id), {
-          detail: { tags, summary: "Replace a user's recovery code" },
+          detail: doc("Replace a user's recovery code", { 200: json(faroeRecoveryCodeSchema, "The new code."), 404: NOT_FOUND }),
         })
         .post("/users/:user_id/reset-2fa", ({ exchange, params, body }) => resetSecondFactor(ctx, exchange, params.user_id, body), {
           body: recoveryCodeBody,
-          detail: { tags, summary: "Turn TOTP off with the recovery code (answers the new recovery code)" },
+          detail: doc("Turn TOTP off with the recovery code (answers the new recovery code)", {
+            200: json(faroeRecoveryCodeSchema, "TOTP is off; the recovery code that replaces the one used."),
+            400: "SECOND_FACTOR_NOT_ALLOWED (no TOTP), INCORRECT_CODE, or TOO_MANY_REQUESTS.",
+            404: NOT_FOUND,
+          }),
         })
 
         // Password reset. Creation: 3 per 15 min per X-Client-IP and per user, plus password hashing (the code is
@@ -164,47 +203,71 @@ export function faroeRoutes(ctx: FaroeContext & { credential: string }) {
         .post("/password-reset", ({ exchange, body }) => createPasswordReset(ctx, exchange, body), {
           body: createResetBody,
           beforeHandle: [hashing.perClientIp],
-          detail: { tags, summary: "Create a password-reset request (the answer carries the code, once)" },
+          detail: doc("Create a password-reset request (the answer carries the code, once)", {
+            200: json(faroePasswordResetSchema, "The request, with its code (shown this once)."),
+            400: `INVALID_EMAIL, USER_NOT_EXISTS, or ${LIMITED}`,
+          }),
         })
         .get("/password-reset/:request_id", ({ params }) => getPasswordReset(ctx, params.request_id), {
-          detail: { tags, summary: "A password-reset request" },
+          detail: doc.get("A password-reset request", { 200: json(faroePasswordResetSchema, "The request (without its code)."), 404: NOT_FOUND }),
         })
         .delete(
           "/password-reset/:request_id",
           async ({ params, set }) => {
             await deletePasswordReset(ctx, params.request_id);
-            noContent(set);
+            answerNoContent(set);
           },
-          { detail: { tags, summary: "Delete a password-reset request" } },
+          { detail: doc("Delete a password-reset request", { 204: noContent("Deleted."), 404: NOT_FOUND }) },
         )
         .get("/password-reset/:request_id/user", ({ params }) => getPasswordResetUser(ctx, params.request_id), {
-          detail: { tags, summary: "The user of a password-reset request" },
+          detail: doc.get("The user of a password-reset request", { 200: user, 404: NOT_FOUND }),
         })
         .post(
           "/password-reset/:request_id/verify-email",
           async ({ exchange, params, body, set }) => {
             await verifyResetEmail(ctx, exchange, params.request_id, body);
-            noContent(set);
+            answerNoContent(set);
           },
-          { body: resetCodeBody, beforeHandle: [hashing.perClientIp], detail: { tags, summary: "Verify a reset request's code" } },
+          {
+            body: resetCodeBody,
+            beforeHandle: [hashing.perClientIp],
+            detail: doc("Verify a reset request's code", { 204: noContent("The address is verified."), 400: CODE_CHECK, 404: NOT_FOUND }),
+          },
         )
         .post(
           "/password-reset/:request_id/verify-2fa/totp",
           async ({ exchange, params, body, set }) => {
             await verifyResetTotp(ctx, exchange, params.request_id, body);
-            noContent(set);
+            answerNoContent(set);
           },
-          { body: resetCodeBody, detail: { tags, summary: "Verify the TOTP code of a reset request's user" } },
+          {
+            body: resetCodeBody,
+            detail: doc("Verify the TOTP code of a reset request's user", {
+              204: noContent("The second factor is verified."),
+              400: `EMAIL_NOT_VERIFIED (the request's code first), SECOND_FACTOR_NOT_ALLOWED (no TOTP), ${CODE_CHECK}`,
+              404: NOT_FOUND,
+            }),
+          },
         )
         .post(
           "/password-reset/:request_id/reset-2fa",
           ({ exchange, params, body }) => resetResetSecondFactor(ctx, exchange, params.request_id, body),
-          { body: recoveryCodeBody, detail: { tags, summary: "Turn a reset request's user's TOTP off with the recovery code" } },
+          {
+            body: recoveryCodeBody,
+            detail: doc("Turn a reset request's user's TOTP off with the recovery code", {
+              200: json(faroeRecoveryCodeSchema, "TOTP is off; the recovery code that replaces the one used."),
+              400: "EMAIL_NOT_VERIFIED, SECOND_FACTOR_NOT_ALLOWED, INCORRECT_CODE, or TOO_MANY_REQUESTS.",
+              404: NOT_FOUND,
+            }),
+          },
         )
         .post("/reset-password", ({ body }) => resetPassword(ctx, body), {
           body: resetPasswordBody,
           beforeHandle: [hashing.perClientIp],
-          detail: { tags, summary: "Set the new password with a verified reset request" },
+          detail: doc("Set the new password with a verified reset request", {
+            200: json(faroeUserSchema, "The user; every session of theirs ends."),
+            400: `INVALID_REQUEST_ID, EMAIL_NOT_VERIFIED, SECOND_FACTOR_NOT_VERIFIED, INVALID_DATA (over 255 bytes), WEAK_PASSWORD, or ${LIMITED}`,
+          }),
         })
 
         // Anything else under the prefix (any method): Faroe's 404, not the default dialect's.
