@@ -1,15 +1,17 @@
 // POST /me/create-token, GET /verify-token?token=, POST /me/tokens.
 import { t } from "elysia";
 import type { User } from "../../core/users.ts";
+import { integer } from "../route-docs.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 
 export const verifyTokenQuery = t.Object({ token: t.String({ minLength: 1, maxLength: 64 }) });
 
-export interface UserToken {
-  token: string;
-  user_id: string;
-  expires_at: number;
-}
+export const userTokenSchema = t.Object(
+  { token: t.String(), user_id: t.String(), expires_at: integer({ description: "UNIX milliseconds" }) },
+  { additionalProperties: false },
+);
+
+export type UserToken = typeof userTokenSchema.static;
 
 export async function createToken(ctx: LncrawlContext, user: User): Promise<{ token: string }> {
   return { token: (await ctx.core.apiTokens.createOrReuse(user.id)).token };
