@@ -1,17 +1,30 @@
 // /account/two-factor: set-up (QR code, secret, 4 backup codes), enable, disable, backup codes download.
+import { t } from "elysia";
 import { isCoreError } from "../../core/errors.ts";
 import type { User } from "../../core/users.ts";
 import type { WolfpalContext, WolfpalExchange } from "./context.ts";
 import { WolfpalError } from "./errors.ts";
 import { rules, validate } from "./validation.ts";
 
-export async function createTwoFactor(ctx: WolfpalContext, user: User): Promise<{ qrImage: string; secret: string; backupCodes: string[] }> {
+export const twoFactorSetupSchema = t.Object(
+  {
+    qrImage: t.String({ description: "A QR code, as a data: URL of a PNG" }),
+    secret: t.String({ description: "The secret, base32" }),
+    backupCodes: t.Array(t.String(), { description: "4 single-use codes that stand in for the app" }),
+  },
+  { additionalProperties: false },
+);
+
+export async function createTwoFactor(ctx: WolfpalContext, user: User): Promise<typeof twoFactorSetupSchema.static> {
   const setup = await ctx.core.twoFactorSetup.start(user.id, user.email ?? user.username ?? user.id);
   return { qrImage: setup.qrCodeDataUrl, secret: setup.secret, backupCodes: setup.backupCodes };
 }
 
+/** The body of enable and disable. */
+export const codeFields = { code: rules.present };
+
 async function withCode(user: User, body: unknown, action: (userId: string, code: string) => Promise<void>) {
-  const { code } = validate(body, { code: rules.present });
+  const { code } = validate(body, codeFields);
   try {
     await action(user.id, code.replace(/\s+/g, ""));
   } catch (error) {

@@ -1,6 +1,7 @@
 // WolfPal's token pair: a 5-minute access JWT (audience "wolfpal", `sid` = the session) and a refresh token that
 // rotates on every use (core/sessions.ts). Protected routes need a valid access token *and* a live session, as
 // WolfPal's own passport check does, so logging out ends the access token at once.
+import { t } from "elysia";
 import { admittedUser } from "../../core/caller-gate.ts";
 import { assertCanSignIn, type User } from "../../core/users.ts";
 import { anyOf } from "../security.ts";
@@ -10,10 +11,15 @@ import { WolfpalError } from "./errors.ts";
 export const WOLFPAL_AUDIENCE = "wolfpal";
 const ACCESS_TOKEN_SECONDS = 5 * 60;
 
-export interface TokenPair {
-  access_token: string;
-  refresh_token: string;
-}
+export const tokenPairSchema = t.Object(
+  {
+    access_token: t.String({ description: "A JWT for `Authorization: Bearer`, valid for 5 minutes while its session lives" }),
+    refresh_token: t.String({ description: "For /auth/refresh; each use gives a new one" }),
+  },
+  { $id: "WolfpalTokenPair", additionalProperties: false },
+);
+
+export type TokenPair = typeof tokenPairSchema.static;
 
 export async function tokenPair(ctx: WolfpalContext, user: User, issued: { refreshToken: string; familyId: string }): Promise<TokenPair> {
   const access = await ctx.core.jwt.sign(
