@@ -7,7 +7,6 @@
 // A token's account passes the caller gate on every request (a token outlives a ban); Basic is a sign-in, which
 // checks the account it reads by the same rule.
 import { admittedUser } from "../../core/caller-gate.ts";
-import type { SessionContext } from "../../core/sessions.ts";
 import type { User } from "../../core/users.ts";
 import { anyOf } from "../security.ts";
 import type { LncrawlContext } from "./context.ts";
@@ -18,8 +17,8 @@ function notAuthenticated(): LncrawlError {
   return new LncrawlError(401, "Not authenticated", null, { "www-authenticate": "Bearer" });
 }
 
-export async function currentUser(ctx: LncrawlContext, headers: Headers, client: SessionContext): Promise<User> {
-  const authorization = headers.get("authorization") ?? "";
+export async function currentUser(ctx: LncrawlContext, request: Request): Promise<User> {
+  const authorization = request.headers.get("authorization") ?? "";
   const [scheme, credentials] = authorization.split(" ", 2) as [string, string | undefined];
   if (scheme.toLowerCase() === "bearer" && credentials) {
     const payload = await ctx.core.jwt.verify(credentials.trim(), { audience: LNCRAWL_AUDIENCE });
@@ -33,7 +32,8 @@ export async function currentUser(ctx: LncrawlContext, headers: Headers, client:
     const decoded = Buffer.from(credentials.trim(), "base64").toString("utf8");
     const colon = decoded.indexOf(":");
     if (colon < 0) throw notAuthenticated();
-    return ctx.core.signIn.withPasswordOnly(decoded.slice(0, colon), decoded.slice(colon + 1), client);
+    // Who is asking is worked out only here: a Bearer request (the common one) never needs it.
+    return ctx.core.signIn.withPasswordOnly(decoded.slice(0, colon), decoded.slice(colon + 1), ctx.clientOf(request));
   }
   throw notAuthenticated();
 }
@@ -48,7 +48,7 @@ export function mailedToken(headers: Headers): string {
 export function lncrawlGuards(ctx: LncrawlContext) {
   return {
     signedIn: (_: true) => ({
-      resolve: async ({ request }: { request: Request }) => ({ user: await currentUser(ctx, request.headers, ctx.clientOf(request)) }),
+      resolve: async ({ request }: { request: Request }) => ({ user: await currentUser(ctx, request) }),
       detail: { security: anyOf(["bearerJwt"], ["basicAuth"]) },
     }),
     mailedToken: (_: true) => ({
