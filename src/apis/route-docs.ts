@@ -45,7 +45,7 @@ export interface RouteDetail {
   requestBody?: RequestBodyDoc;
   /** The credentials a route reads without a guard (a guard adds its own): HBP's refresh cookie, its x-admin-secret. */
   security?: Security;
-  /** Path parameters the path alone cannot describe: the name and meaning of a trailing `*`. */
+  /** Parameters no Elysia schema describes: the name and meaning of a trailing `*`, a query a handler reads itself. */
   parameters?: OpenAPIV3.ParameterObject[];
 }
 

@@ -11,7 +11,6 @@ import { HBP_CREDENTIALS } from "../guards.ts";
 import type { HbpStorageContext } from "./context.ts";
 import { readStorageRequest } from "./request.ts";
 
-
 export function storageGuards(ctx: HbpStorageContext) {
   return {
     uploadLimit: (_: true) => ({
