@@ -28,6 +28,7 @@ import type { StoragePath } from "./paths.ts";
 import type { Value } from "./rules/expression.ts";
 import type { Decision, Operation, RuleAuth, RuleRequest, StorageRules } from "./rules/rules.ts";
 import { worthCompressing, ZIP_MAX_BYTES, ZIP_MAX_ENTRIES, zipStream, type ZipSource } from "./zip.ts";
+import { zipEntryBytes } from "./zip-entry-bytes.ts";
 
 /** A file's metadata in the shape of S3's HeadObject output, which HBP answers and rules read as `resource`. */
 export interface FileMetadata {
@@ -415,7 +416,7 @@ export function createStorage(deps: {
             name: row.key,
             modifiedAtMs: row.updatedAt,
             compress: worthCompressing(row.contentType),
-            open: async () => (await blobs.open(row.key))?.stream() ?? null,
+            open: () => zipEntryBytes(blobs, row.key),
           };
         }
       })();

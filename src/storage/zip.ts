@@ -15,7 +15,7 @@ export interface ZipSource {
   /** Deflate this entry (text and the like); already-compressed data is stored as it is. */
   compress: boolean;
   /** The bytes; null skips the entry (e.g. the file was deleted meanwhile). */
-  open(): Promise<ReadableStream<Uint8Array> | null>;
+  open(): Promise<AsyncIterable<Uint8Array> | null>;
 }
 
 /** Content types worth deflating; everything else (images, video, archives, unknown binaries) is stored. */
