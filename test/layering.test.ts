@@ -85,7 +85,6 @@ const KNOWN_DRIZZLE_OUTSIDE_DB = new Set([
   "core/housekeeping.ts",
   "core/mail/queue.ts",
   "core/one-time-codes.ts",
-  "core/rate-limits.ts",
   "core/recovery-codes.ts",
   "core/reset-requests.ts",
   "core/sessions.ts",

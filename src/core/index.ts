@@ -1,6 +1,7 @@
 // Builds the domain once from its dependencies; the dialects receive it and never construct pieces themselves.
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
+import { createRateLimitRepository } from "../db/repositories/rate-limits.ts";
 import { createAccessTokens } from "./access-tokens.ts";
 import { createActivation } from "./activation.ts";
 import type { Clock } from "../lib/clock.ts";
@@ -71,7 +72,7 @@ export function createCore(deps: CoreDeps) {
   const codes = createOneTimeCodes({ db, clock, random });
   const jwt = createJwtSigner(signingKeys, clock);
   const accessTokens = createAccessTokens({ config: config.jwt, jwt });
-  const rateLimits = createRateLimits({ db, clock });
+  const rateLimits = createRateLimits({ counters: createRateLimitRepository(db), clock });
   const events = createSecurityEvents(logger);
   const guesses = createGuesses({ rateLimits, config: config.rateLimits, events });
   const totp = createTotp({ db, clock, random, issuer: config.auth.otpIssuer, guesses });
