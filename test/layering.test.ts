@@ -88,7 +88,6 @@ const KNOWN_DRIZZLE_OUTSIDE_DB = new Set([
   "core/recovery-codes.ts",
   "core/reset-requests.ts",
   "core/sessions.ts",
-  "core/totp.ts",
   "core/user-directory.ts",
   "core/users.ts",
   "storage/file-records.ts",

@@ -2,6 +2,7 @@
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import { createRateLimitRepository } from "../db/repositories/rate-limits.ts";
+import { createTotpRepository } from "../db/repositories/totp.ts";
 import { createAccessTokens } from "./access-tokens.ts";
 import { createActivation } from "./activation.ts";
 import type { Clock } from "../lib/clock.ts";
@@ -23,7 +24,7 @@ import type { OwnedData } from "./owned-data.ts";
 import { createPasswordReset } from "./password-reset.ts";
 import { createRateLimits } from "./rate-limits.ts";
 import { createSignIn } from "./sign-in.ts";
-import { createTotp } from "./totp.ts";
+import { createTotp } from "./second-factors/totp.ts";
 import { createTwoFactorSetup } from "./two-factor-setup.ts";
 import { createPasswordHasher } from "./passwords.ts";
 import { createSessionTokens } from "./session-tokens.ts";
@@ -75,7 +76,7 @@ export function createCore(deps: CoreDeps) {
   const rateLimits = createRateLimits({ counters: createRateLimitRepository(db), clock });
   const events = createSecurityEvents(logger);
   const guesses = createGuesses({ rateLimits, config: config.rateLimits, events });
-  const totp = createTotp({ db, clock, random, issuer: config.auth.otpIssuer, guesses });
+  const totp = createTotp({ credentials: createTotpRepository(db), clock, random, issuer: config.auth.otpIssuer, guesses });
   const mailQueue = createMailQueue({ db, clock, random, enabled: config.mail.enabled });
   const activation = createActivation({ auth: config.auth, publicUrl, codes, users, mailQueue, guesses });
   const sessionTokens = createSessionTokens({ sessions, accessTokens });

@@ -11,7 +11,7 @@ import { CoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
 import { sha256Hex } from "../lib/secrets.ts";
 import type { SessionContext } from "./sessions.ts";
-import type { Totp } from "./totp.ts";
+import type { Totp } from "./second-factors/totp.ts";
 
 export type RecoveryCodes = ReturnType<typeof createRecoveryCodes>;
 

@@ -15,7 +15,7 @@ import type { PasswordHasher } from "./passwords.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import type { RecoveryCodes } from "./recovery-codes.ts";
 import type { SessionContext, Sessions } from "./sessions.ts";
-import type { Totp } from "./totp.ts";
+import type { Totp } from "./second-factors/totp.ts";
 import type { User, Users } from "./users.ts";
 
 const EXPIRES_IN_SECONDS = 10 * 60;

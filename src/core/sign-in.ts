@@ -11,7 +11,7 @@ import type { OneTimeCodes } from "./one-time-codes.ts";
 import type { SecurityEvents } from "./security-events.ts";
 import { constantTimeEqual } from "../lib/secrets.ts";
 import type { SessionContext } from "./sessions.ts";
-import type { Totp } from "./totp.ts";
+import type { Totp } from "./second-factors/totp.ts";
 import { assertCanSignIn, normaliseEmail, type User, type Users } from "./users.ts";
 
 /** The first factor passed: either the user, or a ticket for the TOTP step. */

@@ -2,7 +2,7 @@
 // together; turning TOTP off takes the backup codes with it.
 import type { BackupCodes } from "./backup-codes.ts";
 import type { SessionContext } from "./sessions.ts";
-import type { Totp, TotpEnrolment } from "./totp.ts";
+import type { Totp, TotpEnrolment } from "./second-factors/totp.ts";
 
 export type TwoFactorSetup = ReturnType<typeof createTwoFactorSetup>;
 

@@ -9,6 +9,7 @@ import type { Database, DatabaseHandle } from "../../src/db/client.ts";
 import { isUniqueViolation } from "../../src/db/errors.ts";
 import { embeddedMigrations } from "../../src/db/migrations.ts";
 import { createRateLimitRepository } from "../../src/db/repositories/rate-limits.ts";
+import { secondFactorRepositoryConformance } from "./second-factor-conformance.ts";
 
 type UserInsert = Database["tables"]["users"]["$inferInsert"];
 
@@ -169,7 +170,7 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
 
       test("the other tables: Number.MAX_SAFE_INTEGER expiries, JSON data, byte sizes past 2^32, nullable numbers", async () => {
         const db = await migrated();
-        const { users, sessions, oneTimeCodes, files, totpCredentials } = db.tables;
+        const { users, sessions, oneTimeCodes, files } = db.tables;
         const now = Date.now();
         await db.insert(users).values(userRow("u1"));
 
@@ -185,12 +186,6 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
         const file = { key: "big/file.bin", size: 5 * 2 ** 30, contentType: "application/octet-stream", etag: "e", token: "k", ownerId: null, createdAt: now, updatedAt: now };
         await db.insert(files).values(file);
         expect(await db.select().from(files)).toStrictEqual([file]);
-
-        const totp = { userId: "u1", secret: "JBSWY3DPEHPK3PXP", enabled: false, lastUsedStep: null, createdAt: now };
-        await db.insert(totpCredentials).values(totp);
-        expect(await db.select().from(totpCredentials)).toStrictEqual([totp]);
-        await db.update(totpCredentials).set({ enabled: true, lastUsedStep: Math.floor(now / 30_000) });
-        expect(await db.select().from(totpCredentials)).toStrictEqual([{ ...totp, enabled: true, lastUsedStep: Math.floor(now / 30_000) }]);
       });
     });
 
@@ -417,6 +412,8 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
         expect(await counters.counter("login-failure:user:u1")).toStrictEqual({ count: 1, windowStart: now });
       });
     });
+
+    secondFactorRepositoryConformance(migrated);
 
     describe("withLock", () => {
       test("actions under one name never overlap, and all of them run", async () => {

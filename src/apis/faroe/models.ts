@@ -2,7 +2,7 @@
 // timestamps in UNIX seconds, keys in standard base64. One builder per model, shared by every route.
 import type { EmailVerificationRequest } from "../../core/email-verification.ts";
 import type { PasswordResetRequest } from "../../core/reset-requests.ts";
-import type { TotpCredential } from "../../core/totp.ts";
+import type { TotpCredential } from "../../core/second-factors/totp.ts";
 import type { UserRow } from "../../db/schema.ts";
 import type { FaroeContext } from "./context.ts";
 
