@@ -174,8 +174,8 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
         const now = Date.now();
         await db.insert(users).values(userRow("u1"));
 
-        // Backup codes never expire: expires_at = Number.MAX_SAFE_INTEGER (core/backup-codes.ts).
-        const code = { id: "c1", userId: "u1", purpose: "backup-code", secretHash: "h", data: { code: "12345678", nested: { n: 1 } }, attempts: 0, expiresAt: Number.MAX_SAFE_INTEGER, createdAt: now };
+        // An expiry that never comes (Number.MAX_SAFE_INTEGER) and nested JSON data.
+        const code = { id: "c1", userId: "u1", purpose: "email-otp", secretHash: "h", data: { code: "12345678", nested: { n: 1 } }, attempts: 0, expiresAt: Number.MAX_SAFE_INTEGER, createdAt: now };
         await db.insert(oneTimeCodes).values(code);
         expect(await db.select().from(oneTimeCodes)).toStrictEqual([code]);
 

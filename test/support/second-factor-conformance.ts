@@ -2,6 +2,7 @@
 // part of the database conformance suite (database-conformance.ts), which runs it on SQLite and PostgreSQL.
 import { describe, expect, test } from "bun:test";
 import type { Database } from "../../src/db/client.ts";
+import { createRecoveryCodeRepository, type NewRecoveryCode } from "../../src/db/repositories/recovery-codes.ts";
 import { createTotpRepository } from "../../src/db/repositories/totp.ts";
 import { userRow } from "./database-conformance.ts";
 
@@ -71,6 +72,82 @@ export function secondFactorRepositoryConformance(migrated: () => Promise<Databa
       expect(await totp.claimStep("u1", step + 1)).toBe(true);
       expect(await totp.claimStep("nobody", step + 2)).toBe(false);
       expect((await totp.ofUser("u1"))!.lastUsedStep).toBe(step + 1);
+    });
+  });
+
+  /** Codes to store: each one's digest is `h:<code>` here (the repository takes whatever digest core makes). */
+  const stored = (...codes: string[]): NewRecoveryCode[] => codes.map((code) => ({ id: `id-${code}-${crypto.randomUUID()}`, codeHash: `h:${code}`, code }));
+
+  describe("recovery codes repository", () => {
+    test("replace and codesOf: a user's codes of one purpose are replaced together, listed as stored; other purposes and users stay", async () => {
+      const db = await withUsers("u1", "u2");
+      const codes = createRecoveryCodeRepository(db);
+      const now = Date.now();
+      expect(await codes.codesOf("u1", "backup-code")).toEqual([]);
+
+      await codes.replace("u1", "backup-code", stored("31415926", "27182818", "14142135", "17320508"), now);
+      await codes.replace("u1", "recovery-code", stored("9TW45AZU"), now);
+      await codes.replace("u2", "backup-code", stored("16180339"), now);
+      // In the order they were stored: a download lists them as they were issued.
+      expect(await codes.codesOf("u1", "backup-code")).toEqual(["31415926", "27182818", "14142135", "17320508"]);
+      expect(await codes.codesOf("u1", "recovery-code")).toEqual(["9TW45AZU"]);
+
+      await codes.replace("u1", "backup-code", stored("57721566", "69314718"), now + 1);
+      expect(await codes.codesOf("u1", "backup-code")).toEqual(["57721566", "69314718"]);
+      expect(await codes.codesOf("u1", "recovery-code")).toEqual(["9TW45AZU"]);
+      expect(await codes.codesOf("u2", "backup-code")).toEqual(["16180339"]);
+
+      // A code kept as its digest only is not listed, and is still spent by it.
+      await codes.replace("u2", "backup-code", [{ id: "digest-only", codeHash: "h:digest-only", code: null }], now);
+      expect(await codes.codesOf("u2", "backup-code")).toEqual([]);
+      expect(await codes.spend("u2", "backup-code", "h:digest-only")).toBe(true);
+
+      await codes.replace("u1", "backup-code", [], now);
+      expect(await codes.codesOf("u1", "backup-code")).toEqual([]);
+      expect(await codes.codesOf("u1", "recovery-code")).toEqual(["9TW45AZU"]);
+    });
+
+    test("replace is all or nothing: a failing insert keeps the codes that were there", async () => {
+      const db = await withUsers("u1");
+      const codes = createRecoveryCodeRepository(db);
+      await codes.replace("u1", "backup-code", stored("31415926"), Date.now());
+      // The same id twice: the second insert fails on the primary key, after the old codes were deleted.
+      const twice = { id: "same", codeHash: "h:x", code: "x" };
+      await expect(codes.replace("u1", "backup-code", [twice, twice], Date.now())).rejects.toThrow();
+      expect(await codes.codesOf("u1", "backup-code")).toEqual(["31415926"]);
+    });
+
+    test("spend: of 20 concurrent spends of one code exactly one gets it; another user's, purpose's or digest gets nothing", async () => {
+      const db = await withUsers("u1", "u2");
+      const codes = createRecoveryCodeRepository(db);
+      const now = Date.now();
+      await codes.replace("u1", "backup-code", stored("31415926", "27182818"), now);
+      await codes.replace("u2", "backup-code", stored("31415926"), now);
+      await codes.replace("u1", "recovery-code", stored("9TW45AZU"), now);
+
+      const spends = await Promise.all(Array.from({ length: 20 }, () => codes.spend("u1", "backup-code", "h:31415926")));
+      expect(spends.filter(Boolean)).toHaveLength(1);
+      expect(await codes.spend("u1", "backup-code", "h:31415926")).toBe(false);
+      expect(await codes.spend("u1", "recovery-code", "h:27182818")).toBe(false);
+      expect(await codes.spend("u1", "backup-code", "h:9TW45AZU")).toBe(false);
+      expect(await codes.spend("nobody", "backup-code", "h:27182818")).toBe(false);
+      expect(await codes.codesOf("u1", "backup-code")).toEqual(["27182818"]);
+      expect(await codes.codesOf("u2", "backup-code")).toEqual(["31415926"]);
+      expect(await codes.codesOf("u1", "recovery-code")).toEqual(["9TW45AZU"]);
+    });
+
+    test("removeAll: the user's codes of that purpose only", async () => {
+      const db = await withUsers("u1", "u2");
+      const codes = createRecoveryCodeRepository(db);
+      const now = Date.now();
+      await codes.replace("u1", "backup-code", stored("31415926", "27182818"), now);
+      await codes.replace("u1", "recovery-code", stored("9TW45AZU"), now);
+      await codes.replace("u2", "backup-code", stored("16180339"), now);
+      await codes.removeAll("u1", "backup-code");
+      await codes.removeAll("nobody", "backup-code");
+      expect(await codes.codesOf("u1", "backup-code")).toEqual([]);
+      expect(await codes.codesOf("u1", "recovery-code")).toEqual(["9TW45AZU"]);
+      expect(await codes.codesOf("u2", "backup-code")).toEqual(["16180339"]);
     });
   });
 }
