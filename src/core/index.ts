@@ -102,7 +102,7 @@ export function createCore(deps: CoreDeps) {
     "email-otp": emailOtp.composeCodeMail,
   };
   const mailWorker = createMailWorker({ queue: mailQueue, composers, mailer, clock, logger, settings: config.mail.queue });
-  // Faroe's flows (server-to-server): requests the caller mails itself, recovery codes, paged user lists.
+  // Faroe's flows (server-to-server): requests the caller mails itself, paged user lists.
   const userDirectory = createUserDirectory({ db });
   const passwordCheck = createPasswordCheck({ users, guesses });
   const emailVerification = createEmailVerification({ db, clock, random, auth: config.auth, users, rateLimits, guesses });

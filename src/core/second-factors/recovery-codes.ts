@@ -53,7 +53,6 @@ export const RECOVERY_CODE: RecoveryCodeKind = {
 
 /** A user's recovery codes of one kind. */
 export interface RecoveryCodes {
-  readonly kind: RecoveryCodeKind;
   /** Replaces the user's codes by `kind.count` new ones, and answers them. */
   issue(userId: string): Promise<string[]>;
   /** The user's unused codes, as issued (none for a kind that is not shown again). */
@@ -71,8 +70,6 @@ export function createRecoveryCodes(kind: RecoveryCodeKind, deps: { codes: Recov
   const digest = (userId: string, code: string) => sha256Hex(`${userId}:${code}`);
 
   return {
-    kind,
-
     async issue(userId) {
       const issued = Array.from({ length: kind.count }, () => kind.draw(random));
       const stored = issued.map((code) => ({ id: randomRequestId(random), codeHash: digest(userId, code), code: kind.shownAgain ? code : null }));
