@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { backendEnv, queryDatabase, rememberDatabase } from "./support/backend.ts";
 import { faroeCaller, FAROE_CREDENTIAL, type FaroeCaller } from "./support/faroe.ts";
 import { call } from "./support/http.ts";
-import { migrateToBefore, migrationDialect } from "./support/older-schema.ts";
+import { dialect, migrateToBefore } from "./support/older-schema.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { awayFromStepEdge, totpCode } from "./support/totp.ts";
 
@@ -38,7 +38,7 @@ beforeAll(async () => {
   await queryDatabase(dataDir, insertUser, [other.id, other.email, null, true, true, "user", now]);
   await queryDatabase(dataDir, "INSERT INTO totp_credentials (user_id, secret, enabled, created_at) VALUES (?, ?, ?, ?)", [user.id, totpSecret, true, now]);
   // As text: a string bound straight to a jsonb parameter would be stored as a JSON string, not as the object.
-  const json = migrationDialect === "postgres" ? "(?::text)::jsonb" : "?";
+  const json = dialect === "postgres" ? "(?::text)::jsonb" : "?";
   for (const code of backupCodes) {
     await queryDatabase(
       dataDir,

@@ -1,8 +1,8 @@
 // Builds the domain once from its dependencies; the dialects receive it and never construct pieces themselves.
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
-import { createRateLimitRepository } from "../db/repositories/rate-limits.ts";
-import { createRecoveryCodeRepository } from "../db/repositories/recovery-codes.ts";
+import { createRateLimitsRepository } from "../db/repositories/rate-limits.ts";
+import { createRecoveryCodesRepository } from "../db/repositories/recovery-codes.ts";
 import { createTotpRepository } from "../db/repositories/totp.ts";
 import { createAccessTokens } from "./access-tokens.ts";
 import { createActivation } from "./activation.ts";
@@ -71,12 +71,12 @@ export function createCore(deps: CoreDeps) {
   const codes = createOneTimeCodes({ db, clock, random });
   const jwt = createJwtSigner(signingKeys, clock);
   const accessTokens = createAccessTokens({ config: config.jwt, jwt });
-  const rateLimits = createRateLimits({ counters: createRateLimitRepository(db), clock });
+  const rateLimits = createRateLimits({ counters: createRateLimitsRepository(db), clock });
   const events = createSecurityEvents(logger);
   const guesses = createGuesses({ rateLimits, config: config.rateLimits, events });
   const secondFactors = createSecondFactors({
     totpCredentials: createTotpRepository(db),
-    recoveryCodes: createRecoveryCodeRepository(db),
+    recoveryCodes: createRecoveryCodesRepository(db),
     clock,
     random,
     issuer: config.auth.otpIssuer,

@@ -1,6 +1,6 @@
 // Fixed-window counters kept in the database, so limits hold across restarts and across instances.
 // Every guessable check (passwords, tickets, codes, TOTP) goes through here, per IP and per account.
-import type { RateLimitRepository } from "../db/repositories/rate-limits.ts";
+import type { RateLimitsRepository } from "../db/repositories/rate-limits.ts";
 import type { Clock } from "../lib/clock.ts";
 import { CoreError } from "./errors.ts";
 
@@ -33,7 +33,7 @@ export interface RateLimits {
   settle(changes: { refund?: string[]; reset?: string[] }): Promise<void>;
 }
 
-export function createRateLimits(deps: { counters: RateLimitRepository; clock: Clock }): RateLimits {
+export function createRateLimits(deps: { counters: RateLimitsRepository; clock: Clock }): RateLimits {
   const { counters, clock } = deps;
 
   /** The count in the current window (0 when the window has passed) and when that window ends. */

@@ -8,7 +8,7 @@ import { and, eq, getTableColumns, is, sql, Table } from "drizzle-orm";
 import type { Database, DatabaseHandle } from "../../src/db/client.ts";
 import { isUniqueViolation } from "../../src/db/errors.ts";
 import { embeddedMigrations } from "../../src/db/migrations.ts";
-import { createRateLimitRepository } from "../../src/db/repositories/rate-limits.ts";
+import { createRateLimitsRepository } from "../../src/db/repositories/rate-limits.ts";
 import { secondFactorRepositoryConformance } from "./second-factor-conformance.ts";
 
 type UserInsert = Database["tables"]["users"]["$inferInsert"];
@@ -377,7 +377,7 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
       });
 
       test("rateLimits.hit: 30 concurrent hits count 1..30; once the window expired, a new one starts at 1", async () => {
-        const counters = createRateLimitRepository(await migrated());
+        const counters = createRateLimitsRepository(await migrated());
         const key = "guess:ip:192.0.2.1";
         const now = Date.now();
         const window = { now, expiredAt: now - 60_000 };
@@ -395,7 +395,7 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
       });
 
       test("rateLimits.refund stops at 0 and makes no counter; rateLimits.remove deletes one; counter is null for no key", async () => {
-        const counters = createRateLimitRepository(await migrated());
+        const counters = createRateLimitsRepository(await migrated());
         const now = Date.now();
         const window = { now, expiredAt: now - 60_000 };
         expect(await counters.hit("login-failure:user:u1", window)).toBe(1);

@@ -2,7 +2,7 @@
 // part of the database conformance suite (database-conformance.ts), which runs it on SQLite and PostgreSQL.
 import { describe, expect, test } from "bun:test";
 import type { Database } from "../../src/db/client.ts";
-import { createRecoveryCodeRepository, type NewRecoveryCode } from "../../src/db/repositories/recovery-codes.ts";
+import { createRecoveryCodesRepository, type NewRecoveryCode } from "../../src/db/repositories/recovery-codes.ts";
 import { createTotpRepository } from "../../src/db/repositories/totp.ts";
 import { userRow } from "./database-conformance.ts";
 
@@ -81,7 +81,7 @@ export function secondFactorRepositoryConformance(migrated: () => Promise<Databa
   describe("recovery codes repository", () => {
     test("replace and codesOf: a user's codes of one purpose are replaced together, listed as stored; other purposes and users stay", async () => {
       const db = await withUsers("u1", "u2");
-      const codes = createRecoveryCodeRepository(db);
+      const codes = createRecoveryCodesRepository(db);
       const now = Date.now();
       expect(await codes.codesOf("u1", "backup-code")).toEqual([]);
 
@@ -109,7 +109,7 @@ export function secondFactorRepositoryConformance(migrated: () => Promise<Databa
 
     test("replace is all or nothing: a failing insert keeps the codes that were there", async () => {
       const db = await withUsers("u1");
-      const codes = createRecoveryCodeRepository(db);
+      const codes = createRecoveryCodesRepository(db);
       await codes.replace("u1", "backup-code", stored("31415926"), Date.now());
       // The same id twice: the second insert fails on the primary key, after the old codes were deleted.
       const twice = { id: "same", codeHash: "h:x", code: "x" };
@@ -119,7 +119,7 @@ export function secondFactorRepositoryConformance(migrated: () => Promise<Databa
 
     test("spend: of 20 concurrent spends of one code exactly one gets it; another user's, purpose's or digest gets nothing", async () => {
       const db = await withUsers("u1", "u2");
-      const codes = createRecoveryCodeRepository(db);
+      const codes = createRecoveryCodesRepository(db);
       const now = Date.now();
       await codes.replace("u1", "backup-code", stored("31415926", "27182818"), now);
       await codes.replace("u2", "backup-code", stored("31415926"), now);
@@ -138,7 +138,7 @@ export function secondFactorRepositoryConformance(migrated: () => Promise<Databa
 
     test("removeAll: the user's codes of that purpose only", async () => {
       const db = await withUsers("u1", "u2");
-      const codes = createRecoveryCodeRepository(db);
+      const codes = createRecoveryCodesRepository(db);
       const now = Date.now();
       await codes.replace("u1", "backup-code", stored("31415926", "27182818"), now);
       await codes.replace("u1", "recovery-code", stored("9TW45AZU"), now);

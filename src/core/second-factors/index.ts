@@ -1,6 +1,6 @@
 // The second factors: a TOTP credential, and recovery codes of the kinds the APIs need (backup codes, the recovery
 // code) with the flows over them. core/index.ts builds them once, here.
-import type { RecoveryCodeRepository } from "../../db/repositories/recovery-codes.ts";
+import type { RecoveryCodesRepository } from "../../db/repositories/recovery-codes.ts";
 import type { TotpRepository } from "../../db/repositories/totp.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { Random } from "../../lib/random.ts";
@@ -29,7 +29,7 @@ export interface SecondFactors {
 
 export function createSecondFactors(deps: {
   totpCredentials: TotpRepository;
-  recoveryCodes: RecoveryCodeRepository;
+  recoveryCodes: RecoveryCodesRepository;
   clock: Clock;
   random: Random;
   /** The issuer authenticator apps show beside the account (OTP_ISSUER). */

@@ -5,7 +5,7 @@
 // Found and spent by a digest of the user's id and the code: a code is only ever good for its own account, and two
 // users' equal codes do not show as equal digests. Codes are short (27 to 40 bits), so every check of one sits behind
 // the guess limits (core/guesses.ts), in the flow that spends it.
-import type { RecoveryCodeRepository } from "../../db/repositories/recovery-codes.ts";
+import type { RecoveryCodesRepository } from "../../db/repositories/recovery-codes.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { randomDigits, randomRequestId, randomShortCode } from "../../lib/ids.ts";
 import type { Random } from "../../lib/random.ts";
@@ -65,7 +65,7 @@ export interface RecoveryCodes {
   removeAll(userId: string): Promise<void>;
 }
 
-export function createRecoveryCodes(kind: RecoveryCodeKind, deps: { codes: RecoveryCodeRepository; clock: Clock; random: Random }): RecoveryCodes {
+export function createRecoveryCodes(kind: RecoveryCodeKind, deps: { codes: RecoveryCodesRepository; clock: Clock; random: Random }): RecoveryCodes {
   const { codes, clock, random } = deps;
   const digest = (userId: string, code: string) => sha256Hex(`${userId}:${code}`);
 

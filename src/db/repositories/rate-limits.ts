@@ -12,7 +12,7 @@ export interface RateLimitCounter {
 }
 
 /** The rate-limit counters, by key (`login-failure:user:<id>`, `guess:ip:<ip>` ...). */
-export interface RateLimitRepository {
+export interface RateLimitsRepository {
   /** The counter under `key`, or null; whether its window has passed is the caller's question. */
   counter(key: string): Promise<RateLimitCounter | null>;
   /**
@@ -26,7 +26,7 @@ export interface RateLimitRepository {
   remove(key: string): Promise<void>;
 }
 
-export function createRateLimitRepository(db: Database): RateLimitRepository {
+export function createRateLimitsRepository(db: Database): RateLimitsRepository {
   const { rateLimits } = db.tables;
   const counterOf = db.lookup(
     db.select({ count: rateLimits.count, windowStart: rateLimits.windowStart }).from(rateLimits).where(eq(rateLimits.key, sql.placeholder("key"))),

@@ -12,7 +12,7 @@ export interface NewRecoveryCode {
   code: string | null;
 }
 
-export interface RecoveryCodeRepository {
+export interface RecoveryCodesRepository {
   /** Replaces the user's codes of `purpose` by `codes`, in one transaction: never none and never both sets. */
   replace(userId: string, purpose: string, codes: NewRecoveryCode[], createdAt: number): Promise<void>;
   /** The user's codes of `purpose` that are kept as they are, as stored. */
@@ -26,7 +26,7 @@ export interface RecoveryCodeRepository {
   removeAll(userId: string, purpose: string): Promise<void>;
 }
 
-export function createRecoveryCodeRepository(db: Database): RecoveryCodeRepository {
+export function createRecoveryCodesRepository(db: Database): RecoveryCodesRepository {
   const { recoveryCodes } = db.tables;
   const ofKind = (userId: string, purpose: string) => and(eq(recoveryCodes.userId, userId), eq(recoveryCodes.purpose, purpose));
 
