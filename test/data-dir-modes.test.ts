@@ -5,6 +5,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, sta
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ON_DATA_DIR } from "./support/backend.ts";
+import { eventually } from "./support/eventually.ts";
 import { call } from "./support/http.ts";
 import { encodeImage, quadrants } from "./support/images.ts";
 import { runLatchkey, startServer } from "./support/server.ts";
@@ -38,14 +39,6 @@ function modesUnder(folder: string): Record<string, string> {
   return modes;
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met within 10 s");
-    await Bun.sleep(20);
-  }
-}
-
 /** Registers a user, uploads a JPEG and makes a variant of it, and has a reset mail written to the outbox. */
 async function writeEverything(url: string, dataDir: string): Promise<void> {
   const email = `modes-${crypto.randomUUID().slice(0, 8)}@example.com`;
@@ -58,7 +51,7 @@ async function writeEverything(url: string, dataDir: string): Promise<void> {
   expect((await fetch(`${url}/storage/o/${key}?w=32`, { headers: auth })).status).toBe(200);
   expect((await call(url, "POST", "/auth/change-password/request", { json: { email } })).status).toBe(204);
   // Mail may be sent after the answer: wait for the file.
-  await until(() => existsSync(join(dataDir, "outbox")) && readdirSync(join(dataDir, "outbox")).length > 0);
+  await eventually(() => existsSync(join(dataDir, "outbox")) && readdirSync(join(dataDir, "outbox")).length > 0, { what: "a mail in the outbox" });
 }
 
 describe("a fresh data directory", () => {

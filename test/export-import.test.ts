@@ -187,15 +187,9 @@ describe("import into SQLite", () => {
 
   test("reads stdin; refuses a database that already has accounts", async () => {
     const target = freshDir("twice");
-    const fromStdin = Bun.spawn([process.execPath, join(import.meta.dir, "../src/main.ts"), "import"], {
-      cwd: work,
-      env: { PATH: process.env.PATH ?? "", HOME: work, ...onDisk(target) },
-      stdin: Bun.file(exportFile),
-      stdout: "pipe",
-      stderr: "pipe",
-    });
-    expect(await fromStdin.exited).toBe(0);
-    expect(await new Response(fromStdin.stdout).text()).toContain("imported stdin into");
+    const fromStdin = await runLatchkey(["import"], onDisk(target), work, { stdin: Bun.file(exportFile) });
+    expect(fromStdin.exitCode).toBe(0);
+    expect(fromStdin.stdout).toContain("imported stdin into");
     const again = await runLatchkey(["import", exportFile], onDisk(target), work);
     expect(again.exitCode).toBe(1);
     expect(again.stderr).toContain("the target database already has accounts; import needs an empty database");

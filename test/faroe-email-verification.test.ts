@@ -1,6 +1,6 @@
 // Faroe email verification: create a request (the caller mails the code), read it, delete it, verify it.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createFaroeUser, faroeCaller, startFaroeServer, uniqueEmail, type FaroeCaller } from "./support/faroe.ts";
+import { createFaroeUser, FAROE_CODE, FAROE_ID, faroeCaller, startFaroeServer, uniqueEmail, type FaroeCaller } from "./support/faroe.ts";
 import { call } from "./support/http.ts";
 import type { TestServer } from "./support/server.ts";
 
@@ -12,8 +12,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const ID = /^[a-km-np-z2-9]{24}$/;
-const CODE = /^[A-HJ-NP-Z2-9]{8}$/;
 
 describe("POST /users/[id]/email-verification", () => {
   test("answers the request model with its code, expiring in 10 minutes", async () => {
@@ -21,12 +19,12 @@ describe("POST /users/[id]/email-verification", () => {
     const res = await faroe("POST", `/users/${user.id}/email-verification`, { json: { email: user.email } });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
-      id: expect.stringMatching(ID),
+      id: expect.stringMatching(FAROE_ID),
       user_id: user.id,
       created_at: expect.any(Number),
       expires_at: expect.any(Number),
       email: user.email,
-      code: expect.stringMatching(CODE),
+      code: expect.stringMatching(FAROE_CODE),
     });
     expect(res.body.expires_at - res.body.created_at).toBe(600);
     const again = await faroe("GET", `/users/${user.id}/email-verification/${res.body.id}`);

@@ -1,7 +1,7 @@
 // Faroe password reset: create a request (the caller mails the code), prove the address, prove the second factor
 // when the user has one (TOTP, or a recovery code that turns it off), set the new password.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { codeForKey, createFaroeUser, faroeCaller, newTotpKey, startFaroeServer, uniqueEmail, wrongCodeForKey, type FaroeCaller } from "./support/faroe.ts";
+import { codeForKey, createFaroeUser, FAROE_CODE, FAROE_ID, faroeCaller, newTotpKey, startFaroeServer, uniqueEmail, wrongCodeForKey, type FaroeCaller } from "./support/faroe.ts";
 import { call } from "./support/http.ts";
 import type { TestServer } from "./support/server.ts";
 import { awayFromStepEdge } from "./support/totp.ts";
@@ -14,8 +14,6 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const ID = /^[a-km-np-z2-9]{24}$/;
-const CODE = /^[A-HJ-NP-Z2-9]{8}$/;
 const NEW_PASSWORD = "brand-new-password";
 
 const hbpLogin = (email: string, password: string) =>
@@ -38,7 +36,7 @@ describe("the whole flow", () => {
     const created = await faroe("POST", "/password-reset", { json: { email: user.email.toUpperCase() } });
     expect(created.status).toBe(200);
     expect(created.body).toEqual({
-      id: expect.stringMatching(ID),
+      id: expect.stringMatching(FAROE_ID),
       user_id: user.id,
       created_at: expect.any(Number),
       expires_at: expect.any(Number),
@@ -46,7 +44,7 @@ describe("the whole flow", () => {
       email_verified: false,
       two_factor_verified: false,
       twoFactorVerified: false,
-      code: expect.stringMatching(CODE),
+      code: expect.stringMatching(FAROE_CODE),
     });
     expect(created.body.expires_at - created.body.created_at).toBe(600);
     const { id, code } = created.body;
@@ -121,7 +119,7 @@ describe("the whole flow", () => {
     expect(wrong.body).toEqual({ error: "INCORRECT_CODE" });
     const res = await faroe("POST", `/password-reset/${id}/reset-2fa`, { json: { recovery_code } });
     expect(res.status).toBe(200);
-    expect(res.body.recovery_code).toMatch(CODE);
+    expect(res.body.recovery_code).toMatch(FAROE_CODE);
     expect(res.body.recovery_code).not.toBe(recovery_code);
 
     const reset = await faroe("POST", "/reset-password", { json: { request_id: id, password: NEW_PASSWORD } });

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { call, cookieHeader } from "./support/http.ts";
 import { waitForOutboxMail } from "./support/outbox.ts";
-import { startServer, type TestServer } from "./support/server.ts";
+import { startServer, waitForOutput, type TestServer } from "./support/server.ts";
 import { linkIn, startSmtp, type TestSmtp } from "./support/smtp.ts";
 
 const VERIFY = {
@@ -126,8 +126,7 @@ describe("activation without REDIRECT_URL_ERROR, without SMTP, with templates", 
     // The built-in HTML part stays where no html.html overrides it.
     expect(eml.raw).toContain("<a href=3D");
     const ticket = /ticket=([0-9a-f-]{36})/.exec(eml.text)![1]!;
-    for (const deadline = Date.now() + 10_000; !outboxServer.output().includes(eml.file) && Date.now() < deadline; ) await Bun.sleep(20);
-    expect(outboxServer.output()).toContain(`INFO mail sent template=activate-account to=${email} via=${eml.file}`);
+    await waitForOutput(outboxServer, `INFO mail sent template=activate-account to=${email} via=${eml.file}`, 10_000);
     expect(outboxServer.output()).not.toContain(ticket);
 
     const followed = await call(outboxServer.url, "GET", `/auth/activate?ticket=${ticket}`);

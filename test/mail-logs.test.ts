@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { call } from "./support/http.ts";
 import { waitForOutboxMail } from "./support/outbox.ts";
-import { startServer, type TestServer } from "./support/server.ts";
+import { startServer, waitForOutput, type TestServer } from "./support/server.ts";
 import { startSmtp, type ReceivedMail, type TestSmtp } from "./support/smtp.ts";
 
 const ENV = {
@@ -110,11 +110,8 @@ describe.each([
 
     // The server logs a mail once the SMTP server's answer is back, a moment after the mail arrived here.
     const lines = sent.map(({ template, to, via }) => `INFO mail sent template=${template} to=${to} via=${via}`);
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline && !lines.every((line) => server.output().includes(line)); ) {
-      await Bun.sleep(20);
-    }
+    for (const line of lines) await waitForOutput(server, line, 10_000);
     const output = server.output();
-    for (const line of lines) expect(output).toContain(line);
     for (const { ticket } of sent) expect(output).not.toContain(ticket);
   });
 });

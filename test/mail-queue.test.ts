@@ -3,9 +3,10 @@
 // usable ticket.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { queryDatabase } from "./support/backend.ts";
+import { eventually } from "./support/eventually.ts";
 import { call } from "./support/http.ts";
 import { startPostgres, type TestPostgres } from "./support/postgres.ts";
-import { startServer, type TestServer } from "./support/server.ts";
+import { startServer, waitForOutput, type TestServer } from "./support/server.ts";
 import { linkIn, startSmtp, type TestSmtp } from "./support/smtp.ts";
 import { closedPort } from "./support/ports.ts";
 
@@ -20,17 +21,6 @@ const requestReset = (server: TestServer, email: string) =>
   call(server.url, "POST", "/auth/change-password/request", { json: { email } });
 
 const ticketOf = (link: string) => new URL(link).searchParams.get("ticket")!;
-
-
-/** Polls the server's output until `pattern` shows, up to 15 s. */
-async function outputShows(server: TestServer, pattern: RegExp): Promise<string> {
-  const deadline = Date.now() + 15_000;
-  while (!pattern.test(server.output())) {
-    if (Date.now() > deadline) throw new Error(`the output never showed ${pattern}:\n${server.output()}`);
-    await Bun.sleep(20);
-  }
-  return server.output();
-}
 
 describe("a mail server that refuses at first", () => {
   let smtp: TestSmtp;
@@ -104,11 +94,10 @@ describe("a mail server that holds a delivery", () => {
     const ticket = ticketOf(linkIn(mail));
 
     // The worker marks the row sent once the mail server has answered, which is after the mail arrived here.
-    let rows: Record<string, unknown>[] = [];
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await Bun.sleep(20)) {
-      rows = await queryDatabase(server.dataDir, "select * from mail_queue where recipient = ?", [email]);
-      if (rows[0]?.sent_at != null) break;
-    }
+    const rows = await eventually(async () => {
+      const found = await queryDatabase(server.dataDir, "select * from mail_queue where recipient = ?", [email]);
+      return found[0]?.sent_at != null && found;
+    }, { what: "the mail's row marked sent" });
     expect(rows.length).toBe(1);
     expect(rows[0]!.template).toBe("lost-password");
     expect(rows[0]!.sent_at).not.toBeNull();
@@ -143,7 +132,7 @@ describe("a mail server that cannot be reached", () => {
     expect((await call(server.url, "POST", "/auth/login", { json: { email } })).status).toBe(200);
     expect((await call(server.url, "POST", "/api/auth/send-password-reset-link", { json: { email } })).status).toBe(200);
 
-    const output = await outputShows(server, /ERROR mail not sent; given up template=activate-account to=unreachable@example\.com attempt=2 /);
+    const output = await waitForOutput(server, /ERROR mail not sent; given up template=activate-account to=unreachable@example\.com attempt=2 /, 15_000);
     expect(output).toMatch(/WARN mail not sent; will retry template=activate-account to=unreachable@example\.com attempt=1 retry_in_seconds=1 error=.*ECONNREFUSED/);
     expect(output).not.toMatch(/attempt=3/);
     const [row] = await queryDatabase<{ attempts: number; next_attempt_at: number | null; last_error: string | null }>(
@@ -184,11 +173,10 @@ describe("two instances on one database", () => {
     await Promise.all(emails.map((email, index) => requestReset(index % 2 === 0 ? a : b, email)));
     for (const email of emails) await smtp.waitFor(email);
 
-    let rows: { sent_at: number | null }[] = [];
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await Bun.sleep(20)) {
-      rows = await queryDatabase(a.dataDir, "select sent_at from mail_queue where template = 'lost-password'");
-      if (rows.length === emails.length && rows.every((row) => row.sent_at !== null)) break;
-    }
+    const rows = await eventually(async () => {
+      const found = await queryDatabase<{ sent_at: number | null }>(a.dataDir, "select sent_at from mail_queue where template = 'lost-password'");
+      return found.length === emails.length && found.every((row) => row.sent_at !== null) && found;
+    }, { what: "every mail's row marked sent" });
     expect(rows.filter((row) => row.sent_at !== null).length).toBe(emails.length);
     // At least a refusal and a delivery each (more if a slow start let a retry take a refusal meant for a first try).
     expect(smtp.attempts() - before).toBeGreaterThanOrEqual(2 * emails.length);

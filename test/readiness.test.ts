@@ -8,7 +8,7 @@ import { loadConfig } from "../src/config.ts";
 import { backendEnv, queryDatabase, TEST_BACKEND } from "./support/backend.ts";
 import { call } from "./support/http.ts";
 import { FakeClock, removeDataDir, startInProcess } from "./support/in-process.ts";
-import { startServer, type TestServer } from "./support/server.ts";
+import { startServer, waitForOutput, type TestServer } from "./support/server.ts";
 
 const folders: string[] = [];
 afterAll(() => {
@@ -16,15 +16,6 @@ afterAll(() => {
 });
 
 const READY = { status: "ok", checks: { database: "ok", storage: "ok" } };
-
-/** Log lines arrive through a pipe after the answer: wait for them. */
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met within 10 s");
-    await Bun.sleep(20);
-  }
-}
 
 /** A server whose data directory (and so its bucket, on PostgreSQL + S3) the test knows. */
 async function serverWithKnownStore(): Promise<{ server: TestServer; env: Record<string, string> }> {
@@ -71,7 +62,7 @@ test("a file store that cannot be listed: 503 naming storage, the cause in the l
     const res = await call(server.url, "GET", "/readyz");
     expect(res.status).toBe(503);
     expect(res.body).toEqual({ status: "unavailable", checks: { database: "ok", storage: "failed" } });
-    await until(() => server.output().includes("WARN readiness: storage check failed"));
+    await waitForOutput(server, "WARN readiness: storage check failed", 10_000); // logged after the answer, through a pipe
     expect((await call(server.url, "GET", "/readyz")).status).toBe(503);
     expect((await call(server.url, "GET", "/healthz")).body).toBe("OK");
   } finally {
@@ -88,12 +79,12 @@ test("a database that does not answer the query: 503 naming the database, and 20
     const res = await call(server.url, "GET", "/readyz");
     expect(res.status).toBe(503);
     expect(res.body).toEqual({ status: "unavailable", checks: { database: "failed", storage: "ok" } });
-    await until(() => server.output().includes("WARN readiness: database check failed"));
+    await waitForOutput(server, "WARN readiness: database check failed", 10_000);
     await queryDatabase(server.dataDir, "ALTER TABLE users_away RENAME TO users");
     const again = await call(server.url, "GET", "/readyz");
     expect(again.status).toBe(200);
     expect(again.body).toEqual(READY);
-    await until(() => server.output().includes("INFO readiness: database answers again"));
+    await waitForOutput(server, "INFO readiness: database answers again", 10_000);
   } finally {
     await server.stop();
   }

@@ -35,15 +35,11 @@ async function newAccount(tag: string): Promise<string> {
   return email;
 }
 
-/** The server's output lines, once one matches `pattern` (log lines arrive through a pipe, after the answer). */
+/** The first log line that matches `pattern` (log lines arrive through a pipe, after the answer). */
 async function lineMatching(pattern: RegExp): Promise<string> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const line = server.output().split("\n").find((candidate) => pattern.test(candidate));
-    if (line !== undefined) return line;
-    if (Date.now() > deadline) throw new Error(`no log line matches ${pattern}:\n${server.output()}`);
-    await Bun.sleep(20);
-  }
+  // The whole line around the match: `$` in the patterns is the end of that line.
+  const [line] = await server.waitFor(new RegExp(`^.*(?:${pattern.source}).*$`, "m"), 10_000);
+  return line;
 }
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -7,6 +7,7 @@ import { copyFileSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ON_DATA_DIR } from "./support/backend.ts";
+import { eventually } from "./support/eventually.ts";
 import { call } from "./support/http.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 
@@ -43,9 +44,7 @@ test("a commit reaches the database file without waiting for SQLite's threshold 
   const res = await call(server.url, "POST", "/auth/register", { json: { email, password: "password-123", cookie: false } });
   expect(res.status).toBe(200);
   // A registration writes a few pages; with SQLite's own checkpoints they would stay in the WAL.
-  const deadline = Date.now() + 4_000;
-  while (!inDatabaseFile(email) && Date.now() < deadline) await Bun.sleep(50);
-  expect(inDatabaseFile(email)).toBe(true);
+  await eventually(() => inDatabaseFile(email), { what: "the registration in the database file", timeoutMs: 4_000, intervalMs: 50 });
 });
 
 test("under steady writes the WAL is rewound, so its file stays far below SQLite's backstop", async () => {

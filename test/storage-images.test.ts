@@ -6,6 +6,7 @@ import { call } from "./support/http.ts";
 import { decodeImage, encodeImage, formatOf, near, pixel, pngBomb, quadrants, withExifOrientation, type Format } from "./support/images.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { storedKeys } from "./support/backend.ts";
+import { BLOB_STORES } from "./support/blob-stores.ts";
 import { download, newUser, upload, type TestUser } from "./support/storage.ts";
 
 let server: TestServer;
@@ -168,15 +169,6 @@ describe("bad parameters", () => {
 });
 
 describe("hostile and broken files", () => {
-  test("a file that is not an image: 415", async () => {
-    await upload(server.url, "public/images/not-an-image.txt", "just text, not pixels", { headers: user.auth, type: "image/png" });
-    const res = await call(server.url, "GET", "/storage/o/public/images/not-an-image.txt?w=10");
-    expect(res.status).toBe(415);
-    expect(res.body.message).toBe("Only JPEG, PNG and WebP images can be transformed.");
-    // The file itself is still served as it is.
-    expect((await download(server.url, "/storage/o/public/images/not-an-image.txt")).status).toBe(200);
-  });
-
   test("a truncated JPEG: 400", async () => {
     const jpeg = encodeImage("jpeg", quadrants(WIDTH, HEIGHT), WIDTH, HEIGHT);
     for (const [name, cut] of [["half", jpeg.subarray(0, jpeg.length / 2)], ["header", jpeg.subarray(0, 100)]] as const) {
@@ -201,45 +193,67 @@ describe("hostile and broken files", () => {
   });
 });
 
-describe("the variant cache", () => {
+// Variants are kept in the blob store beside the files: the cache, and a file it cannot transform, on each store.
+for (const store of BLOB_STORES) describe(`the variant cache on ${store.name}`, () => {
+  let onStore: TestServer;
+  let owner: TestUser;
+  beforeAll(async () => {
+    onStore = await startServer(await store.env());
+    owner = await newUser(onStore.url);
+  });
+  afterAll(() => onStore?.stop());
+
   test("a variant is made once, then served with its ETag (304 on revalidation)", async () => {
     const key = "public/images/cached.png";
-    await upload(server.url, key, encodeImage("png", quadrants(WIDTH, HEIGHT), WIDTH, HEIGHT), { headers: user.auth });
-    const results = await Promise.all(Array.from({ length: 4 }, () => download(server.url, `/storage/o/${key}?w=33`)));
+    await upload(onStore.url, key, encodeImage("png", quadrants(WIDTH, HEIGHT), WIDTH, HEIGHT), { headers: owner.auth });
+    const results = await Promise.all(Array.from({ length: 4 }, () => download(onStore.url, `/storage/o/${key}?w=33&f=webp`)));
     const etags = new Set(results.map((result) => result.headers.get("etag")));
     expect(etags.size).toBe(1);
     expect(results.every((result) => Buffer.from(result.bytes).equals(Buffer.from(results[0]!.bytes)))).toBe(true);
     const etag = [...etags][0]!;
-    expect((await download(server.url, `/storage/o/${key}?w=33`, { "if-none-match": etag })).status).toBe(304);
-    const variants = async () => (await storedKeys(server.dataDir, "variants")).length;
+    expect(results[0]!.headers.get("content-type")).toBe("image/webp");
+    expect(await decodeImage(results[0]!.bytes)).toMatchObject({ format: "webp", width: 33, height: 22 });
+    expect((await download(onStore.url, `/storage/o/${key}?w=33&f=webp`, { "if-none-match": etag })).status).toBe(304);
+    const variants = async () => (await storedKeys(onStore.dataDir, "variants")).length;
     const before = await variants();
     expect(before).toBeGreaterThan(0);
-    await download(server.url, `/storage/o/${key}?w=33`);
+    await download(onStore.url, `/storage/o/${key}?w=33&f=webp`);
     expect(await variants()).toBe(before);
     // Range requests work on variants like on any file.
-    const part = await download(server.url, `/storage/o/${key}?w=33`, { range: "bytes=0-7" });
+    const part = await download(onStore.url, `/storage/o/${key}?w=33&f=webp`, { range: "bytes=0-11" });
     expect(part.status).toBe(206);
-    expect(formatOf(part.bytes)).toBe("png");
+    expect(formatOf(part.bytes)).toBe("webp");
   });
 
   test("overwriting and deleting a file removes its variants", async () => {
     const key = "public/images/short-lived.png";
-    await upload(server.url, key, encodeImage("png", quadrants(40, 40), 40, 40), { headers: user.auth });
-    const count = async () => (await storedKeys(server.dataDir, "variants")).length;
+    await upload(onStore.url, key, encodeImage("png", quadrants(40, 40), 40, 40), { headers: owner.auth });
+    const count = async () => (await storedKeys(onStore.dataDir, "variants")).length;
     const start = await count();
-    const first = await download(server.url, `/storage/o/${key}?w=10`);
-    await download(server.url, `/storage/o/${key}?w=12`);
+    const first = await download(onStore.url, `/storage/o/${key}?w=10`);
+    await download(onStore.url, `/storage/o/${key}?w=12`);
     expect(await count()).toBe(start + 2);
-    await upload(server.url, key, encodeImage("png", quadrants(50, 50), 50, 50), { headers: user.auth });
+    await upload(onStore.url, key, encodeImage("png", quadrants(50, 50), 50, 50), { headers: owner.auth });
     expect(await count()).toBe(start);
-    const second = await download(server.url, `/storage/o/${key}?w=10`);
+    const second = await download(onStore.url, `/storage/o/${key}?w=10`);
     expect(second.headers.get("etag")).not.toBe(first.headers.get("etag"));
     expect((await decodeImage(second.bytes)).height).toBe(10);
     expect(await count()).toBe(start + 1);
-    expect((await call(server.url, "DELETE", `/storage/o/${key}`, { headers: user.auth })).status).toBe(204);
+    expect((await call(onStore.url, "DELETE", `/storage/o/${key}`, { headers: owner.auth })).status).toBe(204);
     expect(await count()).toBe(start);
   });
 
+  test("a file that is not an image: 415", async () => {
+    await upload(onStore.url, "public/images/not-an-image.txt", "just text, not pixels", { headers: owner.auth, type: "image/png" });
+    const res = await call(onStore.url, "GET", "/storage/o/public/images/not-an-image.txt?w=10");
+    expect(res.status).toBe(415);
+    expect(res.body.message).toBe("Only JPEG, PNG and WebP images can be transformed.");
+    // The file itself is still served as it is.
+    expect((await download(onStore.url, "/storage/o/public/images/not-an-image.txt")).status).toBe(200);
+  });
+});
+
+describe("the event loop", () => {
   test("transforms run off the event loop: other requests are answered meanwhile", async () => {
     const side = 2000;
     const key = "public/images/large.png";

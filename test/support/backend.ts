@@ -5,7 +5,6 @@
 import { Database as SQLite } from "bun:sqlite";
 import { join } from "node:path";
 import type { TestPostgres } from "./postgres.ts";
-import type { TestS3 } from "./s3.ts";
 import { filesUnder } from "./storage.ts";
 
 export type TestBackend = "sqlite-disk" | "postgres-s3";
@@ -15,7 +14,6 @@ export const TEST_BACKEND: TestBackend = process.env.LATCHKEY_TEST_BACKEND === "
 /** Settings that keep a server on the data directory whatever the backend: for tests about its layout. */
 export const ON_DATA_DIR: Record<string, string> = { DATABASE_URL: "", STORAGE_URL: "" };
 
-let s3: Promise<TestS3> | undefined;
 let postgres: Promise<TestPostgres> | undefined;
 /** The settings each data directory was given, so a restart on the same directory finds the same data. */
 const byDataDir = new Map<string, Record<string, string>>();
@@ -29,8 +27,7 @@ export async function backendEnv(dataDir: string): Promise<Record<string, string
     // handle keeps an administrator connection open, and a handle per data directory ran the test server out of
     // connections (max_connections) once the suite passed ~850 tests.
     postgres ??= import("./postgres.ts").then(({ startPostgres }) => startPostgres());
-    s3 ??= import("./s3.ts").then(({ startS3 }) => startS3());
-    const store = await s3;
+    const store = await import("./s3.ts").then(({ sharedS3 }) => sharedS3());
     env = { DATABASE_URL: await (await postgres).database(), ...store.env(await store.bucket()) };
     byDataDir.set(dataDir, env);
   }
@@ -100,6 +97,9 @@ export async function queryDatabase<T = Record<string, unknown>>(
   }
   const db = new SQLite(join(dataDir, "latchkey.db"));
   try {
+    // The server writes to it meanwhile (and copies its WAL back every 100 ms): wait for its lock as the server
+    // itself would (src/db/sqlite.ts) instead of failing at once with SQLITE_BUSY, as lncrawl's test now and then did.
+    db.run("PRAGMA busy_timeout = 5000");
     return db.query(text).all(...params.map((value) => (typeof value === "boolean" ? Number(value) : value))) as T[];
   } finally {
     db.close();

@@ -6,6 +6,11 @@ import { totpCode } from "./totp.ts";
 
 export const FAROE_CREDENTIAL = "faroe-test-credential-0123456789";
 
+/** Faroe's id format: 24 characters of its lower-case alphabet, without l, o, 0 and 1. */
+export const FAROE_ID = /^[a-km-np-z2-9]{24}$/;
+/** Faroe's code format (verification, reset and recovery codes): 8 of its upper-case alphabet, without I, O, 0 and 1. */
+export const FAROE_CODE = /^[A-HJ-NP-Z2-9]{8}$/;
+
 export function startFaroeServer(env: Record<string, string> = {}, options: StartOptions = {}): Promise<TestServer> {
   return startServer({ FAROE_CREDENTIAL, ...env }, options);
 }

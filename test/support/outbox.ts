@@ -2,6 +2,7 @@
 // the answer that queued them: wait for them by polling the folder.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { eventually } from "./eventually.ts";
 import { parseMail, type ReceivedMail } from "./smtp.ts";
 
 export interface OutboxMail extends ReceivedMail {
@@ -13,10 +14,9 @@ export interface OutboxMail extends ReceivedMail {
 const taken = new Set<string>();
 
 /** Waits up to 10 s for a mail to `to` in `dataDir`'s outbox that no earlier call returned. */
-export async function waitForOutboxMail(dataDir: string, to: string): Promise<OutboxMail> {
+export function waitForOutboxMail(dataDir: string, to: string): Promise<OutboxMail> {
   const folder = join(dataDir, "outbox");
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
+  const nextMail = (): OutboxMail | undefined => {
     const names = existsSync(folder) ? readdirSync(folder).filter((name) => name.endsWith(".eml")).sort() : [];
     for (const name of names) {
       const file = join(folder, name);
@@ -27,7 +27,6 @@ export async function waitForOutboxMail(dataDir: string, to: string): Promise<Ou
         return { ...mail, file };
       }
     }
-    await Bun.sleep(20);
-  }
-  throw new Error(`no mail to ${to} in ${folder} within 10 s`);
+  };
+  return eventually(nextMail, { what: `a mail to ${to} in ${folder}` });
 }

@@ -11,6 +11,7 @@
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { runProcess, spawnProcess } from "./process.ts";
 
 export interface TestPostgres {
   /** The administrator's URL (the `postgres` database, as the `postgres` superuser). */
@@ -99,16 +100,16 @@ async function launch(): Promise<Server> {
     const wrapper = join(root, "run-postgres.sh");
     writeFileSync(wrapper, WRAPPER);
     if (asRoot) chownSync(root, uid, gid);
-    const init = Bun.spawnSync(
+    const init = await runProcess(
       [...run, join(bin, "initdb"), "-D", data, "--auth=trust", "-U", "postgres", "--no-sync", "--encoding=UTF8", "--locale=C"],
-      { cwd: root, stdout: "pipe", stderr: "pipe" },
+      { cwd: root },
     );
     if (init.exitCode !== 0) {
       rmSync(root, { recursive: true, force: true });
-      throw new Error(`initdb failed (exit ${init.exitCode}):\n${init.stdout.toString()}${init.stderr.toString()}`);
+      throw new Error(`initdb failed (exit ${init.exitCode}):\n${init.stdout}${init.stderr}`);
     }
     const port = await freePort();
-    const child = Bun.spawn(
+    const child = spawnProcess(
       [
         "bash", wrapper, root, data, log,
         ...run, join(bin, "postgres"), "-D", data, "-p", String(port), "-k", root,
@@ -116,17 +117,17 @@ async function launch(): Promise<Server> {
         "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
         "-c", "max_connections=300",
       ],
-      { cwd: root, stdin: "pipe", stdout: "ignore", stderr: "ignore" },
+      { cwd: root, stdin: "pipe", name: "postgres" },
     );
     // The child does not keep this process alive; our end of its stdin closes when we exit, whatever the way.
     child.unref();
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
     try {
-      await waitForConnections(url, () => (child.exitCode === null ? null : `postgres exited (${child.exitCode})`));
+      await waitForConnections(url, () => (child.exitCode() === null ? null : `postgres exited (${child.exitCode()})`));
     } catch (error) {
       const output = existsSync(log) ? readFileSync(log, "utf8") : "";
-      child.stdin.end();
-      await child.exited;
+      child.closeStdin();
+      await child.finished();
       rmSync(root, { recursive: true, force: true });
       // Another process took the port between freePort() and postgres binding it: try another.
       if (attempt < 3 && /already in use/i.test(output)) continue;
@@ -137,8 +138,8 @@ async function launch(): Promise<Server> {
       port,
       external: false,
       async shutdown() {
-        child.stdin.end();
-        await child.exited;
+        child.closeStdin();
+        await child.finished();
         rmSync(root, { recursive: true, force: true });
       },
     };

@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { spawnProcess } from "./process.ts";
 
 /** s3rver's built-in account. */
 export const S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
@@ -38,31 +39,27 @@ export interface TestS3 {
 }
 
 let buckets = 0;
+let shared: Promise<TestS3> | undefined;
+
+/** One s3rver for the whole test process, started on first use; it ends with the process (see above). */
+export function sharedS3(): Promise<TestS3> {
+  return (shared ??= startS3());
+}
 
 export async function startS3(): Promise<TestS3> {
   const directory = mkdtempSync(join(tmpdir(), "latchkey-s3rver-"));
-  const child = Bun.spawn(["node", "--openssl-legacy-provider", "-e", SERVER, directory], {
+  const child = spawnProcess(["node", "--openssl-legacy-provider", "-e", SERVER, directory], {
     cwd: ROOT, // where require("s3rver") is found
     stdin: "pipe",
-    stdout: "pipe",
-    stderr: "pipe",
+    name: "s3rver",
   });
-  let output = "";
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) output += decoder.decode(chunk, { stream: true });
-  };
-  void collect(child.stdout);
-  void collect(child.stderr);
-  const deadline = Date.now() + 20_000;
-  let port: string | undefined;
-  while (!(port = /listening (\d+)/.exec(output)?.[1])) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill();
-      rmSync(directory, { recursive: true, force: true });
-      throw new Error(`s3rver did not start (exit ${child.exitCode}):\n${output}`);
-    }
-    await Bun.sleep(10);
+  let port: string;
+  try {
+    [, port = ""] = await child.waitFor(/listening (\d+)/, 20_000);
+  } catch (error) {
+    await child.stop("SIGKILL");
+    rmSync(directory, { recursive: true, force: true });
+    throw error;
   }
   const endpoint = `http://127.0.0.1:${port}`;
   const client = (bucket: string) =>
@@ -94,8 +91,8 @@ export async function startS3(): Promise<TestS3> {
       return found.sort();
     },
     async stop() {
-      child.stdin.end();
-      await child.exited;
+      child.closeStdin();
+      await child.finished();
       rmSync(directory, { recursive: true, force: true });
     },
   };

@@ -2,8 +2,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Subprocess } from "bun";
 import { backendEnv, rememberDatabase } from "./backend.ts";
+import { runProcess, spawnProcess, type Finished } from "./process.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const LISTENING = /listening on (http:\/\/\S+)/;
@@ -15,6 +15,8 @@ export interface TestServer {
   pid: number;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
+  /** The first match of `pattern` in its output, once it shows (see waitForOutput). */
+  waitFor(pattern: RegExp | string, timeoutMs?: number): Promise<RegExpExecArray>;
   /** SIGTERM, then waits for the process to end; its exit code. */
   stop(): Promise<number>;
 }
@@ -45,40 +47,24 @@ export async function startServer(env: Record<string, string> = {}, options: Sta
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const settings = { HOST: "127.0.0.1", PORT: "0", DATA_DIR: dataDir, JWT_KEY: TEST_JWT_KEY, ...(await backendEnv(dataDir)), ...env };
   rememberDatabase(dataDir, settings);
-  const child: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn(command, {
-    cwd: dataDir,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? dataDir, ...settings },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const child = spawnProcess(command, { cwd: dataDir, env: childEnv(settings, dataDir), name: "latchkey" });
 
-  let output = "";
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) output += decoder.decode(chunk, { stream: true });
-  };
-  void collect(child.stdout);
-  void collect(child.stderr);
-
-  const deadline = Date.now() + 20_000;
-  let url: string | undefined;
-  while (!(url = LISTENING.exec(output)?.[1])) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill();
-      throw new Error(`latchkey did not start (exit ${child.exitCode}):\n${output}`);
-    }
-    await Bun.sleep(10);
+  let url: string;
+  try {
+    [, url = ""] = await child.waitFor(LISTENING, 20_000);
+  } catch {
+    await child.stop("SIGKILL");
+    throw new Error(`latchkey did not start (exit ${child.exitCode()}):\n${child.output()}`);
   }
 
   return {
     url,
     dataDir,
     pid: child.pid,
-    output: () => output,
+    output: () => child.output(),
+    waitFor: (pattern, timeoutMs = 5_000) => child.waitFor(pattern, timeoutMs),
     async stop() {
-      child.kill("SIGTERM");
-      const exitCode = await child.exited;
+      const exitCode = await child.stop("SIGTERM");
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
       return exitCode;
     },
@@ -90,36 +76,27 @@ export async function runLatchkey(
   args: string[],
   env: Record<string, string>,
   cwd: string,
-): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  options: { stdin?: Blob } = {},
+): Promise<Finished> {
   // A command on a server's data directory works on that server's database and bucket.
   const dataDir = env.DATA_DIR ?? cwd;
   const settings = { ...(await backendEnv(dataDir)), ...env };
   rememberDatabase(dataDir, settings);
-  const child = Bun.spawn([...latchkeyCommand(), ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? cwd, ...settings },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, exitCode] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { exitCode, stdout, stderr };
+  return runProcess([...latchkeyCommand(), ...args], { cwd, env: childEnv(settings, cwd), stdin: options.stdin, name: "latchkey" });
+}
+
+/** Only what latchkey is given (and PATH, HOME): nothing of the test run's own environment leaks into it. */
+function childEnv(settings: Record<string, string>, home: string): Record<string, string> {
+  return { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? home, ...settings };
 }
 
 /**
- * The server's output once it contains `text` (polled: the output arrives through a pipe, so a line logged while a
- * request was answered may reach the test after the answer). Throws after `timeoutMs` with what was there.
+ * The server's output once it shows `pattern` (the output arrives through a pipe, so a line logged while a request
+ * was answered may reach the test after the answer). Throws after `timeoutMs`, or when the server exited, with what
+ * was there.
  */
-export async function waitForOutput(server: TestServer, text: string, timeoutMs = 5_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (!server.output().includes(text)) {
-    if (Date.now() > deadline) throw new Error(`the server's output never contained ${JSON.stringify(text)}:\n${server.output()}`);
-    await Bun.sleep(10);
-  }
+export async function waitForOutput(server: TestServer, pattern: RegExp | string, timeoutMs = 5_000): Promise<string> {
+  await server.waitFor(pattern, timeoutMs);
   return server.output();
 }
 

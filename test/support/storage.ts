@@ -1,7 +1,7 @@
 // Helpers for HBP storage tests: users, uploads, downloads, and looking at what the server left on disk and in the database.
 import { queryDatabase } from "./backend.ts";
 import { randomBytes } from "node:crypto";
-import { readdirSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync, type Dirent } from "node:fs";
 import { connect } from "node:net";
 import { join, relative } from "node:path";
 import { expect } from "bun:test";
@@ -89,19 +89,22 @@ export async function download(url: string, path: string, headers: Record<string
   return { status: response.status, headers: response.headers, bytes: new Uint8Array(await response.arrayBuffer()) };
 }
 
-/** Every file under a folder, as paths relative to it. */
+/**
+ * Every file under a folder, as paths relative to it. The types come with the listing: a server may delete a file
+ * between a listing and a stat of it (an upload in progress being cleaned up), which made a stat fail the test.
+ */
 export function filesUnder(folder: string): string[] {
   const found: string[] = [];
   const walk = (directory: string) => {
-    let entries: string[];
+    let entries: Dirent[];
     try {
-      entries = readdirSync(directory);
+      entries = readdirSync(directory, { withFileTypes: true });
     } catch {
       return;
     }
     for (const entry of entries) {
-      const full = join(directory, entry);
-      if (statSync(full).isDirectory()) walk(full);
+      const full = join(directory, entry.name);
+      if (entry.isDirectory()) walk(full);
       else found.push(relative(folder, full));
     }
   };
