@@ -2,7 +2,7 @@
 //
 // What ends up inside the binary, and how:
 // - the SQL migrations: src/db/migrations.ts imports them `with { type: "text" }` (inlined as strings);
-// - the Scalar docs script: src/docs.ts imports it `with { type: "file" }` (embedded file, opened with Bun.file);
+// - the Scalar docs script: src/docs/routes.ts imports it `with { type: "file" }` (embedded file, opened with Bun.file);
 // - the version: src/version.ts imports package.json (inlined as JSON);
 // - the workers (image transforms, upload MD5s, SQLite checkpoints): more entry points (src/storage/images/worker.ts,
 //   src/storage/md5-worker.ts, src/db/sqlite-checkpoint-worker.ts), started with new Worker();

@@ -4,6 +4,7 @@
 // The answer names the failing check, not its cause: the route is public, and a cause carries hosts, bucket names
 // and paths. The cause goes to the log, once per change of state, so a probe every few seconds does not flood it.
 import { Elysia, t } from "elysia";
+import { json } from "./apis/route-docs.ts";
 import type { Logger } from "./lib/logger.ts";
 import type { Database } from "./db/client.ts";
 
@@ -13,10 +14,13 @@ const CHECK_TIMEOUT_MS = 3_000;
 type CheckName = "database" | "storage";
 type CheckResult = "ok" | "failed";
 
-const readyBody = t.Object({
-  status: t.Union([t.Literal("ok"), t.Literal("unavailable")]),
-  checks: t.Object({ database: t.Union([t.Literal("ok"), t.Literal("failed")]), storage: t.Union([t.Literal("ok"), t.Literal("failed")]) }),
-});
+const readyBody = t.Object(
+  {
+    status: t.Union([t.Literal("ok"), t.Literal("unavailable")]),
+    checks: t.Object({ database: t.Union([t.Literal("ok"), t.Literal("failed")]), storage: t.Union([t.Literal("ok"), t.Literal("failed")]) }),
+  },
+  { $id: "Readiness" },
+);
 
 export function readinessRoutes(deps: { db: Database; files: { check(): Promise<void> }; logger: Logger }) {
   const { db, files, logger } = deps;
@@ -58,10 +62,13 @@ export function readinessRoutes(deps: { db: Database; files: { check(): Promise<
       return { status: ready ? ("ok" as const) : ("unavailable" as const), checks: { database, storage } };
     },
     {
-      response: { 200: readyBody, 503: readyBody },
       detail: {
         tags: ["Service"],
         summary: "Readiness: 200 when the database answers and the file store can be listed; 503 naming the check that failed",
+        responses: {
+          200: json(readyBody, "Ready: both checks passed."),
+          503: json(readyBody, "Not ready: the failed check is named (its cause goes to the log)."),
+        },
       },
     },
   );

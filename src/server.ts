@@ -1,8 +1,8 @@
 // Builds latchkey: opens the data directory, migrates, builds the core, mounts the dialects.
-// Routes: HBP auth (src/apis/hbp/routes.ts), health (src/apis/hbp/health.ts), docs (src/docs.ts), Faroe (src/apis/faroe/routes.ts).
+// Routes: HBP auth (src/apis/hbp/routes.ts), health (src/apis/hbp/health.ts), docs (src/docs/routes.ts), Faroe (src/apis/faroe/routes.ts).
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { Elysia } from "elysia";
+import { Elysia, type InternalRoute } from "elysia";
 import { createCookieJar } from "./apis/hbp/cookies.ts";
 import { hbpErrorResponse } from "./apis/hbp/error-handler.ts";
 import { hbpHealthRoutes } from "./apis/hbp/health.ts";
@@ -26,7 +26,7 @@ import { loadSigningKeys, type SigningKeys } from "./core/signing-keys.ts";
 import { corsHandling, corsWarning } from "./cors.ts";
 import { writePrivateFile } from "./data-dir.ts";
 import { openDatabase } from "./db/client.ts";
-import { docsRoutes } from "./docs.ts";
+import { docsRoutes } from "./docs/routes.ts";
 import { readinessRoutes } from "./readiness.ts";
 import { httpClient } from "./http/client-ip.ts";
 import { answerAfterBody, type RequestHandler } from "./http/unread-body.ts";
@@ -141,7 +141,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     // Every answer, of every dialect and of no route at all: an unread request body is drained before it goes out.
     .wrap((handle, request) => answerAfterBody(handle as unknown as RequestHandler, request))
     .use(cors.headers)
-    .use(docsRoutes(VERSION))
+    .use(docsRoutes({ version: VERSION, routes: (): readonly InternalRoute[] => app.routes, publicUrl: address.publicUrl }))
     .use(hbpHealthRoutes(VERSION));
   // The peer's address is asked of the listening server (app.server) when a handler needs it. Handlers do not take
   // `server` from Elysia's context: a hook that names it makes Elysia define a getter on every request's context,

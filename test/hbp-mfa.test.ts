@@ -146,4 +146,12 @@ describe("MFA_ENABLED=false", () => {
       expect(res.body.message).toBe("Two-factor authentication is disabled; set MFA_ENABLED=true");
     }
   });
+
+  test("and to a caller without credentials too: the setting is checked before the caller", async () => {
+    for (const path of ["/auth/mfa/generate", "/auth/mfa/enable", "/auth/mfa/disable"]) {
+      const res = await call(off.url, "POST", path, { json: path.endsWith("generate") ? undefined : { code: "123456" } });
+      expect(res.status).toBe(404);
+      expect(res.body.message).toBe("Two-factor authentication is disabled; set MFA_ENABLED=true");
+    }
+  });
 });

@@ -29,7 +29,8 @@ type Layer =
   /** worker-module.ts: where a worker's entry point is. It stays beside src/'s root because the URL it makes is
    * relative to its own place, in the source tree and in the compiled binary alike. It imports nothing. */
   | "worker-module"
-  /** What builds and runs latchkey: main.ts, server.ts, the other files at src/'s root, and cli/. */
+  /** What builds and runs latchkey: main.ts, server.ts, the other files at src/'s root, cli/, and docs/ (the OpenAPI
+   * document and its page, made from the whole app's routes). */
   | "composition";
 
 const CONFIG_FILES = new Set(["config.ts", "config-reader.ts", "config-urls.ts"]);
@@ -41,7 +42,7 @@ function layerOf(path: string): Layer {
     return path === "worker-module.ts" ? "worker-module" : "composition";
   }
   if (top === "apis") return second!.endsWith(".ts") ? "apis" : `apis/${second}`;
-  if (top === "cli") return "composition";
+  if (top === "cli" || top === "docs") return "composition";
   if (top === "lib" || top === "db" || top === "core" || top === "storage" || top === "http") return top;
   throw new Error(`${path}: a folder of src/ the layering does not know; add it to test/layering.test.ts`);
 }

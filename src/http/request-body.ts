@@ -18,11 +18,14 @@ export interface BodyPolicy {
   mediaTypes: readonly BodyMediaType[];
 }
 
-const MEDIA_TYPES = new Map<string, BodyMediaType>([
-  ["application/json", "json"],
-  ["application/x-www-form-urlencoded", "urlencoded"],
-  ["multipart/form-data", "multipart"],
-]);
+/** Each media type the reader knows, as a Content-Type names it. */
+export const CONTENT_TYPES: Readonly<Record<BodyMediaType, string>> = {
+  json: "application/json",
+  urlencoded: "application/x-www-form-urlencoded",
+  multipart: "multipart/form-data",
+};
+
+const MEDIA_TYPES = new Map<string, BodyMediaType>(Object.entries(CONTENT_TYPES).map(([type, name]) => [name, type as BodyMediaType]));
 
 /**
  * The parsed body: a JSON value, or the fields of a form (a string per field, an array for a repeated one, a File for

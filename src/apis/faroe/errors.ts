@@ -1,27 +1,36 @@
 // Faroe's error shape, `{"error":"CODE"}`: 400 for every expected error, 401/404/406/415 from the transport,
 // 500 UNKNOWN_ERROR for the rest. The one mapping from core's codes.
+import { t } from "elysia";
 import type { CoreError, CoreErrorCode } from "../../core/errors.ts";
 import { isCoreError } from "../../core/errors.ts";
 
-export type FaroeErrorCode =
-  | "INVALID_DATA"
-  | "TOO_MANY_REQUESTS"
-  | "INVALID_EMAIL"
-  | "WEAK_PASSWORD"
-  | "PASSWORD_TOO_LARGE"
-  | "EMAIL_ALREADY_USED"
-  | "USER_NOT_EXISTS"
-  | "INCORRECT_PASSWORD"
-  | "INCORRECT_CODE"
-  | "EMAIL_NOT_VERIFIED"
-  | "SECOND_FACTOR_NOT_VERIFIED"
-  | "SECOND_FACTOR_NOT_ALLOWED"
-  | "INVALID_REQUEST_ID"
-  | "NOT_FOUND"
-  | "NOT_AUTHENTICATED"
-  | "NOT_ACCEPTABLE"
-  | "UNSUPPORTED_MEDIA_TYPE"
-  | "UNKNOWN_ERROR";
+const FAROE_ERROR_CODES = [
+  "INVALID_DATA",
+  "TOO_MANY_REQUESTS",
+  "INVALID_EMAIL",
+  "WEAK_PASSWORD",
+  "PASSWORD_TOO_LARGE",
+  "EMAIL_ALREADY_USED",
+  "USER_NOT_EXISTS",
+  "INCORRECT_PASSWORD",
+  "INCORRECT_CODE",
+  "EMAIL_NOT_VERIFIED",
+  "SECOND_FACTOR_NOT_VERIFIED",
+  "SECOND_FACTOR_NOT_ALLOWED",
+  "INVALID_REQUEST_ID",
+  "NOT_FOUND",
+  "NOT_AUTHENTICATED",
+  "NOT_ACCEPTABLE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "UNKNOWN_ERROR",
+] as const;
+
+export type FaroeErrorCode = (typeof FAROE_ERROR_CODES)[number];
+
+export const faroeErrorSchema = t.Object(
+  { error: t.Union(FAROE_ERROR_CODES.map((code) => t.Literal(code))) },
+  { $id: "FaroeError", additionalProperties: false, description: "Faroe's error: one code" },
+);
 
 /** An answer in Faroe's shape, thrown by handlers and guards. */
 export class FaroeError extends Error {

@@ -1,24 +1,32 @@
 // Faroe's models (User, EmailVerificationRequest, TOTPCredential, PasswordResetRequest): snake_case fields,
-// timestamps in UNIX seconds, keys in standard base64. One builder per model, shared by every route.
+// timestamps in UNIX seconds, keys in standard base64. One schema (for the OpenAPI document) and one builder per
+// model, shared by every route.
+import { t } from "elysia";
 import type { EmailVerificationRequest } from "../../core/email-verification.ts";
 import type { PasswordResetRequest } from "../../core/reset-requests.ts";
 import type { TotpCredential } from "../../core/second-factors/totp.ts";
 import type { UserRow } from "../../db/schema.ts";
+import { integer } from "../route-docs.ts";
 import type { FaroeContext } from "./context.ts";
 
 function seconds(epochMs: number): number {
   return Math.floor(epochMs / 1000);
 }
 
-export interface FaroeUser {
-  /** latchkey's user id (a uuid), not Faroe's 24-character format: clients treat it as an opaque string. */
-  id: string;
-  created_at: number;
-  /** "" for an account without an address (HBP's anonymous users). */
-  email: string;
-  email_verified: boolean;
-  registered_totp: boolean;
-}
+const unixSeconds = (what: string) => integer({ description: `${what}, in UNIX seconds` });
+
+export const faroeUserSchema = t.Object(
+  {
+    id: t.String({ description: "latchkey's user id (a uuid), not Faroe's 24-character format: an opaque string" }),
+    created_at: unixSeconds("Created"),
+    email: t.String({ description: '"" for an account without an address (HBP\'s anonymous users)' }),
+    email_verified: t.Boolean(),
+    registered_totp: t.Boolean(),
+  },
+  { $id: "FaroeUser", additionalProperties: false },
+);
+
+export type FaroeUser = typeof faroeUserSchema.static;
 
 export function userModel(user: UserRow, registeredTotp: boolean): FaroeUser {
   return {
@@ -34,14 +42,12 @@ export async function userReply(ctx: FaroeContext, user: UserRow): Promise<Faroe
   return userModel(user, await ctx.core.totp.isEnabled(user.id));
 }
 
-export interface FaroeEmailVerificationRequest {
-  id: string;
-  user_id: string;
-  created_at: number;
-  expires_at: number;
-  email: string;
-  code: string;
-}
+export const faroeEmailVerificationSchema = t.Object(
+  { id: t.String(), user_id: t.String(), created_at: unixSeconds("Created"), expires_at: unixSeconds("Expires"), email: t.String(), code: t.String() },
+  { $id: "FaroeEmailVerificationRequest", additionalProperties: false },
+);
+
+export type FaroeEmailVerificationRequest = typeof faroeEmailVerificationSchema.static;
 
 export function emailVerificationModel(request: EmailVerificationRequest): FaroeEmailVerificationRequest {
   return {
@@ -54,13 +60,12 @@ export function emailVerificationModel(request: EmailVerificationRequest): Faroe
   };
 }
 
-export interface FaroeTotpCredential {
-  id: string;
-  user_id: string;
-  created_at: number;
-  /** The 20-byte key, standard base64. */
-  key: string;
-}
+export const faroeTotpCredentialSchema = t.Object(
+  { id: t.String(), user_id: t.String(), created_at: unixSeconds("Created"), key: t.String({ description: "The 20-byte key, standard base64" }) },
+  { $id: "FaroeTotpCredential", additionalProperties: false },
+);
+
+export type FaroeTotpCredential = typeof faroeTotpCredentialSchema.static;
 
 export function totpModel(credential: TotpCredential): FaroeTotpCredential {
   return {
@@ -71,20 +76,22 @@ export function totpModel(credential: TotpCredential): FaroeTotpCredential {
   };
 }
 
-export interface FaroePasswordResetRequest {
-  id: string;
-  user_id: string;
-  created_at: number;
-  expires_at: number;
-  email: string;
-  email_verified: boolean;
-  /** The field as Faroe's code (and its SDKs) spell it ... */
-  two_factor_verified: boolean;
-  /** ... and as its REST reference does: both are sent. */
-  twoFactorVerified: boolean;
-  /** Only in the answer to the request's creation: the one time the code is shown. */
-  code?: string;
-}
+export const faroePasswordResetSchema = t.Object(
+  {
+    id: t.String(),
+    user_id: t.String(),
+    created_at: unixSeconds("Created"),
+    expires_at: unixSeconds("Expires"),
+    email: t.String(),
+    email_verified: t.Boolean(),
+    two_factor_verified: t.Boolean({ description: "As Faroe's code (and its SDKs) spell it ..." }),
+    twoFactorVerified: t.Boolean({ description: "... and as its REST reference does: both are sent" }),
+    code: t.Optional(t.String({ description: "Only in the answer to the request's creation: the one time the code is shown" })),
+  },
+  { $id: "FaroePasswordResetRequest", additionalProperties: false },
+);
+
+export type FaroePasswordResetRequest = typeof faroePasswordResetSchema.static;
 
 export function resetRequestModel(request: PasswordResetRequest, code?: string): FaroePasswordResetRequest {
   return {
@@ -100,6 +107,6 @@ export function resetRequestModel(request: PasswordResetRequest, code?: string):
   };
 }
 
-export interface FaroeRecoveryCode {
-  recovery_code: string;
-}
+export const faroeRecoveryCodeSchema = t.Object({ recovery_code: t.String() }, { $id: "FaroeRecoveryCode", additionalProperties: false });
+
+export type FaroeRecoveryCode = typeof faroeRecoveryCodeSchema.static;

@@ -2,9 +2,8 @@
 // and seed 001's POST /auth/account/forgot.
 import { t } from "elysia";
 import type { Exchange, HbpContext } from "./context.ts";
-import { featureDisabled } from "./errors.ts";
 import { EMAIL_SCHEMA, PASSWORD_SCHEMA } from "./register.ts";
-import { requireCaller } from "./request-auth.ts";
+import type { Caller } from "./request-auth.ts";
 
 const TICKET = t.String({ maxLength: 64 });
 
@@ -19,25 +18,18 @@ export const resetPasswordBody = t.Object({ ticket: TICKET, new_password: PASSWO
 export type ChangePasswordBody = typeof changePasswordBody.static;
 export type ResetPasswordBody = typeof resetPasswordBody.static;
 
-export function assertLostPasswordEnabled(ctx: HbpContext): void {
-  if (!ctx.config.auth.lostPasswordEnabled) throw featureDisabled("Password reset", "LOST_PASSWORD_ENABLED");
-}
-
 /** Ends the user's other sessions; the one making the change stays signed in. */
-export async function changePassword(ctx: HbpContext, exchange: Exchange, body: ChangePasswordBody): Promise<void> {
-  const { userId, sessionId } = await requireCaller(ctx, exchange.headers);
-  await ctx.core.passwordReset.change(userId, body.old_password ?? "", body.new_password, {
+export async function changePassword(ctx: HbpContext, exchange: Exchange, caller: Caller, body: ChangePasswordBody): Promise<void> {
+  await ctx.core.passwordReset.change(caller.user.id, body.old_password ?? "", body.new_password, {
     ...exchange.client,
-    keepSession: sessionId,
+    keepSession: caller.sessionId,
   });
 }
 
 export async function requestPasswordReset(ctx: HbpContext, exchange: Exchange, email: string): Promise<void> {
-  assertLostPasswordEnabled(ctx);
   await ctx.core.passwordReset.request(email, exchange.client);
 }
 
 export async function resetPassword(ctx: HbpContext, exchange: Exchange, body: ResetPasswordBody): Promise<void> {
-  assertLostPasswordEnabled(ctx);
   await ctx.core.passwordReset.reset(body.ticket, body.new_password, exchange.client);
 }

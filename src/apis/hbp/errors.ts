@@ -1,14 +1,16 @@
 // HBP's error shape, Boom's `{statusCode, error, message}` (spec/hbp.md §7), and the one mapping from core's codes.
-import { ValidationError } from "elysia";
+import { t, ValidationError } from "elysia";
 import { STATUS_CODES } from "node:http";
 import type { CoreError, CoreErrorCode } from "../../core/errors.ts";
 import type { BadInputError } from "../../http/bad-input.ts";
+import { integer } from "../route-docs.ts";
 
-export interface HbpErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-}
+export const hbpErrorSchema = t.Object(
+  { statusCode: integer(), error: t.String({ description: "The status's reason phrase" }), message: t.String() },
+  { $id: "HbpError", additionalProperties: false, description: "HBP's error (Boom's shape)" },
+);
+
+export type HbpErrorBody = typeof hbpErrorSchema.static;
 
 /** An answer in HBP's shape, thrown by handlers and guards. */
 export class HbpError extends Error {

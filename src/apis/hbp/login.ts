@@ -3,7 +3,7 @@ import { t } from "elysia";
 import type { Exchange, HbpContext } from "./context.ts";
 import { featureDisabled, HbpError } from "./errors.ts";
 import { EMAIL_SCHEMA, PASSWORD_SCHEMA } from "./register.ts";
-import { sessionReply, type HbpSession } from "./session-reply.ts";
+import { hbpSessionSchema, sessionReply } from "./session-reply.ts";
 
 export const loginBody = t.Object(
   {
@@ -17,7 +17,13 @@ export const loginBody = t.Object(
 
 export type LoginBody = typeof loginBody.static;
 
-export type LoginReply = HbpSession | { mfa: true; ticket: string } | { magicLink: true };
+export const loginReplySchema = t.Union([
+  hbpSessionSchema,
+  t.Object({ mfa: t.Literal(true), ticket: t.String({ description: "For /auth/mfa/totp" }) }, { additionalProperties: false, description: "TOTP is on: send a code with this ticket" }),
+  t.Object({ magicLink: t.Literal(true) }, { additionalProperties: false, description: "Without a password (MAGIC_LINK_ENABLED): a sign-in link was mailed, if the address has an account" }),
+]);
+
+export type LoginReply = typeof loginReplySchema.static;
 
 export async function login(ctx: HbpContext, exchange: Exchange, body: LoginBody): Promise<LoginReply> {
   const { core, config } = ctx;

@@ -1,11 +1,15 @@
 // /auth/mfa/*: TOTP enrolment (MFA_ENABLED) and the second step of sign-in.
 import { t } from "elysia";
+import type { User } from "../../core/users.ts";
 import type { Exchange, HbpContext } from "./context.ts";
-import { featureDisabled } from "./errors.ts";
-import { requireCaller, requireUserId } from "./request-auth.ts";
 import { sessionReply, type HbpSession } from "./session-reply.ts";
 
 const CODE = t.String({ minLength: 1, maxLength: 10 });
+
+export const mfaSecretSchema = t.Object(
+  { image_url: t.String({ description: "A QR code, as a data: URL of a PNG" }), otp_secret: t.String({ description: "The secret, base32" }) },
+  { additionalProperties: false },
+);
 
 export const mfaCodeBody = t.Object({ code: CODE }, { additionalProperties: false });
 export const mfaTotpBody = t.Object(
@@ -15,27 +19,17 @@ export const mfaTotpBody = t.Object(
 
 export type MfaTotpBody = typeof mfaTotpBody.static;
 
-function assertEnabled(ctx: HbpContext): void {
-  if (!ctx.config.auth.mfaEnabled) throw featureDisabled("Two-factor authentication", "MFA_ENABLED");
-}
-
-export async function generateMfa(ctx: HbpContext, exchange: Exchange): Promise<{ image_url: string; otp_secret: string }> {
-  assertEnabled(ctx);
-  const { user } = await requireCaller(ctx, exchange.headers);
+export async function generateMfa(ctx: HbpContext, user: User): Promise<typeof mfaSecretSchema.static> {
   // HBP labels the authenticator entry with the user id; the address is what a person recognises.
   const enrolment = await ctx.core.totp.generate(user.id, user.email ?? user.id);
   return { image_url: enrolment.qrCodeDataUrl, otp_secret: enrolment.secret };
 }
 
-export async function enableMfa(ctx: HbpContext, exchange: Exchange, code: string): Promise<void> {
-  assertEnabled(ctx);
-  const userId = await requireUserId(ctx, exchange.headers);
+export async function enableMfa(ctx: HbpContext, exchange: Exchange, userId: string, code: string): Promise<void> {
   await ctx.core.totp.enable(userId, code, exchange.client);
 }
 
-export async function disableMfa(ctx: HbpContext, exchange: Exchange, code: string): Promise<void> {
-  assertEnabled(ctx);
-  const userId = await requireUserId(ctx, exchange.headers);
+export async function disableMfa(ctx: HbpContext, exchange: Exchange, userId: string, code: string): Promise<void> {
   await ctx.core.totp.disable(userId, code, exchange.client);
 }
 

@@ -3,7 +3,7 @@ import { t } from "elysia";
 import { MAX_PASSWORD_LENGTH } from "../../core/registration-policy.ts";
 import type { Exchange, HbpContext } from "./context.ts";
 import { HbpError } from "./errors.ts";
-import { hbpUser, sessionReply, type HbpSession, type HbpUser } from "./session-reply.ts";
+import { hbpUser, hbpUserSchema, sessionReply, type HbpSession } from "./session-reply.ts";
 
 export const EMAIL_SCHEMA = t.String({ format: "email", maxLength: 254 });
 export const PASSWORD_SCHEMA = t.String({ maxLength: MAX_PASSWORD_LENGTH });
@@ -34,11 +34,12 @@ export const registerBody = t.Object(
 export type RegisterBody = typeof registerBody.static;
 
 /** Registration that waits for activation answers no tokens. */
-export interface PendingRegistration {
-  jwt_token: null;
-  jwt_expires_in: null;
-  user: HbpUser;
-}
+export const pendingRegistrationSchema = t.Object(
+  { jwt_token: t.Null(), jwt_expires_in: t.Null(), user: hbpUserSchema },
+  { additionalProperties: false, description: "An account waiting for activation: no tokens" },
+);
+
+export type PendingRegistration = typeof pendingRegistrationSchema.static;
 
 export async function register(ctx: HbpContext, exchange: Exchange, body: RegisterBody): Promise<HbpSession | PendingRegistration> {
   const { core, config } = ctx;

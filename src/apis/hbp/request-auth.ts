@@ -64,14 +64,9 @@ export async function permissionVariables(ctx: HbpContext, headers: Headers): Pr
   return (await caller(ctx, headers))?.variables ?? null;
 }
 
-/** The signed-in caller (through the caller gate), or a 401 with the route's own message. */
-export async function requireCaller(ctx: HbpContext, headers: Headers, message = "Not logged in"): Promise<Caller & { userId: string }> {
+/** The signed-in caller (through the caller gate), or a 401 with the route's own message. guards.ts makes it a guard. */
+export async function requireCaller(ctx: HbpContext, headers: Headers, message = "Not logged in"): Promise<Caller> {
   const found = await caller(ctx, headers);
   if (!found) throw new HbpError(401, message);
-  return { ...found, userId: found.user.id };
-}
-
-/** The signed-in user's id, or a 401 with the route's own message. */
-export async function requireUserId(ctx: HbpContext, headers: Headers, message = "Not logged in"): Promise<string> {
-  return (await requireCaller(ctx, headers, message)).userId;
+  return found;
 }

@@ -1,180 +1,305 @@
-// Every HBP auth route, with its schema and guard. Handlers live in files named after the action.
-import { Elysia, t } from "elysia";
-import { edgeInput } from "../../http/edge-input.ts";
-import type { Exchange, HbpContext } from "./context.ts";
+// Every HBP auth route, with its guards (guards.ts: the feature that turns it on, a signed-in caller), schemas and
+// answers (docs.ts). Handlers live in files named after the action. Guessable checks are counted in core, per account
+// and IP (core/guesses.ts: passwords, TOTP codes, tickets, mails), and answer 429 past their limits.
+import { t } from "elysia";
+import { json, media, noContent, redirect } from "../route-docs.ts";
+import { anyOf } from "../security.ts";
+import { dialect } from "../dialect.ts";
+import { hbpExchange, type HbpContext } from "./context.ts";
 import { activateBody, activateV1 } from "./account-v1.ts";
 import { activate, activateQuery } from "./activate.ts";
 import { changeEmailDirectly, confirmEmailChange, emailTicketBody, newEmailBody, requestEmailChange } from "./change-email.ts";
-import {
-  assertLostPasswordEnabled,
-  changePassword,
-  changePasswordBody,
-  lostPasswordBody,
-  requestPasswordReset,
-  resetPassword,
-  resetPasswordBody,
-} from "./change-password.ts";
+import { changePassword, changePasswordBody, lostPasswordBody, requestPasswordReset, resetPassword, resetPasswordBody } from "./change-password.ts";
 import { deleteAccount } from "./delete-account.ts";
+import { hbpAuthDoc as doc, RATE_LIMITED } from "./docs.ts";
 import { hbpErrorResponse } from "./error-handler.ts";
-import { jwks } from "./jwks.ts";
-import { login, loginBody } from "./login.ts";
+import { hbpGuards } from "./guards.ts";
+import { jwks, jwksSchema } from "./jwks.ts";
+import { login, loginBody, loginReplySchema } from "./login.ts";
 import { logout, logoutBody, logoutQuery } from "./logout.ts";
 import { followMagicLink, magicLinkQuery } from "./magic-link.ts";
-import { disableMfa, enableMfa, generateMfa, mfaCodeBody, mfaTotpBody, totpSignIn } from "./mfa.ts";
+import { disableMfa, enableMfa, generateMfa, mfaCodeBody, mfaSecretSchema, mfaTotpBody, totpSignIn } from "./mfa.ts";
 import { confirmEmailPage, resetPasswordPage } from "./ticket-pages.ts";
-import { register, registerBody } from "./register.ts";
-import { refresh, refreshFromCookie, refreshQuery, revoke } from "./token.ts";
+import { pendingRegistrationSchema, register, registerBody } from "./register.ts";
+import { hbpSessionSchema } from "./session-reply.ts";
+import { accessTokenSchema, refresh, refreshFromCookie, refreshQuery, revoke } from "./token.ts";
 
 /** JSON bodies above this are refused with 413 (HBP: 100 kB; latchkey allows 1 MiB of user_data). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
-// helmet's nocache(): tokens must never sit in a shared cache.
-const NO_CACHE = {
-  "cache-control": "no-store, no-cache, must-revalidate, proxy-revalidate",
-  pragma: "no-cache",
-  expires: "0",
-  "surrogate-control": "no-store",
-};
-
-const tags = ["HBP auth"];
-
 const ticketQuery = t.Object({ ticket: t.Optional(t.String({ maxLength: 64 })) });
 
-const edge = edgeInput({ maxBytes: MAX_JSON_BODY_BYTES, mediaTypes: ["json"] });
+// Answers several routes give.
+const session = json(hbpSessionSchema, "Signed in: the session, with the cookies unless `cookie` is false.");
+const NOT_SIGNED_IN = "Not signed in: no valid access token or cookies, or the account is disabled, deleted or not active.";
+const INVALID_TICKET = "The ticket is unknown, used or expired.";
+const NEW_PASSWORD_REFUSED = "The new password is too short, too long or breached.";
+const ticketPage = (title: string) => ({
+  200: media("text/html", `${title}: a form that posts the ticket to the route beside it.`),
+  400: media("text/html", "A page saying the link is not valid (no ticket, or not one's shape)."),
+});
+/** The refresh token: the cookie, else the `refresh_token` query parameter. */
+const REFRESH_TOKEN = anyOf(["refreshCookie"], []);
 
 export function hbpAuthRoutes(ctx: HbpContext) {
-  return new Elysia({ name: "api:hbp:auth", prefix: "/auth" })
-    .onError(({ code, error }) => hbpErrorResponse(code, error, ctx.core.logger))
+  return dialect({
+    name: "api:hbp:auth",
+    prefix: "/auth",
     // HBP reads JSON only (body-parser.json); a form post must not reach the handlers half-parsed.
-    .onParse(edge.parse)
-    .onTransform(edge.checkTarget)
+    body: { maxBytes: MAX_JSON_BODY_BYTES, mediaTypes: ["json"] },
+    errorResponse: (code, error) => hbpErrorResponse(code, error, ctx.core.logger),
+    exchange: hbpExchange(ctx),
+  })
     // Handlers with nothing to say (logout, revoke, change-password ...) answer 204, as HBP does.
     .onAfterHandle(({ response, set }) => {
       if (response === undefined) set.status = 204;
     })
-    .derive(({ request, set }): { exchange: Exchange } => {
-      Object.assign(set.headers, NO_CACHE);
-      // Elysia sends an array under set-cookie as Set-Cookie headers, rebuilding the answer's headers to do so: only
-      // an answer that sets a cookie gets one (an empty one cost every other answer ~0.3 us, issue 7).
-      const setCookie = (...cookies: string[]) => {
-        ((set.headers["set-cookie"] ??= []) as string[]).push(...cookies);
-      };
-      return { exchange: { headers: request.headers, client: ctx.clientOf(request), setCookie } };
-    })
+    .macro(hbpGuards(ctx))
     .post("/register", ({ exchange, body }) => register(ctx, exchange, body), {
       body: registerBody,
-      detail: { tags, summary: "Register with email and password" },
+      detail: doc("Register with email and password", {
+        200: json(t.Union([hbpSessionSchema, pendingRegistrationSchema]), "Registered: a session, or no tokens while the account waits for activation."),
+        400: '"password" is required (without MAGIC_LINK_ENABLED); the address is taken or not allowed; the password is too short, too long or breached; roles or user_data not allowed.',
+        403: "Registration is closed (REGISTRATION_ENABLED=false).",
+        503: "The activation mail could not be queued; nothing was kept.",
+      }),
     })
     .post("/login", ({ exchange, body }) => login(ctx, exchange, body), {
       body: loginBody,
-      detail: { tags, summary: "Sign in with email and password" },
+      detail: doc(
+        "Sign in with email and password",
+        {
+          200: json(loginReplySchema, "A session; or, with TOTP on, a ticket for /auth/mfa/totp; or, without a password, a mailed link."),
+          400: '"email" is required, or "password" (without MAGIC_LINK_ENABLED); the account is not activated.',
+          401: "Wrong email or password (the two alike), a disabled account, or a wrong x-admin-secret.",
+          404: "Anonymous sign-in is disabled (ANONYMOUS_USERS_ENABLED).",
+          429: RATE_LIMITED,
+        },
+        // x-admin-secret with USER_IMPERSONATION_ENABLED: a session of the account named, without its password.
+        { security: anyOf([], ["adminSecret"]) },
+      ),
     })
-    .post(
-      "/logout",
-      ({ exchange, query, body }) => logout(ctx, exchange, query.refresh_token, body?.all ?? false),
-      { query: logoutQuery, body: logoutBody, detail: { tags, summary: "Sign out (with all=true, everywhere)" } },
-    )
+    .post("/logout", ({ exchange, query, body }) => logout(ctx, exchange, query.refresh_token, body?.all ?? false), {
+      query: logoutQuery,
+      body: logoutBody,
+      detail: doc(
+        "Sign out (with all=true, everywhere)",
+        {
+          204: noContent("Signed out; the cookies are cleared when the token came in one."),
+          400: '"refresh_token" must be a valid GUID.',
+          401: "No refresh token: neither the cookie nor the query.",
+        },
+        { security: REFRESH_TOKEN },
+      ),
+    })
     .get("/token/refresh", ({ exchange, query }) => refresh(ctx, exchange, query.refresh_token), {
       query: refreshQuery,
-      detail: { tags, summary: "Rotate a refresh token (query or cookie) for new tokens" },
+      detail: doc.get(
+        "Rotate a refresh token (query or cookie) for new tokens",
+        {
+          200: json(hbpSessionSchema, "New tokens: in the cookies when the token came in one, else in the body."),
+          400: '"refresh_token" must be a valid GUID; the account is not activated.',
+          401: "The refresh token is missing, unknown, used or expired; or the account is disabled or deleted.",
+          429: RATE_LIMITED,
+        },
+        { security: REFRESH_TOKEN },
+      ),
     })
     .post("/token/refresh", ({ exchange }) => refreshFromCookie(ctx, exchange), {
-      detail: { tags, summary: "Rotate the refresh_token cookie (seed 001's older path)" },
+      detail: doc(
+        "Rotate the refresh_token cookie (seed 001's older path)",
+        {
+          200: json(accessTokenSchema, "A new access token; the new refresh token is in its cookie."),
+          400: "The account is not activated.",
+          401: "No refresh_token cookie, or one unknown, used or expired; or the account is disabled or deleted.",
+          429: RATE_LIMITED,
+        },
+        { security: anyOf(["refreshCookie"]) },
+      ),
     })
-    .post(
-      "/token/revoke",
-      ({ exchange }) => revoke(ctx, exchange),
-      { detail: { tags, summary: "End every session of the signed-in user" } },
-    )
-    .get("/jwks", () => jwks(ctx), { detail: { tags, summary: "Public keys of the access tokens (501 with HS* algorithms)" } })
-    .get(
-      "/activate",
-      async ({ exchange, query, redirect }) => redirect(await activate(ctx, exchange, query), 302),
-      { query: activateQuery, detail: { tags, summary: "Follow an activation link" } },
-    )
-    .post(
-      "/delete",
-      ({ exchange }) => deleteAccount(ctx, exchange),
-      { detail: { tags, summary: "Delete the signed-in account (ALLOW_USER_SELF_DELETE)" } },
-    )
-    .get(
-      "/magic-link",
-      async ({ exchange, query, redirect }) => redirect(await followMagicLink(ctx, exchange, query), 302),
-      { query: magicLinkQuery, detail: { tags, summary: "Follow a magic link (MAGIC_LINK_ENABLED)" } },
-    )
-    .post(
-      "/change-password",
-      ({ exchange, body }) => changePassword(ctx, exchange, body),
-      { body: changePasswordBody, detail: { tags, summary: "Change the password (ends the other sessions)" } },
-    )
-    .post(
-      "/change-password/request",
-      ({ exchange, body }) => requestPasswordReset(ctx, exchange, body.email),
-      { body: lostPasswordBody, detail: { tags, summary: "Mail a password-reset link (LOST_PASSWORD_ENABLED)" } },
-    )
-    .post(
-      "/change-password/change",
-      ({ exchange, body }) => resetPassword(ctx, exchange, body),
-      { body: resetPasswordBody, detail: { tags, summary: "Set a new password with the mailed ticket" } },
-    )
-    .get(
-      "/change-password/change",
-      ({ query }) => {
-        assertLostPasswordEnabled(ctx);
-        return resetPasswordPage(query.ticket);
-      },
-      { query: ticketQuery, detail: { tags, summary: "The page a password-reset link opens (HTML)" } },
-    )
-    .post(
-      "/change-email",
-      ({ exchange, body }) => changeEmailDirectly(ctx, exchange, body.new_email),
-      { body: newEmailBody, detail: { tags, summary: "Change the address at once (VERIFY_EMAILS=false)" } },
-    )
-    .post(
-      "/change-email/request",
-      ({ exchange, body }) => requestEmailChange(ctx, exchange, body.new_email),
-      { body: newEmailBody, detail: { tags, summary: "Mail a confirmation link to the new address (VERIFY_EMAILS=true)" } },
-    )
-    .post(
-      "/change-email/change",
-      ({ exchange, body }) => confirmEmailChange(ctx, exchange, body.ticket),
-      { body: emailTicketBody, detail: { tags, summary: "Confirm the new address with the mailed ticket" } },
-    )
+    .post("/token/revoke", ({ caller }) => revoke(ctx, caller.user.id), {
+      signedIn: true,
+      detail: doc("End every session of the signed-in user", { 204: noContent("Every refresh token of the user is revoked."), 401: NOT_SIGNED_IN }),
+    })
+    .get("/jwks", () => jwks(ctx), {
+      detail: doc.get("Public keys of the access tokens (501 with HS* algorithms)", {
+        200: json(jwksSchema, "The current key, then JWT_PREVIOUS_KEY while it is set."),
+        501: "JWT_ALGORITHM is HS*: a shared secret has no public key to publish.",
+      }),
+    })
+    .get("/activate", async ({ exchange, query, redirect: redirectTo }) => redirectTo(await activate(ctx, exchange, query), 302), {
+      query: activateQuery,
+      detail: doc.get("Follow an activation link", {
+        302: redirect("To REDIRECT_URL_SUCCESS with the refresh token (signed in), or to REDIRECT_URL_ERROR for a bad ticket."),
+        401: `${INVALID_TICKET} (Without REDIRECT_URL_ERROR.)`,
+        404: "Account activation is disabled: REDIRECT_URL_SUCCESS is not set.",
+      }),
+    })
+    .post("/delete", ({ exchange, caller }) => deleteAccount(ctx, exchange, caller.user.id), {
+      feature: "selfDelete",
+      signedIn: "Unable to delete account",
+      detail: doc("Delete the signed-in account (ALLOW_USER_SELF_DELETE)", {
+        204: noContent("The account is deleted, with its sessions, codes, tokens and files; the cookies are cleared."),
+        401: `${NOT_SIGNED_IN} (Message: "Unable to delete account".)`,
+        404: "Self-deletion is disabled (ALLOW_USER_SELF_DELETE).",
+      }),
+    })
+    .get("/magic-link", async ({ exchange, query, redirect: redirectTo }) => redirectTo(await followMagicLink(ctx, exchange, query), 302), {
+      query: magicLinkQuery,
+      detail: doc.get("Follow a magic link (MAGIC_LINK_ENABLED)", {
+        302: redirect("To REDIRECT_URL_SUCCESS with the refresh token (signed in), or to REDIRECT_URL_ERROR for a bad link."),
+        400: "The account is not activated (without REDIRECT_URL_ERROR).",
+        401: `${INVALID_TICKET} Or the account is disabled, or has TOTP on (without REDIRECT_URL_ERROR).`,
+        404: "Magic links are disabled (MAGIC_LINK_ENABLED, REDIRECT_URL_SUCCESS).",
+        429: RATE_LIMITED,
+      }),
+    })
+    .post("/change-password", ({ exchange, caller, body }) => changePassword(ctx, exchange, caller, body), {
+      signedIn: true,
+      body: changePasswordBody,
+      detail: doc("Change the password (ends the other sessions)", {
+        204: noContent("Changed; every other session of the user ends."),
+        400: NEW_PASSWORD_REFUSED,
+        401: `${NOT_SIGNED_IN} Or the current password is wrong.`,
+        429: RATE_LIMITED,
+      }),
+    })
+    .post("/change-password/request", ({ exchange, body }) => requestPasswordReset(ctx, exchange, body.email), {
+      feature: "lostPassword",
+      body: lostPasswordBody,
+      detail: doc("Mail a password-reset link (LOST_PASSWORD_ENABLED)", {
+        204: noContent("A link is mailed if the address has an account; the answer and its time are the same either way."),
+        404: "Password reset is disabled (LOST_PASSWORD_ENABLED).",
+        429: RATE_LIMITED,
+      }),
+    })
+    .post("/change-password/change", ({ exchange, body }) => resetPassword(ctx, exchange, body), {
+      feature: "lostPassword",
+      body: resetPasswordBody,
+      detail: doc("Set a new password with the mailed ticket", {
+        204: noContent("The password is set; every session of the user ends."),
+        400: NEW_PASSWORD_REFUSED,
+        401: INVALID_TICKET,
+        404: "Password reset is disabled (LOST_PASSWORD_ENABLED).",
+        429: RATE_LIMITED,
+      }),
+    })
+    .get("/change-password/change", ({ query }) => resetPasswordPage(query.ticket), {
+      feature: "lostPassword",
+      query: ticketQuery,
+      detail: doc.get("The page a password-reset link opens (HTML)", {
+        ...ticketPage("The password form"),
+        404: "Password reset is disabled (LOST_PASSWORD_ENABLED).",
+      }),
+    })
+    .post("/change-email", ({ caller, body }) => changeEmailDirectly(ctx, caller.user.id, body.new_email), {
+      feature: "directEmailChange",
+      signedIn: true,
+      body: newEmailBody,
+      detail: doc("Change the address at once (VERIFY_EMAILS=false)", {
+        204: noContent("The address is changed."),
+        400: "The address is taken or not allowed.",
+        401: NOT_SIGNED_IN,
+        404: "Email change is disabled (CHANGE_EMAIL_ENABLED), or VERIFY_EMAILS=true asks for /auth/change-email/request.",
+      }),
+    })
+    .post("/change-email/request", ({ exchange, caller, body }) => requestEmailChange(ctx, exchange, caller.user.id, body.new_email), {
+      feature: "verifiedEmailChange",
+      signedIn: true,
+      body: newEmailBody,
+      detail: doc("Mail a confirmation link to the new address (VERIFY_EMAILS=true)", {
+        204: noContent("A confirmation link is mailed to the new address."),
+        400: "The address is taken or not allowed.",
+        401: NOT_SIGNED_IN,
+        404: "Verified email change is disabled (CHANGE_EMAIL_ENABLED, VERIFY_EMAILS).",
+        429: RATE_LIMITED,
+      }),
+    })
+    .post("/change-email/change", ({ exchange, body }) => confirmEmailChange(ctx, exchange, body.ticket), {
+      feature: "verifiedEmailChange",
+      body: emailTicketBody,
+      detail: doc("Confirm the new address with the mailed ticket", {
+        204: noContent("The address is changed."),
+        400: "The address has been taken meanwhile.",
+        401: INVALID_TICKET,
+        404: "Verified email change is disabled (CHANGE_EMAIL_ENABLED, VERIFY_EMAILS).",
+        429: RATE_LIMITED,
+      }),
+    })
     .get("/change-email/change", ({ query }) => confirmEmailPage(query.ticket), {
       query: ticketQuery,
-      detail: { tags, summary: "The page an email-change link opens (HTML)" },
+      detail: doc.get("The page an email-change link opens (HTML)", ticketPage("The confirmation button")),
     })
-    .post("/mfa/generate", ({ exchange }) => generateMfa(ctx, exchange), {
-      detail: { tags, summary: "A new TOTP secret and its QR code (MFA_ENABLED)" },
+    .post("/mfa/generate", ({ caller }) => generateMfa(ctx, caller.user), {
+      feature: "mfa",
+      signedIn: true,
+      detail: doc("A new TOTP secret and its QR code (MFA_ENABLED)", {
+        200: json(mfaSecretSchema, "The secret to enter in an authenticator app; TOTP stays off until /auth/mfa/enable."),
+        400: "TOTP is already on.",
+        401: NOT_SIGNED_IN,
+        404: "Two-factor authentication is disabled (MFA_ENABLED).",
+      }),
     })
-    .post(
-      "/mfa/enable",
-      ({ exchange, body }) => enableMfa(ctx, exchange, body.code),
-      { body: mfaCodeBody, detail: { tags, summary: "Turn TOTP on with a code from the app" } },
-    )
-    .post(
-      "/mfa/disable",
-      ({ exchange, body }) => disableMfa(ctx, exchange, body.code),
-      { body: mfaCodeBody, detail: { tags, summary: "Turn TOTP off with a code from the app" } },
-    )
+    .post("/mfa/enable", ({ exchange, caller, body }) => enableMfa(ctx, exchange, caller.user.id, body.code), {
+      feature: "mfa",
+      signedIn: true,
+      body: mfaCodeBody,
+      detail: doc("Turn TOTP on with a code from the app", {
+        204: noContent("TOTP is on: sign-ins now ask for a code."),
+        400: "TOTP is already on, or no secret was generated.",
+        401: `${NOT_SIGNED_IN} Or the code is wrong.`,
+        404: "Two-factor authentication is disabled (MFA_ENABLED).",
+        429: RATE_LIMITED,
+      }),
+    })
+    .post("/mfa/disable", ({ exchange, caller, body }) => disableMfa(ctx, exchange, caller.user.id, body.code), {
+      feature: "mfa",
+      signedIn: true,
+      body: mfaCodeBody,
+      detail: doc("Turn TOTP off with a code from the app", {
+        204: noContent("TOTP is off."),
+        400: "TOTP is not on.",
+        401: `${NOT_SIGNED_IN} Or the code is wrong.`,
+        404: "Two-factor authentication is disabled (MFA_ENABLED).",
+        429: RATE_LIMITED,
+      }),
+    })
     .post("/mfa/totp", ({ exchange, body }) => totpSignIn(ctx, exchange, body), {
       body: mfaTotpBody,
-      detail: { tags, summary: "Second sign-in step: the login ticket and a TOTP code" },
+      detail: doc("Second sign-in step: the login ticket and a TOTP code", {
+        200: session,
+        400: "The account is not activated.",
+        401: "The ticket is unknown or expired, the code is wrong, or the account is disabled.",
+        429: RATE_LIMITED,
+      }),
     })
     // Seed 001's older paths.
-    .post(
-      "/account/activate",
-      ({ exchange, body }) => activateV1(ctx, exchange, body.ticket),
-      { body: activateBody, detail: { tags, summary: "Activate with the mailed ticket (seed 001)" } },
-    )
-    .post(
-      "/account/forgot",
-      ({ exchange, body }) => resetPassword(ctx, exchange, body),
-      { body: resetPasswordBody, detail: { tags, summary: "Set a new password with the mailed ticket (seed 001)" } },
-    )
-    .post(
-      "/account/remove",
-      ({ exchange }) => deleteAccount(ctx, exchange),
-      { detail: { tags, summary: "Delete the signed-in account (seed 001; ALLOW_USER_SELF_DELETE)" } },
-    );
+    .post("/account/activate", ({ exchange, body }) => activateV1(ctx, exchange, body.ticket), {
+      body: activateBody,
+      detail: doc("Activate with the mailed ticket (seed 001)", {
+        204: noContent("The account is active."),
+        401: INVALID_TICKET,
+        429: RATE_LIMITED,
+      }),
+    })
+    .post("/account/forgot", ({ exchange, body }) => resetPassword(ctx, exchange, body), {
+      feature: "lostPassword",
+      body: resetPasswordBody,
+      detail: doc("Set a new password with the mailed ticket (seed 001)", {
+        204: noContent("The password is set; every session of the user ends."),
+        400: NEW_PASSWORD_REFUSED,
+        401: INVALID_TICKET,
+        404: "Password reset is disabled (LOST_PASSWORD_ENABLED).",
+        429: RATE_LIMITED,
+      }),
+    })
+    .post("/account/remove", ({ exchange, caller }) => deleteAccount(ctx, exchange, caller.user.id), {
+      feature: "selfDelete",
+      signedIn: "Unable to delete account",
+      detail: doc("Delete the signed-in account (seed 001; ALLOW_USER_SELF_DELETE)", {
+        204: noContent("The account is deleted, with its sessions, codes, tokens and files; the cookies are cleared."),
+        401: `${NOT_SIGNED_IN} (Message: "Unable to delete account".)`,
+        404: "Self-deletion is disabled (ALLOW_USER_SELF_DELETE).",
+      }),
+    });
 }

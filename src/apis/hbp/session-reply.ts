@@ -1,22 +1,28 @@
 // HBP's session body `S` (spec/hbp.md §2) and its cookie mode.
+import { t } from "elysia";
 import { hasuraClaims, toPermissionVariables } from "../../core/access-tokens.ts";
 import type { SessionTokens } from "../../core/session-tokens.ts";
 import type { User } from "../../core/users.ts";
+import { integer } from "../route-docs.ts";
 import type { Exchange, HbpContext } from "./context.ts";
 
-export interface HbpUser {
-  id: string;
-  email: string | null;
-  display_name: string | null;
-  avatar_url?: string;
-}
+export const hbpUserSchema = t.Object(
+  { id: t.String(), email: t.Nullable(t.String()), display_name: t.Nullable(t.String()), avatar_url: t.Optional(t.String()) },
+  { $id: "HbpUser", additionalProperties: false },
+);
 
-export interface HbpSession {
-  jwt_token: string;
-  jwt_expires_in: number;
-  user: HbpUser;
-  refresh_token?: string;
-}
+export const hbpSessionSchema = t.Object(
+  {
+    jwt_token: t.String({ description: "The access token (a JWT with Hasura's claims)" }),
+    jwt_expires_in: integer({ description: "Its lifetime, in milliseconds" }),
+    user: hbpUserSchema,
+    refresh_token: t.Optional(t.String({ description: "Without cookies only (`cookie: false`, or a refresh by query)" })),
+  },
+  { $id: "HbpSession", additionalProperties: false, description: "A session (HBP's `S`): with cookies, the refresh token is in the refresh_token cookie" },
+);
+
+export type HbpUser = typeof hbpUserSchema.static;
+export type HbpSession = typeof hbpSessionSchema.static;
 
 export function hbpUser(user: User): HbpUser {
   const view: HbpUser = { id: user.id, email: user.email, display_name: user.displayName };

@@ -2,10 +2,12 @@
 import { t } from "elysia";
 import type { Exchange, HbpContext } from "./context.ts";
 import { presentedRefreshToken } from "./refresh-token.ts";
-import { requireUserId } from "./request-auth.ts";
-import { sessionReply, type HbpSession } from "./session-reply.ts";
+import { hbpSessionSchema, sessionReply, type HbpSession } from "./session-reply.ts";
 
 export const refreshQuery = t.Object({ refresh_token: t.Optional(t.String({ maxLength: 64 })) });
+
+/** Seed 001's older answer: the access token only (the refresh token stays in its cookie). */
+export const accessTokenSchema = t.Pick(hbpSessionSchema, ["jwt_token", "jwt_expires_in"], { additionalProperties: false });
 
 /** Rotates the token; answers in the mode it arrived in (cookie in, cookie out; query in, body out). */
 export async function refresh(ctx: HbpContext, exchange: Exchange, queryToken: string | undefined): Promise<HbpSession> {
@@ -25,7 +27,6 @@ export async function refreshFromCookie(
 }
 
 /** Ends every session of the signed-in user. Access tokens already issued live until they expire. */
-export async function revoke(ctx: HbpContext, exchange: Exchange): Promise<void> {
-  const userId = await requireUserId(ctx, exchange.headers);
+export async function revoke(ctx: HbpContext, userId: string): Promise<void> {
   await ctx.core.sessions.revokeAllForUser(userId);
 }

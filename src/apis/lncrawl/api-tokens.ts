@@ -1,18 +1,19 @@
 // POST /me/create-token, GET /verify-token?token=, POST /me/tokens.
 import { t } from "elysia";
-import { currentUser } from "./auth-guard.ts";
+import type { User } from "../../core/users.ts";
+import { integer } from "../route-docs.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 
 export const verifyTokenQuery = t.Object({ token: t.String({ minLength: 1, maxLength: 64 }) });
 
-export interface UserToken {
-  token: string;
-  user_id: string;
-  expires_at: number;
-}
+export const userTokenSchema = t.Object(
+  { token: t.String(), user_id: t.String(), expires_at: integer({ description: "UNIX milliseconds" }) },
+  { additionalProperties: false },
+);
 
-export async function createToken(ctx: LncrawlContext, exchange: LncrawlExchange): Promise<{ token: string }> {
-  const user = await currentUser(ctx, exchange);
+export type UserToken = typeof userTokenSchema.static;
+
+export async function createToken(ctx: LncrawlContext, user: User): Promise<{ token: string }> {
   return { token: (await ctx.core.apiTokens.createOrReuse(user.id)).token };
 }
 
@@ -21,7 +22,6 @@ export async function verifyToken(ctx: LncrawlContext, exchange: LncrawlExchange
   return (await ctx.core.apiTokens.owner(token, exchange.client)).active;
 }
 
-export async function listTokens(ctx: LncrawlContext, exchange: LncrawlExchange): Promise<UserToken[]> {
-  const user = await currentUser(ctx, exchange);
+export async function listTokens(ctx: LncrawlContext, user: User): Promise<UserToken[]> {
   return (await ctx.core.apiTokens.list(user.id)).map((row) => ({ token: row.token, user_id: row.userId, expires_at: row.expiresAt }));
 }

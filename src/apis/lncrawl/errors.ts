@@ -1,9 +1,14 @@
 // lncrawl's error shape `{error, detail}` (spec/lncrawl.md), and the one mapping from core's codes.
-import { ValidationError } from "elysia";
+import { t, ValidationError } from "elysia";
 import type { CoreError, CoreErrorCode } from "../../core/errors.ts";
 import { CoreError as CoreErrorClass } from "../../core/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
 import { badInputOf, type BadInputError } from "../../http/bad-input.ts";
+
+export const lncrawlErrorSchema = t.Object(
+  { error: t.String(), detail: t.Nullable(t.String()) },
+  { $id: "LncrawlError", additionalProperties: false, description: "lncrawl's error: a message, and what was wrong where it says" },
+);
 
 export class LncrawlError extends Error {
   constructor(

@@ -1,7 +1,7 @@
 // GET /me, PUT /me/name, PUT /me/password.
 import { t } from "elysia";
 import { MAX_PASSWORD_LENGTH } from "../../core/registration-policy.ts";
-import { currentUser } from "./auth-guard.ts";
+import type { User } from "../../core/users.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 import { lncrawlUser, type LncrawlUser } from "./user-view.ts";
 
@@ -11,12 +11,11 @@ export const passwordBody = t.Object({
   new_password: t.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }),
 });
 
-export async function me(ctx: LncrawlContext, exchange: LncrawlExchange): Promise<LncrawlUser> {
-  return lncrawlUser(await currentUser(ctx, exchange));
+export function me(user: User): LncrawlUser {
+  return lncrawlUser(user);
 }
 
-export async function changeName(ctx: LncrawlContext, exchange: LncrawlExchange, name: string): Promise<true> {
-  const user = await currentUser(ctx, exchange);
+export async function changeName(ctx: LncrawlContext, user: User, name: string): Promise<true> {
   await ctx.core.users.setDisplayName(user.id, name);
   return true;
 }
@@ -25,9 +24,9 @@ export async function changeName(ctx: LncrawlContext, exchange: LncrawlExchange,
 export async function changePassword(
   ctx: LncrawlContext,
   exchange: LncrawlExchange,
+  user: User,
   body: typeof passwordBody.static,
 ): Promise<true> {
-  const user = await currentUser(ctx, exchange);
   await ctx.core.passwordReset.change(user.id, body.old_password, body.new_password, { ...exchange.client, keepSession: null });
   return true;
 }

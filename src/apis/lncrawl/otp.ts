@@ -1,12 +1,11 @@
 // POST /me/send-otp and POST /verify-otp (multipart/form-data `otp`, `token`).
 import { t } from "elysia";
-import { currentUser } from "./auth-guard.ts";
+import type { User } from "../../core/users.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 
 export const verifyOtpBody = t.Object({ otp: t.String({ maxLength: 16 }), token: t.String({ maxLength: 64 }) });
 
-export async function sendOtp(ctx: LncrawlContext, exchange: LncrawlExchange): Promise<{ token: string }> {
-  const user = await currentUser(ctx, exchange);
+export async function sendOtp(ctx: LncrawlContext, exchange: LncrawlExchange, user: User): Promise<{ token: string }> {
   return { token: await ctx.core.emailOtp.send(user.id, exchange.client) };
 }
 

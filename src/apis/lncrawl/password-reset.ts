@@ -1,9 +1,9 @@
-// POST /send-password-reset-link and POST /reset-password-with-token (the mailed token as the Bearer token).
+// POST /send-password-reset-link and POST /reset-password-with-token (the mailed token as the Bearer token: the
+// route's guard, auth-guard.ts).
 import { t } from "elysia";
 import { linkPrefix } from "../../core/mail/intents.ts";
 import { MAX_PASSWORD_LENGTH } from "../../core/registration-policy.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
-import { LncrawlError } from "./errors.ts";
 
 export const resetLinkBody = t.Object({ email: t.String({ format: "email", maxLength: 254 }) });
 export const resetBody = t.Object({ password: t.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }) });
@@ -19,9 +19,7 @@ export async function sendResetLink(ctx: LncrawlContext, exchange: LncrawlExchan
 }
 
 /** The token is single-use and expires (TICKET_EXPIRES_IN_SECONDS); lncrawl's was a reusable 5-minute JWT. */
-export async function resetWithToken(ctx: LncrawlContext, exchange: LncrawlExchange, password: string): Promise<true> {
-  const authorization = exchange.headers.get("authorization") ?? "";
-  if (!/^bearer /i.test(authorization)) throw new LncrawlError(401, "Not authenticated");
-  await ctx.core.passwordReset.reset(authorization.slice(7).trim(), password, exchange.client);
+export async function resetWithToken(ctx: LncrawlContext, exchange: LncrawlExchange, token: string, password: string): Promise<true> {
+  await ctx.core.passwordReset.reset(token, password, exchange.client);
   return true;
 }

@@ -3,7 +3,7 @@ import { t } from "elysia";
 import { MAX_PASSWORD_LENGTH } from "../../core/registration-policy.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 import { LncrawlError } from "./errors.ts";
-import { loginResponse, type LncrawlUser } from "./user-view.ts";
+import { loginResponse, type LoginAnswer } from "./user-view.ts";
 
 const PASSWORD = t.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH });
 
@@ -23,13 +23,13 @@ export type SignupBody = typeof signupBody.static;
  * lncrawl answers 404 "No such user" for an unknown address; latchkey answers 401 for both, in the same time,
  * so login does not reveal which addresses have accounts.
  */
-export async function login(ctx: LncrawlContext, exchange: LncrawlExchange, body: LoginBody): Promise<{ token: string; user: LncrawlUser }> {
+export async function login(ctx: LncrawlContext, exchange: LncrawlExchange, body: LoginBody): Promise<LoginAnswer> {
   const user = await ctx.core.signIn.withPasswordOnly(body.email, body.password, exchange.client);
   return loginResponse(ctx, user);
 }
 
 /** Invitation-only sign-up: the account is active at once (the referrer vouched for it). */
-export async function signup(ctx: LncrawlContext, exchange: LncrawlExchange, body: SignupBody): Promise<{ token: string; user: LncrawlUser }> {
+export async function signup(ctx: LncrawlContext, exchange: LncrawlExchange, body: SignupBody): Promise<LoginAnswer> {
   const referrer = await ctx.core.apiTokens.owner(body.referrer, exchange.client);
   if (!referrer.active) throw new LncrawlError(403, "User is inactive");
   const user = await ctx.core.users.register(

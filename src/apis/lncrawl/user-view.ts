@@ -1,22 +1,36 @@
 // lncrawl's User object and its JWT (spec/lncrawl.md: `sub`, `scopes` = [role, tier], 7 days by default).
+import { t } from "elysia";
 import type { User } from "../../core/users.ts";
+import { integer } from "../route-docs.ts";
 import type { LncrawlContext } from "./context.ts";
 
 export const LNCRAWL_AUDIENCE = "lncrawl";
 
-export interface LncrawlUser {
-  id: string;
-  created_at: number;
-  updated_at: number;
-  referrer_id: string | null;
-  email: string | null;
-  name: string | null;
-  role: "admin" | "user";
-  tier: number;
-  is_active: boolean;
-  is_verified: boolean;
-  extra: Record<string, unknown>;
-}
+export const lncrawlUserSchema = t.Object(
+  {
+    id: t.String(),
+    created_at: integer({ description: "UNIX milliseconds" }),
+    updated_at: integer({ description: "UNIX milliseconds" }),
+    referrer_id: t.Nullable(t.String()),
+    email: t.Nullable(t.String({ description: "The address, or the login of an administrator without one" })),
+    name: t.Nullable(t.String()),
+    role: t.Union([t.Literal("admin"), t.Literal("user")]),
+    tier: integer(),
+    is_active: t.Boolean(),
+    is_verified: t.Boolean(),
+    extra: t.Record(t.String(), t.Unknown()),
+  },
+  { $id: "LncrawlUser", additionalProperties: false },
+);
+
+export type LncrawlUser = typeof lncrawlUserSchema.static;
+
+export const loginAnswerSchema = t.Object(
+  { token: t.String({ description: "A JWT for `Authorization: Bearer`" }), user: lncrawlUserSchema },
+  { additionalProperties: false },
+);
+
+export type LoginAnswer = typeof loginAnswerSchema.static;
 
 export function lncrawlRole(user: User): "admin" | "user" {
   return user.defaultRole === "admin" ? "admin" : "user";
@@ -39,7 +53,7 @@ export function lncrawlUser(user: User): LncrawlUser {
   };
 }
 
-export async function loginResponse(ctx: LncrawlContext, user: User): Promise<{ token: string; user: LncrawlUser }> {
+export async function loginResponse(ctx: LncrawlContext, user: User): Promise<LoginAnswer> {
   const token = await ctx.core.jwt.sign(
     { scopes: [lncrawlRole(user), String(user.tier)] },
     { subject: user.id, lifetimeSeconds: ctx.config.lncrawl.tokenExpiresInMinutes * 60, audience: LNCRAWL_AUDIENCE },

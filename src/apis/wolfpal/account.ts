@@ -1,22 +1,30 @@
 // /account/two-factor: set-up (QR code, secret, 4 backup codes), enable, disable, backup codes download.
+import { t } from "elysia";
 import { isCoreError } from "../../core/errors.ts";
+import type { User } from "../../core/users.ts";
 import type { WolfpalContext, WolfpalExchange } from "./context.ts";
 import { WolfpalError } from "./errors.ts";
-import { requireSession } from "./session.ts";
 import { rules, validate } from "./validation.ts";
 
-export async function createTwoFactor(
-  ctx: WolfpalContext,
-  exchange: WolfpalExchange,
-): Promise<{ qrImage: string; secret: string; backupCodes: string[] }> {
-  const { user } = await requireSession(ctx, exchange);
+export const twoFactorSetupSchema = t.Object(
+  {
+    qrImage: t.String({ description: "A QR code, as a data: URL of a PNG" }),
+    secret: t.String({ description: "The secret, base32" }),
+    backupCodes: t.Array(t.String(), { description: "4 single-use codes that stand in for the app" }),
+  },
+  { additionalProperties: false },
+);
+
+export async function createTwoFactor(ctx: WolfpalContext, user: User): Promise<typeof twoFactorSetupSchema.static> {
   const setup = await ctx.core.twoFactorSetup.start(user.id, user.email ?? user.username ?? user.id);
   return { qrImage: setup.qrCodeDataUrl, secret: setup.secret, backupCodes: setup.backupCodes };
 }
 
-async function withCode(ctx: WolfpalContext, exchange: WolfpalExchange, body: unknown, action: (userId: string, code: string) => Promise<void>) {
-  const { user } = await requireSession(ctx, exchange);
-  const { code } = validate(body, { code: rules.present });
+/** The body of enable and disable. */
+export const codeFields = { code: rules.present };
+
+async function withCode(user: User, body: unknown, action: (userId: string, code: string) => Promise<void>) {
+  const { code } = validate(body, codeFields);
   try {
     await action(user.id, code.replace(/\s+/g, ""));
   } catch (error) {
@@ -27,19 +35,18 @@ async function withCode(ctx: WolfpalContext, exchange: WolfpalExchange, body: un
   }
 }
 
-export async function enableTwoFactor(ctx: WolfpalContext, exchange: WolfpalExchange, body: unknown): Promise<{ code: string; message: string }> {
-  await withCode(ctx, exchange, body, (userId, code) => ctx.core.twoFactorSetup.enable(userId, code, exchange.client));
+export async function enableTwoFactor(ctx: WolfpalContext, exchange: WolfpalExchange, user: User, body: unknown): Promise<{ code: string; message: string }> {
+  await withCode(user, body, (userId, code) => ctx.core.twoFactorSetup.enable(userId, code, exchange.client));
   return { code: "TWO_FACTOR_ENABLED", message: "Two factor is now enabled." };
 }
 
-export async function disableTwoFactor(ctx: WolfpalContext, exchange: WolfpalExchange, body: unknown): Promise<{ code: string; message: string }> {
-  await withCode(ctx, exchange, body, (userId, code) => ctx.core.twoFactorSetup.disable(userId, code, exchange.client));
+export async function disableTwoFactor(ctx: WolfpalContext, exchange: WolfpalExchange, user: User, body: unknown): Promise<{ code: string; message: string }> {
+  await withCode(user, body, (userId, code) => ctx.core.twoFactorSetup.disable(userId, code, exchange.client));
   return { code: "TWO_FACTOR_DISABLED", message: "Two factor is now disabled." };
 }
 
 /** The unused backup codes as a text file, one per line. */
-export async function backupCodesFile(ctx: WolfpalContext, exchange: WolfpalExchange): Promise<Response> {
-  const { user } = await requireSession(ctx, exchange);
+export async function backupCodesFile(ctx: WolfpalContext, user: User): Promise<Response> {
   const codes = await ctx.core.backupCodes.list(user.id);
   return new Response(`${codes.join("\n")}\n`, {
     headers: {

@@ -1,16 +1,22 @@
 // /auth: register, login, two-factor, refresh, logout.
+import { t } from "elysia";
 import { isCoreError } from "../../core/errors.ts";
 import { appLink, type WolfpalContext, type WolfpalExchange } from "./context.ts";
 import { WolfpalError } from "./errors.ts";
-import { requireSession, startSession, tokenPair, unauthorized, type TokenPair } from "./session.ts";
+import { startSession, tokenPair, tokenPairSchema, unauthorized, type TokenPair } from "./session.ts";
 import { rules, validate } from "./validation.ts";
 
 /** WolfPal's activation token: 32 characters of [0-9A-Za-z-_] (24 random bytes: 192 bits), 3 hours. */
 export const ACTIVATION = { ttlSeconds: 3 * 60 * 60, tokenBytes: 24 };
 
+export const registerFields = { username: rules.username, email: rules.email, password: rules.password };
+export const loginFields = { email: rules.present, password: rules.present };
+export const twoFactorFields = { token: rules.present, code: rules.present };
+export const refreshFields = { refresh_token: rules.present };
+
 /** REGISTRATION_ENABLED=false is core's `registration_closed`: WolfPal's 409 REGISTRATION_DISABLED (errors.ts). */
 export async function register(ctx: WolfpalContext, body: unknown): Promise<{ code: string; error: string }> {
-  const fields = validate(body, { username: rules.username, email: rules.email, password: rules.password });
+  const fields = validate(body, registerFields);
   const user = await ctx.core.users.register(
     { email: fields.email, password: fields.password, username: fields.username, displayName: fields.username },
     { active: false, registeredBy: "self" },
@@ -27,21 +33,35 @@ export async function register(ctx: WolfpalContext, body: unknown): Promise<{ co
   return { code: "PENDING_CONFIRMATION", error: "Please confirm your email address to complete the registration." };
 }
 
-export type LoginAnswer = (TokenPair & { twoFactor: false }) | { code: string; error: string; token: string; twoFactor: true };
+const signedIn = (twoFactor: boolean) => t.Composite([tokenPairSchema, t.Object({ twoFactor: t.Literal(twoFactor) })], { additionalProperties: false });
+
+/** Signed in after the second step: the token pair. */
+export const twoFactorAnswerSchema = signedIn(true);
+
+/** Signed in, or (with two factor on) the token for /auth/two-factor. */
+export const loginAnswerSchema = t.Union([
+  signedIn(false),
+  t.Object(
+    { code: t.Literal("TWO_FACTOR_REQUIRED"), error: t.String(), token: t.String({ description: "For /auth/two-factor" }), twoFactor: t.Literal(true) },
+    { additionalProperties: false },
+  ),
+]);
+
+export type LoginAnswer = typeof loginAnswerSchema.static;
 
 /** Unknown email and wrong password answer alike (WolfPal tells them apart with NON_EXISTENT; latchkey does not). */
 export async function login(ctx: WolfpalContext, exchange: WolfpalExchange, body: unknown): Promise<LoginAnswer> {
-  const fields = validate(body, { email: rules.present, password: rules.present }, { withCode: true });
+  const fields = validate(body, loginFields, { withCode: true });
   const result = await ctx.core.signIn.withPassword(fields.email, fields.password, exchange.client);
   if (result.kind === "second-factor") {
-    return { code: "TWO_FACTOR_REQUIRED", error: "Two Factor is required to complete login.", token: result.ticket, twoFactor: true };
+    return { code: "TWO_FACTOR_REQUIRED" as const, error: "Two Factor is required to complete login.", token: result.ticket, twoFactor: true as const };
   }
   return { ...(await startSession(ctx, exchange, result.user)), twoFactor: false };
 }
 
 /** A TOTP code or one of the backup codes; the token from login stays usable after a wrong code (rate limited). */
-export async function twoFactor(ctx: WolfpalContext, exchange: WolfpalExchange, body: unknown): Promise<TokenPair & { twoFactor: true }> {
-  const fields = validate(body, { token: rules.present, code: rules.present }, { withCode: true });
+export async function twoFactor(ctx: WolfpalContext, exchange: WolfpalExchange, body: unknown): Promise<typeof twoFactorAnswerSchema.static> {
+  const fields = validate(body, twoFactorFields, { withCode: true });
   try {
     const user = await ctx.core.signIn.withTotp(fields.token, fields.code.replace(/\s+/g, ""), exchange.client, { backupCodes: true });
     return { ...(await startSession(ctx, exchange, user)), twoFactor: true };
@@ -53,7 +73,7 @@ export async function twoFactor(ctx: WolfpalContext, exchange: WolfpalExchange, 
 
 /** Rotates the refresh token; any failure is WolfPal's 401 (as JSON: decision 6). */
 export async function refresh(ctx: WolfpalContext, exchange: WolfpalExchange, body: unknown): Promise<TokenPair> {
-  const fields = validate(body, { refresh_token: rules.present });
+  const fields = validate(body, refreshFields);
   try {
     const issued = await ctx.core.sessions.rotate(fields.refresh_token, exchange.client);
     return await tokenPair(ctx, issued.user, issued);
@@ -63,8 +83,7 @@ export async function refresh(ctx: WolfpalContext, exchange: WolfpalExchange, bo
   }
 }
 
-export async function logout(ctx: WolfpalContext, exchange: WolfpalExchange): Promise<{ code: string; error: string }> {
-  const { sessionId } = await requireSession(ctx, exchange);
+export async function logout(ctx: WolfpalContext, sessionId: string): Promise<{ code: string; error: string }> {
   await ctx.core.sessions.endSession(sessionId);
   return { code: "LOGGED_OUT", error: "You are now logged out." };
 }

@@ -1,5 +1,6 @@
 // WolfPal's answers: `{code, error}` for errors, `{codes:{field:CODE}, errors:{field:msg}}` for validation
 // (spec/wolfpal.md), and the one mapping from core's codes.
+import { t } from "elysia";
 import type { CoreError, CoreErrorCode } from "../../core/errors.ts";
 import { CoreError as CoreErrorClass } from "../../core/errors.ts";
 import type { Logger } from "../../lib/logger.ts";
@@ -16,7 +17,27 @@ export class WolfpalError extends Error {
   }
 }
 
-export type FieldCode = "REQUIRED" | "INVALID" | "INVALID_CHARACTERS" | "NOT_LONG_ENOUGH";
+const FIELD_CODES = ["REQUIRED", "INVALID", "INVALID_CHARACTERS", "NOT_LONG_ENOUGH"] as const;
+
+export type FieldCode = (typeof FIELD_CODES)[number];
+
+/** WolfPal's answers that are not errors say what happened the same way: a code, and a message under `error`... */
+export const noticeSchema = t.Object({ code: t.String(), error: t.String() }, { additionalProperties: false });
+/** ... or under `message`, depending on the route (as WolfPal's own server does). */
+export const messageSchema = t.Object({ code: t.String(), message: t.String() }, { additionalProperties: false });
+
+/** WolfPal's errors: `{code, error}`, or a validation answer naming every failing field (login and two-factor add `code: 400`). */
+export const wolfpalErrorSchema = t.Union([
+  noticeSchema,
+  t.Object(
+    {
+      code: t.Optional(t.Literal(400)),
+      codes: t.Record(t.String(), t.Union(FIELD_CODES.map((code) => t.Literal(code)))),
+      errors: t.Record(t.String(), t.String()),
+    },
+    { additionalProperties: false },
+  ),
+], { $id: "WolfpalError" });
 
 export class WolfpalValidationError extends Error {
   constructor(

@@ -5,6 +5,9 @@ import { appLink, type WolfpalContext, type WolfpalExchange } from "./context.ts
 import { WolfpalError } from "./errors.ts";
 import { rules, validate } from "./validation.ts";
 
+export const emailFields = { email: rules.email };
+export const newPasswordFields = { password: rules.password };
+
 const EXPIRED = () => new WolfpalError(400, "EXPIRED_OR_ALREADY_USED", "This token is expired or has already been used.");
 
 async function orExpired<T>(action: () => Promise<T>): Promise<T> {
@@ -26,14 +29,14 @@ export async function activateAccount(ctx: WolfpalContext, exchange: WolfpalExch
  * addresses have accounts; latchkey mails only accounts waiting for activation and answers the same either way.
  */
 export async function resendActivation(ctx: WolfpalContext, exchange: WolfpalExchange, body: unknown): Promise<{ code: string; message: string }> {
-  const { email } = validate(body, { email: rules.email });
+  const { email } = validate(body, emailFields);
   await ctx.core.activation.resend(email, exchange.client, { ...ACTIVATION, prefix: appLink(ctx, "/user/activate-account/") });
   return { code: "PENDING_CONFIRMATION", message: "Please confirm your email address to complete the registration." };
 }
 
 /** 64-character token (48 random bytes), 15 minutes (WolfPal's); the same answer for any address (no NON_EXISTENT). */
 export async function forgotPassword(ctx: WolfpalContext, exchange: WolfpalExchange, body: unknown): Promise<{ code: string; error: string }> {
-  const { email } = validate(body, { email: rules.email });
+  const { email } = validate(body, emailFields);
   await ctx.core.passwordReset.request(email, exchange.client, {
     ttlSeconds: 15 * 60,
     tokenBytes: 48,
@@ -44,7 +47,7 @@ export async function forgotPassword(ctx: WolfpalContext, exchange: WolfpalExcha
 
 /** Sets the password; every session of the user ends. */
 export async function resetPassword(ctx: WolfpalContext, exchange: WolfpalExchange, token: string, body: unknown): Promise<{ code: string; error: string }> {
-  const { password } = validate(body, { password: rules.password });
+  const { password } = validate(body, newPasswordFields);
   await orExpired(() => ctx.core.passwordReset.reset(token, password, exchange.client));
   return { code: "UPDATED", error: "Your password has been updated." };
 }

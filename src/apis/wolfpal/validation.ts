@@ -1,4 +1,7 @@
 // WolfPal's field rules (spec/wolfpal.md): bodies arrive urlencoded or as JSON, so every field is read as a string.
+// A route's fields are one object (`{ email: rules.email }`): its handler checks the body with it, and its table
+// documents the body with it (fieldsSchema), so the two cannot part ways.
+import { t } from "elysia";
 import { type FieldCode, WolfpalValidationError } from "./errors.ts";
 
 /** The string fields of a parsed body; anything else (arrays, objects) counts as missing. */
@@ -25,6 +28,24 @@ export const rules = {
   present: (() => null) satisfies Rule,
 };
 
+/** What each field takes, for the OpenAPI document. */
+const FIELD_DOCS: Record<string, string> = {
+  username: "3 to 28 letters and digits",
+  email: "An address",
+  password: "8 to 56 characters",
+  token: "The token the login answered",
+  code: "A code from the authenticator app (or, to sign in, a backup code)",
+  refresh_token: "The refresh token",
+};
+
+export type FieldRules<K extends string> = Record<K, Rule>;
+
+/** The body a route's fields make: every field a string, required. Other fields are ignored. */
+export function fieldsSchema(fieldRules: FieldRules<string>) {
+  const fields = Object.fromEntries(Object.keys(fieldRules).map((name) => [name, t.String({ description: FIELD_DOCS[name] })]));
+  return t.Object(fields, { additionalProperties: true });
+}
+
 const LABELS: Record<string, string> = {
   username: "Username",
   email: "Email",
@@ -37,7 +58,7 @@ const LABELS: Record<string, string> = {
 /** Checks the named fields; throws WolfPal's validation answer listing every failing field. */
 export function validate<K extends string>(
   body: unknown,
-  fieldRules: Record<K, Rule>,
+  fieldRules: FieldRules<K>,
   options: { withCode?: boolean } = {},
 ): Record<K, string> {
   const fields = stringFields(body);

@@ -1,9 +1,26 @@
 // GET /storage/m/<key>: a file's metadata (S3 HeadObject shape plus `key`).
 // GET /storage/m/<folder>/: the metadata of every file under it the caller may read, as a JSON array streamed
 // out as the rows are read (a folder of any size costs one page of rows in memory).
+import { t } from "elysia";
 import type { FileMetadata } from "../../../storage/storage.ts";
+import { integer, type Describes } from "../../route-docs.ts";
 import type { HbpStorageContext } from "./context.ts";
 import type { StorageRequest } from "./request.ts";
+
+/** storage's FileMetadata as the answers carry it: S3's HeadObject fields, and the key. */
+export const fileMetadataSchema = t.Object(
+  {
+    key: t.String(),
+    AcceptRanges: t.Literal("bytes"),
+    LastModified: t.String({ description: "An HTTP date" }),
+    ContentLength: integer({ description: "Bytes" }),
+    ETag: t.String({ description: 'The MD5 of the bytes, quoted: "<hex>"' }),
+    ContentType: t.String(),
+    Metadata: t.Object({ token: t.String({ description: "The file's token, for `?token=` where the rules allow it" }) }, { additionalProperties: false }),
+  },
+  { $id: "FileMetadata", additionalProperties: false },
+);
+true satisfies Describes<typeof fileMetadataSchema, FileMetadata>;
 
 export function getMetadata(ctx: HbpStorageContext, { path, access }: StorageRequest): Promise<FileMetadata> {
   return ctx.storage.metadata(path.key, access);

@@ -1,17 +1,12 @@
 // POST /storage/o/<key>: multipart field `file`, streamed to the blob store (never held whole in memory). A key
-// ending in `/` is refused as HBP refuses it (storage.ts).
+// ending in `/` is refused as HBP refuses it (storage.ts). Its size was checked against MAX_UPLOAD_SIZE by the route's
+// guard (guards.ts) when announced; as it arrives, by storage.upload.
 import { bodyChunks } from "../../../http/unread-body.ts";
-import { StorageError } from "../../../storage/errors.ts";
-import { MULTIPART_OVERHEAD_BYTES, type FileMetadata } from "../../../storage/storage.ts";
+import type { FileMetadata } from "../../../storage/storage.ts";
 import type { HbpStorageContext } from "./context.ts";
-import { readStorageRequest } from "./request.ts";
+import type { StorageRequest } from "./request.ts";
 
-export async function uploadFile(ctx: HbpStorageContext, request: Request): Promise<FileMetadata> {
-  const maxBytes = ctx.config.storage.maxUploadBytes;
-  // Refuse a body announced as too large before reading any of it.
-  const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > maxBytes + MULTIPART_OVERHEAD_BYTES) throw new StorageError("too_large", undefined, { maxBytes });
-  const { path, access } = await readStorageRequest(ctx, request, "o");
+export async function uploadFile(ctx: HbpStorageContext, request: Request, { path, access }: StorageRequest): Promise<FileMetadata> {
   // Read without cancelling: if the upload is refused part-way, the rest is drained before the answer (unread-body.ts).
   const stream = request.body === null ? null : bodyChunks(request);
   return ctx.storage.upload(path, access, { contentType: request.headers.get("content-type"), stream });
