@@ -137,7 +137,7 @@ describe("export", () => {
   test("writes a JSON Lines file of mode 0600: the header, every row with parents first, and the end line", () => {
     expect(statSync(exportFile).mode & 0o777).toBe(0o600);
     const lines = parseLines(exportText);
-    expect(lines[0]).toEqual({ latchkey_export: 2, version: pkg.version, tables: TABLES });
+    expect(lines[0]).toEqual({ latchkey_export: 3, version: pkg.version, tables: TABLES });
 
     const rows = lines.slice(1, -1);
     const order = rows.map((line) => TABLES.indexOf(line.table));
@@ -243,6 +243,72 @@ describe("import of an older format", () => {
   });
 });
 
+/**
+ * The export as latchkey wrote it in format 2, when backup codes were one_time_codes rows and recovery_codes held
+ * Faroe's recovery codes digested without the user's id: bob with two backup codes and a recovery code.
+ */
+function formatTwoExport(): { text: string; bobId: string; backupCodes: string[]; recoveryCode: string } {
+  const lines = parseLines(exportText);
+  const sha256 = (value: string) => new Bun.CryptoHasher("sha256").update(value).digest("hex");
+  const bobId: string = lines.find((line) => line.table === "users" && line.row.email === bob.email).row.id;
+  const backupCodes = ["31415926", "27182818"];
+  const recoveryCode = "9TW45AZU";
+  const created_at = Date.now();
+  const backupRows = backupCodes.map((code) => ({
+    table: "one_time_codes",
+    row: { id: crypto.randomUUID(), user_id: bobId, purpose: "backup-code", secret_hash: sha256(`${bobId}:${code}`), data: { code }, attempts: 0, expires_at: Number.MAX_SAFE_INTEGER, created_at },
+  }));
+  const recoveryRow = { table: "recovery_codes", row: { id: "oldrecoverycode", user_id: bobId, code_hash: sha256(recoveryCode), code: recoveryCode, used_at: null, created_at } };
+  const rows = lines.slice(1, -1);
+  expect(rows.filter((line) => line.table === "recovery_codes" || line.table === "one_time_codes")).toEqual([]);
+  // A stable sort: each table's rows keep their order, the new ones go where their tables are.
+  const ordered = [...rows, ...backupRows, recoveryRow].toSorted((a, b) => TABLES.indexOf(a.table) - TABLES.indexOf(b.table));
+  const converted = [{ ...lines[0], latchkey_export: 2 }, ...ordered, { end: { ...lines.at(-1).end, one_time_codes: 2, recovery_codes: 1 } }];
+  return { text: converted.map((line) => JSON.stringify(line)).join("\n") + "\n", bobId, backupCodes, recoveryCode };
+}
+
+describe("import of format 2", () => {
+  test("backup codes move from one_time_codes to recovery_codes; both kinds of code work once, in their own API", async () => {
+    const { text, bobId, backupCodes, recoveryCode } = formatTwoExport();
+    const file = join(work, "format-2.jsonl");
+    writeFileSync(file, text);
+    const target = freshDir("format-2");
+    const imported = await runLatchkey(["import", file], onDisk(target), work);
+    expect(imported.stderr).toBe("");
+    expect(imported.exitCode).toBe(0);
+    expect(imported.stdout).toContain("one_time_codes: 0\n");
+    expect(imported.stdout).toContain("recovery_codes: 3\n");
+    const rows = await queryDatabase<{ purpose: string; code: string }>(target, "SELECT purpose, code FROM recovery_codes ORDER BY purpose, code");
+    expect(rows).toEqual([
+      { purpose: "backup-code", code: "27182818" },
+      { purpose: "backup-code", code: "31415926" },
+      { purpose: "recovery-code", code: recoveryCode },
+    ]);
+
+    const faroeCredential = "faroe-credential-for-the-import-test";
+    const server = await startServer({ ...ON_DATA_DIR, ...GENERATED_KEYS, WOLFPAL_ENABLED: "true", FAROE_CREDENTIAL: faroeCredential }, { dataDir: target });
+    try {
+      const form = (fields: Record<string, string>) => ({ body: new URLSearchParams(fields).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } });
+      const wolfpalTwoFactor = async (code: string) => {
+        const first = await call(server.url, "POST", "/wolfpal/auth/login", form({ email: bob.email, password: bob.password }));
+        expect(first.body).toMatchObject({ code: "TWO_FACTOR_REQUIRED" });
+        return call(server.url, "POST", "/wolfpal/auth/two-factor", form({ token: first.body.token, code }));
+      };
+      expect((await wolfpalTwoFactor(backupCodes[0]!)).status).toBe(200);
+      expect((await wolfpalTwoFactor(backupCodes[0]!)).status).toBe(401);
+
+      const faroe = (method: string, path: string, json?: unknown) => call(server.url, method, `/faroe${path}`, { json, headers: { authorization: faroeCredential } });
+      expect((await faroe("GET", `/users/${bobId}/recovery-code`)).body).toEqual({ recovery_code: recoveryCode });
+      const reset = await faroe("POST", `/users/${bobId}/reset-2fa`, { recovery_code: recoveryCode });
+      expect(reset.status).toBe(200);
+      expect(reset.body.recovery_code).not.toBe(recoveryCode);
+      expect((await faroe("GET", `/users/${bobId}`)).body.registered_totp).toBe(false);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe("import over an instance's first start", () => {
   test("keys generated by an instance started on the new database are replaced by the export's", async () => {
     const target = freshDir("started");
@@ -270,7 +336,7 @@ describe("import refuses files it cannot load, and writes nothing", () => {
   test.each([
     ["a file without the header", () => withLines((all) => all.slice(1)), "is not a latchkey export", { database: false }],
     ["an empty file", () => "", "is not a latchkey export", { database: false }],
-    ["a header from a newer format", () => withLines((all) => [JSON.stringify({ ...header(), latchkey_export: 3 }), ...all.slice(1)]), "import it with a newer latchkey", { database: false }],
+    ["a header from a newer format", () => withLines((all) => [JSON.stringify({ ...header(), latchkey_export: 4 }), ...all.slice(1)]), "import it with a newer latchkey", { database: false }],
     [
       "an unknown table",
       () => withLines((all) => [JSON.stringify({ ...header(), tables: [...TABLES, "gadgets"] }), ...all.slice(1, -1), '{"table":"gadgets","row":{"id":"g"}}', all.at(-1)!]),

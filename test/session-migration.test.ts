@@ -4,14 +4,13 @@ import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { embeddedMigrations } from "../src/db/migrations.ts";
-import { backendEnv, queryDatabase, rememberDatabase, TEST_BACKEND } from "./support/backend.ts";
+import { backendEnv, queryDatabase, rememberDatabase } from "./support/backend.ts";
 import { call } from "./support/http.ts";
+import { migrateToBefore } from "./support/older-schema.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 
 setDefaultTimeout(60_000);
 
-const dialect = TEST_BACKEND === "postgres-s3" ? "postgres" : "sqlite";
 const sha256 = (value: string) => new Bun.CryptoHasher("sha256").update(value).digest("hex");
 const hour = 3_600_000;
 const now = Date.now();
@@ -29,29 +28,10 @@ const sessionC = crypto.randomUUID();
 let dataDir: string;
 let server: TestServer;
 
-/** Applies the migrations before session_per_row the way latchkey records them, so the server applies the rest. */
-async function migrateToTheOldSchema(): Promise<void> {
-  const all = embeddedMigrations(dialect);
-  const redesign = all.findIndex((migration) => migration.tag.endsWith("_session_per_row"));
-  expect(redesign).toBeGreaterThan(0);
-  const old = all.slice(0, redesign);
-  const bookkeeping = dialect === "postgres" ? "drizzle.__drizzle_migrations" : `"__drizzle_migrations"`;
-  if (dialect === "postgres") {
-    await queryDatabase(dataDir, "CREATE SCHEMA drizzle");
-    await queryDatabase(dataDir, `CREATE TABLE ${bookkeeping} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
-  } else {
-    await queryDatabase(dataDir, `CREATE TABLE ${bookkeeping} (id INTEGER PRIMARY KEY, hash text NOT NULL, created_at numeric)`);
-  }
-  for (const migration of old) {
-    for (const statement of migration.sql) if (statement.trim()) await queryDatabase(dataDir, statement);
-    await queryDatabase(dataDir, `INSERT INTO ${bookkeeping} (hash, created_at) VALUES (?, ?)`, [migration.hash, migration.folderMillis]);
-  }
-}
-
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "latchkey-session-migration-"));
   rememberDatabase(dataDir, { DATA_DIR: dataDir, ...(await backendEnv(dataDir)) });
-  await migrateToTheOldSchema();
+  await migrateToBefore(dataDir, "session_per_row");
   await queryDatabase(dataDir, "INSERT INTO users (id, email, active, default_role, updated_at) VALUES (?, ?, ?, ?, ?)", ["u1", "old@example.com", true, "user", now]);
   const insert = (id: string, token: string, family: string, createdAt: number, rotatedAt: number | null, revokedAt: number | null) =>
     queryDatabase(

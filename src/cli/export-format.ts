@@ -14,9 +14,10 @@ import type { Tables } from "../db/client.ts";
 
 /**
  * Bumped when a file of this format could not be read correctly by an older latchkey. 2: a session is one row (with
- * its token's handle), not one row per refresh token; import.ts still reads format 1.
+ * its token's handle), not one row per refresh token. 3: recovery codes of every kind in recovery_codes, with their
+ * purpose (backup codes were one_time_codes rows). import.ts still reads formats 1 and 2 (older-exports.ts).
  */
-export const EXPORT_FORMAT = 2;
+export const EXPORT_FORMAT = 3;
 
 /**
  * The tables moved, parents first: every other table references users (files.owner_id too) or none, and none

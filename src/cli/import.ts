@@ -3,7 +3,7 @@
 import { ConfigError } from "../lib/errors.ts";
 import { openDatabase, type DatabaseLocation, type Transaction } from "../db/client.ts";
 import { EXPORT_FORMAT, EXPORTED_TABLES, exportedTables, readLines, TransferError, type TableSpec } from "./export-format.ts";
-import { rowUpgrader, type RowUpgrader } from "./older-exports.ts";
+import { rowUpgrader, type ImportedRow, type RowUpgrader } from "./older-exports.ts";
 
 export const IMPORT_HELP = `latchkey import [file]             load an export (file, or stdin without one or with "-") into an empty
                                    database, e.g. with DATABASE_URL=postgres://...; all or nothing. The file
@@ -126,10 +126,15 @@ async function loadRows(tx: Transaction, specs: TableSpec[], lines: AsyncIterato
       current = index;
     }
     read.set(line.table, (read.get(line.table) ?? 0) + 1);
-    const row = upgrade(line.table, line.row);
-    if (row === null) continue;
+    const upgraded = upgrade(line.table, line.row);
+    if (upgraded === null) continue;
+    if (upgraded.table !== line.table) {
+      // An older format's row whose concept has moved to another table (older-exports.ts): inserted on its own.
+      await insertMoved(tx, specs, upgraded, lineNumber, counts);
+      continue;
+    }
     if (batch.length === 0) batchStart = lineNumber;
-    batch.push(toProperties(specs[current]!, row, lineNumber));
+    batch.push(toProperties(specs[current]!, upgraded.row, lineNumber));
   }
   await flush();
 
@@ -142,6 +147,19 @@ async function loadRows(tx: Transaction, specs: TableSpec[], lines: AsyncIterato
     }
   }
   return counts;
+}
+
+/** Inserts one row into the table it moved to (a table in the file, so its rows are empty or its own). */
+async function insertMoved(tx: Transaction, specs: TableSpec[], moved: ImportedRow, lineNumber: number, counts: Map<string, number>): Promise<void> {
+  const spec = specs.find((candidate) => candidate.name === moved.table);
+  if (!spec) throw new TransferError(`line ${lineNumber}: its row belongs in ${moved.table}, which the header does not list`, 2);
+  try {
+    await tx.insert(spec.table).values(toProperties(spec, moved.row, lineNumber) as never);
+  } catch (error) {
+    if (error instanceof TransferError) throw error;
+    throw new Error(`${spec.name} row from line ${lineNumber}: ${(error as Error).message}`);
+  }
+  counts.set(spec.name, (counts.get(spec.name) ?? 0) + 1);
 }
 
 /** The first exported table that has a row in the target (null: all empty), users first. */

@@ -1,6 +1,9 @@
 // Builds the domain once from its dependencies; the dialects receive it and never construct pieces themselves.
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
+import { createRateLimitsRepository } from "../db/repositories/rate-limits.ts";
+import { createRecoveryCodesRepository } from "../db/repositories/recovery-codes.ts";
+import { createTotpRepository } from "../db/repositories/totp.ts";
 import { createAccessTokens } from "./access-tokens.ts";
 import { createActivation } from "./activation.ts";
 import type { Clock } from "../lib/clock.ts";
@@ -12,7 +15,6 @@ import { createMailQueue } from "./mail/queue.ts";
 import { createMailWorker } from "./mail/worker.ts";
 import { createApiTokens } from "./api-tokens.ts";
 import { createCallerGate } from "./caller-gate.ts";
-import { createBackupCodes } from "./backup-codes.ts";
 import { createEmailChange } from "./email-change.ts";
 import { createEmailOtp } from "./email-otp.ts";
 import { createJwtSigner } from "./jwt.ts";
@@ -22,8 +24,7 @@ import type { OwnedData } from "./owned-data.ts";
 import { createPasswordReset } from "./password-reset.ts";
 import { createRateLimits } from "./rate-limits.ts";
 import { createSignIn } from "./sign-in.ts";
-import { createTotp } from "./totp.ts";
-import { createTwoFactorSetup } from "./two-factor-setup.ts";
+import { createSecondFactors } from "./second-factors/index.ts";
 import { createPasswordHasher } from "./passwords.ts";
 import { createSessionTokens } from "./session-tokens.ts";
 import { createSecurityEvents } from "./security-events.ts";
@@ -34,7 +35,6 @@ import { createEmailVerification } from "./email-verification.ts";
 import { createPasswordCheck } from "./password-check.ts";
 import { createBreachedPasswords } from "./breached-passwords.ts";
 import { createRegistrationPolicy } from "./registration-policy.ts";
-import { createRecoveryCodes } from "./recovery-codes.ts";
 import { createResetRequests } from "./reset-requests.ts";
 import { createUserDirectory } from "./user-directory.ts";
 
@@ -71,16 +71,22 @@ export function createCore(deps: CoreDeps) {
   const codes = createOneTimeCodes({ db, clock, random });
   const jwt = createJwtSigner(signingKeys, clock);
   const accessTokens = createAccessTokens({ config: config.jwt, jwt });
-  const rateLimits = createRateLimits({ db, clock });
+  const rateLimits = createRateLimits({ counters: createRateLimitsRepository(db), clock });
   const events = createSecurityEvents(logger);
   const guesses = createGuesses({ rateLimits, config: config.rateLimits, events });
-  const totp = createTotp({ db, clock, random, issuer: config.auth.otpIssuer, guesses });
+  const secondFactors = createSecondFactors({
+    totpCredentials: createTotpRepository(db),
+    recoveryCodes: createRecoveryCodesRepository(db),
+    clock,
+    random,
+    issuer: config.auth.otpIssuer,
+    guesses,
+  });
+  const { totp, backupCodes, twoFactorSetup, secondFactorReset } = secondFactors;
   const mailQueue = createMailQueue({ db, clock, random, enabled: config.mail.enabled });
   const activation = createActivation({ auth: config.auth, publicUrl, codes, users, mailQueue, guesses });
   const sessionTokens = createSessionTokens({ sessions, accessTokens });
-  const backupCodes = createBackupCodes({ db, clock, random });
-  const twoFactorSetup = createTwoFactorSetup({ totp, backupCodes });
-  const signIn = createSignIn({ auth: config.auth, publicUrl, users, guesses, events, totp, codes, mailQueue, backupCodes });
+  const signIn = createSignIn({ auth: config.auth, publicUrl, users, guesses, events, totp, codes, mailQueue, secondFactors });
   const passwordReset = createPasswordReset({ auth: config.auth, publicUrl, users, codes, sessions, mailQueue, guesses });
   const emailChange = createEmailChange({ auth: config.auth, publicUrl, users, codes, mailQueue, guesses });
   const apiTokens = createApiTokens({ db, clock, random, guesses });
@@ -96,12 +102,11 @@ export function createCore(deps: CoreDeps) {
     "email-otp": emailOtp.composeCodeMail,
   };
   const mailWorker = createMailWorker({ queue: mailQueue, composers, mailer, clock, logger, settings: config.mail.queue });
-  // Faroe's flows (server-to-server): requests the caller mails itself, recovery codes, paged user lists.
+  // Faroe's flows (server-to-server): requests the caller mails itself, paged user lists.
   const userDirectory = createUserDirectory({ db });
   const passwordCheck = createPasswordCheck({ users, guesses });
-  const recoveryCodes = createRecoveryCodes({ db, clock, random, guesses, totp });
   const emailVerification = createEmailVerification({ db, clock, random, auth: config.auth, users, rateLimits, guesses });
-  const resetRequests = createResetRequests({ db, clock, random, auth: config.auth, users, passwords, totp, recoveryCodes, sessions, rateLimits, guesses });
+  const resetRequests = createResetRequests({ db, clock, random, auth: config.auth, users, passwords, totp, secondFactorReset, sessions, rateLimits, guesses });
   return {
     config,
     clock,
@@ -131,7 +136,7 @@ export function createCore(deps: CoreDeps) {
     twoFactorSetup,
     userDirectory,
     passwordCheck,
-    recoveryCodes,
+    secondFactorReset,
     emailVerification,
     resetRequests,
   };

@@ -1,7 +1,6 @@
 // Fixed-window counters kept in the database, so limits hold across restarts and across instances.
 // Every guessable check (passwords, tickets, codes, TOTP) goes through here, per IP and per account.
-import { eq, sql } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
+import type { RateLimitsRepository } from "../db/repositories/rate-limits.ts";
 import type { Clock } from "../lib/clock.ts";
 import { CoreError } from "./errors.ts";
 
@@ -12,39 +11,36 @@ export interface Limit {
   windowSeconds: number;
 }
 
-export type RateLimits = ReturnType<typeof createRateLimits>;
+/** Counting events against limits; `rate_limited` (with the seconds until the window ends) once one is reached. */
+export interface RateLimits {
+  /** Throws `rate_limited` when the limit is already reached, without counting. */
+  check(limit: Limit): Promise<void>;
+  /** Counts one event; returns the count in the window. */
+  hit(limit: Limit): Promise<number>;
+  /** Counts one event and throws `rate_limited` once it goes over the limit. */
+  consume(limit: Limit): Promise<void>;
+  /**
+   * Counts one event against each limit in turn and returns the counts. The first one over its limit stops
+   * there: the later ones are not counted, the ones this call counted are given back (a refused try counts
+   * nowhere, so hammering a closed door does not push its counts higher) and `rate_limited` is thrown. Each
+   * count is one atomic upsert, so no transaction is needed around them.
+   */
+  consumeAll(limits: Limit[]): Promise<number[]>;
+  /** Gives one counted event back (an attempt that turned out not to be a wrong guess). */
+  refund(key: string): Promise<void>;
+  reset(key: string): Promise<void>;
+  /** refund() and reset() of several counters (each statement atomic on its own). */
+  settle(changes: { refund?: string[]; reset?: string[] }): Promise<void>;
+}
 
-export function createRateLimits(deps: { db: Database; clock: Clock }) {
-  const { db, clock } = deps;
-  const { rateLimits } = db.tables;
-
-  // Every login counts, gives back and clears counters: the statements are compiled once (drizzle otherwise
-  // rebuilds each query's SQL).
-  const selectRow = db.lookup(db.select().from(rateLimits).where(eq(rateLimits.key, sql.placeholder("key")))); // the primary key: no LIMIT
-  const upsertHit = db
-    .insert(rateLimits)
-    .values({ key: sql.placeholder("key"), count: 1, windowStart: sql.placeholder("now") })
-    .onConflictDoUpdate({
-      target: rateLimits.key,
-      set: {
-        count: sql`CASE WHEN ${rateLimits.windowStart} <= ${sql.placeholder("expired")} THEN 1 ELSE ${rateLimits.count} + 1 END`,
-        windowStart: sql`CASE WHEN ${rateLimits.windowStart} <= ${sql.placeholder("expired")} THEN ${sql.placeholder("now")} ELSE ${rateLimits.windowStart} END`,
-      },
-    })
-    .returning({ count: rateLimits.count })
-    .prepare();
-  const refundRow = db
-    .update(rateLimits)
-    .set({ count: sql`CASE WHEN ${rateLimits.count} > 0 THEN ${rateLimits.count} - 1 ELSE 0 END` })
-    .where(eq(rateLimits.key, sql.placeholder("key")))
-    .prepare();
-  const deleteRow = db.delete(rateLimits).where(eq(rateLimits.key, sql.placeholder("key"))).prepare();
+export function createRateLimits(deps: { counters: RateLimitsRepository; clock: Clock }): RateLimits {
+  const { counters, clock } = deps;
 
   /** The count in the current window (0 when the window has passed) and when that window ends. */
   async function peek(limit: Limit): Promise<{ count: number; resetsAt: number }> {
     const now = clock.now();
     const windowMs = limit.windowSeconds * 1000;
-    const row = await selectRow(limit.key);
+    const row = await counters.counter(limit.key);
     if (!row || row.windowStart <= now - windowMs) return { count: 0, resetsAt: now + windowMs };
     return { count: row.count, resetsAt: row.windowStart + windowMs };
   }
@@ -56,38 +52,28 @@ export function createRateLimits(deps: { db: Database; clock: Clock }) {
   /** One upsert, so concurrent requests on any instance cannot both slip under the limit. */
   async function hit(limit: Limit): Promise<number> {
     const now = clock.now();
-    const [row] = await upsertHit.execute({ key: limit.key, now, expired: now - limit.windowSeconds * 1000 });
-    return row!.count;
+    return counters.hit(limit.key, { now, expiredAt: now - limit.windowSeconds * 1000 });
   }
 
   return {
-    /** Throws `rate_limited` when the limit is already reached, without counting. */
     async check(limit: Limit): Promise<void> {
       const { count, resetsAt } = await peek(limit);
       if (count >= limit.max) refuse(resetsAt);
     },
 
-    /** Counts one event; returns the count in the window. */
     hit,
 
-    /** Counts one event and throws `rate_limited` once it goes over the limit. */
     async consume(limit: Limit): Promise<void> {
       if ((await hit(limit)) > limit.max) refuse((await peek(limit)).resetsAt);
     },
 
-    /**
-     * Counts one event against each limit in turn and returns the counts. The first one over its limit stops
-     * there: the later ones are not counted, the ones this call counted are given back (a refused try counts
-     * nowhere, so hammering a closed door does not push its counts higher) and `rate_limited` is thrown. Each
-     * count is one atomic upsert, so no transaction is needed around them.
-     */
     async consumeAll(limits: Limit[]): Promise<number[]> {
       const counts: number[] = [];
       for (const limit of limits) {
         const count = await hit(limit);
         if (count > limit.max) {
           const { resetsAt } = await peek(limit);
-          for (const counted of limits.slice(0, counts.length + 1)) await refundRow.execute({ key: counted.key });
+          for (const counted of limits.slice(0, counts.length + 1)) await counters.refund(counted.key);
           refuse(resetsAt);
         }
         counts.push(count);
@@ -95,19 +81,13 @@ export function createRateLimits(deps: { db: Database; clock: Clock }) {
       return counts;
     },
 
-    /** Gives one counted event back (an attempt that turned out not to be a wrong guess). */
-    async refund(key: string): Promise<void> {
-      await refundRow.execute({ key });
-    },
+    refund: (key) => counters.refund(key),
 
-    async reset(key: string): Promise<void> {
-      await deleteRow.execute({ key });
-    },
+    reset: (key) => counters.remove(key),
 
-    /** refund() and reset() of several counters (each statement atomic on its own). */
     async settle(changes: { refund?: string[]; reset?: string[] }): Promise<void> {
-      for (const key of changes.refund ?? []) await refundRow.execute({ key });
-      for (const key of changes.reset ?? []) await deleteRow.execute({ key });
+      for (const key of changes.refund ?? []) await counters.refund(key);
+      for (const key of changes.reset ?? []) await counters.remove(key);
     },
   };
 }

@@ -13,9 +13,9 @@ import { CoreError, isCoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
 import type { PasswordHasher } from "./passwords.ts";
 import type { RateLimits } from "./rate-limits.ts";
-import type { RecoveryCodes } from "./recovery-codes.ts";
+import type { SecondFactorReset } from "./second-factors/second-factor-reset.ts";
 import type { SessionContext, Sessions } from "./sessions.ts";
-import type { Totp } from "./totp.ts";
+import type { Totp } from "./second-factors/totp.ts";
 import type { User, Users } from "./users.ts";
 
 const EXPIRES_IN_SECONDS = 10 * 60;
@@ -45,12 +45,12 @@ export function createResetRequests(deps: {
   users: Users;
   passwords: PasswordHasher;
   totp: Totp;
-  recoveryCodes: RecoveryCodes;
+  secondFactorReset: SecondFactorReset;
   sessions: Sessions;
   rateLimits: RateLimits;
   guesses: Guesses;
 }) {
-  const { db, clock, random, auth, users, passwords, totp, recoveryCodes, sessions, rateLimits, guesses } = deps;
+  const { db, clock, random, auth, users, passwords, totp, secondFactorReset, sessions, rateLimits, guesses } = deps;
   const { passwordResetRequests: table, users: usersTable } = db.tables;
 
   function toRequest(row: Row, user: User): PasswordResetRequest {
@@ -161,7 +161,7 @@ export function createResetRequests(deps: {
     async resetSecondFactor(requestId: string, recoveryCode: string, client: SessionContext): Promise<string> {
       const { row } = await live(requestId);
       if (!row.emailVerified) throw new CoreError("reset_email_not_verified");
-      const newCode = await recoveryCodes.resetSecondFactor(row.userId, recoveryCode, client);
+      const newCode = await secondFactorReset.reset(row.userId, recoveryCode, client);
       await mark(row.id, { twoFactorVerified: true });
       return newCode;
     },

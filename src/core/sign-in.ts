@@ -2,7 +2,6 @@
 // Every check here is a guess an attacker could repeat, so each goes through `guesses` (per IP and account).
 // No path hands out a session on one factor when the user has two (ARCHITECTURE.md: one user base).
 import type { Config } from "../config.ts";
-import type { BackupCodes } from "./backup-codes.ts";
 import { CoreError, isCoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
 import { ticketMail, type Composer } from "./mail/intents.ts";
@@ -11,7 +10,8 @@ import type { OneTimeCodes } from "./one-time-codes.ts";
 import type { SecurityEvents } from "./security-events.ts";
 import { constantTimeEqual } from "../lib/secrets.ts";
 import type { SessionContext } from "./sessions.ts";
-import type { Totp } from "./totp.ts";
+import type { SecondFactors } from "./second-factors/index.ts";
+import type { Totp } from "./second-factors/totp.ts";
 import { assertCanSignIn, normaliseEmail, type User, type Users } from "./users.ts";
 
 /** The first factor passed: either the user, or a ticket for the TOTP step. */
@@ -29,9 +29,9 @@ export function createSignIn(deps: {
   totp: Totp;
   codes: OneTimeCodes;
   mailQueue: MailQueue;
-  backupCodes: BackupCodes;
+  secondFactors: SecondFactors;
 }) {
-  const { auth, publicUrl, users, guesses, events, totp, codes, mailQueue, backupCodes } = deps;
+  const { auth, publicUrl, users, guesses, events, totp, codes, mailQueue, secondFactors } = deps;
   const ttlSeconds = auth.ticketExpiresInSeconds;
 
   /**
@@ -97,14 +97,7 @@ export function createSignIn(deps: {
      */
     async withTotp(ticket: string, code: string, client: SessionContext, options: { backupCodes?: boolean } = {}): Promise<User> {
       const { userId } = await guesses.attempt({ ip: client.ip }, () => codes.peekTicket("mfa-login", ticket));
-      const isBackupCode = options.backupCodes === true && /^\d{8}$/.test(code);
-      if (isBackupCode) {
-        await guesses.attempt({ ip: client.ip, account: `user:${userId}`, secondFactor: true }, async () => {
-          if (!(await backupCodes.spend(userId, code))) throw new CoreError("invalid_totp_code");
-        });
-      } else {
-        await totp.verify(userId, code, client);
-      }
+      await secondFactors.verify(userId, code, client, options);
       await codes.consumeTicket("mfa-login", ticket);
       const user = await users.findById(userId);
       if (!user) throw new CoreError("invalid_ticket");

@@ -171,12 +171,15 @@ export const recoveryCodes = pgTable(
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
+    /** Which kind of code (core/second-factors/recovery-codes.ts): `backup-code`, `recovery-code`. */
+    purpose: text("purpose").notNull(),
+    /** SHA-256 of the user's id and the code: how a code is found and spent. */
     codeHash: text("code_hash").notNull(),
+    /** The code as it is, only for a kind an API shows again after issuing it. */
     code: text("code"),
-    usedAt: millis("used_at"),
     createdAt: createdAt(),
   },
-  (table) => [index("recovery_codes_user_idx").on(table.userId)],
+  (table) => [index("recovery_codes_user_idx").on(table.userId, table.purpose)],
 );
 
 export const emailVerificationRequests = pgTable(

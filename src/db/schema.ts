@@ -170,8 +170,9 @@ export const files = sqliteTable(
 );
 
 /**
- * Recovery (backup) codes for the second factor. Stored as a digest, except where an API must show a code again
- * (Faroe's GET /users/[id]/recovery-code): then `code` holds it as well.
+ * Codes a user keeps for when the authenticator is lost, each good once, of every kind one table: WolfPal's backup
+ * codes and Faroe's recovery code (core/second-factors/recovery-codes.ts). Found and spent by their digest; kept as
+ * they are as well only where an API must show them again (both of today's kinds: their declarations say why).
  */
 export const recoveryCodes = sqliteTable(
   "recovery_codes",
@@ -180,12 +181,15 @@ export const recoveryCodes = sqliteTable(
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
+    /** Which kind of code (core/second-factors/recovery-codes.ts): `backup-code`, `recovery-code`. */
+    purpose: text("purpose").notNull(),
+    /** SHA-256 of the user's id and the code: how a code is found and spent. */
     codeHash: text("code_hash").notNull(),
+    /** The code as it is, only for a kind an API shows again after issuing it. */
     code: text("code"),
-    usedAt: integer("used_at", { mode: "number" }),
     createdAt: createdAt(),
   },
-  (table) => [index("recovery_codes_user_idx").on(table.userId)],
+  (table) => [index("recovery_codes_user_idx").on(table.userId, table.purpose)],
 );
 
 /** Faroe's email-verification requests: a code to prove an address, 10 minutes. The API shows the code again. */

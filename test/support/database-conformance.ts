@@ -5,10 +5,11 @@
 // the test file.
 import { afterEach, describe, expect, test } from "bun:test";
 import { and, eq, getTableColumns, is, sql, Table } from "drizzle-orm";
-import { createRateLimits } from "../../src/core/rate-limits.ts";
 import type { Database, DatabaseHandle } from "../../src/db/client.ts";
 import { isUniqueViolation } from "../../src/db/errors.ts";
 import { embeddedMigrations } from "../../src/db/migrations.ts";
+import { createRateLimitsRepository } from "../../src/db/repositories/rate-limits.ts";
+import { secondFactorRepositoryConformance } from "./second-factor-conformance.ts";
 
 type UserInsert = Database["tables"]["users"]["$inferInsert"];
 
@@ -169,12 +170,12 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
 
       test("the other tables: Number.MAX_SAFE_INTEGER expiries, JSON data, byte sizes past 2^32, nullable numbers", async () => {
         const db = await migrated();
-        const { users, sessions, oneTimeCodes, files, totpCredentials } = db.tables;
+        const { users, sessions, oneTimeCodes, files } = db.tables;
         const now = Date.now();
         await db.insert(users).values(userRow("u1"));
 
-        // Backup codes never expire: expires_at = Number.MAX_SAFE_INTEGER (core/backup-codes.ts).
-        const code = { id: "c1", userId: "u1", purpose: "backup-code", secretHash: "h", data: { code: "12345678", nested: { n: 1 } }, attempts: 0, expiresAt: Number.MAX_SAFE_INTEGER, createdAt: now };
+        // An expiry that never comes (Number.MAX_SAFE_INTEGER) and nested JSON data.
+        const code = { id: "c1", userId: "u1", purpose: "email-otp", secretHash: "h", data: { code: "12345678", nested: { n: 1 } }, attempts: 0, expiresAt: Number.MAX_SAFE_INTEGER, createdAt: now };
         await db.insert(oneTimeCodes).values(code);
         expect(await db.select().from(oneTimeCodes)).toStrictEqual([code]);
 
@@ -185,12 +186,6 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
         const file = { key: "big/file.bin", size: 5 * 2 ** 30, contentType: "application/octet-stream", etag: "e", token: "k", ownerId: null, createdAt: now, updatedAt: now };
         await db.insert(files).values(file);
         expect(await db.select().from(files)).toStrictEqual([file]);
-
-        const totp = { userId: "u1", secret: "JBSWY3DPEHPK3PXP", enabled: false, lastUsedStep: null, createdAt: now };
-        await db.insert(totpCredentials).values(totp);
-        expect(await db.select().from(totpCredentials)).toStrictEqual([totp]);
-        await db.update(totpCredentials).set({ enabled: true, lastUsedStep: Math.floor(now / 30_000) });
-        expect(await db.select().from(totpCredentials)).toStrictEqual([{ ...totp, enabled: true, lastUsedStep: Math.floor(now / 30_000) }]);
       });
     });
 
@@ -381,36 +376,44 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
         expect(again.filter((rows) => rows.length > 0)).toEqual([[{ id: "s2" }]]);
       });
 
-      test("rate-limit upsert: 30 concurrent hits count 1..30; a new window starts at 1; refund stops at 0", async () => {
-        const db = await migrated();
-        let now = Date.now();
-        const limits = createRateLimits({ db, clock: { now: () => now } });
-        const limit = { key: "guess:ip:192.0.2.1", max: 100, windowSeconds: 60 };
+      test("rateLimits.hit: 30 concurrent hits count 1..30; once the window expired, a new one starts at 1", async () => {
+        const counters = createRateLimitsRepository(await migrated());
+        const key = "guess:ip:192.0.2.1";
+        const now = Date.now();
+        const window = { now, expiredAt: now - 60_000 };
 
-        const counts = await Promise.all(Array.from({ length: 30 }, () => limits.hit(limit)));
+        const counts = await Promise.all(Array.from({ length: 30 }, () => counters.hit(key, window)));
         expect(counts.toSorted((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, index) => index + 1));
         for (const count of counts) expect(typeof count).toBe("number");
+        expect(await counters.counter(key)).toStrictEqual({ count: 30, windowStart: now });
 
-        now += limit.windowSeconds * 1000;
-        expect(await limits.hit(limit)).toBe(1);
-        expect(await limits.hit(limit)).toBe(2);
+        // A window that started at `expiredAt` has passed (the bound is inclusive); one after it has not.
+        const later = now + 60_000;
+        expect(await counters.hit(key, { now: later, expiredAt: now })).toBe(1);
+        expect(await counters.hit(key, { now: later + 1, expiredAt: now })).toBe(2);
+        expect(await counters.counter(key)).toStrictEqual({ count: 2, windowStart: later });
+      });
 
-        const other = { key: "login-failure:user:u1", max: 1, windowSeconds: 60 };
-        expect(await limits.hit(other)).toBe(1);
-        await expect(limits.check(other)).rejects.toMatchObject({ code: "rate_limited" });
-        for (let refund = 0; refund < 3; refund++) await limits.refund(other.key);
-        const [row] = await db.select().from(db.tables.rateLimits).where(eq(db.tables.rateLimits.key, other.key));
-        expect(row!.count).toBe(0);
-        await limits.check(other); // 0 < max: not refused
-        expect(await limits.hit(other)).toBe(1);
+      test("rateLimits.refund stops at 0 and makes no counter; rateLimits.remove deletes one; counter is null for no key", async () => {
+        const counters = createRateLimitsRepository(await migrated());
+        const now = Date.now();
+        const window = { now, expiredAt: now - 60_000 };
+        expect(await counters.hit("login-failure:user:u1", window)).toBe(1);
+        expect(await counters.hit("guess:ip:192.0.2.1", window)).toBe(1);
+        for (let refund = 0; refund < 3; refund++) await counters.refund("login-failure:user:u1");
+        expect(await counters.counter("login-failure:user:u1")).toStrictEqual({ count: 0, windowStart: now });
+        expect(await counters.hit("login-failure:user:u1", window)).toBe(1);
 
-        // Refunding a key never hit leaves no row; reset removes one.
-        await limits.refund("never-hit");
-        await limits.reset(limit.key);
-        const keys = (await db.select().from(db.tables.rateLimits)).map((entry) => entry.key);
-        expect(keys).toEqual([other.key]);
+        await counters.refund("never-hit");
+        expect(await counters.counter("never-hit")).toBeNull();
+        await counters.remove("guess:ip:192.0.2.1");
+        await counters.remove("never-hit");
+        expect(await counters.counter("guess:ip:192.0.2.1")).toBeNull();
+        expect(await counters.counter("login-failure:user:u1")).toStrictEqual({ count: 1, windowStart: now });
       });
     });
+
+    secondFactorRepositoryConformance(migrated);
 
     describe("withLock", () => {
       test("actions under one name never overlap, and all of them run", async () => {

@@ -4,7 +4,7 @@
 //   email verifications per user .. core/email-verification.ts (3 per 15 min)
 //   reset requests per IP and user  core/reset-requests.ts   (3 per 15 min)
 //   codes per request ............. core/email-verification.ts, core/reset-requests.ts (5 tries, then deleted)
-//   TOTP and recovery codes per user  core/guesses.ts via totp.ts, recovery-codes.ts (second factors: 5 per user
+//   TOTP and recovery codes per user  core/guesses.ts via second-factors/ (second factors: 5 per user
 //                                     per RATE_LIMIT_WINDOW_SECONDS, 15 min by default; reset on success)
 // All are counters in the database (core/rate-limits.ts), so they hold across restarts and instances. They are
 // fixed windows where Faroe has token buckets: the same number of tries per period on average, but a client

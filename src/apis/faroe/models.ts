@@ -4,7 +4,7 @@
 import { t } from "elysia";
 import type { EmailVerificationRequest } from "../../core/email-verification.ts";
 import type { PasswordResetRequest } from "../../core/reset-requests.ts";
-import type { TotpCredential } from "../../core/totp.ts";
+import type { TotpCredential } from "../../core/second-factors/totp.ts";
 import type { UserRow } from "../../db/schema.ts";
 import { integer } from "../route-docs.ts";
 import type { FaroeContext } from "./context.ts";

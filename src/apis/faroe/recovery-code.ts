@@ -10,16 +10,16 @@ export type RecoveryCodeBody = typeof recoveryCodeBody.static;
 
 export async function getRecoveryCode(ctx: FaroeContext, userId: string): Promise<FaroeRecoveryCode> {
   await requireUser(ctx, userId);
-  return { recovery_code: await ctx.core.recoveryCodes.current(userId) };
+  return { recovery_code: await ctx.core.secondFactorReset.currentCode(userId) };
 }
 
 export async function regenerateRecoveryCode(ctx: FaroeContext, userId: string): Promise<FaroeRecoveryCode> {
   await requireUser(ctx, userId);
-  return { recovery_code: await ctx.core.recoveryCodes.regenerate(userId) };
+  return { recovery_code: await ctx.core.secondFactorReset.newCode(userId) };
 }
 
 /** Turns TOTP off with the recovery code; answers the code that replaces it. */
 export async function resetSecondFactor(ctx: FaroeContext, exchange: Exchange, userId: string, body: RecoveryCodeBody): Promise<FaroeRecoveryCode> {
   await requireUser(ctx, userId);
-  return { recovery_code: await ctx.core.recoveryCodes.resetSecondFactor(userId, body.recovery_code, exchange.client) };
+  return { recovery_code: await ctx.core.secondFactorReset.reset(userId, body.recovery_code, exchange.client) };
 }

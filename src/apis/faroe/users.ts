@@ -38,7 +38,7 @@ export async function createUser(ctx: FaroeContext, _exchange: Exchange, body: C
       { active: ctx.config.auth.autoActivateNewUsers, registeredBy: "operator" },
     ),
   );
-  await ctx.core.recoveryCodes.regenerate(user.id);
+  await ctx.core.secondFactorReset.newCode(user.id);
   return userModel(user, false);
 }
 
