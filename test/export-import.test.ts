@@ -15,7 +15,9 @@ import { awayFromStepEdge, totpCode } from "./support/totp.ts";
 
 setDefaultTimeout(60_000);
 
-const TABLES = [
+const TABLES = ["users", "user_roles", "sessions", "challenges", "totp_credentials", "recovery_codes", "api_tokens", "files", "generated_secrets"];
+/** Up to format 3: tickets in one_time_codes, Faroe's requests in tables of their own. */
+const FORMAT_3_TABLES = [
   "users",
   "user_roles",
   "sessions",
@@ -137,7 +139,7 @@ describe("export", () => {
   test("writes a JSON Lines file of mode 0600: the header, every row with parents first, and the end line", () => {
     expect(statSync(exportFile).mode & 0o777).toBe(0o600);
     const lines = parseLines(exportText);
-    expect(lines[0]).toEqual({ latchkey_export: 3, version: pkg.version, tables: TABLES });
+    expect(lines[0]).toEqual({ latchkey_export: 4, version: pkg.version, tables: TABLES });
 
     const rows = lines.slice(1, -1);
     const order = rows.map((line) => TABLES.indexOf(line.table));
@@ -197,11 +199,23 @@ describe("import into SQLite", () => {
 });
 
 /**
+ * The export as latchkey wrote it in format 3 (its lines), before every ticket and request moved into challenges: the
+ * same rows, with the tables of then. The export has no challenges: nothing was pending when it was made.
+ */
+function formatThreeLines(): any[] {
+  const lines = parseLines(exportText);
+  expect(lines.filter((line) => line.table === "challenges")).toEqual([]);
+  const { challenges: _none, ...counts } = lines.at(-1).end;
+  const end = { ...counts, one_time_codes: 0, email_verification_requests: 0, password_reset_requests: 0 };
+  return [{ ...lines[0], latchkey_export: 3, tables: FORMAT_3_TABLES }, ...lines.slice(1, -1), { end }];
+}
+
+/**
  * The export as latchkey wrote it in format 1, when each refresh token had its own row: the sessions' live tokens,
  * and for each session a token it rotated before and a revoked session beside it.
  */
 function formatOneExport(): { text: string; sessions: number } {
-  const lines = parseLines(exportText);
+  const lines = formatThreeLines();
   const oldRows = (row: any) => {
     const { handle: _handle, carried_token_hash: _carried, id, ...rest } = row;
     const live = { ...rest, id: crypto.randomUUID(), family_id: id, rotated_at: null };
@@ -248,7 +262,7 @@ describe("import of an older format", () => {
  * Faroe's recovery codes digested without the user's id: bob with two backup codes and a recovery code.
  */
 function formatTwoExport(): { text: string; bobId: string; backupCodes: string[]; recoveryCode: string } {
-  const lines = parseLines(exportText);
+  const lines = formatThreeLines();
   const sha256 = (value: string) => new Bun.CryptoHasher("sha256").update(value).digest("hex");
   const bobId: string = lines.find((line) => line.table === "users" && line.row.email === bob.email).row.id;
   const backupCodes = ["31415926", "27182818"];
@@ -262,7 +276,7 @@ function formatTwoExport(): { text: string; bobId: string; backupCodes: string[]
   const rows = lines.slice(1, -1);
   expect(rows.filter((line) => line.table === "recovery_codes" || line.table === "one_time_codes")).toEqual([]);
   // A stable sort: each table's rows keep their order, the new ones go where their tables are.
-  const ordered = [...rows, ...backupRows, recoveryRow].toSorted((a, b) => TABLES.indexOf(a.table) - TABLES.indexOf(b.table));
+  const ordered = [...rows, ...backupRows, recoveryRow].toSorted((a, b) => FORMAT_3_TABLES.indexOf(a.table) - FORMAT_3_TABLES.indexOf(b.table));
   const converted = [{ ...lines[0], latchkey_export: 2 }, ...ordered, { end: { ...lines.at(-1).end, one_time_codes: 2, recovery_codes: 1 } }];
   return { text: converted.map((line) => JSON.stringify(line)).join("\n") + "\n", bobId, backupCodes, recoveryCode };
 }
@@ -276,7 +290,7 @@ describe("import of format 2", () => {
     const imported = await runLatchkey(["import", file], onDisk(target), work);
     expect(imported.stderr).toBe("");
     expect(imported.exitCode).toBe(0);
-    expect(imported.stdout).toContain("one_time_codes: 0\n");
+    expect(imported.stdout).toContain("challenges: 0\n");
     expect(imported.stdout).toContain("recovery_codes: 3\n");
     const rows = await queryDatabase<{ purpose: string; code: string }>(target, "SELECT purpose, code FROM recovery_codes ORDER BY purpose, code");
     expect(rows).toEqual([
@@ -303,6 +317,85 @@ describe("import of format 2", () => {
       expect(reset.status).toBe(200);
       expect(reset.body.recovery_code).not.toBe(recoveryCode);
       expect((await faroe("GET", `/users/${bobId}`)).body.registered_totp).toBe(false);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+/**
+ * The export as latchkey wrote it in format 3: alice with a password-reset ticket and a Faroe verification request
+ * for a new address, bob with a Faroe password-reset request that has had one wrong code.
+ */
+async function formatThreeExport(): Promise<{ text: string; ticket: string; verification: { id: string; code: string }; reset: { id: string; code: string } }> {
+  const lines = formatThreeLines();
+  const sha256 = (value: string) => new Bun.CryptoHasher("sha256").update(value).digest("hex");
+  const userId = (email: string): string => lines.find((line) => line.table === "users" && line.row.email === email).row.id;
+  const created_at = Date.now();
+  const expires_at = created_at + 10 * 60_000;
+  const ticket = crypto.randomUUID();
+  const verification = { id: "abcdefghijkmnpqrstuvwxyz", code: "ABCD2345" };
+  const reset = { id: "zyxwvutsrqpnmkjihgfedcba", code: "WXYZ6789" };
+  const added = [
+    {
+      table: "one_time_codes",
+      row: { id: crypto.randomUUID(), user_id: userId(alice.email), purpose: "reset-password", secret_hash: sha256(ticket), data: {}, attempts: 0, expires_at, created_at },
+    },
+    {
+      table: "email_verification_requests",
+      row: { id: verification.id, user_id: userId(alice.email), email: "alice-new@example.com", code: verification.code, attempts: 0, created_at, expires_at },
+    },
+    {
+      table: "password_reset_requests",
+      row: {
+        id: reset.id,
+        user_id: userId(bob.email),
+        code_hash: await Bun.password.hash(reset.code, { algorithm: "argon2id", memoryCost: 19_456, timeCost: 2 }),
+        email_verified: false,
+        two_factor_verified: false,
+        attempts: 1,
+        created_at,
+        expires_at,
+      },
+    },
+  ];
+  const ordered = [...lines.slice(1, -1), ...added].toSorted((a, b) => FORMAT_3_TABLES.indexOf(a.table) - FORMAT_3_TABLES.indexOf(b.table));
+  const end = { ...lines.at(-1).end, one_time_codes: 1, email_verification_requests: 1, password_reset_requests: 1 };
+  const text = [lines[0], ...ordered, { end }].map((line) => JSON.stringify(line)).join("\n") + "\n";
+  return { text, ticket, verification, reset };
+}
+
+describe("import of format 3", () => {
+  test("tickets and Faroe's requests move into challenges; each still works on the new database", async () => {
+    const { text, ticket, verification, reset } = await formatThreeExport();
+    const file = join(work, "format-3.jsonl");
+    writeFileSync(file, text);
+    const target = freshDir("format-3");
+    const imported = await runLatchkey(["import", file], onDisk(target), work);
+    expect(imported.stderr).toBe("");
+    expect(imported.exitCode).toBe(0);
+    expect(imported.stdout).toContain("challenges: 3\n");
+    const purposes = await queryDatabase<{ purpose: string }>(target, "SELECT purpose FROM challenges ORDER BY purpose");
+    expect(purposes.map((row) => row.purpose)).toEqual(["email-verification", "password-reset-request", "reset-password"]);
+
+    const faroeCredential = "faroe-credential-for-the-import-test";
+    const server = await startServer({ ...ON_DATA_DIR, ...GENERATED_KEYS, LOST_PASSWORD_ENABLED: "true", FAROE_CREDENTIAL: faroeCredential }, { dataDir: target });
+    try {
+      const changed = await call(server.url, "POST", "/auth/change-password/change", { json: { ticket, new_password: "alice-reset-password" } });
+      expect(changed.status).toBe(204);
+      expect((await login(server.url, { email: alice.email, password: "alice-reset-password" })).status).toBe(200);
+
+      const faroe = (method: string, path: string, json?: unknown) => call(server.url, method, `/faroe${path}`, { json, headers: { authorization: faroeCredential } });
+      const aliceId = (await login(server.url, { email: alice.email, password: "alice-reset-password" })).body.user.id;
+      const shown = await faroe("GET", `/users/${aliceId}/email-verification/${verification.id}`);
+      expect(shown.status).toBe(200);
+      expect(shown.body).toMatchObject({ id: verification.id, email: "alice-new@example.com", code: verification.code });
+      const verified = await faroe("POST", `/users/${aliceId}/verify-email`, { request_id: verification.id, code: verification.code });
+      expect(verified.status).toBe(200);
+      expect(verified.body).toMatchObject({ id: aliceId, email: "alice-new@example.com", email_verified: true });
+
+      expect((await faroe("POST", `/password-reset/${reset.id}/verify-email`, { code: reset.code.toLowerCase() })).status).toBe(204);
+      expect((await faroe("GET", `/password-reset/${reset.id}`)).body).toMatchObject({ id: reset.id, email_verified: true });
     } finally {
       await server.stop();
     }
@@ -336,7 +429,7 @@ describe("import refuses files it cannot load, and writes nothing", () => {
   test.each([
     ["a file without the header", () => withLines((all) => all.slice(1)), "is not a latchkey export", { database: false }],
     ["an empty file", () => "", "is not a latchkey export", { database: false }],
-    ["a header from a newer format", () => withLines((all) => [JSON.stringify({ ...header(), latchkey_export: 4 }), ...all.slice(1)]), "import it with a newer latchkey", { database: false }],
+    ["a header from a newer format", () => withLines((all) => [JSON.stringify({ ...header(), latchkey_export: 5 }), ...all.slice(1)]), "import it with a newer latchkey", { database: false }],
     [
       "an unknown table",
       () => withLines((all) => [JSON.stringify({ ...header(), tables: [...TABLES, "gadgets"] }), ...all.slice(1, -1), '{"table":"gadgets","row":{"id":"g"}}', all.at(-1)!]),

@@ -114,9 +114,8 @@ describe("requests live 10 minutes", () => {
   test("housekeeping deletes expired requests nobody asked for again", async () => {
     const database = await openDatabase(databaseLocation(dataDir));
     try {
-      const { emailVerificationRequests, passwordResetRequests } = database.db.tables;
-      const count = async () =>
-        (await database.db.select().from(emailVerificationRequests)).length + (await database.db.select().from(passwordResetRequests)).length;
+      const { challenges } = database.db.tables;
+      const count = async () => (await database.db.select().from(challenges)).length;
       await purgeExpired({ db: database.db, clock }); // what earlier tests left behind
       const id = await createUser("forgotten@example.com");
       await faroe("POST", `/users/${id}/email-verification`, { json: { email: "forgotten@example.com" } });

@@ -204,7 +204,7 @@ describe("ticket expiry", () => {
     const { email } = await newUser(shortLived.url);
     await call(shortLived.url, "POST", "/auth/change-password/request", { json: { email } });
     await smtp.waitFor(email);
-    const count = async () => Number((await queryDatabase<{ n: number }>(shortLived.dataDir, "SELECT count(*) AS n FROM one_time_codes"))[0]!.n);
+    const count = async () => Number((await queryDatabase<{ n: number }>(shortLived.dataDir, "SELECT count(*) AS n FROM challenges"))[0]!.n);
     expect(await count()).toBeGreaterThan(0);
     await Bun.sleep(1_500);
     const restarted = await startServer({ ...smtp.env, LOST_PASSWORD_ENABLED: "true" }, { dataDir: shortLived.dataDir });

@@ -228,7 +228,7 @@ describe("email OTP", () => {
     const { email, token } = await newUser();
     const { otpToken, code } = await otpFor(token, email);
     // Codes live 5 minutes: age this one by editing the database the server uses.
-    await queryDatabase(server.dataDir, "UPDATE one_time_codes SET expires_at = 1 WHERE purpose = 'email-otp'");
+    await queryDatabase(server.dataDir, "UPDATE challenges SET expires_at = 1 WHERE purpose = 'email-otp'");
     const res = await call(server.url, "POST", `${API}/verify-otp`, { body: form({ otp: code, token: otpToken }) });
     expect(res.status).toBe(401);
     expect(res.body.error).toBe("Invalid or expired token");

@@ -46,7 +46,7 @@ beforeAll(async () => {
       [crypto.randomUUID(), user.id, sha256(`${user.id}:${code}`), JSON.stringify({ code }), Number.MAX_SAFE_INTEGER, now],
     );
   }
-  // A mail's ticket in one_time_codes stays where it is.
+  // A mail's ticket in one_time_codes stays a ticket (in challenges, since the migration that follows).
   await queryDatabase(dataDir, `INSERT INTO one_time_codes (id, user_id, purpose, secret_hash, data, expires_at, created_at) VALUES (?, ?, 'reset-password', ?, ${json}, ?, ?)`, [
     crypto.randomUUID(),
     user.id,
@@ -79,12 +79,12 @@ async function wolfpalSignIn(code: string) {
   return call(server.url, "POST", "/wolfpal/auth/two-factor", form({ token: first.body.token, code }));
 }
 
-test("every code is in recovery_codes under its kind; one_time_codes keeps only what was not a backup code", async () => {
+test("every code is in recovery_codes under its kind; only what was not a backup code stays a ticket", async () => {
   const rows = await queryDatabase<{ user_id: string; purpose: string; code: string }>(dataDir, "SELECT user_id, purpose, code FROM recovery_codes");
   expect(rows.map((row) => `${row.user_id === user.id ? "user" : "other"} ${row.purpose} ${row.code}`).sort()).toEqual(
     [...backupCodes.map((code) => `user backup-code ${code}`), `user recovery-code ${recoveryCode}`, `other recovery-code ${othersRecoveryCode}`].sort(),
   );
-  const left = await queryDatabase<{ purpose: string }>(dataDir, "SELECT purpose FROM one_time_codes");
+  const left = await queryDatabase<{ purpose: string }>(dataDir, "SELECT purpose FROM challenges");
   expect(left).toEqual([{ purpose: "reset-password" }]);
 });
 

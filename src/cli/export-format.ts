@@ -1,7 +1,7 @@
 // The file `latchkey export` writes and `latchkey import` reads: JSON Lines, so it streams both ways and any engine
 // (or jq) can read it.
 //
-//   {"latchkey_export":2,"version":"0.1.0","tables":["users","user_roles",...]}    header: format, writer, table order
+//   {"latchkey_export":4,"version":"0.1.0","tables":["users","user_roles",...]}    header: format, writer, table order
 //   {"table":"users","row":{"id":"...","email":"...","password_hash":"...",...}}    one line per row, tables in order
 //   {"end":{"users":12,"user_roles":12,...}}                                       rows per table: the file is whole
 //
@@ -15,9 +15,11 @@ import type { Tables } from "../db/client.ts";
 /**
  * Bumped when a file of this format could not be read correctly by an older latchkey. 2: a session is one row (with
  * its token's handle), not one row per refresh token. 3: recovery codes of every kind in recovery_codes, with their
- * purpose (backup codes were one_time_codes rows). import.ts still reads formats 1 and 2 (older-exports.ts).
+ * purpose (backup codes were one_time_codes rows). 4: every ticket and request in challenges (they were in
+ * one_time_codes, email_verification_requests and password_reset_requests). import.ts still reads formats 1 to 3
+ * (older-exports.ts).
  */
-export const EXPORT_FORMAT = 3;
+export const EXPORT_FORMAT = 4;
 
 /**
  * The tables moved, parents first: every other table references users (files.owner_id too) or none, and none
@@ -27,11 +29,9 @@ export const EXPORTED_TABLES: readonly { name: string; key: readonly string[]; r
   { name: "users", key: ["id"] },
   { name: "user_roles", key: ["user_id", "role"] },
   { name: "sessions", key: ["id"] },
-  { name: "one_time_codes", key: ["id"] },
+  { name: "challenges", key: ["id"] },
   { name: "totp_credentials", key: ["user_id"] },
   { name: "recovery_codes", key: ["id"] },
-  { name: "email_verification_requests", key: ["id"] },
-  { name: "password_reset_requests", key: ["id"] },
   { name: "api_tokens", key: ["token"] },
   { name: "files", key: ["key"] },
   // The signing keys and cookie secret latchkey generated: tokens and cookies issued before the move stay valid.

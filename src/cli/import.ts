@@ -3,7 +3,7 @@
 import { ConfigError } from "../lib/errors.ts";
 import { openDatabase, type DatabaseLocation, type Transaction } from "../db/client.ts";
 import { EXPORT_FORMAT, EXPORTED_TABLES, exportedTables, readLines, TransferError, type TableSpec } from "./export-format.ts";
-import { rowUpgrader, type ImportedRow, type RowUpgrader } from "./older-exports.ts";
+import { currentTables, isFormerTable, rowUpgrader, type ImportedRow, type RowUpgrader } from "./older-exports.ts";
 
 export const IMPORT_HELP = `latchkey import [file]             load an export (file, or stdin without one or with "-") into an empty
                                    database, e.g. with DATABASE_URL=postgres://...; all or nothing. The file
@@ -32,16 +32,16 @@ export async function importCommand(location: DatabaseLocation, args: string[]):
     // The header is checked before the database is touched: a wrong file must not even create one.
     const first = await lines.next();
     const { format, tables: header } = parseHeader(first.done ? "" : first.value, name);
-    const unknown = header.filter((table) => !EXPORTED_TABLES.some((spec) => spec.name === table));
+    const unknown = header.filter((table) => !EXPORTED_TABLES.some((spec) => spec.name === table) && !isFormerTable(format, table));
     if (unknown.length > 0) throw new TransferError(`${name} has tables this latchkey does not import: ${unknown.join(", ")} (written by a newer latchkey?)`, 2);
     const database = await openDatabase(location);
     try {
       await database.migrate();
       const specs = exportedTables(database.db.tables);
-      const included = header.map((tableName) => specs.find((spec) => spec.name === tableName)!);
+      const included = currentTables(format, header).map((tableName) => specs.find((spec) => spec.name === tableName)!);
       // One transaction for the whole file, not one per table: a failure half-way (a bad row, a cut file) leaves the
       // database empty, so the import can simply be run again, where a half-loaded one would be refused as not empty.
-      const counts = await database.db.transaction((tx) => loadRows(tx, included, lines, rowUpgrader(format)));
+      const counts = await database.db.transaction((tx) => loadRows(tx, { fileTables: header, specs: included }, lines, rowUpgrader(format)));
       for (const spec of included) console.log(`${spec.name}: ${counts.get(spec.name) ?? 0}`);
       console.log(`imported ${name} into ${database.description}`);
       if ((counts.get("files") ?? 0) > 0) console.log("the files' bytes are not in the export: copy them as `latchkey --help` says");
@@ -83,8 +83,16 @@ function parseHeader(line: string, name: string): { format: number; tables: stri
   return { format, tables };
 }
 
-/** Inserts the rows in batches, checking each line; returns the rows inserted per table. */
-async function loadRows(tx: Transaction, specs: TableSpec[], lines: AsyncIterator<string>, upgrade: RowUpgrader): Promise<Map<string, number>> {
+/**
+ * Inserts the rows in batches, checking each line; returns the rows inserted per table. `fileTables`: the file's
+ * tables, in its order (an older format's may be gone); `specs`: the tables its rows go into.
+ */
+async function loadRows(
+  tx: Transaction,
+  { fileTables, specs }: { fileTables: string[]; specs: TableSpec[] },
+  lines: AsyncIterator<string>,
+  upgrade: RowUpgrader,
+): Promise<Map<string, number>> {
   const nonEmpty = await firstNonEmptyTable(tx, specs.filter((spec) => !spec.replaces));
   if (nonEmpty === "users") throw new TransferError("the target database already has accounts; import needs an empty database", 1);
   if (nonEmpty !== null) throw new TransferError(`the target database already has rows in ${nonEmpty}; import needs an empty database`, 1);
@@ -92,13 +100,13 @@ async function loadRows(tx: Transaction, specs: TableSpec[], lines: AsyncIterato
   for (const spec of specs) if (spec.replaces) await tx.delete(spec.table);
   const counts = new Map<string, number>();
   const read = new Map<string, number>(); // the file's rows, which the end line counts: an older format's may not all load
-  let current = 0; // index in specs of the table being loaded: tables must come in the header's order
+  let current = 0; // index in fileTables of the table being loaded: tables must come in the header's order
   let batch: Record<string, unknown>[] = [];
   let batchStart = 0;
   let ended: Record<string, unknown> | null = null;
   const flush = async () => {
     if (batch.length === 0) return;
-    const spec = specs[current]!;
+    const spec = specs.find((candidate) => candidate.name === fileTables[current])!;
     try {
       await tx.insert(spec.table).values(batch as never);
     } catch (error) {
@@ -118,9 +126,9 @@ async function loadRows(tx: Transaction, specs: TableSpec[], lines: AsyncIterato
       ended = line.end;
       continue;
     }
-    const index = specs.findIndex((spec) => spec.name === line.table);
+    const index = fileTables.indexOf(line.table);
     if (index < 0) throw new TransferError(`line ${lineNumber}: table ${line.table} is not in the header`, 2);
-    if (index < current) throw new TransferError(`line ${lineNumber}: a ${line.table} row after ${specs[current]!.name} rows (tables must come in the header's order)`, 2);
+    if (index < current) throw new TransferError(`line ${lineNumber}: a ${line.table} row after ${fileTables[current]!} rows (tables must come in the header's order)`, 2);
     if (index > current || batch.length === BATCH_ROWS) {
       await flush();
       current = index;
@@ -128,22 +136,23 @@ async function loadRows(tx: Transaction, specs: TableSpec[], lines: AsyncIterato
     read.set(line.table, (read.get(line.table) ?? 0) + 1);
     const upgraded = upgrade(line.table, line.row);
     if (upgraded === null) continue;
-    if (upgraded.table !== line.table) {
+    const spec = specs.find((candidate) => candidate.name === line.table);
+    if (upgraded.table !== line.table || !spec) {
       // An older format's row whose concept has moved to another table (older-exports.ts): inserted on its own.
       await insertMoved(tx, specs, upgraded, lineNumber, counts);
       continue;
     }
     if (batch.length === 0) batchStart = lineNumber;
-    batch.push(toProperties(specs[current]!, upgraded.row, lineNumber));
+    batch.push(toProperties(spec, upgraded.row, lineNumber));
   }
   await flush();
 
   // Throwing here rolls everything back: a file cut short must not load as if it were whole.
   if (ended === null) throw new TransferError("the file has no end line: it is incomplete (an export cut short?); nothing was imported", 2);
-  for (const spec of specs) {
-    const expected = ended[spec.name] ?? 0;
-    if (expected !== (read.get(spec.name) ?? 0)) {
-      throw new TransferError(`${spec.name}: the end line says ${String(expected)} rows, the file has ${read.get(spec.name) ?? 0}; nothing was imported`, 2);
+  for (const table of fileTables) {
+    const expected = ended[table] ?? 0;
+    if (expected !== (read.get(table) ?? 0)) {
+      throw new TransferError(`${table}: the end line says ${String(expected)} rows, the file has ${read.get(table) ?? 0}; nothing was imported`, 2);
     }
   }
   return counts;

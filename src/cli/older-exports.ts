@@ -14,10 +14,28 @@ export interface ImportedRow {
  */
 export type RowUpgrader = (table: string, row: Record<string, unknown>) => ImportedRow | null;
 
+/** Tables of older formats whose rows now go into another table (format 4: every ticket and request in challenges). */
+const FORMER_TABLES: Record<string, string> = {
+  one_time_codes: "challenges",
+  email_verification_requests: "challenges",
+  password_reset_requests: "challenges",
+};
+
+/** Whether an older file's table is one this latchkey reads (its rows go into another table now). */
+export function isFormerTable(format: number, table: string): boolean {
+  return format < 4 && table in FORMER_TABLES;
+}
+
+/** The tables an older file's rows go into, in the file's order, each once. */
+export function currentTables(format: number, tables: string[]): string[] {
+  return [...new Set(tables.map((table) => (isFormerTable(format, table) ? FORMER_TABLES[table]! : table)))];
+}
+
 export function rowUpgrader(format: number): RowUpgrader {
   const steps: RowUpgrader[] = [];
   if (format < 2) steps.push(sessionsOfFormat1());
   if (format < 3) steps.push(recoveryCodesOfFormat2);
+  if (format < 4) steps.push(challengesOfFormat3);
   return (table, row) => {
     let line: ImportedRow | null = { table, row };
     for (const step of steps) if (line !== null) line = step(line.table, line.row);
@@ -58,4 +76,27 @@ const recoveryCodesOfFormat2: RowUpgrader = (table, row) => {
   // A code kept only as its old digest can no longer be found: the migration leaves it out too.
   if (typeof rest.code !== "string") return null;
   return { table, row: { ...rest, purpose: "recovery-code", code_hash: sha256Hex(`${String(rest.user_id)}:${rest.code}`) } };
+};
+
+/**
+ * Up to format 3, tickets were one_time_codes rows and Faroe's requests had a table each. As migration challenges
+ * does: every one a challenges row under its purpose; a verification request keeps its code as it is and its
+ * address, a reset request its argon2id code (as secret_hash) and the steps it passed (in data). Expired rows come
+ * along as they do in any export; housekeeping deletes them.
+ */
+const challengesOfFormat3: RowUpgrader = (table, row) => {
+  const common = { id: row.id, user_id: row.user_id, attempts: row.attempts ?? 0, expires_at: row.expires_at, created_at: row.created_at };
+  const yes = (value: unknown) => value === true || value === 1;
+  switch (table) {
+    case "one_time_codes":
+      return { table: "challenges", row: { ...common, purpose: row.purpose, secret_hash: row.secret_hash, code: null, email: null, data: row.data ?? {} } };
+    case "email_verification_requests":
+      return { table: "challenges", row: { ...common, purpose: "email-verification", secret_hash: null, code: row.code, email: row.email, data: {} } };
+    case "password_reset_requests": {
+      const data = { emailVerified: yes(row.email_verified), twoFactorVerified: yes(row.two_factor_verified) };
+      return { table: "challenges", row: { ...common, purpose: "password-reset-request", secret_hash: row.code_hash, code: null, email: null, data } };
+    }
+    default:
+      return { table, row };
+  }
 };

@@ -5,7 +5,7 @@ import type { Config } from "../config.ts";
 import type { Guesses } from "./guesses.ts";
 import { linkPrefix, ticketMail, ticketOptions, type Composer, type TicketLink } from "./mail/intents.ts";
 import type { MailQueue } from "./mail/queue.ts";
-import type { OneTimeCodes } from "./one-time-codes.ts";
+import type { Challenges } from "./challenges/challenges.ts";
 import type { SessionContext } from "./sessions.ts";
 import { normaliseEmail, type User, type Users } from "./users.ts";
 
@@ -15,12 +15,12 @@ export function createActivation(deps: {
   auth: Config["auth"];
   /** PUBLIC_URL, for the links mailed (src/public-url.ts). */
   publicUrl: () => string;
-  codes: OneTimeCodes;
+  challenges: Challenges;
   users: Users;
   mailQueue: MailQueue;
   guesses: Guesses;
 }) {
-  const { auth, publicUrl, codes, users, mailQueue, guesses } = deps;
+  const { auth, publicUrl, challenges, users, mailQueue, guesses } = deps;
 
   /** The account at `email` when it waits for activation; null for any other address. */
   async function waitingAccount(email: string): Promise<User | null> {
@@ -42,7 +42,7 @@ export function createActivation(deps: {
   const composeActivationMail: Composer<"activate-account"> = async (to, { link }) => {
     const user = await waitingAccount(to);
     if (!user) return null;
-    const ticket = await codes.issueTicket(user.id, "activate-account", ticketOptions(link));
+    const ticket = await challenges.issueTicket(user.id, "activate-account", ticketOptions(link));
     return ticketMail(user.email!, link.prefix + ticket, ticket);
   };
 
@@ -50,7 +50,7 @@ export function createActivation(deps: {
   const composeMagicRegistrationMail: Composer<"magic-link-register"> = async (to) => {
     const user = await waitingAccount(to);
     if (!user) return null;
-    const ticket = await codes.issueTicket(user.id, "activate-account", { ttlSeconds: auth.ticketExpiresInSeconds });
+    const ticket = await challenges.issueTicket(user.id, "activate-account", { ttlSeconds: auth.ticketExpiresInSeconds });
     return ticketMail(user.email!, `${publicUrl()}/auth/magic-link?action=register&token=${ticket}`, ticket, "x-token");
   };
 
@@ -79,7 +79,7 @@ export function createActivation(deps: {
 
     /** Uses up an activation ticket; returns the now active user. */
     async activate(ticket: string, client: SessionContext): Promise<User> {
-      const { userId } = await guesses.attempt({ ip: client.ip }, () => codes.consumeTicket("activate-account", ticket));
+      const { userId } = await guesses.attempt({ ip: client.ip }, () => challenges.consumeTicket("activate-account", ticket));
       await users.activate(userId);
       return (await users.findById(userId))!;
     },

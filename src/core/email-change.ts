@@ -5,7 +5,7 @@ import { CoreError, isCoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
 import { linkPrefix, ticketMail, type Composer } from "./mail/intents.ts";
 import type { MailQueue } from "./mail/queue.ts";
-import type { OneTimeCodes } from "./one-time-codes.ts";
+import type { Challenges } from "./challenges/challenges.ts";
 import type { SessionContext } from "./sessions.ts";
 import { normaliseEmail, type Users } from "./users.ts";
 
@@ -16,11 +16,11 @@ export function createEmailChange(deps: {
   /** PUBLIC_URL, for the links mailed (src/public-url.ts). */
   publicUrl: () => string;
   users: Users;
-  codes: OneTimeCodes;
+  challenges: Challenges;
   mailQueue: MailQueue;
   guesses: Guesses;
 }) {
-  const { auth, publicUrl, users, codes, mailQueue, guesses } = deps;
+  const { auth, publicUrl, users, challenges, mailQueue, guesses } = deps;
 
   async function notifyOldAddress(oldEmail: string | null, newEmail: string): Promise<void> {
     if (auth.notifyEmailChange && oldEmail) await mailQueue.enqueue("email-changed", oldEmail, { newEmail });
@@ -36,7 +36,7 @@ export function createEmailChange(deps: {
       if (isCoreError(error)) return null; // taken (or refused by ALLOWED_EMAIL_DOMAINS) since the request
       throw error;
     }
-    const ticket = await codes.issueTicket(userId, "change-email", {
+    const ticket = await challenges.issueTicket(userId, "change-email", {
       ttlSeconds: auth.ticketExpiresInSeconds,
       data: { newEmail: to },
     });
@@ -65,7 +65,7 @@ export function createEmailChange(deps: {
     composeEmailChangedMail,
 
     async confirm(ticket: string, client: SessionContext): Promise<void> {
-      const { userId, data } = await guesses.attempt({ ip: client.ip }, () => codes.consumeTicket("change-email", ticket));
+      const { userId, data } = await guesses.attempt({ ip: client.ip }, () => challenges.consumeTicket("change-email", ticket));
       const before = await users.findById(userId);
       if (!before || typeof data.newEmail !== "string") throw new CoreError("invalid_ticket");
       await users.setEmail(userId, data.newEmail);

@@ -8,7 +8,7 @@ import { CoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
 import type { Composer } from "./mail/intents.ts";
 import type { MailQueue } from "./mail/queue.ts";
-import type { OneTimeCodes } from "./one-time-codes.ts";
+import type { Challenges } from "./challenges/challenges.ts";
 import type { PasswordHasher } from "./passwords.ts";
 import { sha256Hex } from "../lib/secrets.ts";
 import type { SessionContext } from "./sessions.ts";
@@ -20,18 +20,18 @@ export type EmailOtp = ReturnType<typeof createEmailOtp>;
 
 export function createEmailOtp(deps: {
   users: Users;
-  codes: OneTimeCodes;
+  challenges: Challenges;
   mailQueue: MailQueue;
   passwords: PasswordHasher;
   guesses: Guesses;
   random: Random;
 }) {
-  const { users, codes, mailQueue, passwords, guesses, random } = deps;
+  const { users, challenges, mailQueue, passwords, guesses, random } = deps;
 
   /** Draws the code for a ticket still waiting for one; nothing to send once the ticket expired or was replaced. */
   const composeCodeMail: Composer<"email-otp"> = async (to, { ticketDigest }) => {
     const code = randomDigits(random, 6);
-    const stored = await codes.replaceData("email-otp", ticketDigest, { email: to, codeHash: await passwords.hash(code) });
+    const stored = await challenges.replaceTicketData("email-otp", ticketDigest, { email: to, codeHash: await passwords.hash(code) });
     return stored ? { to, variables: { code } } : null;
   };
 
@@ -42,7 +42,7 @@ export function createEmailOtp(deps: {
       if (!user?.email) throw new CoreError("user_not_found");
       if (user.emailVerified) throw new CoreError("email_already_verified");
       await guesses.throttle("otp-mail", { ip: client.ip, account: `user:${userId}` });
-      const ticket = await codes.issueTicket(userId, "email-otp", { ttlSeconds: TTL_SECONDS, data: { email: user.email } });
+      const ticket = await challenges.issueTicket(userId, "email-otp", { ttlSeconds: TTL_SECONDS, data: { email: user.email } });
       await mailQueue.enqueue("email-otp", user.email, { ticketDigest: sha256Hex(ticket) });
       return ticket;
     },
@@ -51,12 +51,12 @@ export function createEmailOtp(deps: {
 
     /** Checks the code; on success the address the code went to is verified. */
     async verify(ticket: string, code: string, client: SessionContext): Promise<void> {
-      const { userId, data } = await guesses.attempt({ ip: client.ip }, () => codes.peekTicket("email-otp", ticket));
+      const { userId, data } = await guesses.attempt({ ip: client.ip }, () => challenges.peekTicket("email-otp", ticket));
       await guesses.attempt({ ip: client.ip, account: `user:${userId}`, secondFactor: true }, async () => {
         const ok = typeof data.codeHash === "string" && /^\d{6}$/.test(code) && (await passwords.verify(code, data.codeHash));
         if (!ok) throw new CoreError("invalid_otp");
       });
-      await codes.consumeTicket("email-otp", ticket);
+      await challenges.consumeTicket("email-otp", ticket);
       const user = await users.findById(userId);
       // The address changed since the code was sent: the code proved the old one.
       if (user?.email !== data.email) throw new CoreError("invalid_ticket");

@@ -3,6 +3,7 @@
 // Revoked sessions stay until they expire: an old token of one then still finds it, and is refused as revoked.
 import { and, isNull, lt } from "drizzle-orm";
 import type { Database } from "../db/client.ts";
+import { createChallengesRepository } from "../db/repositories/challenges.ts";
 import type { Clock } from "../lib/clock.ts";
 
 /** Rate-limit windows are at most a day (RATE_LIMIT_WINDOW_SECONDS <= 86400). */
@@ -11,20 +12,18 @@ const DONE_MAILS_KEPT_MS = 7 * 86_400_000;
 
 export async function purgeExpired(deps: { db: Database; clock: Clock }): Promise<number> {
   const { db, clock } = deps;
-  const { emailVerificationRequests, mailQueue, oneTimeCodes, passwordResetRequests, rateLimits, sessions } = db.tables;
+  const { mailQueue, rateLimits, sessions } = db.tables;
   const now = clock.now();
-  const purged = await Promise.all([
+  const [challenges, ...purged] = await Promise.all([
+    // Every ticket and request; a Faroe verification request holds its code as it is: gone as soon as it is of no use.
+    createChallengesRepository(db).purgeExpired(now),
     db.delete(sessions).where(lt(sessions.expiresAt, now)).returning({ id: sessions.id }),
-    db.delete(oneTimeCodes).where(lt(oneTimeCodes.expiresAt, now)).returning({ id: oneTimeCodes.id }),
     db.delete(rateLimits).where(lt(rateLimits.windowStart, now - LONGEST_WINDOW_MS)).returning({ key: rateLimits.key }),
-    // Verification requests hold their code as it is: gone as soon as it is of no use.
-    db.delete(emailVerificationRequests).where(lt(emailVerificationRequests.expiresAt, now)).returning({ id: emailVerificationRequests.id }),
-    db.delete(passwordResetRequests).where(lt(passwordResetRequests.expiresAt, now)).returning({ id: passwordResetRequests.id }),
     // Done: no next attempt (sent, or given up).
     db
       .delete(mailQueue)
       .where(and(isNull(mailQueue.nextAttemptAt), lt(mailQueue.createdAt, now - DONE_MAILS_KEPT_MS)))
       .returning({ id: mailQueue.id }),
   ]);
-  return purged.reduce((total, rows) => total + rows.length, 0);
+  return purged.reduce((total, rows) => total + rows.length, challenges);
 }

@@ -1,6 +1,7 @@
 // Builds the domain once from its dependencies; the dialects receive it and never construct pieces themselves.
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
+import { createChallengesRepository } from "../db/repositories/challenges.ts";
 import { createRateLimitsRepository } from "../db/repositories/rate-limits.ts";
 import { createRecoveryCodesRepository } from "../db/repositories/recovery-codes.ts";
 import { createTotpRepository } from "../db/repositories/totp.ts";
@@ -19,7 +20,6 @@ import { createEmailChange } from "./email-change.ts";
 import { createEmailOtp } from "./email-otp.ts";
 import { createJwtSigner } from "./jwt.ts";
 import { createGuesses } from "./guesses.ts";
-import { createOneTimeCodes } from "./one-time-codes.ts";
 import type { OwnedData } from "./owned-data.ts";
 import { createPasswordReset } from "./password-reset.ts";
 import { createRateLimits } from "./rate-limits.ts";
@@ -31,11 +31,12 @@ import { createSecurityEvents } from "./security-events.ts";
 import { createSessions, sessionSettings } from "./sessions.ts";
 import type { SigningKeys } from "./signing-keys.ts";
 import { createUsers } from "./users.ts";
-import { createEmailVerification } from "./email-verification.ts";
+import { createEmailVerification } from "./challenges/email-verification.ts";
+import { createChallenges } from "./challenges/challenges.ts";
 import { createPasswordCheck } from "./password-check.ts";
 import { createBreachedPasswords } from "./breached-passwords.ts";
 import { createRegistrationPolicy } from "./registration-policy.ts";
-import { createResetRequests } from "./reset-requests.ts";
+import { createResetRequests } from "./challenges/reset-requests.ts";
 import { createUserDirectory } from "./user-directory.ts";
 
 export interface CoreDeps {
@@ -68,12 +69,12 @@ export function createCore(deps: CoreDeps) {
   const users = createUsers({ db, clock, random, passwords, auth: config.auth, registration, ownedData });
   const callerGate = createCallerGate({ users });
   const sessions = createSessions({ db, clock, random, settings: sessionSettings(config), logger, callerGate });
-  const codes = createOneTimeCodes({ db, clock, random });
   const jwt = createJwtSigner(signingKeys, clock);
   const accessTokens = createAccessTokens({ config: config.jwt, jwt });
   const rateLimits = createRateLimits({ counters: createRateLimitsRepository(db), clock });
   const events = createSecurityEvents(logger);
   const guesses = createGuesses({ rateLimits, config: config.rateLimits, events });
+  const challenges = createChallenges({ repository: createChallengesRepository(db), clock, random, passwords, guesses });
   const secondFactors = createSecondFactors({
     totpCredentials: createTotpRepository(db),
     recoveryCodes: createRecoveryCodesRepository(db),
@@ -84,13 +85,13 @@ export function createCore(deps: CoreDeps) {
   });
   const { totp, backupCodes, twoFactorSetup, secondFactorReset } = secondFactors;
   const mailQueue = createMailQueue({ db, clock, random, enabled: config.mail.enabled });
-  const activation = createActivation({ auth: config.auth, publicUrl, codes, users, mailQueue, guesses });
+  const activation = createActivation({ auth: config.auth, publicUrl, challenges, users, mailQueue, guesses });
   const sessionTokens = createSessionTokens({ sessions, accessTokens });
-  const signIn = createSignIn({ auth: config.auth, publicUrl, users, guesses, events, totp, codes, mailQueue, secondFactors });
-  const passwordReset = createPasswordReset({ auth: config.auth, publicUrl, users, codes, sessions, mailQueue, guesses });
-  const emailChange = createEmailChange({ auth: config.auth, publicUrl, users, codes, mailQueue, guesses });
+  const signIn = createSignIn({ auth: config.auth, publicUrl, users, guesses, events, totp, challenges, mailQueue, secondFactors });
+  const passwordReset = createPasswordReset({ auth: config.auth, publicUrl, users, challenges, sessions, mailQueue, guesses });
+  const emailChange = createEmailChange({ auth: config.auth, publicUrl, users, challenges, mailQueue, guesses });
   const apiTokens = createApiTokens({ db, clock, random, guesses });
-  const emailOtp = createEmailOtp({ users, codes, mailQueue, passwords, guesses, random });
+  const emailOtp = createEmailOtp({ users, challenges, mailQueue, passwords, guesses, random });
   // Each feature decides who gets its mails and mints their tickets; the worker runs them (core/mail/intents.ts).
   const composers: Composers = {
     "activate-account": activation.composeActivationMail,
@@ -105,8 +106,8 @@ export function createCore(deps: CoreDeps) {
   // Faroe's flows (server-to-server): requests the caller mails itself, paged user lists.
   const userDirectory = createUserDirectory({ db });
   const passwordCheck = createPasswordCheck({ users, guesses });
-  const emailVerification = createEmailVerification({ db, clock, random, auth: config.auth, users, rateLimits, guesses });
-  const resetRequests = createResetRequests({ db, clock, random, auth: config.auth, users, passwords, totp, secondFactorReset, sessions, rateLimits, guesses });
+  const emailVerification = createEmailVerification({ auth: config.auth, challenges, users, rateLimits });
+  const resetRequests = createResetRequests({ auth: config.auth, challenges, users, passwords, totp, secondFactorReset, sessions, rateLimits });
   return {
     config,
     clock,
@@ -117,7 +118,7 @@ export function createCore(deps: CoreDeps) {
     users,
     callerGate,
     sessions,
-    codes,
+    challenges,
     signingKeys,
     jwt,
     accessTokens,

@@ -4,7 +4,7 @@ import type { Config } from "../config.ts";
 import type { Guesses } from "./guesses.ts";
 import { linkPrefix, ticketMail, ticketOptions, type Composer, type TicketLink } from "./mail/intents.ts";
 import type { MailQueue } from "./mail/queue.ts";
-import type { OneTimeCodes } from "./one-time-codes.ts";
+import type { Challenges } from "./challenges/challenges.ts";
 import type { SessionContext, Sessions } from "./sessions.ts";
 import { normaliseEmail, type Users } from "./users.ts";
 
@@ -15,18 +15,18 @@ export function createPasswordReset(deps: {
   /** PUBLIC_URL, for the links mailed (src/public-url.ts). */
   publicUrl: () => string;
   users: Users;
-  codes: OneTimeCodes;
+  challenges: Challenges;
   sessions: Sessions;
   mailQueue: MailQueue;
   guesses: Guesses;
 }) {
-  const { auth, publicUrl, users, codes, sessions, mailQueue, guesses } = deps;
+  const { auth, publicUrl, users, challenges, sessions, mailQueue, guesses } = deps;
 
   /** Mails a reset link to an active account; for any other address there is nothing to send. */
   const composeResetMail: Composer<"lost-password"> = async (to, { link }) => {
     const user = await users.findByEmail(to);
     if (!user?.active || user.disabled || !user.email) return null;
-    const ticket = await codes.issueTicket(user.id, "reset-password", ticketOptions(link));
+    const ticket = await challenges.issueTicket(user.id, "reset-password", ticketOptions(link));
     return ticketMail(user.email, link.prefix + ticket, ticket);
   };
 
@@ -67,7 +67,7 @@ export function createPasswordReset(deps: {
     async reset(ticket: string, newPassword: string, client: SessionContext): Promise<void> {
       // Check the new password first, so a refused one does not use the ticket up.
       const accepted = await users.checkPassword(newPassword);
-      const { userId } = await guesses.attempt({ ip: client.ip }, () => codes.consumeTicket("reset-password", ticket));
+      const { userId } = await guesses.attempt({ ip: client.ip }, () => challenges.consumeTicket("reset-password", ticket));
       await users.setPassword(userId, accepted);
       // The ticket came by mail: the address is proven.
       await users.markEmailVerified(userId);

@@ -6,7 +6,7 @@ import { CoreError, isCoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
 import { ticketMail, type Composer } from "./mail/intents.ts";
 import type { MailQueue } from "./mail/queue.ts";
-import type { OneTimeCodes } from "./one-time-codes.ts";
+import type { Challenges } from "./challenges/challenges.ts";
 import type { SecurityEvents } from "./security-events.ts";
 import { constantTimeEqual } from "../lib/secrets.ts";
 import type { SessionContext } from "./sessions.ts";
@@ -27,11 +27,11 @@ export function createSignIn(deps: {
   guesses: Guesses;
   events: SecurityEvents;
   totp: Totp;
-  codes: OneTimeCodes;
+  challenges: Challenges;
   mailQueue: MailQueue;
   secondFactors: SecondFactors;
 }) {
-  const { auth, publicUrl, users, guesses, events, totp, codes, mailQueue, secondFactors } = deps;
+  const { auth, publicUrl, users, guesses, events, totp, challenges, mailQueue, secondFactors } = deps;
   const ttlSeconds = auth.ticketExpiresInSeconds;
 
   /**
@@ -63,13 +63,13 @@ export function createSignIn(deps: {
   const composeMagicLinkMail: Composer<"magic-link-log-in"> = async (to) => {
     const user = await users.findByEmail(to);
     if (!user?.email || !user.active || user.disabled || (await totp.isEnabled(user.id))) return null;
-    const ticket = await codes.issueTicket(user.id, "magic-link", { ttlSeconds });
+    const ticket = await challenges.issueTicket(user.id, "magic-link", { ttlSeconds });
     return ticketMail(user.email, `${publicUrl()}/auth/magic-link?action=log-in&token=${ticket}`, ticket, "x-token");
   };
 
   async function afterFirstFactor(user: User): Promise<FirstFactorResult> {
     if (!(await totp.isEnabled(user.id))) return { kind: "signed-in", user };
-    const ticket = await codes.issueTicket(user.id, "mfa-login", { ttlSeconds });
+    const ticket = await challenges.issueTicket(user.id, "mfa-login", { ttlSeconds });
     return { kind: "second-factor", ticket, user };
   }
 
@@ -96,9 +96,9 @@ export function createSignIn(deps: {
      * code). A wrong code keeps the ticket for a retry; the rate limit counts it.
      */
     async withTotp(ticket: string, code: string, client: SessionContext, options: { backupCodes?: boolean } = {}): Promise<User> {
-      const { userId } = await guesses.attempt({ ip: client.ip }, () => codes.peekTicket("mfa-login", ticket));
+      const { userId } = await guesses.attempt({ ip: client.ip }, () => challenges.peekTicket("mfa-login", ticket));
       await secondFactors.verify(userId, code, client, options);
-      await codes.consumeTicket("mfa-login", ticket);
+      await challenges.consumeTicket("mfa-login", ticket);
       const user = await users.findById(userId);
       if (!user) throw new CoreError("invalid_ticket");
       admit(user, client);
@@ -135,7 +135,7 @@ export function createSignIn(deps: {
     composeMagicLinkMail,
 
     async withMagicLink(token: string, client: SessionContext): Promise<User> {
-      const { userId } = await guesses.attempt({ ip: client.ip }, () => codes.consumeTicket("magic-link", token));
+      const { userId } = await guesses.attempt({ ip: client.ip }, () => challenges.consumeTicket("magic-link", token));
       const user = await users.findById(userId);
       if (!user) throw new CoreError("invalid_ticket");
       // TOTP was enabled after the link was mailed: the link alone is one factor.

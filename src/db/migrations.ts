@@ -9,6 +9,7 @@ import pg0002 from "../../drizzle/postgres/0002_session_per_row.sql" with { type
 import pg0003 from "../../drizzle/postgres/0003_session_carried_digest.sql" with { type: "text" };
 import pg0004 from "../../drizzle/postgres/0004_mail_queue.sql" with { type: "text" };
 import pg0005 from "../../drizzle/postgres/0005_recovery_codes_shared.sql" with { type: "text" };
+import pg0006 from "../../drizzle/postgres/0006_challenges.sql" with { type: "text" };
 import sqliteJournal from "../../drizzle/sqlite/meta/_journal.json";
 import sqlite0000 from "../../drizzle/sqlite/0000_init.sql" with { type: "text" };
 import sqlite0001 from "../../drizzle/sqlite/0001_rate_limits_totp.sql" with { type: "text" };
@@ -19,6 +20,7 @@ import sqlite0005 from "../../drizzle/sqlite/0005_session_per_row.sql" with { ty
 import sqlite0006 from "../../drizzle/sqlite/0006_session_carried_digest.sql" with { type: "text" };
 import sqlite0007 from "../../drizzle/sqlite/0007_mail_queue.sql" with { type: "text" };
 import sqlite0008 from "../../drizzle/sqlite/0008_recovery_codes_shared.sql" with { type: "text" };
+import sqlite0009 from "../../drizzle/sqlite/0009_challenges.sql" with { type: "text" };
 
 export type MigrationDialect = "sqlite" | "postgres";
 
@@ -39,6 +41,7 @@ const sources: Record<MigrationDialect, { journal: Journal; sqlByTag: Record<str
       "0006_session_carried_digest": sqlite0006,
       "0007_mail_queue": sqlite0007,
       "0008_recovery_codes_shared": sqlite0008,
+      "0009_challenges": sqlite0009,
     },
   },
   postgres: {
@@ -50,6 +53,7 @@ const sources: Record<MigrationDialect, { journal: Journal; sqlByTag: Record<str
       "0003_session_carried_digest": pg0003,
       "0004_mail_queue": pg0004,
       "0005_recovery_codes_shared": pg0005,
+      "0006_challenges": pg0006,
     },
   },
 };

@@ -99,29 +99,8 @@ export const sessions = pgTable(
   ],
 );
 
-export const oneTimeCodes = pgTable(
-  "one_time_codes",
-  {
-    id: text("id").primaryKey(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
-    purpose: text("purpose").notNull(),
-    secretHash: text("secret_hash").notNull(),
-    data: jsonb<Record<string, unknown>>("data").notNull().default({}),
-    attempts: integer("attempts").notNull().default(0),
-    expiresAt: millis("expires_at").notNull(),
-    createdAt: createdAt(),
-  },
-  (table) => [
-    uniqueIndex("one_time_codes_purpose_secret_unique").on(table.purpose, table.secretHash),
-    index("one_time_codes_user_idx").on(table.userId, table.purpose),
-  ],
-);
-
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
-export type OneTimeCodeRow = typeof oneTimeCodes.$inferSelect;
 
 export const rateLimits = pgTable("rate_limits", {
   key: text("key").primaryKey(),
@@ -182,43 +161,31 @@ export const recoveryCodes = pgTable(
   (table) => [index("recovery_codes_user_idx").on(table.userId, table.purpose)],
 );
 
-export const emailVerificationRequests = pgTable(
-  "email_verification_requests",
+export const challenges = pgTable(
+  "challenges",
   {
     id: text("id").primaryKey(),
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    email: text("email").notNull(),
-    code: text("code").notNull(),
+    purpose: text("purpose").notNull(),
+    secretHash: text("secret_hash"),
+    code: text("code"),
+    email: text("email"),
+    data: jsonb<Record<string, unknown>>("data").notNull().default({}),
     attempts: integer("attempts").notNull().default(0),
-    createdAt: createdAt(),
     expiresAt: millis("expires_at").notNull(),
-  },
-  (table) => [index("email_verification_requests_user_idx").on(table.userId)],
-);
-
-export const passwordResetRequests = pgTable(
-  "password_reset_requests",
-  {
-    id: text("id").primaryKey(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
-    codeHash: text("code_hash").notNull(),
-    emailVerified: boolean("email_verified").notNull().default(false),
-    twoFactorVerified: boolean("two_factor_verified").notNull().default(false),
-    attempts: integer("attempts").notNull().default(0),
     createdAt: createdAt(),
-    expiresAt: millis("expires_at").notNull(),
   },
-  (table) => [index("password_reset_requests_user_idx").on(table.userId)],
+  (table) => [
+    uniqueIndex("challenges_purpose_secret_unique").on(table.purpose, table.secretHash),
+    index("challenges_user_idx").on(table.userId, table.purpose),
+  ],
 );
 
 export type FileRow = typeof files.$inferSelect;
 export type RecoveryCodeRow = typeof recoveryCodes.$inferSelect;
-export type EmailVerificationRequestRow = typeof emailVerificationRequests.$inferSelect;
-export type PasswordResetRequestRow = typeof passwordResetRequests.$inferSelect;
+export type ChallengeRow = typeof challenges.$inferSelect;
 
 export const apiTokens = pgTable(
   "api_tokens",

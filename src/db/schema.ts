@@ -88,30 +88,8 @@ export const sessions = sqliteTable(
   ],
 );
 
-/** Tickets and codes sent to a user (activation, password reset, email change, MFA login ...). */
-export const oneTimeCodes = sqliteTable(
-  "one_time_codes",
-  {
-    id: text("id").primaryKey(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
-    purpose: text("purpose").notNull(),
-    secretHash: text("secret_hash").notNull(),
-    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
-    attempts: integer("attempts").notNull().default(0),
-    expiresAt: integer("expires_at", { mode: "number" }).notNull(),
-    createdAt: createdAt(),
-  },
-  (table) => [
-    uniqueIndex("one_time_codes_purpose_secret_unique").on(table.purpose, table.secretHash),
-    index("one_time_codes_user_idx").on(table.userId, table.purpose),
-  ],
-);
-
 export type UserRow = typeof users.$inferSelect;
 export type SessionRow = typeof sessions.$inferSelect;
-export type OneTimeCodeRow = typeof oneTimeCodes.$inferSelect;
 
 /** Fixed-window counters for every guessable check (passwords, tickets, codes), shared by all instances. */
 export const rateLimits = sqliteTable("rate_limits", {
@@ -192,45 +170,39 @@ export const recoveryCodes = sqliteTable(
   (table) => [index("recovery_codes_user_idx").on(table.userId, table.purpose)],
 );
 
-/** Faroe's email-verification requests: a code to prove an address, 10 minutes. The API shows the code again. */
-export const emailVerificationRequests = sqliteTable(
-  "email_verification_requests",
+/**
+ * Every code or link latchkey hands a user to prove something (core/challenges/): HBP's tickets, lncrawl's email code,
+ * the MFA-login step, Faroe's verification and password-reset requests; one table told apart by `purpose`.
+ */
+export const challenges = sqliteTable(
+  "challenges",
   {
     id: text("id").primaryKey(),
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    email: text("email").notNull(),
-    code: text("code").notNull(),
+    purpose: text("purpose").notNull(),
+    /** SHA-256 of a ticket (how it is found), or argon2id of a short code a person types; null where `code` is kept. */
+    secretHash: text("secret_hash"),
+    /** The code as it is, only for a purpose whose API shows it again (core/challenges/purposes.ts says which). */
+    code: text("code"),
+    /** The address the challenge proves, for a purpose that proves one by its own request. */
+    email: text("email"),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    /** Wrong codes tried so far. */
     attempts: integer("attempts").notNull().default(0),
-    createdAt: createdAt(),
     expiresAt: integer("expires_at", { mode: "number" }).notNull(),
-  },
-  (table) => [index("email_verification_requests_user_idx").on(table.userId)],
-);
-
-/** Faroe's password-reset requests: the code is shown once at creation and stored as argon2id. */
-export const passwordResetRequests = sqliteTable(
-  "password_reset_requests",
-  {
-    id: text("id").primaryKey(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
-    codeHash: text("code_hash").notNull(),
-    emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
-    twoFactorVerified: integer("two_factor_verified", { mode: "boolean" }).notNull().default(false),
-    attempts: integer("attempts").notNull().default(0),
     createdAt: createdAt(),
-    expiresAt: integer("expires_at", { mode: "number" }).notNull(),
   },
-  (table) => [index("password_reset_requests_user_idx").on(table.userId)],
+  (table) => [
+    uniqueIndex("challenges_purpose_secret_unique").on(table.purpose, table.secretHash),
+    index("challenges_user_idx").on(table.userId, table.purpose),
+  ],
 );
 
 export type FileRow = typeof files.$inferSelect;
 export type RecoveryCodeRow = typeof recoveryCodes.$inferSelect;
-export type EmailVerificationRequestRow = typeof emailVerificationRequests.$inferSelect;
-export type PasswordResetRequestRow = typeof passwordResetRequests.$inferSelect;
+export type ChallengeRow = typeof challenges.$inferSelect;
 
 /**
  * Long-lived API tokens (lncrawl's UserToken: 10 characters, listed back to their owner by GET /me/tokens, so the

@@ -170,14 +170,14 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
 
       test("the other tables: Number.MAX_SAFE_INTEGER expiries, JSON data, byte sizes past 2^32, nullable numbers", async () => {
         const db = await migrated();
-        const { users, sessions, oneTimeCodes, files } = db.tables;
+        const { users, sessions, challenges, files } = db.tables;
         const now = Date.now();
         await db.insert(users).values(userRow("u1"));
 
         // An expiry that never comes (Number.MAX_SAFE_INTEGER) and nested JSON data.
-        const code = { id: "c1", userId: "u1", purpose: "email-otp", secretHash: "h", data: { code: "12345678", nested: { n: 1 } }, attempts: 0, expiresAt: Number.MAX_SAFE_INTEGER, createdAt: now };
-        await db.insert(oneTimeCodes).values(code);
-        expect(await db.select().from(oneTimeCodes)).toStrictEqual([code]);
+        const code = { id: "c1", userId: "u1", purpose: "email-otp", secretHash: "h", code: null, email: null, data: { code: "12345678", nested: { n: 1 } }, attempts: 0, expiresAt: Number.MAX_SAFE_INTEGER, createdAt: now };
+        await db.insert(challenges).values(code);
+        expect(await db.select().from(challenges)).toStrictEqual([code]);
 
         const session = { id: "s1", userId: "u1", handle: "h", tokenHash: "t", carriedTokenHash: null, expiresAt: now + 30 * 86_400_000, createdAt: now, rotatedAt: null, revokedAt: now + 5, userAgent: null, ip: "::1" };
         await db.insert(sessions).values(session);

@@ -2,8 +2,8 @@
 // timestamps in UNIX seconds, keys in standard base64. One schema (for the OpenAPI document) and one builder per
 // model, shared by every route.
 import { t } from "elysia";
-import type { EmailVerificationRequest } from "../../core/email-verification.ts";
-import type { PasswordResetRequest } from "../../core/reset-requests.ts";
+import type { EmailVerificationRequest } from "../../core/challenges/email-verification.ts";
+import type { PasswordResetRequest } from "../../core/challenges/reset-requests.ts";
 import type { TotpCredential } from "../../core/second-factors/totp.ts";
 import type { UserRow } from "../../db/schema.ts";
 import { integer } from "../route-docs.ts";

@@ -22,7 +22,7 @@ interface IntentData {
   "change-email": { userId: string };
   /** To the old address, after a change. */
   "email-changed": { newEmail: string };
-  /** The ticket the caller holds, as its SHA-256 (as one_time_codes keeps it): the code is minted when sent. */
+  /** The ticket the caller holds, as its SHA-256 (as challenges keep it): the code is minted when sent. */
   "email-otp": { ticketDigest: string };
 }
 
@@ -49,7 +49,7 @@ export function linkPrefix(url: string, parameter = "ticket"): string {
   return `${url}${url.includes("?") ? "&" : "?"}${parameter}=`;
 }
 
-/** The lifetime and format one_time_codes.issueTicket takes for a link's ticket. */
+/** The lifetime and format challenges.issueTicket takes for a link's ticket. */
 export function ticketOptions(link: TicketLink): { ttlSeconds: number; tokenBytes: number | null } {
   return { ttlSeconds: link.ttlSeconds, tokenBytes: link.tokenBytes };
 }
