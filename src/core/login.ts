@@ -1,0 +1,47 @@
+// A password login, in one call: the password (password-check.ts), then either the second-factor ticket (TOTP on)
+// or a new session with its tokens. The account may sign in once the password check returns it (it asserts that),
+// so the session is started without asking again.
+import type { AccessTokens } from "./access-tokens.ts";
+import type { PasswordCheck } from "./password-check.ts";
+import type { IssuedSession, SessionContext, Sessions } from "./sessions.ts";
+import { withAccessToken, type SessionTokens } from "./session-tokens.ts";
+import type { SignIn } from "./sign-in.ts";
+import type { User } from "./users.ts";
+
+/** Signed in with `session`, or a ticket for the second step (the user has TOTP: no session on the password alone). */
+export type LoginOutcome<Session> = { kind: "signed-in"; session: Session } | { kind: "second-factor"; ticket: string; user: User };
+
+/** A session without an access token, for a dialect that signs its own. */
+export interface StartedSession extends IssuedSession {
+  user: User;
+}
+
+export interface Login {
+  /**
+   * `login` (an address or a username) and its password: a session and its access token, or the second-factor
+   * ticket. `invalid_credentials`, `rate_limited`, `account_disabled`, `account_inactive` (password-check.ts).
+   */
+  withPassword(login: string, password: string, client: SessionContext): Promise<LoginOutcome<SessionTokens>>;
+  /** The same, with the session only: the dialect signs its own access token for it. */
+  withPasswordToSession(login: string, password: string, client: SessionContext): Promise<LoginOutcome<StartedSession>>;
+}
+
+export function createLogin(deps: { passwordCheck: PasswordCheck; signIn: Pick<SignIn, "afterFirstFactor">; sessions: Sessions; accessTokens: AccessTokens }): Login {
+  const { passwordCheck, signIn, sessions, accessTokens } = deps;
+
+  async function start(login: string, password: string, client: SessionContext): Promise<LoginOutcome<StartedSession>> {
+    const first = await signIn.afterFirstFactor(await passwordCheck.check(login, password, client));
+    if (first.kind === "second-factor") return first;
+    return { kind: "signed-in", session: { ...(await sessions.issue(first.user.id, client)), user: first.user } };
+  }
+
+  return {
+    async withPassword(login, password, client) {
+      const outcome = await start(login, password, client);
+      if (outcome.kind === "second-factor") return outcome;
+      return { kind: "signed-in", session: await withAccessToken(accessTokens, outcome.session.user, outcome.session) };
+    },
+
+    withPasswordToSession: start,
+  };
+}
