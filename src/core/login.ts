@@ -29,19 +29,22 @@ export interface Login {
 export function createLogin(deps: { passwordCheck: PasswordCheck; signIn: Pick<SignIn, "afterFirstFactor">; sessions: Sessions; accessTokens: AccessTokens }): Login {
   const { passwordCheck, signIn, sessions, accessTokens } = deps;
 
-  async function start(login: string, password: string, client: SessionContext): Promise<LoginOutcome<StartedSession>> {
-    const first = await signIn.afterFirstFactor(await passwordCheck.check(login, password, client));
+  /** After the password: the second-factor ticket, or a new session for the user it proved. */
+  async function afterPassword(user: User, client: SessionContext): Promise<LoginOutcome<StartedSession>> {
+    const first = await signIn.afterFirstFactor(user);
     if (first.kind === "second-factor") return first;
-    return { kind: "signed-in", session: { ...(await sessions.issue(first.user.id, client)), user: first.user } };
+    return { kind: "signed-in", session: { ...(await sessions.issue(user.id, client)), user } };
   }
 
   return {
     async withPassword(login, password, client) {
-      const outcome = await start(login, password, client);
+      const outcome = await afterPassword(await passwordCheck.check(login, password, client), client);
       if (outcome.kind === "second-factor") return outcome;
       return { kind: "signed-in", session: await withAccessToken(accessTokens, outcome.session.user, outcome.session) };
     },
 
-    withPasswordToSession: start,
+    async withPasswordToSession(login, password, client) {
+      return afterPassword(await passwordCheck.check(login, password, client), client);
+    },
   };
 }
