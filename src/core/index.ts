@@ -93,8 +93,8 @@ export function createCore(deps: CoreDeps) {
   const activation = createActivation({ auth: config.auth, publicUrl, codes, users, mailQueue, guesses });
   const sessionTokens = createSessionTokens({ sessions, accessTokens });
   const passwordCheck = createPasswordCheck({ accounts, users, passwords, guesses });
-  const signIn = createSignIn({ auth: config.auth, publicUrl, users, guesses, events, totp, codes, mailQueue, secondFactors, passwordCheck });
-  const login = createLogin({ passwordCheck, signIn, sessions, accessTokens });
+  const signIn = createSignIn({ auth: config.auth, publicUrl, users, guesses, events, totp, codes, mailQueue, secondFactors });
+  const login = createLogin({ passwordCheck, signIn, totp, sessions, accessTokens });
   const passwordReset = createPasswordReset({ auth: config.auth, publicUrl, users, codes, sessions, mailQueue, guesses });
   const emailChange = createEmailChange({ auth: config.auth, publicUrl, users, codes, mailQueue, guesses });
   const apiTokens = createApiTokens({ tokens: createApiTokensRepository(db), clock, random, guesses });

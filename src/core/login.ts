@@ -1,10 +1,12 @@
 // A password login, in one call: the password (password-check.ts), then either the second-factor ticket (TOTP on)
-// or a new session with its tokens. The account may sign in once the password check returns it (it asserts that),
+// or a new session with its tokens; for an API without a second-factor step, the user or `mfa_required`. The account may sign in once the password check returns it (it asserts that),
 // so the session is started without asking again.
 import type { AccessTokens } from "./access-tokens.ts";
+import { CoreError } from "./errors.ts";
 import type { PasswordCheck } from "./password-check.ts";
 import type { IssuedSession, SessionContext, Sessions } from "./sessions.ts";
 import { withAccessToken, type SessionTokens } from "./session-tokens.ts";
+import type { Totp } from "./second-factors/totp.ts";
 import type { SignIn } from "./sign-in.ts";
 import type { User } from "./users.ts";
 
@@ -24,10 +26,21 @@ export interface Login {
   withPassword(login: string, password: string, client: SessionContext): Promise<LoginOutcome<SessionTokens>>;
   /** The same, with the session only: the dialect signs its own access token for it. */
   withPasswordToSession(login: string, password: string, client: SessionContext): Promise<LoginOutcome<StartedSession>>;
+  /**
+   * For APIs with no second-factor step and no session (lncrawl's login signs a token for the user; HTTP Basic): the
+   * user, and `mfa_required` for a user with TOTP, who must not get in on the password alone.
+   */
+  withPasswordOnly(login: string, password: string, client: SessionContext): Promise<User>;
 }
 
-export function createLogin(deps: { passwordCheck: PasswordCheck; signIn: Pick<SignIn, "afterFirstFactor">; sessions: Sessions; accessTokens: AccessTokens }): Login {
-  const { passwordCheck, signIn, sessions, accessTokens } = deps;
+export function createLogin(deps: {
+  passwordCheck: PasswordCheck;
+  signIn: Pick<SignIn, "afterFirstFactor">;
+  totp: Pick<Totp, "isEnabled">;
+  sessions: Sessions;
+  accessTokens: AccessTokens;
+}): Login {
+  const { passwordCheck, signIn, totp, sessions, accessTokens } = deps;
 
   /** After the password: the second-factor ticket, or a new session for the user it proved. */
   async function afterPassword(user: User, client: SessionContext): Promise<LoginOutcome<StartedSession>> {
@@ -45,6 +58,12 @@ export function createLogin(deps: { passwordCheck: PasswordCheck; signIn: Pick<S
 
     async withPasswordToSession(login, password, client) {
       return afterPassword(await passwordCheck.check(login, password, client), client);
+    },
+
+    async withPasswordOnly(login, password, client) {
+      const user = await passwordCheck.check(login, password, client);
+      if (await totp.isEnabled(user.id)) throw new CoreError("mfa_required");
+      return user;
     },
   };
 }

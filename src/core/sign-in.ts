@@ -1,4 +1,5 @@
-// Proving who you are: password (then TOTP when enabled), magic link, admin impersonation, anonymous.
+// Proving who you are beyond the password (password-check.ts; a password login is login.ts): the TOTP step after it,
+// magic link, admin impersonation, anonymous.
 // Every check here is a guess an attacker could repeat, so each goes through `guesses` (per IP and account).
 // No path hands out a session on one factor when the user has two (ARCHITECTURE.md: one user base).
 import type { Config } from "../config.ts";
@@ -7,7 +8,6 @@ import type { Guesses } from "./guesses.ts";
 import { ticketMail, type Composer } from "./mail/intents.ts";
 import type { MailQueue } from "./mail/queue.ts";
 import type { OneTimeCodes } from "./one-time-codes.ts";
-import type { PasswordCheck } from "./password-check.ts";
 import type { SecurityEvents } from "./security-events.ts";
 import { constantTimeEqual } from "../lib/secrets.ts";
 import type { SessionContext } from "./sessions.ts";
@@ -20,15 +20,8 @@ export type FirstFactorResult = { kind: "signed-in"; user: User } | { kind: "sec
 
 /** Every way of proving who you are; each answers the user (or a second-factor ticket), never a session. */
 export interface SignIn {
-  /** The password proved who this is: a ticket for the TOTP step when the user has it, else signed in. */
+  /** The password proved who this is (login.ts): a ticket for the TOTP step when the user has it, else signed in. */
   afterFirstFactor(user: User): Promise<FirstFactorResult>;
-  /** A password (password-check.ts), then the TOTP step when the user has it. */
-  withPassword(login: string, password: string, client: SessionContext): Promise<FirstFactorResult>;
-  /**
-   * For APIs with no second-factor step (lncrawl login, HTTP Basic): the password, and `mfa_required` for a
-   * user with TOTP, who must not get in on the password alone.
-   */
-  withPasswordOnly(login: string, password: string, client: SessionContext): Promise<User>;
   /**
    * The second step: the ticket from the first, and a TOTP code (or, where the dialect offers them, a backup
    * code). A wrong code keeps the ticket for a retry; the rate limit counts it.
@@ -59,9 +52,8 @@ export function createSignIn(deps: {
   codes: OneTimeCodes;
   mailQueue: MailQueue;
   secondFactors: SecondFactors;
-  passwordCheck: PasswordCheck;
 }): SignIn {
-  const { auth, publicUrl, users, guesses, events, totp, codes, mailQueue, secondFactors, passwordCheck } = deps;
+  const { auth, publicUrl, users, guesses, events, totp, codes, mailQueue, secondFactors } = deps;
   const ttlSeconds = auth.ticketExpiresInSeconds;
 
   /**
@@ -95,20 +87,6 @@ export function createSignIn(deps: {
 
   return {
     afterFirstFactor,
-
-    async withPassword(login, password, client) {
-      return afterFirstFactor(await passwordCheck.check(login, password, client));
-    },
-
-    /**
-     * For APIs with no second-factor step (lncrawl login, HTTP Basic): the password, and `mfa_required` for a
-     * user with TOTP, who must not get in on the password alone.
-     */
-    async withPasswordOnly(login, password, client) {
-      const user = await passwordCheck.check(login, password, client);
-      if (await totp.isEnabled(user.id)) throw new CoreError("mfa_required");
-      return user;
-    },
 
     /**
      * The second step: the ticket from the first, and a TOTP code (or, where the dialect offers them, a backup
