@@ -1,6 +1,7 @@
 // A password login, in one call: the password (password-check.ts), then either the second-factor ticket (TOTP on)
-// or a new session with its tokens; for an API without a second-factor step, the user or `mfa_required`. The account may sign in once the password check returns it (it asserts that),
-// so the session is started without asking again.
+// or a new session with its tokens; for an API without a second-factor step, the user or `mfa_required`. The
+// password check returns only an account that may sign in (it asserts that), so the session starts without asking
+// again.
 import type { AccessTokens } from "./access-tokens.ts";
 import { CoreError } from "./errors.ts";
 import type { PasswordCheck } from "./password-check.ts";

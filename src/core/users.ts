@@ -176,7 +176,8 @@ export function createUsers(deps: {
   const users: Users = {
     checkPassword: (password) => registration.checkPassword(password),
 
-    findById: (id) => accounts.byId(id),
+    // The repository's compiled lookup itself: the caller gate's read on every signed-in request.
+    findById: accounts.byId,
     findByUsername: (username) => accounts.byUsername(normaliseUsername(username)),
     findByEmail: (email) => accounts.byEmail(normaliseEmail(email)),
     findByLogin: (identifier) => (identifier.includes("@") ? users.findByEmail(identifier) : users.findByUsername(identifier)),
