@@ -55,14 +55,12 @@ export function createPasswordCheck(deps: {
 
   return {
     async check(login, password, client) {
-      if (login.includes("@")) {
-        const email = normaliseEmail(login);
-        return guesses.attempt({ ip: client.ip, account: `email:${email}` }, async () => prove(await accounts.byEmail(email), password));
-      }
-      // Guesses are counted by the account's address also when the login is a username (lncrawl, WolfPal), or an
-      // account's address and username would be two sets of tries; an unknown name counts as itself. The row read
-      // to find the address is the one the password is checked against.
-      const user = await accounts.byUsername(normaliseUsername(login));
+      // The account first: its row is the one the password is checked against, and it names the account the guess
+      // is counted for. A username (lncrawl, WolfPal) counts by the account's address, or an account's address and
+      // username would be two sets of tries; an unknown name counts as itself. Reading before counting costs a
+      // refused try one indexed read, the same for a known and an unknown name.
+      const byAddress = login.includes("@");
+      const user = byAddress ? await accounts.byEmail(normaliseEmail(login)) : await accounts.byUsername(normaliseUsername(login));
       const account = `email:${user?.email ?? normaliseEmail(login)}`;
       return guesses.attempt({ ip: client.ip, account }, () => prove(user, password));
     },
