@@ -10,6 +10,7 @@ import { isUniqueViolation } from "../../src/db/errors.ts";
 import { embeddedMigrations } from "../../src/db/migrations.ts";
 import { createRateLimitsRepository } from "../../src/db/repositories/rate-limits.ts";
 import { challengesRepositoryConformance } from "./challenges-conformance.ts";
+import { accountRepositoryConformance } from "./account-repository-conformance.ts";
 import { secondFactorRepositoryConformance } from "./second-factor-conformance.ts";
 
 type UserInsert = Database["tables"]["users"]["$inferInsert"];
@@ -416,6 +417,7 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
 
     secondFactorRepositoryConformance(migrated);
     challengesRepositoryConformance(migrated);
+    accountRepositoryConformance(migrated);
 
     describe("withLock", () => {
       test("actions under one name never overlap, and all of them run", async () => {
