@@ -1,6 +1,7 @@
 // Builds the domain once from its dependencies; the dialects receive it and never construct pieces themselves.
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
+import { createMailQueueRepository } from "../db/repositories/mail-queue.ts";
 import { createRateLimitsRepository } from "../db/repositories/rate-limits.ts";
 import { createRecoveryCodesRepository } from "../db/repositories/recovery-codes.ts";
 import { createTotpRepository } from "../db/repositories/totp.ts";
@@ -83,7 +84,7 @@ export function createCore(deps: CoreDeps) {
     guesses,
   });
   const { totp, backupCodes, twoFactorSetup, secondFactorReset } = secondFactors;
-  const mailQueue = createMailQueue({ db, clock, random, enabled: config.mail.enabled });
+  const mailQueue = createMailQueue({ mails: createMailQueueRepository(db), clock, random, enabled: config.mail.enabled });
   const activation = createActivation({ auth: config.auth, publicUrl, codes, users, mailQueue, guesses });
   const sessionTokens = createSessionTokens({ sessions, accessTokens });
   const signIn = createSignIn({ auth: config.auth, publicUrl, users, guesses, events, totp, codes, mailQueue, secondFactors });

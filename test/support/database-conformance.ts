@@ -9,7 +9,9 @@ import type { Database, DatabaseHandle } from "../../src/db/client.ts";
 import { isUniqueViolation } from "../../src/db/errors.ts";
 import { embeddedMigrations } from "../../src/db/migrations.ts";
 import { createRateLimitsRepository } from "../../src/db/repositories/rate-limits.ts";
+import { mailQueueRepositoryConformance } from "./mail-queue-conformance.ts";
 import { secondFactorRepositoryConformance } from "./second-factor-conformance.ts";
+import { upkeepRepositoryConformance } from "./upkeep-conformance.ts";
 
 type UserInsert = Database["tables"]["users"]["$inferInsert"];
 
@@ -414,6 +416,8 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
     });
 
     secondFactorRepositoryConformance(migrated);
+    mailQueueRepositoryConformance(migrated);
+    upkeepRepositoryConformance(migrated);
 
     describe("withLock", () => {
       test("actions under one name never overlap, and all of them run", async () => {
