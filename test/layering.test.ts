@@ -86,7 +86,6 @@ const KNOWN_DRIZZLE_OUTSIDE_DB = new Set([
   "core/sessions.ts",
   "core/user-directory.ts",
   "core/users.ts",
-  "storage/file-records.ts",
 ]);
 
 interface Import {

@@ -8,7 +8,7 @@
 //
 // A disabled account's files are withheld from everyone, by whatever rule (its own token, a public folder, a listing,
 // a zip, a transform), until it is enabled again; only the admin secret reaches them. The answer is the 403 of a read
-// the rules refuse, so it says nothing about the account. The owner's state comes with the file's row (file-records.ts).
+// the rules refuse, so it says nothing about the account. The owner's state comes with the file's row (db/repositories/files.ts).
 import { basename } from "node:path";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -18,7 +18,7 @@ import { isForeignKeyViolation } from "../db/errors.ts";
 import type { FileRow } from "../db/schema.ts";
 import type { BlobStore, OpenedBlob } from "./blob-store.ts";
 import { StorageError } from "./errors.ts";
-import type { FileRecords, StoredFile } from "./file-records.ts";
+import type { FilesRepository, StoredFile } from "../db/repositories/files.ts";
 import type { FileRemoval } from "./file-removal.ts";
 import { resolveSpec, type TransformRequest } from "./images/params.ts";
 import { sniffFormat, type ImageFormat } from "./images/probe.ts";
@@ -131,7 +131,7 @@ async function* limited(source: AsyncIterable<Uint8Array>, maxBytes: number, rep
 export type Storage = ReturnType<typeof createStorage>;
 
 export function createStorage(deps: {
-  records: FileRecords;
+  records: FilesRepository;
   blobs: BlobStore;
   variants: Variants;
   removal: FileRemoval;
