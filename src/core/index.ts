@@ -109,7 +109,6 @@ export function createCore(deps: CoreDeps) {
   const emailVerification = createEmailVerification({ db, clock, random, auth: config.auth, users, rateLimits, guesses });
   const resetRequests = createResetRequests({ db, clock, random, auth: config.auth, users, passwords, totp, secondFactorReset, sessions, rateLimits, guesses });
   return {
-    config,
     clock,
     random,
     publicUrl,
