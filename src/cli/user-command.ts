@@ -11,6 +11,8 @@ import { isUuid } from "../lib/ids.ts";
 import { createCallerGate } from "../core/caller-gate.ts";
 import { consoleLogger } from "../lib/logger.ts";
 import { createSessions, sessionSettings } from "../core/sessions.ts";
+import { createSessionsRepository } from "../db/repositories/sessions.ts";
+import { createUsersRepository } from "../db/repositories/users.ts";
 import { createUsers, type User } from "../core/users.ts";
 import { openDatabase, type DatabaseLocation } from "../db/client.ts";
 import { dataPaths } from "../server.ts";
@@ -37,9 +39,10 @@ export async function userCommand(config: Config, location: DatabaseLocation, ar
       settings: config.registration,
       breached: createBreachedPasswords({ enabled: false, logger: silentLogger }),
     });
-    const users = createUsers({ db, clock, random, passwords, auth: config.auth, registration, ownedData });
+    const users = createUsers({ accounts: createUsersRepository(db), clock, random, passwords, auth: config.auth, registration, ownedData });
     const callerGate = createCallerGate({ users });
-    const sessions = createSessions({ db, clock, random, settings: sessionSettings(config), logger: silentLogger, callerGate });
+    const store = createSessionsRepository(db);
+    const sessions = createSessions({ store, clock, random, settings: sessionSettings(config), logger: silentLogger, callerGate });
     const [action, target] = args;
 
     if (action === "list") {

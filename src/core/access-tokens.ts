@@ -14,6 +14,8 @@ export type PermissionVariables = Record<string, string | string[]>;
 export interface SignedAccessToken {
   token: string;
   expiresInMs: number;
+  /** The Hasura claims it carries, for whoever also needs them beside the token (HBP's permission_variables cookie). */
+  claims: HasuraClaims;
 }
 
 export interface VerifiedAccessToken {
@@ -91,9 +93,9 @@ export function createAccessTokens(deps: { config: Config["jwt"]; jwt: JwtSigner
 
     async sign(user, options = {}) {
       const sid = options.sessionId === undefined ? {} : { sid: options.sessionId };
-      const payload = { [config.claimsNamespace]: hasuraClaims(user, config.customFields), ...sid };
-      const token = await jwt.sign(payload, { subject: user.id, lifetimeSeconds });
-      return { token, expiresInMs: lifetimeSeconds * 1000 };
+      const claims = hasuraClaims(user, config.customFields);
+      const token = await jwt.sign({ [config.claimsNamespace]: claims, ...sid }, { subject: user.id, lifetimeSeconds });
+      return { token, expiresInMs: lifetimeSeconds * 1000, claims };
     },
 
     async verify(token) {

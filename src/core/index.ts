@@ -1,10 +1,14 @@
 // Builds the domain once from its dependencies; the dialects receive it and never construct pieces themselves.
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
+import { createApiTokensRepository } from "../db/repositories/api-tokens.ts";
 import { createMailQueueRepository } from "../db/repositories/mail-queue.ts";
 import { createRateLimitsRepository } from "../db/repositories/rate-limits.ts";
 import { createRecoveryCodesRepository } from "../db/repositories/recovery-codes.ts";
+import { createSessionsRepository } from "../db/repositories/sessions.ts";
 import { createTotpRepository } from "../db/repositories/totp.ts";
+import { createUserDirectoryRepository } from "../db/repositories/user-directory.ts";
+import { createUsersRepository } from "../db/repositories/users.ts";
 import { createAccessTokens } from "./access-tokens.ts";
 import { createActivation } from "./activation.ts";
 import type { Clock } from "../lib/clock.ts";
@@ -24,6 +28,7 @@ import { createOneTimeCodes } from "./one-time-codes.ts";
 import type { OwnedData } from "./owned-data.ts";
 import { createPasswordReset } from "./password-reset.ts";
 import { createRateLimits } from "./rate-limits.ts";
+import { createLogin } from "./login.ts";
 import { createSignIn } from "./sign-in.ts";
 import { createSecondFactors } from "./second-factors/index.ts";
 import { createPasswordHasher } from "./passwords.ts";
@@ -66,9 +71,10 @@ export function createCore(deps: CoreDeps) {
   });
   const breached = createBreachedPasswords({ enabled: config.passwords.hibpEnabled, logger });
   const registration = createRegistrationPolicy({ settings: config.registration, breached });
-  const users = createUsers({ db, clock, random, passwords, auth: config.auth, registration, ownedData });
+  const accounts = createUsersRepository(db);
+  const users = createUsers({ accounts, clock, random, passwords, auth: config.auth, registration, ownedData });
   const callerGate = createCallerGate({ users });
-  const sessions = createSessions({ db, clock, random, settings: sessionSettings(config), logger, callerGate });
+  const sessions = createSessions({ store: createSessionsRepository(db), clock, random, settings: sessionSettings(config), logger, callerGate });
   const codes = createOneTimeCodes({ db, clock, random });
   const jwt = createJwtSigner(signingKeys, clock);
   const accessTokens = createAccessTokens({ config: config.jwt, jwt });
@@ -87,10 +93,12 @@ export function createCore(deps: CoreDeps) {
   const mailQueue = createMailQueue({ mails: createMailQueueRepository(db), clock, random, enabled: config.mail.enabled });
   const activation = createActivation({ auth: config.auth, publicUrl, codes, users, mailQueue, guesses });
   const sessionTokens = createSessionTokens({ sessions, accessTokens });
+  const passwordCheck = createPasswordCheck({ accounts, users, passwords, guesses });
   const signIn = createSignIn({ auth: config.auth, publicUrl, users, guesses, events, totp, codes, mailQueue, secondFactors });
+  const login = createLogin({ passwordCheck, signIn, totp, sessions, accessTokens });
   const passwordReset = createPasswordReset({ auth: config.auth, publicUrl, users, codes, sessions, mailQueue, guesses });
   const emailChange = createEmailChange({ auth: config.auth, publicUrl, users, codes, mailQueue, guesses });
-  const apiTokens = createApiTokens({ db, clock, random, guesses });
+  const apiTokens = createApiTokens({ tokens: createApiTokensRepository(db), clock, random, guesses });
   const emailOtp = createEmailOtp({ users, codes, mailQueue, passwords, guesses, random });
   // Each feature decides who gets its mails and mints their tickets; the worker runs them (core/mail/intents.ts).
   const composers: Composers = {
@@ -104,8 +112,7 @@ export function createCore(deps: CoreDeps) {
   };
   const mailWorker = createMailWorker({ queue: mailQueue, composers, mailer, clock, logger, settings: config.mail.queue });
   // Faroe's flows (server-to-server): requests the caller mails itself, paged user lists.
-  const userDirectory = createUserDirectory({ db });
-  const passwordCheck = createPasswordCheck({ users, guesses });
+  const userDirectory = createUserDirectory({ directory: createUserDirectoryRepository(db) });
   const emailVerification = createEmailVerification({ db, clock, random, auth: config.auth, users, rateLimits, guesses });
   const resetRequests = createResetRequests({ db, clock, random, auth: config.auth, users, passwords, totp, secondFactorReset, sessions, rateLimits, guesses });
   return {
@@ -128,6 +135,7 @@ export function createCore(deps: CoreDeps) {
     events,
     totp,
     signIn,
+    login,
     passwordReset,
     emailChange,
     apiTokens,

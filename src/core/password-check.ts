@@ -1,34 +1,75 @@
-// Checking a user's password for an API that answers facts, not sessions (Faroe's POST /login/password: the
-// caller's backend starts its own session, and asks for the second factor itself when `registered_totp`).
-// Such an API is server-to-server and already lists its users, so an unknown address is reported as such.
+// The one place that decides whether a password is an account's. Every password sign-in of every dialect comes here
+// (HBP, WolfPal and lncrawl through login.ts and sign-in.ts; Faroe's POST /login/password directly), so each gets the
+// same protections:
+// - a guess: counted by the guess limiter per (account, client IP) and per account (guesses.ts), the same counters
+//   whichever API is used, so switching API gains an attacker nothing; every failure is a security event there;
+// - an unknown account, a password-less one and a wrong password fail alike and take the same time (one argon2id
+//   check against a dummy hash, ~57 ms), so sign-in does not reveal which accounts exist;
+// - the account's state (disabled, not activated) is reported only after the password is proven;
+// - an imported bcrypt hash, or one with older argon2 parameters, is re-hashed while the password is at hand.
+import type { UsersRepository } from "../db/repositories/users.ts";
 import { CoreError } from "./errors.ts";
 import type { Guesses } from "./guesses.ts";
+import type { PasswordHasher } from "./passwords.ts";
 import type { Limit } from "./rate-limits.ts";
 import type { SessionContext } from "./sessions.ts";
-import { normaliseEmail, type User, type Users } from "./users.ts";
+import { assertCanSignIn, normaliseEmail, normaliseUsername, type User, type Users } from "./users.ts";
 
 /** Failed passwords per client IP, when the caller says who the client is (Faroe's login limiter). */
 const FAILURES_PER_IP = { max: 5, windowSeconds: 15 * 60 };
 
-export type PasswordCheck = ReturnType<typeof createPasswordCheck>;
+export interface PasswordCheck {
+  /**
+   * The account `login` names (an address, or a username such as lncrawl's `admin`), once `password` is proven its
+   * and the account may sign in: `invalid_credentials` (unknown account and wrong password alike), `rate_limited`,
+   * `account_disabled`, `account_inactive`.
+   */
+  check(login: string, password: string, client: SessionContext): Promise<User>;
+  /**
+   * The same for an API that answers facts, not sessions, server to server (Faroe's POST /login/password): such an
+   * API already lists its users, so an unknown address is `user_not_found`; and the client's failed passwords are
+   * also counted per IP (only a wrong password keeps its count).
+   */
+  checkListed(email: string, password: string, client: SessionContext): Promise<User>;
+}
 
-export function createPasswordCheck(deps: { users: Users; guesses: Guesses }) {
-  const { users, guesses } = deps;
+export function createPasswordCheck(deps: {
+  accounts: Pick<UsersRepository, "byEmail" | "byUsername">;
+  users: Pick<Users, "upgradePasswordHash">;
+  passwords: PasswordHasher;
+  guesses: Guesses;
+}): PasswordCheck {
+  const { accounts, users, passwords, guesses } = deps;
+
+  /** The password against the account found (or the dummy hash); then the account's state. */
+  async function prove(user: User | null, password: string): Promise<User> {
+    if (!user || user.passwordHash === null) {
+      await passwords.verifyDummy(password);
+      throw new CoreError("invalid_credentials");
+    }
+    if (!(await passwords.verify(password, user.passwordHash))) throw new CoreError("invalid_credentials");
+    await users.upgradePasswordHash(user, password);
+    assertCanSignIn(user);
+    return user;
+  }
 
   return {
-    /**
-     * The user, once the password is right and the account may sign in. `user_not_found`, `rate_limited`,
-     * `invalid_credentials`, `account_disabled`, `account_inactive`.
-     * Limits: the shared guess limiter (per address and IP, the same counters HBP's login uses, so switching
-     * API gains an attacker nothing), plus Faroe's failures per client IP, counted and given back with them
-     * (only a wrong password keeps its count).
-     */
-    async verify(email: string, password: string, client: SessionContext): Promise<User> {
-      if (!(await users.findByEmail(email))) throw new CoreError("user_not_found");
+    async check(login, password, client) {
+      // The account first: its row is the one the password is checked against, and it names the account the guess
+      // is counted for. A username (lncrawl, WolfPal) counts by the account's address, or an account's address and
+      // username would be two sets of tries; an unknown name counts as itself. Reading before counting costs a
+      // refused try one indexed read, the same for a known and an unknown name.
+      const byAddress = login.includes("@");
+      const user = byAddress ? await accounts.byEmail(normaliseEmail(login)) : await accounts.byUsername(normaliseUsername(login));
+      const account = `email:${user?.email ?? normaliseEmail(login)}`;
+      return guesses.attempt({ ip: client.ip, account }, () => prove(user, password));
+    },
+
+    async checkListed(email, password, client) {
+      const user = await accounts.byEmail(normaliseEmail(email));
+      if (!user) throw new CoreError("user_not_found");
       const perIp: Limit[] = client.ip ? [{ key: `password-failure:ip:${client.ip}`, ...FAILURES_PER_IP }] : [];
-      return guesses.attempt({ ip: client.ip, account: `email:${normaliseEmail(email)}` }, () => users.authenticate(email, password), {
-        alsoCount: perIp,
-      });
+      return guesses.attempt({ ip: client.ip, account: `email:${normaliseEmail(email)}` }, () => prove(user, password), { alsoCount: perIp });
     },
   };
 }

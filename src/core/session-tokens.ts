@@ -1,43 +1,54 @@
 // A signed-in session as clients see it: a refresh token plus a fresh access token (JWT).
-import type { AccessTokens } from "./access-tokens.ts";
+import type { AccessTokens, HasuraClaims } from "./access-tokens.ts";
 import type { IssuedSession, SessionContext, Sessions } from "./sessions.ts";
 import { assertCanSignIn, type User } from "./users.ts";
 
 export interface SessionTokens {
   user: User;
+  /** The session's id (the access token's `sid`). */
+  familyId: string;
   refreshToken: string;
   accessToken: string;
   accessTokenExpiresInMs: number;
   refreshTokenExpiresAt: number;
+  /** The claims inside the access token, built once (HBP also puts them in its permission_variables cookie). */
+  claims: HasuraClaims;
 }
 
-export type SessionTokenService = ReturnType<typeof createSessionTokens>;
+/** Sessions with their access tokens, for the ways of signing in that end in a session. */
+export interface SessionTokenService {
+  /** Starts a session for a user who has proven who they are; refused (assertCanSignIn) if the account may not sign in. */
+  start(user: User, context: SessionContext): Promise<SessionTokens>;
+  /** Rotates a refresh token (sessions.rotate) and signs a new access token with the user's current roles. */
+  refresh(refreshToken: string, context: SessionContext): Promise<SessionTokens>;
+}
 
-export function createSessionTokens(deps: { sessions: Sessions; accessTokens: AccessTokens }) {
+/** An issued (or rotated) session with an access token for it. */
+export async function withAccessToken(accessTokens: AccessTokens, user: User, issued: IssuedSession): Promise<SessionTokens> {
+  const access = await accessTokens.sign(user, { sessionId: issued.familyId });
+  return {
+    user,
+    familyId: issued.familyId,
+    refreshToken: issued.refreshToken,
+    refreshTokenExpiresAt: issued.expiresAt,
+    accessToken: access.token,
+    accessTokenExpiresInMs: access.expiresInMs,
+    claims: access.claims,
+  };
+}
+
+export function createSessionTokens(deps: { sessions: Sessions; accessTokens: AccessTokens }): SessionTokenService {
   const { sessions, accessTokens } = deps;
 
-  async function bundle(user: User, issued: IssuedSession): Promise<SessionTokens> {
-    const access = await accessTokens.sign(user, { sessionId: issued.familyId });
-    return {
-      user,
-      refreshToken: issued.refreshToken,
-      refreshTokenExpiresAt: issued.expiresAt,
-      accessToken: access.token,
-      accessTokenExpiresInMs: access.expiresInMs,
-    };
-  }
-
   return {
-    /** Starts a session for a user who has proven who they are. */
-    async start(user: User, context: SessionContext): Promise<SessionTokens> {
+    async start(user, context) {
       assertCanSignIn(user);
-      return bundle(user, await sessions.issue(user.id, context));
+      return withAccessToken(accessTokens, user, await sessions.issue(user.id, context));
     },
 
-    /** Rotates a refresh token (see sessions.ts) and signs a new access token with the user's current roles. */
-    async refresh(refreshToken: string, context: SessionContext): Promise<SessionTokens> {
+    async refresh(refreshToken, context) {
       const issued = await sessions.rotate(refreshToken, context);
-      return bundle(issued.user, issued);
+      return withAccessToken(accessTokens, issued.user, issued);
     },
   };
 }

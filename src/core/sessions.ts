@@ -15,10 +15,8 @@
 // second half to be found by brute force against SHA-256, about 3 GPU-years per token at hashcat's ~2e10/s, for a
 // token that is replaced at the session's next refresh (every access-token lifetime while it is in use) and expires
 // with it. Guessing over HTTP needs all 122 bits.
-import { and, eq, gt, isNull, ne, type SQL, sql } from "drizzle-orm";
 import type { Config } from "../config.ts";
-import type { Database, Transaction } from "../db/client.ts";
-import { groupCommit } from "../db/group-commit.ts";
+import type { SessionsRepository, StoredSession } from "../db/repositories/sessions.ts";
 import type { Clock } from "../lib/clock.ts";
 import { CoreError } from "./errors.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -64,7 +62,27 @@ export interface RotatedSession extends IssuedSession {
   user: User;
 }
 
-export type Sessions = ReturnType<typeof createSessions>;
+/** Refresh-token sessions: what each method promises, whatever the database. */
+export interface Sessions {
+  /** Starts a new session for `userId` (who has proven who they are) and hands out its first refresh token. */
+  issue(userId: string, context?: SessionContext): Promise<IssuedSession>;
+  /**
+   * Exchanges the current refresh token of a live session for its successor, with the owner as they are now.
+   * `invalid_refresh_token` for anything else; a token of the session that is not its current one, presented past
+   * the grace period, revokes the session (reuse detection). A banned or deleted owner's session ends.
+   */
+  rotate(refreshToken: string, context?: SessionContext): Promise<RotatedSession>;
+  /** The user and session of a live session's current refresh token, or null. */
+  live(refreshToken: string): Promise<{ userId: string; familyId: string } | null>;
+  /** Whether a session is still live: access tokens of ended sessions are refused where that matters. */
+  isLive(familyId: string): Promise<boolean>;
+  /** Ends a session by its id. */
+  endSession(familyId: string): Promise<void>;
+  /** Ends the session a token belongs to, current or not (an old one is a reuse anyway). Unknown tokens are ignored. */
+  revoke(refreshToken: string): Promise<void>;
+  /** Ends every session of a user; `exceptSession` (a session id) stays. */
+  revokeAllForUser(userId: string, options?: { exceptSession?: string | null }): Promise<void>;
+}
 
 export interface SessionSettings {
   /** JWT_REFRESH_EXPIRES_IN: how long a session lives without a refresh. */
@@ -78,93 +96,36 @@ export function sessionSettings(config: Pick<Config, "jwt" | "auth">): SessionSe
   return { refreshExpiresInMinutes: config.jwt.refreshExpiresInMinutes, refreshReuseGraceSeconds: config.auth.refreshReuseGraceSeconds };
 }
 
-export function createSessions(deps: { db: Database; clock: Clock; random: Random; settings: SessionSettings; logger: Logger; callerGate: CallerGate }) {
-  const { db, clock, random, logger, callerGate } = deps;
+export function createSessions(deps: {
+  store: SessionsRepository;
+  clock: Clock;
+  random: Random;
+  settings: SessionSettings;
+  logger: Logger;
+  callerGate: CallerGate;
+}): Sessions {
+  const { store, clock, random, logger, callerGate } = deps;
   const lifetimeMs = deps.settings.refreshExpiresInMinutes * 60_000;
   const graceMs = deps.settings.refreshReuseGraceSeconds * 1000;
-  const { sessions } = db.tables;
-
-  // The claim: one conditional UPDATE, so of two concurrent rotations of one token exactly one wins, on SQLite and on
-  // any other database. A session carried over from a row per token (no handle yet) is found by its digest instead,
-  // and takes its token's handle, so that token is then known as the session's predecessor like any other. The hot
-  // rotation sets no indexed column: SQLite maintains the index of every column an UPDATE sets, even to the value it
-  // had (about half a rotation's work in SQLite), and PostgreSQL can make it a HOT update only when no indexed column
-  // changes. Rotations run inside group transactions, so they are transaction statements (src/db/lookup.ts):
-  // compiled once, where drizzle otherwise rebuilt each query's SQL (most of a refresh), and run straight on
-  // bun:sqlite on SQLite.
-  const rotate = db.transactionStatement((tx) => prepareRotation(tx, eq(sessions.handle, sql.placeholder("handle")), {}));
-  const rotateCarried = db.transactionStatement((tx) =>
-    prepareRotation(tx, and(isNull(sessions.handle), eq(sessions.carriedTokenHash, sql.placeholder("tokenHash")))!, {
-      handle: sql`${sql.placeholder("handle")}`,
-      carriedTokenHash: sql`null`,
-    }),
-  );
-  function prepareRotation(tx: Transaction, found: SQL, carried: { handle?: SQL; carriedTokenHash?: SQL }) {
-    return tx
-      .update(sessions)
-      .set({
-        ...carried,
-        tokenHash: sql`${sql.placeholder("newTokenHash")}`,
-        rotatedAt: sql`${sql.placeholder("now")}`,
-        expiresAt: sql`${sql.placeholder("expiresAt")}`,
-        userAgent: sql`${sql.placeholder("userAgent")}`,
-        ip: sql`${sql.placeholder("ip")}`,
-      })
-      .where(
-        and(
-          found,
-          eq(sessions.tokenHash, sql.placeholder("tokenHash")),
-          isNull(sessions.revokedAt),
-          gt(sessions.expiresAt, sql.placeholder("now")),
-        ),
-      )
-      .returning({ userId: sessions.userId, id: sessions.id }) // what rotate() needs, not the whole row
-      .prepare();
-  }
-  const selectColumns = {
-    id: sessions.id,
-    userId: sessions.userId,
-    tokenHash: sessions.tokenHash,
-    expiresAt: sessions.expiresAt,
-    rotatedAt: sessions.rotatedAt,
-    revokedAt: sessions.revokedAt,
-  };
-  const selectByHandle = db.select(selectColumns).from(sessions).where(eq(sessions.handle, sql.placeholder("handle"))).prepare();
-  const selectCarried = db
-    .select(selectColumns)
-    .from(sessions)
-    .where(and(isNull(sessions.handle), eq(sessions.carriedTokenHash, sql.placeholder("tokenHash"))))
-    .prepare();
-  // Every WolfPal request with an access token asks whether its session is still live.
-  const sessionById = db.lookup(
-    db.select({ revokedAt: sessions.revokedAt, expiresAt: sessions.expiresAt }).from(sessions).where(eq(sessions.id, sql.placeholder("key"))),
-  );
-  const inGroup = groupCommit(db);
 
   /** The session a token names (by its handle; by its digest if carried over), and whether it is its current token. */
-  async function find(refreshToken: string, tokenHash = sha256Hex(refreshToken)) {
+  async function find(refreshToken: string, tokenHash = sha256Hex(refreshToken)): Promise<{ row: StoredSession; current: boolean } | null> {
     const handle = handleOf(refreshToken);
-    const [row] = handle === null ? [] : await selectByHandle.execute({ handle });
+    const row = handle === null ? null : await store.byHandle(handle);
     if (row) return { row, current: constantTimeEqual(row.tokenHash, tokenHash) };
-    const [carried] = await selectCarried.execute({ tokenHash });
+    const carried = await store.byCarriedDigest(tokenHash);
     return carried ? { row: carried, current: true } : null;
   }
 
-  async function revokeFamily(familyId: string): Promise<void> {
-    await db
-      .update(sessions)
-      .set({ revokedAt: clock.now() })
-      .where(and(eq(sessions.id, familyId), isNull(sessions.revokedAt)));
-  }
+  const revokeFamily = (familyId: string): Promise<void> => store.revoke(familyId, clock.now());
 
   return {
-    /** Starts a new session. */
-    async issue(userId: string, context: SessionContext = {}): Promise<IssuedSession> {
+    async issue(userId, context = {}) {
       const refreshToken = random.uuid();
       const now = clock.now();
       const familyId = random.uuid();
       const expiresAt = now + lifetimeMs;
-      await db.insert(sessions).values({
+      await store.insert({
         id: familyId,
         userId,
         handle: handleOf(refreshToken),
@@ -176,8 +137,7 @@ export function createSessions(deps: { db: Database; clock: Clock; random: Rando
       return { refreshToken, userId, familyId, expiresAt };
     },
 
-    /** Exchanges the current refresh token of a live session for its successor. */
-    async rotate(refreshToken: string, context: SessionContext = {}): Promise<RotatedSession> {
+    async rotate(refreshToken, context = {}) {
       const now = clock.now();
       const tokenHash = sha256Hex(refreshToken);
       const handle = handleOf(refreshToken);
@@ -185,18 +145,13 @@ export function createSessions(deps: { db: Database; clock: Clock; random: Rando
       // A token that cannot be one of ours is refused without touching the database's write lock.
       if (handle === null) throw new CoreError("invalid_refresh_token");
       const successor = nextToken(random, handle);
-      const claim = {
+      const claimed = await store.rotate({
         tokenHash,
         handle,
         newTokenHash: sha256Hex(successor),
         now,
         expiresAt,
         ...clientColumns(context),
-      };
-      // The claim, in a transaction shared with the rotations arriving at the same time.
-      const claimed = await inGroup(async (tx) => {
-        const [row] = await rotate(tx, claim);
-        return row ?? (await rotateCarried(tx, claim))[0] ?? null;
       });
       if (claimed) {
         // The owner passes the caller gate, one read for both the check and the caller's new access token. Checked
@@ -222,41 +177,24 @@ export function createSessions(deps: { db: Database; clock: Clock; random: Rando
       throw new CoreError("invalid_refresh_token");
     },
 
-    /** The user and session of a live session's current refresh token, or null. */
-    async live(refreshToken: string): Promise<{ userId: string; familyId: string } | null> {
+    async live(refreshToken) {
       const found = await find(refreshToken);
       const live = found?.current && found.row.revokedAt === null && found.row.expiresAt > clock.now();
       return live ? { userId: found.row.userId, familyId: found.row.id } : null;
     },
 
-    /** Whether a session is still live: access tokens of ended sessions are refused where that matters. */
-    async isLive(familyId: string): Promise<boolean> {
-      const row = await sessionById(familyId);
+    async isLive(familyId) {
+      const row = await store.liveness(familyId);
       return row !== null && row.revokedAt === null && row.expiresAt > clock.now();
     },
 
-    /** Ends a session by its id. */
     endSession: revokeFamily,
 
-    /** Ends the session a token belongs to, current or not (an old one is a reuse anyway). Unknown tokens are ignored. */
-    async revoke(refreshToken: string): Promise<void> {
+    async revoke(refreshToken) {
       const found = await find(refreshToken);
       if (found) await revokeFamily(found.row.id);
     },
 
-    /** Ends every session of a user; `exceptSession` (a session id) stays. */
-    async revokeAllForUser(userId: string, options: { exceptSession?: string | null } = {}): Promise<void> {
-      const keptFamily = options.exceptSession ?? null;
-      await db
-        .update(sessions)
-        .set({ revokedAt: clock.now() })
-        .where(
-          and(
-            eq(sessions.userId, userId),
-            isNull(sessions.revokedAt),
-            keptFamily === null ? undefined : ne(sessions.id, keptFamily),
-          ),
-        );
-    },
+    revokeAllForUser: (userId, options = {}) => store.revokeAllOfUser(userId, clock.now(), options),
   };
 }

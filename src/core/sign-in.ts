@@ -1,4 +1,5 @@
-// Proving who you are: password (then TOTP when enabled), magic link, admin impersonation, anonymous.
+// Proving who you are beyond the password (password-check.ts; a password login is login.ts): the TOTP step after it,
+// magic link, admin impersonation, anonymous.
 // Every check here is a guess an attacker could repeat, so each goes through `guesses` (per IP and account).
 // No path hands out a session on one factor when the user has two (ARCHITECTURE.md: one user base).
 import type { Config } from "../config.ts";
@@ -17,7 +18,28 @@ import { assertCanSignIn, normaliseEmail, type User, type Users } from "./users.
 /** The first factor passed: either the user, or a ticket for the TOTP step. */
 export type FirstFactorResult = { kind: "signed-in"; user: User } | { kind: "second-factor"; ticket: string; user: User };
 
-export type SignIn = ReturnType<typeof createSignIn>;
+/** Every way of proving who you are; each answers the user (or a second-factor ticket), never a session. */
+export interface SignIn {
+  /** The password proved who this is (login.ts): a ticket for the TOTP step when the user has it, else signed in. */
+  afterFirstFactor(user: User): Promise<FirstFactorResult>;
+  /**
+   * The second step: the ticket from the first, and a TOTP code (or, where the dialect offers them, a backup
+   * code). A wrong code keeps the ticket for a retry; the rate limit counts it.
+   */
+  withTotp(ticket: string, code: string, client: SessionContext, options?: { backupCodes?: boolean }): Promise<User>;
+  /**
+   * HBP's impersonation: the right admin secret stands in for the user's password (and second factor). Only when
+   * USER_IMPERSONATION_ENABLED and ADMIN_SECRET are set: `invalid_admin_secret`.
+   */
+  asAdmin(email: string, adminSecret: string, client: SessionContext): Promise<User>;
+  /** Queues a sign-in link for `email`; the answer and its time are the same for every address. */
+  requestMagicLink(email: string, client: SessionContext): Promise<void>;
+  /** Mints the link of a queued magic-link mail, or null when the address gets none (core/mail/intents.ts). */
+  composeMagicLinkMail: Composer<"magic-link-log-in">;
+  withMagicLink(token: string, client: SessionContext): Promise<User>;
+  /** A new anonymous account (throttled per client address). */
+  anonymous(client: SessionContext): Promise<User>;
+}
 
 export function createSignIn(deps: {
   auth: Config["auth"];
@@ -30,13 +52,13 @@ export function createSignIn(deps: {
   codes: OneTimeCodes;
   mailQueue: MailQueue;
   secondFactors: SecondFactors;
-}) {
+}): SignIn {
   const { auth, publicUrl, users, guesses, events, totp, codes, mailQueue, secondFactors } = deps;
   const ttlSeconds = auth.ticketExpiresInSeconds;
 
   /**
    * assertCanSignIn, once a secret other than the password proved who this is (a password goes through
-   * users.authenticate, inside guesses.attempt, which records the same event).
+   * password-check.ts, inside guesses.attempt, which records the same event).
    */
   function admit(user: User, client: SessionContext): void {
     try {
@@ -48,17 +70,6 @@ export function createSignIn(deps: {
     }
   }
 
-  /**
-   * The account a login names, as the guess limits count it: by its address also when the login is a username
-   * (lncrawl, WolfPal), or an account's address and username would be two sets of tries. An unknown name counts
-   * as itself; a username costs one lookup whether or not it exists.
-   */
-  async function guessedAccount(login: string): Promise<string> {
-    if (login.includes("@")) return `email:${normaliseEmail(login)}`;
-    const user = await users.findByUsername(login);
-    return `email:${user?.email ?? normaliseEmail(login)}`;
-  }
-
   /** A sign-in link, for an active account without a second factor (the link alone is one factor). */
   const composeMagicLinkMail: Composer<"magic-link-log-in"> = async (to) => {
     const user = await users.findByEmail(to);
@@ -67,6 +78,7 @@ export function createSignIn(deps: {
     return ticketMail(user.email, `${publicUrl()}/auth/magic-link?action=log-in&token=${ticket}`, ticket, "x-token");
   };
 
+  /** The password proved who this is: a ticket for the second step when the user has TOTP, else signed in. */
   async function afterFirstFactor(user: User): Promise<FirstFactorResult> {
     if (!(await totp.isEnabled(user.id))) return { kind: "signed-in", user };
     const ticket = await codes.issueTicket(user.id, "mfa-login", { ttlSeconds });
@@ -74,22 +86,7 @@ export function createSignIn(deps: {
   }
 
   return {
-    async withPassword(email: string, password: string, client: SessionContext): Promise<FirstFactorResult> {
-      const account = await guessedAccount(email);
-      const user = await guesses.attempt({ ip: client.ip, account }, () => users.authenticate(email, password));
-      return afterFirstFactor(user);
-    },
-
-    /**
-     * For APIs with no second-factor step (lncrawl login, HTTP Basic): the password, and `mfa_required` for a
-     * user with TOTP, who must not get in on the password alone.
-     */
-    async withPasswordOnly(login: string, password: string, client: SessionContext): Promise<User> {
-      const account = await guessedAccount(login);
-      const user = await guesses.attempt({ ip: client.ip, account }, () => users.authenticate(login, password));
-      if (await totp.isEnabled(user.id)) throw new CoreError("mfa_required");
-      return user;
-    },
+    afterFirstFactor,
 
     /**
      * The second step: the ticket from the first, and a TOTP code (or, where the dialect offers them, a backup

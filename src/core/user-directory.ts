@@ -1,10 +1,8 @@
 // Listing accounts page by page, for server-to-server and admin APIs (Faroe's GET /users).
-import { asc, desc } from "drizzle-orm";
-import type { Database } from "../db/client.ts";
-import type { UserRow } from "../db/schema.ts";
+import type { SortOrder, UserDirectoryRepository, UserSortKey } from "../db/repositories/user-directory.ts";
+import type { Account } from "./users.ts";
 
-export type UserSortKey = "created_at" | "email" | "id";
-export type SortOrder = "ascending" | "descending";
+export type { SortOrder, UserSortKey };
 
 export interface UserPage {
   sortBy: UserSortKey;
@@ -15,27 +13,19 @@ export interface UserPage {
   page: number;
 }
 
-export type UserDirectory = ReturnType<typeof createUserDirectory>;
+export interface UserDirectory {
+  /** One page; ties broken by id so pages neither overlap nor skip. An empty page past the end. */
+  list(query: UserPage): Promise<Account[]>;
+}
 
-export function createUserDirectory(deps: { db: Database }) {
-  const { db } = deps;
-  const { users } = db.tables;
-  const columns = { created_at: users.createdAt, email: users.email, id: users.id } as const;
-
+export function createUserDirectory(deps: { directory: UserDirectoryRepository }): UserDirectory {
+  const { directory } = deps;
   return {
-    /** One page (LIMIT/OFFSET); ties broken by id so pages neither overlap nor skip. An empty page past the end. */
-    async list(query: UserPage): Promise<UserRow[]> {
+    async list(query) {
       const offset = query.count * (query.page - 1);
+      // A page number so large its offset is not exact is past any end.
       if (!Number.isSafeInteger(offset)) return [];
-      const direction = query.order === "descending" ? desc : asc;
-      const order = [direction(columns[query.sortBy])];
-      if (query.sortBy !== "id") order.push(direction(users.id));
-      return db
-        .select()
-        .from(users)
-        .orderBy(...order)
-        .limit(query.count)
-        .offset(offset);
+      return directory.page({ sortBy: query.sortBy, order: query.order, limit: query.count, offset });
     },
   };
 }

@@ -1,10 +1,7 @@
-// Accounts: creation with roles and custom fields, password sign-in, activation state, deletion.
-import { and, eq, getTableColumns, sql } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+// Accounts: creation with roles and custom fields, activation state, changes, deletion. Whether a password is an
+// account's is password-check.ts's question.
 import type { Config } from "../config.ts";
-import type { Database } from "../db/client.ts";
-import { isUniqueViolation } from "../db/errors.ts";
-import type { UserRow } from "../db/schema.ts";
+import type { UsersRepository } from "../db/repositories/users.ts";
 import { refusalError, refusalOf } from "./caller-gate.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Random } from "../lib/random.ts";
@@ -13,8 +10,39 @@ import type { OwnedData } from "./owned-data.ts";
 import type { PasswordHasher } from "./passwords.ts";
 import type { AcceptedPassword, RegisteredBy, RegistrationPolicy } from "./registration-policy.ts";
 
+/** An account as core sees it. */
+export interface Account {
+  id: string;
+  /** Normalised (normaliseEmail); null for anonymous and username-only accounts. */
+  email: string | null;
+  /** An address waiting for confirmation by a change-email ticket. */
+  newEmail: string | null;
+  /** Normalised (normaliseUsername); WolfPal's and lncrawl's login names. */
+  username: string | null;
+  displayName: string | null;
+  avatarUrl: string | null;
+  /** argon2id, or an imported bcrypt hash re-hashed at the next sign-in; null for password-less accounts. */
+  passwordHash: string | null;
+  /** False until activated, when activation is required. */
+  active: boolean;
+  emailVerified: boolean;
+  /** Banned: gets nothing from any dialect (caller-gate.ts). */
+  disabled: boolean;
+  isAnonymous: boolean;
+  defaultRole: string;
+  /** lncrawl's tier: 0 basic, 1 premium, 2 VIP. */
+  tier: number;
+  /** Who invited this user (lncrawl's referral sign-up). */
+  referrerId: string | null;
+  /** REGISTRATION_CUSTOM_FIELDS values that have no column of their own. */
+  metadata: Record<string, unknown>;
+  /** Epoch ms. */
+  createdAt: number;
+  updatedAt: number;
+}
+
 /** A user with the roles that go into their tokens. */
-export interface User extends UserRow {
+export interface User extends Account {
   roles: string[];
 }
 
@@ -45,35 +73,77 @@ export function normaliseUsername(username: string): string {
   return username.trim().toLowerCase();
 }
 
-export type Users = ReturnType<typeof createUsers>;
+/** Accounts: registration under the policy, the reads by id, address and login name, and the changes to an account. */
+export interface Users {
+  /**
+   * A new password, by the registration policy (core/registration-policy.ts): `password_too_short`,
+   * `password_too_long`, `password_breached`. Check it before using up what authorises the change (a ticket).
+   */
+  checkPassword(password: string): Promise<AcceptedPassword>;
+  /** The account and its roles, or null: the caller gate's one read per signed-in request. */
+  findById(id: string): Promise<User | null>;
+  /** Compared case-insensitively. */
+  findByEmail(email: string): Promise<User | null>;
+  /** Compared case-insensitively. */
+  findByUsername(username: string): Promise<User | null>;
+  /** An address, or (without an @) a username such as lncrawl's `admin`. */
+  findByLogin(identifier: string): Promise<User | null>;
+  setDisplayName(userId: string, displayName: string): Promise<void>;
+  markEmailVerified(userId: string): Promise<void>;
+  /**
+   * Creates an account under the registration policy (`registration_closed`, `email_domain_not_allowed`, the
+   * password rules); `active` decides whether it can sign in before activation. `email_taken` (or
+   * `email_taken_inactive`), `username_taken`, also when two registrations race.
+   */
+  register(input: RegisterInput, options: { active: boolean; registeredBy: RegisteredBy }): Promise<User>;
+  /**
+   * Makes sure the administrator account exists, is active and has `password` (re-hashed at every start, as
+   * lncrawl does, so changing ADMIN_PASSWORD takes effect on restart). `login` is an address or a username.
+   * `generated`: the password is latchkey's own random one (passwords.hashRandom), not a person's.
+   */
+  upsertAdmin(login: string, password: string, options?: { generated?: boolean }): Promise<{ user: User; created: boolean }>;
+  /** An account with no email or password, in DEFAULT_ANONYMOUS_ROLE (ANONYMOUS_USERS_ENABLED); a sign-up like any other. */
+  createAnonymous(): Promise<User>;
+  /**
+   * Changes a password, proving the current one (accounts without a password skip that, as in HBP):
+   * `incorrect_current_password`, the policy's codes. The new one is checked first, as HBP's schema does: a refused
+   * password costs no hash and is no guess at the current one.
+   */
+  changePassword(userId: string, currentPassword: string, newPassword: string): Promise<void>;
+  setPassword(userId: string, newPassword: AcceptedPassword): Promise<void>;
+  /**
+   * Re-hashes a password just proven right when its hash is an imported bcrypt one or has older argon2 parameters:
+   * the only moment latchkey holds the password.
+   */
+  upgradePasswordHash(user: Pick<User, "id" | "passwordHash">, password: string): Promise<void>;
+  /** Sets a new (already verified or directly allowed) address; `email_unavailable` when another account has it. */
+  setEmail(userId: string, newEmail: string): Promise<void>;
+  /** Throws `email_unavailable` unless the address could be given to `userId`. */
+  assertEmailAvailable(userId: string, newEmail: string): Promise<void>;
+  /** Every account, oldest first (the operator's `latchkey user list`). */
+  list(): Promise<Account[]>;
+  /** Bans or un-bans an account. A disabled account gets nothing from any dialect (assertCanSignIn). */
+  setDisabled(userId: string, disabled: boolean): Promise<void>;
+  /** Activates an inactive account; false when it was already active or does not exist. */
+  activate(userId: string): Promise<boolean>;
+  /**
+   * Deletes an account with everything it owns: its files (ownedData), then its row, with which its sessions, codes,
+   * tokens and second factors go; referrals are cleared. False if there is none.
+   */
+  delete(userId: string): Promise<boolean>;
+}
 
 export function createUsers(deps: {
-  db: Database;
+  accounts: UsersRepository;
   clock: Clock;
   random: Random;
   passwords: PasswordHasher;
   auth: Config["auth"];
   registration: RegistrationPolicy;
   ownedData: OwnedData;
-}) {
-  const { db, clock, random, passwords, registration, ownedData } = deps;
+}): Users {
+  const { accounts, clock, random, passwords, registration, ownedData } = deps;
   const policy = deps.auth;
-  const { userRoles, users } = db.tables;
-
-  // The lookups every signed-in request makes, compiled once as db.lookup()s (drizzle otherwise rebuilds the SQL of
-  // each query: most of an authenticated read). No LIMIT: the columns are unique, and drizzle binds a LIMIT as a
-  // parameter, which makes bun:sqlite's lookup over twice as slow. The roles come with the row, as a JSON array in
-  // one column that its decoder parses: one statement instead of two (each statement also pays its row mapping).
-  const roles = (
-    db.engine === "sqlite"
-      ? sql`(SELECT json_group_array(role) FROM (SELECT ${userRoles.role} AS role FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id} ORDER BY 1))`
-      : sql`(SELECT coalesce(json_agg(${userRoles.role} ORDER BY ${userRoles.role}), '[]')::text FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id})`
-  ).mapWith((json: string): string[] => JSON.parse(json));
-  const userBy = (column: SQLiteColumn) =>
-    db.lookup(db.select({ ...getTableColumns(users), roles }).from(users).where(eq(column, sql.placeholder("key"))));
-  const selectById = userBy(users.id);
-  const selectByEmail = userBy(users.email);
-  const selectByUsername = userBy(users.username);
 
   function resolveRoles(input: RegisterInput): { roles: string[]; defaultRole: string } {
     const roles = input.allowedRoles ?? policy.defaultAllowedUserRoles;
@@ -97,43 +167,25 @@ export function createUsers(deps: {
     return { columns, metadata };
   }
 
-  return {
-    /**
-     * A new password, by the registration policy (core/registration-policy.ts): `password_too_short`,
-     * `password_too_long`, `password_breached`. Check it before using up what authorises the change (a ticket).
-     */
-    checkPassword: (password: string): Promise<AcceptedPassword> => registration.checkPassword(password),
+  async function emailHolder(newEmail: string): Promise<User | null> {
+    const email = normaliseEmail(newEmail);
+    registration.checkEmail(email);
+    return accounts.byEmail(email);
+  }
 
-    async findById(id: string): Promise<User | null> {
-      return selectById(id);
-    },
+  const users: Users = {
+    checkPassword: (password) => registration.checkPassword(password),
 
-    async findByUsername(username: string): Promise<User | null> {
-      return selectByUsername(normaliseUsername(username));
-    },
+    // The repository's compiled lookup itself: the caller gate's read on every signed-in request.
+    findById: accounts.byId,
+    findByUsername: (username) => accounts.byUsername(normaliseUsername(username)),
+    findByEmail: (email) => accounts.byEmail(normaliseEmail(email)),
+    findByLogin: (identifier) => (identifier.includes("@") ? users.findByEmail(identifier) : users.findByUsername(identifier)),
 
-    /** An address, or (without an @) a username such as lncrawl's `admin`. */
-    async findByLogin(identifier: string): Promise<User | null> {
-      return identifier.includes("@") ? this.findByEmail(identifier) : this.findByUsername(identifier);
-    },
+    setDisplayName: (userId, displayName) => accounts.setDisplayName(userId, displayName, clock.now()),
+    markEmailVerified: (userId) => accounts.markEmailVerified(userId, clock.now()),
 
-    async setDisplayName(userId: string, displayName: string): Promise<void> {
-      await db.update(users).set({ displayName, updatedAt: clock.now() }).where(eq(users.id, userId));
-    },
-
-    async markEmailVerified(userId: string): Promise<void> {
-      await db.update(users).set({ emailVerified: true, updatedAt: clock.now() }).where(eq(users.id, userId));
-    },
-
-    async findByEmail(email: string): Promise<User | null> {
-      return selectByEmail(normaliseEmail(email));
-    },
-
-    /**
-     * Creates an account under the registration policy (`registration_closed`, `email_domain_not_allowed`, the
-     * password rules); `active` decides whether it can sign in before activation.
-     */
-    async register(input: RegisterInput, options: { active: boolean; registeredBy: RegisteredBy }): Promise<User> {
+    async register(input, options) {
       registration.assertOpen(options.registeredBy);
       const email = normaliseEmail(input.email);
       registration.checkEmail(email);
@@ -141,205 +193,138 @@ export function createUsers(deps: {
       const { roles, defaultRole } = resolveRoles(input);
       const { columns, metadata } = splitCustomFields(input.customFields ?? {});
 
-      const existing = await this.findByEmail(email);
+      const existing = await accounts.byEmail(email);
       if (existing) throw new CoreError(existing.active ? "email_taken" : "email_taken_inactive");
-      if (input.username !== undefined && (await this.findByUsername(input.username))) throw new CoreError("username_taken");
+      if (input.username !== undefined && (await users.findByUsername(input.username))) throw new CoreError("username_taken");
 
       const now = clock.now();
-      const row = {
-        id: random.uuid(),
-        email,
-        username: input.username === undefined ? null : normaliseUsername(input.username),
-        displayName: columns.displayName ?? input.displayName ?? email,
-        avatarUrl: columns.avatarUrl ?? null,
-        passwordHash: input.password === null ? null : await passwords.hash(input.password),
-        active: options.active,
-        defaultRole,
-        referrerId: input.referrerId ?? null,
-        metadata,
-        createdAt: now,
-        updatedAt: now,
-      };
-      try {
-        await db.transaction(async (tx) => {
-          await tx.insert(users).values(row);
-          await tx.insert(userRoles).values(roles.map((role) => ({ userId: row.id, role })));
-        });
-      } catch (error) {
-        // Two registrations of one address racing: the unique index decides; answer as if we had seen it.
-        if (isUniqueViolation(error, "users", "email")) throw new CoreError("email_taken");
-        if (isUniqueViolation(error, "users", "username")) throw new CoreError("username_taken");
-        throw error;
-      }
-      return (await this.findById(row.id))!;
+      const id = random.uuid();
+      const { taken } = await accounts.insert(
+        {
+          id,
+          email,
+          username: input.username === undefined ? null : normaliseUsername(input.username),
+          displayName: columns.displayName ?? input.displayName ?? email,
+          avatarUrl: columns.avatarUrl ?? null,
+          passwordHash: input.password === null ? null : await passwords.hash(input.password),
+          active: options.active,
+          defaultRole,
+          referrerId: input.referrerId ?? null,
+          metadata,
+          createdAt: now,
+          updatedAt: now,
+        },
+        roles,
+      );
+      // Two registrations of one address racing: the unique index decides; answer as if we had seen it.
+      if (taken !== null) throw new CoreError(taken === "email" ? "email_taken" : "username_taken");
+      return (await accounts.byId(id))!;
     },
 
-    /**
-     * Checks an email and password. Unknown email, password-less account and wrong password all fail the
-     * same way and take the same time (a dummy hash check), so sign-in does not reveal which accounts exist.
-     * Account state is reported only after the password is proven.
-     */
-    async authenticate(login: string, password: string): Promise<User> {
-      const user = await this.findByLogin(login);
-      if (!user || user.passwordHash === null) {
-        await passwords.verifyDummy(password);
-        throw new CoreError("invalid_credentials");
-      }
-      if (!(await passwords.verify(password, user.passwordHash))) throw new CoreError("invalid_credentials");
-      if (passwords.needsRehash(user.passwordHash)) {
-        // bcrypt from an HBP import, or argon2 parameters changed in the config: upgrade while we hold the password.
-        const passwordHash = await passwords.hash(password);
-        await db.update(users).set({ passwordHash, updatedAt: clock.now() }).where(eq(users.id, user.id));
-      }
-      assertCanSignIn(user);
-      return user;
-    },
-
-    /**
-     * Makes sure the administrator account exists, is active and has `password` (re-hashed at every start, as
-     * lncrawl does, so changing ADMIN_PASSWORD takes effect on restart). `login` is an address or a username.
-     */
-    /** `generated`: the password is latchkey's own random one (passwords.hashRandom), not a person's. */
-    async upsertAdmin(login: string, password: string, options: { generated?: boolean } = {}): Promise<{ user: User; created: boolean }> {
+    async upsertAdmin(login, password, options = {}) {
       const passwordHash = options.generated ? await passwords.hashRandom(password) : await passwords.hash(password);
       const now = clock.now();
-      const existing = await this.findByLogin(login);
+      const existing = await users.findByLogin(login);
       if (existing) {
-        await db
-          .update(users)
-          .set({ passwordHash, active: true, disabled: false, defaultRole: "admin", tier: 2, updatedAt: now })
-          .where(eq(users.id, existing.id));
-        await db.insert(userRoles).values({ userId: existing.id, role: "admin" }).onConflictDoNothing();
-        return { user: (await this.findById(existing.id))!, created: false };
+        await accounts.makeAdmin(existing.id, passwordHash, now);
+        return { user: (await accounts.byId(existing.id))!, created: false };
       }
       const byEmail = login.includes("@");
-      const row = {
-        id: random.uuid(),
-        email: byEmail ? normaliseEmail(login) : null,
-        username: byEmail ? null : normaliseUsername(login),
-        displayName: "Server Admin",
-        passwordHash,
-        active: true,
-        emailVerified: byEmail,
-        defaultRole: "admin",
-        tier: 2,
-        metadata: {},
-        createdAt: now,
-        updatedAt: now,
-      };
-      await db.transaction(async (tx) => {
-        await tx.insert(users).values(row);
-        await tx.insert(userRoles).values(["user", "admin"].map((role) => ({ userId: row.id, role })));
-      });
-      return { user: (await this.findById(row.id))!, created: true };
+      const id = random.uuid();
+      const { taken } = await accounts.insert(
+        {
+          id,
+          email: byEmail ? normaliseEmail(login) : null,
+          username: byEmail ? null : normaliseUsername(login),
+          displayName: "Server Admin",
+          passwordHash,
+          active: true,
+          emailVerified: byEmail,
+          defaultRole: "admin",
+          tier: 2,
+          metadata: {},
+          createdAt: now,
+          updatedAt: now,
+        },
+        ["user", "admin"],
+      );
+      if (taken !== null) throw new CoreError(taken === "email" ? "email_taken" : "username_taken");
+      return { user: (await accounts.byId(id))!, created: true };
     },
 
-    /** An account with no email or password, in DEFAULT_ANONYMOUS_ROLE (ANONYMOUS_USERS_ENABLED); a sign-up like any other. */
-    async createAnonymous(): Promise<User> {
+    async createAnonymous() {
       registration.assertOpen("self");
       const now = clock.now();
-      const row = {
-        id: random.uuid(),
-        email: null,
-        displayName: "Anonymous user",
-        active: true,
-        isAnonymous: true,
-        defaultRole: policy.defaultAnonymousRole,
-        metadata: {},
-        createdAt: now,
-        updatedAt: now,
-      };
-      await db.transaction(async (tx) => {
-        await tx.insert(users).values(row);
-        await tx.insert(userRoles).values({ userId: row.id, role: policy.defaultAnonymousRole });
-      });
-      return (await this.findById(row.id))!;
+      const id = random.uuid();
+      await accounts.insert(
+        {
+          id,
+          email: null,
+          displayName: "Anonymous user",
+          active: true,
+          isAnonymous: true,
+          defaultRole: policy.defaultAnonymousRole,
+          metadata: {},
+          createdAt: now,
+          updatedAt: now,
+        },
+        [policy.defaultAnonymousRole],
+      );
+      return (await accounts.byId(id))!;
     },
 
-    /**
-     * Changes a password, proving the current one (accounts without a password skip that, as in HBP). The new one
-     * is checked first, as HBP's schema does: a refused password costs no hash and is no guess at the current one.
-     */
-    async changePassword(userId: string, currentPassword: string, newPassword: string): Promise<void> {
+    async changePassword(userId, currentPassword, newPassword) {
       const accepted = await registration.checkPassword(newPassword);
-      const user = await this.findById(userId);
+      const user = await accounts.byId(userId);
       if (!user) throw new CoreError("user_not_found");
       if (user.passwordHash !== null && !(await passwords.verify(currentPassword, user.passwordHash))) {
         throw new CoreError("incorrect_current_password");
       }
-      await this.setPassword(userId, accepted);
+      await users.setPassword(userId, accepted);
     },
 
-    async setPassword(userId: string, newPassword: AcceptedPassword): Promise<void> {
-      const passwordHash = await passwords.hash(newPassword);
-      await db.update(users).set({ passwordHash, updatedAt: clock.now() }).where(eq(users.id, userId));
+    async setPassword(userId, newPassword) {
+      await accounts.setPasswordHash(userId, await passwords.hash(newPassword), clock.now());
     },
 
-    /** Sets a new (already verified or directly allowed) address; `email_unavailable` when another account has it. */
-    async setEmail(userId: string, newEmail: string): Promise<void> {
-      const email = normaliseEmail(newEmail);
-      registration.checkEmail(email);
-      const holder = await this.findByEmail(email);
+    async upgradePasswordHash(user, password) {
+      if (user.passwordHash === null || !passwords.needsRehash(user.passwordHash)) return;
+      await accounts.setPasswordHash(user.id, await passwords.hash(password), clock.now());
+    },
+
+    async setEmail(userId, newEmail) {
+      const holder = await emailHolder(newEmail);
       if (holder && holder.id !== userId) throw new CoreError("email_unavailable");
-      try {
-        await db.update(users).set({ email, updatedAt: clock.now() }).where(eq(users.id, userId));
-      } catch (error) {
-        if (isUniqueViolation(error, "users", "email")) throw new CoreError("email_unavailable");
-        throw error;
-      }
+      if (!(await accounts.setEmail(userId, normaliseEmail(newEmail), clock.now()))) throw new CoreError("email_unavailable");
     },
 
-    /** Throws `email_unavailable` unless the address could be given to `userId`. */
-    async assertEmailAvailable(userId: string, newEmail: string): Promise<void> {
-      const email = normaliseEmail(newEmail);
-      registration.checkEmail(email);
-      const holder = await this.findByEmail(email);
+    async assertEmailAvailable(userId, newEmail) {
+      const holder = await emailHolder(newEmail);
       if (holder && holder.id !== userId) throw new CoreError("email_unavailable");
     },
 
-    /** Every account, oldest first (the operator's `latchkey user list`). */
-    async list(): Promise<UserRow[]> {
-      return db.select().from(users).orderBy(users.createdAt);
-    },
+    list: () => accounts.list(),
+    setDisabled: (userId, disabled) => accounts.setDisabled(userId, disabled, clock.now()),
+    activate: (userId) => accounts.activate(userId, clock.now()),
 
-    /** Bans or un-bans an account. A disabled account gets nothing from any dialect (users.assertCanSignIn). */
-    async setDisabled(userId: string, disabled: boolean): Promise<void> {
-      await db.update(users).set({ disabled, updatedAt: clock.now() }).where(eq(users.id, userId));
-    },
-
-    /** Activates an inactive account; false when it was already active or does not exist. */
-    async activate(userId: string): Promise<boolean> {
-      const updated = await db
-        .update(users)
-        .set({ active: true, emailVerified: true, updatedAt: clock.now() })
-        .where(and(eq(users.id, userId), eq(users.active, false)))
-        .returning({ id: users.id });
-      return updated.length > 0;
-    },
-
-    /**
-     * Deletes an account with everything it owns: its files (ownedData), then its row, with which its sessions, codes,
-     * tokens and second factors go (foreign keys cascade); referrals are cleared. False if there is none.
-     *
+    /*
      * The order: the account is disabled first, so from then on the caller gate refuses every credential of it on every
      * instance and it can start nothing new; its files go next, each row before its bytes (a crash in between leaves
      * bytes nobody refers to, never a row without bytes); the row goes last, so a crash before it leaves a disabled
      * account that the same deletion, run again, finishes. An upload of its own already past the gate fails on the
      * files' foreign key once the row is gone and leaves nothing either (storage.upload).
      */
-    async delete(userId: string): Promise<boolean> {
-      const found = await db.update(users).set({ disabled: true, updatedAt: clock.now() }).where(eq(users.id, userId)).returning({ id: users.id });
-      if (found.length === 0) return false;
+    async delete(userId) {
+      if (!(await accounts.disableForDeletion(userId, clock.now()))) return false;
       await ownedData.removeAllOf(userId);
-      await db.update(users).set({ referrerId: null }).where(eq(users.referrerId, userId));
-      const deleted = await db.delete(users).where(eq(users.id, userId)).returning({ id: users.id });
-      return deleted.length > 0;
+      return accounts.remove(userId);
     },
   };
+  return users;
 }
 
 /** The one rule every dialect applies before handing out a session: the caller gate's (core/caller-gate.ts). */
-export function assertCanSignIn(user: Pick<UserRow, "active" | "disabled">): void {
+export function assertCanSignIn(user: Pick<Account, "active" | "disabled">): void {
   const refusal = refusalOf(user);
   if (refusal !== null) throw refusalError(refusal);
 }

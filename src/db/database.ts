@@ -45,7 +45,7 @@ export type Database = QueryBuilder & {
    * Compiles a statement for use inside transactions: `build` prepares it on a transaction's handle, with named
    * placeholders (`sql.placeholder(...)`), and the result runs it in the transaction it is given, answering what the
    * prepared `.execute(values)` would. Built once on SQLite (its transaction handle is always the same), once per
-   * transaction on PostgreSQL. For the writes every request makes (a refresh's rotation, src/core/sessions.ts).
+   * transaction on PostgreSQL. For the writes every request makes (a refresh's rotation, src/db/repositories/sessions.ts).
    */
   transactionStatement<Row>(build: (tx: Transaction) => TransactionQuery<Row>): TransactionStatement<Row>;
 };

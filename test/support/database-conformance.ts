@@ -9,6 +9,7 @@ import type { Database, DatabaseHandle } from "../../src/db/client.ts";
 import { isUniqueViolation } from "../../src/db/errors.ts";
 import { embeddedMigrations } from "../../src/db/migrations.ts";
 import { createRateLimitsRepository } from "../../src/db/repositories/rate-limits.ts";
+import { accountRepositoryConformance } from "./account-repository-conformance.ts";
 import { filesRepositoryConformance } from "./files-conformance.ts";
 import { mailQueueRepositoryConformance } from "./mail-queue-conformance.ts";
 import { secondFactorRepositoryConformance } from "./second-factor-conformance.ts";
@@ -420,6 +421,7 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
     mailQueueRepositoryConformance(migrated);
     upkeepRepositoryConformance(migrated);
     filesRepositoryConformance(migrated);
+    accountRepositoryConformance(migrated);
 
     describe("withLock", () => {
       test("actions under one name never overlap, and all of them run", async () => {

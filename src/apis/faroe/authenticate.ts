@@ -11,7 +11,7 @@ export type AuthenticateBody = typeof authenticateBody.static;
 
 export async function authenticateWithPassword(ctx: FaroeContext, exchange: Exchange, body: AuthenticateBody): Promise<FaroeUser> {
   const user = await withErrorCodes({ user_not_found: "USER_NOT_EXISTS" }, () =>
-    ctx.core.passwordCheck.verify(body.email, body.password, exchange.client),
+    ctx.core.passwordCheck.checkListed(body.email, body.password, exchange.client),
   );
   return userReply(ctx, user);
 }

@@ -5,7 +5,7 @@ import { t } from "elysia";
 import type { EmailVerificationRequest } from "../../core/email-verification.ts";
 import type { PasswordResetRequest } from "../../core/reset-requests.ts";
 import type { TotpCredential } from "../../core/second-factors/totp.ts";
-import type { UserRow } from "../../db/schema.ts";
+import type { Account } from "../../core/users.ts";
 import { integer } from "../route-docs.ts";
 import type { FaroeContext } from "./context.ts";
 
@@ -28,7 +28,7 @@ export const faroeUserSchema = t.Object(
 
 export type FaroeUser = typeof faroeUserSchema.static;
 
-export function userModel(user: UserRow, registeredTotp: boolean): FaroeUser {
+export function userModel(user: Account, registeredTotp: boolean): FaroeUser {
   return {
     id: user.id,
     created_at: seconds(user.createdAt),
@@ -38,7 +38,7 @@ export function userModel(user: UserRow, registeredTotp: boolean): FaroeUser {
   };
 }
 
-export async function userReply(ctx: FaroeContext, user: UserRow): Promise<FaroeUser> {
+export async function userReply(ctx: FaroeContext, user: Account): Promise<FaroeUser> {
   return userModel(user, await ctx.core.totp.isEnabled(user.id));
 }
 

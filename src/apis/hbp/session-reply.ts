@@ -1,6 +1,6 @@
 // HBP's session body `S` (spec/hbp.md §2) and its cookie mode.
 import { t } from "elysia";
-import { hasuraClaims, toPermissionVariables } from "../../core/access-tokens.ts";
+import { toPermissionVariables } from "../../core/access-tokens.ts";
 import type { SessionTokens } from "../../core/session-tokens.ts";
 import type { User } from "../../core/users.ts";
 import { integer } from "../route-docs.ts";
@@ -48,7 +48,7 @@ export function sessionReply(
     user: hbpUser(tokens.user),
   };
   if (useCookies) {
-    const variables = toPermissionVariables(hasuraClaims(tokens.user, ctx.config.jwt.customFields));
+    const variables = toPermissionVariables(tokens.claims);
     exchange.setCookie(...ctx.cookies.sessionCookies(tokens.refreshToken, variables));
   } else {
     if (options.clearCookies ?? true) exchange.setCookie(...ctx.cookies.clearedCookies());

@@ -33,7 +33,7 @@ export async function currentUser(ctx: LncrawlContext, request: Request): Promis
     const colon = decoded.indexOf(":");
     if (colon < 0) throw notAuthenticated();
     // Who is asking is worked out only here: a Bearer request (the common one) never needs it.
-    return ctx.core.signIn.withPasswordOnly(decoded.slice(0, colon), decoded.slice(colon + 1), ctx.clientOf(request));
+    return ctx.core.login.withPasswordOnly(decoded.slice(0, colon), decoded.slice(colon + 1), ctx.clientOf(request));
   }
   throw notAuthenticated();
 }

@@ -24,7 +24,7 @@ export type SignupBody = typeof signupBody.static;
  * so login does not reveal which addresses have accounts.
  */
 export async function login(ctx: LncrawlContext, exchange: LncrawlExchange, body: LoginBody): Promise<LoginAnswer> {
-  const user = await ctx.core.signIn.withPasswordOnly(body.email, body.password, exchange.client);
+  const user = await ctx.core.login.withPasswordOnly(body.email, body.password, exchange.client);
   return loginResponse(ctx, user);
 }
 

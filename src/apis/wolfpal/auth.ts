@@ -52,11 +52,11 @@ export type LoginAnswer = typeof loginAnswerSchema.static;
 /** Unknown email and wrong password answer alike (WolfPal tells them apart with NON_EXISTENT; latchkey does not). */
 export async function login(ctx: WolfpalContext, exchange: WolfpalExchange, body: unknown): Promise<LoginAnswer> {
   const fields = validate(body, loginFields, { withCode: true });
-  const result = await ctx.core.signIn.withPassword(fields.email, fields.password, exchange.client);
+  const result = await ctx.core.login.withPasswordToSession(fields.email, fields.password, exchange.client);
   if (result.kind === "second-factor") {
     return { code: "TWO_FACTOR_REQUIRED" as const, error: "Two Factor is required to complete login.", token: result.ticket, twoFactor: true as const };
   }
-  return { ...(await startSession(ctx, exchange, result.user)), twoFactor: false };
+  return { ...(await tokenPair(ctx, result.session.user, result.session)), twoFactor: false };
 }
 
 /** A TOTP code or one of the backup codes; the token from login stays usable after a wrong code (rate limited). */

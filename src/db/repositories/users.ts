@@ -1,0 +1,156 @@
+// Accounts and their roles (core/users.ts). Every signed-in request reads its caller's row by id and every login
+// reads one by address, so those reads are lookups (db.lookup) compiled once here, with the roles in the same
+// statement: a JSON array in one column, parsed by its decoder, so one statement instead of two. No LIMIT: the
+// columns are unique, and a bound LIMIT makes bun:sqlite's lookup over twice as slow.
+import { and, eq, getTableColumns, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import type { Database } from "../database.ts";
+import { isUniqueViolation } from "../errors.ts";
+
+/** An account's row as stored. */
+export interface StoredAccount {
+  id: string;
+  /** Normalised (trimmed, lower case) by the caller; null for anonymous accounts and username-only ones. */
+  email: string | null;
+  newEmail: string | null;
+  username: string | null;
+  displayName: string | null;
+  avatarUrl: string | null;
+  passwordHash: string | null;
+  active: boolean;
+  emailVerified: boolean;
+  disabled: boolean;
+  isAnonymous: boolean;
+  defaultRole: string;
+  tier: number;
+  referrerId: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** An account with its roles, sorted. */
+export interface StoredUser extends StoredAccount {
+  roles: string[];
+}
+
+/** What a new account is stored with; the columns left out take their defaults. */
+export type NewAccount = Pick<StoredAccount, "id" | "email" | "displayName" | "defaultRole" | "metadata" | "createdAt" | "updatedAt"> &
+  Partial<Pick<StoredAccount, "username" | "avatarUrl" | "passwordHash" | "active" | "emailVerified" | "isAnonymous" | "tier" | "referrerId">>;
+
+/** Which unique column refused a write, when one did. */
+export type TakenColumn = "email" | "username";
+
+export interface UsersRepository {
+  /** The account with this id and its roles, or null. The caller gate's read on every signed-in request. */
+  byId(id: string): Promise<StoredUser | null>;
+  /** By the stored (already normalised) address. */
+  byEmail(email: string): Promise<StoredUser | null>;
+  /** By the stored (already normalised) username. */
+  byUsername(username: string): Promise<StoredUser | null>;
+  /**
+   * Stores the account and its roles in one transaction: both or neither. `taken` when a unique column (an address or
+   * username another account has, e.g. two registrations racing) refused it, and nothing was written.
+   */
+  insert(account: NewAccount, roles: string[]): Promise<{ taken: TakenColumn | null }>;
+  /** Gives an existing account the admin role and state (ADMIN_PASSWORD at start-up): active, enabled, tier 2. */
+  makeAdmin(userId: string, passwordHash: string, now: number): Promise<void>;
+  setPasswordHash(userId: string, passwordHash: string, now: number): Promise<void>;
+  /** False, with nothing changed, when another account has the address. */
+  setEmail(userId: string, email: string, now: number): Promise<boolean>;
+  setDisplayName(userId: string, displayName: string, now: number): Promise<void>;
+  setDisabled(userId: string, disabled: boolean, now: number): Promise<void>;
+  markEmailVerified(userId: string, now: number): Promise<void>;
+  /** Activates (and verifies) an inactive account: true once, false when it was active already or does not exist. */
+  activate(userId: string, now: number): Promise<boolean>;
+  /** Every account, oldest first, without roles. */
+  list(): Promise<StoredAccount[]>;
+  /** Disables the account ahead of its deletion; false when there is none. */
+  disableForDeletion(userId: string, now: number): Promise<boolean>;
+  /**
+   * Deletes the account's row, with which its roles, sessions, codes, tokens and second factors go (foreign keys
+   * cascade); the accounts it referred lose their referrer. False when there was none.
+   */
+  remove(userId: string): Promise<boolean>;
+}
+
+export function createUsersRepository(db: Database): UsersRepository {
+  const { userRoles, users } = db.tables;
+  const roles = (
+    db.engine === "sqlite"
+      ? sql`(SELECT json_group_array(role) FROM (SELECT ${userRoles.role} AS role FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id} ORDER BY 1))`
+      : sql`(SELECT coalesce(json_agg(${userRoles.role} ORDER BY ${userRoles.role}), '[]')::text FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id})`
+  ).mapWith((json: string): string[] => JSON.parse(json));
+  const userBy = (column: SQLiteColumn) =>
+    db.lookup(db.select({ ...getTableColumns(users), roles }).from(users).where(eq(column, sql.placeholder("key"))));
+  const byId = userBy(users.id);
+  const byEmail = userBy(users.email);
+  const byUsername = userBy(users.username);
+
+  const set = async (userId: string, values: Partial<typeof users.$inferInsert>): Promise<void> => {
+    await db.update(users).set(values).where(eq(users.id, userId));
+  };
+
+  return {
+    byId,
+    byEmail,
+    byUsername,
+
+    async insert(account, accountRoles) {
+      try {
+        await db.transaction(async (tx) => {
+          await tx.insert(users).values(account);
+          if (accountRoles.length > 0) await tx.insert(userRoles).values(accountRoles.map((role) => ({ userId: account.id, role })));
+        });
+        return { taken: null };
+      } catch (error) {
+        if (isUniqueViolation(error, "users", "email")) return { taken: "email" };
+        if (isUniqueViolation(error, "users", "username")) return { taken: "username" };
+        throw error;
+      }
+    },
+
+    async makeAdmin(userId, passwordHash, now) {
+      await set(userId, { passwordHash, active: true, disabled: false, defaultRole: "admin", tier: 2, updatedAt: now });
+      await db.insert(userRoles).values({ userId, role: "admin" }).onConflictDoNothing();
+    },
+
+    setPasswordHash: (userId, passwordHash, now) => set(userId, { passwordHash, updatedAt: now }),
+
+    async setEmail(userId, email, now) {
+      try {
+        await set(userId, { email, updatedAt: now });
+        return true;
+      } catch (error) {
+        if (isUniqueViolation(error, "users", "email")) return false;
+        throw error;
+      }
+    },
+
+    setDisplayName: (userId, displayName, now) => set(userId, { displayName, updatedAt: now }),
+    setDisabled: (userId, disabled, now) => set(userId, { disabled, updatedAt: now }),
+    markEmailVerified: (userId, now) => set(userId, { emailVerified: true, updatedAt: now }),
+
+    async activate(userId, now) {
+      const updated = await db
+        .update(users)
+        .set({ active: true, emailVerified: true, updatedAt: now })
+        .where(and(eq(users.id, userId), eq(users.active, false)))
+        .returning({ id: users.id });
+      return updated.length > 0;
+    },
+
+    list: () => db.select().from(users).orderBy(users.createdAt),
+
+    async disableForDeletion(userId, now) {
+      const found = await db.update(users).set({ disabled: true, updatedAt: now }).where(eq(users.id, userId)).returning({ id: users.id });
+      return found.length > 0;
+    },
+
+    async remove(userId) {
+      await db.update(users).set({ referrerId: null }).where(eq(users.referrerId, userId));
+      const deleted = await db.delete(users).where(eq(users.id, userId)).returning({ id: users.id });
+      return deleted.length > 0;
+    },
+  };
+}
