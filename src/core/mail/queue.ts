@@ -43,7 +43,7 @@ export function createMailQueue(deps: { mails: MailQueueRepository; clock: Clock
   return {
     async enqueue(template, to, data) {
       if (!enabled) return;
-      await mails.insert({ id: random.uuid(), recipient: to, template, data: data as Record<string, unknown>, dueAt: clock.now() });
+      await mails.insert({ id: random.uuid(), recipient: to, template, data, dueAt: clock.now() });
       for (const listener of listeners) listener();
     },
 
