@@ -18,6 +18,8 @@ import { consoleLogger, type Logger } from "./lib/logger.ts";
 import { systemRandom, type Random } from "./lib/random.ts";
 import { ensureAdmin } from "./core/admin-bootstrap.ts";
 import { purgeExpired } from "./core/housekeeping.ts";
+import { createHousekeepingRepository } from "./db/repositories/housekeeping.ts";
+import { createGeneratedSecretsRepository } from "./db/repositories/generated-secrets.ts";
 import { createSecurityEvents } from "./core/security-events.ts";
 import { createMailer } from "./core/mail/mailer.ts";
 import { outboxTransport, smtpTransport } from "./core/mail/transport.ts";
@@ -91,7 +93,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   if (applied.length > 0) logger.info("database migrated", { applied: applied.join(","), database: database.description });
 
   const generated = (secret: Omit<GeneratedSecret, "legacyFile">) =>
-    loadGeneratedSecret(database.db, { ...secret, legacyFile: paths.legacySecretFile(secret.name) }, logger);
+    loadGeneratedSecret(createGeneratedSecretsRepository(database.db), { ...secret, legacyFile: paths.legacySecretFile(secret.name) }, logger);
   const signingKeys = configuredKeys ?? (await loadSigningKeys({ config: config.jwt, generated, random }));
   const cookieSecret =
     config.cookies.secret ??
@@ -156,9 +158,10 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   // The purge under way, if any: close() waits for it, so a stop never cuts one short (on PostgreSQL a purge is
   // several statements; stopped between them it would leave part of the expired rows for the next hour).
   let purging: Promise<unknown> = Promise.resolve();
+  const expiredRows = createHousekeepingRepository(database.db);
   const housekeeping = () => {
     purging = purging.then(() =>
-      purgeExpired({ db: database.db, clock }).catch((error: unknown) => logger.error("housekeeping failed", { error })),
+      purgeExpired({ rows: expiredRows, clock }).catch((error: unknown) => logger.error("housekeeping failed", { error })),
     );
   };
   housekeeping();

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { purgeExpired } from "../src/core/housekeeping.ts";
 import { openDatabase } from "../src/db/client.ts";
+import { createHousekeepingRepository } from "../src/db/repositories/housekeeping.ts";
 import { databaseLocation } from "./support/backend.ts";
 import { FAROE_CREDENTIAL } from "./support/faroe.ts";
 import { FakeClock, removeDataDir, startInProcess, type InProcess } from "./support/in-process.ts";
@@ -116,15 +117,15 @@ describe("requests live 10 minutes", () => {
     try {
       const { challenges } = database.db.tables;
       const count = async () => (await database.db.select().from(challenges)).length;
-      await purgeExpired({ db: database.db, clock }); // what earlier tests left behind
+      await purgeExpired({ rows: createHousekeepingRepository(database.db), clock }); // what earlier tests left behind
       const id = await createUser("forgotten@example.com");
       await faroe("POST", `/users/${id}/email-verification`, { json: { email: "forgotten@example.com" } });
       await faroe("POST", "/password-reset", { json: { email: "forgotten@example.com" } });
       expect(await count()).toBe(2);
-      await purgeExpired({ db: database.db, clock });
+      await purgeExpired({ rows: createHousekeepingRepository(database.db), clock });
       expect(await count()).toBe(2);
       clock.advance(10 * 60 + 1);
-      await purgeExpired({ db: database.db, clock });
+      await purgeExpired({ rows: createHousekeepingRepository(database.db), clock });
       expect(await count()).toBe(0);
     } finally {
       await database.close();

@@ -77,10 +77,6 @@ const KNOWN_EXCEPTIONS: { from: string; to: string; why: string }[] = [];
 const KNOWN_DRIZZLE_OUTSIDE_DB = new Set([
   "cli/export-format.ts",
   "cli/export.ts",
-  "core/generated-secrets.ts",
-  "core/housekeeping.ts",
-  "core/mail/queue.ts",
-  "storage/file-records.ts",
 ]);
 
 interface Import {

@@ -24,7 +24,15 @@ export interface VerifiedAccessToken {
   sessionId: string | null;
 }
 
-export type AccessTokens = ReturnType<typeof createAccessTokens>;
+/** HBP's access tokens: JWTs of a fixed lifetime carrying a user's Hasura claims under the configured namespace. */
+export interface AccessTokens {
+  /** How long a token lives (JWT_EXPIRES_IN). */
+  readonly expiresInMs: number;
+  /** `sessionId` becomes the `sid` claim, so a request can tell which session it comes from. */
+  sign(user: User, options?: { sessionId?: string }): Promise<SignedAccessToken>;
+  /** The claims of a valid, unexpired token; null for anything else (HBP treats it as anonymous). */
+  verify(token: string): Promise<VerifiedAccessToken | null>;
+}
 
 /** `display_name` and `displayName` both become `display-name`, as lodash's kebabCase does in HBP. */
 export function kebabCase(field: string): string {
@@ -76,23 +84,21 @@ export function toPermissionVariables(claims: HasuraClaims): PermissionVariables
   return variables;
 }
 
-export function createAccessTokens(deps: { config: Config["jwt"]; jwt: JwtSigner }) {
+export function createAccessTokens(deps: { config: Config["jwt"]; jwt: JwtSigner }): AccessTokens {
   const { config, jwt } = deps;
   const lifetimeSeconds = config.expiresInMinutes * 60;
 
   return {
     expiresInMs: lifetimeSeconds * 1000,
 
-    /** `sessionId` becomes the `sid` claim, so a request can tell which session it comes from. */
-    async sign(user: User, options: { sessionId?: string } = {}): Promise<SignedAccessToken> {
+    async sign(user, options = {}) {
       const sid = options.sessionId === undefined ? {} : { sid: options.sessionId };
       const claims = hasuraClaims(user, config.customFields);
       const token = await jwt.sign({ [config.claimsNamespace]: claims, ...sid }, { subject: user.id, lifetimeSeconds });
       return { token, expiresInMs: lifetimeSeconds * 1000, claims };
     },
 
-    /** The claims of a valid, unexpired token; null for anything else (HBP treats it as anonymous). */
-    async verify(token: string): Promise<VerifiedAccessToken | null> {
+    async verify(token) {
       const payload = await jwt.verify(token);
       // Other dialects' tokens carry an audience; HBP's never do.
       if (payload === null || payload.aud !== undefined) return null;

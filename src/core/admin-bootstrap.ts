@@ -9,8 +9,9 @@ import type { Logger } from "../lib/logger.ts";
 import type { Random } from "../lib/random.ts";
 import type { Users } from "./users.ts";
 
+/** Makes sure the administrator account exists (and, when configured, has the configured password). */
 export async function ensureAdmin(deps: {
-  users: Users;
+  users: Pick<Users, "upsertAdmin" | "findByUsername">;
   logger: Logger;
   random: Random;
   login: string | null;

@@ -8,15 +8,17 @@ const HIBP_TIMEOUT_MS = 5_000;
 
 export type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
 
-export type BreachedPasswords = ReturnType<typeof createBreachedPasswords>;
+export interface BreachedPasswords {
+  /** True when the check is on and the password appears in a breach. A failed lookup counts as "not found" (and is logged). */
+  isBreached(password: string): Promise<boolean>;
+}
 
-export function createBreachedPasswords(deps: { enabled: boolean; logger: Logger; fetch?: Fetch }) {
+export function createBreachedPasswords(deps: { enabled: boolean; logger: Logger; fetch?: Fetch }): BreachedPasswords {
   const { enabled, logger } = deps;
   const fetchRange: Fetch = deps.fetch ?? ((url, init) => fetch(url, init));
 
   return {
-    /** True when the check is on and the password appears in a breach. A failed lookup counts as "not found" (and is logged). */
-    async isBreached(password: string): Promise<boolean> {
+    async isBreached(password) {
       if (!enabled) return false;
       const digest = new Bun.CryptoHasher("sha1").update(password).digest("hex").toUpperCase();
       const prefix = digest.slice(0, 5);

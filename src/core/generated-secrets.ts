@@ -1,6 +1,6 @@
 // Secrets latchkey generates on first start when they are not set (the JWT key or key pair, the cookie secret), so
 // that an empty folder is a working server. They are kept in the database (table generated_secrets), not in one
-// instance's data directory: every instance on a database signs and verifies with the same keys (issue 8), and
+// instance's data directory: every instance on a database signs and verifies with the same keys, and
 // `latchkey export` carries them to a new database. Deleting a row signs everybody out.
 //
 // Instances starting at once on an empty database may both generate one; the insert keeps the first and every
@@ -8,8 +8,7 @@
 // <DATA_DIR>/keys/: the first start that finds no row moves the file's secret into the database, so nobody is signed
 // out by the upgrade.
 import { existsSync, readFileSync } from "node:fs";
-import { eq } from "drizzle-orm";
-import type { Database } from "../db/database.ts";
+import type { GeneratedSecretsRepository } from "../db/repositories/generated-secrets.ts";
 import type { Logger } from "../lib/logger.ts";
 
 export interface GeneratedSecret {
@@ -34,23 +33,25 @@ export interface LoadedSecret {
   source: string;
 }
 
-export async function loadGeneratedSecret(db: Database, secret: GeneratedSecret, logger: Logger): Promise<LoadedSecret> {
+/**
+ * The secret stored under `secret.name`; without one, the legacy file's or a new one, stored first. Instances that
+ * start at the same moment all answer the one stored.
+ */
+export async function loadGeneratedSecret(
+  stored: GeneratedSecretsRepository,
+  secret: GeneratedSecret,
+  logger: Logger,
+): Promise<LoadedSecret> {
   const source = `generated_secrets row ${secret.name}`;
-  const stored = await read(db, secret.name);
-  if (stored !== null) return { value: stored, source };
+  const existing = await stored.value(secret.name);
+  if (existing !== null) return { value: existing, source };
 
   const legacy = existsSync(secret.legacyFile) ? readFileSync(secret.legacyFile, "utf8").trim() : null;
   if (legacy !== null) secret.check?.(legacy, secret.legacyFile);
   const candidate = legacy ?? (await secret.create()).trim();
-  const { generatedSecrets } = db.tables;
-  const inserted = await db
-    .insert(generatedSecrets)
-    .values({ name: secret.name, value: candidate })
-    .onConflictDoNothing()
-    .returning({ name: generatedSecrets.name });
-  if (inserted.length === 0) {
+  if (!(await stored.insertFirst(secret.name, candidate))) {
     // Another instance stored one first: use that one, so both sign alike.
-    const winner = await read(db, secret.name);
+    const winner = await stored.value(secret.name);
     if (winner === null) throw new Error(`${source} vanished while being created`);
     return { value: winner, source };
   }
@@ -60,10 +61,4 @@ export async function loadGeneratedSecret(db: Database, secret: GeneratedSecret,
     logger.warn(`generated a ${secret.what} and stored it in the database`, { table: "generated_secrets", name: secret.name });
   }
   return { value: candidate, source };
-}
-
-async function read(db: Database, name: string): Promise<string | null> {
-  const { generatedSecrets } = db.tables;
-  const [row] = await db.select({ value: generatedSecrets.value }).from(generatedSecrets).where(eq(generatedSecrets.name, name));
-  return row?.value ?? null;
 }

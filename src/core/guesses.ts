@@ -71,9 +71,23 @@ export function delayBeforeNextTry(failures: number, delayAfter: number): number
   return Math.min(2 ** (failures - delayAfter), MAX_DELAY_SECONDS);
 }
 
-export type Guesses = ReturnType<typeof createGuesses>;
+/** Every guessable check and costly action goes through here (the head of this file says how each is counted). */
+export interface Guesses {
+  /**
+   * Counts an action that is not a guess but costs something (a mail sent, an account created) against its
+   * own limits, per IP and account, with no refund: a flood of reset mails or anonymous accounts stops at the
+   * limit. Kept apart from the guess counters, so it can neither fill nor clear them.
+   */
+  throttle(action: string, scope: GuessScope): Promise<void>;
+  /**
+   * Runs `check` unless the scope is over its limits (then `rate_limited`, with when to retry). `alsoCount`:
+   * a caller's own limits (Faroe's login failures per client IP), counted after the IP's and settled the same
+   * way: given back unless the guess was wrong.
+   */
+  attempt<T>(scope: GuessScope, check: () => Promise<T>, options?: { alsoCount?: Limit[] }): Promise<T>;
+}
 
-export function createGuesses(deps: { rateLimits: RateLimits; config: Config["rateLimits"]; events: SecurityEvents }) {
+export function createGuesses(deps: { rateLimits: RateLimits; config: Config["rateLimits"]; events: SecurityEvents }): Guesses {
   const { rateLimits, config, events } = deps;
   const { windowSeconds } = config;
 
@@ -122,21 +136,11 @@ export function createGuesses(deps: { rateLimits: RateLimits; config: Config["ra
   }
 
   return {
-    /**
-     * Counts an action that is not a guess but costs something (a mail sent, an account created) against its
-     * own limits, per IP and account, with no refund: a flood of reset mails or anonymous accounts stops at the
-     * limit. Kept apart from the guess counters, so it can neither fill nor clear them.
-     */
-    async throttle(action: string, scope: GuessScope): Promise<void> {
+    async throttle(action, scope) {
       if (scope.ip) await rateLimits.consume({ key: `${action}:guess:ip:${scope.ip}`, max: config.maxPerIp, windowSeconds });
       if (scope.account) await rateLimits.consume({ key: `${action}:guess:${scope.account}`, max: ACTIONS_PER_ACCOUNT, windowSeconds });
     },
 
-    /**
-     * Runs `check` unless the scope is over its limits (then `rate_limited`, with when to retry). `alsoCount`:
-     * a caller's own limits (Faroe's login failures per client IP), counted after the IP's and settled the same
-     * way: given back unless the guess was wrong.
-     */
     async attempt<T>(scope: GuessScope, check: () => Promise<T>, options: { alsoCount?: Limit[] } = {}): Promise<T> {
       const plan = planFor(scope, options.alsoCount ?? []);
       const who = { ip: scope.ip, account: scope.account };

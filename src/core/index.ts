@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import { createApiTokensRepository } from "../db/repositories/api-tokens.ts";
 import { createChallengesRepository } from "../db/repositories/challenges.ts";
+import { createMailQueueRepository } from "../db/repositories/mail-queue.ts";
 import { createRateLimitsRepository } from "../db/repositories/rate-limits.ts";
 import { createRecoveryCodesRepository } from "../db/repositories/recovery-codes.ts";
 import { createSessionsRepository } from "../db/repositories/sessions.ts";
@@ -90,7 +91,7 @@ export function createCore(deps: CoreDeps) {
     guesses,
   });
   const { totp, backupCodes, twoFactorSetup, secondFactorReset } = secondFactors;
-  const mailQueue = createMailQueue({ db, clock, random, enabled: config.mail.enabled });
+  const mailQueue = createMailQueue({ mails: createMailQueueRepository(db), clock, random, enabled: config.mail.enabled });
   const activation = createActivation({ auth: config.auth, publicUrl, challenges, users, mailQueue, guesses });
   const sessionTokens = createSessionTokens({ sessions, accessTokens });
   const passwordCheck = createPasswordCheck({ accounts, users, passwords, guesses });
@@ -116,7 +117,6 @@ export function createCore(deps: CoreDeps) {
   const emailVerification = createEmailVerification({ auth: config.auth, challenges, users, rateLimits });
   const resetRequests = createResetRequests({ auth: config.auth, challenges, users, passwords, totp, secondFactorReset, sessions, rateLimits });
   return {
-    config,
     clock,
     random,
     publicUrl,

@@ -24,30 +24,34 @@ export type RegisteredBy = "self" | "operator";
  */
 export type AcceptedPassword = string & { readonly acceptedByPolicy: unique symbol };
 
-export type RegistrationPolicy = ReturnType<typeof createRegistrationPolicy>;
+export interface RegistrationPolicy {
+  /** `registration_closed` when REGISTRATION_ENABLED=false and someone signs themselves up. */
+  assertOpen(registeredBy: RegisteredBy): void;
+  /**
+   * `email_domain_not_allowed` unless the address (normalised) is at an allowed domain or one of its subdomains.
+   * HBP only asks that the address end with the domain, which lets `a@evil-example.com` in with `example.com`.
+   */
+  checkEmail(email: string): void;
+  /** A new password: `password_too_short` (MIN_PASSWORD_LENGTH), `password_too_long` (128), `password_breached` (HIBP_ENABLED). */
+  checkPassword(password: string): Promise<AcceptedPassword>;
+}
 
-export function createRegistrationPolicy(deps: { settings: Config["registration"]; breached: BreachedPasswords }) {
+export function createRegistrationPolicy(deps: { settings: Config["registration"]; breached: BreachedPasswords }): RegistrationPolicy {
   const { settings, breached } = deps;
 
   return {
-    /** `registration_closed` when REGISTRATION_ENABLED=false and someone signs themselves up. */
-    assertOpen(registeredBy: RegisteredBy): void {
+    assertOpen(registeredBy) {
       if (registeredBy === "self" && !settings.enabled) throw new CoreError("registration_closed");
     },
 
-    /**
-     * `email_domain_not_allowed` unless the address (normalised) is at an allowed domain or one of its subdomains.
-     * HBP only asks that the address end with the domain, which lets `a@evil-example.com` in with `example.com`.
-     */
-    checkEmail(email: string): void {
+    checkEmail(email) {
       if (settings.allowedEmailDomains.length === 0) return;
       const domain = email.slice(email.lastIndexOf("@") + 1);
       const allowed = settings.allowedEmailDomains.some((listed) => domain === listed || domain.endsWith(`.${listed}`));
       if (!allowed) throw new CoreError("email_domain_not_allowed");
     },
 
-    /** A new password: `password_too_short` (MIN_PASSWORD_LENGTH), `password_too_long` (128), `password_breached` (HIBP_ENABLED). */
-    async checkPassword(password: string): Promise<AcceptedPassword> {
+    async checkPassword(password) {
       if (password.length < settings.minPasswordLength) throw new CoreError("password_too_short");
       if (password.length > MAX_PASSWORD_LENGTH) throw new CoreError("password_too_long");
       if (await breached.isBreached(password)) throw new CoreError("password_breached");

@@ -26,7 +26,10 @@ export interface SecurityEventFacts {
   reason?: string;
 }
 
-export type SecurityEvents = ReturnType<typeof createSecurityEvents>;
+export interface SecurityEvents {
+  /** Writes the event as one log line in the fixed shape above: WARN for a failure, INFO for a granted admin secret. */
+  record(event: SecurityEventName, facts: SecurityEventFacts): void;
+}
 
 /** A value as one token: `-` when absent, as it is when plain printable ASCII, else a JSON string with non-ASCII escaped. */
 function token(value: string | null | undefined): string {
@@ -35,9 +38,9 @@ function token(value: string | null | undefined): string {
   return JSON.stringify(value).replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-export function createSecurityEvents(logger: Logger) {
+export function createSecurityEvents(logger: Logger): SecurityEvents {
   return {
-    record(event: SecurityEventName, facts: SecurityEventFacts): void {
+    record(event, facts) {
       let line = `security event=${event} ip=${token(facts.ip)} account=${token(facts.account)}`;
       if (facts.reason) line += ` reason=${token(facts.reason)}`;
       // A granted admin secret is worth a record, not an alarm; every other event is a failure a ban can count.

@@ -7,7 +7,7 @@
 import type { OwnedData } from "../core/owned-data.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { BlobStore } from "./blob-store.ts";
-import type { FileRecords } from "./file-records.ts";
+import type { FilesRepository } from "../db/repositories/files.ts";
 import type { Variants } from "./images/variants.ts";
 
 /** Keys read at a time when an account's files are removed: the memory a deletion holds, whatever it owns. */
@@ -23,7 +23,7 @@ export interface FileRemoval extends OwnedData {
 }
 
 export function createFileRemoval(deps: {
-  records: FileRecords;
+  records: FilesRepository;
   blobs: BlobStore;
   variants: Pick<Variants, "removeFor">;
   logger: Logger;

@@ -16,7 +16,7 @@ import type { Random } from "../lib/random.ts";
 import type { OwnedData } from "../core/owned-data.ts";
 import type { Database } from "../db/client.ts";
 import { createLocalBlobStore, type BlobStore } from "./blob-store.ts";
-import { createFileRecords } from "./file-records.ts";
+import { createFilesRepository } from "../db/repositories/files.ts";
 import { createFileRemoval } from "./file-removal.ts";
 import { createTransformPool } from "./images/pool.ts";
 import { createVariants, removeVariantsOf } from "./images/variants.ts";
@@ -130,7 +130,7 @@ export function openFileStorage(deps: {
     pool,
     maxPixels: settings.imageMaxPixels,
   });
-  const records = createFileRecords(db);
+  const records = createFilesRepository(db);
   const removal = createFileRemoval({ records, blobs: stores.objects, variants, logger });
   const storage = createStorage({
     records,
@@ -155,5 +155,5 @@ export function openOwnedFiles(deps: { s3: S3Settings | null; db: Database; root
   const { s3, db, root, logger } = deps;
   const stores = s3 ? s3Stores(s3) : localStores(root, false);
   const variants = { removeFor: (fileKey: string) => removeVariantsOf(stores.variants, fileKey) };
-  return createFileRemoval({ records: createFileRecords(db), blobs: stores.objects, variants, logger });
+  return createFileRemoval({ records: createFilesRepository(db), blobs: stores.objects, variants, logger });
 }

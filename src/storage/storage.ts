@@ -8,7 +8,7 @@
 //
 // A disabled account's files are withheld from everyone, by whatever rule (its own token, a public folder, a listing,
 // a zip, a transform), until it is enabled again; only the admin secret reaches them. The answer is the 403 of a read
-// the rules refuse, so it says nothing about the account. The owner's state comes with the file's row (file-records.ts).
+// the rules refuse, so it says nothing about the account. The owner's state comes with the file's row (db/repositories/files.ts).
 import { basename } from "node:path";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
@@ -18,7 +18,7 @@ import { isForeignKeyViolation } from "../db/errors.ts";
 import type { FileRow } from "../db/schema.ts";
 import type { BlobStore, OpenedBlob } from "./blob-store.ts";
 import { StorageError } from "./errors.ts";
-import type { FileRecords, StoredFile } from "./file-records.ts";
+import type { FilesRepository, StoredFile } from "../db/repositories/files.ts";
 import type { FileRemoval } from "./file-removal.ts";
 import { resolveSpec, type TransformRequest } from "./images/params.ts";
 import { sniffFormat, type ImageFormat } from "./images/probe.ts";
@@ -128,10 +128,44 @@ async function* limited(source: AsyncIterable<Uint8Array>, maxBytes: number, rep
   }
 }
 
-export type Storage = ReturnType<typeof createStorage>;
+/** An image variant already made, with what a read of its file answers besides the file's own bytes. */
+export type CachedVariant = Omit<OpenedFile, "blob" | "metadata"> & { variant: Variant; blob: OpenedBlob };
+
+/** Storage's operations; each is decided by the access rules and throws a StorageError when refused. */
+export interface Storage {
+  /**
+   * Stores the multipart field `file` at `path`. Nothing is visible until the bytes are stored and allowed; a failure
+   * anywhere leaves no file and no row (the row is written only after the blob is committed).
+   */
+  upload(path: StoragePath, access: Access, body: { contentType: string | null; stream: AsyncIterable<Uint8Array> | null }): Promise<FileMetadata>;
+  metadata(key: string, access: Access): Promise<FileMetadata>;
+  /** Opens a file for reading; the caller must stream or close `blob`. */
+  open(key: string, access: Access): Promise<OpenedFile>;
+  /**
+   * An image variant that is already made, opened without opening the file itself (a repeat transform costs what
+   * a download does); null when it must be made (then open() and variant()). Access as for open().
+   */
+  cachedVariant(key: string, access: Access, request: TransformRequest, accept: string | null): Promise<CachedVariant | null>;
+  /**
+   * The cached image variant of a file the caller has opened (made on a worker if needed). Consumes or closes
+   * `opened.blob`, so the input is exactly the version whose ETag names the variant. `accept` is the client's
+   * Accept header, for `f=auto`.
+   */
+  variant(opened: OpenedFile, request: TransformRequest, accept: string | null): Promise<{ variant: Variant; blob: OpenedBlob }>;
+  /** Metadata of the readable files under a folder (the folder rule must allow listing). */
+  list(folder: StoragePath, access: Access): Promise<AsyncIterable<FileMetadata>>;
+  /** A zip of the readable files under a folder, entries named by their full keys. */
+  zip(folder: StoragePath, access: Access): Promise<ReadableStream<Uint8Array>>;
+  /** Deletes the file: its row, then its bytes, then its variants. */
+  delete(key: string, access: Access): Promise<void>;
+  /** DELETE /storage/m/<key>: a new token, so links carrying the old one stop working (rule: delete|write). */
+  resetToken(key: string, access: Access): Promise<FileMetadata>;
+  /** POST /storage/m/<key> {action: "revoke-token"}: admin only (x-admin-secret). */
+  revokeToken(key: string, caller: Caller): Promise<FileMetadata>;
+}
 
 export function createStorage(deps: {
-  records: FileRecords;
+  records: FilesRepository;
   blobs: BlobStore;
   variants: Variants;
   removal: FileRemoval;
@@ -141,7 +175,7 @@ export function createStorage(deps: {
   logger: Logger;
   events: AdminSecretEvents;
   config: StorageConfig;
-}) {
+}): Storage {
   const { records, blobs, variants, removal, rules, clock, random, logger, events, config } = deps;
 
   // A strong ETag names one stored version of a file. It is random, made per upload, not a digest of the bytes: HTTP
@@ -250,10 +284,6 @@ export function createStorage(deps: {
   }
 
   return {
-    /**
-     * Stores the multipart field `file` at `path`. Nothing is visible until the bytes are stored and allowed; a failure
-     * anywhere leaves no file and no row (the row is written only after the blob is committed).
-     */
     async upload(path: StoragePath, access: Access, body: { contentType: string | null; stream: AsyncIterable<Uint8Array> | null }): Promise<FileMetadata> {
       if (path.isFolder) refuseFolderUpload(path, access);
       const boundary = multipartBoundary(body.contentType);
@@ -320,7 +350,6 @@ export function createStorage(deps: {
       return toFileMetadata(await readable(key, access));
     },
 
-    /** Opens a file for reading; the caller must stream or close `blob`. */
     async open(key: string, access: Access): Promise<OpenedFile> {
       for (let attempt = 0; ; attempt++) {
         const file = await readable(key, access);
@@ -338,11 +367,7 @@ export function createStorage(deps: {
       }
     },
 
-    /**
-     * An image variant that is already made, opened without opening the file itself (a repeat transform costs what
-     * a download does); null when it must be made (then open() and variant()). Access as for open().
-     */
-    async cachedVariant(key: string, access: Access, request: TransformRequest, accept: string | null): Promise<(Omit<OpenedFile, "blob" | "metadata"> & { variant: Variant; blob: OpenedBlob }) | null> {
+    async cachedVariant(key: string, access: Access, request: TransformRequest, accept: string | null): Promise<CachedVariant | null> {
       const file = await readable(key, access);
       const format = formatsByEtag.get(file.etag);
       if (!format) return null; // not sniffed yet (or not an image: variant() says so)
@@ -352,11 +377,6 @@ export function createStorage(deps: {
       return { file, variant, blob, publicToQuery: publicToQuery(file, access) };
     },
 
-    /**
-     * The cached image variant of a file the caller has opened (made on a worker if needed). Consumes or closes
-     * `opened.blob`, so the input is exactly the version whose ETag names the variant. `accept` is the client's
-     * Accept header, for `f=auto`.
-     */
     async variant(opened: OpenedFile, request: TransformRequest, accept: string | null): Promise<{ variant: Variant; blob: OpenedBlob }> {
       const { file, blob: source } = opened;
       try {
@@ -393,7 +413,6 @@ export function createStorage(deps: {
       }
     },
 
-    /** Metadata of the readable files under a folder (the folder rule must allow listing). */
     async list(folder: StoragePath, access: Access): Promise<AsyncIterable<FileMetadata>> {
       checkFolderListing(folder, access);
       const rows = readableUnder(folder.key, access);
@@ -402,7 +421,6 @@ export function createStorage(deps: {
       })();
     },
 
-    /** A zip of the readable files under a folder, entries named by their full keys. */
     async zip(folder: StoragePath, access: Access): Promise<ReadableStream<Uint8Array>> {
       checkFolderListing(folder, access);
       const totals = await records.totals(folder.key);
@@ -430,7 +448,6 @@ export function createStorage(deps: {
       await removal.remove(key); // the row, then the bytes, then the variants (file-removal.ts)
     },
 
-    /** DELETE /storage/m/<key>: a new token, so links carrying the old one stop working (rule: delete|write). */
     async resetToken(key: string, access: Access): Promise<FileMetadata> {
       const row = await records.get(key);
       authorize("delete", key, access, row ? (toFileMetadata(row) as unknown as Value) : undefined);
@@ -440,7 +457,6 @@ export function createStorage(deps: {
       return toFileMetadata(updated);
     },
 
-    /** POST /storage/m/<key> {action: "revoke-token"}: admin only (x-admin-secret). */
     async revokeToken(key: string, caller: Caller): Promise<FileMetadata> {
       if (config.adminSecret === null) throw new StorageError("admin_secret_unset");
       if (!isAdmin(caller)) throw new StorageError("admin_secret_wrong");

@@ -166,16 +166,5 @@ export function challengesRepositoryConformance(migrated: () => Promise<Database
       const left = (await db.select({ id: db.tables.challenges.id }).from(db.tables.challenges)).map((row) => row.id);
       expect(left).toEqual(["p3"]);
     });
-
-    test("purgeExpired: only what expired before now; answers how many", async () => {
-      const db = await withUsers("u1");
-      const challenges = createChallengesRepository(db);
-      await challenges.insert(ticket("old", { expiresAt: now - 1 }));
-      await challenges.insert(ticket("edge", { purpose: "magic-link", expiresAt: now }));
-      await challenges.insert(ticket("live", { purpose: "mfa-login" }));
-      expect(await challenges.purgeExpired(now)).toBe(1);
-      expect(await challenges.purgeExpired(now)).toBe(0);
-      expect(await challenges.byId("magic-link", "edge")).not.toBeNull();
-    });
   });
 }

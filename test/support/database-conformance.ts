@@ -9,9 +9,12 @@ import type { Database, DatabaseHandle } from "../../src/db/client.ts";
 import { isUniqueViolation } from "../../src/db/errors.ts";
 import { embeddedMigrations } from "../../src/db/migrations.ts";
 import { createRateLimitsRepository } from "../../src/db/repositories/rate-limits.ts";
-import { challengesRepositoryConformance } from "./challenges-conformance.ts";
 import { accountRepositoryConformance } from "./account-repository-conformance.ts";
+import { challengesRepositoryConformance } from "./challenges-conformance.ts";
+import { filesRepositoryConformance } from "./files-conformance.ts";
+import { mailQueueRepositoryConformance } from "./mail-queue-conformance.ts";
 import { secondFactorRepositoryConformance } from "./second-factor-conformance.ts";
+import { upkeepRepositoryConformance } from "./upkeep-conformance.ts";
 
 type UserInsert = Database["tables"]["users"]["$inferInsert"];
 
@@ -417,6 +420,9 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
 
     secondFactorRepositoryConformance(migrated);
     challengesRepositoryConformance(migrated);
+    mailQueueRepositoryConformance(migrated);
+    upkeepRepositoryConformance(migrated);
+    filesRepositoryConformance(migrated);
     accountRepositoryConformance(migrated);
 
     describe("withLock", () => {

@@ -5,7 +5,7 @@ import type { SessionContext } from "../../core/sessions.ts";
 
 export interface FaroeContext {
   core: Core;
-  config: Config;
+  config: Pick<Config, "auth" | "faroe">;
 }
 
 /** The parts of a request a handler reads, without the framework's context. */

@@ -6,7 +6,7 @@ import type { HttpClient } from "../../http/client-ip.ts";
 
 export interface WolfpalContext {
   core: Core;
-  config: Config;
+  config: Pick<Config, "wolfpal">;
   /** Who sent a request (its IP and user agent), for rate limits and session records. */
   clientOf: HttpClient;
 }

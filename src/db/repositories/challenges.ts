@@ -1,7 +1,7 @@
 // Challenges (core/challenges/): every code or link handed to a user, one table told apart by `purpose`. A ticket is
 // found by its digest and used up by one conditional DELETE; a request is found by its id, and tries at it run one at
 // a time (a lock held across instances). Finishing a request and what it grants happen in one transaction.
-import { and, eq, gt, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../database.ts";
 
 /** A challenge as stored. */
@@ -64,8 +64,6 @@ export interface ChallengesRepository {
    * challenges of its purpose, and sets the user's password hash, address verified (and active when `active`).
    */
   claimForPassword(claim: { id: string; userId: string; purpose: string; passwordHash: string; active: boolean; now: number }): Promise<boolean>;
-  /** Deletes every challenge expired before `now`; answers how many. */
-  purgeExpired(now: number): Promise<number>;
 }
 
 export function createChallengesRepository(db: Database): ChallengesRepository {
@@ -164,11 +162,6 @@ export function createChallengesRepository(db: Database): ChallengesRepository {
         await tx.update(users).set({ passwordHash, emailVerified: true, active, updatedAt: now }).where(eq(users.id, userId));
         return true;
       });
-    },
-
-    async purgeExpired(now) {
-      const purged = await db.delete(challenges).where(lt(challenges.expiresAt, now)).returning({ id: challenges.id });
-      return purged.length;
     },
   };
 }

@@ -1,18 +1,38 @@
-// The `files` table: one row per stored file, holding what the blob store does not (content type, ETag, the
-// per-file token, the owner). Folder listings read it in key order, a page at a time.
+// The `files` table of storage (storage/storage.ts): one row per stored file, holding what the blob store does not
+// (content type, ETag, the per-file token, the owner). Folder listings read it in key order, a page at a time.
 //
 // Each row is read with its owner's state (a join on the owner's primary key, in the same statement): a disabled
 // account's files are served to nobody (storage.ts), and that costs no query of its own per file.
 import { and, asc, eq, getTableColumns, gt, gte, lt, sql, type SQL } from "drizzle-orm";
-import type { Database, Tables } from "../db/client.ts";
-import type { FileRow } from "../db/schema.ts";
+import type { Database, Tables } from "../database.ts";
+import type { FileRow } from "../schema.ts";
 
 /** A file's row and whether its owner's account is disabled (null: the file has no owner). */
 export interface StoredFile extends FileRow {
   ownerDisabled: boolean | null;
 }
 
-export type FileRecords = ReturnType<typeof createFileRecords>;
+export interface FilesRepository {
+  /**
+   * Runs `action` holding the lock of one file key, on every instance (src/db/database.ts withLock): writes to a key
+   * (its bytes and its row, a delete, a new token) run one at a time, so the row always describes the bytes.
+   */
+  withKeyLock<T>(key: string, action: () => Promise<T>): Promise<T>;
+  /** The row of `key` with its owner's state, or null. */
+  get(key: string): Promise<StoredFile | null>;
+  /** Inserts or replaces the row of `row.key` (created_at is kept on replace); answers it as get() does. */
+  upsert(row: Omit<FileRow, "createdAt">): Promise<StoredFile>;
+  /** Gives the file a new token; answers the row as get() does (null: no such file). */
+  setToken(key: string, token: string, updatedAt: number): Promise<StoredFile | null>;
+  /** Deletes the row; false when there was none. */
+  delete(key: string): Promise<boolean>;
+  /** Up to `limit` keys of files `ownerId` owns (by the owner's index), in key order. */
+  keysOwnedBy(ownerId: string, limit: number): Promise<string[]>;
+  /** Up to `limit` rows under `folder` with keys after `afterKey`, in key order. */
+  page(folder: string, afterKey: string | null, limit: number): Promise<StoredFile[]>;
+  /** How many files lie under `folder` and their total size. */
+  totals(folder: string): Promise<{ count: number; bytes: number }>;
+}
 
 /** Rows under a folder key (`user/42/`, or "" for all): a range on the primary key, so the index does the work. */
 function underFolder(files: Tables["files"], folder: string): SQL | undefined {
@@ -21,7 +41,7 @@ function underFolder(files: Tables["files"], folder: string): SQL | undefined {
   return and(gte(files.key, folder), lt(files.key, `${folder.slice(0, -1)}0`));
 }
 
-export function createFileRecords(db: Database) {
+export function createFilesRepository(db: Database): FilesRepository {
   const { files, users } = db.tables;
   const withOwnerState = () =>
     db
@@ -31,20 +51,15 @@ export function createFileRecords(db: Database) {
   // Every download reads its row: one compiled statement (drizzle otherwise rebuilds the SQL each time).
   const selectByKey = db.lookup(withOwnerState().where(eq(files.key, sql.placeholder("key"))));
   return {
-    /**
-     * Runs `action` holding the lock of one file key, on every instance (src/db/database.ts withLock): writes to a key
-     * (its bytes and its row, a delete, a new token) run one at a time, so the row always describes the bytes.
-     */
-    withKeyLock<T>(key: string, action: () => Promise<T>): Promise<T> {
+    withKeyLock(key, action) {
       return db.withLock(`file:${key}`, action);
     },
 
-    async get(key: string): Promise<StoredFile | null> {
+    async get(key) {
       return selectByKey(key);
     },
 
-    /** Inserts or replaces the row of `row.key` (created_at is kept on replace); answers it as get() does. */
-    async upsert(row: Omit<FileRow, "createdAt">): Promise<StoredFile> {
+    async upsert(row) {
       await db
         .insert(files)
         .values({ ...row, createdAt: row.updatedAt })
@@ -55,24 +70,22 @@ export function createFileRecords(db: Database) {
       return (await this.get(row.key))!;
     },
 
-    async setToken(key: string, token: string, updatedAt: number): Promise<StoredFile | null> {
+    async setToken(key, token, updatedAt) {
       await db.update(files).set({ token, updatedAt }).where(eq(files.key, key));
       return this.get(key);
     },
 
-    async delete(key: string): Promise<boolean> {
+    async delete(key) {
       const deleted = await db.delete(files).where(eq(files.key, key)).returning({ key: files.key });
       return deleted.length > 0;
     },
 
-    /** Up to `limit` keys of files `ownerId` owns (by the owner's index), in key order. */
-    async keysOwnedBy(ownerId: string, limit: number): Promise<string[]> {
+    async keysOwnedBy(ownerId, limit) {
       const rows = await db.select({ key: files.key }).from(files).where(eq(files.ownerId, ownerId)).orderBy(asc(files.key)).limit(limit);
       return rows.map((row) => row.key);
     },
 
-    /** Up to `limit` rows under `folder` with keys after `afterKey`, in key order. */
-    async page(folder: string, afterKey: string | null, limit: number): Promise<StoredFile[]> {
+    async page(folder, afterKey, limit) {
       const conditions = [underFolder(files, folder), afterKey === null ? undefined : gt(files.key, afterKey)].filter(Boolean) as SQL[];
       return withOwnerState()
         .where(conditions.length > 0 ? and(...conditions) : undefined)
@@ -80,8 +93,7 @@ export function createFileRecords(db: Database) {
         .limit(limit);
     },
 
-    /** How many files lie under `folder` and their total size. */
-    async totals(folder: string): Promise<{ count: number; bytes: number }> {
+    async totals(folder) {
       // Numbers come back as text from PostgreSQL (count and sum are bigint/numeric there): Number() below.
       const [row] = await db
         .select({ count: sql<number>`count(*)`, bytes: sql<number>`coalesce(sum(${files.size}), 0)` })

@@ -1,0 +1,102 @@
+// The mail queue's rows (core/mail/queue.ts). Several instances share one database, so a claim is a compare-and-set
+// on the row's due time: of two workers that saw the same row due, one update matches and the other finds the time
+// already moved (on PostgreSQL the second UPDATE waits for the first and re-reads the row). A claimed row is due again
+// when its lease ends, so a mail whose instance died while sending it is sent by another.
+import { and, asc, eq, isNotNull, lte, sql } from "drizzle-orm";
+import type { Database } from "../database.ts";
+
+/** Rows looked at per claim: more than one, so two workers racing for the first both still find one. */
+const CLAIM_CANDIDATES = 8;
+
+/** A mail to queue. */
+export interface NewQueuedMail {
+  id: string;
+  recipient: string;
+  /** The template's name; the queue's owner knows which names exist. */
+  template: string;
+  data: Record<string, unknown>;
+  /** When it is first due, epoch ms. */
+  dueAt: number;
+}
+
+/** A claimed mail as stored. */
+export interface ClaimedMailRow {
+  id: string;
+  template: string;
+  recipient: string;
+  data: Record<string, unknown>;
+  /** Attempts so far, this one included. */
+  attempts: number;
+}
+
+export interface MailQueueRepository {
+  insert(mail: NewQueuedMail): Promise<void>;
+  /**
+   * Takes one mail due at `now` until `leaseUntil` and counts the attempt; null when none is due. Of several workers
+   * (on any instances) that saw the same row due, exactly one gets it.
+   */
+  claim(times: { now: number; leaseUntil: number }): Promise<ClaimedMailRow | null>;
+  /** When the first waiting mail falls due (epoch ms; the end of its lease for one being sent); null with none. */
+  nextDue(): Promise<number | null>;
+  /** Sent at `sentAt`: never due again, its last error cleared. */
+  markSent(id: string, sentAt: number): Promise<void>;
+  /** A failed attempt: due again at `retryAt`, or never (given up) with null. */
+  markFailed(id: string, error: string, retryAt: number | null): Promise<void>;
+  remove(id: string): Promise<void>;
+}
+
+export function createMailQueueRepository(db: Database): MailQueueRepository {
+  const { mailQueue } = db.tables;
+
+  return {
+    async insert({ id, recipient, template, data, dueAt }) {
+      await db.insert(mailQueue).values({ id, recipient, template, data, nextAttemptAt: dueAt });
+    },
+
+    async claim({ now, leaseUntil }) {
+      const due = await db
+        .select({ id: mailQueue.id, nextAttemptAt: mailQueue.nextAttemptAt })
+        .from(mailQueue)
+        .where(lte(mailQueue.nextAttemptAt, now))
+        .orderBy(asc(mailQueue.nextAttemptAt))
+        .limit(CLAIM_CANDIDATES);
+      for (const candidate of due) {
+        const [claimed] = await db
+          .update(mailQueue)
+          .set({ attempts: sql`${mailQueue.attempts} + 1`, nextAttemptAt: leaseUntil })
+          .where(and(eq(mailQueue.id, candidate.id), eq(mailQueue.nextAttemptAt, candidate.nextAttemptAt!)))
+          .returning({
+            id: mailQueue.id,
+            template: mailQueue.template,
+            recipient: mailQueue.recipient,
+            data: mailQueue.data,
+            attempts: mailQueue.attempts,
+          });
+        if (claimed) return claimed;
+      }
+      return null;
+    },
+
+    async nextDue() {
+      const [first] = await db
+        .select({ at: mailQueue.nextAttemptAt })
+        .from(mailQueue)
+        .where(isNotNull(mailQueue.nextAttemptAt))
+        .orderBy(asc(mailQueue.nextAttemptAt))
+        .limit(1);
+      return first?.at ?? null;
+    },
+
+    async markSent(id, sentAt) {
+      await db.update(mailQueue).set({ sentAt, nextAttemptAt: null, lastError: null }).where(eq(mailQueue.id, id));
+    },
+
+    async markFailed(id, error, retryAt) {
+      await db.update(mailQueue).set({ lastError: error, nextAttemptAt: retryAt }).where(eq(mailQueue.id, id));
+    },
+
+    async remove(id) {
+      await db.delete(mailQueue).where(eq(mailQueue.id, id));
+    },
+  };
+}

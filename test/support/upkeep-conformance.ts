@@ -1,0 +1,74 @@
+// The repositories behind start-up and housekeeping (src/db/repositories/generated-secrets.ts, housekeeping.ts) on
+// each engine, by their methods: part of the database conformance suite (database-conformance.ts), which runs it on
+// SQLite and PostgreSQL.
+import { describe, expect, test } from "bun:test";
+import type { Database } from "../../src/db/client.ts";
+import { createGeneratedSecretsRepository } from "../../src/db/repositories/generated-secrets.ts";
+import { createHousekeepingRepository } from "../../src/db/repositories/housekeeping.ts";
+import { userRow } from "./database-conformance.ts";
+
+/** The cases; `migrated` opens an empty, migrated database (closed by the suite after each case). */
+export function upkeepRepositoryConformance(migrated: () => Promise<Database>): void {
+  describe("generated secrets repository", () => {
+    test("insertFirst keeps the first value: a later insert, and 10 at the same moment, change nothing", async () => {
+      const secrets = createGeneratedSecretsRepository(await migrated());
+      expect(await secrets.value("cookie")).toBeNull();
+      const inserted = await Promise.all(Array.from({ length: 10 }, (_, index) => secrets.insertFirst("cookie", `value-${index}`)));
+      expect(inserted.filter(Boolean)).toHaveLength(1);
+      const winner = `value-${inserted.indexOf(true)}`;
+      expect(await secrets.value("cookie")).toBe(winner);
+      expect(await secrets.insertFirst("cookie", "later")).toBe(false);
+      expect(await secrets.value("cookie")).toBe(winner);
+      expect(await secrets.insertFirst("jwt-hmac", "other")).toBe(true);
+      expect(await secrets.value("jwt-hmac")).toBe("other");
+    });
+  });
+
+  describe("housekeeping repository", () => {
+    test("deleteSessionsExpiredBefore deletes only sessions expired before the time, revoked or not", async () => {
+      const db = await migrated();
+      const { sessions, users } = db.tables;
+      const now = Date.now();
+      await db.insert(users).values(userRow("u1"));
+      const session = (id: string, expiresAt: number) => ({ id, userId: "u1", handle: id, tokenHash: `t-${id}`, expiresAt, createdAt: now - 100 });
+      await db.insert(sessions).values([session("gone", now - 1), { ...session("revoked", now - 1), revokedAt: now - 50 }, session("now", now), session("live", now + 1)]);
+      expect(await createHousekeepingRepository(db).deleteSessionsExpiredBefore(now)).toBe(2);
+      expect((await db.select({ id: sessions.id }).from(sessions)).map((row) => row.id).toSorted()).toEqual(["live", "now"]);
+    });
+
+    test("deleteChallengesExpiredBefore deletes only the tickets and requests expired before the time", async () => {
+      const db = await migrated();
+      const { challenges, users } = db.tables;
+      const now = Date.now();
+      await db.insert(users).values(userRow("u1"));
+      await db.insert(challenges).values([
+        { id: "c-gone", userId: "u1", purpose: "reset-password", secretHash: "h1", expiresAt: now - 1 },
+        { id: "c-live", userId: "u1", purpose: "reset-password", secretHash: "h2", expiresAt: now },
+        { id: "v-gone", userId: "u1", purpose: "email-verification", email: "u1@example.com", code: "12345678", expiresAt: now - 1 },
+        { id: "v-live", userId: "u1", purpose: "email-verification", email: "u1@example.com", code: "12345679", expiresAt: now + 1 },
+        { id: "r-gone", userId: "u1", purpose: "password-reset-request", secretHash: "x", expiresAt: now - 1 },
+        { id: "r-live", userId: "u1", purpose: "password-reset-request", secretHash: "y", expiresAt: now + 1 },
+      ]);
+      expect(await createHousekeepingRepository(db).deleteChallengesExpiredBefore(now)).toBe(3);
+      const ids = await db.select({ id: challenges.id }).from(challenges);
+      expect(ids.map((row) => row.id).toSorted()).toEqual(["c-live", "r-live", "v-live"]);
+    });
+
+    test("deleteRateLimitsStartedBefore and deleteDoneMailsQueuedBefore delete only what is older, and mails only when done", async () => {
+      const db = await migrated();
+      const { mailQueue, rateLimits } = db.tables;
+      const now = Date.now();
+      await db.insert(rateLimits).values([
+        { key: "old", count: 3, windowStart: now - 1 },
+        { key: "current", count: 3, windowStart: now },
+      ]);
+      const queued = (id: string, createdAt: number, nextAttemptAt: number | null) => ({ id, recipient: "a@example.com", template: "email-otp", createdAt, nextAttemptAt });
+      await db.insert(mailQueue).values([queued("old-done", now - 1, null), queued("old-waiting", now - 1, now + 60_000), queued("new-done", now, null)]);
+      const rows = createHousekeepingRepository(db);
+      expect(await rows.deleteRateLimitsStartedBefore(now)).toBe(1);
+      expect(await rows.deleteDoneMailsQueuedBefore(now)).toBe(1);
+      expect((await db.select({ key: rateLimits.key }).from(rateLimits)).map((row) => row.key)).toEqual(["current"]);
+      expect((await db.select({ id: mailQueue.id }).from(mailQueue)).map((row) => row.id).toSorted()).toEqual(["new-done", "old-waiting"]);
+    });
+  });
+}
