@@ -9,7 +9,38 @@ import type { Challenges } from "./challenges/challenges.ts";
 import type { SessionContext } from "./sessions.ts";
 import { normaliseEmail, type User, type Users } from "./users.ts";
 
-export type Activation = ReturnType<typeof createActivation>;
+/**
+ * Activating a new account by a mailed ticket. `link`, where a method takes one: a dialect's own link prefix,
+ * lifetime and token format; HBP's `/auth/activate` link, TICKET_EXPIRES_IN_SECONDS and a uuid by default.
+ */
+export interface Activation {
+  /** Queues the activation mail (template `activate-account`) of a new account; the ticket is minted when it is sent. */
+  queueActivationMail(user: User, link?: Partial<TicketLink>): Promise<void>;
+  /**
+   * Queues the sign-in link (template `magic-link-register`) that activates a password-less registration
+   * (GET /auth/magic-link?action=register).
+   */
+  queueMagicRegistrationMail(user: User): Promise<void>;
+  /**
+   * Queues a new activation link for `email`. Only an account still waiting for one gets it, but the answer and
+   * its time are the same for every address, so this does not reveal accounts. Throttled per IP and per address
+   * (5 mails an address per window, so nobody floods an inbox): `rate_limited`.
+   */
+  resend(email: string, client: SessionContext, link?: Partial<TicketLink>): Promise<void>;
+  /**
+   * The mail worker's half of queueActivationMail and resend: mints the ticket and mails its link, or null (nothing
+   * sent, no ticket) unless the address belongs to an account waiting for activation. A new ticket replaces the
+   * account's earlier one.
+   */
+  composeActivationMail: Composer<"activate-account">;
+  /** The mail worker's half of queueMagicRegistrationMail: the same, with the magic-link URL and an `x-token` header. */
+  composeMagicRegistrationMail: Composer<"magic-link-register">;
+  /**
+   * Uses up an activation ticket; returns the now active user. `invalid_ticket` (unknown, expired, already used or
+   * malformed: a wrong guess, counted per IP), `rate_limited`.
+   */
+  activate(ticket: string, client: SessionContext): Promise<User>;
+}
 
 export function createActivation(deps: {
   auth: Config["auth"];
@@ -19,7 +50,7 @@ export function createActivation(deps: {
   users: Users;
   mailQueue: MailQueue;
   guesses: Guesses;
-}) {
+}): Activation {
   const { auth, publicUrl, challenges, users, mailQueue, guesses } = deps;
 
   /** The account at `email` when it waits for activation; null for any other address. */
@@ -46,7 +77,6 @@ export function createActivation(deps: {
     return ticketMail(user.email!, link.prefix + ticket, ticket);
   };
 
-  /** For a password-less registration: the link activates and signs in (GET /auth/magic-link?action=register). */
   const composeMagicRegistrationMail: Composer<"magic-link-register"> = async (to) => {
     const user = await waitingAccount(to);
     if (!user) return null;
@@ -55,21 +85,15 @@ export function createActivation(deps: {
   };
 
   return {
-    /** Queues the activation mail of a new account. */
-    async queueActivationMail(user: User, link: Partial<TicketLink> = {}): Promise<void> {
+    async queueActivationMail(user, link = {}) {
       await queueActivation(user.email!, link);
     },
 
-    /** Queues the sign-in link that activates a password-less registration. */
-    async queueMagicRegistrationMail(user: User): Promise<void> {
+    async queueMagicRegistrationMail(user) {
       await mailQueue.enqueue("magic-link-register", user.email!, {});
     },
 
-    /**
-     * Queues a new activation link for `email`. Only an account still waiting for one gets it, but the answer and
-     * its time are the same for every address, so this does not reveal accounts; throttled per IP and address.
-     */
-    async resend(email: string, client: SessionContext, link: Partial<TicketLink> = {}): Promise<void> {
+    async resend(email, client, link = {}) {
       await guesses.throttle("activation-mail", { ip: client.ip, account: `email:${normaliseEmail(email)}` });
       await queueActivation(email, link);
     },
@@ -77,8 +101,7 @@ export function createActivation(deps: {
     composeActivationMail,
     composeMagicRegistrationMail,
 
-    /** Uses up an activation ticket; returns the now active user. */
-    async activate(ticket: string, client: SessionContext): Promise<User> {
+    async activate(ticket, client) {
       const { userId } = await guesses.attempt({ ip: client.ip }, () => challenges.consumeTicket("activate-account", ticket));
       await users.activate(userId);
       return (await users.findById(userId))!;

@@ -16,7 +16,26 @@ import type { Users } from "./users.ts";
 
 const TTL_SECONDS = 5 * 60;
 
-export type EmailOtp = ReturnType<typeof createEmailOtp>;
+/** Verifying an account's address with a 6-digit code mailed to it, presented with the ticket `send` returns. */
+export interface EmailOtp {
+  /**
+   * Queues a code for the user's address (template `email-otp`); returns the ticket to present it with (valid 5
+   * minutes; a new one replaces the last). `user_not_found` (also for an account without an address),
+   * `email_already_verified`, `rate_limited` (per IP, and 5 mails an account a window).
+   */
+  send(userId: string, client: SessionContext): Promise<string>;
+  /**
+   * The mail worker's half of send: draws the code and stores its hash on the ticket; null (nothing sent) once the
+   * ticket expired or was replaced.
+   */
+  composeCodeMail: Composer<"email-otp">;
+  /**
+   * Checks the code; on success the ticket is used up and the address the code went to is verified.
+   * `invalid_ticket` (unknown or expired ticket, or the address changed since the code was sent), `invalid_otp`
+   * (a wrong guess, 5 an account a window from all IPs: a 6-digit code), `rate_limited`.
+   */
+  verify(ticket: string, code: string, client: SessionContext): Promise<void>;
+}
 
 export function createEmailOtp(deps: {
   users: Users;
@@ -25,10 +44,9 @@ export function createEmailOtp(deps: {
   passwords: PasswordHasher;
   guesses: Guesses;
   random: Random;
-}) {
+}): EmailOtp {
   const { users, challenges, mailQueue, passwords, guesses, random } = deps;
 
-  /** Draws the code for a ticket still waiting for one; nothing to send once the ticket expired or was replaced. */
   const composeCodeMail: Composer<"email-otp"> = async (to, { ticketDigest }) => {
     const code = randomDigits(random, 6);
     const stored = await challenges.replaceTicketData("email-otp", ticketDigest, { email: to, codeHash: await passwords.hash(code) });
@@ -36,8 +54,7 @@ export function createEmailOtp(deps: {
   };
 
   return {
-    /** Queues a code for the user's address; returns the ticket to present it with. */
-    async send(userId: string, client: SessionContext): Promise<string> {
+    async send(userId, client) {
       const user = await users.findById(userId);
       if (!user?.email) throw new CoreError("user_not_found");
       if (user.emailVerified) throw new CoreError("email_already_verified");
@@ -49,8 +66,7 @@ export function createEmailOtp(deps: {
 
     composeCodeMail,
 
-    /** Checks the code; on success the address the code went to is verified. */
-    async verify(ticket: string, code: string, client: SessionContext): Promise<void> {
+    async verify(ticket, code, client) {
       const { userId, data } = await guesses.attempt({ ip: client.ip }, () => challenges.peekTicket("email-otp", ticket));
       await guesses.attempt({ ip: client.ip, account: `user:${userId}`, secondFactor: true }, async () => {
         const ok = typeof data.codeHash === "string" && /^\d{6}$/.test(code) && (await passwords.verify(code, data.codeHash));

@@ -8,7 +8,43 @@ import type { Challenges } from "./challenges/challenges.ts";
 import type { SessionContext, Sessions } from "./sessions.ts";
 import { normaliseEmail, type Users } from "./users.ts";
 
-export type PasswordReset = ReturnType<typeof createPasswordReset>;
+/**
+ * Setting a new password: with the current one (change), or with a ticket mailed to the account's address
+ * (request, then reset). The new password must pass the policy: `password_too_short`, `password_too_long`,
+ * `password_breached`. Either way the account's other sessions end.
+ */
+export interface PasswordReset {
+  /**
+   * Proves the current password (accounts without one skip that) and sets the new one; every other session of the
+   * user ends. `keepSession`: the session making the change, which stays signed in (null: none stays).
+   * `incorrect_current_password` (a guess, counted per account and IP), `user_not_found`, `rate_limited`.
+   */
+  change(
+    userId: string,
+    currentPassword: string,
+    newPassword: string,
+    client: SessionContext & { keepSession: string | null },
+  ): Promise<void>;
+  /**
+   * Queues a reset link for `email` (template `lost-password`). Only an active account gets it (composeResetMail),
+   * but the answer and its time are the same for every address (HBP says "Account does not exist."; latchkey does
+   * not reveal that). Throttled per IP and per address (5 mails an address a window): `rate_limited`.
+   * `link`: a dialect's own link, lifetime and token format (PASSWORD_RESET_URL or HBP's page,
+   * TICKET_EXPIRES_IN_SECONDS and a uuid by default).
+   */
+  request(email: string, client: SessionContext, link?: Partial<TicketLink>): Promise<void>;
+  /**
+   * The mail worker's half of request: mints the ticket and mails its link to an active, enabled account; null
+   * (nothing sent, no ticket) for any other address. A new ticket replaces the account's earlier one.
+   */
+  composeResetMail: Composer<"lost-password">;
+  /**
+   * Uses up a reset ticket and sets the new password; the address counts as verified (the ticket came by mail) and
+   * every session of the user ends. The new password is checked first, so a refused one leaves the ticket usable.
+   * `invalid_ticket` (unknown, expired, used or malformed: a wrong guess, counted per IP), `rate_limited`.
+   */
+  reset(ticket: string, newPassword: string, client: SessionContext): Promise<void>;
+}
 
 export function createPasswordReset(deps: {
   auth: Config["auth"];
@@ -19,10 +55,9 @@ export function createPasswordReset(deps: {
   sessions: Sessions;
   mailQueue: MailQueue;
   guesses: Guesses;
-}) {
+}): PasswordReset {
   const { auth, publicUrl, users, challenges, sessions, mailQueue, guesses } = deps;
 
-  /** Mails a reset link to an active account; for any other address there is nothing to send. */
   const composeResetMail: Composer<"lost-password"> = async (to, { link }) => {
     const user = await users.findByEmail(to);
     if (!user?.active || user.disabled || !user.email) return null;
@@ -31,25 +66,14 @@ export function createPasswordReset(deps: {
   };
 
   return {
-    /** `keepSession`: the session making the change, which stays signed in. */
-    async change(
-      userId: string,
-      currentPassword: string,
-      newPassword: string,
-      client: SessionContext & { keepSession: string | null },
-    ): Promise<void> {
+    async change(userId, currentPassword, newPassword, client) {
       await guesses.attempt({ ip: client.ip, account: `user:${userId}` }, () =>
         users.changePassword(userId, currentPassword, newPassword),
       );
       await sessions.revokeAllForUser(userId, { exceptSession: client.keepSession });
     },
 
-    /**
-     * Queues a reset link for `email`. Only an active account gets it (composeResetMail), but the answer and its time
-     * are the same for every address (HBP says "Account does not exist."; latchkey does not reveal that).
-     * `link`: a dialect's own link, lifetime and token format (HBP's page and TICKET_EXPIRES_IN_SECONDS by default).
-     */
-    async request(email: string, client: SessionContext, link: Partial<TicketLink> = {}): Promise<void> {
+    async request(email, client, link = {}) {
       const address = normaliseEmail(email);
       await guesses.throttle("reset-mail", { ip: client.ip, account: `email:${address}` });
       const hbpPage = auth.passwordResetUrl ?? `${publicUrl()}/auth/change-password/change`;
@@ -64,7 +88,7 @@ export function createPasswordReset(deps: {
 
     composeResetMail,
 
-    async reset(ticket: string, newPassword: string, client: SessionContext): Promise<void> {
+    async reset(ticket, newPassword, client) {
       // Check the new password first, so a refused one does not use the ticket up.
       const accepted = await users.checkPassword(newPassword);
       const { userId } = await guesses.attempt({ ip: client.ip }, () => challenges.consumeTicket("reset-password", ticket));
