@@ -1,7 +1,7 @@
 // Accounts: creation with roles and custom fields, activation state, changes, deletion. Whether a password is an
 // account's is password-check.ts's question.
 import type { Config } from "../config.ts";
-import type { UsersRepository } from "../db/repositories/users.ts";
+import type { StoredAccount, StoredUser, UsersRepository } from "../db/repositories/users.ts";
 import { refusalError, refusalOf } from "./caller-gate.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Random } from "../lib/random.ts";
@@ -10,41 +10,11 @@ import type { OwnedData } from "./owned-data.ts";
 import type { PasswordHasher } from "./passwords.ts";
 import type { AcceptedPassword, RegisteredBy, RegistrationPolicy } from "./registration-policy.ts";
 
-/** An account as core sees it. */
-export interface Account {
-  id: string;
-  /** Normalised (normaliseEmail); null for anonymous and username-only accounts. */
-  email: string | null;
-  /** An address waiting for confirmation by a change-email ticket. */
-  newEmail: string | null;
-  /** Normalised (normaliseUsername); WolfPal's and lncrawl's login names. */
-  username: string | null;
-  displayName: string | null;
-  avatarUrl: string | null;
-  /** argon2id, or an imported bcrypt hash re-hashed at the next sign-in; null for password-less accounts. */
-  passwordHash: string | null;
-  /** False until activated, when activation is required. */
-  active: boolean;
-  emailVerified: boolean;
-  /** Banned: gets nothing from any dialect (caller-gate.ts). */
-  disabled: boolean;
-  isAnonymous: boolean;
-  defaultRole: string;
-  /** lncrawl's tier: 0 basic, 1 premium, 2 VIP. */
-  tier: number;
-  /** Who invited this user (lncrawl's referral sign-up). */
-  referrerId: string | null;
-  /** REGISTRATION_CUSTOM_FIELDS values that have no column of their own. */
-  metadata: Record<string, unknown>;
-  /** Epoch ms. */
-  createdAt: number;
-  updatedAt: number;
-}
+/** An account as core sees it: its row (db/repositories/users.ts says what each field holds). */
+export type Account = StoredAccount;
 
-/** A user with the roles that go into their tokens. */
-export interface User extends Account {
-  roles: string[];
-}
+/** A user with the roles that go into their tokens (sorted). */
+export type User = StoredUser;
 
 export interface RegisterInput {
   email: string;

@@ -10,21 +10,30 @@ import { isUniqueViolation } from "../errors.ts";
 /** An account's row as stored. */
 export interface StoredAccount {
   id: string;
-  /** Normalised (trimmed, lower case) by the caller; null for anonymous accounts and username-only ones. */
+  /** Normalised by core (trimmed, lower case); null for anonymous and username-only accounts. */
   email: string | null;
+  /** An address waiting for confirmation by a change-email ticket. */
   newEmail: string | null;
+  /** Normalised by core likewise; WolfPal's and lncrawl's login names. */
   username: string | null;
   displayName: string | null;
   avatarUrl: string | null;
+  /** argon2id, or an imported bcrypt hash re-hashed at the next sign-in; null for password-less accounts. */
   passwordHash: string | null;
+  /** False until activated, when activation is required. */
   active: boolean;
   emailVerified: boolean;
+  /** Banned: gets nothing from any dialect (core/caller-gate.ts). */
   disabled: boolean;
   isAnonymous: boolean;
   defaultRole: string;
+  /** lncrawl's tier: 0 basic, 1 premium, 2 VIP. */
   tier: number;
+  /** Who invited this user (lncrawl's referral sign-up). */
   referrerId: string | null;
+  /** REGISTRATION_CUSTOM_FIELDS values that have no column of their own. */
   metadata: Record<string, unknown>;
+  /** Epoch ms. */
   createdAt: number;
   updatedAt: number;
 }
