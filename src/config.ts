@@ -73,7 +73,7 @@ interface Settings {
     /** HBP's admin secret (`x-admin-secret`); null: no admin bypass exists at all. */
     adminSecret: string | null;
   };
-  /** Who may create an account and with what, in every dialect (core/registration-policy.ts). */
+  /** Who may create an account and with what, in every dialect (core/accounts/registration-policy.ts). */
   registration: {
     /** REGISTRATION_ENABLED=false: nobody signs themselves up, in any dialect; the operator still creates accounts. */
     enabled: boolean;
@@ -102,7 +102,7 @@ interface Settings {
     windowSeconds: number;
     /** Failed guesses at one account from one client IP per window: what stops one attacker address. */
     maxPerAccountAndIp: number;
-    /** Failed guesses at one account from all IPs per window: the cap a botnet meets (core/guesses.ts). */
+    /** Failed guesses at one account from all IPs per window: the cap a botnet meets (core/throttling/guesses.ts). */
     maxPerAccount: number;
     /** Failures at one account (from all IPs) after which each further try waits a growing delay. */
     delayAfter: number;
@@ -399,7 +399,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     !needsActivationMail || mail.enabled,
     "EMAILS_ENABLED: must not be false when VERIFY_EMAILS=true and AUTO_ACTIVATE_NEW_USERS=false (activation needs mail)",
   );
-  // PEM keys of the asymmetric algorithms are parsed (and refused, naming the variable) in core/signing-keys.ts.
+  // PEM keys of the asymmetric algorithms are parsed (and refused, naming the variable) in core/sessions/signing-keys.ts.
   if (isHmacAlgorithm(jwt.algorithm)) {
     read.require(jwt.key === null || jwt.key.length >= 32, "JWT_KEY: an HMAC key must be at least 32 characters");
     read.require(

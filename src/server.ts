@@ -16,15 +16,15 @@ import { systemClock, type Clock } from "./lib/clock.ts";
 import { createCore, type Core } from "./core/index.ts";
 import { consoleLogger, type Logger } from "./lib/logger.ts";
 import { systemRandom, type Random } from "./lib/random.ts";
-import { ensureAdmin } from "./core/admin-bootstrap.ts";
+import { ensureAdmin } from "./core/accounts/admin-bootstrap.ts";
 import { purgeExpired } from "./core/housekeeping.ts";
 import { createHousekeepingRepository } from "./db/repositories/housekeeping.ts";
 import { createGeneratedSecretsRepository } from "./db/repositories/generated-secrets.ts";
 import { createSecurityEvents } from "./core/security-events.ts";
 import { createMailer } from "./core/mail/mailer.ts";
 import { outboxTransport, smtpTransport } from "./core/mail/transport.ts";
-import { loadGeneratedSecret, type GeneratedSecret } from "./core/generated-secrets.ts";
-import { loadSigningKeys, type SigningKeys } from "./core/signing-keys.ts";
+import { loadGeneratedSecret, type GeneratedSecret } from "./core/sessions/generated-secrets.ts";
+import { loadSigningKeys, type SigningKeys } from "./core/sessions/signing-keys.ts";
 import { corsHandling, corsWarning } from "./cors.ts";
 import { writePrivateFile } from "./data-dir.ts";
 import { openDatabase } from "./db/client.ts";
@@ -44,10 +44,10 @@ export interface DataPaths {
   database: string;
   storage: string;
   outbox: string;
-  /** The password of lncrawl's generated `admin` account, for the operator (core/admin-bootstrap.ts). */
+  /** The password of lncrawl's generated `admin` account, for the operator (core/accounts/admin-bootstrap.ts). */
   adminPassword: string;
   /**
-   * Where latchkey before 0.2 kept a generated secret (core/generated-secrets.ts), by its name: keys/jwt-hmac.key,
+   * Where latchkey before 0.2 kept a generated secret (core/sessions/generated-secrets.ts), by its name: keys/jwt-hmac.key,
    * keys/jwt-<alg>.pem (PKCS#8 PEM), keys/cookie.secret. Read once, to move it into the database.
    */
   legacySecretFile(name: string): string;

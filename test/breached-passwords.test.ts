@@ -1,10 +1,10 @@
 // The breached-password check behind HIBP_ENABLED (a rule of the registration policy, for every dialect), against a
 // fake range API: no test reaches the internet. k-anonymity: only the first 5 hex digits of the SHA-1 are sent.
 import { describe, expect, test } from "bun:test";
-import { createBreachedPasswords, type Fetch } from "../src/core/breached-passwords.ts";
+import { createBreachedPasswords, type Fetch } from "../src/core/passwords/breached-passwords.ts";
 import { isCoreError } from "../src/core/errors.ts";
 import type { Logger } from "../src/lib/logger.ts";
-import { createRegistrationPolicy } from "../src/core/registration-policy.ts";
+import { createRegistrationPolicy } from "../src/core/accounts/registration-policy.ts";
 
 const BREACHED = "password123";
 const sha1 = (text: string) => new Bun.CryptoHasher("sha1").update(text).digest("hex").toUpperCase();

@@ -1,4 +1,4 @@
-// The growing delays of core/guesses.ts, with a clock the test moves (latchkey in-process, app.handle): past
+// The growing delays of core/throttling/guesses.ts, with a clock the test moves (latchkey in-process, app.handle): past
 // RATE_LIMIT_DELAY_AFTER failures at an account, each try must come 1 s, 2 s, 4 s ... at most 60 s after the one
 // before, or is refused with 429 and Retry-After; parallel tries cannot slip through together.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";

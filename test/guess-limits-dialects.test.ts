@@ -1,4 +1,4 @@
-// lncrawl's and WolfPal's logins share HBP's throttling policy (core/guesses.ts): an attacker's address is stopped
+// lncrawl's and WolfPal's logins share HBP's throttling policy (core/throttling/guesses.ts): an attacker's address is stopped
 // after 5 wrong passwords for an address while the owner signs in from another, each answering in its own format,
 // and the counts are one across dialects (switching API gains an attacker nothing), and across an account's username
 // and address. Also: a wrong mailed OTP counts.

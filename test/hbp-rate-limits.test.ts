@@ -1,4 +1,4 @@
-// Rate limits on guesses (core/guesses.ts): per (account, client IP) strictly, per account from all addresses at a high
+// Rate limits on guesses (core/throttling/guesses.ts): per (account, client IP) strictly, per account from all addresses at a high
 // cap with growing delays, per client IP across accounts; X-Forwarded-For only from TRUSTED_PROXIES; kept across restarts.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { call } from "./support/http.ts";

@@ -1,11 +1,11 @@
-// core/jwt.ts's HS* path (node:crypto HMAC) must agree with jose, which it replaced for speed: tokens of either
+// core/sessions/jwt.ts's HS* path (node:crypto HMAC) must agree with jose, which it replaced for speed: tokens of either
 // verify with the other, and every token jose refuses is refused.
 import { describe, expect, test } from "bun:test";
 import { createHmac } from "node:crypto";
 import { jwtVerify, SignJWT, UnsecuredJWT } from "jose";
 import type { Clock } from "../src/lib/clock.ts";
-import { createJwtSigner } from "../src/core/jwt.ts";
-import type { SigningKeys } from "../src/core/signing-keys.ts";
+import { createJwtSigner } from "../src/core/sessions/jwt.ts";
+import type { SigningKeys } from "../src/core/sessions/signing-keys.ts";
 
 const SECRET = new TextEncoder().encode("test-jwt-key-0123456789abcdefghijklmnopqrstuvwxyz");
 const PREVIOUS = new TextEncoder().encode("previous-key-0123456789abcdefghijklmnopqrstuvwxyz");

@@ -48,7 +48,7 @@ function layerOf(path: string): Layer {
 }
 
 /** The files of core that storage may import: the ports core declares for what storage does for it. */
-const CORE_PORTS_FOR_STORAGE = new Set(["core/owned-data.ts"]);
+const CORE_PORTS_FOR_STORAGE = new Set(["core/accounts/owned-data.ts"]);
 
 /** The layers each layer may import besides itself (a dialect: its own folder). Anything else breaks a direction. */
 const MAY_IMPORT: Record<string, Layer[]> = {
@@ -142,9 +142,9 @@ describe("the layering of src/", () => {
   test.each([
     ["a dialect -> another dialect", "apis/hbp/login.ts", "apis/faroe/errors.ts"],
     ["a dialect -> db", "apis/hbp/login.ts", "db/schema.ts"],
-    ["core -> a dialect", "core/users.ts", "apis/hbp/errors.ts"],
-    ["core -> storage", "core/users.ts", "storage/storage.ts"],
-    ["core -> http", "core/users.ts", "http/client-ip.ts"],
+    ["core -> a dialect", "core/accounts/users.ts", "apis/hbp/errors.ts"],
+    ["core -> storage", "core/accounts/users.ts", "storage/storage.ts"],
+    ["core -> http", "core/accounts/users.ts", "http/client-ip.ts"],
     ["db -> core", "db/sqlite.ts", "core/errors.ts"],
     ["db -> a dialect", "db/sqlite.ts", "apis/hbp/errors.ts"],
     ["db -> storage", "db/sqlite.ts", "storage/errors.ts"],
@@ -153,7 +153,7 @@ describe("the layering of src/", () => {
     ["lib -> config", "lib/errors.ts", "config.ts"],
     ["lib -> outside src", "lib/logger.ts", "outside:package.json"],
     ["storage -> core beyond its ports", "storage/storage.ts", "core/security-events.ts"],
-    ["http -> core", "http/client-ip.ts", "core/sessions.ts"],
+    ["http -> core", "http/client-ip.ts", "core/sessions/sessions.ts"],
     ["http -> db", "http/request-body.ts", "db/client.ts"],
     ["http -> storage", "http/request-body.ts", "storage/errors.ts"],
     ["anything below -> the composition", "core/index.ts", "server.ts"],
@@ -163,10 +163,10 @@ describe("the layering of src/", () => {
   });
 
   test.each([
-    ["a dialect -> core", "apis/hbp/login.ts", "core/sign-in.ts"],
+    ["a dialect -> core", "apis/hbp/login.ts", "core/sign-in/sign-in.ts"],
     ["a dialect -> what the dialects share", "apis/hbp/login.ts", "apis/dialect.ts"],
-    ["storage -> core's port for it", "storage/file-removal.ts", "core/owned-data.ts"],
-    ["core -> db", "core/users.ts", "db/client.ts"],
+    ["storage -> core's port for it", "storage/file-removal.ts", "core/accounts/owned-data.ts"],
+    ["core -> db", "core/accounts/users.ts", "db/client.ts"],
     ["the composition -> anything", "server.ts", "apis/hbp/routes.ts"],
   ])("%s is allowed", (_, from, to) => {
     expect(violation({ from, to })).toBeNull();

@@ -1,7 +1,7 @@
 // The floor under a refresh: a refresh-token rotation's statements in bun:sqlite alone, no HTTP, JWT or JSON.
 // `bun bench/tools/rotation-floor.ts` (ROTATIONS=40000, GROUP=16: rotations per transaction, as src/db/group-commit.ts
 // makes them under load; LIVE=64 sessions refreshed in turn). Same schema (latchkey's migrations), pragmas and
-// statements as src/core/sessions.ts; the table starts with 100,000 sessions, as a used server's has. Prints us per
+// statements as src/core/sessions/sessions.ts; the table starts with 100,000 sessions, as a used server's has. Prints us per
 // rotation with SQLite's own checkpoints (inside the commits, as before issue 7's checkpoint worker) and without (what
 // the event loop pays now that a worker copies the WAL). A session is one row, found by its token's handle and
 // rewritten in place: a rotation writes one row and no index entry.

@@ -10,8 +10,8 @@ import { createSessionsRepository } from "../db/repositories/sessions.ts";
 import { createTotpRepository } from "../db/repositories/totp.ts";
 import { createUserDirectoryRepository } from "../db/repositories/user-directory.ts";
 import { createUsersRepository } from "../db/repositories/users.ts";
-import { createAccessTokens } from "./access-tokens.ts";
-import { createActivation } from "./activation.ts";
+import { createAccessTokens } from "./sessions/access-tokens.ts";
+import { createActivation } from "./challenges/activation.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Random } from "../lib/random.ts";
@@ -19,31 +19,31 @@ import type { Composers } from "./mail/intents.ts";
 import type { Mailer } from "./mail/mailer.ts";
 import { createMailQueue } from "./mail/queue.ts";
 import { createMailWorker } from "./mail/worker.ts";
-import { createApiTokens } from "./api-tokens.ts";
-import { createCallerGate } from "./caller-gate.ts";
-import { createEmailChange } from "./email-change.ts";
-import { createEmailOtp } from "./email-otp.ts";
-import { createJwtSigner } from "./jwt.ts";
-import { createGuesses } from "./guesses.ts";
-import type { OwnedData } from "./owned-data.ts";
-import { createPasswordReset } from "./password-reset.ts";
-import { createRateLimits } from "./rate-limits.ts";
-import { createLogin } from "./login.ts";
-import { createSignIn } from "./sign-in.ts";
+import { createApiTokens } from "./sessions/api-tokens.ts";
+import { createCallerGate } from "./accounts/caller-gate.ts";
+import { createEmailChange } from "./challenges/email-change.ts";
+import { createEmailOtp } from "./challenges/email-otp.ts";
+import { createJwtSigner } from "./sessions/jwt.ts";
+import { createGuesses } from "./throttling/guesses.ts";
+import type { OwnedData } from "./accounts/owned-data.ts";
+import { createPasswordReset } from "./challenges/password-reset.ts";
+import { createRateLimits } from "./throttling/rate-limits.ts";
+import { createLogin } from "./sign-in/login.ts";
+import { createSignIn } from "./sign-in/sign-in.ts";
 import { createSecondFactors } from "./second-factors/index.ts";
-import { createPasswordHasher } from "./passwords.ts";
-import { createSessionTokens } from "./session-tokens.ts";
+import { createPasswordHasher } from "./passwords/passwords.ts";
+import { createSessionTokens } from "./sessions/session-tokens.ts";
 import { createSecurityEvents } from "./security-events.ts";
-import { createSessions, sessionSettings } from "./sessions.ts";
-import type { SigningKeys } from "./signing-keys.ts";
-import { createUsers } from "./users.ts";
+import { createSessions, sessionSettings } from "./sessions/sessions.ts";
+import type { SigningKeys } from "./sessions/signing-keys.ts";
+import { createUsers } from "./accounts/users.ts";
 import { createEmailVerification } from "./challenges/email-verification.ts";
 import { createChallenges } from "./challenges/challenges.ts";
-import { createPasswordCheck } from "./password-check.ts";
-import { createBreachedPasswords } from "./breached-passwords.ts";
-import { createRegistrationPolicy } from "./registration-policy.ts";
+import { createPasswordCheck } from "./passwords/password-check.ts";
+import { createBreachedPasswords } from "./passwords/breached-passwords.ts";
+import { createRegistrationPolicy } from "./accounts/registration-policy.ts";
 import { createResetRequests } from "./challenges/reset-requests.ts";
-import { createUserDirectory } from "./user-directory.ts";
+import { createUserDirectory } from "./accounts/user-directory.ts";
 
 export interface CoreDeps {
   config: Config;
@@ -56,7 +56,7 @@ export interface CoreDeps {
   logger: Logger;
   /** What the mail worker sends through; routes only queue mails (core/mail/intents.ts). */
   mailer: Mailer;
-  /** Access-token keys, imported once at start-up (core/signing-keys.ts loadSigningKeys). */
+  /** Access-token keys, imported once at start-up (core/sessions/signing-keys.ts loadSigningKeys). */
   signingKeys: SigningKeys;
   /** What accounts own outside core (storage's files), removed with them. */
   ownedData: OwnedData;

@@ -12,7 +12,7 @@ export const users = sqliteTable(
   "users",
   {
     id: text("id").primaryKey(),
-    /** Lower-cased and trimmed (core/users.ts normaliseEmail); null for anonymous users. */
+    /** Lower-cased and trimmed (core/accounts/users.ts normaliseEmail); null for anonymous users. */
     email: text("email"),
     /** Email waiting for confirmation by a change-email ticket. */
     newEmail: text("new_email"),
@@ -53,7 +53,7 @@ export const userRoles = sqliteTable(
   (table) => [primaryKey({ columns: [table.userId, table.role] })],
 );
 
-/** One row per session (sign-in): a rotation rewrites the row's token digest in place (see core/sessions.ts). */
+/** One row per session (sign-in): a rotation rewrites the row's token digest in place (see core/sessions/sessions.ts). */
 export const sessions = sqliteTable(
   "sessions",
   {
@@ -99,7 +99,7 @@ export const rateLimits = sqliteTable("rate_limits", {
 });
 
 /**
- * Secrets latchkey generated because they were not set (core/generated-secrets.ts): the JWT signing key or key pair
+ * Secrets latchkey generated because they were not set (core/sessions/generated-secrets.ts): the JWT signing key or key pair
  * (`jwt-hmac`, `jwt-rs256` ...) and the cookie secret (`cookie`). In the database, not a data directory, so every
  * instance on it signs and verifies with the same keys, and an export carries them. They are needed as they are,
  * so they cannot be hashed: who can read this table can sign tokens (set JWT_KEY and COOKIE_SECRET to keep them out).

@@ -1,10 +1,10 @@
 // Removing stored files: one file (DELETE /storage/o/<key>, an upload that cannot keep its row), or every file an
-// account owns when the account is deleted (core's OwnedData port, core/owned-data.ts).
+// account owns when the account is deleted (core's OwnedData port, core/accounts/owned-data.ts).
 //
 // The order, everywhere: under the key's lock, the row first, then the bytes; the image variants last. A crash after
 // the row leaves bytes that no row refers to (invisible, and replaced by the next upload to the key), never a row
 // without its bytes. Variants are a cache named by the file's key and ETag: one left behind is never served.
-import type { OwnedData } from "../core/owned-data.ts";
+import type { OwnedData } from "../core/accounts/owned-data.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { BlobStore } from "./blob-store.ts";
 import type { FilesRepository } from "../db/repositories/files.ts";

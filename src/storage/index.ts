@@ -13,7 +13,7 @@ import { ConfigError } from "../lib/errors.ts";
 import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
 import type { Random } from "../lib/random.ts";
-import type { OwnedData } from "../core/owned-data.ts";
+import type { OwnedData } from "../core/accounts/owned-data.ts";
 import type { Database } from "../db/client.ts";
 import { createLocalBlobStore, type BlobStore } from "./blob-store.ts";
 import { createFilesRepository } from "../db/repositories/files.ts";

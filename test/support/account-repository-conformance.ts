@@ -7,7 +7,7 @@ import { createApiTokensRepository } from "../../src/db/repositories/api-tokens.
 import { createSessionsRepository, type NewSession, type RotationClaim } from "../../src/db/repositories/sessions.ts";
 import { createUserDirectoryRepository } from "../../src/db/repositories/user-directory.ts";
 import { createUsersRepository, type NewAccount } from "../../src/db/repositories/users.ts";
-import { normaliseEmail } from "../../src/core/users.ts";
+import { normaliseEmail } from "../../src/core/accounts/users.ts";
 import { userRow } from "./database-conformance.ts";
 
 const NOW = 1_700_000_000_000;

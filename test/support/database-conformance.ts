@@ -348,7 +348,7 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
         const now = Date.now();
         await db.insert(users).values(userRow("u1"));
         await db.insert(sessions).values({ id: "s1", userId: "u1", handle: "h1", tokenHash: "t1", expiresAt: now + 60_000, createdAt: now });
-        // As core/sessions.ts rotates a refresh token in place: a prepared statement, one per concurrent request,
+        // As core/sessions/sessions.ts rotates a refresh token in place: a prepared statement, one per concurrent request,
         // each with its own successor.
         const claim = db
           .update(sessions)

@@ -1,7 +1,7 @@
 // What every Faroe handler receives: the core, the settings, and the request facts it may need.
 import type { Config } from "../../config.ts";
 import type { Core } from "../../core/index.ts";
-import type { SessionContext } from "../../core/sessions.ts";
+import type { SessionContext } from "../../core/sessions/sessions.ts";
 
 export interface FaroeContext {
   core: Core;

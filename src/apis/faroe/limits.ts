@@ -1,12 +1,12 @@
 // Faroe's password-hashing limiter, as route guards (routes.ts shows which routes it guards). Every other
 // limiter of Faroe's table sits in core next to the check it guards:
-//   login failures per IP ......... core/password-check.ts   (5 per 15 min; a success gives its try back)
+//   login failures per IP ......... core/passwords/password-check.ts   (5 per 15 min; a success gives its try back)
 //   email verifications per user .. core/challenges/email-verification.ts (3 per 15 min)
 //   reset requests per IP and user  core/challenges/reset-requests.ts   (3 per 15 min)
 //   codes per request ............. core/challenges/purposes.ts (5 tries, then deleted)
-//   TOTP and recovery codes per user  core/guesses.ts via second-factors/ (second factors: 5 per user
+//   TOTP and recovery codes per user  core/throttling/guesses.ts via second-factors/ (second factors: 5 per user
 //                                     per RATE_LIMIT_WINDOW_SECONDS, 15 min by default; reset on success)
-// All are counters in the database (core/rate-limits.ts), so they hold across restarts and instances. They are
+// All are counters in the database (core/throttling/rate-limits.ts), so they hold across restarts and instances. They are
 // fixed windows where Faroe has token buckets: the same number of tries per period on average, but a client
 // that used them up waits for the window to end instead of getting one back every few seconds.
 import type { Exchange, FaroeContext } from "./context.ts";

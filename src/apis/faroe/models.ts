@@ -5,7 +5,7 @@ import { t } from "elysia";
 import type { EmailVerificationRequest } from "../../core/challenges/email-verification.ts";
 import type { PasswordResetRequest } from "../../core/challenges/reset-requests.ts";
 import type { TotpCredential } from "../../core/second-factors/totp.ts";
-import type { Account } from "../../core/users.ts";
+import type { Account } from "../../core/accounts/users.ts";
 import { integer } from "../route-docs.ts";
 import type { FaroeContext } from "./context.ts";
 

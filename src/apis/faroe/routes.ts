@@ -63,7 +63,7 @@ export function faroeRoutes(ctx: FaroeContext & { credential: string }) {
     .macro(faroeGuards(credential))
     .guard({ credential: true }, (routes) =>
       routes
-        // Authentication. Password hashing: 5 per 50 s per X-Client-IP; login failures: see core/password-check.ts.
+        // Authentication. Password hashing: 5 per 50 s per X-Client-IP; login failures: see core/passwords/password-check.ts.
         .post("/login/password", ({ exchange, body }) => authenticateWithPassword(ctx, exchange, body), {
           body: authenticateBody,
           beforeHandle: [hashing.perClientIp],

@@ -1,7 +1,7 @@
 // POST /users, GET /users, GET /users/[id], DELETE /users/[id], and the lookup every /users/[id]/* route starts with.
 import { t } from "elysia";
-import type { User } from "../../core/users.ts";
-import type { SortOrder, UserSortKey } from "../../core/user-directory.ts";
+import type { User } from "../../core/accounts/users.ts";
+import type { SortOrder, UserSortKey } from "../../core/accounts/user-directory.ts";
 import type { Exchange, FaroeContext } from "./context.ts";
 import { notFound, withErrorCodes } from "./errors.ts";
 import { checkEmail, checkNewPassword } from "./input.ts";
@@ -27,7 +27,7 @@ export async function requireUser(ctx: FaroeContext, userId: string): Promise<Us
 /**
  * A user with a password, signed in through every dialect; the recovery code is made at once, as Faroe does.
  * Made by the operator's own backend (`registeredBy: "operator"`): the registration policy's domains and password
- * rules apply, REGISTRATION_ENABLED=false does not (core/registration-policy.ts says why).
+ * rules apply, REGISTRATION_ENABLED=false does not (core/accounts/registration-policy.ts says why).
  */
 export async function createUser(ctx: FaroeContext, _exchange: Exchange, body: CreateUserBody): Promise<FaroeUser> {
   checkEmail(body.email);

@@ -2,7 +2,7 @@
 import type { Context } from "elysia";
 import type { Config } from "../../config.ts";
 import type { Core } from "../../core/index.ts";
-import type { SessionContext } from "../../core/sessions.ts";
+import type { SessionContext } from "../../core/sessions/sessions.ts";
 import type { HttpClient } from "../../http/client-ip.ts";
 import type { CookieJar } from "./cookies.ts";
 

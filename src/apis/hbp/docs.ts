@@ -24,5 +24,5 @@ export const hbpStorageDoc = routeDocs({
   withBody: {},
 });
 
-/** The answer of every route whose guessable checks (passwords, codes, tickets, mails) are counted: core/guesses.ts. */
+/** The answer of every route whose guessable checks (passwords, codes, tickets, mails) are counted: core/throttling/guesses.ts. */
 export const RATE_LIMITED = "Too many tries from this address or for this account; Retry-After says when to try again.";

@@ -1,6 +1,6 @@
 // GET /auth/jwks: the public keys that verify access tokens, so a resource server (Hasura) needs no shared secret.
 import { t } from "elysia";
-import type { PublicJwk } from "../../core/signing-keys.ts";
+import type { PublicJwk } from "../../core/sessions/signing-keys.ts";
 import type { HbpContext } from "./context.ts";
 import { HbpError } from "./errors.ts";
 

@@ -50,7 +50,7 @@ export async function login(ctx: HbpContext, exchange: Exchange, body: LoginBody
     return { magicLink: true };
   }
 
-  // Unknown email and wrong password answer alike (401), unlike HBP's "Account does not exist.": see core/password-check.ts.
+  // Unknown email and wrong password answer alike (401), unlike HBP's "Account does not exist.": see core/passwords/password-check.ts.
   const result = await core.login.withPassword(body.email, body.password, client);
   if (result.kind === "second-factor") return { mfa: true, ticket: result.ticket };
   return sessionReply(ctx, exchange, result.session, useCookies);

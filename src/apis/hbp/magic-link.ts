@@ -1,7 +1,7 @@
 // GET /auth/magic-link?token=&action=log-in|register (MAGIC_LINK_ENABLED): the link of a magic-link mail.
 import { t } from "elysia";
 import { isCoreError } from "../../core/errors.ts";
-import type { User } from "../../core/users.ts";
+import type { User } from "../../core/accounts/users.ts";
 import { withQuery } from "./activate.ts";
 import type { Exchange, HbpContext } from "./context.ts";
 import { featureDisabled, fromCoreError } from "./errors.ts";

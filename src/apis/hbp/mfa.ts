@@ -1,6 +1,6 @@
 // /auth/mfa/*: TOTP enrolment (MFA_ENABLED) and the second step of sign-in.
 import { t } from "elysia";
-import type { User } from "../../core/users.ts";
+import type { User } from "../../core/accounts/users.ts";
 import type { Exchange, HbpContext } from "./context.ts";
 import { sessionReply, type HbpSession } from "./session-reply.ts";
 

@@ -1,6 +1,6 @@
 // POST /auth/register
 import { t } from "elysia";
-import { MAX_PASSWORD_LENGTH } from "../../core/registration-policy.ts";
+import { MAX_PASSWORD_LENGTH } from "../../core/accounts/registration-policy.ts";
 import type { Exchange, HbpContext } from "./context.ts";
 import { HbpError } from "./errors.ts";
 import { hbpUser, hbpUserSchema, sessionReply, type HbpSession } from "./session-reply.ts";

@@ -2,11 +2,11 @@
 // As in HBP the cookie wins over the header. Unlike HBP, latchkey honours that cookie only when it is signed
 // by this server *and* arrives with a live `refresh_token` cookie of the same user, so signing out (or
 // reuse detection) ends cookie access at once instead of 30 days later.
-// Either way the account it names passes the caller gate (core/caller-gate.ts) on every request, /storage included:
+// Either way the account it names passes the caller gate (core/accounts/caller-gate.ts) on every request, /storage included:
 // a JWT outlives a ban or a deletion by up to JWT_EXPIRES_IN, and nothing may be served to it meanwhile.
-import type { PermissionVariables } from "../../core/access-tokens.ts";
-import { toPermissionVariables } from "../../core/access-tokens.ts";
-import type { User } from "../../core/users.ts";
+import type { PermissionVariables } from "../../core/sessions/access-tokens.ts";
+import { toPermissionVariables } from "../../core/sessions/access-tokens.ts";
+import type { User } from "../../core/accounts/users.ts";
 import { PERMISSIONS_COOKIE, REFRESH_COOKIE } from "./cookies.ts";
 import type { HbpContext } from "./context.ts";
 import { HbpError } from "./errors.ts";

@@ -1,6 +1,6 @@
 // Every HBP auth route, with its guards (guards.ts: the feature that turns it on, a signed-in caller), schemas and
 // answers (docs.ts). Handlers live in files named after the action. Guessable checks are counted in core, per account
-// and IP (core/guesses.ts: passwords, TOTP codes, tickets, mails), and answer 429 past their limits.
+// and IP (core/throttling/guesses.ts: passwords, TOTP codes, tickets, mails), and answer 429 past their limits.
 import { t } from "elysia";
 import { json, media, noContent, redirect } from "../route-docs.ts";
 import { anyOf } from "../security.ts";

@@ -1,8 +1,8 @@
 // HBP's session body `S` (spec/hbp.md §2) and its cookie mode.
 import { t } from "elysia";
-import { toPermissionVariables } from "../../core/access-tokens.ts";
-import type { SessionTokens } from "../../core/session-tokens.ts";
-import type { User } from "../../core/users.ts";
+import { toPermissionVariables } from "../../core/sessions/access-tokens.ts";
+import type { SessionTokens } from "../../core/sessions/session-tokens.ts";
+import type { User } from "../../core/accounts/users.ts";
 import { integer } from "../route-docs.ts";
 import type { Exchange, HbpContext } from "./context.ts";
 

@@ -1,6 +1,6 @@
 // POST /me/create-token, GET /verify-token?token=, POST /me/tokens.
 import { t } from "elysia";
-import type { User } from "../../core/users.ts";
+import type { User } from "../../core/accounts/users.ts";
 import { integer } from "../route-docs.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 

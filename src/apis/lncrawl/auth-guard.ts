@@ -6,8 +6,8 @@
 // Basic is refused for a user with a second factor (decision 6): it would be access on the password alone.
 // A token's account passes the caller gate on every request (a token outlives a ban); Basic is a sign-in, which
 // checks the account it reads by the same rule.
-import { admittedUser } from "../../core/caller-gate.ts";
-import type { User } from "../../core/users.ts";
+import { admittedUser } from "../../core/accounts/caller-gate.ts";
+import type { User } from "../../core/accounts/users.ts";
 import { anyOf } from "../security.ts";
 import type { LncrawlContext } from "./context.ts";
 import { LncrawlError } from "./errors.ts";

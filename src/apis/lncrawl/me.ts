@@ -1,7 +1,7 @@
 // GET /me, PUT /me/name, PUT /me/password.
 import { t } from "elysia";
-import { MAX_PASSWORD_LENGTH } from "../../core/registration-policy.ts";
-import type { User } from "../../core/users.ts";
+import { MAX_PASSWORD_LENGTH } from "../../core/accounts/registration-policy.ts";
+import type { User } from "../../core/accounts/users.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 import { lncrawlUser, type LncrawlUser } from "./user-view.ts";
 

@@ -1,6 +1,6 @@
 // POST /me/send-otp and POST /verify-otp (multipart/form-data `otp`, `token`).
 import { t } from "elysia";
-import type { User } from "../../core/users.ts";
+import type { User } from "../../core/accounts/users.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 
 export const verifyOtpBody = t.Object({ otp: t.String({ maxLength: 16 }), token: t.String({ maxLength: 64 }) });

@@ -2,7 +2,7 @@
 // route's guard, auth-guard.ts).
 import { t } from "elysia";
 import { linkPrefix } from "../../core/mail/intents.ts";
-import { MAX_PASSWORD_LENGTH } from "../../core/registration-policy.ts";
+import { MAX_PASSWORD_LENGTH } from "../../core/accounts/registration-policy.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 
 export const resetLinkBody = t.Object({ email: t.String({ format: "email", maxLength: 254 }) });

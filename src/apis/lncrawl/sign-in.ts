@@ -1,6 +1,6 @@
 // POST /login and POST /signup (with a referrer's API token).
 import { t } from "elysia";
-import { MAX_PASSWORD_LENGTH } from "../../core/registration-policy.ts";
+import { MAX_PASSWORD_LENGTH } from "../../core/accounts/registration-policy.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 import { LncrawlError } from "./errors.ts";
 import { loginResponse, type LoginAnswer } from "./user-view.ts";

@@ -1,6 +1,6 @@
 // lncrawl's User object and its JWT (spec/lncrawl.md: `sub`, `scopes` = [role, tier], 7 days by default).
 import { t } from "elysia";
-import type { User } from "../../core/users.ts";
+import type { User } from "../../core/accounts/users.ts";
 import { integer } from "../route-docs.ts";
 import type { LncrawlContext } from "./context.ts";
 

@@ -1,7 +1,7 @@
 // /account/two-factor: set-up (QR code, secret, 4 backup codes), enable, disable, backup codes download.
 import { t } from "elysia";
 import { isCoreError } from "../../core/errors.ts";
-import type { User } from "../../core/users.ts";
+import type { User } from "../../core/accounts/users.ts";
 import type { WolfpalContext, WolfpalExchange } from "./context.ts";
 import { WolfpalError } from "./errors.ts";
 import { rules, validate } from "./validation.ts";

@@ -1,7 +1,7 @@
 // What every WolfPal handler receives.
 import type { Config } from "../../config.ts";
 import type { Core } from "../../core/index.ts";
-import type { SessionContext } from "../../core/sessions.ts";
+import type { SessionContext } from "../../core/sessions/sessions.ts";
 import type { HttpClient } from "../../http/client-ip.ts";
 
 export interface WolfpalContext {

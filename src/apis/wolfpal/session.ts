@@ -1,9 +1,9 @@
 // WolfPal's token pair: a 5-minute access JWT (audience "wolfpal", `sid` = the session) and a refresh token that
-// rotates on every use (core/sessions.ts). Protected routes need a valid access token *and* a live session, as
+// rotates on every use (core/sessions/sessions.ts). Protected routes need a valid access token *and* a live session, as
 // WolfPal's own passport check does, so logging out ends the access token at once.
 import { t } from "elysia";
-import { admittedUser } from "../../core/caller-gate.ts";
-import { assertCanSignIn, type User } from "../../core/users.ts";
+import { admittedUser } from "../../core/accounts/caller-gate.ts";
+import { assertCanSignIn, type User } from "../../core/accounts/users.ts";
 import { anyOf } from "../security.ts";
 import type { WolfpalContext, WolfpalExchange } from "./context.ts";
 import { WolfpalError } from "./errors.ts";

@@ -7,9 +7,9 @@ import { randomRequestId, randomShortCode } from "../../lib/ids.ts";
 import type { Random } from "../../lib/random.ts";
 import { constantTimeEqual, sha256Hex } from "../../lib/secrets.ts";
 import { CoreError, isCoreError } from "../errors.ts";
-import type { Guesses } from "../guesses.ts";
-import type { PasswordHasher } from "../passwords.ts";
-import type { SessionContext } from "../sessions.ts";
+import type { Guesses } from "../throttling/guesses.ts";
+import type { PasswordHasher } from "../passwords/passwords.ts";
+import type { SessionContext } from "../sessions/sessions.ts";
 import { REQUEST_KINDS, type RequestPurpose, type TicketPurpose } from "./purposes.ts";
 
 /** uuids and the dialects' base64url or alphanumeric tokens; anything else cannot be a ticket we issued. */

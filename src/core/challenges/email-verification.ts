@@ -4,9 +4,9 @@
 import type { Config } from "../../config.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import { CoreError } from "../errors.ts";
-import type { RateLimits } from "../rate-limits.ts";
-import type { SessionContext } from "../sessions.ts";
-import { normaliseEmail, type Users } from "../users.ts";
+import type { RateLimits } from "../throttling/rate-limits.ts";
+import type { SessionContext } from "../sessions/sessions.ts";
+import { normaliseEmail, type Users } from "../accounts/users.ts";
 import type { ChallengeRequest, Challenges } from "./challenges.ts";
 
 /** Requests per user (each is a mail the caller sends). Faroe: a bucket of 3 refilled one per 5 minutes. */

@@ -4,12 +4,12 @@
 // minutes, 5 wrong codes, the code shown once and kept as argon2id); the steps it passed are in its data.
 import type { Config } from "../../config.ts";
 import { CoreError } from "../errors.ts";
-import type { PasswordHasher } from "../passwords.ts";
-import type { RateLimits } from "../rate-limits.ts";
+import type { PasswordHasher } from "../passwords/passwords.ts";
+import type { RateLimits } from "../throttling/rate-limits.ts";
 import type { SecondFactorReset } from "../second-factors/second-factor-reset.ts";
 import type { Totp } from "../second-factors/totp.ts";
-import type { SessionContext, Sessions } from "../sessions.ts";
-import type { User, Users } from "../users.ts";
+import type { SessionContext, Sessions } from "../sessions/sessions.ts";
+import type { User, Users } from "../accounts/users.ts";
 import type { ChallengeRequest, Challenges } from "./challenges.ts";
 
 /** Requests per client IP (when known) and per user. Faroe: a bucket of 3 refilled one per 5 minutes. */

@@ -4,7 +4,7 @@
 //
 // Found and spent by a digest of the user's id and the code: a code is only ever good for its own account, and two
 // users' equal codes do not show as equal digests. Codes are short (27 to 40 bits), so every check of one sits behind
-// the guess limits (core/guesses.ts), in the flow that spends it.
+// the guess limits (core/throttling/guesses.ts), in the flow that spends it.
 import type { RecoveryCodesRepository } from "../../db/repositories/recovery-codes.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { randomDigits, randomRequestId, randomShortCode } from "../../lib/ids.ts";

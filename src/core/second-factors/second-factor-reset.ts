@@ -1,8 +1,8 @@
 // The way back in when the authenticator is lost: the user's recovery code (RECOVERY_CODE, Faroe) turns the second
 // factor off, and is replaced whenever it is used or regenerated.
-import type { Guesses } from "../guesses.ts";
+import type { Guesses } from "../throttling/guesses.ts";
 import { CoreError } from "../errors.ts";
-import type { SessionContext } from "../sessions.ts";
+import type { SessionContext } from "../sessions/sessions.ts";
 import type { RecoveryCodes } from "./recovery-codes.ts";
 import type { Totp } from "./totp.ts";
 

@@ -10,8 +10,8 @@ import { requestIdFromDigest } from "../../lib/ids.ts";
 import type { Random } from "../../lib/random.ts";
 import { constantTimeEqual, sha256Hex } from "../../lib/secrets.ts";
 import { CoreError } from "../errors.ts";
-import type { Guesses } from "../guesses.ts";
-import type { SessionContext } from "../sessions.ts";
+import type { Guesses } from "../throttling/guesses.ts";
+import type { SessionContext } from "../sessions/sessions.ts";
 
 const PERIOD_SECONDS = 30;
 const DIGITS = 6;

@@ -1,6 +1,6 @@
 // Setting up the second factor with backup codes (WolfPal's /account/two-factor): a TOTP secret and 4 backup codes
 // together; turning TOTP off takes the backup codes with it.
-import type { SessionContext } from "../sessions.ts";
+import type { SessionContext } from "../sessions/sessions.ts";
 import type { RecoveryCodes } from "./recovery-codes.ts";
 import type { Totp, TotpEnrolment } from "./totp.ts";
 

@@ -1,4 +1,4 @@
-// lncrawl's API tokens (core/api-tokens.ts): stored as they are (their owner lists them again), one row each.
+// lncrawl's API tokens (core/sessions/api-tokens.ts): stored as they are (their owner lists them again), one row each.
 import { desc, eq } from "drizzle-orm";
 import type { Database } from "../database.ts";
 

@@ -1,4 +1,4 @@
-// Secrets latchkey generated on first start (core/generated-secrets.ts), one row per name, shared by every instance
+// Secrets latchkey generated on first start (core/sessions/generated-secrets.ts), one row per name, shared by every instance
 // on the database.
 import { eq } from "drizzle-orm";
 import type { Database } from "../database.ts";

@@ -1,4 +1,4 @@
-// The counters behind core/rate-limits.ts: one row per key, a count in a fixed window, shared by every instance.
+// The counters behind core/throttling/rate-limits.ts: one row per key, a count in a fixed window, shared by every instance.
 // Every login counts, gives back and clears counters, so each statement is compiled once here (drizzle otherwise
 // rebuilds a query's SQL on every call); the read of one counter is a lookup by the primary key (db.lookup).
 import { eq, sql } from "drizzle-orm";

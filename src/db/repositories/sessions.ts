@@ -1,4 +1,4 @@
-// Sessions (core/sessions.ts): one row per sign-in holding the SHA-256 of its current refresh token, found by the
+// Sessions (core/sessions/sessions.ts): one row per sign-in holding the SHA-256 of its current refresh token, found by the
 // token's handle (or, for a session carried over from a row per token, by its digest).
 //
 // A refresh is the hottest write: its claim is one conditional UPDATE, so of two concurrent rotations of one token

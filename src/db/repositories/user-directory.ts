@@ -1,4 +1,4 @@
-// Accounts page by page (core/user-directory.ts: Faroe's GET /users).
+// Accounts page by page (core/accounts/user-directory.ts: Faroe's GET /users).
 import { asc, desc } from "drizzle-orm";
 import type { Database } from "../database.ts";
 import type { StoredAccount } from "./users.ts";

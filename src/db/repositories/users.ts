@@ -1,4 +1,4 @@
-// Accounts and their roles (core/users.ts). Every signed-in request reads its caller's row by id and every login
+// Accounts and their roles (core/accounts/users.ts). Every signed-in request reads its caller's row by id and every login
 // reads one by address, so those reads are lookups (db.lookup) compiled once here, with the roles in the same
 // statement: a JSON array in one column, parsed by its decoder, so one statement instead of two. No LIMIT: the
 // columns are unique, and a bound LIMIT makes bun:sqlite's lookup over twice as slow.
@@ -23,7 +23,7 @@ export interface StoredAccount {
   /** False until activated, when activation is required. */
   active: boolean;
   emailVerified: boolean;
-  /** Banned: gets nothing from any dialect (core/caller-gate.ts). */
+  /** Banned: gets nothing from any dialect (core/accounts/caller-gate.ts). */
   disabled: boolean;
   isAnonymous: boolean;
   defaultRole: string;

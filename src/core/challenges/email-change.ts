@@ -1,13 +1,13 @@
 // Changing the address of an account: directly (VERIFY_EMAILS=false), or by a ticket mailed to the new address.
 // Mails are queued (core/mail/intents.ts): the worker mints the ticket when it sends the mail.
-import type { Config } from "../config.ts";
-import { CoreError, isCoreError } from "./errors.ts";
-import type { Guesses } from "./guesses.ts";
-import { linkPrefix, ticketMail, type Composer } from "./mail/intents.ts";
-import type { MailQueue } from "./mail/queue.ts";
-import type { Challenges } from "./challenges/challenges.ts";
-import type { SessionContext } from "./sessions.ts";
-import { normaliseEmail, type Users } from "./users.ts";
+import type { Config } from "../../config.ts";
+import { CoreError, isCoreError } from "../errors.ts";
+import type { Guesses } from "../throttling/guesses.ts";
+import { linkPrefix, ticketMail, type Composer } from "../mail/intents.ts";
+import type { MailQueue } from "../mail/queue.ts";
+import type { Challenges } from "./challenges.ts";
+import type { SessionContext } from "../sessions/sessions.ts";
+import { normaliseEmail, type Users } from "../accounts/users.ts";
 
 /**
  * Moving an account to a new address. With NOTIFY_EMAIL_CHANGE, every change is also mailed to the old address

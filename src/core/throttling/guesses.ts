@@ -21,10 +21,10 @@
 // failures an address piled up against other accounts.
 // Unknown accounts are counted by the name tried (the email), so the limiter behaves the same whether or not the
 // account exists. Every failure and refusal is a security event (core/security-events.ts).
-import type { Config } from "../config.ts";
-import { CoreError, isCoreError, type CoreErrorCode } from "./errors.ts";
+import type { Config } from "../../config.ts";
+import { CoreError, isCoreError, type CoreErrorCode } from "../errors.ts";
 import type { Limit, RateLimits } from "./rate-limits.ts";
-import type { SecurityEvents } from "./security-events.ts";
+import type { SecurityEvents } from "../security-events.ts";
 
 /** Failures that mean "wrong guess"; any other outcome comes after the secret was proven. */
 const WRONG_GUESS: ReadonlySet<CoreErrorCode> = new Set([

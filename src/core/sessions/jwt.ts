@@ -1,4 +1,4 @@
-// Signing and verifying JWTs with the server's keys (core/signing-keys.ts), for every dialect's tokens.
+// Signing and verifying JWTs with the server's keys (core/sessions/signing-keys.ts), for every dialect's tokens.
 // Verification pins the one configured algorithm, so `alg: none` and algorithm-confusion tokens (an HS256 token
 // "signed" with the RSA public key) fail before any signature maths. Tokens of one dialect carry its audience,
 // so they are refused where another kind of token is expected.
@@ -11,8 +11,8 @@
 // Asymmetric algorithms stay with jose.
 import { timingSafeEqual } from "node:crypto";
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from "jose";
-import { isHmacAlgorithm } from "../config.ts";
-import type { Clock } from "../lib/clock.ts";
+import { isHmacAlgorithm } from "../../config.ts";
+import type { Clock } from "../../lib/clock.ts";
 import type { SigningKeys, VerificationKey } from "./signing-keys.ts";
 
 /** Signs and verifies the server's JWTs with the keys loaded at start-up, pinned to their one algorithm. */

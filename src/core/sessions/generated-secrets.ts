@@ -8,8 +8,8 @@
 // <DATA_DIR>/keys/: the first start that finds no row moves the file's secret into the database, so nobody is signed
 // out by the upgrade.
 import { existsSync, readFileSync } from "node:fs";
-import type { GeneratedSecretsRepository } from "../db/repositories/generated-secrets.ts";
-import type { Logger } from "../lib/logger.ts";
+import type { GeneratedSecretsRepository } from "../../db/repositories/generated-secrets.ts";
+import type { Logger } from "../../lib/logger.ts";
 
 export interface GeneratedSecret {
   /** Its row: `jwt-hmac`, `jwt-rs256` ..., `cookie`. */

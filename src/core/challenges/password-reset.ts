@@ -1,12 +1,12 @@
 // Password changes: with the current password, or with a ticket mailed to the account's address.
 // Either way the other sessions end: whoever knew the old password must not stay signed in.
-import type { Config } from "../config.ts";
-import type { Guesses } from "./guesses.ts";
-import { linkPrefix, ticketMail, ticketOptions, type Composer, type TicketLink } from "./mail/intents.ts";
-import type { MailQueue } from "./mail/queue.ts";
-import type { Challenges } from "./challenges/challenges.ts";
-import type { SessionContext, Sessions } from "./sessions.ts";
-import { normaliseEmail, type Users } from "./users.ts";
+import type { Config } from "../../config.ts";
+import type { Guesses } from "../throttling/guesses.ts";
+import { linkPrefix, ticketMail, ticketOptions, type Composer, type TicketLink } from "../mail/intents.ts";
+import type { MailQueue } from "../mail/queue.ts";
+import type { Challenges } from "./challenges.ts";
+import type { SessionContext, Sessions } from "../sessions/sessions.ts";
+import { normaliseEmail, type Users } from "../accounts/users.ts";
 
 /**
  * Setting a new password: with the current one (change), or with a ticket mailed to the account's address

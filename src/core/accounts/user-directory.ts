@@ -1,5 +1,5 @@
 // Listing accounts page by page, for server-to-server and admin APIs (Faroe's GET /users).
-import type { SortOrder, UserDirectoryRepository, UserSortKey } from "../db/repositories/user-directory.ts";
+import type { SortOrder, UserDirectoryRepository, UserSortKey } from "../../db/repositories/user-directory.ts";
 import type { Account } from "./users.ts";
 
 export type { SortOrder, UserSortKey };

@@ -1,7 +1,7 @@
 // A signed-in session as clients see it: a refresh token plus a fresh access token (JWT).
 import type { AccessTokens, HasuraClaims } from "./access-tokens.ts";
 import type { IssuedSession, SessionContext, Sessions } from "./sessions.ts";
-import { assertCanSignIn, type User } from "./users.ts";
+import { assertCanSignIn, type User } from "../accounts/users.ts";
 
 export interface SessionTokens {
   user: User;

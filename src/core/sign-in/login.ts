@@ -2,14 +2,14 @@
 // or a new session with its tokens; for an API without a second-factor step, the user or `mfa_required`. The
 // password check returns only an account that may sign in (it asserts that), so the session starts without asking
 // again.
-import type { AccessTokens } from "./access-tokens.ts";
-import { CoreError } from "./errors.ts";
-import type { PasswordCheck } from "./password-check.ts";
-import type { IssuedSession, SessionContext, Sessions } from "./sessions.ts";
-import { withAccessToken, type SessionTokens } from "./session-tokens.ts";
-import type { Totp } from "./second-factors/totp.ts";
+import type { AccessTokens } from "../sessions/access-tokens.ts";
+import { CoreError } from "../errors.ts";
+import type { PasswordCheck } from "../passwords/password-check.ts";
+import type { IssuedSession, SessionContext, Sessions } from "../sessions/sessions.ts";
+import { withAccessToken, type SessionTokens } from "../sessions/session-tokens.ts";
+import type { Totp } from "../second-factors/totp.ts";
 import type { SignIn } from "./sign-in.ts";
-import type { User } from "./users.ts";
+import type { User } from "../accounts/users.ts";
 
 /** Signed in with `session`, or a ticket for the second step (the user has TOTP: no session on the password alone). */
 export type LoginOutcome<Session> = { kind: "signed-in"; session: Session } | { kind: "second-factor"; ticket: string; user: User };

@@ -1,7 +1,7 @@
 // Whether a password appears in a known breach: Have I Been Pwned's range API (HIBP_ENABLED), with k-anonymity:
 // only the first 5 hex digits of the password's SHA-1 leave the machine, and the answer lists every suffix under
-// them. One of the registration policy's password rules (core/registration-policy.ts).
-import type { Logger } from "../lib/logger.ts";
+// them. One of the registration policy's password rules (core/accounts/registration-policy.ts).
+import type { Logger } from "../../lib/logger.ts";
 
 const HIBP_RANGE_URL = "https://api.pwnedpasswords.com/range/";
 const HIBP_TIMEOUT_MS = 5_000;

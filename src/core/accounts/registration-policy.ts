@@ -1,11 +1,11 @@
 // The one registration policy every dialect obeys (ARCHITECTURE.md: one user base). Each dialect that creates
-// accounts or sets passwords goes through core/users.ts, which asks this module, so no dialect can be a way around
+// accounts or sets passwords goes through core/accounts/users.ts, which asks this module, so no dialect can be a way around
 // the rules another one enforces: an HBP-only operator who closes registration or limits domains must not find a
 // second, open door in lncrawl or WolfPal. Dialects may add their own documented rules in front (WolfPal's 8 to 56
 // characters, Faroe's 255 bytes); they cannot loosen these.
-import type { Config } from "../config.ts";
-import type { BreachedPasswords } from "./breached-passwords.ts";
-import { CoreError } from "./errors.ts";
+import type { Config } from "../../config.ts";
+import type { BreachedPasswords } from "../passwords/breached-passwords.ts";
+import { CoreError } from "../errors.ts";
 
 /** So that every password works through every dialect: HBP's schema stops at 128 characters. */
 export const MAX_PASSWORD_LENGTH = 128;

@@ -6,7 +6,7 @@
 // One indexed read per request (the user's row by primary key, compiled once: users.findById), which is also the
 // row the dialect then uses, so a request never reads its caller twice. No cache: a ban or a deletion (CLI, Faroe,
 // HBP, on any instance sharing the database) is seen by the very next request everywhere.
-import { CoreError } from "./errors.ts";
+import { CoreError } from "../errors.ts";
 import type { User, Users } from "./users.ts";
 
 /** Why a credential's account gets nothing: it was deleted, banned (`latchkey user disable`), or never activated. */

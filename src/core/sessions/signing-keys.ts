@@ -1,13 +1,13 @@
 // The keys that sign and verify access tokens, loaded and imported once at start-up so no request parses a key.
 // HS*: JWT_KEY as the HMAC secret. RS*, ES256, EdDSA: JWT_KEY as a PEM private key. Without JWT_KEY one is generated
-// once into the database (decision 9; core/generated-secrets.ts), shared by every instance on it. JWT_PREVIOUS_KEY
+// once into the database (decision 9; core/sessions/generated-secrets.ts), shared by every instance on it. JWT_PREVIOUS_KEY
 // keeps verifying tokens of a key being rotated out.
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { calculateJwkThumbprint, exportPKCS8, generateKeyPair, importJWK, importPKCS8, type JWK } from "jose";
-import { isHmacAlgorithm, type AsymmetricAlgorithm, type Config, type JwtAlgorithm } from "../config.ts";
-import { ConfigError } from "../lib/errors.ts";
+import { isHmacAlgorithm, type AsymmetricAlgorithm, type Config, type JwtAlgorithm } from "../../config.ts";
+import { ConfigError } from "../../lib/errors.ts";
 import type { GeneratedSecret, LoadedSecret } from "./generated-secrets.ts";
-import type { Random } from "../lib/random.ts";
+import type { Random } from "../../lib/random.ts";
 
 export type KeyMaterial = CryptoKey | Uint8Array;
 
@@ -33,7 +33,7 @@ export interface SigningKeys {
   publicJwks: PublicJwk[] | null;
 }
 
-/** Where a generated key comes from (core/generated-secrets.ts, bound to the database); unused when JWT_KEY is set. */
+/** Where a generated key comes from (core/sessions/generated-secrets.ts, bound to the database); unused when JWT_KEY is set. */
 export type GeneratedKeySource = (secret: Omit<GeneratedSecret, "legacyFile">) => Promise<LoadedSecret>;
 
 /** The name of the generated key for an algorithm: one per algorithm, so switching JWT_ALGORITHM back finds the old one. */

@@ -1,13 +1,13 @@
 // Accounts: creation with roles and custom fields, activation state, changes, deletion. Whether a password is an
 // account's is password-check.ts's question.
-import type { Config } from "../config.ts";
-import type { StoredAccount, StoredUser, UsersRepository } from "../db/repositories/users.ts";
+import type { Config } from "../../config.ts";
+import type { StoredAccount, StoredUser, UsersRepository } from "../../db/repositories/users.ts";
 import { refusalError, refusalOf } from "./caller-gate.ts";
-import type { Clock } from "../lib/clock.ts";
-import type { Random } from "../lib/random.ts";
-import { CoreError } from "./errors.ts";
+import type { Clock } from "../../lib/clock.ts";
+import type { Random } from "../../lib/random.ts";
+import { CoreError } from "../errors.ts";
 import type { OwnedData } from "./owned-data.ts";
-import type { PasswordHasher } from "./passwords.ts";
+import type { PasswordHasher } from "../passwords/passwords.ts";
 import type { AcceptedPassword, RegisteredBy, RegistrationPolicy } from "./registration-policy.ts";
 
 /** An account as core sees it: its row (db/repositories/users.ts says what each field holds). */
@@ -46,7 +46,7 @@ export function normaliseUsername(username: string): string {
 /** Accounts: registration under the policy, the reads by id, address and login name, and the changes to an account. */
 export interface Users {
   /**
-   * A new password, by the registration policy (core/registration-policy.ts): `password_too_short`,
+   * A new password, by the registration policy (core/accounts/registration-policy.ts): `password_too_short`,
    * `password_too_long`, `password_breached`. Check it before using up what authorises the change (a ticket).
    */
   checkPassword(password: string): Promise<AcceptedPassword>;
@@ -293,7 +293,7 @@ export function createUsers(deps: {
   return users;
 }
 
-/** The one rule every dialect applies before handing out a session: the caller gate's (core/caller-gate.ts). */
+/** The one rule every dialect applies before handing out a session: the caller gate's (core/accounts/caller-gate.ts). */
 export function assertCanSignIn(user: Pick<Account, "active" | "disabled">): void {
   const refusal = refusalOf(user);
   if (refusal !== null) throw refusalError(refusal);

@@ -1,11 +1,11 @@
 // Long-lived API tokens (lncrawl's UserToken): 10 characters from [A-Za-z0-9], about 59.5 bits. Their owner can
 // list them again (GET /me/tokens), so they are stored as they are; checking one is rate limited per IP.
-import type { ApiTokensRepository, StoredApiToken } from "../db/repositories/api-tokens.ts";
-import { refusalOf } from "./caller-gate.ts";
-import type { Clock } from "../lib/clock.ts";
-import type { Random } from "../lib/random.ts";
-import { CoreError } from "./errors.ts";
-import type { Guesses } from "./guesses.ts";
+import type { ApiTokensRepository, StoredApiToken } from "../../db/repositories/api-tokens.ts";
+import { refusalOf } from "../accounts/caller-gate.ts";
+import type { Clock } from "../../lib/clock.ts";
+import type { Random } from "../../lib/random.ts";
+import { CoreError } from "../errors.ts";
+import type { Guesses } from "../throttling/guesses.ts";
 import type { SessionContext } from "./sessions.ts";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

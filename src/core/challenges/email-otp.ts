@@ -2,17 +2,17 @@
 // it is stored as argon2id and every check is rate limited per user; the ticket that names it expires in 5 minutes.
 // The mail is queued with the ticket's digest only: the worker draws the code as it sends it and stores its hash on
 // the ticket, so the code exists nowhere but in the mail (a newer mail's code replaces an older one's).
-import { randomDigits } from "../lib/ids.ts";
-import type { Random } from "../lib/random.ts";
-import { CoreError } from "./errors.ts";
-import type { Guesses } from "./guesses.ts";
-import type { Composer } from "./mail/intents.ts";
-import type { MailQueue } from "./mail/queue.ts";
-import type { Challenges } from "./challenges/challenges.ts";
-import type { PasswordHasher } from "./passwords.ts";
-import { sha256Hex } from "../lib/secrets.ts";
-import type { SessionContext } from "./sessions.ts";
-import type { Users } from "./users.ts";
+import { randomDigits } from "../../lib/ids.ts";
+import type { Random } from "../../lib/random.ts";
+import { CoreError } from "../errors.ts";
+import type { Guesses } from "../throttling/guesses.ts";
+import type { Composer } from "../mail/intents.ts";
+import type { MailQueue } from "../mail/queue.ts";
+import type { Challenges } from "./challenges.ts";
+import type { PasswordHasher } from "../passwords/passwords.ts";
+import { sha256Hex } from "../../lib/secrets.ts";
+import type { SessionContext } from "../sessions/sessions.ts";
+import type { Users } from "../accounts/users.ts";
 
 const TTL_SECONDS = 5 * 60;
 

@@ -1,13 +1,13 @@
 // Email activation: a ticket mailed as a link; following it activates the account. A magic-link registration
 // mails the same kind of ticket as a sign-in link. Mails are queued (core/mail/intents.ts); the worker mints the
 // ticket, and only for an account still waiting for its activation.
-import type { Config } from "../config.ts";
-import type { Guesses } from "./guesses.ts";
-import { linkPrefix, ticketMail, ticketOptions, type Composer, type TicketLink } from "./mail/intents.ts";
-import type { MailQueue } from "./mail/queue.ts";
-import type { Challenges } from "./challenges/challenges.ts";
-import type { SessionContext } from "./sessions.ts";
-import { normaliseEmail, type User, type Users } from "./users.ts";
+import type { Config } from "../../config.ts";
+import type { Guesses } from "../throttling/guesses.ts";
+import { linkPrefix, ticketMail, ticketOptions, type Composer, type TicketLink } from "../mail/intents.ts";
+import type { MailQueue } from "../mail/queue.ts";
+import type { Challenges } from "./challenges.ts";
+import type { SessionContext } from "../sessions/sessions.ts";
+import { normaliseEmail, type User, type Users } from "../accounts/users.ts";
 
 /**
  * Activating a new account by a mailed ticket. `link`, where a method takes one: a dialect's own link prefix,

@@ -2,18 +2,18 @@
 // magic link, admin impersonation, anonymous.
 // Every check here is a guess an attacker could repeat, so each goes through `guesses` (per IP and account).
 // No path hands out a session on one factor when the user has two (ARCHITECTURE.md: one user base).
-import type { Config } from "../config.ts";
-import { CoreError, isCoreError } from "./errors.ts";
-import type { Guesses } from "./guesses.ts";
-import { ticketMail, type Composer } from "./mail/intents.ts";
-import type { MailQueue } from "./mail/queue.ts";
-import type { Challenges } from "./challenges/challenges.ts";
-import type { SecurityEvents } from "./security-events.ts";
-import { constantTimeEqual } from "../lib/secrets.ts";
-import type { SessionContext } from "./sessions.ts";
-import type { SecondFactors } from "./second-factors/index.ts";
-import type { Totp } from "./second-factors/totp.ts";
-import { assertCanSignIn, normaliseEmail, type User, type Users } from "./users.ts";
+import type { Config } from "../../config.ts";
+import { CoreError, isCoreError } from "../errors.ts";
+import type { Guesses } from "../throttling/guesses.ts";
+import { ticketMail, type Composer } from "../mail/intents.ts";
+import type { MailQueue } from "../mail/queue.ts";
+import type { Challenges } from "../challenges/challenges.ts";
+import type { SecurityEvents } from "../security-events.ts";
+import { constantTimeEqual } from "../../lib/secrets.ts";
+import type { SessionContext } from "../sessions/sessions.ts";
+import type { SecondFactors } from "../second-factors/index.ts";
+import type { Totp } from "../second-factors/totp.ts";
+import { assertCanSignIn, normaliseEmail, type User, type Users } from "../accounts/users.ts";
 
 /** The first factor passed: either the user, or a ticket for the TOTP step. */
 export type FirstFactorResult = { kind: "signed-in"; user: User } | { kind: "second-factor"; ticket: string; user: User };

@@ -7,13 +7,13 @@
 //   check against a dummy hash, ~57 ms), so sign-in does not reveal which accounts exist;
 // - the account's state (disabled, not activated) is reported only after the password is proven;
 // - an imported bcrypt hash, or one with older argon2 parameters, is re-hashed while the password is at hand.
-import type { UsersRepository } from "../db/repositories/users.ts";
-import { CoreError } from "./errors.ts";
-import type { Guesses } from "./guesses.ts";
+import type { UsersRepository } from "../../db/repositories/users.ts";
+import { CoreError } from "../errors.ts";
+import type { Guesses } from "../throttling/guesses.ts";
 import type { PasswordHasher } from "./passwords.ts";
-import type { Limit } from "./rate-limits.ts";
-import type { SessionContext } from "./sessions.ts";
-import { assertCanSignIn, normaliseEmail, normaliseUsername, type User, type Users } from "./users.ts";
+import type { Limit } from "../throttling/rate-limits.ts";
+import type { SessionContext } from "../sessions/sessions.ts";
+import { assertCanSignIn, normaliseEmail, normaliseUsername, type User, type Users } from "../accounts/users.ts";
 
 /** Failed passwords per client IP, when the caller says who the client is (Faroe's login limiter). */
 const FAILURES_PER_IP = { max: 5, windowSeconds: 15 * 60 };

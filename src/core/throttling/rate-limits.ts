@@ -1,8 +1,8 @@
 // Fixed-window counters kept in the database, so limits hold across restarts and across instances.
 // Every guessable check (passwords, tickets, codes, TOTP) goes through here, per IP and per account.
-import type { RateLimitsRepository } from "../db/repositories/rate-limits.ts";
-import type { Clock } from "../lib/clock.ts";
-import { CoreError } from "./errors.ts";
+import type { RateLimitsRepository } from "../../db/repositories/rate-limits.ts";
+import type { Clock } from "../../lib/clock.ts";
+import { CoreError } from "../errors.ts";
 
 export interface Limit {
   /** What is limited and for whom, e.g. `login-failure:user:<id>` or `guess:ip:<ip>`. */

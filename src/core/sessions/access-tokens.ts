@@ -1,7 +1,7 @@
-// Access tokens: short-lived JWTs carrying Hasura's claims (spec/hbp.md §4), signed and checked by core/jwt.ts.
-import type { Config } from "../config.ts";
+// Access tokens: short-lived JWTs carrying Hasura's claims (spec/hbp.md §4), signed and checked by core/sessions/jwt.ts.
+import type { Config } from "../../config.ts";
 import type { JwtSigner } from "./jwt.ts";
-import type { User } from "./users.ts";
+import type { User } from "../accounts/users.ts";
 
 const HASURA_PREFIX = "x-hasura-";
 

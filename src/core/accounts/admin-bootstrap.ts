@@ -5,8 +5,8 @@
 // a self-hoster's log goes to journald, docker or a log service, readable far more widely than the data directory,
 // and a password there signs in as the administrator for as long as nobody changes it. This differs from
 // spec/lncrawl.md decision 2, which prints it once.
-import type { Logger } from "../lib/logger.ts";
-import type { Random } from "../lib/random.ts";
+import type { Logger } from "../../lib/logger.ts";
+import type { Random } from "../../lib/random.ts";
 import type { Users } from "./users.ts";
 
 /** Makes sure the administrator account exists (and, when configured, has the configured password). */

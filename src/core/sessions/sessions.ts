@@ -15,15 +15,15 @@
 // second half to be found by brute force against SHA-256, about 3 GPU-years per token at hashcat's ~2e10/s, for a
 // token that is replaced at the session's next refresh (every access-token lifetime while it is in use) and expires
 // with it. Guessing over HTTP needs all 122 bits.
-import type { Config } from "../config.ts";
-import type { SessionsRepository, StoredSession } from "../db/repositories/sessions.ts";
-import type { Clock } from "../lib/clock.ts";
-import { CoreError } from "./errors.ts";
-import type { Logger } from "../lib/logger.ts";
-import type { Random } from "../lib/random.ts";
-import { constantTimeEqual, sha256Hex } from "../lib/secrets.ts";
-import type { CallerGate } from "./caller-gate.ts";
-import type { User } from "./users.ts";
+import type { Config } from "../../config.ts";
+import type { SessionsRepository, StoredSession } from "../../db/repositories/sessions.ts";
+import type { Clock } from "../../lib/clock.ts";
+import { CoreError } from "../errors.ts";
+import type { Logger } from "../../lib/logger.ts";
+import type { Random } from "../../lib/random.ts";
+import { constantTimeEqual, sha256Hex } from "../../lib/secrets.ts";
+import type { CallerGate } from "../accounts/caller-gate.ts";
+import type { User } from "../accounts/users.ts";
 
 export interface SessionContext {
   userAgent?: string | null;
