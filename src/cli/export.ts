@@ -1,5 +1,5 @@
 // `latchkey export [file]`: every account, role, session, code, TOTP secret, API token, file record and generated key of the
-// configured database as JSON Lines (export-format.ts), for `latchkey import` on another database (issue 8:
+// configured database as JSON Lines (export-format.ts), for `latchkey import` on another database (e.g.
 // SQLite to PostgreSQL, or back). It streams: a page of rows at a time, whatever the database's size.
 import { existsSync } from "node:fs";
 import { open, rm, type FileHandle } from "node:fs/promises";

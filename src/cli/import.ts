@@ -1,5 +1,5 @@
 // `latchkey import [file]`: loads a `latchkey export` file (export-format.ts) into an empty database, e.g. a new
-// PostgreSQL database for several instances (issue 8). The file is read line by line and inserted in batches.
+// PostgreSQL database for several instances. The file is read line by line and inserted in batches.
 import { ConfigError } from "../lib/errors.ts";
 import { openDatabase, type DatabaseLocation, type Transaction } from "../db/client.ts";
 import { EXPORT_FORMAT, EXPORTED_TABLES, exportedTables, readLines, TransferError, type TableSpec } from "./export-format.ts";

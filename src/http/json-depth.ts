@@ -1,6 +1,6 @@
 // How deep a JSON body nests, measured on its bytes as they arrive, before JSON.parse. Threat: `[[[[...]]]]` 100,000
 // deep is a 200 KB body that parses fine but overflows the stack of whatever recurses through the result afterwards
-// (schema errors serialise the body, metadata is stringified): it answered 500 (issue 23). latchkey's bodies nest
+// (schema errors serialise the body, metadata is stringified): it answered 500. latchkey's bodies nest
 // a few levels; HBP's user_data a few more.
 export const MAX_JSON_DEPTH = 32;
 

@@ -2,7 +2,7 @@
 // strings (storable-text.ts), applied to the text that decoders make of the URL. Decoders differ (Bun's router and
 // URLSearchParams turn a bad UTF-8 sequence into U+FFFD, decodeURIComponent throws, Elysia's query parser keeps the
 // escape as it is), so the escapes themselves are refused: %00 (NUL) and %ED%A0-%ED%BF (UTF-8 for a surrogate).
-// Without this, /faroe/users/a%00b or ?token=%00 reached PostgreSQL and answered 500 (issue 23).
+// Without this, /faroe/users/a%00b or ?token=%00 reached PostgreSQL and answered 500.
 import { BadInputError } from "./bad-input.ts";
 
 const UNSTORABLE_ESCAPE = /%00|%ed%[ab][0-9a-f]/i;

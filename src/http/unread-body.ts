@@ -2,8 +2,8 @@
 // the caller's token, a 413 part-way through a body, Faroe's 401 before its body) must still reach a client that is
 // busy sending that body. When the client asked to close the connection (Node's http without an agent does), Bun
 // closes it as soon as such an answer is written, with the client's bytes unread: the kernel resets it, and a client
-// still writing got EPIPE or ECONNRESET instead of the answer (34 of 100 tries with a 200 KB upload in issue 23, about
-// half here). Reading the rest in the background after answering does not help: it has to be read first.
+// still writing got EPIPE or ECONNRESET instead of the answer (in a third to a half of the tries with a 200 KB
+// upload). Reading the rest in the background after answering does not help: it has to be read first.
 //
 // So every answer of the app passes `answerAfterBody` (mounted once, with Elysia's wrap(), in src/server.ts): if the
 // body is not read to its end, the rest is read and dropped first, at most DRAIN_MAX_BYTES in at most DRAIN_MAX_MS (a

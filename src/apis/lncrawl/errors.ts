@@ -54,7 +54,7 @@ export function fromCoreError(error: CoreError): LncrawlError {
 
 /**
  * Input refused at the edge (src/http), with the edge's message as the detail. A body that does not parse stays a
- * 422 as FastAPI answers it; too deep or with NUL or unpaired surrogates is a 400 (issue 23).
+ * 422 as FastAPI answers it; too deep or with NUL or unpaired surrogates is a 400.
  */
 function fromBadInput(error: BadInputError): LncrawlError {
   if (error.reason === "too_large") return new LncrawlError(413, "Request entity too large", error.message);
