@@ -5,6 +5,7 @@ import { loadConfigFromEnvironment, type Config } from "./config.ts";
 import { ConfigError } from "./lib/errors.ts";
 import { consoleLogger } from "./lib/logger.ts";
 import { openDatabase, type DatabaseLocation } from "./db/client.ts";
+import { NewerSchemaError } from "./db/newer-schema.ts";
 import { AddressInUseError, createLatchkey, dataPaths, serve, type Latchkey } from "./server.ts";
 import { USER_HELP, userCommand } from "./cli/user-command.ts";
 import { EXPORT_HELP, exportCommand } from "./cli/export.ts";
@@ -44,6 +45,11 @@ function exitOnConfigError(error: unknown): never {
   if (error instanceof ConfigError) {
     console.error(`latchkey: ${error.message}`);
     process.exit(2);
+  }
+  // A database a newer latchkey migrated (rollback without its backup): exit 1, naming this binary's version.
+  if (error instanceof NewerSchemaError) {
+    console.error(`latchkey ${VERSION}: ${error.message}`);
+    process.exit(1);
   }
   throw error;
 }
