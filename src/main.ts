@@ -11,6 +11,7 @@ import { USER_HELP, userCommand } from "./cli/user-command.ts";
 import { EXPORT_HELP, exportCommand } from "./cli/export.ts";
 import { IMPORT_HELP, importCommand } from "./cli/import.ts";
 import { MAIL_HELP, mailCommand } from "./cli/mail-command.ts";
+import { HEALTHCHECK_HELP, healthcheckCommand } from "./cli/healthcheck.ts";
 import { VERSION } from "./version.ts";
 import { keepNewFilesPrivate, openDataDir } from "./data-dir.ts";
 
@@ -23,6 +24,7 @@ ${USER_HELP.replace(/^/gm, "  ")}
 ${EXPORT_HELP.replace(/^/gm, "  ")}
 ${IMPORT_HELP.replace(/^/gm, "  ")}
 ${MAIL_HELP.replace(/^/gm, "  ")}
+${HEALTHCHECK_HELP.replace(/^/gm, "  ")}
   latchkey --version                 print the version
   latchkey --help                    print this help
 
@@ -136,6 +138,10 @@ function main(args: string[]): void {
     case "mail": {
       const config = readConfig();
       void mailCommand(config, dataPaths(config.server.dataDir).outbox, args.slice(1)).then((code) => process.exit(code), exitOnConfigError);
+      return;
+    }
+    case "healthcheck": {
+      void healthcheckCommand(readConfig().server, args.slice(1)).then((code) => process.exit(code));
       return;
     }
     default:
