@@ -136,6 +136,7 @@ interface Settings {
   cookies: {
     /** null: generated once and kept in the data directory, so cookies are always signed. */
     secret: string | null;
+    /** COOKIE_SECURE; unset: true when PUBLIC_URL is https. */
     secure: boolean;
     sameSite: SameSite;
   };
@@ -325,7 +326,8 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     },
     cookies: {
       secret: read.optionalString("COOKIE_SECRET"),
-      secure: read.bool("COOKIE_SECURE", false),
+      // Unset, Secure follows PUBLIC_URL: a site served over https never sends its refresh cookie over plain http.
+      secure: read.bool("COOKIE_SECURE", publicUrl !== null && /^https:/i.test(publicUrl)),
       sameSite: read.oneOf("COOKIE_SAME_SITE", ["Lax", "Strict", "None"] as const, "Lax", { caseInsensitive: true }),
     },
     mail: {
@@ -408,7 +410,7 @@ export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
     );
   }
   read.require(cookies.secret === null || cookies.secret.length >= 16, "COOKIE_SECRET: must be at least 16 characters");
-  read.require(cookies.sameSite !== "None" || cookies.secure, "COOKIE_SAME_SITE: None needs COOKIE_SECURE=true (browsers drop it otherwise)");
+  read.require(cookies.sameSite !== "None" || cookies.secure, "COOKIE_SAME_SITE: None needs COOKIE_SECURE=true or an https PUBLIC_URL (browsers drop it otherwise)");
   for (const field of [...auth.registrationCustomFields, ...jwt.customFields]) {
     read.require(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(field), `REGISTRATION_CUSTOM_FIELDS/JWT_CUSTOM_FIELDS: "${field}" is not a field name`);
   }

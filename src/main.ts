@@ -5,11 +5,13 @@ import { loadConfigFromEnvironment, type Config } from "./config.ts";
 import { ConfigError } from "./lib/errors.ts";
 import { consoleLogger } from "./lib/logger.ts";
 import { openDatabase, type DatabaseLocation } from "./db/client.ts";
+import { NewerSchemaError } from "./db/newer-schema.ts";
 import { AddressInUseError, createLatchkey, dataPaths, serve, type Latchkey } from "./server.ts";
 import { USER_HELP, userCommand } from "./cli/user-command.ts";
 import { EXPORT_HELP, exportCommand } from "./cli/export.ts";
 import { IMPORT_HELP, importCommand } from "./cli/import.ts";
 import { MAIL_HELP, mailCommand } from "./cli/mail-command.ts";
+import { HEALTHCHECK_HELP, healthcheckCommand } from "./cli/healthcheck.ts";
 import { VERSION } from "./version.ts";
 import { keepNewFilesPrivate, openDataDir } from "./data-dir.ts";
 
@@ -22,6 +24,7 @@ ${USER_HELP.replace(/^/gm, "  ")}
 ${EXPORT_HELP.replace(/^/gm, "  ")}
 ${IMPORT_HELP.replace(/^/gm, "  ")}
 ${MAIL_HELP.replace(/^/gm, "  ")}
+${HEALTHCHECK_HELP.replace(/^/gm, "  ")}
   latchkey --version                 print the version
   latchkey --help                    print this help
 
@@ -44,6 +47,11 @@ function exitOnConfigError(error: unknown): never {
   if (error instanceof ConfigError) {
     console.error(`latchkey: ${error.message}`);
     process.exit(2);
+  }
+  // A database a newer latchkey migrated (rollback without its backup): exit 1, naming this binary's version.
+  if (error instanceof NewerSchemaError) {
+    console.error(`latchkey ${VERSION}: ${error.message}`);
+    process.exit(1);
   }
   throw error;
 }
@@ -130,6 +138,10 @@ function main(args: string[]): void {
     case "mail": {
       const config = readConfig();
       void mailCommand(config, dataPaths(config.server.dataDir).outbox, args.slice(1)).then((code) => process.exit(code), exitOnConfigError);
+      return;
+    }
+    case "healthcheck": {
+      void healthcheckCommand(readConfig().server, args.slice(1)).then((code) => process.exit(code));
       return;
     }
     default:

@@ -5,6 +5,7 @@ import { ConfigError } from "../lib/errors.ts";
 import type { Database, DatabaseHandle, Tables } from "./database.ts";
 import { preparedLookup, preparedTransactionStatement } from "./lookup.ts";
 import { embeddedMigrations } from "./migrations.ts";
+import { refuseNewerSchema } from "./newer-schema.ts";
 import { processLocks } from "./process-locks.ts";
 import * as schema from "./schema-pg.ts";
 
@@ -49,7 +50,7 @@ export async function openPostgres(url: string): Promise<DatabaseHandle> {
   return {
     db,
     description: describe(url),
-    migrate: () => migratePostgres(client),
+    migrate: () => migratePostgres(client, describe(url)),
     close: async () => {
       await locks.close();
       await client.close();
@@ -68,13 +69,14 @@ function describe(url: string): string {
  * The advisory lock makes a second instance starting at the same moment wait, then find nothing left to do.
  * The bookkeeping table is drizzle's own (drizzle.__drizzle_migrations), so drizzle-kit sees the same history.
  */
-async function migratePostgres(client: SQL): Promise<string[]> {
+async function migratePostgres(client: SQL, database: string): Promise<string[]> {
   const migrations = embeddedMigrations("postgres");
   return client.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`;
     await tx`CREATE SCHEMA IF NOT EXISTS drizzle`;
     await tx`CREATE TABLE IF NOT EXISTS drizzle.__drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`;
-    const recorded: { created_at: string }[] = await tx`SELECT created_at FROM drizzle.__drizzle_migrations`;
+    const recorded: { hash: string; created_at: string }[] = await tx`SELECT hash, created_at FROM drizzle.__drizzle_migrations`;
+    refuseNewerSchema(recorded.map((row) => ({ hash: row.hash, createdAtMillis: Number(row.created_at) })), migrations, database);
     const applied = new Set(recorded.map((row) => Number(row.created_at)));
     const pending = migrations.filter((migration) => !applied.has(migration.folderMillis));
     for (const migration of pending) {

@@ -19,6 +19,7 @@ import {
 } from "./lookup.ts";
 import { sha256Hex } from "../lib/secrets.ts";
 import { embeddedMigrations } from "./migrations.ts";
+import { refuseNewerSchema } from "./newer-schema.ts";
 import { processLocks } from "./process-locks.ts";
 import { startCheckpointer, type Checkpointer } from "./sqlite-checkpointer.ts";
 import * as schema from "./schema.ts";
@@ -172,7 +173,7 @@ export function openSqlite(file: string, options: { backgroundCheckpoints?: bool
 
   return {
     db,
-    migrate: async () => migrateSqlite(sqlite),
+    migrate: async () => migrateSqlite(sqlite, file),
     description: file,
     close: async () => {
       await checkpointer?.stop();
@@ -183,13 +184,14 @@ export function openSqlite(file: string, options: { backgroundCheckpoints?: bool
 }
 
 /** Applies every embedded migration not yet recorded, in one transaction; returns the tags it applied. */
-function migrateSqlite(sqlite: SQLite): string[] {
+function migrateSqlite(sqlite: SQLite, file: string): string[] {
   const migrations = embeddedMigrations("sqlite");
   // A migration that carries secrets over may need their digest, as PostgreSQL's migrations get it from sha256():
   // SQLite has no such function, so the migrator lends the connection one (lowercase hex of the UTF-8 text).
   sqlite.function("sha256_hex", (text: unknown) => (typeof text === "string" ? sha256Hex(text) : null));
   sqlite.run(`CREATE TABLE IF NOT EXISTS "__drizzle_migrations" (id INTEGER PRIMARY KEY, hash text NOT NULL, created_at numeric)`);
-  const recorded = sqlite.query<{ created_at: number }, []>(`SELECT created_at FROM "__drizzle_migrations"`).all();
+  const recorded = sqlite.query<{ hash: string; created_at: number }, []>(`SELECT hash, created_at FROM "__drizzle_migrations"`).all();
+  refuseNewerSchema(recorded.map((row) => ({ hash: row.hash, createdAtMillis: Number(row.created_at) })), migrations, file);
   const applied = new Set(recorded.map((row) => Number(row.created_at)));
   const pending = migrations.filter((migration) => !applied.has(migration.folderMillis));
   sqlite.transaction(() => {
