@@ -1,7 +1,8 @@
 #!/usr/bin/env bun
 // Command line: `latchkey [serve]`, `latchkey migrate`, `latchkey user ...`, `latchkey export|import`,
-// `latchkey mail test <address>`, `latchkey --help`, `latchkey --version`.
-import { loadConfigFromEnvironment, type Config } from "./config.ts";
+// `latchkey mail test <address>`, `latchkey config check`, `latchkey [<command>] --help`, `latchkey --version`;
+// `--data-dir <dir>` anywhere.
+import { loadConfig, type Config, type Env } from "./config.ts";
 import { ConfigError } from "./lib/errors.ts";
 import { consoleLogger } from "./lib/logger.ts";
 import { openDatabase, type DatabaseLocation } from "./db/client.ts";
@@ -11,6 +12,9 @@ import { EXPORT_HELP, exportCommand } from "./cli/export.ts";
 import { IMPORT_HELP, importCommand } from "./cli/import.ts";
 import { MAIL_HELP, mailCommand } from "./cli/mail-command.ts";
 import { VERSION } from "./version.ts";
+import { takeGlobalOptions, UsageError } from "./cli/arguments.ts";
+import { CONFIG_HELP, configCheckCommand } from "./cli/config-check.ts";
+import { commandHelp, docsPointer, GLOBAL_OPTIONS_HELP } from "./cli/help.ts";
 import { keepNewFilesPrivate, openDataDir } from "./data-dir.ts";
 
 const HELP = `latchkey ${VERSION}: self-hosted auth and file storage in one executable
@@ -22,10 +26,13 @@ ${USER_HELP.replace(/^/gm, "  ")}
 ${EXPORT_HELP.replace(/^/gm, "  ")}
 ${IMPORT_HELP.replace(/^/gm, "  ")}
 ${MAIL_HELP.replace(/^/gm, "  ")}
+${CONFIG_HELP.replace(/^/gm, "  ")}
   latchkey --version                 print the version
-  latchkey --help                    print this help
+  latchkey --help                    print this help; latchkey <command> --help: that command's
 
-Settings come from the environment (and a .env file in the working folder); see README.md.
+${GLOBAL_OPTIONS_HELP}
+
+Settings come from the environment (and a .env file in the working folder); \`latchkey config check\` prints them.
 With none, latchkey listens on port 3000 and keeps everything in ./data.
 `;
 
@@ -48,9 +55,10 @@ function exitOnConfigError(error: unknown): never {
   throw error;
 }
 
-function readConfig(): Config {
+/** The settings: the environment (Bun has merged a .env file of the working folder into it), then the command line's. */
+function readSettings(overrides: Env): Config {
   try {
-    return loadConfigFromEnvironment();
+    return loadConfig({ ...process.env, ...overrides });
   } catch (error) {
     exitOnConfigError(error);
   }
@@ -82,14 +90,31 @@ async function startServing(config: Config): Promise<void> {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 }
 
-function main(args: string[]): void {
+function main(argv: string[]): void {
   keepNewFilesPrivate();
+  let args: string[];
+  const overrides: Env = {};
+  try {
+    const global = takeGlobalOptions(argv);
+    args = global.rest;
+    if (global.dataDir !== null) overrides.DATA_DIR = global.dataDir;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`latchkey: ${error.message}`);
+    process.exit(2);
+  }
   const command = args[0] ?? "serve";
+  const page = args.slice(1).some((word) => word === "--help" || word === "-h") ? commandHelp(command, { ...process.env, ...overrides }) : null;
+  if (page !== null) {
+    process.stdout.write(page);
+    return;
+  }
+  const readConfig = () => readSettings(overrides);
   switch (command) {
     case "--help":
     case "-h":
     case "help":
-      process.stdout.write(HELP);
+      process.stdout.write(`${HELP}\n${docsPointer({ ...process.env, ...overrides })}\n`);
       return;
     case "--version":
     case "-v":
@@ -111,8 +136,8 @@ function main(args: string[]): void {
       return;
     }
     case "user": {
+      // No prepareDataDir: the command works on an existing database and creates nothing (cli/existing-database.ts).
       const config = readConfig();
-      prepareDataDir(config);
       void userCommand(config, databaseLocation(config), args.slice(1)).then((code) => process.exit(code), exitOnConfigError);
       return;
     }
@@ -130,6 +155,10 @@ function main(args: string[]): void {
     case "mail": {
       const config = readConfig();
       void mailCommand(config, dataPaths(config.server.dataDir).outbox, args.slice(1)).then((code) => process.exit(code), exitOnConfigError);
+      return;
+    }
+    case "config": {
+      process.exit(configCheckCommand(process.env, overrides, args.slice(1)));
       return;
     }
     default:
