@@ -27,7 +27,7 @@ describe("config check", () => {
       ...SECRETS,
       SMTP_HOST: "smtp.example.com",
       SMTP_USER: "mailer",
-      DATABASE_URL: `postgres://latchkey:${DB_PASSWORD}@db.example.com:5432/latchkey`,
+      DATABASE_URL: `postgres://latchkey:${DB_PASSWORD}@db.example.com:5432/latchkey?sslpassword=${DB_PASSWORD}`,
       STORAGE_URL: "s3://latchkey-files?endpoint=http://127.0.0.1:9000",
       AWS_ACCESS_KEY_ID: "access-key-id",
       PORT: "4321",
@@ -40,7 +40,10 @@ describe("config check", () => {
     expect(result.stdout).toMatch(/mail\.smtp\.host\s+smtp\.example\.com/);
     expect(result.stdout).toMatch(/mail\.smtp\.pass\s+\*{8} \(set\)/);
     expect(result.stdout).toMatch(/jwt\.key\s+\*{8} \(set\)/);
-    expect(result.stdout).toContain("postgres://latchkey:********@db.example.com:5432/latchkey");
+    expect(result.stdout).toContain("postgres://latchkey:********@db.example.com:5432/latchkey?sslpassword=********");
+    // Settings about secrets are not secrets: they stay readable.
+    expect(result.stdout).toMatch(/auth\.lostPasswordEnabled\s+false/);
+    expect(result.stdout).toMatch(/registration\.minPasswordLength\s+8/);
     expect(result.stdout).toMatch(/storage\.s3\.accessKeyId\s+access-key-id/);
     for (const secret of [...Object.values(SECRETS), DB_PASSWORD]) {
       expect(result.stdout).not.toContain(secret);

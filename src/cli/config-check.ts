@@ -65,22 +65,29 @@ export function settingRows(config: Config): [string, string][] {
 
 function shown(name: string, value: unknown): string {
   if (value === null || value === undefined) return "(unset)";
+  if (value === "") return "(empty)";
   if (isSecretName(name)) return MASK;
   if (Array.isArray(value)) return value.length === 0 ? "(none)" : value.map((item) => maskUrl(String(item))).join(", ");
   return typeof value === "string" ? maskUrl(value) : String(value);
 }
 
-/** `accessKeyId` names an identifier, not a secret; `adminSecret`, `previousKey`, `secretAccessKey` are secrets. */
+/**
+ * A setting that is a secret: its name ends with a secret word (`adminSecret`, `previousKey`, `secretAccessKey`,
+ * `sessionToken`). `accessKeyId` names an identifier, and `minPasswordLength` or `tokenExpiresInMinutes` a number.
+ */
 function isSecretName(name: string): boolean {
   const words = name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase().split(/[^a-z0-9]+/);
-  return words[words.length - 1] !== "id" && words.some((word) => SECRET_WORDS.has(word));
+  return SECRET_WORDS.has(words[words.length - 1]!);
 }
+
+/** A URL parameter that carries a secret (`password`, `sslpassword`, `X-Amz-Signature`, `api_key` ...). */
+const SECRET_PARAMETER = /pass|secret|token|key|credential|signature|auth/i;
 
 /** A URL's password (DATABASE_URL's, or one written into any other URL) and secret parameters masked; other text as it is. */
 function maskUrl(text: string): string {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || !URL.canParse(text)) return text;
   const url = new URL(text);
-  const secretParameters = [...url.searchParams.keys()].filter((name) => isSecretName(name));
+  const secretParameters = [...url.searchParams.keys()].filter((name) => SECRET_PARAMETER.test(name));
   if (url.password === "" && secretParameters.length === 0) return text;
   const userinfo = url.username === "" && url.password === "" ? "" : `${url.username}${url.password === "" ? "" : ":********"}@`;
   for (const name of secretParameters) url.searchParams.set(name, "********");

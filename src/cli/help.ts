@@ -53,7 +53,7 @@ export function commandHelp(command: string, env: Env): string | null {
 }
 
 function indent(text: string): string {
-  return text.replace(/^/gm, "  ");
+  return text.replace(/^(?=.)/gm, "  ");
 }
 
 function wrap(text: string, width: number): string {
