@@ -2,7 +2,8 @@
 // directory (or DATABASE_URL) of a running server, which honours each change at once; and the refusal to make a
 // database where there is none.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { Database } from "bun:sqlite";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ON_DATA_DIR, TEST_BACKEND } from "./support/backend.ts";
@@ -45,6 +46,29 @@ describe("no database, no command", () => {
     expect(flagged.exitCode).toBe(1);
     expect(flagged.stderr).toContain("no latchkey database in");
     expect(existsSync(missing)).toBe(false);
+  });
+
+  test("a database file without latchkey's tables is refused too, and gets none", async () => {
+    const dir = mkdtempSync(join(scratch, "foreign-"));
+    writeFileSync(join(dir, "latchkey.db"), "");
+    const result = await runLatchkey(["user", "list"], { DATA_DIR: dir, ...ON_DATA_DIR }, dir);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`no latchkey database in ${dir} (it has no latchkey tables`);
+    const db = new Database(join(dir, "latchkey.db"));
+    expect(db.query("SELECT name FROM sqlite_master WHERE type = 'table'").all()).toEqual([]);
+    db.close();
+  });
+
+  test("bad usage exits 2 and says what is wrong", async () => {
+    const noValue = await runLatchkey(["user", "list", "--data-dir"], { DATA_DIR: server.dataDir }, server.dataDir);
+    expect(noValue.exitCode).toBe(2);
+    expect(noValue.stderr).toContain("--data-dir needs a folder");
+    const unknownOption = await user(["list", "--bogus"]);
+    expect(unknownOption.exitCode).toBe(2);
+    expect(unknownOption.stderr).toContain("unknown option --bogus");
+    const missing = await user(["show"]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain("latchkey user show <account>");
   });
 
   test("--data-dir wins over DATA_DIR", async () => {
