@@ -16,6 +16,7 @@ import { takeGlobalOptions, UsageError } from "./cli/arguments.ts";
 import { CONFIG_HELP, configCheckCommand } from "./cli/config-check.ts";
 import { commandHelp, docsPointer, GLOBAL_OPTIONS_HELP } from "./cli/help.ts";
 import { keepNewFilesPrivate, openDataDir } from "./data-dir.ts";
+import { existsSync } from "node:fs";
 
 const HELP = `latchkey ${VERSION}: self-hosted auth and file storage in one executable
 
@@ -136,8 +137,9 @@ function main(argv: string[]): void {
       return;
     }
     case "user": {
-      // No prepareDataDir: the command works on an existing database and creates nothing (cli/existing-database.ts).
       const config = readConfig();
+      // The permission warning for a folder that is there; none is created (cli/existing-database.ts refuses then).
+      if (existsSync(config.server.dataDir)) prepareDataDir(config);
       void userCommand(config, databaseLocation(config), args.slice(1)).then((code) => process.exit(code), exitOnConfigError);
       return;
     }
