@@ -6,10 +6,15 @@ import type { Env } from "./config.ts";
 /** Reads settings from an environment, collecting every problem before failing. */
 export class Reader {
   readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
+  /** `asked`: collects every name asked for, set or not (`latchkey config check` knows latchkey's names by it). */
+  constructor(
+    private readonly env: Env,
+    private readonly asked?: Set<string>,
+  ) {}
 
   /** The first of the names that is set to a non-empty value (later names are aliases). */
   raw(names: string[]): { name: string; value: string } | null {
+    for (const name of names) this.asked?.add(name);
     for (const name of names) {
       const value = this.env[name];
       if (value !== undefined && value.trim() !== "") return { name, value: value.trim() };

@@ -223,8 +223,23 @@ export function loadConfigFromEnvironment(): Config {
   return loadConfig(process.env);
 }
 
-export function loadConfig(env: Env, options: { cwd?: string } = {}): Config {
-  const read = new Reader(env);
+/**
+ * Every variable latchkey reads, those read only when another is set (SMTP_PASS, S3 credentials) included: the
+ * settings are read once with the ones that open those branches set, and the names asked for are collected.
+ */
+export function settingNames(): string[] {
+  const asked = new Set<string>();
+  const probe = { SMTP_HOST: "probe", STORAGE_URL: "s3://probe-bucket", S3_ACCESS_KEY_ID: "probe", S3_SECRET_ACCESS_KEY: "probe" };
+  try {
+    loadConfig(probe, { asked });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+  }
+  return [...asked].sort();
+}
+
+export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string> } = {}): Config {
+  const read = new Reader(env, options.asked);
   const port = read.number("PORT", 3000, { min: 0, max: 65535, integer: true });
   const explicitPublicUrl = read.url(["PUBLIC_URL", "SERVER_URL"]);
   const publicUrl = explicitPublicUrl?.replace(/\/+$/, "") ?? (port === 0 ? null : `http://localhost:${port}`);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bun
 // Command line: `latchkey [serve]`, `latchkey migrate`, `latchkey user ...`, `latchkey export|import`,
-// `latchkey mail test <address>`, `latchkey --help`, `latchkey --version`.
-import { loadConfigFromEnvironment, type Config } from "./config.ts";
+// `latchkey mail test <address>`, `latchkey config check`, `latchkey [<command>] --help`, `latchkey --version`;
+// `--data-dir <dir>` anywhere.
+import { loadConfig, type Config, type Env } from "./config.ts";
 import { ConfigError } from "./lib/errors.ts";
 import { consoleLogger } from "./lib/logger.ts";
 import { openDatabase, type DatabaseLocation } from "./db/client.ts";
@@ -13,7 +14,11 @@ import { IMPORT_HELP, importCommand } from "./cli/import.ts";
 import { MAIL_HELP, mailCommand } from "./cli/mail-command.ts";
 import { HEALTHCHECK_HELP, healthcheckCommand } from "./cli/healthcheck.ts";
 import { VERSION } from "./version.ts";
+import { takeGlobalOptions, UsageError } from "./cli/arguments.ts";
+import { CONFIG_HELP, configCheckCommand } from "./cli/config-check.ts";
+import { commandHelp, docsPointer, GLOBAL_OPTIONS_HELP } from "./cli/help.ts";
 import { keepNewFilesPrivate, openDataDir } from "./data-dir.ts";
+import { existsSync } from "node:fs";
 
 const HELP = `latchkey ${VERSION}: self-hosted auth and file storage in one executable
 
@@ -25,10 +30,13 @@ ${EXPORT_HELP.replace(/^/gm, "  ")}
 ${IMPORT_HELP.replace(/^/gm, "  ")}
 ${MAIL_HELP.replace(/^/gm, "  ")}
 ${HEALTHCHECK_HELP.replace(/^/gm, "  ")}
+${CONFIG_HELP.replace(/^/gm, "  ")}
   latchkey --version                 print the version
-  latchkey --help                    print this help
+  latchkey --help                    print this help; latchkey <command> --help: that command's
 
-Settings come from the environment (and a .env file in the working folder); see README.md.
+${GLOBAL_OPTIONS_HELP}
+
+Settings come from the environment (and a .env file in the working folder); \`latchkey config check\` prints them.
 With none, latchkey listens on port 3000 and keeps everything in ./data.
 `;
 
@@ -56,9 +64,10 @@ function exitOnConfigError(error: unknown): never {
   throw error;
 }
 
-function readConfig(): Config {
+/** The settings: the environment (Bun has merged a .env file of the working folder into it), then the command line's. */
+function readSettings(overrides: Env): Config {
   try {
-    return loadConfigFromEnvironment();
+    return loadConfig({ ...process.env, ...overrides });
   } catch (error) {
     exitOnConfigError(error);
   }
@@ -90,14 +99,31 @@ async function startServing(config: Config): Promise<void> {
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 }
 
-function main(args: string[]): void {
+function main(argv: string[]): void {
   keepNewFilesPrivate();
+  let args: string[];
+  const overrides: Env = {};
+  try {
+    const global = takeGlobalOptions(argv);
+    args = global.rest;
+    if (global.dataDir !== null) overrides.DATA_DIR = global.dataDir;
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`latchkey: ${error.message}`);
+    process.exit(2);
+  }
   const command = args[0] ?? "serve";
+  const page = args.slice(1).some((word) => word === "--help" || word === "-h") ? commandHelp(command, { ...process.env, ...overrides }) : null;
+  if (page !== null) {
+    process.stdout.write(page);
+    return;
+  }
+  const readConfig = () => readSettings(overrides);
   switch (command) {
     case "--help":
     case "-h":
     case "help":
-      process.stdout.write(HELP);
+      process.stdout.write(`${HELP}\n${docsPointer({ ...process.env, ...overrides })}\n`);
       return;
     case "--version":
     case "-v":
@@ -120,7 +146,8 @@ function main(args: string[]): void {
     }
     case "user": {
       const config = readConfig();
-      prepareDataDir(config);
+      // The permission warning for a folder that is there; none is created (cli/existing-database.ts refuses then).
+      if (existsSync(config.server.dataDir)) prepareDataDir(config);
       void userCommand(config, databaseLocation(config), args.slice(1)).then((code) => process.exit(code), exitOnConfigError);
       return;
     }
@@ -142,6 +169,10 @@ function main(args: string[]): void {
     }
     case "healthcheck": {
       void healthcheckCommand(readConfig().server, args.slice(1)).then((code) => process.exit(code));
+      return;
+    }
+    case "config": {
+      process.exit(configCheckCommand(process.env, overrides, args.slice(1)));
       return;
     }
     default:

@@ -165,7 +165,7 @@ describe("export", () => {
     const empty = freshDir("nothing");
     const exported = await runLatchkey(["export", join(work, "nothing.jsonl")], onDisk(empty), work);
     expect(exported.exitCode).toBe(1);
-    expect(exported.stderr).toContain("no database at");
+    expect(exported.stderr).toContain(`no latchkey database in ${empty}`);
     expect(existsSync(join(empty, "latchkey.db"))).toBe(false);
   });
 });

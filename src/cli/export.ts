@@ -1,11 +1,11 @@
 // `latchkey export [file]`: every account, role, session, code, TOTP secret, API token, file record and generated key of the
 // configured database as JSON Lines (export-format.ts), for `latchkey import` on another database (e.g.
 // SQLite to PostgreSQL, or back). It streams: a page of rows at a time, whatever the database's size.
-import { existsSync } from "node:fs";
 import { open, rm, type FileHandle } from "node:fs/promises";
 import { and, asc, eq, gt, or, type SQL } from "drizzle-orm";
 import { ConfigError } from "../lib/errors.ts";
-import { openDatabase, type Database, type DatabaseLocation } from "../db/client.ts";
+import type { Database, DatabaseLocation } from "../db/client.ts";
+import { openExistingDatabase } from "./existing-database.ts";
 import { VERSION } from "../version.ts";
 import { EXPORT_FORMAT, exportedTables, type ExportHeader, type TableSpec } from "./export-format.ts";
 
@@ -32,15 +32,11 @@ export async function exportCommand(location: DatabaseLocation, args: string[]):
     return 2;
   }
   const target = args[0] === undefined || args[0] === "-" ? null : args[0];
-  // Opening a missing SQLite file would create an empty database and export nothing, which looks like success.
-  if (!location.url && !existsSync(location.sqliteFile)) {
-    console.error(`latchkey: no database at ${location.sqliteFile} (set DATA_DIR, or DATABASE_URL for PostgreSQL)`);
-    return 1;
-  }
-
   let database;
   try {
-    database = await openDatabase(location);
+    // Opening a missing database would create an empty one and export nothing, which looks like success.
+    database = await openExistingDatabase(location);
+    if (database === null) return 1;
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`latchkey: ${error.message}`);
@@ -50,8 +46,7 @@ export async function exportCommand(location: DatabaseLocation, args: string[]):
   }
   let sink: Sink | null = null;
   try {
-    // The file then has every column of the current schema, whatever version last wrote this database.
-    await database.migrate();
+    // Migrated by openExistingDatabase: the file then has every column of the current schema, whatever version last wrote this database.
     const specs = exportedTables(database.db.tables);
     sink = target === null ? stdoutSink() : await fileSink(target);
     const header: ExportHeader = { latchkey_export: EXPORT_FORMAT, version: VERSION, tables: specs.map((spec) => spec.name) };

@@ -54,6 +54,11 @@ export interface DatabaseHandle {
   db: Database;
   /** Applies the embedded migrations not yet applied; returns their tags. */
   migrate(): Promise<string[]>;
+  /**
+   * Whether latchkey's migrations have ever run here: false for an empty SQLite file or a PostgreSQL database
+   * without latchkey's tables (the operator's commands refuse those rather than create a database by mistake).
+   */
+  isMigrated(): Promise<boolean>;
   /** Where the data is, for logs: the SQLite file, or the PostgreSQL host and database (no password). */
   description: string;
   close(): Promise<void>;

@@ -51,6 +51,10 @@ export async function openPostgres(url: string): Promise<DatabaseHandle> {
     db,
     description: describe(url),
     migrate: () => migratePostgres(client, describe(url)),
+    async isMigrated() {
+      const [row]: { present: boolean }[] = await client`SELECT to_regclass('drizzle.__drizzle_migrations') IS NOT NULL AS present`;
+      return row?.present === true;
+    },
     close: async () => {
       await locks.close();
       await client.close();

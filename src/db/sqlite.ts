@@ -174,6 +174,8 @@ export function openSqlite(file: string, options: { backgroundCheckpoints?: bool
   return {
     db,
     migrate: async () => migrateSqlite(sqlite, file),
+    isMigrated: async () =>
+      sqlite.query(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '__drizzle_migrations'`).get() !== null,
     description: file,
     close: async () => {
       await checkpointer?.stop();

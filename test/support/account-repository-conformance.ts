@@ -114,6 +114,17 @@ export function accountRepositoryConformance(migrated: () => Promise<Database>):
       expect(listed.map((row) => row.id)).toEqual(["b", "a"]);
       expect("roles" in listed[0]!).toBe(false);
     });
+
+    test("addRole and removeRole: true when they changed the roles, false when there was nothing to do", async () => {
+      const users = createUsersRepository(await migrated());
+      await users.insert(account("u1"), ["user"]);
+      expect(await users.addRole("u1", "editor", NOW + 5)).toBe(true);
+      expect(await users.addRole("u1", "editor", NOW + 6)).toBe(false);
+      expect(await users.byId("u1")).toMatchObject({ roles: ["editor", "user"], updatedAt: NOW + 5 });
+      expect(await users.removeRole("u1", "editor", NOW + 7)).toBe(true);
+      expect(await users.removeRole("u1", "editor", NOW + 8)).toBe(false);
+      expect(await users.byId("u1")).toMatchObject({ roles: ["user"], updatedAt: NOW + 7 });
+    });
   });
 
   describe("sessions repository", () => {
@@ -176,6 +187,23 @@ export function accountRepositoryConformance(migrated: () => Promise<Database>):
       expect((await sessions.liveness("s1"))?.revokedAt).toBe(NOW + 1);
       expect((await sessions.liveness("s2"))?.revokedAt).toBe(NOW + 3);
       expect((await sessions.liveness("s3"))?.revokedAt).toBeNull();
+    });
+
+    test("liveOfUser: the user's sessions neither revoked nor expired, oldest first, with their client", async () => {
+      const db = await withUser();
+      await db.insert(db.tables.users).values(userRow("u2"));
+      const sessions = createSessionsRepository(db);
+      await sessions.insert(session("s1", "u1", { createdAt: NOW + 2, ip: "192.0.2.7", userAgent: "agent/1" }));
+      await sessions.insert(session("s2", "u1", { createdAt: NOW + 1 }));
+      await sessions.insert(session("revoked", "u1"));
+      await sessions.insert(session("expired", "u1", { expiresAt: NOW + 10 }));
+      await sessions.insert(session("other", "u2"));
+      await sessions.revoke("revoked", NOW);
+      expect(await sessions.rotate(claim("handle-s1", "hash-s1", "next"))).toEqual({ id: "s1", userId: "u1" });
+      expect(await sessions.liveOfUser("u1", NOW + 10)).toEqual([
+        { id: "s2", createdAt: NOW + 1, rotatedAt: null, expiresAt: NOW + 60_000, ip: null, userAgent: null },
+        { id: "s1", createdAt: NOW + 2, rotatedAt: NOW + 1_000, expiresAt: NOW + 120_000, ip: "192.0.2.1", userAgent: "agent" },
+      ]);
     });
   });
 

@@ -99,7 +99,9 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
         const handle = await fresh();
         const tags = embeddedMigrations(handle.db.engine).map((migration) => migration.tag);
         expect(tags.length).toBeGreaterThan(0);
+        expect(await handle.isMigrated()).toBe(false);
         expect(await handle.migrate()).toEqual(tags);
+        expect(await handle.isMigrated()).toBe(true);
         expect(await handle.migrate()).toEqual([]);
         // Every table of the schema is there (and empty).
         const tables = Object.values(handle.db.tables).filter((value) => is(value, Table));

@@ -92,6 +92,16 @@ export interface Users {
   assertEmailAvailable(userId: string, newEmail: string): Promise<void>;
   /** Every account, oldest first (the operator's `latchkey user list`). */
   list(): Promise<Account[]>;
+  /**
+   * Gives an account a role (the operator's `latchkey user roles`); it must be one of ALLOWED_USER_ROLES
+   * (`role_not_allowed`). False when the account had it already. Tokens issued from now on carry it.
+   */
+  addRole(userId: string, role: string): Promise<boolean>;
+  /**
+   * Takes a role from an account; its default role stays (`default_role_not_allowed`: every token names it). False
+   * when the account did not have it.
+   */
+  removeRole(user: Pick<User, "id" | "defaultRole">, role: string): Promise<boolean>;
   /** Bans or un-bans an account. A disabled account gets nothing from any dialect (assertCanSignIn). */
   setDisabled(userId: string, disabled: boolean): Promise<void>;
   /** Activates an inactive account; false when it was already active or does not exist. */
@@ -118,7 +128,8 @@ export function createUsers(deps: {
   function resolveRoles(input: RegisterInput): { roles: string[]; defaultRole: string } {
     const roles = input.allowedRoles ?? policy.defaultAllowedUserRoles;
     const defaultRole = input.defaultRole ?? policy.defaultUserRole;
-    if (!roles.every((role) => policy.allowedUserRoles.includes(role))) throw new CoreError("role_not_allowed");
+    const refused = roles.find((role) => !policy.allowedUserRoles.includes(role));
+    if (refused !== undefined) throw new CoreError("role_not_allowed", refused);
     if (!roles.includes(defaultRole)) throw new CoreError("default_role_not_allowed");
     return { roles: [...new Set(roles)], defaultRole };
   }
@@ -274,6 +285,17 @@ export function createUsers(deps: {
     },
 
     list: () => accounts.list(),
+
+    async addRole(userId, role) {
+      if (!policy.allowedUserRoles.includes(role)) throw new CoreError("role_not_allowed", role);
+      return accounts.addRole(userId, role, clock.now());
+    },
+
+    async removeRole(user, role) {
+      if (role === user.defaultRole) throw new CoreError("default_role_not_allowed", role);
+      return accounts.removeRole(user.id, role, clock.now());
+    },
+
     setDisabled: (userId, disabled) => accounts.setDisabled(userId, disabled, clock.now()),
     activate: (userId) => accounts.activate(userId, clock.now()),
 

@@ -25,6 +25,12 @@ export interface SecondFactors {
    * backup codes. Either is a try at the user's second factor: `invalid_totp_code`, `mfa_not_enabled`, `rate_limited`.
    */
   verify(userId: string, code: string, client: SessionContext, options?: { backupCodes?: boolean }): Promise<void>;
+  /**
+   * The operator's reset (`latchkey user mfa-reset`) for a user who lost both authenticator and codes: the TOTP
+   * credential, the backup codes and the recovery code go, so the password alone signs in again. True when a TOTP
+   * credential (enabled or pending) was there.
+   */
+  removeAll(userId: string): Promise<boolean>;
 }
 
 export function createSecondFactors(deps: {
@@ -54,6 +60,14 @@ export function createSecondFactors(deps: {
       await guesses.attempt({ ip: client.ip, account: `user:${userId}`, secondFactor: true }, async () => {
         if (!(await backupCodes.spend(userId, code))) throw new CoreError("invalid_totp_code");
       });
+    },
+
+    async removeAll(userId) {
+      // The credential first: once it is gone no sign-in asks for a second factor, whatever happens to the codes.
+      const removed = await totp.remove(userId);
+      await backupCodes.removeAll(userId);
+      await recoveryCode.removeAll(userId);
+      return removed;
     },
   };
 }

@@ -16,7 +16,7 @@
 // token that is replaced at the session's next refresh (every access-token lifetime while it is in use) and expires
 // with it. Guessing over HTTP needs all 122 bits.
 import type { Config } from "../../config.ts";
-import type { SessionsRepository, StoredSession } from "../../db/repositories/sessions.ts";
+import type { SessionSummary, SessionsRepository, StoredSession } from "../../db/repositories/sessions.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { CoreError } from "../errors.ts";
 import type { Logger } from "../../lib/logger.ts";
@@ -62,6 +62,11 @@ export interface RotatedSession extends IssuedSession {
   user: User;
 }
 
+/** A live session as the operator lists it: no token, and when it was last used (issued or refreshed). */
+export interface LiveSession extends Omit<SessionSummary, "rotatedAt"> {
+  lastUsedAt: number;
+}
+
 /** Refresh-token sessions: what each method promises, whatever the database. */
 export interface Sessions {
   /** Starts a new session for `userId` (who has proven who they are) and hands out its first refresh token. */
@@ -82,6 +87,8 @@ export interface Sessions {
   revoke(refreshToken: string): Promise<void>;
   /** Ends every session of a user; `exceptSession` (a session id) stays. */
   revokeAllForUser(userId: string, options?: { exceptSession?: string | null }): Promise<void>;
+  /** The user's live sessions, oldest first (`latchkey user sessions`). */
+  liveOfUser(userId: string): Promise<LiveSession[]>;
 }
 
 export interface SessionSettings {
@@ -196,5 +203,10 @@ export function createSessions(deps: {
     },
 
     revokeAllForUser: (userId, options = {}) => store.revokeAllOfUser(userId, clock.now(), options),
+
+    async liveOfUser(userId) {
+      const rows = await store.liveOfUser(userId, clock.now());
+      return rows.map(({ rotatedAt, ...row }) => ({ ...row, lastUsedAt: rotatedAt ?? row.createdAt }));
+    },
   };
 }

@@ -53,6 +53,18 @@ export type RotationClaim = {
   ip: string | null;
 };
 
+/** A live session as the operator sees it (`latchkey user sessions`): no token digest. */
+export interface SessionSummary {
+  id: string;
+  createdAt: number;
+  /** When its current token replaced its predecessor: the last refresh (null: never rotated). */
+  rotatedAt: number | null;
+  expiresAt: number;
+  /** Where it was issued or last refreshed from. */
+  ip: string | null;
+  userAgent: string | null;
+}
+
 export interface SessionsRepository {
   insert(session: NewSession): Promise<void>;
   /**
@@ -70,6 +82,8 @@ export interface SessionsRepository {
   liveness(id: string): Promise<{ expiresAt: number; revokedAt: number | null } | null>;
   /** Revokes a session that is not revoked yet. */
   revoke(id: string, now: number): Promise<void>;
+  /** The user's sessions neither revoked nor expired at `now`, oldest first. */
+  liveOfUser(userId: string, now: number): Promise<SessionSummary[]>;
   /** Revokes every live session of a user except `exceptSession`. */
   revokeAllOfUser(userId: string, now: number, options?: { exceptSession?: string | null }): Promise<void>;
 }
@@ -158,6 +172,20 @@ export function createSessionsRepository(db: Database): SessionsRepository {
         .set({ revokedAt: now })
         .where(and(eq(sessions.id, id), isNull(sessions.revokedAt)));
     },
+
+    liveOfUser: (userId, now) =>
+      db
+        .select({
+          id: sessions.id,
+          createdAt: sessions.createdAt,
+          rotatedAt: sessions.rotatedAt,
+          expiresAt: sessions.expiresAt,
+          ip: sessions.ip,
+          userAgent: sessions.userAgent,
+        })
+        .from(sessions)
+        .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)))
+        .orderBy(sessions.createdAt),
 
     async revokeAllOfUser(userId, now, options = {}) {
       const kept = options.exceptSession ?? null;

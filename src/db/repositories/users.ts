@@ -74,6 +74,10 @@ export interface UsersRepository {
   activate(userId: string, now: number): Promise<boolean>;
   /** Every account, oldest first, without roles. */
   list(): Promise<StoredAccount[]>;
+  /** Gives the account a role; false when it had it already. */
+  addRole(userId: string, role: string, now: number): Promise<boolean>;
+  /** Takes a role from the account; false when it did not have it. */
+  removeRole(userId: string, role: string, now: number): Promise<boolean>;
   /** Disables the account ahead of its deletion; false when there is none. */
   disableForDeletion(userId: string, now: number): Promise<boolean>;
   /**
@@ -150,6 +154,21 @@ export function createUsersRepository(db: Database): UsersRepository {
     },
 
     list: () => db.select().from(users).orderBy(users.createdAt),
+
+    async addRole(userId, role, now) {
+      const added = await db.insert(userRoles).values({ userId, role }).onConflictDoNothing().returning({ role: userRoles.role });
+      if (added.length > 0) await set(userId, { updatedAt: now });
+      return added.length > 0;
+    },
+
+    async removeRole(userId, role, now) {
+      const removed = await db
+        .delete(userRoles)
+        .where(and(eq(userRoles.userId, userId), eq(userRoles.role, role)))
+        .returning({ role: userRoles.role });
+      if (removed.length > 0) await set(userId, { updatedAt: now });
+      return removed.length > 0;
+    },
 
     async disableForDeletion(userId, now) {
       const found = await db.update(users).set({ disabled: true, updatedAt: now }).where(eq(users.id, userId)).returning({ id: users.id });
