@@ -11,7 +11,7 @@ import { call } from "./support/http.ts";
 import { closedPort } from "./support/ports.ts";
 import { spawnProcess } from "./support/process.ts";
 import { latchkeyCommand, startServer, TEST_JWT_KEY, type TestServer } from "./support/server.ts";
-import { assertNoSecretsIn } from "./support/secrets.ts";
+import { assertNoSecretsIn, secretsIn } from "./support/secrets.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -102,6 +102,21 @@ describe("LOG_FORMAT=json", () => {
       expect({ path, method: line.method, route: line.route, status: line.status }).toEqual({ path, method, route, status: res.status });
     }
     expect(server.output()).not.toContain(ticket);
+  });
+
+  test("the suite's check at every server's stop sees the passwords, tokens and cookies the tests handled", async () => {
+    const email = `seen-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    const password = `seen-${crypto.randomUUID()}`;
+    const res = await call(server.url, "POST", "/auth/register", { json: { email, password, cookie: false } });
+    expect(res.status).toBe(200);
+    const login = await call(server.url, "POST", "/auth/login", { json: { email, password } });
+    const refreshCookie = login.cookies.find((cookie) => cookie.startsWith("refresh_token="))!;
+    expect(secretsIn(`a line with ${password} in it`)).toEqual([expect.stringContaining("password")]);
+    expect(secretsIn(`token=${res.body.refresh_token}`)).toEqual([expect.stringContaining("refresh_token")]);
+    expect(secretsIn(`jwt ${res.body.jwt_token.split(".").slice(0, 2).join(".")}.`)).toContain("a JWT");
+    expect(secretsIn(`cookie ${refreshCookie.split(";")[0]}`).length).toBeGreaterThan(0);
+    expect(secretsIn(server.output())).toEqual([]);
+    expect(() => assertNoSecretsIn(`INFO oops password=${password}`, "a leaking server")).toThrow(/a leaking server logged a password/);
   });
 
   test("every line is one JSON object with level, time and msg; security events keep their text in msg", async () => {
