@@ -39,11 +39,20 @@ function withRequestId(response: Response, id: string): Response {
   }
 }
 
-/** The answer's size as it says it (Content-Length); null when it is streamed without one. */
-function bytesOf(response: Response): number | null {
+/** Answers made whole in memory by the handlers (JSON, text, the docs page): measured when they state no size. */
+const MADE_IN_MEMORY = /^(?:application\/json|text\/)/;
+
+/**
+ * The answer's size in bytes: its Content-Length (files and image variants state one); for an answer made in memory,
+ * a copy's length (a few microseconds; Bun still sends it with its Content-Length); null for a stream without one
+ * (a folder's zip), which is not read twice.
+ */
+async function bytesOf(response: Response): Promise<number | null> {
   const length = response.headers.get("content-length");
   if (length !== null && /^\d+$/.test(length)) return Number(length);
-  return response.body === null ? 0 : null;
+  if (response.body === null) return 0;
+  if (!MADE_IN_MEMORY.test(response.headers.get("content-type") ?? "")) return null;
+  return (await response.clone().arrayBuffer()).byteLength;
 }
 
 /** The plugin: mount it on the root app before any route, so every route records its pattern. */
@@ -64,7 +73,7 @@ export function accessLog(options: AccessLogOptions) {
       try {
         const response = withRequestId(await handle(request), id);
         status = response.status;
-        bytes = bytesOf(response);
+        bytes = await bytesOf(response);
         return response;
       } finally {
         logger.info("request", {
