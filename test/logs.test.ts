@@ -12,7 +12,7 @@ import { closedPort } from "./support/ports.ts";
 import { spawnProcess } from "./support/process.ts";
 import { latchkeyCommand, startServer, TEST_JWT_KEY, type TestServer } from "./support/server.ts";
 import { assertNoSecretsIn, secretsIn } from "./support/secrets.ts";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -130,6 +130,13 @@ describe("LOG_FORMAT=json", () => {
       what: "the security event",
     });
     expect(event.level).toBe("warn");
+    // The README's failregex for JSON lines, as fail2ban applies it (<HOST> an address), finds the attacker's address.
+    const readme = readFileSync(join(import.meta.dir, "..", "README.md"), "utf8");
+    const jsonFilter = /`failregex = (\^\\\{"level".*?)`/.exec(readme)![1]!;
+    const failure = new RegExp(jsonFilter.replace("<HOST>", "(?<host>[0-9A-Fa-f.:]+)"));
+    const hosts = server.output().split("\n").map((line) => failure.exec(line)?.groups?.host).filter(Boolean);
+    expect(hosts).toContain("203.0.113.77");
+    expect(hosts.length).toBe(lines().filter((line) => line.level === "warn" && line.msg.startsWith("security event=")).length);
     const all = lines();
     expect(all.some((line) => line.msg.includes("listening on http://"))).toBe(true);
     for (const line of all) {
