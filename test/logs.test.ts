@@ -177,6 +177,8 @@ test("LOG_LEVEL=warn writes warnings and errors, and no info line (no access lin
       headers: { "x-forwarded-for": "203.0.113.78" },
     });
     expect(res.status).toBe(401);
+    // The id is made and echoed whatever the level.
+    expect(res.headers.get("x-request-id")).toMatch(UUID);
     await child.waitFor(/WARN security event=sign_in_failed ip=203\.0\.113\.78 /, 10_000);
   } finally {
     await child.stop();

@@ -66,8 +66,10 @@ export function accessLog(options: AccessLogOptions) {
     })
     .wrap((next) => async (request: Request): Promise<Response> => {
       const handle = next as unknown as Handle;
-      const startedAt = performance.now();
       const id = requestIdFor(request.headers.get(REQUEST_ID_HEADER));
+      // LOG_LEVEL=warn or error: the id is still echoed, the line (its size, its client IP) not worked out.
+      if (logger.isEnabled?.("info") === false) return withRequestId(await handle(request), id);
+      const startedAt = performance.now();
       let status = 500;
       let bytes: number | null = null;
       try {

@@ -19,6 +19,8 @@ export interface Logger {
   error(message: string, fields?: LogFields): void;
   /** A logger whose every line carries `fields` too. */
   child?(fields: LogFields): Logger;
+  /** Whether lines of `level` are written (LOG_LEVEL): lets a caller skip working out a line nobody reads. */
+  isEnabled?(level: LogLevel): boolean;
 }
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -167,6 +169,7 @@ function wrapPino(logger: Pino): Logger {
     warn: write("warn"),
     error: write("error"),
     child: (fields) => wrapPino(logger.child(redactFields(fields))),
+    isEnabled: (level) => logger.isLevelEnabled(level),
   };
 }
 
@@ -178,4 +181,4 @@ export function createLogger(options: LoggerOptions): Logger {
 /** Text lines at info and above, for what runs before the settings are read, and for commands. */
 export const consoleLogger: Logger = createLogger({ level: "info", format: "text" });
 
-export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silentLogger };
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silentLogger, isEnabled: () => false };
