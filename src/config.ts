@@ -6,6 +6,7 @@ import { isAddressOrRange, Reader } from "./config-reader.ts";
 import { readDatabaseUrl, readStorageUrl } from "./config-urls.ts";
 import { ConfigError } from "./lib/errors.ts";
 import { deepFreeze, type DeepReadonly } from "./lib/frozen.ts";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./lib/logger.ts";
 
 export type Env = Record<string, string | undefined>;
 
@@ -41,6 +42,11 @@ interface Settings {
   database: {
     /** DATABASE_URL=postgres://...: PostgreSQL, shared by several instances; null: SQLite in DATA_DIR. */
     url: string | null;
+  };
+  /** LOG_LEVEL: the lowest level written; LOG_FORMAT: `text` for a terminal, `json` one object a line. */
+  log: {
+    level: LogLevel;
+    format: LogFormat;
   };
   auth: {
     enabled: boolean;
@@ -323,6 +329,10 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
     },
     database: {
       url: readDatabaseUrl(read),
+    },
+    log: {
+      level: read.oneOf("LOG_LEVEL", LOG_LEVELS, "info", { caseInsensitive: true }),
+      format: read.oneOf("LOG_FORMAT", LOG_FORMATS, "text", { caseInsensitive: true }),
     },
     faroe: {
       credential: read.optionalString("FAROE_CREDENTIAL"),

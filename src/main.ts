@@ -4,7 +4,7 @@
 // `--data-dir <dir>` anywhere.
 import { loadConfig, type Config, type Env } from "./config.ts";
 import { ConfigError } from "./lib/errors.ts";
-import { consoleLogger } from "./lib/logger.ts";
+import { consoleLogger, createLogger } from "./lib/logger.ts";
 import { openDatabase, type DatabaseLocation } from "./db/client.ts";
 import { NewerSchemaError } from "./db/newer-schema.ts";
 import { AddressInUseError, createLatchkey, dataPaths, serve, type Latchkey } from "./server.ts";
@@ -74,17 +74,18 @@ function readSettings(overrides: Env): Config {
 }
 
 async function startServing(config: Config): Promise<void> {
-  prepareDataDir(config);
+  const logger = createLogger(config.log);
+  openDataDir(config.server.dataDir, dataPaths(config.server.dataDir).database, logger);
   let latchkey: Latchkey;
   try {
     // Keys are parsed here: a JWT_KEY that is not a usable PEM is a configuration problem too.
-    latchkey = await createLatchkey(config);
+    latchkey = await createLatchkey(config, { logger });
   } catch (error) {
     exitOnConfigError(error);
   }
   let running: ReturnType<typeof serve>;
   try {
-    running = serve(latchkey, config);
+    running = serve(latchkey, config, logger);
   } catch (error) {
     if (!(error instanceof AddressInUseError)) throw error;
     console.error(`latchkey: cannot listen: ${error.message}`);
@@ -92,7 +93,7 @@ async function startServing(config: Config): Promise<void> {
     process.exit(1);
   }
   const shutdown = (signal: string) => {
-    consoleLogger.info("shutting down", { signal });
+    logger.info("shutting down", { signal });
     running.stop().finally(() => process.exit(0));
   };
   process.on("SIGINT", () => shutdown("SIGINT"));

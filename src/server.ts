@@ -31,6 +31,7 @@ import { openDatabase } from "./db/client.ts";
 import { docsRoutes } from "./docs/routes.ts";
 import { readinessRoutes } from "./readiness.ts";
 import { httpClient } from "./http/client-ip.ts";
+import { accessLog } from "./http/access-log.ts";
 import { answerAfterBody, type RequestHandler } from "./http/unread-body.ts";
 import { publicUrlResolver, type PublicUrlResolver } from "./public-url.ts";
 import { VERSION } from "./version.ts";
@@ -142,6 +143,8 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   const app = new Elysia({ normalize: false, handler: { standardHostname: false } })
     // Every answer, of every dialect and of no route at all: an unread request body is drained before it goes out.
     .wrap((handle, request) => answerAfterBody(handle as unknown as RequestHandler, request))
+    // One access line per request, of every dialect, and X-Request-Id on every answer (outside the drain above).
+    .use(accessLog({ logger, clientIp: (request) => clientOf(request).ip }))
     .use(cors.headers)
     .use(docsRoutes({ version: VERSION, routes: (): readonly InternalRoute[] => app.routes, publicUrl: address.publicUrl }))
     .use(hbpHealthRoutes(VERSION));

@@ -11,7 +11,7 @@ const sha1 = (text: string) => new Bun.CryptoHasher("sha1").update(text).digest(
 
 function setup(options: { enabled: boolean; fetch: Fetch }) {
   const warnings: string[] = [];
-  const logger: Logger = { info() {}, error() {}, warn: (message) => void warnings.push(message) };
+  const logger: Logger = { debug() {}, info() {}, error() {}, warn: (message) => void warnings.push(message) };
   const breached = createBreachedPasswords({ enabled: options.enabled, logger, fetch: options.fetch });
   const settings = { enabled: true, allowedEmailDomains: [], minPasswordLength: 8 };
   return { policy: { check: createRegistrationPolicy({ settings, breached }).checkPassword }, warnings };

@@ -4,9 +4,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { backendEnv, rememberDatabase } from "./backend.ts";
 import { runProcess, spawnProcess, type Finished } from "./process.ts";
+import { assertNoSecretsIn } from "./secrets.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
-const LISTENING = /listening on (http:\/\/\S+)/;
+/** The start-up line, as text or as a JSON line's `msg` (LOG_FORMAT=json): the URL ends before a quote. */
+const LISTENING = /listening on (http:\/\/[^\s"]+)/;
 
 export interface TestServer {
   url: string;
@@ -17,7 +19,10 @@ export interface TestServer {
   output(): string;
   /** The first match of `pattern` in its output, once it shows (see waitForOutput). */
   waitFor(pattern: RegExp | string, timeoutMs?: number): Promise<RegExpExecArray>;
-  /** SIGTERM, then waits for the process to end; its exit code. */
+  /**
+   * SIGTERM, then waits for the process to end; its exit code. Throws when its output holds a JWT or any secret the
+   * tests handed out (test/support/secrets.ts): nothing that grants access may reach a log.
+   */
   stop(): Promise<number>;
 }
 
@@ -66,6 +71,7 @@ export async function startServer(env: Record<string, string> = {}, options: Sta
     async stop() {
       const exitCode = await child.stop("SIGTERM");
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      assertNoSecretsIn(child.output(), `latchkey (${dataDir})`);
       return exitCode;
     },
   };

@@ -1,5 +1,6 @@
 // A real SMTP server inside the test process: latchkey delivers to it over TCP like to any mail server.
 import { SMTPServer } from "smtp-server";
+import { rememberSecret } from "./secrets.ts";
 
 export interface ReceivedMail {
   to: string[];
@@ -71,6 +72,8 @@ export function parseMail(raw: string, to: string[]): ReceivedMail {
     const parts = raw.split(`--${boundary}`).slice(1, -1).map(decodePart);
     text = parts.find((part) => part.headers.get("content-type")?.startsWith("text/plain"))?.body ?? "";
   }
+  // The mailed ticket is a secret no log may hold (./secrets.ts).
+  rememberSecret("mailed ticket", top.headers.get("x-ticket") ?? top.headers.get("x-token") ?? undefined);
   return { to, raw, subject: top.headers.get("subject") ?? "", headers: top.headers, text };
 }
 
