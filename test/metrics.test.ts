@@ -10,6 +10,9 @@ import { eventually } from "./support/eventually.ts";
 import { call } from "./support/http.ts";
 import { runLatchkey, startServer, type TestServer } from "./support/server.ts";
 import { download, newUser, upload } from "./support/storage.ts";
+import { encodeImage, quadrants } from "./support/images.ts";
+import { startSmtp, type TestSmtp } from "./support/smtp.ts";
+import { awayFromStepEdge, totpCode } from "./support/totp.ts";
 
 const TOKEN = "metrics-token-0123456789abcdef";
 const SCRAPER = { authorization: `Bearer ${TOKEN}` };
@@ -193,6 +196,63 @@ describe("with METRICS_ENABLED=true and METRICS_TOKEN", () => {
 
   test("the token never shows in the server's output", () => {
     expect(server.output()).not.toContain(TOKEN);
+  });
+});
+
+describe("second factors, mails and image transforms", () => {
+  let server: TestServer;
+  let smtp: TestSmtp;
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    server = await startServer({ ...smtp.env, METRICS_ENABLED: "true", METRICS_TOKEN: TOKEN, LOST_PASSWORD_ENABLED: "true", MAIL_RETRY_DELAY_SECONDS: "1" });
+  });
+  afterAll(async () => {
+    await server.stop();
+    await smtp.close();
+  });
+
+  test("a password login of an account with TOTP counts as second_factor, not success", async () => {
+    const email = `mfa-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    const registered = await call(server.url, "POST", "/auth/register", { json: { email, password: "password-123", cookie: false } });
+    const bearer = { authorization: `Bearer ${registered.body.jwt_token}` };
+    const generated = await call(server.url, "POST", "/auth/mfa/generate", { headers: bearer });
+    await awayFromStepEdge();
+    expect((await call(server.url, "POST", "/auth/mfa/enable", { headers: bearer, json: { code: totpCode(generated.body.otp_secret, -1) } })).status).toBe(204);
+    const before = await scrape(server.url);
+    const answer = await login(server.url, email, "password-123");
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ mfa: true, ticket: expect.any(String) });
+    const after = await scrape(server.url);
+    expect(valueOf(after, "latchkey_sign_ins_total", { result: "second_factor" }) - valueOf(before, "latchkey_sign_ins_total", { result: "second_factor" })).toBe(1);
+    expect(valueOf(after, "latchkey_sign_ins_total", { result: "success" }) - valueOf(before, "latchkey_sign_ins_total", { result: "success" })).toBe(0);
+  });
+
+  test("a mail refused once, then sent: one failure to retry, one mail sent, the queue empty again", async () => {
+    const email = `mail-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    await call(server.url, "POST", "/auth/register", { json: { email, password: "password-123", cookie: false } });
+    const before = await scrape(server.url);
+    smtp.refuseNext(1);
+    expect((await call(server.url, "POST", "/auth/change-password/request", { json: { email } })).status).toBe(204);
+    await smtp.waitFor(email);
+    const sent = valueOf(before, "latchkey_mails_sent_total") + 1;
+    const after = await scrapeUntil(server.url, (samples) => valueOf(samples, "latchkey_mails_sent_total") === sent);
+    expect(valueOf(after, "latchkey_mail_failures_total", { outcome: "retry" }) - valueOf(before, "latchkey_mail_failures_total", { outcome: "retry" })).toBe(1);
+    expect(valueOf(after, "latchkey_mail_failures_total", { outcome: "given_up" })).toBe(0);
+    await scrapeUntil(server.url, (samples) => valueOf(samples, "latchkey_mail_queue_depth") === 0);
+  });
+
+  test("the first transform of an image is a cache miss, the same transform again a hit", async () => {
+    const alice = await newUser(server.url);
+    const key = `user/${alice.id}/picture.png`;
+    expect((await upload(server.url, key, encodeImage("png", quadrants(64, 64), 64, 64), { headers: alice.auth, type: "image/png" })).status).toBe(200);
+    const before = await scrape(server.url);
+    for (let time = 0; time < 2; time++) expect((await download(server.url, `/storage/o/${key}?w=32`, alice.auth)).status).toBe(200);
+    const after = await scrape(server.url);
+    const grew = (result: string) =>
+      valueOf(after, "latchkey_image_transform_cache_total", { result }) - valueOf(before, "latchkey_image_transform_cache_total", { result });
+    expect(grew("miss")).toBe(1);
+    expect(grew("hit")).toBe(1);
+    expect(valueOf(after, "latchkey_download_bytes_total")).toBeGreaterThan(valueOf(before, "latchkey_download_bytes_total"));
   });
 });
 
