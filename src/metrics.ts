@@ -24,6 +24,11 @@ export interface Metrics {
   requests: RequestObserver;
   /** Where each API is mounted, for the request hook's `dialect` label. */
   mounts: DialectMount[];
+  /**
+   * For scheduled backups (not built yet): a backup finished at `atMs`. The gauge
+   * latchkey_backup_last_success_timestamp_seconds appears with the first one (alert on `time() - it`).
+   */
+  backupSucceeded(atMs: number): void;
   /** The text Prometheus scrapes, and its content type. */
   scrape(): Promise<{ body: string; contentType: string }>;
 }
@@ -40,8 +45,10 @@ export function dialectMounts(config: Config): DialectMount[] {
 /** Whether an error came from the database driver (drizzle wraps the driver's error as `cause`). */
 function isDatabaseError(error: unknown): boolean {
   for (let current = error; current instanceof Error; current = current.cause) {
-    const name = current.constructor?.name ?? current.name;
-    if (name === "DrizzleQueryError" || name === "SQLiteError" || name === "PostgresError" || name === "SQLError") return true;
+    // bun:sqlite's errors are plain Errors named SQLiteError; drizzle's and Bun.SQL's are classes of their own.
+    for (const name of [current.name, current.constructor?.name]) {
+      if (name === "DrizzleQueryError" || name === "SQLiteError" || name === "PostgresError" || name === "SQLError") return true;
+    }
   }
   return false;
 }
@@ -103,32 +110,26 @@ export function createMetrics(deps: { config: Config; db: Database; clock: Clock
     registers,
   });
 
+  let lastBackup: Gauge | undefined;
   const sessions = createSessionsRepository(db);
   const mailQueue = createMailQueueRepository(db);
-  /** A gauge's query that fails is a database error; the gauge is left out of that scrape instead of failing it. */
-  async function read(query: () => Promise<number>, gauge: { set(value: number): void; reset(): void }): Promise<void> {
+  /**
+   * A gauge's query that fails is a database error, and the gauge is NaN for that scrape (not 0, which would read as
+   * "no sessions"); the scrape itself still answers.
+   */
+  async function read(query: () => Promise<number>, gauge: { set(value: number): void }): Promise<void> {
     try {
       gauge.set(await query());
     } catch {
       databaseErrors.inc();
-      gauge.reset();
+      gauge.set(Number.NaN);
     }
   }
-  new Gauge({
-    name: "latchkey_active_sessions",
-    help: "Sessions neither revoked nor expired (read at each scrape).",
-    registers,
-    async collect() {
-      await read(() => sessions.countLive(clock.now()), this);
-    },
-  });
-  new Gauge({
+  const activeSessions = new Gauge({ name: "latchkey_active_sessions", help: "Sessions neither revoked nor expired (read at each scrape).", registers });
+  const mailQueueDepth = new Gauge({
     name: "latchkey_mail_queue_depth",
     help: "Mails waiting to be sent, being sent or due for a retry (read at each scrape).",
     registers,
-    async collect() {
-      await read(() => mailQueue.countWaiting(), this);
-    },
   });
 
   return {
@@ -155,7 +156,18 @@ export function createMetrics(deps: { config: Config; db: Database; clock: Clock
       },
     },
     mounts: dialectMounts(config),
+    backupSucceeded(atMs) {
+      // Registered with the first backup: before it, no sample at all rather than a 0 that reads as 1970.
+      lastBackup ??= new Gauge({
+        name: "latchkey_backup_last_success_timestamp_seconds",
+        help: "When the last backup finished, Unix seconds (its age: time() - this).",
+        registers,
+      });
+      lastBackup.set(atMs / 1000);
+    },
     async scrape() {
+      // Before the text is made (prom-client writes every series at once): a failed count shows in this scrape's errors.
+      await Promise.all([read(() => sessions.countLive(clock.now()), activeSessions), read(() => mailQueue.countWaiting(), mailQueueDepth)]);
       return { body: await registry.metrics(), contentType: registry.contentType };
     },
   };

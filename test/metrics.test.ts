@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { queryDatabase } from "./support/backend.ts";
 import { eventually } from "./support/eventually.ts";
 import { call } from "./support/http.ts";
 import { runLatchkey, startServer, type TestServer } from "./support/server.ts";
@@ -44,8 +45,10 @@ function parseMetrics(text: string): { samples: Sample[]; types: Map<string, str
       at = labelPattern.lastIndex;
     }
     if (at !== labelText.length) throw new Error(`bad labels: ${line}`);
-    const value = match[3] === "+Inf" ? Infinity : match[3] === "-Inf" ? -Infinity : Number(match[3]);
-    if (Number.isNaN(value) && match[3] !== "NaN") throw new Error(`bad value: ${line}`);
+    // As Prometheus reads a value (Go's ParseFloat): NaN and Inf in any case (prom-client writes `Nan`).
+    const text = match[3]!;
+    const value = /^nan$/i.test(text) ? Number.NaN : /^[+-]?inf$/i.test(text) ? (text.startsWith("-") ? -Infinity : Infinity) : Number(text);
+    if (Number.isNaN(value) && !/^nan$/i.test(text)) throw new Error(`bad value: ${line}`);
     samples.push({ name: match[1]!, labels, value });
   }
   return { samples, types };
@@ -253,6 +256,28 @@ describe("second factors, mails and image transforms", () => {
     expect(grew("miss")).toBe(1);
     expect(grew("hit")).toBe(1);
     expect(valueOf(after, "latchkey_download_bytes_total")).toBeGreaterThan(valueOf(before, "latchkey_download_bytes_total"));
+  });
+});
+
+describe("a database that fails", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ METRICS_ENABLED: "true", METRICS_TOKEN: TOKEN });
+  });
+  afterAll(() => server.stop());
+
+  test("counted in latchkey_database_errors_total; the sessions gauge is NaN, not 0, and the scrape still answers", async () => {
+    const email = `db-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    expect((await call(server.url, "POST", "/auth/register", { json: { email, password: "password-123", cookie: false } })).status).toBe(200);
+    const before = await scrape(server.url);
+    expect(valueOf(before, "latchkey_active_sessions")).toBe(1);
+    expect(valueOf(before, "latchkey_database_errors_total")).toBe(0);
+    // Behind the server's back: a login's session and the scrape's count both fail on the missing table.
+    await queryDatabase(server.dataDir, "DROP TABLE sessions");
+    expect((await login(server.url, email, "password-123")).status).toBe(500);
+    const after = await scrape(server.url);
+    expect(valueOf(after, "latchkey_database_errors_total")).toBe(2);
+    expect(valueOf(after, "latchkey_active_sessions")).toBeNaN();
   });
 });
 
