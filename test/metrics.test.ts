@@ -197,6 +197,16 @@ describe("with METRICS_ENABLED=true and METRICS_TOKEN", () => {
     expect(after.some((sample) => sample.labels.route?.includes("probe-") || sample.labels.route?.includes("wp-login"))).toBe(false);
   });
 
+  test("a method outside the usual ones is `other`, whatever the client sent", async () => {
+    // Methods Bun knows (it reads a token it does not know as GET) but no route of latchkey's answers.
+    for (const method of ["PROPFIND", "MKCOL", "PURGE"]) {
+      expect((await fetch(`${server.url}/nowhere`, { method })).status).toBe(404);
+    }
+    const other = { dialect: "none", route: "unmatched", method: "other", status: "404" };
+    const after = await scrapeUntil(server.url, (samples) => valueOf(samples, "latchkey_http_requests_total", other) === 3);
+    expect(after.filter((sample) => sample.name === "latchkey_http_requests_total" && !["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"].includes(sample.labels.method!))).toEqual([]);
+  });
+
   test("the token never shows in the server's output", () => {
     expect(server.output()).not.toContain(TOKEN);
   });

@@ -2,7 +2,7 @@
 // mounted once in src/server.ts, before the dialects, it times each request from its arrival to its answer and hands
 // the route's PATTERN (`/storage/o/*`, never the path a client sent: one series per route, not one per file or id),
 // the method and the status to an observer (src/metrics.ts counts them). A request no route matched is `unmatched`,
-// so a scanner trying a thousand paths adds one series, not a thousand.
+// so a scanner trying a thousand paths adds one series, not a thousand; a method outside the usual ones is `other`.
 // Per request: one WeakMap entry and a few counter increments; no query.
 import { Elysia } from "elysia";
 
@@ -28,6 +28,9 @@ export interface DialectMount {
 }
 
 export const UNMATCHED_ROUTE = "unmatched";
+
+/** The methods that are their own label value; any other (a client may send any token) is `other`, one series. */
+const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 
 export function dialectOf(route: string, mounts: readonly DialectMount[]): string {
   let found: DialectMount | null = null;
@@ -70,6 +73,7 @@ export function requestMetrics(observer: RequestObserver, mounts: readonly Diale
       const pattern = route ? route : UNMATCHED_ROUTE;
       const dialect = route ? dialectOf(route, mounts) : "none";
       const status = answer?.status ?? statusOf(set.status, responseValue);
-      observer.answered({ dialect, route: pattern, method: request.method, status }, answer?.seconds ?? 0);
+      const method = KNOWN_METHODS.has(request.method) ? request.method : "other";
+      observer.answered({ dialect, route: pattern, method, status }, answer?.seconds ?? 0);
     });
 }
