@@ -175,6 +175,12 @@ interface Settings {
     /** STORAGE_URL=s3://...: files (and image variants) in an S3-compatible bucket; null: local disk under DATA_DIR. */
     s3: S3Settings | null;
   };
+  metrics: {
+    /** METRICS_ENABLED: GET /metrics answers (Prometheus text format); off, it is an unknown path (404). */
+    enabled: boolean;
+    /** METRICS_TOKEN: a scrape must send `Authorization: Bearer <token>`; null: /metrics is open to whoever reaches it. */
+    token: string | null;
+  };
 }
 
 export interface S3Settings {
@@ -205,6 +211,7 @@ export function mountPoints(config: Config): { setting: string; path: string }[]
   if (config.faroe.credential !== null) mounts.push({ setting: "FAROE_PREFIX", path: config.faroe.prefix });
   if (config.lncrawl.enabled) mounts.push({ setting: "LNCRAWL_PREFIX", path: config.lncrawl.prefix });
   if (config.wolfpal.enabled) mounts.push({ setting: "WOLFPAL_PREFIX", path: config.wolfpal.prefix });
+  if (config.metrics.enabled) mounts.push({ setting: "metrics (fixed)", path: "/metrics" });
   return mounts;
 }
 
@@ -385,6 +392,10 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
       imageWorkers: read.number("IMAGE_WORKERS", 0, { min: 0, max: 64, integer: true }),
       s3: readStorageUrl(read),
     },
+    metrics: {
+      enabled: read.bool("METRICS_ENABLED", false),
+      token: read.optionalString("METRICS_TOKEN"),
+    },
   };
 
   const { auth, jwt, cookies, mail } = config;
@@ -435,6 +446,7 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
     );
   }
   read.require(cookies.secret === null || cookies.secret.length >= 16, "COOKIE_SECRET: must be at least 16 characters");
+  read.require(config.metrics.token === null || config.metrics.token.length >= 16, "METRICS_TOKEN: must be at least 16 characters");
   read.require(cookies.sameSite !== "None" || cookies.secure, "COOKIE_SAME_SITE: None needs COOKIE_SECURE=true or an https PUBLIC_URL (browsers drop it otherwise)");
   for (const field of [...auth.registrationCustomFields, ...jwt.customFields]) {
     read.require(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(field), `REGISTRATION_CUSTOM_FIELDS/JWT_CUSTOM_FIELDS: "${field}" is not a field name`);

@@ -36,6 +36,9 @@ import { answerAfterBody, type RequestHandler } from "./http/unread-body.ts";
 import { publicUrlResolver, type PublicUrlResolver } from "./public-url.ts";
 import { VERSION } from "./version.ts";
 import { loadRules, maxRequestBodyBytes, openFileStorage } from "./storage/index.ts";
+import { createMetrics } from "./metrics.ts";
+import { metricsRoutes } from "./metrics-route.ts";
+import { requestMetrics } from "./http/request-metrics.ts";
 
 const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
 /** How long a stop waits for requests under way (docker stop waits 10 s before SIGKILL, systemd 90 s). */
@@ -102,6 +105,8 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   const transport = config.mail.smtp ? smtpTransport(config.mail.smtp) : outboxTransport(paths.outbox, random);
   const mailer = createMailer({ config: config.mail, transport, logger });
 
+  // METRICS_ENABLED: the layers report to it through their ports (src/metrics.ts); GET /metrics serves it.
+  const metrics = config.metrics.enabled ? createMetrics({ config, db: database.db, clock }) : null;
   // Storage's uses of the admin secret go to the security log in the same shape as core's events.
   const events = createSecurityEvents(logger);
   const files = openFileStorage({
@@ -114,6 +119,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     random,
     logger,
     events,
+    observations: metrics?.storage,
   });
   // Deleting an account deletes its files: core calls storage through its OwnedData port.
   const core = createCore({
@@ -126,6 +132,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     mailer,
     signingKeys,
     ownedData: files.ownedFiles,
+    observations: metrics?.observations,
   });
   const cookies = createCookieJar({
     config: config.cookies,
@@ -145,6 +152,8 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     .wrap((handle, request) => answerAfterBody(handle as unknown as RequestHandler, request))
     // One access line per request, of every dialect, and X-Request-Id on every answer (outside the drain above).
     .use(accessLog({ logger, clientIp: (request) => clientOf(request).ip }))
+    // Before every route, so that its hooks time and count each one, of every dialect (src/http/request-metrics.ts).
+    .use(metrics ? requestMetrics(metrics.requests, metrics.mounts) : new Elysia({ name: "request-metrics:off" }))
     .use(cors.headers)
     .use(docsRoutes({ version: VERSION, routes: (): readonly InternalRoute[] => app.routes, publicUrl: address.publicUrl }))
     .use(hbpHealthRoutes(VERSION));
@@ -157,6 +166,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   if (config.storage.enabled) await files.check();
   if (config.storage.s3) logger.info("files are kept in S3", { at: files.location });
   app.use(readinessRoutes({ db: database.db, files, logger }));
+  if (metrics) app.use(metricsRoutes({ metrics, token: config.metrics.token }));
 
   // The purge under way, if any: close() waits for it, so a stop never cuts one short (on PostgreSQL a purge is
   // several statements; stopped between them it would leave part of the expired rows for the next hour).

@@ -44,6 +44,7 @@ import { createBreachedPasswords } from "./passwords/breached-passwords.ts";
 import { createRegistrationPolicy } from "./accounts/registration-policy.ts";
 import { createResetRequests } from "./challenges/reset-requests.ts";
 import { createUserDirectory } from "./accounts/user-directory.ts";
+import { noObservations, type Observations } from "./observations.ts";
 
 export interface CoreDeps {
   config: Config;
@@ -60,15 +61,19 @@ export interface CoreDeps {
   signingKeys: SigningKeys;
   /** What accounts own outside core (storage's files), removed with them. */
   ownedData: OwnedData;
+  /** What core reports for the operator's metrics (src/metrics.ts); none when absent. */
+  observations?: Observations;
 }
 
 export type Core = ReturnType<typeof createCore>;
 
 export function createCore(deps: CoreDeps) {
   const { config, db, clock, random, publicUrl, logger, mailer, signingKeys, ownedData } = deps;
+  const observations = deps.observations ?? noObservations;
   const passwords = createPasswordHasher({
     memoryKiB: config.passwords.argon2MemoryKiB,
     timeCost: config.passwords.argon2TimeCost,
+    observe: observations.passwordHash,
   });
   const breached = createBreachedPasswords({ enabled: config.passwords.hibpEnabled, logger });
   const registration = createRegistrationPolicy({ settings: config.registration, breached });
@@ -94,9 +99,9 @@ export function createCore(deps: CoreDeps) {
   const mailQueue = createMailQueue({ mails: createMailQueueRepository(db), clock, random, enabled: config.mail.enabled });
   const activation = createActivation({ auth: config.auth, publicUrl, challenges, users, mailQueue, guesses });
   const sessionTokens = createSessionTokens({ sessions, accessTokens });
-  const passwordCheck = createPasswordCheck({ accounts, users, passwords, guesses });
+  const passwordCheck = createPasswordCheck({ accounts, users, passwords, guesses, observations });
   const signIn = createSignIn({ auth: config.auth, publicUrl, users, guesses, events, totp, challenges, mailQueue, secondFactors });
-  const login = createLogin({ passwordCheck, signIn, totp, sessions, accessTokens });
+  const login = createLogin({ passwordCheck, signIn, totp, sessions, accessTokens, observations });
   const passwordReset = createPasswordReset({ auth: config.auth, publicUrl, users, challenges, sessions, mailQueue, guesses });
   const emailChange = createEmailChange({ auth: config.auth, publicUrl, users, challenges, mailQueue, guesses });
   const apiTokens = createApiTokens({ tokens: createApiTokensRepository(db), clock, random, guesses });
@@ -111,7 +116,7 @@ export function createCore(deps: CoreDeps) {
     "email-changed": emailChange.composeEmailChangedMail,
     "email-otp": emailOtp.composeCodeMail,
   };
-  const mailWorker = createMailWorker({ queue: mailQueue, composers, mailer, clock, logger, settings: config.mail.queue });
+  const mailWorker = createMailWorker({ queue: mailQueue, composers, mailer, clock, logger, settings: config.mail.queue, observations });
   // Faroe's flows (server-to-server): requests the caller mails itself, paged user lists.
   const userDirectory = createUserDirectory({ directory: createUserDirectoryRepository(db) });
   const emailVerification = createEmailVerification({ auth: config.auth, challenges, users, rateLimits });

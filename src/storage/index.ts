@@ -23,6 +23,8 @@ import { createVariants, removeVariantsOf } from "./images/variants.ts";
 import { createS3BlobStore } from "./s3-blob-store.ts";
 import { loadRules, type StorageRules } from "./rules/rules.ts";
 import { createStorage, MULTIPART_OVERHEAD_BYTES, type AdminSecretEvents, type Storage } from "./storage.ts";
+import { observedBlobStore } from "./observed-blob-store.ts";
+import { noStorageObservations, type StorageObservations } from "./observations.ts";
 
 export { loadRules };
 
@@ -116,15 +118,19 @@ export function openFileStorage(deps: {
   random: Random;
   logger: Logger;
   events: AdminSecretEvents;
+  /** What storage reports for the operator's metrics (src/metrics.ts); none when absent. */
+  observations?: StorageObservations;
 }): FileStorage {
   const { settings, adminSecret, db, root, rules, clock, random, logger, events } = deps;
+  const observations = deps.observations ?? noStorageObservations;
   const pool = createTransformPool({
     size: settings.imageWorkers > 0 ? settings.imageWorkers : Math.min(4, availableParallelism()),
     maxQueue: TRANSFORM_QUEUE_LIMIT,
     timeoutMs: TRANSFORM_TIMEOUT_MS,
     logger,
   });
-  const stores = settings.s3 ? s3Stores(settings.s3) : localStores(root, true);
+  const opened = settings.s3 ? s3Stores(settings.s3) : localStores(root, true);
+  const stores = { ...opened, objects: observedBlobStore(opened.objects, observations), variants: observedBlobStore(opened.variants, observations) };
   const variants = createVariants({
     store: stores.variants,
     pool,
@@ -143,6 +149,7 @@ export function openFileStorage(deps: {
     logger,
     events,
     config: { maxUploadBytes: settings.maxUploadBytes, adminSecret },
+    observations,
   });
   return { storage, ownedFiles: removal, location: stores.location, check: () => stores.check(), close: () => pool.close() };
 }

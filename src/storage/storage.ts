@@ -18,6 +18,8 @@ import { isForeignKeyViolation } from "../db/errors.ts";
 import type { FileRow } from "../db/schema.ts";
 import type { BlobStore, OpenedBlob } from "./blob-store.ts";
 import { StorageError } from "./errors.ts";
+import { servedBlob } from "./observed-blob-store.ts";
+import { noStorageObservations, type StorageObservations } from "./observations.ts";
 import type { FilesRepository, StoredFile } from "../db/repositories/files.ts";
 import type { FileRemoval } from "./file-removal.ts";
 import { resolveSpec, type TransformRequest } from "./images/params.ts";
@@ -175,8 +177,10 @@ export function createStorage(deps: {
   logger: Logger;
   events: AdminSecretEvents;
   config: StorageConfig;
+  observations?: StorageObservations;
 }): Storage {
   const { records, blobs, variants, removal, rules, clock, random, logger, events, config } = deps;
+  const observations = deps.observations ?? noStorageObservations;
 
   // A strong ETag names one stored version of a file. It is random, made per upload, not a digest of the bytes: HTTP
   // ETags are opaque (S3's are MD5s only for single-part uploads), and hashing a GiB costs more CPU than receiving
@@ -340,6 +344,7 @@ export function createStorage(deps: {
           return written;
         });
         await removal.removeVariants(key);
+        observations.uploaded(row.size);
         return toFileMetadata(row);
       } finally {
         await staged?.discard();
@@ -363,7 +368,7 @@ export function createStorage(deps: {
           await blob.close();
           continue;
         }
-        return { file, metadata: toFileMetadata(file), blob, publicToQuery: publicToQuery(file, access) };
+        return { file, metadata: toFileMetadata(file), blob: servedBlob(blob, observations), publicToQuery: publicToQuery(file, access) };
       }
     },
 
@@ -374,7 +379,8 @@ export function createStorage(deps: {
       const variant = variants.describe({ key: file.key, etag: file.etag }, resolveSpec(request, format, accept));
       const blob = await variants.open(variant);
       if (!blob) return null;
-      return { file, variant, blob, publicToQuery: publicToQuery(file, access) };
+      observations.transform("hit");
+      return { file, variant, blob: servedBlob(blob, observations), publicToQuery: publicToQuery(file, access) };
     },
 
     async variant(opened: OpenedFile, request: TransformRequest, accept: string | null): Promise<{ variant: Variant; blob: OpenedBlob }> {
@@ -393,7 +399,11 @@ export function createStorage(deps: {
         // Already made: open it straight away (variants.get would look for it first, then open it again).
         const described = variants.describe({ key: file.key, etag: file.etag }, spec);
         const made = await variants.open(described);
-        if (made) return { variant: described, blob: made };
+        if (made) {
+          observations.transform("hit");
+          return { variant: described, blob: servedBlob(made, observations) };
+        }
+        observations.transform("miss");
         const readInput = async (): Promise<Uint8Array> => {
           // A buffer of its own (it is transferred to the worker), filled piece by piece.
           const bytes = new Uint8Array(source.size);
@@ -407,7 +417,7 @@ export function createStorage(deps: {
         const variant = await variants.get({ key: file.key, etag: file.etag }, spec, readInput);
         const blob = await variants.open(variant);
         if (!blob) throw new Error(`variant ${variant.key} vanished`);
-        return { variant, blob };
+        return { variant, blob: servedBlob(blob, observations) };
       } finally {
         await source.close();
       }

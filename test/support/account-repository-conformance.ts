@@ -184,6 +184,9 @@ export function accountRepositoryConformance(migrated: () => Promise<Database>):
       await sessions.revoke("s1", NOW + 2);
       expect((await sessions.liveness("s1"))?.revokedAt).toBe(NOW + 1);
       await sessions.revokeAllOfUser("u1", NOW + 3, { exceptSession: "s3" });
+      // Live at NOW: s3 only (s1 and s2 revoked); at its expiry, none.
+      expect(await sessions.countLive(NOW)).toBe(1);
+      expect(await sessions.countLive(NOW + 60_000)).toBe(0);
       expect((await sessions.liveness("s1"))?.revokedAt).toBe(NOW + 1);
       expect((await sessions.liveness("s2"))?.revokedAt).toBe(NOW + 3);
       expect((await sessions.liveness("s3"))?.revokedAt).toBeNull();

@@ -53,6 +53,8 @@ export function mailQueueRepositoryConformance(migrated: () => Promise<Database>
       await mails.markFailed("m2", "550 no such mailbox", null);
       await mails.markSent("m3", now);
       expect(await mails.nextDue()).toBe(now + 5_000);
+      // Only m1 still waits (for its retry): a sent mail and one given up are not in the queue's depth.
+      expect(await mails.countWaiting()).toBe(1);
       const rows = await db.select().from(db.tables.mailQueue).orderBy(db.tables.mailQueue.id);
       expect(rows.map(({ id, lastError, nextAttemptAt, sentAt }) => ({ id, lastError, nextAttemptAt, sentAt }))).toEqual([
         { id: "m1", lastError: "550 no such mailbox", nextAttemptAt: now + 5_000, sentAt: null },

@@ -8,6 +8,7 @@ import type { Logger } from "../../lib/logger.ts";
 import type { Composers, MailContent } from "./intents.ts";
 import type { Mailer } from "./mailer.ts";
 import type { MailQueue, QueuedMail } from "./queue.ts";
+import type { Observations } from "../observations.ts";
 
 /** For mails another instance queued or left due: every instance looks this often. */
 const POLL_INTERVAL_MS = 5_000;
@@ -45,8 +46,9 @@ export function createMailWorker(deps: {
   clock: Clock;
   logger: Logger;
   settings: MailWorkerSettings;
+  observations: Pick<Observations, "mailSent" | "mailFailed">;
 }): MailWorker {
-  const { queue, composers, mailer, clock, logger, settings } = deps;
+  const { queue, composers, mailer, clock, logger, settings, observations } = deps;
   const sending = new Set<Promise<void>>();
   let started = false;
   let stopped = false;
@@ -113,12 +115,14 @@ export function createMailWorker(deps: {
       if (content === null) await queue.discard(mail.id);
       else {
         await mailer.send(mail.template, content);
+        observations.mailSent();
         await queue.markSent(mail.id);
       }
     } catch (error) {
       if (stopped) return; // the database may be closed; the lease hands the mail to the next start
       const reason = (error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_LENGTH);
       const retry = mail.attempts < settings.maxAttempts;
+      observations.mailFailed({ gaveUp: !retry });
       const delayMs = Math.min(settings.retryDelaySeconds * 1000 * 2 ** (mail.attempts - 1), MAX_RETRY_DELAY_MS);
       try {
         await queue.markFailed(mail.id, reason, retry ? clock.now() + delayMs : null);

@@ -8,11 +8,12 @@
 // - the account's state (disabled, not activated) is reported only after the password is proven;
 // - an imported bcrypt hash, or one with older argon2 parameters, is re-hashed while the password is at hand.
 import type { UsersRepository } from "../../db/repositories/users.ts";
-import { CoreError } from "../errors.ts";
+import { CoreError, isCoreError } from "../errors.ts";
 import type { Guesses } from "../throttling/guesses.ts";
 import type { PasswordHasher } from "./passwords.ts";
 import type { Limit } from "../throttling/rate-limits.ts";
 import type { SessionContext } from "../sessions/sessions.ts";
+import type { Observations, SignInResult } from "../observations.ts";
 import { assertCanSignIn, normaliseEmail, normaliseUsername, type User, type Users } from "../accounts/users.ts";
 
 /** Failed passwords per client IP, when the caller says who the client is (Faroe's login limiter). */
@@ -38,8 +39,26 @@ export function createPasswordCheck(deps: {
   users: Pick<Users, "upgradePasswordHash">;
   passwords: PasswordHasher;
   guesses: Guesses;
+  observations: Pick<Observations, "signIn">;
 }): PasswordCheck {
-  const { accounts, users, passwords, guesses } = deps;
+  const { accounts, users, passwords, guesses, observations } = deps;
+
+  /** A failed check counted by how it failed (a success is counted by the caller, who knows what followed). */
+  async function observed(checking: Promise<User>): Promise<User> {
+    try {
+      return await checking;
+    } catch (error) {
+      const result: SignInResult | null = isCoreError(error, "invalid_credentials")
+        ? "wrong_password"
+        : isCoreError(error, "rate_limited")
+          ? "throttled"
+          : isCoreError(error, "account_disabled") || isCoreError(error, "account_inactive")
+            ? "refused"
+            : null;
+      if (result !== null) observations.signIn(result);
+      throw error;
+    }
+  }
 
   /** The password against the account found (or the dummy hash); then the account's state. */
   async function prove(user: User | null, password: string): Promise<User> {
@@ -62,14 +81,19 @@ export function createPasswordCheck(deps: {
       const byAddress = login.includes("@");
       const user = byAddress ? await accounts.byEmail(normaliseEmail(login)) : await accounts.byUsername(normaliseUsername(login));
       const account = `email:${user?.email ?? normaliseEmail(login)}`;
-      return guesses.attempt({ ip: client.ip, account }, () => prove(user, password));
+      return observed(guesses.attempt({ ip: client.ip, account }, () => prove(user, password)));
     },
 
     async checkListed(email, password, client) {
       const user = await accounts.byEmail(normaliseEmail(email));
       if (!user) throw new CoreError("user_not_found");
       const perIp: Limit[] = client.ip ? [{ key: `password-failure:ip:${client.ip}`, ...FAILURES_PER_IP }] : [];
-      return guesses.attempt({ ip: client.ip, account: `email:${normaliseEmail(email)}` }, () => prove(user, password), { alsoCount: perIp });
+      const proven = await observed(
+        guesses.attempt({ ip: client.ip, account: `email:${normaliseEmail(email)}` }, () => prove(user, password), { alsoCount: perIp }),
+      );
+      // Faroe answers the facts and its caller goes on from there: a proven password is this API's whole sign-in.
+      observations.signIn("success");
+      return proven;
     },
   };
 }

@@ -10,6 +10,7 @@ import { withAccessToken, type SessionTokens } from "../sessions/session-tokens.
 import type { Totp } from "../second-factors/totp.ts";
 import type { SignIn } from "./sign-in.ts";
 import type { User } from "../accounts/users.ts";
+import type { Observations } from "../observations.ts";
 
 /** Signed in with `session`, or a ticket for the second step (the user has TOTP: no session on the password alone). */
 export type LoginOutcome<Session> = { kind: "signed-in"; session: Session } | { kind: "second-factor"; ticket: string; user: User };
@@ -40,14 +41,20 @@ export function createLogin(deps: {
   totp: Pick<Totp, "isEnabled">;
   sessions: Sessions;
   accessTokens: AccessTokens;
+  observations: Pick<Observations, "signIn">;
 }): Login {
-  const { passwordCheck, signIn, totp, sessions, accessTokens } = deps;
+  const { passwordCheck, signIn, totp, sessions, accessTokens, observations } = deps;
 
   /** After the password: the second-factor ticket, or a new session for the user it proved. */
   async function afterPassword(user: User, client: SessionContext): Promise<LoginOutcome<StartedSession>> {
     const first = await signIn.afterFirstFactor(user);
-    if (first.kind === "second-factor") return first;
-    return { kind: "signed-in", session: { ...(await sessions.issue(user.id, client)), user } };
+    if (first.kind === "second-factor") {
+      observations.signIn("second_factor");
+      return first;
+    }
+    const session = await sessions.issue(user.id, client);
+    observations.signIn("success");
+    return { kind: "signed-in", session: { ...session, user } };
   }
 
   return {
@@ -63,7 +70,11 @@ export function createLogin(deps: {
 
     async withPasswordOnly(login, password, client) {
       const user = await passwordCheck.check(login, password, client);
-      if (await totp.isEnabled(user.id)) throw new CoreError("mfa_required");
+      if (await totp.isEnabled(user.id)) {
+        observations.signIn("second_factor");
+        throw new CoreError("mfa_required");
+      }
+      observations.signIn("success");
       return user;
     },
   };

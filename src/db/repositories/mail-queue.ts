@@ -2,7 +2,7 @@
 // on the row's due time: of two workers that saw the same row due, one update matches and the other finds the time
 // already moved (on PostgreSQL the second UPDATE waits for the first and re-reads the row). A claimed row is due again
 // when its lease ends, so a mail whose instance died while sending it is sent by another.
-import { and, asc, eq, isNotNull, lte, sql } from "drizzle-orm";
+import { and, asc, count, eq, isNotNull, lte, sql } from "drizzle-orm";
 import type { Database } from "../database.ts";
 
 /** Rows looked at per claim: more than one, so two workers racing for the first both still find one. */
@@ -43,6 +43,8 @@ export interface MailQueueRepository {
   /** A failed attempt: due again at `retryAt`, or never (given up) with null. */
   markFailed(id: string, error: string, retryAt: number | null): Promise<void>;
   remove(id: string): Promise<void>;
+  /** Mails not sent yet and not given up (waiting, being sent or due for a retry): asked once per metrics scrape. */
+  countWaiting(): Promise<number>;
 }
 
 export function createMailQueueRepository(db: Database): MailQueueRepository {
@@ -97,6 +99,11 @@ export function createMailQueueRepository(db: Database): MailQueueRepository {
 
     async remove(id) {
       await db.delete(mailQueue).where(eq(mailQueue.id, id));
+    },
+
+    async countWaiting() {
+      const [row] = await db.select({ waiting: count() }).from(mailQueue).where(isNotNull(mailQueue.nextAttemptAt));
+      return Number(row?.waiting ?? 0);
     },
   };
 }

@@ -7,7 +7,7 @@
 // make it a HOT update only when no indexed column changes. Rotations submitted in the same turn of the event loop
 // share one transaction (db/group-commit.ts: one commit for all), so the claims are transaction statements
 // (db/lookup.ts): compiled once, and run straight on bun:sqlite on SQLite.
-import { and, eq, gt, isNull, ne, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, gt, isNull, ne, type SQL, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../database.ts";
 import { groupCommit } from "../group-commit.ts";
 
@@ -86,6 +86,8 @@ export interface SessionsRepository {
   liveOfUser(userId: string, now: number): Promise<SessionSummary[]>;
   /** Revokes every live session of a user except `exceptSession`. */
   revokeAllOfUser(userId: string, now: number, options?: { exceptSession?: string | null }): Promise<void>;
+  /** Sessions neither revoked nor expired at `now`, of every user: asked once per metrics scrape, never per request. */
+  countLive(now: number): Promise<number>;
 }
 
 export function createSessionsRepository(db: Database): SessionsRepository {
@@ -193,6 +195,14 @@ export function createSessionsRepository(db: Database): SessionsRepository {
         .update(sessions)
         .set({ revokedAt: now })
         .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), kept === null ? undefined : ne(sessions.id, kept)));
+    },
+
+    async countLive(now) {
+      const [row] = await db
+        .select({ live: count() })
+        .from(sessions)
+        .where(and(isNull(sessions.revokedAt), gt(sessions.expiresAt, now)));
+      return Number(row?.live ?? 0);
     },
   };
 }
