@@ -10,6 +10,7 @@ import { USER_HELP, userCommand } from "./cli/user-command.ts";
 import { EXPORT_HELP, exportCommand } from "./cli/export.ts";
 import { IMPORT_HELP, importCommand } from "./cli/import.ts";
 import { MAIL_HELP, mailCommand } from "./cli/mail-command.ts";
+import { BACKUP_HELP, RESTORE_HELP, backupCommand, restoreCommand } from "./cli/backup-command.ts";
 import { VERSION } from "./version.ts";
 import { keepNewFilesPrivate, openDataDir } from "./data-dir.ts";
 
@@ -22,6 +23,8 @@ ${USER_HELP.replace(/^/gm, "  ")}
 ${EXPORT_HELP.replace(/^/gm, "  ")}
 ${IMPORT_HELP.replace(/^/gm, "  ")}
 ${MAIL_HELP.replace(/^/gm, "  ")}
+${BACKUP_HELP.replace(/^/gm, "  ")}
+${RESTORE_HELP.replace(/^/gm, "  ")}
   latchkey --version                 print the version
   latchkey --help                    print this help
 
@@ -130,6 +133,16 @@ function main(args: string[]): void {
     case "mail": {
       const config = readConfig();
       void mailCommand(config, dataPaths(config.server.dataDir).outbox, args.slice(1)).then((code) => process.exit(code), exitOnConfigError);
+      return;
+    }
+    case "backup": {
+      const config = readConfig();
+      void backupCommand(config, args.slice(1)).then((code) => process.exit(code), exitOnConfigError);
+      return;
+    }
+    case "restore": {
+      const config = readConfig();
+      void restoreCommand(config, args.slice(1)).then((code) => process.exit(code), exitOnConfigError);
       return;
     }
     default:

@@ -35,6 +35,8 @@ import { answerAfterBody, type RequestHandler } from "./http/unread-body.ts";
 import { publicUrlResolver, type PublicUrlResolver } from "./public-url.ts";
 import { VERSION } from "./version.ts";
 import { loadRules, maxRequestBodyBytes, openFileStorage } from "./storage/index.ts";
+import { createBackupStatus, type BackupStatus } from "./backup-status.ts";
+import { startBackupSchedule } from "./backup-schedule.ts";
 
 const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
 /** How long a stop waits for requests under way (docker stop waits 10 s before SIGKILL, systemd 90 s). */
@@ -69,6 +71,8 @@ export interface Latchkey {
   core: Core;
   /** PUBLIC_URL, completed by serve() once the port is bound. */
   address: PublicUrlResolver;
+  /** When the last scheduled backup succeeded (BACKUP_SCHEDULE), for /metrics. */
+  backups: BackupStatus;
   close(): Promise<void>;
 }
 
@@ -168,6 +172,9 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   const housekeepingTimer = setInterval(housekeeping, HOUSEKEEPING_INTERVAL_MS);
   housekeepingTimer.unref();
 
+  const backups = createBackupStatus();
+  const backupSchedule = startBackupSchedule({ config, status: backups, logger, clock });
+
   if (config.auth.enabled) app.use(hbpAuthRoutes(hbp));
   // Always mounted: with STORAGE_ENABLED=false every route answers 404 saying how to turn it on (decision 5).
   app.use(hbpStorageRoutes({ ...hbp, storage: files.storage }));
@@ -205,8 +212,10 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     app: app as unknown as Elysia,
     core,
     address,
+    backups,
     async close() {
       clearInterval(housekeepingTimer);
+      await backupSchedule?.stop();
       await purging;
       files.close();
       await core.mailWorker.stop();
