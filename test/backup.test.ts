@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { zipSync } from "fflate";
+import { unzipSync, zipSync } from "fflate";
 import { ON_DATA_DIR, TEST_BACKEND } from "./support/backend.ts";
 import { eventually } from "./support/eventually.ts";
 import { call } from "./support/http.ts";
@@ -197,6 +197,37 @@ describe("latchkey backup and restore", () => {
       await expectAllThere(server.url, before.slice(0, 3));
     } finally {
       await server.stop();
+    }
+  });
+
+  test("with STORAGE_URL the archive holds the database only; restored beside the same bucket, every file is there", async () => {
+    const s3 = await sharedS3();
+    const bucketEnv = { ...s3.env(await s3.bucket(), "files"), DATABASE_URL: "" };
+    const dataDir = join(work, "sqlite-s3");
+    const server = await startServer({ ...bucketEnv, DATA_DIR: dataDir }, { dataDir });
+    let accounts: Made[];
+    try {
+      accounts = [await makeAccountWithFile(server.url), await makeAccountWithFile(server.url)];
+      const destination = join(work, "sqlite-s3-backups");
+      const result = await runLatchkey(["backup", destination], { ...bucketEnv, DATA_DIR: dataDir }, work);
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).toContain("in the bucket of STORAGE_URL");
+      const [name] = readdirSync(destination);
+      const entries = Object.keys(unzipSync(new Uint8Array(readFileSync(join(destination, name!)))));
+      expect(entries.sort()).toEqual(["latchkey-backup.json", "latchkey.db"]);
+      const restored = join(work, "sqlite-s3-restored", "data");
+      const restore = await runLatchkey(["restore", join(destination, name!)], { ...bucketEnv, DATA_DIR: restored }, work);
+      expect(restore.exitCode).toBe(0);
+      expect(restore.stdout).toContain("in the bucket of STORAGE_URL");
+    } finally {
+      await server.stop();
+    }
+    const restoredDir = join(work, "sqlite-s3-restored", "data");
+    const copy = await startServer({ ...bucketEnv, DATA_DIR: restoredDir }, { dataDir: restoredDir });
+    try {
+      await expectAllThere(copy.url, accounts);
+    } finally {
+      await copy.stop();
     }
   });
 
