@@ -2,14 +2,10 @@
 // SQLite database, the stored files of the disk store, and a manifest written last. Nothing is read whole into
 // memory: the snapshot and each file are read in pieces as the destination takes them.
 //
-// Consistency: the snapshot is taken first, with VACUUM INTO on a connection of its own (a read transaction: the
-// server keeps writing meanwhile, and the copy is the database as of one commit; never a copy of the file, which
-// could catch a page half-written or miss what is still in the WAL). The files are listed after it, so every file
+// Consistency: the snapshot is taken first (db/sqlite-snapshot.ts: VACUUM INTO, while the server keeps writing;
+// never a copy of the file). The files are listed after it, so every file
 // whose row is in the snapshot is in the archive, unless it was deleted in between (then its row points at nothing,
 // as after a deletion cut short). Files uploaded after the snapshot may be there too, without a row: harmless.
-import { Database } from "bun:sqlite";
-import { existsSync } from "node:fs";
-import { dirname } from "node:path";
 import type { BlobStore } from "./storage/blob-store.ts";
 import { ZIP_MAX_BYTES, ZIP_MAX_ENTRIES, zipStream, type ZipSource } from "./storage/zip.ts";
 
@@ -36,29 +32,13 @@ export class BackupRefusedError extends Error {
   }
 }
 
-/**
- * Writes a consistent copy of the SQLite database at `sqliteFile` to `into` (a new file) while other connections,
- * the server's included, go on writing.
- */
-export function snapshotSqlite(sqliteFile: string, into: string): void {
-  if (!existsSync(sqliteFile)) throw new BackupRefusedError(`no latchkey database in ${dirname(sqliteFile)} (check DATA_DIR)`);
-  const db = new Database(sqliteFile, { readwrite: true, create: false });
-  try {
-    // The server's writer may hold the lock for a moment: wait as it would rather than fail with SQLITE_BUSY.
-    db.run("PRAGMA busy_timeout = 5000");
-    db.run("VACUUM INTO ?", [into]);
-  } finally {
-    db.close();
-  }
-}
-
 export interface BackupArchive {
   stream: ReadableStream<Uint8Array>;
   /** What went in, once the stream has ended. */
   manifest(): BackupManifest;
 }
 
-/** The archive of a snapshot (see snapshotSqlite) and the files of `objects` (null: the files are not included). */
+/** The archive of a snapshot (db/sqlite-snapshot.ts) and the files of `objects` (null: the files are not included). */
 export function backupArchive(options: { snapshotFile: string; objects: BlobStore | null; version: string; createdAtMs: number }): BackupArchive {
   const { snapshotFile, objects, version, createdAtMs } = options;
   const manifest: BackupManifest = {

@@ -4,9 +4,10 @@
 // database that several instances share, which latchkey could only do worse.
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { backupArchive, BackupRefusedError, snapshotSqlite, type BackupManifest } from "./backup-archive.ts";
+import { backupArchive, BackupRefusedError, type BackupManifest } from "./backup-archive.ts";
 import { backupDestination, backupName, type BackupDestination } from "./backup-destination.ts";
 import type { BackupTarget, Config } from "./config.ts";
+import { snapshotSqlite } from "./db/sqlite-snapshot.ts";
 import type { Clock } from "./lib/clock.ts";
 import { createLocalBlobStore } from "./storage/blob-store.ts";
 import { VERSION } from "./version.ts";
@@ -39,7 +40,7 @@ export async function runBackup(config: Config, destination: BackupDestination, 
   const work = mkdtempSync(join(dataDir, ".backup-"));
   try {
     const snapshotFile = join(work, "latchkey.db");
-    snapshotSqlite(databaseFile, snapshotFile);
+    await snapshotSqlite(databaseFile, snapshotFile);
     // Files on disk are read through the blob store (it reads the version it listed, or fails); files in a bucket
     // are the bucket's to back up (README "Backups").
     const objects = config.storage.s3 === null ? createLocalBlobStore(join(dataDir, "storage"), { clearStaging: false }) : null;
