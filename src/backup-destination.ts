@@ -26,6 +26,14 @@ export function backupName(atMs: number): string {
   return `latchkey-backup-${new Date(atMs).toISOString().replace(/[-:]/g, "").replace(".", "")}.zip`;
 }
 
+/** The time in a backup's name (ms since the epoch); null for any other name. */
+export function backupTimeMs(name: string): number | null {
+  const match = /^latchkey-backup-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})?Z\.zip$/.exec(name);
+  if (!match) return null;
+  const [year, month, day, hour, minute, second, ms] = match.slice(1).map((part) => Number(part ?? 0));
+  return Date.UTC(year!, month! - 1, day!, hour!, minute!, second!, ms!);
+}
+
 export function backupDestination(target: BackupTarget): BackupDestination {
   return target.kind === "folder" ? folderDestination(target.path) : s3Destination(target.s3);
 }

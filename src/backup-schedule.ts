@@ -1,8 +1,9 @@
 // The server's own backups: every BACKUP_SCHEDULE (an interval; cron expressions are not supported) one backup to
-// BACKUP_URL (backup.ts), then the oldest beyond BACKUP_KEEP are deleted there. Runs never overlap (the next is timed
-// from the end of the last), each is logged (start, size, duration, or the failure without secrets), and the last
+// BACKUP_URL (backup.ts), then the oldest beyond BACKUP_KEEP are deleted there. The first comes one interval after the
+// newest backup found there (at once without one). Runs never overlap (the next is timed from the end of the last), each is logged (start, size, duration, or the failure without secrets), and the last
 // success is kept in BackupStatus for /metrics.
 import { runBackup, backupPlan } from "./backup.ts";
+import { backupTimeMs } from "./backup-destination.ts";
 import type { BackupStatus } from "./backup-status.ts";
 import type { Config } from "./config.ts";
 import type { Clock } from "./lib/clock.ts";
@@ -57,14 +58,34 @@ export function startBackupSchedule(deps: { config: Config; status: BackupStatus
     }
   }
 
-  const next = () => {
+  const intervalMs = intervalSeconds * 1000;
+  const next = (delayMs: number) => {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = once().finally(next);
-    }, intervalSeconds * 1000);
+      running = once().finally(() => next(intervalMs));
+    }, delayMs);
   };
-  next();
-  logger.info("backups scheduled", { every_seconds: intervalSeconds, to: destination.description, keep: config.backup.keep });
+  // The first run comes one interval after the newest backup already at the destination, at once when there is none
+  // or it is older: a server restarted more often than the interval still backs up. That backup's time is also the
+  // last success /metrics shows until this process makes one.
+  running = (async () => {
+    let newestMs: number | null;
+    try {
+      newestMs = backupTimeMs((await destination.list()).at(-1) ?? "");
+      if (newestMs !== null) status.recordSuccess(newestMs);
+    } catch (error) {
+      logger.warn("cannot list the backups there: the first one comes after a whole interval", { to: destination.description, error: describeFailure(error) });
+      newestMs = clock.now();
+    }
+    const firstInMs = newestMs === null ? 0 : Math.min(intervalMs, Math.max(0, newestMs + intervalMs - clock.now()));
+    logger.info("backups scheduled", {
+      every_seconds: intervalSeconds,
+      first_in_seconds: Math.round(firstInMs / 1000),
+      to: destination.description,
+      keep: config.backup.keep,
+    });
+    next(firstInMs);
+  })();
 
   return {
     async stop() {

@@ -275,6 +275,32 @@ describe("latchkey backup and restore", () => {
     }
   });
 
+  test("the first scheduled backup comes at once without one at BACKUP_URL, and an interval after the newest there", async () => {
+    const empty = join(work, "first-empty");
+    const dataDir = join(work, "first");
+    const server = await startServer({ ...onDisk(dataDir), BACKUP_SCHEDULE: "1d", BACKUP_URL: empty }, { dataDir });
+    try {
+      await server.waitFor(/backup finished/, 30_000);
+      expect(server.output()).toMatch(/backups scheduled .*first_in_seconds=0/);
+      expect(readdirSync(empty).filter((name) => ARCHIVE_NAME.test(name))).toHaveLength(1);
+    } finally {
+      await server.stop();
+    }
+    // A backup from an hour ago: the next is due in about 23 hours, not in a whole day, nor at once.
+    const recent = join(work, "first-recent");
+    mkdirSync(recent);
+    const anHourAgo = new Date(Date.now() - 3600_000).toISOString().replace(/[-:]/g, "").replace(".", "");
+    writeFileSync(join(recent, `latchkey-backup-${anHourAgo}.zip`), "");
+    const later = await startServer({ ...onDisk(join(work, "later")), BACKUP_SCHEDULE: "1d", BACKUP_URL: recent }, { dataDir: join(work, "later") });
+    try {
+      const [, seconds] = await later.waitFor(/backups scheduled .*first_in_seconds=(\d+)/, 10_000);
+      expect(Number(seconds)).toBeGreaterThan(22 * 3600);
+      expect(Number(seconds)).toBeLessThan(24 * 3600 - 60);
+    } finally {
+      await later.stop();
+    }
+  });
+
   test.each([
     [{ BACKUP_SCHEDULE: "6h" }, "BACKUP_SCHEDULE: needs BACKUP_URL"],
     [{ BACKUP_SCHEDULE: "0 3 * * *", BACKUP_URL: "backups" }, "cron expressions are not supported"],
