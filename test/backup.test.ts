@@ -27,6 +27,8 @@ interface Made {
   password: string;
   key: string;
   bytes: Uint8Array;
+  /** The access token of its sign-up. */
+  jwt: string;
 }
 
 let work: string;
@@ -38,7 +40,8 @@ const before: Made[] = [];
 /** Made while the backup ran. */
 const during: Made[] = [];
 
-const onDisk = (dataDir: string) => ({ ...ON_DATA_DIR, DATA_DIR: dataDir });
+/** No JWT_KEY: the signing key is generated into the database, so it is in the backup, and tokens outlive a restore. */
+const onDisk = (dataDir: string) => ({ ...ON_DATA_DIR, DATA_DIR: dataDir, JWT_KEY: "" });
 const mode = (path: string) => statSync(path).mode & 0o777;
 /** Leftovers of a restore beside its target: temporary folders. */
 const leftovers = (parent: string) => readdirSync(parent).filter((name) => name.includes(".restore-"));
@@ -54,7 +57,7 @@ async function makeAccountWithFile(url: string): Promise<Made> {
   const key = `user/${registered.body.user.id}/file-${n}.bin`;
   const uploaded = await upload(url, key, bytes, { headers: { authorization: `Bearer ${registered.body.jwt_token}` } });
   expect(uploaded.status).toBe(200);
-  return { email, password, key, bytes };
+  return { email, password, key, bytes, jwt: registered.body.jwt_token };
 }
 
 /** Signs in as each and downloads its file: the same bytes. */
@@ -118,6 +121,9 @@ describe("latchkey backup and restore", () => {
     try {
       expect(before.length).toBeGreaterThanOrEqual(6);
       await expectAllThere(server.url, before);
+      // The generated signing key came with the database: a token issued before the backup is still good.
+      const old = await download(server.url, `/storage/o/${before[0]!.key}`, { authorization: `Bearer ${before[0]!.jwt}` });
+      expect(old.status).toBe(200);
     } finally {
       await server.stop();
     }
