@@ -1,5 +1,5 @@
 // `latchkey restore <archive>`: a backup (backup-archive.ts) into an empty data directory, all or nothing. The archive
-// is extracted into a temporary folder beside the target, every entry checked (its name: no "..", no absolute path,
+// is extracted into a temporary folder beside the target (inside it when it exists), every entry checked (its name: no "..", no absolute path,
 // nothing but the database, the manifest and stored files; its bytes: size and CRC-32), the database checked
 // (PRAGMA integrity_check), and only then is the folder renamed into place. Any failure removes the temporary folder:
 // the target is left as it was.
@@ -97,11 +97,11 @@ function checkDatabase(file: string): void {
   }
 }
 
-/** Refuses a target that exists and is not an empty folder. */
-function checkTarget(dataDir: string): void {
+/** Refuses a target that exists and is not an empty folder (but for `staging`, when that is inside it). */
+function checkTarget(dataDir: string, staging?: string): void {
   if (!existsSync(dataDir)) return;
   if (!statSync(dataDir).isDirectory()) throw new RestoreRefusedError(`${dataDir} exists and is not a folder: refused`, 1);
-  if (readdirSync(dataDir).length > 0) {
+  if (readdirSync(dataDir).some((name) => join(dataDir, name) !== staging)) {
     throw new RestoreRefusedError(`${dataDir} is not empty: restore only into an empty or new data directory (set DATA_DIR)`, 1);
   }
 }
@@ -109,9 +109,13 @@ function checkTarget(dataDir: string): void {
 export async function restoreBackup(archive: string, dataDir: string): Promise<{ manifest: BackupManifest; files: number }> {
   checkTarget(dataDir);
   if (!existsSync(archive) || !statSync(archive).isFile()) throw new RestoreRefusedError(`no archive at ${archive}`, 2);
+  // A new target: staged beside it, then renamed into place. An existing empty one (often a mount point, a docker
+  // volume, which cannot be replaced and lies on another file system than its parent): staged inside it, then its
+  // few top-level entries are renamed up.
+  const existing = existsSync(dataDir);
   const parent = dirname(dataDir);
   mkdirSync(parent, { recursive: true, mode: 0o700 });
-  const staging = mkdtempSync(join(parent, `.${basename(dataDir)}.restore-`));
+  const staging = existing ? mkdtempSync(join(dataDir, ".restore-")) : mkdtempSync(join(parent, `.${basename(dataDir)}.restore-`));
   let zip: ZipReader | null = null;
   try {
     try {
@@ -130,9 +134,13 @@ export async function restoreBackup(archive: string, dataDir: string): Promise<{
     }
     checkDatabase(join(staging, ARCHIVE_DATABASE));
     mkdirSync(join(staging, "storage", "objects"), { recursive: true, mode: 0o700 });
-    checkTarget(dataDir); // again: nothing may have appeared there meanwhile
-    if (existsSync(dataDir)) rmdirSync(dataDir);
-    renameSync(staging, dataDir);
+    checkTarget(dataDir, staging); // again: nothing may have appeared there meanwhile
+    if (existing) {
+      for (const name of readdirSync(staging)) renameSync(join(staging, name), join(dataDir, name));
+      rmdirSync(staging);
+    } else {
+      renameSync(staging, dataDir);
+    }
     return { manifest, files };
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });

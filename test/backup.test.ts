@@ -129,6 +129,21 @@ describe("latchkey backup and restore", () => {
     }
   });
 
+  test("restore fills an existing empty folder (a mount point, say) and a server starts on it", async () => {
+    const target = join(work, "mounted", "data");
+    mkdirSync(target, { recursive: true, mode: 0o700 });
+    const result = await runLatchkey(["restore", archive], onDisk(target), work);
+    expect(result.exitCode).toBe(0);
+    expect(readdirSync(target).sort()).toEqual(["latchkey.db", "storage"]);
+    expect(readdirSync(join(work, "mounted"))).toEqual(["data"]);
+    const server = await startServer(onDisk(target), { dataDir: target });
+    try {
+      await expectAllThere(server.url, before.slice(0, 2));
+    } finally {
+      await server.stop();
+    }
+  });
+
   test("restore refuses a data directory that is not empty, and leaves it as it was", async () => {
     const target = join(work, "busy", "data");
     mkdirSync(target, { recursive: true });
