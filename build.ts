@@ -7,8 +7,9 @@
 // - the SQL migrations: src/db/migrations.ts imports them `with { type: "text" }` (inlined as strings);
 // - the Scalar docs script: src/docs/routes.ts imports it `with { type: "file" }` (embedded file, opened with Bun.file);
 // - the version: src/version.ts imports package.json (inlined as JSON);
-// - the workers (image transforms, upload MD5s, SQLite checkpoints): more entry points (src/storage/images/worker.ts,
-//   src/storage/md5-worker.ts, src/db/sqlite-checkpoint-worker.ts), started with new Worker();
+// - the workers (image transforms, upload MD5s, SQLite checkpoints and backup snapshots): more entry points
+//   (src/storage/images/worker.ts, src/storage/md5-worker.ts, src/db/sqlite-checkpoint-worker.ts,
+//   src/db/sqlite-snapshot-worker.ts), started with new Worker();
 // - imagescript's native codecs addon and its wasm decoders: made static requires by imagescriptEmbedPlugin
 //   (src/storage/images/embed-plugin.ts); @jsquash/webp's wasm: imported `with { type: "file" }`.
 // Nothing is read from the source tree at run time, so the binary works from any folder.
@@ -42,7 +43,7 @@ async function build({ outfile, target, addon }: BuildTarget): Promise<void> {
   rmSync(outfile, { force: true });
 
   const result = await Bun.build({
-    entrypoints: ["src/main.ts", "src/storage/images/worker.ts", "src/storage/md5-worker.ts", "src/db/sqlite-checkpoint-worker.ts"],
+    entrypoints: ["src/main.ts", "src/storage/images/worker.ts", "src/storage/md5-worker.ts", "src/db/sqlite-checkpoint-worker.ts", "src/db/sqlite-snapshot-worker.ts"],
     target: "bun",
     compile: {
       outfile,

@@ -108,6 +108,20 @@ export class Reader {
     return value;
   }
 
+  /** An interval in seconds: `90s`, `15m`, `6h`, `1d`; null when unset. */
+  interval(names: string | string[], bounds: { minSeconds: number; maxSeconds: number }): number | null {
+    const found = this.raw(toList(names));
+    if (!found) return null;
+    const match = /^(\d+)\s*([smhd])$/i.exec(found.value);
+    const seconds = match ? Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[match[2]!.toLowerCase() as "s" | "m" | "h" | "d"] : NaN;
+    if (!Number.isFinite(seconds) || seconds < bounds.minSeconds || seconds > bounds.maxSeconds) {
+      const cron = found.value.trim().split(/\s+/).length === 5 ? " (cron expressions are not supported: give an interval)" : "";
+      this.problems.push(`${found.name}: expected an interval such as 30m, 6h or 1d, from ${bounds.minSeconds} s to ${bounds.maxSeconds / 86400} days, got "${found.value}"${cron}`);
+      return null;
+    }
+    return seconds;
+  }
+
   require(condition: boolean, problem: string): void {
     if (!condition) this.problems.push(problem);
   }

@@ -1,5 +1,6 @@
 // DATABASE_URL and STORAGE_URL: where data and files live when not in the data directory (PostgreSQL, S3).
-import type { S3Settings } from "./config.ts";
+import { resolve } from "node:path";
+import type { BackupTarget, S3Settings } from "./config.ts";
 import type { Reader } from "./config-reader.ts";
 
 const STORAGE_URL_SHAPE = "s3://<bucket>[/<prefix>]?endpoint=<http(s) URL>&region=<region>";
@@ -10,13 +11,19 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export function readStorageUrl(read: Reader): S3Settings | null {
   const found = read.raw(["STORAGE_URL"]);
   if (!found) return null;
+  return readS3Url(read, "STORAGE_URL", found.value, "leave STORAGE_URL unset for local disk");
+}
+
+/** An s3:// URL in the setting `name` (STORAGE_URL, BACKUP_URL), with the bucket's credentials from the environment. */
+export function readS3Url(read: Reader, name: string, value: string, otherwise: string): S3Settings | null {
+  const found = { value };
   const problem = (what: string) => {
-    read.problems.push(`STORAGE_URL: ${what} (expected ${STORAGE_URL_SHAPE})`);
+    read.problems.push(`${name}: ${what} (expected ${STORAGE_URL_SHAPE})`);
     return null;
   };
   if (!URL.canParse(found.value)) return problem(`"${found.value}" is not a URL`);
   const url = new URL(found.value);
-  if (url.protocol !== "s3:") return problem(`"${url.protocol}" is not supported, only s3: (leave STORAGE_URL unset for local disk)`);
+  if (url.protocol !== "s3:") return problem(`"${url.protocol}" is not supported, only s3: (${otherwise})`);
   if (url.username || url.password) {
     return problem("credentials do not belong in the URL: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
   }
@@ -75,4 +82,19 @@ export function readDatabaseUrl(read: Reader): string | null {
     return null;
   }
   return found.value;
+}
+
+/** BACKUP_URL: a folder (relative to the working folder) or an s3:// URL; null when unset. */
+export function readBackupUrl(read: Reader, cwd: string): BackupTarget | null {
+  const found = read.raw(["BACKUP_URL"]);
+  if (!found) return null;
+  if (/^s3:/i.test(found.value)) {
+    const s3 = readS3Url(read, "BACKUP_URL", found.value, "or a folder");
+    return s3 && { kind: "s3", s3 };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(found.value)) {
+    read.problems.push(`BACKUP_URL: "${found.value.split(":")[0]}:" is not supported: give a folder or an s3://<bucket>[/<prefix>] URL`);
+    return null;
+  }
+  return { kind: "folder", path: resolve(cwd, found.value) };
 }

@@ -3,7 +3,7 @@
 // Names and defaults follow Hasura Backend Plus (spec/hbp.md §3) unless a comment says why latchkey differs.
 import { resolve } from "node:path";
 import { isAddressOrRange, Reader } from "./config-reader.ts";
-import { readDatabaseUrl, readStorageUrl } from "./config-urls.ts";
+import { readBackupUrl, readDatabaseUrl, readStorageUrl } from "./config-urls.ts";
 import { ConfigError } from "./lib/errors.ts";
 import { deepFreeze, type DeepReadonly } from "./lib/frozen.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./lib/logger.ts";
@@ -181,7 +181,19 @@ interface Settings {
     /** METRICS_TOKEN: a scrape must send `Authorization: Bearer <token>`; null: /metrics is open to whoever reaches it. */
     token: string | null;
   };
+  /** `latchkey backup` and scheduled backups (src/backup-*.ts; README "Backups"). */
+  backup: {
+    /** BACKUP_URL: where backups are written; null: `latchkey backup` needs a destination and nothing is scheduled. */
+    target: BackupTarget | null;
+    /** BACKUP_SCHEDULE: seconds between the server's backups; null: none. */
+    intervalSeconds: number | null;
+    /** BACKUP_KEEP: how many scheduled backups stay at the target; older ones are deleted after each new one. */
+    keep: number;
+  };
 }
+
+/** Where backups go: a folder, or a bucket (and prefix) of an S3-compatible store. */
+export type BackupTarget = { kind: "folder"; path: string } | { kind: "s3"; s3: S3Settings };
 
 export interface S3Settings {
   bucket: string;
@@ -396,6 +408,11 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
       enabled: read.bool("METRICS_ENABLED", false),
       token: read.optionalString("METRICS_TOKEN"),
     },
+    backup: {
+      target: readBackupUrl(read, options.cwd ?? process.cwd()),
+      intervalSeconds: read.interval("BACKUP_SCHEDULE", { minSeconds: 1, maxSeconds: 366 * 86400 }),
+      keep: read.number("BACKUP_KEEP", 7, { min: 1, max: 10000, integer: true }),
+    },
   };
 
   const { auth, jwt, cookies, mail } = config;
@@ -450,6 +467,14 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
   read.require(cookies.sameSite !== "None" || cookies.secure, "COOKIE_SAME_SITE: None needs COOKIE_SECURE=true or an https PUBLIC_URL (browsers drop it otherwise)");
   for (const field of [...auth.registrationCustomFields, ...jwt.customFields]) {
     read.require(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(field), `REGISTRATION_CUSTOM_FIELDS/JWT_CUSTOM_FIELDS: "${field}" is not a field name`);
+  }
+
+  if (config.backup.intervalSeconds !== null) {
+    read.require(config.backup.target !== null, "BACKUP_SCHEDULE: needs BACKUP_URL, the folder or s3:// URL the backups go to");
+    read.require(
+      config.database.url === null,
+      "BACKUP_SCHEDULE: latchkey backs up its SQLite database only; with DATABASE_URL back PostgreSQL up with pg_dump (README \"Backups\")",
+    );
   }
 
   for (const problem of mountConflicts(config)) read.require(false, problem);

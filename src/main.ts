@@ -13,6 +13,7 @@ import { EXPORT_HELP, exportCommand } from "./cli/export.ts";
 import { IMPORT_HELP, importCommand } from "./cli/import.ts";
 import { MAIL_HELP, mailCommand } from "./cli/mail-command.ts";
 import { HEALTHCHECK_HELP, healthcheckCommand } from "./cli/healthcheck.ts";
+import { BACKUP_HELP, RESTORE_HELP, backupCommand, restoreCommand } from "./cli/backup-command.ts";
 import { VERSION } from "./version.ts";
 import { takeGlobalOptions, UsageError } from "./cli/arguments.ts";
 import { CONFIG_HELP, configCheckCommand } from "./cli/config-check.ts";
@@ -31,6 +32,8 @@ ${IMPORT_HELP.replace(/^/gm, "  ")}
 ${MAIL_HELP.replace(/^/gm, "  ")}
 ${HEALTHCHECK_HELP.replace(/^/gm, "  ")}
 ${CONFIG_HELP.replace(/^/gm, "  ")}
+${BACKUP_HELP.replace(/^/gm, "  ")}
+${RESTORE_HELP.replace(/^/gm, "  ")}
   latchkey --version                 print the version
   latchkey --help                    print this help; latchkey <command> --help: that command's
 
@@ -174,6 +177,16 @@ function main(argv: string[]): void {
     }
     case "config": {
       process.exit(configCheckCommand(process.env, overrides, args.slice(1)));
+      return;
+    }
+    case "backup": {
+      const config = readConfig();
+      void backupCommand(config, args.slice(1)).then((code) => process.exit(code), exitOnConfigError);
+      return;
+    }
+    case "restore": {
+      const config = readConfig();
+      void restoreCommand(config, args.slice(1)).then((code) => process.exit(code), exitOnConfigError);
       return;
     }
     default:

@@ -39,6 +39,8 @@ import { loadRules, maxRequestBodyBytes, openFileStorage } from "./storage/index
 import { createMetrics } from "./metrics.ts";
 import { metricsRoutes } from "./metrics-route.ts";
 import { requestMetrics } from "./http/request-metrics.ts";
+import { createBackupStatus, type BackupStatus } from "./backup-status.ts";
+import { startBackupSchedule } from "./backup-schedule.ts";
 
 const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
 /** How long a stop waits for requests under way (docker stop waits 10 s before SIGKILL, systemd 90 s). */
@@ -73,6 +75,8 @@ export interface Latchkey {
   core: Core;
   /** PUBLIC_URL, completed by serve() once the port is bound. */
   address: PublicUrlResolver;
+  /** When the last scheduled backup succeeded (BACKUP_SCHEDULE), for /metrics. */
+  backups: BackupStatus;
   close(): Promise<void>;
 }
 
@@ -181,6 +185,9 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   const housekeepingTimer = setInterval(housekeeping, HOUSEKEEPING_INTERVAL_MS);
   housekeepingTimer.unref();
 
+  const backups = createBackupStatus({ onSuccess: (finishedAtMs) => metrics?.backupSucceeded(finishedAtMs) });
+  const backupSchedule = startBackupSchedule({ config, status: backups, logger, clock });
+
   if (config.auth.enabled) app.use(hbpAuthRoutes(hbp));
   // Always mounted: with STORAGE_ENABLED=false every route answers 404 saying how to turn it on (decision 5).
   app.use(hbpStorageRoutes({ ...hbp, storage: files.storage }));
@@ -218,8 +225,10 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     app: app as unknown as Elysia,
     core,
     address,
+    backups,
     async close() {
       clearInterval(housekeepingTimer);
+      await backupSchedule?.stop();
       await purging;
       files.close();
       await core.mailWorker.stop();

@@ -2,6 +2,7 @@
 // where the running server documents its HTTP APIs: <PUBLIC_URL>/openapi.
 import { loadConfig, settingNames, type Env } from "../config.ts";
 import { CONFIG_HELP } from "./config-check.ts";
+import { BACKUP_HELP, RESTORE_HELP } from "./backup-command.ts";
 import { EXPORT_HELP } from "./export.ts";
 import { HEALTHCHECK_HELP } from "./healthcheck.ts";
 import { IMPORT_HELP } from "./import.ts";
@@ -32,6 +33,8 @@ const PAGES: Record<string, () => string> = {
   import: () => IMPORT_HELP,
   mail: () => MAIL_HELP,
   healthcheck: () => HEALTHCHECK_HELP,
+  backup: () => BACKUP_HELP,
+  restore: () => RESTORE_HELP,
   config: () => `${CONFIG_HELP}\n\nThe variables latchkey reads:\n${wrap(settingNames().join(", "), 100)}`,
 };
 
