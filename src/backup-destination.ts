@@ -1,7 +1,7 @@
 // Where backups go: a folder (files 0600 in a 0700 folder, written under a temporary name and renamed when whole, so a
 // backup cut short never looks like one) or a bucket of an S3-compatible store (one multipart upload, which S3 makes
 // visible only when it completes). Names are latchkey-backup-<UTC time>.zip, so they sort by age.
-import { S3Client } from "bun";
+import { s3ClientFor, s3Location } from "./storage/s3-client.ts";
 import { mkdirSync } from "node:fs";
 import { open, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
@@ -75,17 +75,9 @@ function folderDestination(folder: string): BackupDestination {
 }
 
 function s3Destination(settings: Extract<BackupTarget, { kind: "s3" }>["s3"]): BackupDestination {
-  const client = new S3Client({
-    bucket: settings.bucket,
-    endpoint: settings.endpoint,
-    region: settings.region,
-    accessKeyId: settings.accessKeyId,
-    secretAccessKey: settings.secretAccessKey,
-    sessionToken: settings.sessionToken ?? undefined,
-    virtualHostedStyle: false,
-  });
+  const client = s3ClientFor(settings);
   return {
-    description: `s3://${settings.bucket}/${settings.prefix} at ${settings.endpoint}`,
+    description: s3Location(settings),
     async write(name, archive) {
       let bytes = 0;
       const counted = archive.pipeThrough(

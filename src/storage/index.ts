@@ -4,10 +4,10 @@
 // Layout of <DATA_DIR>/storage: objects/ (the files), tmp/ (uploads in progress), variants/ (transformed images).
 // On S3 the same under the URL's prefix: <prefix>objects/<key>, <prefix>variants/... (uploads in progress are
 // multipart uploads, invisible until complete).
+import { s3ClientFor, s3Location } from "./s3-client.ts";
 import { opendir } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { S3Client } from "bun";
 import type { Config, S3Settings } from "../config.ts";
 import { ConfigError } from "../lib/errors.ts";
 import type { Clock } from "../lib/clock.ts";
@@ -82,16 +82,8 @@ function localStores(root: string, server: boolean): BlobStores {
 }
 
 function s3Stores(settings: S3Settings): BlobStores {
-  const client = new S3Client({
-    bucket: settings.bucket,
-    endpoint: settings.endpoint,
-    region: settings.region,
-    accessKeyId: settings.accessKeyId,
-    secretAccessKey: settings.secretAccessKey,
-    sessionToken: settings.sessionToken ?? undefined,
-    virtualHostedStyle: false, // path-style: <endpoint>/<bucket>/<key>, which MinIO, s3rver and AWS all answer
-  });
-  const location = `s3://${settings.bucket}/${settings.prefix} at ${settings.endpoint}`;
+  const client = s3ClientFor(settings);
+  const location = s3Location(settings);
   return {
     objects: createS3BlobStore({ client, prefix: `${settings.prefix}objects/` }),
     variants: createS3BlobStore({ client, prefix: `${settings.prefix}variants/` }),
