@@ -5,7 +5,6 @@
 // Classic zips only (no ZIP64, no encryption), methods stored (0) and deflate (8): what fflate's Zip writes.
 import { open, type FileHandle } from "node:fs/promises";
 import { Inflate } from "fflate";
-import { crc32 } from "./crc32.ts";
 
 const PIECE_BYTES = 64 * 1024;
 const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
@@ -106,7 +105,7 @@ export async function openZip(path: string): Promise<ZipReader> {
       let position = entry.localHeaderOffset + 30 + local.getUint16(26, true) + local.getUint16(28, true);
       const stop = position + entry.compressedSize;
       if (stop > directoryOffset) throw new ZipFormatError(`${entry.name}: its bytes run past the archive's entries`);
-      const check = crc32();
+      let crc = 0; // CRC-32 of the bytes so far: Bun.hash.crc32 continues from the value it is given
       let size = 0;
       const out: Uint8Array[] = [];
       const inflate = entry.method === 8 ? new Inflate((chunk) => out.push(chunk)) : null;
@@ -122,12 +121,12 @@ export async function openZip(path: string): Promise<ZipReader> {
         for (const chunk of out.splice(0)) {
           size += chunk.length;
           if (size > entry.size) throw new ZipFormatError(`${entry.name}: more bytes than recorded`);
-          check.update(chunk);
+          crc = Bun.hash.crc32(chunk, crc);
           yield chunk;
         }
       }
       if (inflate && entry.compressedSize === 0) throw new ZipFormatError(`${entry.name}: damaged compressed data`);
-      if (size !== entry.size || check.value() !== entry.crc) throw new ZipFormatError(`${entry.name}: its bytes do not match their checksum`);
+      if (size !== entry.size || crc !== entry.crc) throw new ZipFormatError(`${entry.name}: its bytes do not match their checksum`);
     }
 
     return { entries, read, close: () => handle.close() };
