@@ -11,7 +11,7 @@ import { call } from "./support/http.ts";
 import { closedPort } from "./support/ports.ts";
 import { spawnProcess } from "./support/process.ts";
 import { latchkeyCommand, startServer, TEST_JWT_KEY, type TestServer } from "./support/server.ts";
-import { assertNoSecretsIn, secretsIn } from "./support/secrets.ts";
+import { assertNoSecretsIn, rememberSecret, secretsIn, usedAsName } from "./support/secrets.ts";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -118,6 +118,14 @@ describe("LOG_FORMAT=json", () => {
     expect(secretsIn(`cookie ${refreshCookie.split(";")[0]}`).length).toBeGreaterThan(0);
     expect(secretsIn(server.output())).toEqual([]);
     expect(() => assertNoSecretsIn(`INFO oops password=${password}`, "a leaking server")).toThrow(/a leaking server logged a password/);
+  });
+
+  test("a logged account name that holds a secret as a part is the name, not that secret (the fuzzer types passwords as addresses)", () => {
+    const secret = `part-${crypto.randomUUID().slice(0, 8)}`;
+    rememberSecret("password", secret);
+    usedAsName(`${secret}-typed`);
+    expect(secretsIn(`WARN security event=locked_out account=email:${secret}-typed`)).toEqual([]);
+    expect(secretsIn(`WARN security event=locked_out account=email:${secret}-typed password=${secret}`)).toEqual([expect.stringContaining("password")]);
   });
 
   test("every line is one JSON object with level, time and msg; security events keep their text in msg", async () => {
