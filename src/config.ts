@@ -47,6 +47,8 @@ interface Settings {
   log: {
     level: LogLevel;
     format: LogFormat;
+    /** LOG_REQUESTS: one access line per request (at info). Off by default: see src/http/access-log.ts. */
+    requests: boolean;
   };
   auth: {
     enabled: boolean;
@@ -352,6 +354,7 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
     log: {
       level: read.oneOf("LOG_LEVEL", LOG_LEVELS, "info", { caseInsensitive: true }),
       format: read.oneOf("LOG_FORMAT", LOG_FORMATS, "text", { caseInsensitive: true }),
+      requests: read.bool("LOG_REQUESTS", false),
     },
     faroe: {
       credential: read.optionalString("FAROE_CREDENTIAL"),

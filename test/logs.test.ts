@@ -31,6 +31,7 @@ describe("LOG_FORMAT=json", () => {
   beforeAll(async () => {
     server = await startServer({
       LOG_FORMAT: "json",
+      LOG_REQUESTS: "true",
       LNCRAWL_ENABLED: "true",
       WOLFPAL_ENABLED: "true",
       FAROE_CREDENTIAL,
@@ -156,8 +157,8 @@ describe("LOG_FORMAT=json", () => {
 });
 
 describe("LOG_FORMAT=text (the default)", () => {
-  test("one access line per request, as key=value after the time and level", async () => {
-    const server = await startServer();
+  test("one access line per request with LOG_REQUESTS=true, as key=value after the time and level", async () => {
+    const server = await startServer({ LOG_REQUESTS: "true" });
     try {
       const res = await call(server.url, "GET", "/healthz", { headers: { "x-request-id": "text-format-1" } });
       expect(res.headers.get("x-request-id")).toBe("text-format-1");
@@ -169,13 +170,30 @@ describe("LOG_FORMAT=text (the default)", () => {
       await server.stop();
     }
   });
+
+  test("without LOG_REQUESTS no access line is written, and the request id is still echoed", async () => {
+    const server = await startServer();
+    try {
+      const res = await call(server.url, "GET", "/healthz", { headers: { "x-request-id": "no-line-1" } });
+      expect(res.headers.get("x-request-id")).toBe("no-line-1");
+      const generated = (await call(server.url, "GET", "/healthz")).headers.get("x-request-id");
+      expect(generated).toMatch(/^[0-9a-f-]{36}$/);
+      // A later line proves the earlier ones had their chance to be written.
+      await call(server.url, "POST", "/auth/login", { json: { email: "nobody-here@example.com", password: "not-the-password-1" } });
+      await server.waitFor(/security event=sign_in_failed/);
+      expect(server.output()).not.toContain("no-line-1");
+      expect(server.output()).not.toMatch(/ request method=/);
+    } finally {
+      await server.stop();
+    }
+  });
 });
 
 test("LOG_LEVEL=warn writes warnings and errors, and no info line (no access line, no start-up line)", async () => {
   // No start-up line to read the port from: the server is given a free one and asked until it answers.
   const dataDir = mkdtempSync(join(tmpdir(), "latchkey-test-"));
   const port = await closedPort();
-  const env = { PATH: process.env.PATH ?? "", HOME: dataDir, HOST: "127.0.0.1", PORT: String(port), DATA_DIR: dataDir, JWT_KEY: TEST_JWT_KEY, LOG_LEVEL: "warn", TRUSTED_PROXIES: "127.0.0.1/8,::1", ...(await backendEnv(dataDir)) };
+  const env = { PATH: process.env.PATH ?? "", HOME: dataDir, HOST: "127.0.0.1", PORT: String(port), DATA_DIR: dataDir, JWT_KEY: TEST_JWT_KEY, LOG_LEVEL: "warn", LOG_REQUESTS: "true", TRUSTED_PROXIES: "127.0.0.1/8,::1", ...(await backendEnv(dataDir)) };
   const child = spawnProcess([...latchkeyCommand(), "serve"], { cwd: dataDir, env, name: "latchkey" });
   try {
     const url = `http://127.0.0.1:${port}`;

@@ -21,6 +21,12 @@ export function requestIdFor(header: string | null): string {
 
 export interface AccessLogOptions {
   logger: Logger;
+  /**
+   * LOG_REQUESTS: whether each request gets its line. Off by default: a line written as the answer goes costs more
+   * than a small request itself (bench/README.md), and a reverse proxy in front usually keeps an access log already.
+   * The request id is made and echoed either way.
+   */
+  lines: boolean;
   /** The client's address, as the rate limits see it (TRUSTED_PROXIES applied). */
   clientIp(request: Request): string | null;
 }
@@ -57,7 +63,13 @@ async function bytesOf(response: Response): Promise<number | null> {
 
 /** The plugin: mount it on the root app before any route, so every route records its pattern. */
 export function accessLog(options: AccessLogOptions) {
-  const { logger, clientIp } = options;
+  const { logger, clientIp, lines } = options;
+  if (!lines) {
+    return new Elysia({ name: "access-log" }).wrap((next) => async (request: Request): Promise<Response> => {
+      const id = requestIdFor(request.headers.get(REQUEST_ID_HEADER));
+      return withRequestId(await (next as unknown as Handle)(request), id);
+    });
+  }
   // The matched route's pattern, by request: Elysia knows it inside the route, the wrap below only sees the answer.
   const patterns = new WeakMap<Request, string>();
   return new Elysia({ name: "access-log" })

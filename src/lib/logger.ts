@@ -42,8 +42,10 @@ const SECRET_PAIRS = new Set(["api key", "private key", "set cookie"]);
 
 /**
  * pino's redaction list: the secret-bearing fields latchkey's requests, answers and settings have, at the top of a
- * line and one level down (`headers.authorization`, `body.password`). The names are the API fields of the four
- * dialects and the headers that carry credentials.
+ * line. The names are the API fields of the four dialects and the headers that carry credentials. Deeper fields
+ * (`headers.authorization`, `body.password`) are redacted before pino sees a line (redactFields: any field named like
+ * a secret, at any depth); pino's wildcard paths would do that again at a cost of several times a whole line's
+ * writing, on every line, the access line of every request included (bench/README.md).
  */
 const REDACTED_NAMES = [
   "password", "new_password", "newPassword", "old_password", "oldPassword", "currentPassword", "passwordHash",
@@ -55,7 +57,7 @@ const REDACTED_NAMES = [
 ];
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 export const REDACT_PATHS: readonly string[] = REDACTED_NAMES.flatMap((name) =>
-  IDENTIFIER.test(name) ? [name, `*.${name}`] : [`["${name}"]`, `*["${name}"]`],
+  IDENTIFIER.test(name) ? [name] : [`["${name}"]`],
 );
 
 /** `?ticket=...`, `&refresh_token=...`: the value up to the next separator. */
@@ -64,13 +66,25 @@ const SECRET_PARAMETER =
 /** `Bearer <token>`, `Basic <credentials>` in a header value or an error message. */
 const AUTHORIZATION_VALUE = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
 
-function isSecretName(name: string): boolean {
+function judgeName(name: string): boolean {
   const words = name
     .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
     .toLowerCase()
     .split(/[^a-z0-9]+/)
     .filter((word) => word !== "");
   return words.some((word, index) => SECRET_WORDS.has(word) || SECRET_PAIRS.has(`${word} ${words[index + 1]}`));
+}
+
+/** Field names seen so far and whether each is a secret's: the same few names come on every line (bounded). */
+const secretNames = new Map<string, boolean>();
+
+function isSecretName(name: string): boolean {
+  let secret = secretNames.get(name);
+  if (secret === undefined) {
+    secret = judgeName(name);
+    if (secretNames.size < 10_000) secretNames.set(name, secret);
+  }
+  return secret;
 }
 
 /** `text` with secret query parameters and Authorization values replaced by [redacted]. */
