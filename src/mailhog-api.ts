@@ -42,6 +42,7 @@ export interface MailHogStore {
   /** Newest first, as MailHog lists them. */
   messages(): readonly MailHogMessage[];
   clear(): void;
+  remove(id: string): void;
 }
 
 export function createMailHogStore(): MailHogStore {
@@ -69,6 +70,10 @@ export function createMailHogStore(): MailHogStore {
     },
     messages: () => [...kept].reverse(),
     clear: () => void kept.splice(0),
+    remove(id) {
+      const at = kept.findIndex((message) => message.ID === id);
+      if (at >= 0) kept.splice(at, 1);
+    },
   };
 }
 
@@ -137,7 +142,7 @@ function page(messages: readonly MailHogMessage[], url: URL): Response {
 
 const problem = (status: number, message: string) => new Response(`${message}\n`, { status, headers: { "content-type": "text/plain" } });
 
-/** Answers MailHog's read API: v2 list and search, v1 list, get and delete. */
+/** Answers MailHog's read API: v2 list and search; v1 list, get, delete one and delete all. */
 export function mailHogHandler(store: MailHogStore): (request: Request) => Response {
   return (request) => {
     const url = new URL(request.url);
@@ -145,7 +150,7 @@ export function mailHogHandler(store: MailHogStore): (request: Request) => Respo
     const path = url.pathname.replace(/\/+$/, "");
     if (path === "/api/v2/messages" && method === "GET") return page(store.messages(), url);
     if (path === "/api/v2/search" && method === "GET") {
-      const kind = url.searchParams.get("kind") ?? "";
+      const kind = (url.searchParams.get("kind") ?? "").toLowerCase();
       const query = url.searchParams.get("query") ?? "";
       if (!["to", "from", "containing"].includes(kind)) return problem(400, 'kind: expected "to", "from" or "containing"');
       return page(store.messages().filter((message) => matches(message, kind, query)), url);
@@ -156,9 +161,12 @@ export function mailHogHandler(store: MailHogStore): (request: Request) => Respo
       return new Response(null, { status: 200 });
     }
     const one = /^\/api\/v1\/messages\/([^/]+)$/.exec(path);
-    if (one && method === "GET") {
+    if (one && (method === "GET" || method === "DELETE")) {
       const found = store.messages().find((message) => message.ID === decodeURIComponent(one[1]!));
-      return found ? Response.json(found) : problem(404, "no such message");
+      if (!found) return problem(404, "no such message");
+      if (method === "GET") return Response.json(found);
+      store.remove(found.ID);
+      return new Response(null, { status: 200 });
     }
     if (path.startsWith("/api/")) return problem(405, `${method} ${path}: not part of the MailHog API latchkey serves`);
     return problem(404, "latchkey's MailHog API: GET /api/v2/messages, GET /api/v2/search, DELETE /api/v1/messages");
