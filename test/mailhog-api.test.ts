@@ -171,6 +171,19 @@ describe("MAILHOG_API_PORT settings", () => {
     expect(bad.stderr).toContain("MAILHOG_API_PORT: expected a whole number from 1 to 65535");
   });
 
+  test("a port already taken stops start-up with a clear message, not a stack trace", async () => {
+    const taken = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("someone else") });
+    const dir = mkdtempSync(join(tmpdir(), "latchkey-mailhog-"));
+    try {
+      const result = await runLatchkey(["serve"], { DATA_DIR: dir, HOST: "127.0.0.1", PORT: "0", MAILHOG_API_PORT: String(taken.port) }, dir);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain(`MAILHOG_API_PORT: 127.0.0.1:${taken.port} is already in use`);
+      expect(result.stderr).not.toContain("    at ");
+    } finally {
+      taken.stop(true);
+    }
+  });
+
   test("without it, nothing listens for MailHog clients", async () => {
     const port = await closedPort();
     const server = await startServer({ ...VERIFY });
