@@ -60,9 +60,12 @@ export function createMailHogStore(): MailHogStore {
       return {
         async send(mail) {
           const delivery = await transport.send(mail);
-          const raw = await (await renderer())(mail);
-          kept.push(messageOf(mail, raw));
-          if (kept.length > MAX_KEPT) kept.splice(0, kept.length - MAX_KEPT);
+          try {
+            kept.push(messageOf(mail, await (await renderer())(mail)));
+            if (kept.length > MAX_KEPT) kept.splice(0, kept.length - MAX_KEPT);
+          } catch {
+            // The mail went: a copy that could not be kept must not make the worker send it again.
+          }
           return delivery;
         },
         close: () => transport.close(),
