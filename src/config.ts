@@ -192,6 +192,8 @@ interface Settings {
     /** BACKUP_KEEP: how many scheduled backups stay at the target; older ones are deleted after each new one. */
     keep: number;
   };
+  /** MAILHOG_API_PORT: a MailHog-compatible read API over the mails sent, on 127.0.0.1:<port> only (src/mailhog-api.ts); null: none. */
+  mailhog: { apiPort: number | null };
 }
 
 /** Where backups go: a folder, or a bucket (and prefix) of an S3-compatible store. */
@@ -416,6 +418,7 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
       intervalSeconds: read.interval("BACKUP_SCHEDULE", { minSeconds: 1, maxSeconds: 366 * 86400 }),
       keep: read.number("BACKUP_KEEP", 7, { min: 1, max: 10000, integer: true }),
     },
+    mailhog: { apiPort: read.optionalString("MAILHOG_API_PORT") === null ? null : read.number("MAILHOG_API_PORT", 0, { min: 1, max: 65535, integer: true }) },
   };
 
   const { auth, jwt, cookies, mail } = config;
@@ -480,6 +483,10 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
     );
   }
 
+  read.require(
+    config.mailhog.apiPort === null || config.mailhog.apiPort !== port,
+    "MAILHOG_API_PORT: must differ from PORT (the MailHog API has its own port, on 127.0.0.1 only)",
+  );
   for (const problem of mountConflicts(config)) read.require(false, problem);
 
   if (read.problems.length > 0) throw new ConfigError(read.problems);

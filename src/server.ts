@@ -41,6 +41,7 @@ import { metricsRoutes } from "./metrics-route.ts";
 import { requestMetrics } from "./http/request-metrics.ts";
 import { createBackupStatus, type BackupStatus } from "./backup-status.ts";
 import { startBackupSchedule } from "./backup-schedule.ts";
+import { createMailHogStore, serveMailHogApi } from "./mailhog-api.ts";
 
 const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
 /** How long a stop waits for requests under way (docker stop waits 10 s before SIGKILL, systemd 90 s). */
@@ -106,7 +107,10 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   const cookieSecret =
     config.cookies.secret ??
     (await generated({ name: "cookie", what: "cookie signing secret", create: () => random.token(32) })).value;
-  const transport = config.mail.smtp ? smtpTransport(config.mail.smtp) : outboxTransport(paths.outbox, random);
+  const delivering = config.mail.smtp ? smtpTransport(config.mail.smtp) : outboxTransport(paths.outbox, random);
+  // MAILHOG_API_PORT: every mail sent is also kept in memory for the MailHog-compatible API (src/mailhog-api.ts).
+  const mailhog = config.mailhog.apiPort === null ? null : createMailHogStore();
+  const transport = mailhog ? mailhog.recording(delivering) : delivering;
   const mailer = createMailer({ config: config.mail, transport, logger });
 
   // METRICS_ENABLED: the layers report to it through their ports (src/metrics.ts); GET /metrics serves it.
@@ -220,6 +224,8 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   });
   // After that hook, so that an OPTIONS that is no preflight gets its 404 (src/cors.ts).
   app.use(cors.preflight);
+  const mailhogApi = mailhog && config.mailhog.apiPort !== null ? serveMailHogApi(mailhog, config.mailhog.apiPort) : null;
+  if (mailhogApi) logger.info(`MailHog API on ${mailhogApi.url}`);
 
   return {
     app: app as unknown as Elysia,
@@ -232,6 +238,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
       await purging;
       files.close();
       await core.mailWorker.stop();
+      mailhogApi?.stop();
       await database.close();
     },
   };
