@@ -10,6 +10,7 @@
 // cannot forge fields or lines), otherwise a UUID is made; the answer echoes it either way.
 import { Elysia } from "elysia";
 import type { Logger } from "../lib/logger.ts";
+import { runAsRequest } from "../lib/request-context.ts";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -65,8 +66,9 @@ export function accessLog(options: AccessLogOptions) {
       patterns.set(request, route);
     })
     .wrap((next) => async (request: Request): Promise<Response> => {
-      const handle = next as unknown as Handle;
       const id = requestIdFor(request.headers.get(REQUEST_ID_HEADER));
+      // Every line logged while the request is handled (a security event, an error) carries its id as well.
+      const handle = (request: Request) => runAsRequest(id, () => (next as unknown as Handle)(request));
       // LOG_LEVEL=warn or error: the id is still echoed, the line (its size, its client IP) not worked out.
       if (logger.isEnabled?.("info") === false) return withRequestId(await handle(request), id);
       const startedAt = performance.now();
