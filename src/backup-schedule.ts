@@ -1,13 +1,19 @@
-// The server's own backups: every BACKUP_SCHEDULE (an interval; cron expressions are not supported) one backup to
-// BACKUP_URL (backup.ts), then the oldest beyond BACKUP_KEEP are deleted there. The first comes one interval after the
-// newest backup found there (at once without one). Runs never overlap (the next is timed from the end of the last), each is logged (start, size, duration, or the failure without secrets), and the last
-// success is kept in BackupStatus for /metrics.
+// The server's own backups: every BACKUP_SCHEDULE (an interval, or a cron expression: config-backup-schedule.ts) one backup to
+// BACKUP_URL (backup.ts), then the oldest beyond BACKUP_KEEP are deleted there. With an interval the first comes one
+// interval after the newest backup found there (at once without one); with cron, at the expression's next time. Runs
+// never overlap (the next is timed from the end of the last: a cron time that falls during a backup is skipped), each
+// is logged (start, size, duration, or the failure without secrets), and the last success is kept in BackupStatus for
+// /metrics.
 import { runBackup, backupPlan } from "./backup.ts";
 import { backupTimeMs } from "./backup-destination.ts";
+import { nextCronRunMs } from "./config-backup-schedule.ts";
 import type { BackupStatus } from "./backup-status.ts";
 import type { Config } from "./config.ts";
 import type { Clock } from "./lib/clock.ts";
 import { redactText, type Logger } from "./lib/logger.ts";
+
+/** setTimeout's longest delay (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface BackupSchedule {
   /** Stops the timer and waits for a backup under way. */
@@ -23,8 +29,8 @@ function describeFailure(error: unknown): string {
 /** Starts the schedule when BACKUP_SCHEDULE is set (config.ts has checked BACKUP_URL and SQLite); null otherwise. */
 export function startBackupSchedule(deps: { config: Config; status: BackupStatus; logger: Logger; clock: Clock }): BackupSchedule | null {
   const { config, status, logger, clock } = deps;
-  const intervalSeconds = config.backup.intervalSeconds;
-  if (intervalSeconds === null) return null;
+  const { intervalSeconds, cron } = config.backup;
+  if (intervalSeconds === null && cron === null) return null;
   const destination = backupPlan(config, config.backup.target);
   let stopped = false;
   let timer: Timer | null = null;
@@ -58,14 +64,27 @@ export function startBackupSchedule(deps: { config: Config; status: BackupStatus
     }
   }
 
-  const intervalMs = intervalSeconds * 1000;
-  const next = (delayMs: number) => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = once().finally(() => next(intervalMs));
-    }, delayMs);
+  const intervalMs = (intervalSeconds ?? 0) * 1000;
+  /** How long from now to the next run: an interval, or to the cron expression's next time (null: never again). */
+  // Each cron time is run once: the next is looked for after the last one planned too, should a timer fire early.
+  let plannedMs = 0;
+  const untilNext = (): number | null => {
+    if (cron === null) return intervalMs;
+    const dueMs = nextCronRunMs(cron, Math.max(clock.now(), plannedMs));
+    if (dueMs === null) return null;
+    plannedMs = dueMs;
+    return Math.max(0, dueMs - clock.now());
   };
-  // The first run comes one interval after the newest backup already at the destination, at once when there is none
+  const next = (delayMs: number | null) => {
+    if (stopped || delayMs === null) return;
+    // A timer longer than setTimeout's limit (about 24.8 days; a longer one fires at once) is waited for in parts.
+    const partMs = Math.min(delayMs, MAX_TIMER_MS);
+    timer = setTimeout(() => {
+      if (delayMs > partMs) next(delayMs - partMs);
+      else running = once().finally(() => next(untilNext()));
+    }, partMs);
+  };
+  // With an interval, the first run comes one interval after the newest backup already at the destination, at once when there is none
   // or it is older: a server restarted more often than the interval still backs up. That backup's time is also the
   // last success /metrics shows until this process makes one.
   running = (async () => {
@@ -77,10 +96,11 @@ export function startBackupSchedule(deps: { config: Config; status: BackupStatus
       logger.warn("cannot list the backups there: the first one comes after a whole interval", { to: destination.description, error: describeFailure(error) });
       newestMs = clock.now();
     }
-    const firstInMs = newestMs === null ? 0 : Math.min(intervalMs, Math.max(0, newestMs + intervalMs - clock.now()));
+    const firstInMs =
+      cron !== null ? untilNext() : newestMs === null ? 0 : Math.min(intervalMs, Math.max(0, newestMs + intervalMs - clock.now()));
     logger.info("backups scheduled", {
-      every_seconds: intervalSeconds,
-      first_in_seconds: Math.round(firstInMs / 1000),
+      ...(cron !== null ? { cron } : { every_seconds: intervalSeconds }),
+      first_in_seconds: firstInMs === null ? null : Math.round(firstInMs / 1000),
       to: destination.description,
       keep: config.backup.keep,
     });

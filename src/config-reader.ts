@@ -115,8 +115,7 @@ export class Reader {
     const match = /^(\d+)\s*([smhd])$/i.exec(found.value);
     const seconds = match ? Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[match[2]!.toLowerCase() as "s" | "m" | "h" | "d"] : NaN;
     if (!Number.isFinite(seconds) || seconds < bounds.minSeconds || seconds > bounds.maxSeconds) {
-      const cron = found.value.trim().split(/\s+/).length === 5 ? " (cron expressions are not supported: give an interval)" : "";
-      this.problems.push(`${found.name}: expected an interval such as 30m, 6h or 1d, from ${bounds.minSeconds} s to ${bounds.maxSeconds / 86400} days, got "${found.value}"${cron}`);
+      this.problems.push(`${found.name}: expected an interval such as 30m, 6h or 1d, from ${bounds.minSeconds} s to ${bounds.maxSeconds / 86400} days, got "${found.value}"`);
       return null;
     }
     return seconds;

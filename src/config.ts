@@ -4,6 +4,7 @@
 import { resolve } from "node:path";
 import { isAddressOrRange, Reader } from "./config-reader.ts";
 import { readBackupUrl, readDatabaseUrl, readStorageUrl } from "./config-urls.ts";
+import { readBackupTiming } from "./config-backup-schedule.ts";
 import { ConfigError } from "./lib/errors.ts";
 import { deepFreeze, type DeepReadonly } from "./lib/frozen.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./lib/logger.ts";
@@ -189,6 +190,8 @@ interface Settings {
     target: BackupTarget | null;
     /** BACKUP_SCHEDULE: seconds between the server's backups; null: none. */
     intervalSeconds: number | null;
+    /** BACKUP_SCHEDULE as a cron expression (src/config-backup-schedule.ts); null: none. */
+    cron: string | null;
     /** BACKUP_KEEP: how many scheduled backups stay at the target; older ones are deleted after each new one. */
     keep: number;
   };
@@ -415,7 +418,7 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
     },
     backup: {
       target: readBackupUrl(read, options.cwd ?? process.cwd()),
-      intervalSeconds: read.interval("BACKUP_SCHEDULE", { minSeconds: 1, maxSeconds: 366 * 86400 }),
+      ...readBackupTiming(read),
       keep: read.number("BACKUP_KEEP", 7, { min: 1, max: 10000, integer: true }),
     },
     mailhog: { apiPort: read.optionalString("MAILHOG_API_PORT") === null ? null : read.number("MAILHOG_API_PORT", 0, { min: 1, max: 65535, integer: true }) },
@@ -475,7 +478,7 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
     read.require(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(field), `REGISTRATION_CUSTOM_FIELDS/JWT_CUSTOM_FIELDS: "${field}" is not a field name`);
   }
 
-  if (config.backup.intervalSeconds !== null) {
+  if (config.backup.intervalSeconds !== null || config.backup.cron !== null) {
     read.require(config.backup.target !== null, "BACKUP_SCHEDULE: needs BACKUP_URL, the folder or s3:// URL the backups go to");
     read.require(
       config.database.url === null,

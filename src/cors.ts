@@ -12,6 +12,12 @@
 import { Elysia, NotFoundError } from "elysia";
 
 const ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+/**
+ * Headers beyond the CORS-safelisted ones that a script on an allowed origin may read: X-Request-Id (every answer
+ * carries it, src/http/access-log.ts), so a browser app can show it in an error report and an operator can find the
+ * request's log lines.
+ */
+const EXPOSED_HEADERS = "X-Request-Id";
 
 /**
  * The one combination of settings that hands every account to any web site: CORS_ORIGINS=* reflects any origin with
@@ -35,6 +41,7 @@ export function corsHandling(allowedOrigins: readonly string[]) {
     if (!origin || !(any || allowedOrigins.includes(origin))) return false;
     headers["access-control-allow-origin"] = origin;
     headers["access-control-allow-credentials"] = "true";
+    headers["access-control-expose-headers"] = EXPOSED_HEADERS;
     headers.vary = "Origin";
     return true;
   };

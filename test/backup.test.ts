@@ -359,7 +359,7 @@ describe("latchkey backup and restore", () => {
 
   test.each([
     [{ BACKUP_SCHEDULE: "6h" }, "BACKUP_SCHEDULE: needs BACKUP_URL"],
-    [{ BACKUP_SCHEDULE: "0 3 * * *", BACKUP_URL: "backups" }, "cron expressions are not supported"],
+    [{ BACKUP_SCHEDULE: "0 25 * * *", BACKUP_URL: "backups" }, "BACKUP_SCHEDULE: expected an interval such as 30m, 6h or 1d, or a cron expression"],
     [{ BACKUP_KEEP: "0" }, "BACKUP_KEEP"],
     [{ BACKUP_URL: "ftp://example.com/backups" }, "BACKUP_URL"],
     [{ BACKUP_SCHEDULE: "1d", BACKUP_URL: "backups", DATABASE_URL: "postgres://u:p@127.0.0.1:9/db" }, "pg_dump"],

@@ -129,6 +129,45 @@ describe("LOG_FORMAT=json", () => {
     expect(secretsIn(`WARN security event=locked_out account=email:${secret}-typed password=${secret}`)).toEqual([expect.stringContaining("password")]);
   });
 
+  // The id ties a user's report (the answer's X-Request-Id) and a proxy's log to what latchkey logged for the call.
+  test("a line logged while a request is handled carries its request_id: a wrong password's security event", async () => {
+    const securityLine = (ip: string): Promise<LogLine> =>
+      eventually(() => lines().find((line) => line.msg.startsWith(`security event=sign_in_failed ip=${ip} `)), { what: `the event from ${ip}` });
+    const wrong = (ip: string, headers: Record<string, string> = {}) =>
+      call(server.url, "POST", "/auth/login", {
+        json: { email: "nobody-id@example.com", password: "wrong-password-0817", cookie: false },
+        headers: { "x-forwarded-for": ip, ...headers },
+      });
+
+    const sent = await wrong("203.0.113.91", { "x-request-id": "report-4711" });
+    expect(sent.status).toBe(401);
+    expect(sent.headers.get("x-request-id")).toBe("report-4711");
+    expect(await securityLine("203.0.113.91")).toMatchObject({ level: "warn", request_id: "report-4711" });
+
+    const made = await wrong("203.0.113.92");
+    expect(made.headers.get("x-request-id")).toMatch(UUID);
+    expect((await securityLine("203.0.113.92")).request_id).toBe(made.headers.get("x-request-id")!);
+    // The same on another dialect (lncrawl's login, through the same core).
+    const lncrawl = await call(server.url, "POST", "/api/auth/login", {
+      json: { email: "nobody-id@example.com", password: "wrong-password-0818" },
+      headers: { "x-forwarded-for": "203.0.113.93", "x-request-id": "lncrawl-call-1" },
+    });
+    expect(lncrawl.status).toBe(401);
+    expect((await securityLine("203.0.113.93")).request_id).toBe("lncrawl-call-1");
+  });
+
+  test("lines logged outside a request carry no request_id: start-up, and a mail sent after the answer that queued it", async () => {
+    expect(lines().find((line) => line.msg.includes("listening on http://"))!.request_id).toBeUndefined();
+    const email = `mail-id-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    expect((await call(server.url, "POST", "/auth/register", { json: { email, password: PASSWORD, cookie: false } })).status).toBe(200);
+    const asked = await call(server.url, "POST", "/api/auth/send-password-reset-link", { json: { email }, headers: { "x-request-id": "queued-mail-1" } });
+    expect(asked.status).toBe(200);
+    const sentLine = await eventually(() => lines().find((line) => line.msg === "mail sent" && line.to === email), { what: "the mail sent line" });
+    // The mail worker runs apart from the request (src/core/mail/worker.ts): its lines are not that request's.
+    expect(sentLine.request_id).toBeUndefined();
+    expect((await accessLine("queued-mail-1")).route).toBe("/api/auth/send-password-reset-link");
+  });
+
   test("every line is one JSON object with level, time and msg; security events keep their text in msg", async () => {
     const res = await call(server.url, "POST", "/auth/login", {
       json: { email: "nobody-json@example.com", password: "wrong-password-0815", cookie: false },
@@ -205,7 +244,9 @@ test("LOG_LEVEL=warn writes warnings and errors, and no info line (no access lin
     expect(res.status).toBe(401);
     // The id is made and echoed whatever the level.
     expect(res.headers.get("x-request-id")).toMatch(UUID);
-    await child.waitFor(/WARN security event=sign_in_failed ip=203\.0\.113\.78 /, 10_000);
+    const [line] = await child.waitFor(/^.* WARN security event=sign_in_failed ip=203\.0\.113\.78 .*$/m, 10_000);
+    // As text, the request's id follows the event's own fields.
+    expect(line).toEndWith(` request_id=${res.headers.get("x-request-id")}`);
   } finally {
     await child.stop();
     rmSync(dataDir, { recursive: true, force: true });

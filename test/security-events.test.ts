@@ -1,5 +1,5 @@
 // Security events (core/security-events.ts): one line each for failed sign-ins, lockouts, disabled accounts and
-// admin-secret uses, with the client IP and the account and never the secret; and the README's fail2ban filter,
+// admin-secret uses, with the client IP and the account and never the secret (and the id of the request, last); and the README's fail2ban filter,
 // applied to this server's real output the way fail2ban applies it, bans the attackers' addresses and nobody else.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
@@ -49,17 +49,17 @@ describe("one line per event, with the client IP and the account", () => {
     const email = await newAccount("events");
     expect((await login(email, WRONG_PASSWORD, from("203.0.113.7"))).status).toBe(401);
     const failed = await lineMatching(new RegExp(`security event=sign_in_failed ip=203\\.0\\.113\\.7 account=email:${escape(email)} `));
-    expect(failed).toMatch(/ WARN security event=sign_in_failed ip=\S+ account=\S+ reason=invalid_credentials$/);
+    expect(failed).toMatch(/ WARN security event=sign_in_failed ip=\S+ account=\S+ reason=invalid_credentials request_id=\S+$/);
     for (let attempt = 2; attempt <= 5; attempt++) await login(email, WRONG_PASSWORD, from("203.0.113.7"));
     expect((await login(email, PASSWORD, from("203.0.113.7"))).status).toBe(429);
-    await lineMatching(new RegExp(`WARN security event=locked_out ip=203\\.0\\.113\\.7 account=email:${escape(email)}$`));
+    await lineMatching(new RegExp(`WARN security event=locked_out ip=203\\.0\\.113\\.7 account=email:${escape(email)} request_id=\\S+$`));
   });
 
   test("the right password of a disabled account: disabled_account", async () => {
     const email = await newAccount("disabled");
     await queryDatabase(server.dataDir, "UPDATE users SET disabled = ? WHERE email = ?", [true, email]);
     expect((await login(email, PASSWORD, from("203.0.113.9"))).status).toBe(401);
-    await lineMatching(new RegExp(`WARN security event=disabled_account ip=203\\.0\\.113\\.9 account=email:${escape(email)}$`));
+    await lineMatching(new RegExp(`WARN security event=disabled_account ip=203\\.0\\.113\\.9 account=email:${escape(email)} request_id=\\S+$`));
   });
 
   test("impersonation with x-admin-secret: admin_secret_failed, then admin_secret_used", async () => {
@@ -67,18 +67,18 @@ describe("one line per event, with the client IP and the account", () => {
     const impersonate = (secret: string, ip: string) =>
       call(server.url, "POST", "/auth/login", { json: { email, password: "", cookie: false }, headers: { ...from(ip), "x-admin-secret": secret } });
     expect((await impersonate(WRONG_SECRET, "203.0.113.10")).status).toBe(401);
-    await lineMatching(/WARN security event=admin_secret_failed ip=203\.0\.113\.10 account=- reason=invalid_admin_secret$/);
+    await lineMatching(/WARN security event=admin_secret_failed ip=203\.0\.113\.10 account=- reason=invalid_admin_secret request_id=\S+$/);
     expect((await impersonate(ADMIN_SECRET, "198.51.100.10")).status).toBe(200);
-    await lineMatching(new RegExp(`INFO security event=admin_secret_used ip=198\\.51\\.100\\.10 account=email:${escape(email)}$`));
+    await lineMatching(new RegExp(`INFO security event=admin_secret_used ip=198\\.51\\.100\\.10 account=email:${escape(email)} request_id=\\S+$`));
   });
 
   test("storage's x-admin-secret: admin_secret_failed, then admin_secret_used", async () => {
     const path = `/storage/o/user/${crypto.randomUUID()}/secret.txt`;
     const read = (secret: string, ip: string) => call(server.url, "GET", path, { headers: { ...from(ip), "x-admin-secret": secret } });
     expect((await read(WRONG_SECRET, "203.0.113.11")).status).toBe(403);
-    await lineMatching(/WARN security event=admin_secret_failed ip=203\.0\.113\.11 account=-$/);
+    await lineMatching(/WARN security event=admin_secret_failed ip=203\.0\.113\.11 account=- request_id=\S+$/);
     expect((await read(ADMIN_SECRET, "198.51.100.11")).status).toBe(404);
-    await lineMatching(/INFO security event=admin_secret_used ip=198\.51\.100\.11 account=-$/);
+    await lineMatching(/INFO security event=admin_secret_used ip=198\.51\.100\.11 account=- request_id=\S+$/);
   });
 
   test("a name with spaces or control characters is quoted and escaped: it cannot forge fields or lines", async () => {

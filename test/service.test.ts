@@ -1,12 +1,13 @@
 // Health, version, docs (offline), CORS, AUTH_ENABLED.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import pkg from "../package.json";
+import { FAROE_CREDENTIAL } from "./support/faroe.ts";
 import { call } from "./support/http.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startServer({ CORS_ORIGINS: "http://app.example", LNCRAWL_ENABLED: "true", WOLFPAL_ENABLED: "true" });
+  server = await startServer({ CORS_ORIGINS: "http://app.example", LNCRAWL_ENABLED: "true", WOLFPAL_ENABLED: "true", FAROE_CREDENTIAL });
 });
 afterAll(() => server.stop());
 
@@ -75,14 +76,41 @@ describe("CORS", () => {
       await call(server.url, "POST", "/api/auth/send-password-reset-link", { json: { email: "nobody@example.com" }, headers: origin }),
       await call(server.url, "GET", "/wolfpal/no/such/path", { headers: origin }),
       await call(server.url, "POST", "/storage/o/public/a.txt", { headers: origin }),
+      await call(server.url, "POST", "/wolfpal/auth/logout", { headers: origin }),
+      await call(server.url, "GET", "/faroe/users", { headers: { ...origin, authorization: FAROE_CREDENTIAL } }),
+      await call(server.url, "GET", "/healthz", { headers: origin }),
     ];
-    expect(answers.map((res) => res.status)).toEqual([401, 400, 404, 401, 200, 404, 400]);
+    expect(answers.map((res) => res.status)).toEqual([401, 400, 404, 401, 200, 404, 400, 401, 200, 200]);
     expect(answers[4]!.body).toBe(true);
     for (const res of answers) {
       expect(res.headers.get("access-control-allow-origin")).toBe("http://app.example");
       expect(res.headers.get("access-control-allow-credentials")).toBe("true");
       expect(res.headers.get("vary")).toContain("Origin");
     }
+  });
+
+  // Without Access-Control-Expose-Headers a browser script sees only the safelisted headers: a web app could not
+  // read the id that ties its failed call to the server's log lines.
+  test("X-Request-Id is readable by a script on an allowed origin, on every dialect's answers", async () => {
+    const origin = { origin: "http://app.example" };
+    const answers = [
+      await call(server.url, "POST", "/auth/login", { json: { email: "nobody@example.com", password: "wrong-password-1" }, headers: origin }),
+      await call(server.url, "GET", "/storage/o/public/missing.txt", { headers: origin }),
+      await call(server.url, "POST", "/api/auth/send-password-reset-link", { json: { email: "nobody@example.com" }, headers: origin }),
+      await call(server.url, "POST", "/wolfpal/auth/logout", { headers: origin }),
+      await call(server.url, "GET", "/faroe/users", { headers: { ...origin, authorization: FAROE_CREDENTIAL } }),
+      await call(server.url, "GET", "/no/such/path", { headers: origin }),
+      await call(server.url, "GET", "/version", { headers: { ...origin, "x-request-id": "browser-call-7" } }),
+    ];
+    for (const res of answers) {
+      const exposed = (res.headers.get("access-control-expose-headers") ?? "").split(",").map((name) => name.trim().toLowerCase());
+      expect(exposed).toContain("x-request-id");
+      expect(res.headers.get("x-request-id")).toBeTruthy();
+    }
+    expect(answers.at(-1)!.headers.get("x-request-id")).toBe("browser-call-7");
+    // Another origin gets no CORS headers at all, this one included.
+    const foreign = await call(server.url, "GET", "/healthz", { headers: { origin: "http://evil.example" } });
+    expect(foreign.headers.get("access-control-expose-headers")).toBeNull();
   });
 
   test("a preflight answers on every dialect's paths and on unknown ones", async () => {

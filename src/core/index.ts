@@ -67,8 +67,16 @@ export interface CoreDeps {
 
 export type Core = ReturnType<typeof createCore>;
 
-export function createCore(deps: CoreDeps) {
-  const { config, db, clock, random, publicUrl, logger, mailer, signingKeys, ownedData } = deps;
+export type AccountServicesDeps = Pick<CoreDeps, "config" | "db" | "clock" | "random" | "logger" | "ownedData" | "observations">;
+
+/**
+ * The part of core that accounts stand on: passwords and the registration policy, users, the caller gate, sessions,
+ * the guess limits and second factors. Built here once for the server (createCore, below) and for the operator's
+ * `latchkey user ...` commands (src/cli/operator-services.ts), so an account made or changed by a command meets the
+ * same rules as one made by a request.
+ */
+export function createAccountServices(deps: AccountServicesDeps) {
+  const { config, db, clock, random, logger, ownedData } = deps;
   const observations = deps.observations ?? noObservations;
   const passwords = createPasswordHasher({
     memoryKiB: config.passwords.argon2MemoryKiB,
@@ -81,12 +89,9 @@ export function createCore(deps: CoreDeps) {
   const users = createUsers({ accounts, clock, random, passwords, auth: config.auth, registration, ownedData });
   const callerGate = createCallerGate({ users });
   const sessions = createSessions({ store: createSessionsRepository(db), clock, random, settings: sessionSettings(config), logger, callerGate });
-  const jwt = createJwtSigner(signingKeys, clock);
-  const accessTokens = createAccessTokens({ config: config.jwt, jwt });
   const rateLimits = createRateLimits({ counters: createRateLimitsRepository(db), clock });
   const events = createSecurityEvents(logger);
   const guesses = createGuesses({ rateLimits, config: config.rateLimits, events });
-  const challenges = createChallenges({ repository: createChallengesRepository(db), clock, random, passwords, guesses });
   const secondFactors = createSecondFactors({
     totpCredentials: createTotpRepository(db),
     recoveryCodes: createRecoveryCodesRepository(db),
@@ -95,6 +100,16 @@ export function createCore(deps: CoreDeps) {
     issuer: config.auth.otpIssuer,
     guesses,
   });
+  return { passwords, accounts, users, callerGate, sessions, rateLimits, events, guesses, secondFactors };
+}
+
+export function createCore(deps: CoreDeps) {
+  const { config, db, clock, random, publicUrl, logger, mailer, signingKeys } = deps;
+  const observations = deps.observations ?? noObservations;
+  const { passwords, accounts, users, callerGate, sessions, rateLimits, events, guesses, secondFactors } = createAccountServices(deps);
+  const jwt = createJwtSigner(signingKeys, clock);
+  const accessTokens = createAccessTokens({ config: config.jwt, jwt });
+  const challenges = createChallenges({ repository: createChallengesRepository(db), clock, random, passwords, guesses });
   const { totp, backupCodes, twoFactorSetup, secondFactorReset } = secondFactors;
   const mailQueue = createMailQueue({ mails: createMailQueueRepository(db), clock, random, enabled: config.mail.enabled });
   const activation = createActivation({ auth: config.auth, publicUrl, challenges, users, mailQueue, guesses });

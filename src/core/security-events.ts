@@ -1,6 +1,7 @@
 // Security events: one log line each, in one fixed shape that fail2ban or CrowdSec can match (README "Security
 // events" has a fail2ban filter, and test/security-events.test.ts runs it against a real server's output):
-//   <time> WARN security event=<name> ip=<client IP or -> account=<account or -> [reason=<code>]
+//   <time> WARN security event=<name> ip=<client IP or -> account=<account or -> [reason=<code>] request_id=<id>
+// (request_id added by the logger: the id of the request that caused it, src/lib/request-context.ts).
 // The client IP comes right after the event name, before the account, which is whatever name an attacker typed:
 // a filter anchored on `security event=... ip=<HOST>` cannot be steered by a crafted name. Values outside printable
 // ASCII are quoted and escaped, so a name cannot forge a second line either. Never a password, code or secret:

@@ -10,6 +10,7 @@
 // cannot forge fields or lines), otherwise a UUID is made; the answer echoes it either way.
 import { Elysia } from "elysia";
 import type { Logger } from "../lib/logger.ts";
+import { runAsRequest } from "../lib/request-context.ts";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -65,9 +66,10 @@ async function bytesOf(response: Response): Promise<number | null> {
 export function accessLog(options: AccessLogOptions) {
   const { logger, clientIp, lines } = options;
   if (!lines) {
+    // No access line; the id is still echoed, and carried by every line logged while the request is handled.
     return new Elysia({ name: "access-log" }).wrap((next) => async (request: Request): Promise<Response> => {
       const id = requestIdFor(request.headers.get(REQUEST_ID_HEADER));
-      return withRequestId(await (next as unknown as Handle)(request), id);
+      return withRequestId(await runAsRequest(id, () => (next as unknown as Handle)(request)), id);
     });
   }
   // The matched route's pattern, by request: Elysia knows it inside the route, the wrap below only sees the answer.
@@ -77,8 +79,9 @@ export function accessLog(options: AccessLogOptions) {
       patterns.set(request, route);
     })
     .wrap((next) => async (request: Request): Promise<Response> => {
-      const handle = next as unknown as Handle;
       const id = requestIdFor(request.headers.get(REQUEST_ID_HEADER));
+      // Every line logged while the request is handled (a security event, an error) carries its id as well.
+      const handle = (request: Request) => runAsRequest(id, () => (next as unknown as Handle)(request));
       // LOG_LEVEL=warn or error: the id is still echoed, the line (its size, its client IP) not worked out.
       if (logger.isEnabled?.("info") === false) return withRequestId(await handle(request), id);
       const startedAt = performance.now();

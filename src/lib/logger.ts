@@ -9,6 +9,7 @@
 // known ones; the walk below catches every other name holding a secret word, `newPassword`, `x-refresh-token`); secret
 // query parameters and Authorization values are cut out of every string written, the message included.
 import pino, { type DestinationStream, type Logger as Pino } from "pino";
+import { currentRequestId } from "./request-context.ts";
 
 export type LogFields = Record<string, unknown>;
 
@@ -160,6 +161,12 @@ function createPino(options: LoggerOptions): Pino {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: [...REDACT_PATHS], censor: REDACTED },
+      // A line written while a request is handled carries its id (src/lib/request-context.ts); the line's own
+      // fields win (the access line names it itself).
+      mixin: () => {
+        const requestId = currentRequestId();
+        return requestId === undefined ? {} : { request_id: requestId };
+      },
     },
     // dedupe: a line goes to the one stream of the highest level it reaches (warn and error to stderr only).
     pino.multistream(

@@ -5,6 +5,7 @@
 // mail server's last answer (never the mail) in last_error.
 import type { Clock } from "../../lib/clock.ts";
 import type { Logger } from "../../lib/logger.ts";
+import { outsideRequests } from "../../lib/request-context.ts";
 import type { Composers, MailContent } from "./intents.ts";
 import type { Mailer } from "./mailer.ts";
 import type { MailQueue, QueuedMail } from "./queue.ts";
@@ -64,11 +65,14 @@ export function createMailWorker(deps: {
     if (timer !== null && timerDueAt <= dueAt) return;
     if (timer !== null) clearTimeout(timer);
     timerDueAt = dueAt;
-    timer = setTimeout(() => {
-      timer = null;
-      timerDueAt = Infinity;
-      void claimDue();
-    }, delayMs);
+    // Outside the request that queued the mail, if any: the worker's lines from then on are not that request's.
+    timer = outsideRequests(() =>
+      setTimeout(() => {
+        timer = null;
+        timerDueAt = Infinity;
+        void claimDue();
+      }, delayMs),
+    );
     timer.unref?.();
   }
 
