@@ -20,6 +20,9 @@ import { CONFIG_HELP, configCheckCommand } from "./cli/config-check.ts";
 import { commandHelp, docsPointer, GLOBAL_OPTIONS_HELP } from "./cli/help.ts";
 import { keepNewFilesPrivate, openDataDir } from "./data-dir.ts";
 import { existsSync } from "node:fs";
+import { ephemeralDataDir } from "./ephemeral.ts";
+import { applySeed, readSeed, type Seed } from "./seed.ts";
+import { parseArguments } from "./cli/arguments.ts";
 
 const HELP = `latchkey ${VERSION}: self-hosted auth and file storage in one executable
 
@@ -76,7 +79,7 @@ function readSettings(overrides: Env): Config {
   }
 }
 
-async function startServing(config: Config): Promise<void> {
+async function startServing(config: Config, options: { seed?: { file: string; seed: Seed } } = {}): Promise<void> {
   const logger = createLogger(config.log);
   openDataDir(config.server.dataDir, dataPaths(config.server.dataDir).database, logger);
   let latchkey: Latchkey;
@@ -85,6 +88,22 @@ async function startServing(config: Config): Promise<void> {
     latchkey = await createLatchkey(config, { logger });
   } catch (error) {
     exitOnConfigError(error);
+  }
+  // --seed: applied before the server listens, so no request sees a half-prepared state.
+  if (options.seed) {
+    try {
+      await applySeed(options.seed.seed, {
+        core: latchkey.core,
+        storage: latchkey.storage,
+        adminSecret: config.auth.adminSecret,
+        defaultAllowedRoles: [...config.auth.defaultAllowedUserRoles],
+        logger,
+        file: options.seed.file,
+      });
+    } catch (error) {
+      await latchkey.close();
+      exitOnConfigError(error);
+    }
   }
   let running: ReturnType<typeof serve>;
   try {
@@ -116,6 +135,8 @@ function main(argv: string[]): void {
     console.error(`latchkey: ${error.message}`);
     process.exit(2);
   }
+  // `latchkey --ephemeral` and `latchkey --seed f`: serve's options without the word serve.
+  if (args[0] === "--ephemeral" || args[0] === "--seed" || args[0]?.startsWith("--seed=")) args = ["serve", ...args];
   const command = args[0] ?? "serve";
   const page = args.slice(1).some((word) => word === "--help" || word === "-h") ? commandHelp(command, { ...process.env, ...overrides }) : null;
   if (page !== null) {
@@ -145,7 +166,20 @@ function main(argv: string[]): void {
       return;
     }
     case "serve": {
-      void startServing(readConfig());
+      let seed: { file: string; seed: Seed } | undefined;
+      try {
+        const options = parseArguments(args.slice(1), { flags: ["--ephemeral"], values: ["--seed"] });
+        if (options.positional.length > 0) throw new UsageError(`serve takes no argument "${options.positional[0]}"`);
+        // Before anything is opened: a bad seed file stops the start with exit 2 and leaves nothing behind.
+        const seedFile = options.values.get("--seed")?.at(-1);
+        if (seedFile !== undefined) seed = { file: seedFile, seed: readSeed(seedFile) };
+        if (options.flags.has("--ephemeral")) overrides.DATA_DIR = ephemeralDataDir({ ...process.env, ...overrides });
+      } catch (error) {
+        if (!(error instanceof UsageError)) exitOnConfigError(error);
+        console.error(`latchkey: ${error.message}`);
+        process.exit(2);
+      }
+      void startServing(readConfig(), { seed });
       return;
     }
     case "user": {
