@@ -28,6 +28,7 @@ const HELP = `latchkey ${VERSION}: self-hosted auth and file storage in one exec
 
 Usage:
   latchkey [serve]                   start the server (default); migrations are applied at start-up
+    [--ephemeral] [--seed <file>]    for tests: a temporary data directory removed at exit; users and files made at start
   latchkey migrate                   apply database migrations and exit
 ${USER_HELP.replace(/^/gm, "  ")}
 ${EXPORT_HELP.replace(/^/gm, "  ")}
@@ -105,7 +106,17 @@ async function startServing(config: Config, options: { seed?: { file: string; se
       exitOnConfigError(error);
     }
   }
-  let running: ReturnType<typeof serve>;
+  let running: ReturnType<typeof serve> | undefined;
+  const shutdown = (signal: string) => {
+    logger.info("shutting down", { signal });
+    // Not listening yet: end as the signal would have (128 + its number).
+    if (running === undefined) process.exit(signal === "SIGINT" ? 130 : 143);
+    running.stop().finally(() => process.exit(0));
+  };
+  // Before the start-up line: a harness may signal as soon as it reads it, and a signal that came before the
+  // handlers were in place ended the process without a clean stop (exit 130, an --ephemeral folder left behind).
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
   try {
     running = serve(latchkey, config, logger);
   } catch (error) {
@@ -114,12 +125,6 @@ async function startServing(config: Config, options: { seed?: { file: string; se
     await latchkey.close();
     process.exit(1);
   }
-  const shutdown = (signal: string) => {
-    logger.info("shutting down", { signal });
-    running.stop().finally(() => process.exit(0));
-  };
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
 }
 
 function main(argv: string[]): void {

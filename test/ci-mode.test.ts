@@ -32,6 +32,19 @@ function jsonLines(output: string): Record<string, unknown>[] {
   });
 }
 
+test("latchkey serve --help and latchkey --help describe --ephemeral and --seed", async () => {
+  const dir = freshFolder("latchkey-ci-help-");
+  const page = await runLatchkey(["serve", "--help"], {}, dir);
+  expect(page.exitCode).toBe(0);
+  expect(page.stdout).toContain("--ephemeral");
+  expect(page.stdout).toContain("--seed <file>");
+  expect(page.stdout).toContain("totpSecret");
+  const all = await runLatchkey(["--help"], {}, dir);
+  expect(all.stdout).toContain("[--ephemeral] [--seed <file>]");
+  // Help runs nothing: no temporary folder, no server.
+  expect(page.stdout).not.toContain("listening on http://");
+});
+
 describe("serve --ephemeral", () => {
   test("the temporary data directory (0700, with the database) exists while it runs and is gone after SIGTERM", async () => {
     // TMPDIR: where the temporary folder is made, so the test sees exactly what is left behind.
