@@ -11,7 +11,7 @@ import { ConfigError } from "./lib/errors.ts";
 /** The problems of --ephemeral with these settings (none: it can be used). */
 export function ephemeralProblems(env: Env): string[] {
   return ["DATABASE_URL", "STORAGE_URL"]
-    .filter((name) => (env[name] ?? "") !== "")
+    .filter((name) => (env[name] ?? "").trim() !== "")
     .map((name) => `--ephemeral keeps everything in a temporary folder removed at exit; ${name} names storage that would outlive it: unset ${name}`);
 }
 

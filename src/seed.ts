@@ -119,7 +119,7 @@ function readFileEntry(entry: unknown, where: string, baseDir: string, fail: (pr
   const path = entry.path;
   if (typeof path !== "string" || path === "") return fail(`${where}.path must be a file path in the store`);
   try {
-    if (parseStoragePath(encodeURI(path)).isFolder) fail(`${where}.path names a folder`);
+    if (parseStoragePath(encodedPath(path)).isFolder) fail(`${where}.path names a folder`);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     fail(`${where}.path: ${(error as Error).message}`);
@@ -196,7 +196,7 @@ export async function applySeed(
       form.append("file", new Blob([entry.content], { type }), entry.path.split("/").at(-1));
       const body = new Response(form);
       await storage.upload(
-        parseStoragePath(encodeURI(entry.path)),
+        parseStoragePath(encodedPath(entry.path)),
         { caller: { auth: null, adminSecret: deps.adminSecret, ip: null }, method: "POST", query: {} },
         { contentType: body.headers.get("content-type"), stream: body.body! },
       );
@@ -206,6 +206,11 @@ export async function applySeed(
     }
   }
   deps.logger.info("seed applied", { file: deps.file, users: seed.users.length, files: seed.files.length });
+}
+
+/** A path as it stands in a URL, each segment percent-encoded (what parseStoragePath takes: "?" and "#" too). */
+function encodedPath(path: string): string {
+  return path.split("/").map(encodeURIComponent).join("/");
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -212,13 +212,14 @@ describe("serve --seed", () => {
 
   test("YAML (parsed by Bun.YAML) with --ephemeral", async () => {
     const seedYaml = join(folder, "seed.yaml");
-    writeFileSync(seedYaml, `users:\n  - email: carol@example.com\n    password: carol-seeded-password\n    roles: [editor]\nfiles:\n  - path: public/carol.txt\n    text: "carol's file"\n`);
+    writeFileSync(seedYaml, `users:\n  - email: carol@example.com\n    password: carol-seeded-password\n    roles: [editor]\nfiles:\n  - path: public/carol.txt\n    text: "carol's file"\n  - path: public/with space?.txt\n    text: spaced\n`);
     const server = await startServer({ ...SEED_ENV, ...ON_DATA_DIR }, { command: [...latchkeyCommand(), "serve", "--ephemeral", "--seed", seedYaml] });
     try {
       const login = await call(server.url, "POST", "/auth/login", { json: { email: "carol@example.com", password: "carol-seeded-password", cookie: false } });
       expect(login.status).toBe(200);
       expect(decodeJwtPayload(login.body.jwt_token)["https://hasura.io/jwt/claims"]["x-hasura-allowed-roles"]).toContain("editor");
       expect(new TextDecoder().decode((await download(server.url, "public/carol.txt")).bytes)).toBe("carol's file");
+      expect(new TextDecoder().decode((await download(server.url, "public/with%20space%3F.txt")).bytes)).toBe("spaced");
     } finally {
       await server.stop();
     }
@@ -231,6 +232,7 @@ describe("serve --seed", () => {
     { name: "a user without an email", file: "email.json", content: `{"users": [{"password": "x-password-123"}]}`, message: "users[0].email must be an email address" },
     { name: "a TOTP secret that is not base32 of 160 bits", file: "totp.json", content: `{"users": [{"email": "t@example.com", "totpSecret": "0189"}]}`, message: "users[0].totpSecret must be 160 bits" },
     { name: "a file with two sources", file: "sources.json", content: `{"files": [{"path": "a.txt", "text": "a", "base64": "YQ=="}]}`, message: `files[0] needs exactly one of "text", "base64", "file"` },
+    { name: "a file path that leaves the store", file: "escape.json", content: `{"files": [{"path": "public/../../escape.txt", "text": "a"}]}`, message: "files[0].path: invalid_path: Invalid file path: '.' and '..' segments are not allowed" },
     { name: "a local file that is missing", file: "missing.json", content: `{"files": [{"path": "a.txt", "file": "nowhere.bin"}]}`, message: "files[0].file nowhere.bin cannot be read (ENOENT)" },
     { name: "a role not in ALLOWED_USER_ROLES", file: "role.json", content: `{"users": [{"email": "r@example.com", "password": "r-seeded-password", "roles": ["root"]}]}`, message: "users[0] (r@example.com): refused (role_not_allowed)" },
     { name: "files without ADMIN_SECRET", file: "admin.json", content: `{"files": [{"path": "a.txt", "text": "a"}]}`, env: { ADMIN_SECRET: "" }, message: "seeding files needs ADMIN_SECRET" },
