@@ -56,7 +56,8 @@ export function readSeed(file: string): Seed {
   try {
     parsed = /\.ya?ml$/i.test(file) ? Bun.YAML.parse(text) : JSON.parse(text);
   } catch (error) {
-    fail(`is not valid ${/\.ya?ml$/i.test(file) ? "YAML" : "JSON"}: ${(error as Error).message}`);
+    // The parser quotes what it stumbled on, which may be a password (`"password": hunter2`): quotes are emptied.
+    fail(`is not valid ${/\.ya?ml$/i.test(file) ? "YAML" : "JSON"}: ${(error as Error).message.replace(/"[^"]*"/g, '"…"')}`);
   }
   if (!isObject(parsed)) return fail(`must be an object with "users" and/or "files"`);
   for (const key of Object.keys(parsed)) if (key !== "users" && key !== "files") fail(`unknown field "${key}" (expected "users", "files")`);

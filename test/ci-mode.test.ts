@@ -238,6 +238,16 @@ describe("serve --seed", () => {
     { name: "files without ADMIN_SECRET", file: "admin.json", content: `{"files": [{"path": "a.txt", "text": "a"}]}`, env: { ADMIN_SECRET: "" }, message: "seeding files needs ADMIN_SECRET" },
     { name: "a seed file that does not exist", file: "", content: "", message: "cannot be read (ENOENT)" },
   ];
+  test("a seed that does not parse is named without quoting what the parser stumbled on (a password)", async () => {
+    const dir = freshFolder("latchkey-ci-bad-");
+    const file = join(dir, "quoted.json");
+    writeFileSync(file, `{"users": [{"email": "q@example.com", "password": unquotedSeedPassword42}]}`);
+    const result = await runLatchkey(["serve", "--seed", file], { DATA_DIR: join(dir, "data"), JWT_KEY: TEST_JWT_KEY }, dir);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`--seed ${file}: is not valid JSON`);
+    expect(result.stdout + result.stderr).not.toContain("unquotedSeedPassword42");
+  });
+
   for (const scenario of bad) {
     test(`a bad seed stops start-up with exit 2: ${scenario.name}`, async () => {
       const dir = freshFolder("latchkey-ci-bad-");
