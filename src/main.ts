@@ -20,11 +20,15 @@ import { CONFIG_HELP, configCheckCommand } from "./cli/config-check.ts";
 import { commandHelp, docsPointer, GLOBAL_OPTIONS_HELP } from "./cli/help.ts";
 import { keepNewFilesPrivate, openDataDir } from "./data-dir.ts";
 import { existsSync } from "node:fs";
+import { ephemeralDataDir } from "./ephemeral.ts";
+import { applySeed, readSeed, type Seed } from "./seed.ts";
+import { parseArguments } from "./cli/arguments.ts";
 
 const HELP = `latchkey ${VERSION}: self-hosted auth and file storage in one executable
 
 Usage:
   latchkey [serve]                   start the server (default); migrations are applied at start-up
+    [--ephemeral] [--seed <file>]    for tests: a temporary data directory removed at exit; users and files made at start
   latchkey migrate                   apply database migrations and exit
 ${USER_HELP.replace(/^/gm, "  ")}
 ${EXPORT_HELP.replace(/^/gm, "  ")}
@@ -76,7 +80,7 @@ function readSettings(overrides: Env): Config {
   }
 }
 
-async function startServing(config: Config): Promise<void> {
+async function startServing(config: Config, options: { seed?: { file: string; seed: Seed } } = {}): Promise<void> {
   const logger = createLogger(config.log);
   openDataDir(config.server.dataDir, dataPaths(config.server.dataDir).database, logger);
   let latchkey: Latchkey;
@@ -86,7 +90,33 @@ async function startServing(config: Config): Promise<void> {
   } catch (error) {
     exitOnConfigError(error);
   }
-  let running: ReturnType<typeof serve>;
+  // --seed: applied before the server listens, so no request sees a half-prepared state.
+  if (options.seed) {
+    try {
+      await applySeed(options.seed.seed, {
+        core: latchkey.core,
+        storage: latchkey.storage,
+        adminSecret: config.auth.adminSecret,
+        defaultAllowedRoles: [...config.auth.defaultAllowedUserRoles],
+        logger,
+        file: options.seed.file,
+      });
+    } catch (error) {
+      await latchkey.close();
+      exitOnConfigError(error);
+    }
+  }
+  let running: ReturnType<typeof serve> | undefined;
+  const shutdown = (signal: string) => {
+    logger.info("shutting down", { signal });
+    // Not listening yet: end as the signal would have (128 + its number).
+    if (running === undefined) process.exit(signal === "SIGINT" ? 130 : 143);
+    running.stop().finally(() => process.exit(0));
+  };
+  // Before the start-up line: a harness may signal as soon as it reads it, and a signal that came before the
+  // handlers were in place ended the process without a clean stop (exit 130, an --ephemeral folder left behind).
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
   try {
     running = serve(latchkey, config, logger);
   } catch (error) {
@@ -95,12 +125,6 @@ async function startServing(config: Config): Promise<void> {
     await latchkey.close();
     process.exit(1);
   }
-  const shutdown = (signal: string) => {
-    logger.info("shutting down", { signal });
-    running.stop().finally(() => process.exit(0));
-  };
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
 }
 
 function main(argv: string[]): void {
@@ -116,6 +140,8 @@ function main(argv: string[]): void {
     console.error(`latchkey: ${error.message}`);
     process.exit(2);
   }
+  // `latchkey --ephemeral` and `latchkey --seed f`: serve's options without the word serve.
+  if (args[0] === "--ephemeral" || args[0] === "--seed" || args[0]?.startsWith("--seed=")) args = ["serve", ...args];
   const command = args[0] ?? "serve";
   const page = args.slice(1).some((word) => word === "--help" || word === "-h") ? commandHelp(command, { ...process.env, ...overrides }) : null;
   if (page !== null) {
@@ -145,7 +171,20 @@ function main(argv: string[]): void {
       return;
     }
     case "serve": {
-      void startServing(readConfig());
+      let seed: { file: string; seed: Seed } | undefined;
+      try {
+        const options = parseArguments(args.slice(1), { flags: ["--ephemeral"], values: ["--seed"] });
+        if (options.positional.length > 0) throw new UsageError(`serve takes no argument "${options.positional[0]}"`);
+        // Before anything is opened: a bad seed file stops the start with exit 2 and leaves nothing behind.
+        const seedFile = options.values.get("--seed")?.at(-1);
+        if (seedFile !== undefined) seed = { file: seedFile, seed: readSeed(seedFile) };
+        if (options.flags.has("--ephemeral")) overrides.DATA_DIR = ephemeralDataDir({ ...process.env, ...overrides });
+      } catch (error) {
+        if (!(error instanceof UsageError)) exitOnConfigError(error);
+        console.error(`latchkey: ${error.message}`);
+        process.exit(2);
+      }
+      void startServing(readConfig(), { seed });
       return;
     }
     case "user": {

@@ -14,7 +14,7 @@ import { wolfpalRoutes } from "./apis/wolfpal/routes.ts";
 import type { Config } from "./config.ts";
 import { systemClock, type Clock } from "./lib/clock.ts";
 import { createCore, type Core } from "./core/index.ts";
-import { consoleLogger, type Logger } from "./lib/logger.ts";
+import { consoleLogger, createLogger, type Logger } from "./lib/logger.ts";
 import { systemRandom, type Random } from "./lib/random.ts";
 import { ensureAdmin } from "./core/accounts/admin-bootstrap.ts";
 import { purgeExpired } from "./core/housekeeping.ts";
@@ -42,6 +42,7 @@ import { requestMetrics } from "./http/request-metrics.ts";
 import { createBackupStatus, type BackupStatus } from "./backup-status.ts";
 import { startBackupSchedule } from "./backup-schedule.ts";
 import { createMailHogStore, serveMailHogApi } from "./mailhog-api.ts";
+import type { Storage } from "./storage/storage.ts";
 
 const HOUSEKEEPING_INTERVAL_MS = 60 * 60 * 1000;
 /** How long a stop waits for requests under way (docker stop waits 10 s before SIGKILL, systemd 90 s). */
@@ -78,6 +79,8 @@ export interface Latchkey {
   address: PublicUrlResolver;
   /** When the last scheduled backup succeeded (BACKUP_SCHEDULE), for /metrics. */
   backups: BackupStatus;
+  /** The file storage, for what the server does itself at start (--seed, src/seed.ts). */
+  storage: Storage;
   close(): Promise<void>;
 }
 
@@ -232,6 +235,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     core,
     address,
     backups,
+    storage: files.storage,
     async close() {
       clearInterval(housekeepingTimer);
       await backupSchedule?.stop();
@@ -280,7 +284,9 @@ export function serve(latchkey: Latchkey, config: Config, logger: Logger = conso
   latchkey.address.listeningOn(server.port!);
   // Only now: mailed links are made from PUBLIC_URL, which a start on PORT=0 has just learnt.
   latchkey.core.mailWorker.start();
-  logger.info(`latchkey ${VERSION} listening on ${url}`, { data: config.server.dataDir, public_url: latchkey.address.publicUrl() });
+  // Written whatever LOG_LEVEL is: a CI harness reads the URL of a PORT=0 start from it (`url` in a JSON line).
+  const startLine = logger.isEnabled?.("info") !== false ? logger : createLogger({ ...config.log, level: "info" });
+  startLine.info(`latchkey ${VERSION} listening on ${url}`, { url, data: config.server.dataDir, public_url: latchkey.address.publicUrl() });
   return {
     url,
     async stop() {

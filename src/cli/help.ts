@@ -17,7 +17,18 @@ export const GLOBAL_OPTIONS_HELP = `Options for every command:
 
 const SERVE_HELP = `latchkey [serve]                   start the server (the default command): applies pending database migrations,
                                    then listens on HOST:PORT (0.0.0.0:3000 by default) and keeps its data in
-                                   DATA_DIR (./data). SIGTERM or SIGINT stop it cleanly`;
+                                   DATA_DIR (./data). SIGTERM or SIGINT stop it cleanly. The start-up line
+                                   "latchkey <version> listening on <url>" is written at every LOG_LEVEL (with
+                                   LOG_FORMAT=json one JSON line with a "url" field); PORT=0 takes any free port
+  --ephemeral                      keep everything in a new temporary folder (0700, under $TMPDIR), removed at exit
+                                   (SIGTERM, SIGINT, a start-up error); wins over DATA_DIR. Refused with DATABASE_URL
+                                   or STORAGE_URL, whose database or bucket would outlive the run
+  --seed <file>                    before listening, create the users and files of <file>: JSON, or YAML (*.yaml,
+                                   *.yml). {"users": [{"email", "password", "roles": [...], "defaultRole",
+                                   "displayName", "totpSecret": "<160-bit base32>"}], "files": [{"path", one of
+                                   "text" | "base64" | "file": "<local path>", "contentType"}]}. Files need
+                                   ADMIN_SECRET. An account that exists already, or any invalid entry, stops start-up
+                                   with exit code 2 and a message naming it: use it on a new database (--ephemeral)`;
 
 const MIGRATE_HELP = `latchkey migrate                   apply database migrations and exit (creates the database if there is none)`;
 
