@@ -161,7 +161,8 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   const app = new Elysia({ normalize: false, handler: { standardHostname: false } })
     // Every answer, of every dialect and of no route at all: an unread request body is drained before it goes out.
     .wrap((handle, request) => answerAfterBody(handle as unknown as RequestHandler, request))
-    // One access line per request, of every dialect, and X-Request-Id on every answer (outside the drain above).
+    // X-Request-Id on every answer and on the lines logged while it is made, and with LOG_REQUESTS one access line per
+    // request, of every dialect (outside the drain above).
     .use(accessLog({ logger, lines: config.log.requests, clientIp: (request) => clientOf(request).ip }))
     // Before every route, so that its hooks time and count each one, of every dialect (src/http/request-metrics.ts).
     .use(metrics ? requestMetrics(metrics.requests, metrics.mounts) : new Elysia({ name: "request-metrics:off" }))
