@@ -1,5 +1,5 @@
-// One access line per request, for every dialect and for paths no route answers, and the request's id on every
-// answer. Mounted once, at the root app (src/server.ts), around everything else:
+// With LOG_REQUESTS, one access line per request, for every dialect and for paths no route answers; and always the
+// request's id on every answer. Mounted once, at the root app (src/server.ts), around everything else:
 //   INFO request method=POST route=/auth/login status=200 duration_ms=12.3 bytes=512 ip=203.0.113.7 request_id=...
 // The route is the PATTERN a route was registered with (`/storage/o/*`, `/faroe/users/:user_id`), `-` when no route
 // matched: never the raw path or its query, which carry tickets (`/auth/activate?ticket=`), WolfPal's tokens
