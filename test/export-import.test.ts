@@ -15,7 +15,19 @@ import { awayFromStepEdge, totpCode } from "./support/totp.ts";
 
 setDefaultTimeout(60_000);
 
-const TABLES = ["users", "user_roles", "sessions", "challenges", "totp_credentials", "recovery_codes", "api_tokens", "files", "generated_secrets"];
+const TABLES = [
+  "users",
+  "user_roles",
+  "sessions",
+  "challenges",
+  "totp_credentials",
+  "recovery_codes",
+  "api_tokens",
+  "user_identities",
+  "webauthn_credentials",
+  "files",
+  "generated_secrets",
+];
 /** Up to format 3: tickets in one_time_codes, Faroe's requests in tables of their own. */
 const FORMAT_3_TABLES = [
   "users",
@@ -139,7 +151,7 @@ describe("export", () => {
   test("writes a JSON Lines file of mode 0600: the header, every row with parents first, and the end line", () => {
     expect(statSync(exportFile).mode & 0o777).toBe(0o600);
     const lines = parseLines(exportText);
-    expect(lines[0]).toEqual({ latchkey_export: 4, version: pkg.version, tables: TABLES });
+    expect(lines[0]).toEqual({ latchkey_export: 5, version: pkg.version, tables: TABLES });
 
     const rows = lines.slice(1, -1);
     const order = rows.map((line) => TABLES.indexOf(line.table));
@@ -365,6 +377,27 @@ async function formatThreeExport(): Promise<{ text: string; ticket: string; veri
   return { text, ticket, verification, reset };
 }
 
+describe("import of format 4", () => {
+  test("a file from before provider identities and passkeys loads, and its accounts sign in", async () => {
+    const lines = parseLines(exportText);
+    const { user_identities: _identities, webauthn_credentials: _passkeys, ...counts } = lines.at(-1).end;
+    const tables = lines[0].tables.filter((table: string) => table !== "user_identities" && table !== "webauthn_credentials");
+    const text = [{ ...lines[0], latchkey_export: 4, tables }, ...lines.slice(1, -1), { end: counts }].map((line) => JSON.stringify(line)).join("\n") + "\n";
+    const file = join(work, "format-4.jsonl");
+    writeFileSync(file, text);
+    const target = freshDir("format-4");
+    const imported = await runLatchkey(["import", file], onDisk(target), work);
+    expect(imported.stderr).toBe("");
+    expect(imported.exitCode).toBe(0);
+    const server = await startServer({ ...ON_DATA_DIR, ...GENERATED_KEYS }, { dataDir: target });
+    try {
+      expect((await login(server.url, { email: alice.email, password: alice.password })).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe("import of format 3", () => {
   test("tickets and Faroe's requests move into challenges; each still works on the new database", async () => {
     const { text, ticket, verification, reset } = await formatThreeExport();
@@ -429,7 +462,7 @@ describe("import refuses files it cannot load, and writes nothing", () => {
   test.each([
     ["a file without the header", () => withLines((all) => all.slice(1)), "is not a latchkey export", { database: false }],
     ["an empty file", () => "", "is not a latchkey export", { database: false }],
-    ["a header from a newer format", () => withLines((all) => [JSON.stringify({ ...header(), latchkey_export: 5 }), ...all.slice(1)]), "import it with a newer latchkey", { database: false }],
+    ["a header from a newer format", () => withLines((all) => [JSON.stringify({ ...header(), latchkey_export: 6 }), ...all.slice(1)]), "import it with a newer latchkey", { database: false }],
     [
       "an unknown table",
       () => withLines((all) => [JSON.stringify({ ...header(), tables: [...TABLES, "gadgets"] }), ...all.slice(1, -1), '{"table":"gadgets","row":{"id":"g"}}', all.at(-1)!]),

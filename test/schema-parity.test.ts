@@ -38,6 +38,8 @@ const rowParity: RowParity = {
   apiTokens: { select: true, insert: true },
   generatedSecrets: { select: true, insert: true },
   mailQueue: { select: true, insert: true },
+  userIdentities: { select: true, insert: true },
+  webauthnCredentials: { select: true, insert: true },
 };
 // And no table that only PostgreSQL has.
 const noExtraPgTables: Equal<Exclude<PgTableName, SqliteTableName>, never> = true;

@@ -16,10 +16,11 @@ import type { Tables } from "../db/client.ts";
  * Bumped when a file of this format could not be read correctly by an older latchkey. 2: a session is one row (with
  * its token's handle), not one row per refresh token. 3: recovery codes of every kind in recovery_codes, with their
  * purpose (backup codes were one_time_codes rows). 4: every ticket and request in challenges (they were in
- * one_time_codes, email_verification_requests and password_reset_requests). import.ts still reads formats 1 to 3
+ * one_time_codes, email_verification_requests and password_reset_requests). 5: provider identities and passkeys
+ * (user_identities, webauthn_credentials), and challenges without a user. import.ts still reads formats 1 to 4
  * (older-exports.ts).
  */
-export const EXPORT_FORMAT = 4;
+export const EXPORT_FORMAT = 5;
 
 /**
  * The tables moved, parents first: every other table references users (files.owner_id too) or none, and none
@@ -33,6 +34,8 @@ export const EXPORTED_TABLES: readonly { name: string; key: readonly string[]; r
   { name: "totp_credentials", key: ["user_id"] },
   { name: "recovery_codes", key: ["id"] },
   { name: "api_tokens", key: ["token"] },
+  { name: "user_identities", key: ["id"] },
+  { name: "webauthn_credentials", key: ["id"] },
   { name: "files", key: ["key"] },
   // The signing keys and cookie secret latchkey generated: tokens and cookies issued before the move stay valid.
   // `replaces`: an instance started on the new database before the import generated its own; the export's win.

@@ -43,7 +43,9 @@ export type CoreErrorCode =
   | "invalid_api_token"
   | "api_token_expired"
   | "invalid_otp"
-  | "email_already_verified";
+  | "email_already_verified"
+  /** Removing this provider identity or passkey would leave the account no way to sign in. */
+  | "last_sign_in_method";
 
 export class CoreError extends Error {
   constructor(

@@ -7,6 +7,7 @@ import { createMailQueueRepository } from "../db/repositories/mail-queue.ts";
 import { createRateLimitsRepository } from "../db/repositories/rate-limits.ts";
 import { createRecoveryCodesRepository } from "../db/repositories/recovery-codes.ts";
 import { createSessionsRepository } from "../db/repositories/sessions.ts";
+import { createSignInMethodsRepository } from "../db/repositories/sign-in-methods.ts";
 import { createTotpRepository } from "../db/repositories/totp.ts";
 import { createUserDirectoryRepository } from "../db/repositories/user-directory.ts";
 import { createUsersRepository } from "../db/repositories/users.ts";
@@ -37,6 +38,7 @@ import { createSecurityEvents } from "./security-events.ts";
 import { createSessions, sessionSettings } from "./sessions/sessions.ts";
 import type { SigningKeys } from "./sessions/signing-keys.ts";
 import { createUsers } from "./accounts/users.ts";
+import { createSignInMethods } from "./accounts/sign-in-methods.ts";
 import { createEmailVerification } from "./challenges/email-verification.ts";
 import { createChallenges } from "./challenges/challenges.ts";
 import { createPasswordCheck } from "./passwords/password-check.ts";
@@ -100,13 +102,15 @@ export function createAccountServices(deps: AccountServicesDeps) {
     issuer: config.auth.otpIssuer,
     guesses,
   });
-  return { passwords, accounts, users, callerGate, sessions, rateLimits, events, guesses, secondFactors };
+  const signInMethods = createSignInMethods(createSignInMethodsRepository(db));
+  return { passwords, accounts, users, callerGate, sessions, rateLimits, events, guesses, secondFactors, signInMethods };
 }
 
 export function createCore(deps: CoreDeps) {
   const { config, db, clock, random, publicUrl, logger, mailer, signingKeys } = deps;
   const observations = deps.observations ?? noObservations;
-  const { passwords, accounts, users, callerGate, sessions, rateLimits, events, guesses, secondFactors } = createAccountServices(deps);
+  const { passwords, accounts, users, callerGate, sessions, rateLimits, events, guesses, secondFactors, signInMethods } =
+    createAccountServices(deps);
   const jwt = createJwtSigner(signingKeys, clock);
   const accessTokens = createAccessTokens({ config: config.jwt, jwt });
   const challenges = createChallenges({ repository: createChallengesRepository(db), clock, random, passwords, guesses });
@@ -144,6 +148,7 @@ export function createCore(deps: CoreDeps) {
     mailWorker,
     users,
     callerGate,
+    signInMethods,
     sessions,
     challenges,
     signingKeys,

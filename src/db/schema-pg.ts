@@ -165,9 +165,7 @@ export const challenges = pgTable(
   "challenges",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
     purpose: text("purpose").notNull(),
     secretHash: text("secret_hash"),
     code: text("code"),
@@ -201,6 +199,50 @@ export const apiTokens = pgTable(
 );
 
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
+
+export const userIdentities = pgTable(
+  "user_identities",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    subject: text("subject").notNull(),
+    email: text("email"),
+    accessTokenEncrypted: text("access_token_encrypted"),
+    refreshTokenEncrypted: text("refresh_token_encrypted"),
+    createdAt: createdAt(),
+    lastUsedAt: millis("last_used_at"),
+  },
+  (table) => [
+    uniqueIndex("user_identities_provider_subject_unique").on(table.provider, table.subject),
+    index("user_identities_user_idx").on(table.userId),
+  ],
+);
+
+export type UserIdentityRow = typeof userIdentities.$inferSelect;
+
+export const webauthnCredentials = pgTable(
+  "webauthn_credentials",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    publicKey: text("public_key").notNull(),
+    counter: bigint("counter", { mode: "number" }).notNull().default(0),
+    transports: jsonb<string[]>("transports").notNull().default([]),
+    deviceType: text("device_type").notNull(),
+    backedUp: boolean("backed_up").notNull().default(false),
+    nickname: text("nickname"),
+    createdAt: createdAt(),
+    lastUsedAt: millis("last_used_at"),
+  },
+  (table) => [index("webauthn_credentials_user_idx").on(table.userId)],
+);
+
+export type WebauthnCredentialRow = typeof webauthnCredentials.$inferSelect;
 
 export const mailQueue = pgTable(
   "mail_queue",

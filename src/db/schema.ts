@@ -178,9 +178,8 @@ export const challenges = sqliteTable(
   "challenges",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    /** The user it is for; null for a flow that starts before anyone is known (an OAuth state, a passkey sign-in). */
+    userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
     purpose: text("purpose").notNull(),
     /** SHA-256 of a ticket (how it is found), or argon2id of a short code a person types; null where `code` is kept. */
     secretHash: text("secret_hash"),
@@ -222,6 +221,66 @@ export const apiTokens = sqliteTable(
 );
 
 export type ApiTokenRow = typeof apiTokens.$inferSelect;
+
+/**
+ * Accounts at OAuth and OpenID Connect providers a user signs in with (core/identities/): found by (provider,
+ * subject), never by name or address. The provider's tokens are kept only when a setting asks for it, and then
+ * encrypted (AES-GCM under a key derived from the cookie secret): they grant access at the provider.
+ */
+export const userIdentities = sqliteTable(
+  "user_identities",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The provider's name as in its route: `github`, `google`, or an OIDC_PROVIDERS name. */
+    provider: text("provider").notNull(),
+    /** The provider's stable id of the account (OIDC `sub`, GitHub's numeric id). */
+    subject: text("subject").notNull(),
+    /** The address the provider gave at the last sign-in (for people; never used to find the identity). */
+    email: text("email"),
+    accessTokenEncrypted: text("access_token_encrypted"),
+    refreshTokenEncrypted: text("refresh_token_encrypted"),
+    createdAt: createdAt(),
+    lastUsedAt: integer("last_used_at", { mode: "number" }),
+  },
+  (table) => [
+    uniqueIndex("user_identities_provider_subject_unique").on(table.provider, table.subject),
+    index("user_identities_user_idx").on(table.userId),
+  ],
+);
+
+export type UserIdentityRow = typeof userIdentities.$inferSelect;
+
+/**
+ * Passkeys (WebAuthn credentials, core/second-factors/passkeys.ts). The public key cannot sign anything, so it is
+ * kept as it is; `counter` is the authenticator's signature counter, to refuse a clone (a counter going backwards).
+ */
+export const webauthnCredentials = sqliteTable(
+  "webauthn_credentials",
+  {
+    /** The credential id, base64url: unique across every user. */
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The COSE public key, base64url. */
+    publicKey: text("public_key").notNull(),
+    counter: integer("counter").notNull().default(0),
+    /** The transports the authenticator named (`usb`, `internal`, `hybrid` ...), a JSON array. */
+    transports: text("transports", { mode: "json" }).$type<string[]>().notNull().default([]),
+    /** `singleDevice` or `multiDevice`. */
+    deviceType: text("device_type").notNull(),
+    backedUp: integer("backed_up", { mode: "boolean" }).notNull().default(false),
+    nickname: text("nickname"),
+    createdAt: createdAt(),
+    lastUsedAt: integer("last_used_at", { mode: "number" }),
+  },
+  (table) => [index("webauthn_credentials_user_idx").on(table.userId)],
+);
+
+export type WebauthnCredentialRow = typeof webauthnCredentials.$inferSelect;
 
 /**
  * Mails waiting to be sent, and sent (core/mail/queue.ts). A row is the intent only: the template, the address asked

@@ -10,7 +10,7 @@ import { CoreError, isCoreError } from "../errors.ts";
 import type { Guesses } from "../throttling/guesses.ts";
 import type { PasswordHasher } from "../passwords/passwords.ts";
 import type { SessionContext } from "../sessions/sessions.ts";
-import { REQUEST_KINDS, type RequestPurpose, type TicketPurpose } from "./purposes.ts";
+import { REQUEST_KINDS, type FlowPurpose, type RequestPurpose, type TicketPurpose } from "./purposes.ts";
 
 /** uuids and the dialects' base64url or alphanumeric tokens; anything else cannot be a ticket we issued. */
 const TICKET_SHAPE = /^[A-Za-z0-9_-]{16,128}$/;
@@ -21,8 +21,14 @@ export interface TicketHolder {
   data: Record<string, unknown>;
 }
 
-/** A request as the flows see it. */
-export type ChallengeRequest = StoredChallenge;
+/** A request as the flows see it: always a user's. */
+export type ChallengeRequest = StoredChallenge & { userId: string };
+
+/** What a flow's state carries: the user it is for, when one is known when it starts. */
+export interface FlowHolder {
+  userId: string | null;
+  data: Record<string, unknown>;
+}
 
 export interface Challenges {
   /** A new ticket for `purpose`; earlier tickets of the same user and purpose stop working (HBP keeps one). */
@@ -40,6 +46,14 @@ export interface Challenges {
    * storing the hash of the code it mails); false when there is no such ticket any more.
    */
   replaceTicketData(purpose: TicketPurpose, ticketDigest: string, data: Record<string, unknown>): Promise<boolean>;
+
+  /**
+   * A flow's single-use state (an OAuth `state`, a WebAuthn challenge): a random 32-byte base64url secret, stored as
+   * its digest with `data`, for the user when one is known (null: a sign-in that has not found anyone yet).
+   */
+  openFlow(purpose: FlowPurpose, options: { userId: string | null; ttlSeconds: number; data?: Record<string, unknown> }): Promise<string>;
+  /** Uses up a flow's state. Unknown, expired, already used or malformed: `invalid_ticket`. */
+  consumeFlow(purpose: FlowPurpose, secret: string): Promise<FlowHolder>;
 
   /**
    * A new request of `purpose` for the user, and its code (which the caller hands on). The user's expired requests
@@ -93,18 +107,18 @@ export function createChallenges(deps: {
   const { repository, clock, random, passwords, guesses } = deps;
 
   const holder = (row: StoredChallenge | null): TicketHolder => {
-    if (!row) throw new CoreError("invalid_ticket");
+    if (!row || row.userId === null) throw new CoreError("invalid_ticket");
     return { userId: row.userId, data: row.data };
   };
 
   async function liveRequest(purpose: RequestPurpose, id: string, options: { userId?: string } = {}): Promise<ChallengeRequest | null> {
     const row = await repository.byId(purpose, id);
-    if (!row || (options.userId !== undefined && row.userId !== options.userId)) return null;
+    if (!row || row.userId === null || (options.userId !== undefined && row.userId !== options.userId)) return null;
     if (row.expiresAt <= clock.now()) {
       await repository.remove(purpose, row.id);
       return null;
     }
-    return row;
+    return { ...row, userId: row.userId };
   }
 
   async function isRightCode(request: ChallengeRequest, code: string): Promise<boolean> {
@@ -148,12 +162,36 @@ export function createChallenges(deps: {
       return repository.replaceDataBySecret(purpose, ticketDigest, data, clock.now());
     },
 
+    async openFlow(purpose, { userId, ttlSeconds, data }) {
+      const secret = random.token(32);
+      const now = clock.now();
+      await repository.insert({
+        id: random.uuid(),
+        userId,
+        purpose,
+        secretHash: sha256Hex(secret),
+        code: null,
+        email: null,
+        data: data ?? {},
+        expiresAt: now + ttlSeconds * 1000,
+        createdAt: now,
+      });
+      return secret;
+    },
+
+    async consumeFlow(purpose, secret) {
+      if (!TICKET_SHAPE.test(secret)) throw new CoreError("invalid_ticket");
+      const row = await repository.consumeBySecret(purpose, sha256Hex(secret), clock.now());
+      if (!row) throw new CoreError("invalid_ticket");
+      return { userId: row.userId, data: row.data };
+    },
+
     async openRequest(purpose, { userId, email, data, supersedes }) {
       const kind = REQUEST_KINDS[purpose];
       const code = randomShortCode(random);
       const secretHash = kind.codeAtRest === "argon2id" ? await passwords.hash(code) : null;
       const now = clock.now();
-      const earlier = await repository.ofUser(userId, purpose);
+      const earlier = (await repository.ofUser(userId, purpose)).map((row) => ({ ...row, userId }));
       await repository.removeIds(earlier.filter((request) => request.expiresAt <= now || supersedes?.(request)).map((request) => request.id));
       const request: ChallengeRequest = {
         id: randomRequestId(random),

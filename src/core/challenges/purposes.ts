@@ -20,7 +20,14 @@ export type TicketPurpose = "activate-account" | "reset-password" | "change-emai
 
 export type RequestPurpose = "email-verification" | "password-reset-request";
 
-export type ChallengePurpose = TicketPurpose | RequestPurpose;
+// Flows: a single-use state a sign-in flow hands the browser or authenticator and gets back (core/identities/,
+// passkeys): a 32-byte random secret stored as SHA-256, used up by one atomic DELETE, for a user when one is known.
+//   oauth-state              the OAuth/OIDC `state`; data: provider, PKCE verifier, nonce, redirect, link  10 minutes
+//   webauthn-registration    a passkey registration challenge; data: what the verify step needs            5 minutes
+//   webauthn-authentication  a passkey sign-in challenge (no user: a discoverable-credential sign-in)      5 minutes
+export type FlowPurpose = "oauth-state" | "webauthn-registration" | "webauthn-authentication";
+
+export type ChallengePurpose = TicketPurpose | RequestPurpose | FlowPurpose;
 
 export interface RequestKind {
   expiresInSeconds: number;

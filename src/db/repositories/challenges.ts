@@ -7,7 +7,8 @@ import type { Database } from "../database.ts";
 /** A challenge as stored. */
 export interface StoredChallenge {
   id: string;
-  userId: string;
+  /** Null for a flow that starts before anyone is known (an OAuth state, a passkey sign-in without an address). */
+  userId: string | null;
   purpose: string;
   /** SHA-256 of a ticket, or argon2id of a code a person types; null where `code` is kept instead. */
   secretHash: string | null;
