@@ -176,7 +176,10 @@ export function createProviderFlow(deps: {
         if (browserState === null || state === "" || !constantTimeEqual(state, browserState)) {
           throw new CoreError("invalid_ticket", browserState === null ? "no state cookie" : "the state is not the cookie's");
         }
-        const data = flowData((await challenges.consumeFlow("oauth-state", state)).data);
+        const flow = await challenges.consumeFlow("oauth-state", state).catch((error: unknown) => {
+          throw isCoreError(error, "invalid_ticket") ? new CoreError("invalid_ticket", "the state is unknown, expired or used already") : error;
+        });
+        const data = flowData(flow.data);
         if (data === null || data.provider !== provider.name) throw new CoreError("invalid_ticket", "the state is another provider's");
         // Checked after the state is used up: an answer with an error ends the flow as well.
         if (params.error !== undefined) {
