@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { loadConfig } from "../src/config.ts";
 import { ConfigError } from "../src/lib/errors.ts";
 import { queryDatabase } from "./support/backend.ts";
-import { Browser } from "./support/browser.ts";
+import { CookieJarBrowser as Browser } from "./support/cookie-jar-browser.ts";
 import { call } from "./support/http.ts";
 import { startOpenIdProvider, type TestOpenIdProvider } from "./support/openid-provider.ts";
 import { closedPort } from "./support/ports.ts";

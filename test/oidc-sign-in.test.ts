@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTokenCipher } from "../src/lib/token-cipher.ts";
 import { queryDatabase } from "./support/backend.ts";
-import { Browser, type BrowserResponse } from "./support/browser.ts";
+import { CookieJarBrowser as Browser, type BrowserResponse } from "./support/cookie-jar-browser.ts";
 import { FAROE_CREDENTIAL } from "./support/faroe.ts";
 import { call } from "./support/http.ts";
 import { startOpenIdProvider, type TestAccount, type TestOpenIdProvider } from "./support/openid-provider.ts";
