@@ -1,7 +1,8 @@
-// A browser as a sign-in flow sees one, without a real browser (test/support/browser.ts drives chromium): a cookie jar and redirects followed by hand. Cookies are kept per host and
-// port: the tests' OpenID Provider and latchkey both listen on 127.0.0.1, and a real browser would meet them at
-// two sites. Path and expiry are honoured (a cookie set with Max-Age=0 or a past Expires goes); Domain, Secure and
-// SameSite are not modelled. Every secret sent or received is remembered for the leak check (./secrets.ts).
+// A browser as a sign-in flow sees one, without a real browser (test/support/browser.ts drives chromium): a cookie
+// jar and redirects followed by hand. Cookies are kept per host and port: the tests' OpenID Provider and latchkey
+// both listen on 127.0.0.1, and a real browser would meet them at two sites. Path and expiry are honoured (a cookie
+// set with Max-Age=0 or a past Expires goes); Domain, Secure and SameSite are not modelled. Every secret sent or
+// received is remembered for the leak check (./secrets.ts).
 import { rememberAnswerSecrets, rememberRequestSecrets } from "./secrets.ts";
 
 interface StoredCookie {
