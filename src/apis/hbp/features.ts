@@ -11,7 +11,7 @@ type FeatureSettings = Pick<Config, "auth" | "webauthn">;
 const FEATURES = {
   /** Passkeys (WebAuthn): every /auth/*webauthn* route. */
   webauthn: (_auth: AuthSettings, settings: FeatureSettings) =>
-    settings.webauthn.enabled ? null : featureDisabled("Passkeys (WebAuthn)", "WEBAUTHN_ENABLED"),
+    settings.webauthn.enabled ? null : featureDisabled("Passkey sign-in", "WEBAUTHN_ENABLED"),
   mfa: (auth: AuthSettings) => (auth.mfaEnabled ? null : featureDisabled("Two-factor authentication", "MFA_ENABLED")),
   lostPassword: (auth: AuthSettings) => (auth.lostPasswordEnabled ? null : featureDisabled("Password reset", "LOST_PASSWORD_ENABLED")),
   selfDelete: (auth: AuthSettings) => (auth.allowUserSelfDelete ? null : featureDisabled("Self-deletion", "ALLOW_USER_SELF_DELETE")),

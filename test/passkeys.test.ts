@@ -1,0 +1,438 @@
+// Passkeys on the HBP mount (issue 27), black-box with a software authenticator (test/support/software-authenticator.ts):
+// sign-up, sign-in with and without an address, adding, listing and removing passkeys (never the last way to sign
+// in), the MFA ticket answered with a passkey; and what must be refused: a replayed or expired challenge, a wrong
+// origin or RP ID, a counter going backwards, another user's credential, a disabled account, repeated failures (429),
+// sign-up with registration closed, bad input, the routes while WEBAUTHN_ENABLED=false.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { call, decodeJwtPayload, type JsonResponse } from "./support/http.ts";
+import { FakeClock, removeDataDir, startInProcess, type InProcess } from "./support/in-process.ts";
+import { runLatchkey, startServer, TEST_JWT_KEY, waitForOutput, type TestServer } from "./support/server.ts";
+import { SoftwareAuthenticator } from "./support/software-authenticator.ts";
+import { awayFromStepEdge, totpCode } from "./support/totp.ts";
+
+/** The app's page is on another origin than latchkey (a SPA on its dev server): WEBAUTHN_RP_ORIGINS names it. */
+const APP_ORIGIN = "http://localhost:5173";
+const SETTINGS = { WEBAUTHN_ENABLED: "true", WEBAUTHN_RP_ID: "localhost", WEBAUTHN_RP_ORIGINS: `${APP_ORIGIN},http://localhost:8080`, WEBAUTHN_RP_NAME: "Example" };
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startServer(SETTINGS);
+});
+afterAll(() => server.stop());
+
+const unique = (name: string) => `${name}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+const post = (path: string, json?: unknown, headers: Record<string, string> = {}) => call(server.url, "POST", path, { json, headers });
+const bearer = (jwt: string) => ({ authorization: `Bearer ${jwt}` });
+const authenticator = (options: Partial<ConstructorParameters<typeof SoftwareAuthenticator>[0]> = {}) =>
+  new SoftwareAuthenticator({ origin: APP_ORIGIN, ...options });
+
+/** Signs up `email` with a new passkey of `device`; the session (cookie: false). */
+async function signUp(email: string, device: SoftwareAuthenticator, nickname?: string): Promise<JsonResponse> {
+  const options = await post("/auth/signup/webauthn", { email });
+  expect(options.status).toBe(200);
+  const credential = await device.create(options.body);
+  return post("/auth/signup/webauthn/verify", { credential, nickname, cookie: false });
+}
+
+/** Signs in with `device` (with `email`, or discoverable without); the verify answer. */
+async function signIn(device: SoftwareAuthenticator, email?: string, overrides: Parameters<SoftwareAuthenticator["get"]>[1] = {}): Promise<JsonResponse> {
+  const options = await post("/auth/signin/webauthn", email === undefined ? {} : { email });
+  expect(options.status).toBe(200);
+  const credential = await device.get(options.body, overrides);
+  return post("/auth/signin/webauthn/verify", { ...(email === undefined ? {} : { email }), credential, cookie: false });
+}
+
+/** A new account made with a passkey: its address, session and the device holding the passkey. */
+async function passkeyUser(deviceOptions: Parameters<typeof authenticator>[0] = {}) {
+  const email = unique("pk");
+  const device = authenticator(deviceOptions);
+  const session = await signUp(email, device, "laptop");
+  expect(session.status).toBe(200);
+  return { email, device, jwt: session.body.jwt_token as string, userId: session.body.user.id as string };
+}
+
+const list = (jwt: string) => call(server.url, "GET", "/auth/user/webauthn", { headers: bearer(jwt) });
+
+describe("sign-up", () => {
+  test("options, then the new credential: an account and a session; the passkey is listed with its nickname", async () => {
+    const email = unique("signup");
+    const device = authenticator({ transports: ["internal", "hybrid"] });
+    const options = await post("/auth/signup/webauthn", { email, options: { displayName: "Ada" } });
+    expect(options.status).toBe(200);
+    expect(options.body.rp).toEqual({ name: "Example", id: "localhost" });
+    expect(options.body.user.name).toBe(email);
+    expect(options.body.user.displayName).toBe("Ada");
+    expect(options.body.challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(options.body.attestation).toBe("none");
+    expect(options.body.excludeCredentials).toEqual([]);
+    expect(options.body.pubKeyCredParams.map((param: { alg: number }) => param.alg)).toContain(-7);
+
+    const credential = await device.create(options.body);
+    const session = await post("/auth/signup/webauthn/verify", { credential, nickname: "my laptop", cookie: false });
+    expect(session.status).toBe(200);
+    expect(session.body.user).toMatchObject({ email, display_name: "Ada" });
+    expect(session.body.refresh_token).toMatch(/^[0-9a-f-]{36}$/);
+    // The user handle the authenticator keeps is the account's id.
+    expect(Buffer.from(options.body.user.id, "base64url").toString()).toBe(session.body.user.id);
+    expect(decodeJwtPayload(session.body.jwt_token).sub).toBe(session.body.user.id);
+
+    const listed = await list(session.body.jwt_token);
+    expect(listed.status).toBe(200);
+    expect(listed.body).toEqual([
+      { id: credential.id, nickname: "my laptop", transports: ["internal", "hybrid"], created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), last_used_at: null },
+    ]);
+    await waitForOutput(server, `security event=passkey_added ip=127.0.0.1 account=email:${email}`);
+  });
+
+  test("an address with an account already is refused at the options, and the account is not touched", async () => {
+    const { email } = await passkeyUser();
+    const again = await post("/auth/signup/webauthn", { email });
+    expect(again.status).toBe(400);
+    expect(again.body.message).toBe("Account already exists.");
+  });
+
+  test("with cookies (the default), the refresh token is in the cookie, as after a password login", async () => {
+    const email = unique("cookie");
+    const device = authenticator();
+    const options = await post("/auth/signup/webauthn", { email });
+    const session = await post("/auth/signup/webauthn/verify", { credential: await device.create(options.body) });
+    expect(session.status).toBe(200);
+    expect(session.body.refresh_token).toBeUndefined();
+    expect(session.cookies.some((cookie) => cookie.startsWith("refresh_token=s%3A"))).toBe(true);
+  });
+});
+
+describe("sign-in", () => {
+  test("with the address: options name the account's passkeys, and the signed challenge gives a session", async () => {
+    const { email, device, userId } = await passkeyUser();
+    const options = await post("/auth/signin/webauthn", { email });
+    expect(options.status).toBe(200);
+    expect(options.body.rpId).toBe("localhost");
+    expect(options.body.allowCredentials.map((descriptor: { id: string }) => descriptor.id)).toEqual([...device.credentials.keys()]);
+    const credential = await device.get(options.body);
+    const session = await post("/auth/signin/webauthn/verify", { email, credential, cookie: false });
+    expect(session.status).toBe(200);
+    expect(session.body.user.id).toBe(userId);
+    expect(decodeJwtPayload(session.body.jwt_token).sub).toBe(userId);
+    const [passkey] = (await list(session.body.jwt_token)).body as { last_used_at: string | null }[];
+    expect(passkey!.last_used_at).not.toBeNull();
+  });
+
+  test("without an address: a discoverable credential names its account", async () => {
+    const { device, userId } = await passkeyUser();
+    const options = await post("/auth/signin/webauthn", {});
+    expect(options.body.allowCredentials).toEqual([]);
+    const session = await post("/auth/signin/webauthn/verify", { credential: await device.get(options.body), cookie: false });
+    expect(session.status).toBe(200);
+    expect(session.body.user.id).toBe(userId);
+    // No body at all is the same request.
+    const bare = await call(server.url, "POST", "/auth/signin/webauthn");
+    expect(bare.status).toBe(200);
+    expect(bare.body.allowCredentials).toEqual([]);
+  });
+
+  test("an unknown address gets options too (no account is revealed), which no credential can answer", async () => {
+    const { device } = await passkeyUser();
+    const stranger = unique("nobody");
+    const options = await post("/auth/signin/webauthn", { email: stranger });
+    expect(options.status).toBe(200);
+    expect(options.body.allowCredentials).toEqual([]);
+    const refused = await post("/auth/signin/webauthn/verify", { email: stranger, credential: await device.get(options.body) });
+    expect(refused.status).toBe(401);
+  });
+});
+
+describe("a signed-in user's passkeys", () => {
+  test("add a second passkey; both are listed, oldest first, and each signs in", async () => {
+    const { email, device, jwt } = await passkeyUser();
+    const phone = authenticator({ synced: true, transports: ["hybrid", "internal"] });
+    const options = await post("/auth/user/webauthn/add", undefined, bearer(jwt));
+    expect(options.status).toBe(200);
+    expect(options.body.user.name).toBe(email);
+    // The passkey the account has is not made again on the same authenticator.
+    expect(options.body.excludeCredentials.map((descriptor: { id: string }) => descriptor.id)).toEqual([...device.credentials.keys()]);
+    const credential = await phone.create(options.body);
+    const added = await post("/auth/user/webauthn/verify", { credential, nickname: "phone" }, bearer(jwt));
+    expect(added.status).toBe(200);
+    expect(added.body).toMatchObject({ id: credential.id, nickname: "phone", transports: ["hybrid", "internal"], last_used_at: null });
+
+    const listed = await list(jwt);
+    expect(listed.body.map((passkey: { nickname: string }) => passkey.nickname)).toEqual(["laptop", "phone"]);
+    expect((await signIn(phone, email)).status).toBe(200);
+    expect((await signIn(device, email)).status).toBe(200);
+  });
+
+  test("adding needs a signed-in caller", async () => {
+    expect((await post("/auth/user/webauthn/add")).status).toBe(401);
+    expect((await call(server.url, "GET", "/auth/user/webauthn")).status).toBe(401);
+  });
+
+  test("remove one: 204, it is gone from the list and signs in no more; an unknown id is 404", async () => {
+    const { device, jwt } = await passkeyUser();
+    const phone = authenticator();
+    const options = await post("/auth/user/webauthn/add", undefined, bearer(jwt));
+    const credential = await phone.create(options.body);
+    expect((await post("/auth/user/webauthn/verify", { credential }, bearer(jwt))).status).toBe(200);
+
+    const removed = await call(server.url, "DELETE", `/auth/user/webauthn/${credential.id}`, { headers: bearer(jwt) });
+    expect(removed.status).toBe(204);
+    expect((await list(jwt)).body.map((passkey: { id: string }) => passkey.id)).toEqual([...device.credentials.keys()]);
+    // Offered anyway (a discoverable sign-in: the authenticator still holds it), it is refused.
+    expect((await signIn(phone)).status).toBe(401);
+    await waitForOutput(server, /security event=passkey_removed ip=127\.0\.0\.1 account=user:\S+/);
+
+    const again = await call(server.url, "DELETE", `/auth/user/webauthn/${credential.id}`, { headers: bearer(jwt) });
+    expect(again.status).toBe(404);
+    expect(again.body.message).toBe("No such passkey.");
+  });
+
+  test("another account's passkey cannot be removed (404), and stays", async () => {
+    const owner = await passkeyUser();
+    const other = await passkeyUser();
+    const [id] = owner.device.credentials.keys();
+    const refused = await call(server.url, "DELETE", `/auth/user/webauthn/${id}`, { headers: bearer(other.jwt) });
+    expect(refused.status).toBe(404);
+    expect((await list(owner.jwt)).body).toHaveLength(1);
+  });
+
+  test("the last way to sign in is not removed (409); with a password beside it, the only passkey may go", async () => {
+    const { jwt, device } = await passkeyUser();
+    const [id] = device.credentials.keys();
+    const refused = await call(server.url, "DELETE", `/auth/user/webauthn/${id}`, { headers: bearer(jwt) });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toEqual({ statusCode: 409, error: "Conflict", message: "This is the account's last way to sign in; add another before removing it." });
+    expect((await list(jwt)).body).toHaveLength(1);
+
+    const email = unique("pw");
+    const registered = await post("/auth/register", { email, password: "password-123", cookie: false });
+    const withPassword = registered.body.jwt_token;
+    const key = authenticator();
+    const options = await post("/auth/user/webauthn/add", undefined, bearer(withPassword));
+    const credential = await key.create(options.body);
+    expect((await post("/auth/user/webauthn/verify", { credential }, bearer(withPassword))).status).toBe(200);
+    const removed = await call(server.url, "DELETE", `/auth/user/webauthn/${credential.id}`, { headers: bearer(withPassword) });
+    expect(removed.status).toBe(204);
+  });
+});
+
+describe("refused", () => {
+  test("a replayed challenge: the same signed response a second time is refused, and counted", async () => {
+    const { email, device } = await passkeyUser();
+    const options = await post("/auth/signin/webauthn", { email });
+    const credential = await device.get(options.body);
+    expect((await post("/auth/signin/webauthn/verify", { email, credential, cookie: false })).status).toBe(200);
+    const replay = await post("/auth/signin/webauthn/verify", { email, credential, cookie: false });
+    expect(replay.status).toBe(401);
+    expect(replay.body).toEqual({ statusCode: 401, error: "Unauthorized", message: "Invalid or expired passkey response." });
+    await waitForOutput(server, `security event=sign_in_failed ip=127.0.0.1 account=email:${email} reason=invalid_passkey`);
+  });
+
+  test("a registration answering a sign-up challenge twice makes one account", async () => {
+    const email = unique("twice");
+    const device = authenticator();
+    const options = await post("/auth/signup/webauthn", { email });
+    const credential = await device.create(options.body);
+    expect((await post("/auth/signup/webauthn/verify", { credential, cookie: false })).status).toBe(200);
+    expect((await post("/auth/signup/webauthn/verify", { credential, cookie: false })).status).toBe(401);
+  });
+
+  test("a challenge answers only the step it was made for: an add's challenge does not sign in", async () => {
+    const { device, jwt } = await passkeyUser();
+    const addOptions = await post("/auth/user/webauthn/add", undefined, bearer(jwt));
+    // The held passkey signs the add's challenge, as if it were a sign-in's.
+    const credential = await device.get({ challenge: addOptions.body.challenge, rpId: "localhost" });
+    expect((await post("/auth/signin/webauthn/verify", { credential })).status).toBe(401);
+  });
+
+  test("another signed-in user cannot answer someone's add challenge", async () => {
+    const first = await passkeyUser();
+    const second = await passkeyUser();
+    const options = await post("/auth/user/webauthn/add", undefined, bearer(first.jwt));
+    const credential = await authenticator().create(options.body);
+    const refused = await post("/auth/user/webauthn/verify", { credential }, bearer(second.jwt));
+    expect(refused.status).toBe(401);
+    expect((await list(second.jwt)).body).toHaveLength(1);
+  });
+
+  test("a wrong origin: refused at sign-up (nothing made) and at sign-in", async () => {
+    const email = unique("origin");
+    const options = await post("/auth/signup/webauthn", { email });
+    const phished = await authenticator({ origin: "https://evil.example" }).create(options.body);
+    expect((await post("/auth/signup/webauthn/verify", { credential: phished })).status).toBe(401);
+    // Nothing was made: the address is free.
+    expect((await post("/auth/signup/webauthn", { email })).status).toBe(200);
+
+    const user = await passkeyUser();
+    expect((await signIn(user.device, user.email, { origin: "http://localhost:5174" })).status).toBe(401);
+    // Each origin of WEBAUTHN_RP_ORIGINS is accepted.
+    expect((await signIn(user.device, user.email, { origin: "http://localhost:8080" })).status).toBe(200);
+  });
+
+  test("a wrong RP ID hash: refused at sign-up and at sign-in", async () => {
+    const options = await post("/auth/signup/webauthn", { email: unique("rpid") });
+    const credential = await authenticator({ rpId: "evil.example" }).create(options.body);
+    expect((await post("/auth/signup/webauthn/verify", { credential })).status).toBe(401);
+
+    const user = await passkeyUser();
+    expect((await signIn(user.device, user.email, { rpId: "evil.example" })).status).toBe(401);
+  });
+
+  test("a signature that does not verify is refused", async () => {
+    const { email, device } = await passkeyUser();
+    const options = await post("/auth/signin/webauthn", { email });
+    const credential = await device.get(options.body);
+    const signature = Buffer.from(credential.response.signature, "base64url");
+    signature[signature.length - 1] = signature[signature.length - 1]! ^ 1;
+    credential.response.signature = signature.toString("base64url");
+    expect((await post("/auth/signin/webauthn/verify", { email, credential })).status).toBe(401);
+  });
+
+  test("a counter going backwards: a cloned authenticator is refused and recorded; the original goes on", async () => {
+    const { email, device, userId } = await passkeyUser({ counts: true });
+    expect((await signIn(device, email)).status).toBe(200);
+    const copy = device.clone();
+    expect((await signIn(device, email)).status).toBe(200); // counter 2
+    const cloned = await signIn(copy, email); // counter 2 again: did not move forward
+    expect(cloned.status).toBe(401);
+    await waitForOutput(server, `security event=passkey_clone_suspected ip=127.0.0.1 account=user:${userId}`);
+    expect((await signIn(device, email)).status).toBe(200); // counter 3
+  });
+
+  test("an authenticator that does not count (counter 0) signs in again and again", async () => {
+    const { email, device } = await passkeyUser({ counts: false });
+    for (let use = 0; use < 3; use++) expect((await signIn(device, email)).status).toBe(200);
+  });
+
+  test("another user's credential: with A's address, B's passkey is refused; its user handle cannot be forged", async () => {
+    const a = await passkeyUser();
+    const b = await passkeyUser();
+    const options = await post("/auth/signin/webauthn", { email: a.email });
+    const [bCredential] = b.device.credentials.keys();
+    const credential = await b.device.get(options.body, { credentialId: bCredential });
+    expect((await post("/auth/signin/webauthn/verify", { email: a.email, credential })).status).toBe(401);
+
+    // Discoverable: B's credential claiming to be A's account (user handle of A).
+    const open = await post("/auth/signin/webauthn", {});
+    const claimed = await b.device.get(open.body);
+    claimed.response.userHandle = Buffer.from(a.userId).toString("base64url");
+    expect((await post("/auth/signin/webauthn/verify", { credential: claimed })).status).toBe(401);
+
+    // Options without an address answered with A's address named at verify: B's credential is not A's.
+    const again = await post("/auth/signin/webauthn", {});
+    const named = await b.device.get(again.body);
+    expect((await post("/auth/signin/webauthn/verify", { email: a.email, credential: named })).status).toBe(401);
+  });
+
+  test("a disabled account's passkey gives nothing; enabled again, it signs in", async () => {
+    const { email, device } = await passkeyUser();
+    const cli = (action: string) => runLatchkey(["user", action, email], { DATA_DIR: server.dataDir, JWT_KEY: TEST_JWT_KEY, ...SETTINGS }, server.dataDir);
+    expect((await cli("disable")).exitCode).toBe(0);
+    const refused = await signIn(device, email);
+    expect(refused.status).toBe(401);
+    expect(refused.body.message).toBe("Account is disabled.");
+    await waitForOutput(server, `security event=disabled_account ip=127.0.0.1 account=email:${email}`);
+    const discoverable = await signIn(device);
+    expect(discoverable.status).toBe(401);
+    expect((await cli("enable")).exitCode).toBe(0);
+    expect((await signIn(device, email)).status).toBe(200);
+  });
+
+  test("repeated failures are rate limited like wrong passwords: the 6th try, even a right one, is 429", async () => {
+    const { email, device } = await passkeyUser();
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      expect((await signIn(device, email, { origin: "https://evil.example" })).status).toBe(401);
+    }
+    const limited = await signIn(device, email);
+    expect(limited.status).toBe(429);
+    expect(limited.body.message).toBe("You are being rate limited.");
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    await waitForOutput(server, `security event=locked_out ip=127.0.0.1 account=email:${email}`);
+  });
+});
+
+describe("the MFA ticket answered with a passkey", () => {
+  test("a user with TOTP signs in with the password, then a passkey instead of a code; the ticket is used up only on success", async () => {
+    const email = unique("mfa");
+    const registered = await post("/auth/register", { email, password: "password-123", cookie: false });
+    const jwt = registered.body.jwt_token;
+    const generated = await post("/auth/mfa/generate", undefined, bearer(jwt));
+    await awayFromStepEdge();
+    expect((await post("/auth/mfa/enable", { code: totpCode(generated.body.otp_secret, -1) }, bearer(jwt))).status).toBe(204);
+    const key = authenticator();
+    const addOptions = await post("/auth/user/webauthn/add", undefined, bearer(jwt));
+    expect((await post("/auth/user/webauthn/verify", { credential: await key.create(addOptions.body) }, bearer(jwt))).status).toBe(200);
+
+    const login = await post("/auth/login", { email, password: "password-123" });
+    expect(login.body).toEqual({ mfa: true, ticket: expect.any(String) });
+    const { ticket } = login.body;
+    const options = await post("/auth/mfa/webauthn", { ticket });
+    expect(options.status).toBe(200);
+    expect(options.body.allowCredentials.map((descriptor: { id: string }) => descriptor.id)).toEqual([...key.credentials.keys()]);
+
+    // A failed try keeps the ticket.
+    const wrong = await post("/auth/mfa/webauthn/verify", { ticket, credential: await key.get(options.body, { origin: "https://evil.example" }) });
+    expect(wrong.status).toBe(401);
+    const retry = await post("/auth/mfa/webauthn", { ticket });
+    const session = await post("/auth/mfa/webauthn/verify", { ticket, credential: await key.get(retry.body), cookie: false });
+    expect(session.status).toBe(200);
+    expect(session.body.user.email).toBe(email);
+    expect(session.body.refresh_token).toMatch(/^[0-9a-f-]{36}$/);
+
+    // Used up.
+    const spent = await post("/auth/mfa/webauthn", { ticket });
+    expect(spent.status).toBe(401);
+    expect(spent.body.message).toBe("Invalid or expired ticket.");
+  });
+
+  test("another account's passkey does not answer the ticket", async () => {
+    const email = unique("mfa-other");
+    const registered = await post("/auth/register", { email, password: "password-123", cookie: false });
+    const generated = await post("/auth/mfa/generate", undefined, bearer(registered.body.jwt_token));
+    await awayFromStepEdge();
+    await post("/auth/mfa/enable", { code: totpCode(generated.body.otp_secret, -1) }, bearer(registered.body.jwt_token));
+    const login = await post("/auth/login", { email, password: "password-123" });
+    const options = await post("/auth/mfa/webauthn", { ticket: login.body.ticket });
+    const stranger = await passkeyUser();
+    const credential = await stranger.device.get(options.body);
+    expect((await post("/auth/mfa/webauthn/verify", { ticket: login.body.ticket, credential })).status).toBe(401);
+  });
+
+  test("a bad ticket gets no options", async () => {
+    expect((await post("/auth/mfa/webauthn", { ticket: crypto.randomUUID() })).status).toBe(401);
+  });
+});
+
+describe("bad input is HBP's 400, never a 500", () => {
+  test("a credential that is not an object, bad base64url, huge fields, missing or unknown fields", async () => {
+    const { email, device } = await passkeyUser();
+    const options = await post("/auth/signin/webauthn", { email });
+    const good = await device.get(options.body);
+    const variants: [string, unknown][] = [
+      ["a string", "credential"],
+      ["an array", [good]],
+      ["null", null],
+      ["bad base64url", { ...good, response: { ...good.response, clientDataJSON: "not base64url!" } }],
+      ["a huge field", { ...good, response: { ...good.response, clientDataJSON: "A".repeat(9000) } }],
+      ["no response", { ...good, response: undefined }],
+      ["an unknown field", { ...good, extra: 1 }],
+      ["another type", { ...good, type: "password" }],
+    ];
+    for (const [what, credential] of variants) {
+      const answer = await post("/auth/signin/webauthn/verify", { email, credential });
+      expect({ what, status: answer.status }).toEqual({ what, status: 400 });
+      expect(answer.body.statusCode).toBe(400);
+    }
+    // Well-formed but not client data: refused as a response that does not verify.
+    const notJson = await post("/auth/signin/webauthn/verify", { email, credential: { ...good, response: { ...good.response, clientDataJSON: "AAAA" } } });
+    expect(notJson.status).toBe(401);
+    // A sign-up's options need a valid address.
+    expect((await post("/auth/signup/webauthn", { email: "not an address" })).status).toBe(400);
+    expect((await post("/auth/signup/webauthn", { email: unique("x"), options: { allowedRoles: "user" } })).status).toBe(400);
+  });
+
+  test("a passkey id that cannot be one is 400", async () => {
+    const { jwt } = await passkeyUser();
+    const answer = await call(server.url, "DELETE", "/auth/user/webauthn/not%20an%20id", { headers: bearer(jwt) });
+    expect(answer.status).toBe(400);
+  });
+});
