@@ -4,10 +4,14 @@
 // origin or RP ID, a counter going backwards, another user's credential, a disabled account, repeated failures (429),
 // sign-up with registration closed, bad input, the routes while WEBAUTHN_ENABLED=false.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { loadConfig } from "../src/config.ts";
+import { ConfigError } from "../src/lib/errors.ts";
 import { call, decodeJwtPayload, type JsonResponse } from "./support/http.ts";
+import { waitForOutboxMail } from "./support/outbox.ts";
 import { FakeClock, removeDataDir, startInProcess, type InProcess } from "./support/in-process.ts";
 import { runLatchkey, startServer, TEST_JWT_KEY, waitForOutput, type TestServer } from "./support/server.ts";
 import { SoftwareAuthenticator } from "./support/software-authenticator.ts";
+import { linkIn } from "./support/smtp.ts";
 import { awayFromStepEdge, totpCode } from "./support/totp.ts";
 
 /** The app's page is on another origin than latchkey (a SPA on its dev server): WEBAUTHN_RP_ORIGINS names it. */
@@ -434,5 +438,196 @@ describe("bad input is HBP's 400, never a 500", () => {
     const { jwt } = await passkeyUser();
     const answer = await call(server.url, "DELETE", "/auth/user/webauthn/not%20an%20id", { headers: bearer(jwt) });
     expect(answer.status).toBe(400);
+  });
+});
+
+describe("on latchkey's clock (in-process)", () => {
+  let app: InProcess | undefined;
+  const clock = new FakeClock(Date.UTC(2031, 4, 6, 7, 8, 9));
+  beforeAll(async () => {
+    app = await startInProcess(SETTINGS, { clock });
+  });
+  afterAll(async () => {
+    await app?.close();
+    if (app) removeDataDir(app.dataDir);
+  });
+
+  test("a challenge expires after 5 minutes: sign-up and sign-in answered later are refused", async () => {
+    const device = authenticator();
+    const email = unique("late");
+    const options = await app!.request("POST", "/auth/signup/webauthn", { json: { email } });
+    expect(options.body.timeout).toBe(300_000);
+    clock.advance(301);
+    const late = await app!.request("POST", "/auth/signup/webauthn/verify", { json: { credential: await device.create(options.body) } });
+    expect(late.status).toBe(401);
+
+    const fresh = await app!.request("POST", "/auth/signup/webauthn", { json: { email } });
+    clock.advance(299);
+    const inTime = await app!.request("POST", "/auth/signup/webauthn/verify", { json: { credential: await device.create(fresh.body), cookie: false } });
+    expect(inTime.status).toBe(200);
+
+    const signInOptions = await app!.request("POST", "/auth/signin/webauthn", { json: { email } });
+    clock.advance(301);
+    const expired = await app!.request("POST", "/auth/signin/webauthn/verify", { json: { email, credential: await device.get(signInOptions.body) } });
+    expect(expired.status).toBe(401);
+    const again = await app!.request("POST", "/auth/signin/webauthn", { json: { email } });
+    const signedIn = await app!.request("POST", "/auth/signin/webauthn/verify", { json: { email, credential: await device.get(again.body) } });
+    expect(signedIn.status).toBe(200);
+  });
+});
+
+describe("settings that refuse", () => {
+  test("registration closed: passkey sign-up is refused (403), sign-in of existing accounts goes on", async () => {
+    const clock = new FakeClock();
+    const app = await startInProcess({ ...SETTINGS, REGISTRATION_ENABLED: "false" }, { clock });
+    try {
+      const refused = await app.request("POST", "/auth/signup/webauthn", { json: { email: unique("closed") } });
+      expect(refused.status).toBe(403);
+      expect(refused.body).toEqual({ statusCode: 403, error: "Forbidden", message: "Registration is closed." });
+      expect((await app.request("POST", "/auth/signin/webauthn", { json: {} })).status).toBe(200);
+    } finally {
+      await app.close();
+      removeDataDir(app.dataDir);
+    }
+  });
+
+  test("WEBAUTHN_USER_VERIFICATION=required refuses an authenticator that did not verify its user; preferred takes it", async () => {
+    const app = await startInProcess({ ...SETTINGS, WEBAUTHN_USER_VERIFICATION: "required" }, { clock: new FakeClock() });
+    try {
+      const options = await app.request("POST", "/auth/signup/webauthn", { json: { email: unique("uv") } });
+      expect(options.body.authenticatorSelection.userVerification).toBe("required");
+      const unverified = await authenticator({ userVerified: false }).create(options.body);
+      expect((await app.request("POST", "/auth/signup/webauthn/verify", { json: { credential: unverified } })).status).toBe(401);
+    } finally {
+      await app.close();
+      removeDataDir(app.dataDir);
+    }
+    const presenceOnly = await signUp(unique("up"), authenticator({ userVerified: false }));
+    expect(presenceOnly.status).toBe(200);
+  });
+
+  test("WEBAUTHN_ENABLED=false (the default): every passkey route answers HBP's 404 naming the setting", async () => {
+    const app = await startInProcess({}, { clock: new FakeClock() });
+    try {
+      const register = await app.request("POST", "/auth/register", { json: { email: unique("off"), password: "password-123", cookie: false } });
+      const headers = bearer(register.body.jwt_token);
+      // Well-formed requests (a body that does not match its schema is 400 first, on every HBP route).
+      const device = authenticator();
+      const created = await device.create({ challenge: "AAAA", rp: { id: "localhost" }, user: { id: "dQ" } });
+      const signed = await device.get({ challenge: "AAAA", rpId: "localhost" });
+      const routes: [string, string, unknown?][] = [
+        ["POST", "/auth/signup/webauthn", { email: unique("off") }],
+        ["POST", "/auth/signup/webauthn/verify", { credential: created }],
+        ["POST", "/auth/signin/webauthn", {}],
+        ["POST", "/auth/signin/webauthn/verify", { credential: signed }],
+        ["POST", "/auth/user/webauthn/add"],
+        ["POST", "/auth/user/webauthn/verify", { credential: created }],
+        ["GET", "/auth/user/webauthn"],
+        ["DELETE", "/auth/user/webauthn/abc"],
+        ["POST", "/auth/mfa/webauthn", { ticket: "t" }],
+        ["POST", "/auth/mfa/webauthn/verify", { ticket: "t", credential: signed }],
+      ];
+      for (const [method, path, json] of routes) {
+        const answer = await app.request(method, path, { json, headers });
+        expect({ path, status: answer.status, body: answer.body }).toEqual({
+          path,
+          status: 404,
+          body: { statusCode: 404, error: "Not Found", message: "Passkey sign-in is disabled; set WEBAUTHN_ENABLED=true" },
+        });
+      }
+    } finally {
+      await app.close();
+      removeDataDir(app.dataDir);
+    }
+  });
+});
+
+describe("sign-up waiting for activation (VERIFY_EMAILS, AUTO_ACTIVATE_NEW_USERS=false)", () => {
+  let verifying: TestServer;
+  beforeAll(async () => {
+    verifying = await startServer({ ...SETTINGS, VERIFY_EMAILS: "true", AUTO_ACTIVATE_NEW_USERS: "false", REDIRECT_URL_SUCCESS: `${APP_ORIGIN}/welcome` });
+  });
+  afterAll(() => verifying.stop());
+
+  test("as HBP's register answers: no tokens and an activation mail; the passkey signs in once the link was followed", async () => {
+    const email = unique("activate");
+    const device = authenticator();
+    const options = await call(verifying.url, "POST", "/auth/signup/webauthn", { json: { email } });
+    const registered = await call(verifying.url, "POST", "/auth/signup/webauthn/verify", { json: { credential: await device.create(options.body) } });
+    expect(registered.status).toBe(200);
+    expect(registered.body).toEqual({ jwt_token: null, jwt_expires_in: null, user: expect.objectContaining({ email }) });
+    expect(registered.cookies).toEqual([]);
+
+    const signInNow = async () => {
+      const request = await call(verifying.url, "POST", "/auth/signin/webauthn", { json: { email } });
+      return call(verifying.url, "POST", "/auth/signin/webauthn/verify", { json: { email, credential: await device.get(request.body), cookie: false } });
+    };
+    const before = await signInNow();
+    expect(before.status).toBe(400);
+    expect(before.body.message).toBe("Account is not activated.");
+
+    const mail = await waitForOutboxMail(verifying.dataDir, email);
+    const link = new URL(linkIn(mail));
+    expect(link.pathname).toBe("/auth/activate");
+    const followed = await call(verifying.url, "GET", `${link.pathname}${link.search}`);
+    expect(followed.status).toBe(302);
+    expect((await signInNow()).status).toBe(200);
+  });
+});
+
+describe("settings", () => {
+  const problems = (env: Record<string, string>): string[] => {
+    try {
+      loadConfig({ DATA_DIR: "/tmp/unused", ...env });
+      return [];
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+  };
+
+  test("defaults: off, the RP ID is PUBLIC_URL's host and the one origin PUBLIC_URL's, user verification preferred", () => {
+    const { webauthn } = loadConfig({ DATA_DIR: "/tmp/unused", PUBLIC_URL: "https://auth.example.com/" });
+    expect(webauthn).toEqual({ enabled: false, rpId: "auth.example.com", rpName: "latchkey", origins: ["https://auth.example.com"], userVerification: "preferred" });
+    const portless = loadConfig({ DATA_DIR: "/tmp/unused", PORT: "0" }).webauthn;
+    expect(portless).toMatchObject({ rpId: "localhost", origins: null });
+  });
+
+  test("apps on other origins under one registrable domain", () => {
+    const { webauthn } = loadConfig({
+      DATA_DIR: "/tmp/unused",
+      PUBLIC_URL: "https://auth.example.com",
+      WEBAUTHN_ENABLED: "true",
+      WEBAUTHN_RP_ID: "example.com",
+      WEBAUTHN_RP_ORIGINS: "https://app.example.com, https://example.com:8443",
+      WEBAUTHN_USER_VERIFICATION: "REQUIRED",
+    });
+    expect(webauthn).toMatchObject({ rpId: "example.com", origins: ["https://app.example.com", "https://example.com:8443"], userVerification: "required" });
+  });
+
+  test("bad values stop start-up, naming the variable", () => {
+    const on = { WEBAUTHN_ENABLED: "true", PUBLIC_URL: "https://auth.example.com" };
+    expect(problems({ ...on, WEBAUTHN_RP_ID: "other.org" })).toEqual([
+      'WEBAUTHN_RP_ID: "other.org" must be the host of each origin or a registrable suffix of it, and PUBLIC_URL\'s "https://auth.example.com" is on "auth.example.com"',
+    ]);
+    expect(problems({ ...on, WEBAUTHN_RP_ID: "com" })[0]).toStartWith('WEBAUTHN_RP_ID: "com" must be the host of each origin');
+    expect(problems({ ...on, WEBAUTHN_RP_ID: "https://example.com" })[0]).toStartWith("WEBAUTHN_RP_ID: expected a domain");
+    expect(problems({ ...on, WEBAUTHN_RP_ORIGINS: "http://app.example.com" })[0]).toContain("WEBAUTHN_RP_ORIGINS: \"http://app.example.com\" is plain http");
+    expect(problems({ ...on, WEBAUTHN_RP_ORIGINS: "https://auth.example.com/login" })[0]).toContain("is not an origin");
+    expect(problems({ ...on, WEBAUTHN_USER_VERIFICATION: "sometimes" })[0]).toStartWith("WEBAUTHN_USER_VERIFICATION: expected one of preferred, required, discouraged");
+    expect(problems({ WEBAUTHN_ENABLED: "maybe" })[0]).toStartWith("WEBAUTHN_ENABLED: expected true or false");
+    // A plain-http PUBLIC_URL elsewhere than localhost cannot have passkeys; without them it is fine.
+    expect(problems({ WEBAUTHN_ENABLED: "true", PUBLIC_URL: "http://auth.example.com" })[0]).toContain("PUBLIC_URL: \"http://auth.example.com\" is plain http");
+    expect(problems({ PUBLIC_URL: "http://auth.example.com" })).toEqual([]);
+  });
+
+  test("`latchkey config check` shows them", async () => {
+    const result = await runLatchkey(["config", "check"], { DATA_DIR: server.dataDir, ...SETTINGS }, server.dataDir);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/webauthn\.enabled\s+true/);
+    expect(result.stdout).toMatch(/webauthn\.rpId\s+localhost/);
+    expect(result.stdout).toMatch(/webauthn\.origins\s+http:\/\/localhost:5173, http:\/\/localhost:8080/);
+    expect(result.stdout).toMatch(/webauthn\.userVerification\s+preferred/);
+    expect(result.stdout).toContain("WEBAUTHN_RP_ORIGINS");
   });
 });
