@@ -631,3 +631,59 @@ describe("settings", () => {
     expect(result.stdout).toContain("WEBAUTHN_RP_ORIGINS");
   });
 });
+
+describe("the operator's commands", () => {
+  const user = (...args: string[]) => runLatchkey(["user", ...args], { DATA_DIR: server.dataDir, JWT_KEY: TEST_JWT_KEY, ...SETTINGS }, server.dataDir);
+
+  test("`user show` lists the account's passkeys: id, nickname, created, last used (text and --json)", async () => {
+    const { email, device, jwt } = await passkeyUser();
+    const phone = authenticator({ synced: true });
+    const options = await post("/auth/user/webauthn/add", undefined, bearer(jwt));
+    const credential = await phone.create(options.body);
+    await post("/auth/user/webauthn/verify", { credential, nickname: "phone" }, bearer(jwt));
+    expect((await signIn(phone, email)).status).toBe(200);
+    const [laptopId] = device.credentials.keys();
+
+    const shown = await user("show", email, "--json");
+    expect(shown.exitCode).toBe(0);
+    expect(JSON.parse(shown.stdout).passkeys).toEqual([
+      { id: laptopId, nickname: "laptop", transports: ["internal"], synced: false, createdAt: expect.stringMatching(/Z$/), lastUsedAt: null },
+      { id: credential.id, nickname: "phone", transports: ["internal"], synced: true, createdAt: expect.stringMatching(/Z$/), lastUsedAt: expect.stringMatching(/Z$/) },
+    ]);
+    const text = await user("show", email);
+    expect(text.stdout).toMatch(/passkeys\s+2/);
+    expect(text.stdout).toMatch(new RegExp(`${laptopId}\\s+laptop\\s+\\S+Z\\s+never`));
+    expect(text.stdout).toMatch(new RegExp(`${credential.id}\\s+phone\\s+\\S+Z\\s+\\S+Z`));
+  });
+
+  test("`user passkeys remove`: one goes; the last way to sign in only with --force; unknown ids and bad usage are refused", async () => {
+    const { email, device, jwt } = await passkeyUser();
+    const key = authenticator();
+    const options = await post("/auth/user/webauthn/add", undefined, bearer(jwt));
+    const credential = await key.create(options.body);
+    await post("/auth/user/webauthn/verify", { credential }, bearer(jwt));
+    const [laptopId] = device.credentials.keys();
+
+    const removed = await user("passkeys", "remove", email, credential.id);
+    expect(removed.exitCode).toBe(0);
+    expect(removed.stdout).toContain(`removed passkey ${credential.id} of ${email}`);
+    expect(removed.stdout).toContain("security event=passkey_removed ip=- account=user:");
+    expect((await signIn(key)).status).toBe(401);
+
+    const last = await user("passkeys", "remove", email, laptopId!);
+    expect(last.exitCode).toBe(1);
+    expect(last.stderr).toContain("it is the account's last way to sign in: add --force");
+    expect((await signIn(device, email)).status).toBe(200);
+
+    const unknown = await user("passkeys", "remove", email, "no-such-passkey");
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.stderr).toContain(`has no passkey no-such-passkey`);
+    const usage = await user("passkeys", "list", email, laptopId!);
+    expect(usage.exitCode).toBe(2);
+
+    const forced = await user("passkeys", "remove", email, laptopId!, "--force");
+    expect(forced.exitCode).toBe(0);
+    expect((await signIn(device, email)).status).toBe(401);
+    expect(JSON.parse((await user("show", email, "--json")).stdout).passkeys).toEqual([]);
+  });
+});
