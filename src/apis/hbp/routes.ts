@@ -374,7 +374,8 @@ export function hbpAuthRoutes(ctx: HbpContext) {
       feature: "webauthn",
       signedIn: true,
       params: passkeyParams,
-      detail: doc.get("Remove one of the signed-in account's passkeys", {
+      // Not doc.get: a DELETE may carry a body, which the edge reads (and refuses when too large) like any other.
+      detail: doc("Remove one of the signed-in account's passkeys", {
         204: noContent("Removed; it signs in no more."),
         401: NOT_SIGNED_IN,
         404: `${PASSKEYS_OFF} Or the account has no passkey with this id.`,

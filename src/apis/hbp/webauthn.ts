@@ -116,6 +116,9 @@ const signUpOptionsSchema = t.Object(
     defaultRole: t.Optional(t.String({ minLength: 1, maxLength: 64 })),
     displayName: t.Optional(t.String({ minLength: 1, maxLength: 256 })),
     metadata: t.Optional(t.Record(t.String({ maxLength: 64 }), t.Unknown(), { maxProperties: 64, description: "Fields of REGISTRATION_CUSTOM_FIELDS" })),
+    // nhost's client may send these; latchkey has no per-user locale, and activation links go to REDIRECT_URL_SUCCESS.
+    locale: t.Optional(t.String({ maxLength: 16, description: "Accepted and not used" })),
+    redirectTo: t.Optional(t.String({ maxLength: 2048, description: "Accepted and not used: activation links go to REDIRECT_URL_SUCCESS" })),
   },
   { additionalProperties: false },
 );
