@@ -227,16 +227,15 @@ export function createPasskeys(deps: {
       const handle = userHandleOf(response);
       if (!expect(flow, passkey) || (handle !== null && handle !== passkey.userId)) throw refused("credential of another user");
       const assertion = await verifyAssertion(rp, response, challenge, passkey);
-      // Signed by the authenticator: a counter that did not move forward means two authenticators share the key.
-      const counts = assertion.counter > 0 || passkey.counter > 0;
-      const movedOn = counts
-        ? assertion.counter > passkey.counter && (await repository.recordUse(passkey.id, { counter: assertion.counter, backedUp: assertion.backedUp, usedAt: clock.now() }))
-        : await repository.recordUse(passkey.id, { counter: 0, backedUp: assertion.backedUp, usedAt: clock.now() });
-      if (!movedOn) {
+      // Signed by the authenticator, so the counter is its own: one that did not move forward (other than an
+      // authenticator's constant 0) means two authenticators share the key. The update is conditional on it, so of
+      // parallel uses with one counter only one is recorded.
+      const use = { counter: assertion.counter, backedUp: assertion.backedUp, usedAt: clock.now() };
+      if (!(await repository.recordUse(passkey.id, use))) {
         events.record("passkey_clone_suspected", { ip: client.ip, account: `user:${passkey.userId}` });
         throw refused("signature counter did not move forward");
       }
-      return { flow, passkey: { ...passkey, counter: assertion.counter, backedUp: assertion.backedUp, lastUsedAt: clock.now() } };
+      return { flow, passkey: { ...passkey, counter: use.counter, backedUp: use.backedUp, lastUsedAt: use.usedAt } };
     },
   };
   return passkeys;
