@@ -45,7 +45,12 @@ export type CoreErrorCode =
   | "invalid_otp"
   | "email_already_verified"
   /** Removing this provider identity or passkey would leave the account no way to sign in. */
-  | "last_sign_in_method";
+  | "last_sign_in_method"
+  /**
+   * A passkey ceremony's answer that does not verify: its challenge unknown, used, expired or another flow's, the
+   * credential unknown or someone else's, the origin, RP ID, signature or counter wrong (core/second-factors/passkeys.ts).
+   */
+  | "invalid_passkey";
 
 export class CoreError extends Error {
   constructor(
