@@ -1,7 +1,7 @@
 // Passkeys in a real browser (issue 27): Debian's chromium with a CDP virtual authenticator, on a test page served on
 // localhost that calls latchkey's HBP routes across origins (test/support/passkey-page/). Sign up with a passkey,
-// sign out, sign in with it without an address (a discoverable credential); latchkey must see the same user, and
-// the authenticator must hold one credential. The API's own cases (replays, clones, wrong origins ...) are tested
+// sign out, sign in with it without an address (a discoverable credential); latchkey must see the same user (the
+// page refreshes its session and lists the user's passkeys with it), and the authenticator must hold one credential. The API's own cases (replays, clones, wrong origins ...) are tested
 // without a browser; this checks what only a browser can: its WebAuthn, its secure-context and CORS rules, the
 // page's conversions. Runs once, on the default backend (test/run.sh): nothing here depends on the database.
 import { afterAll, beforeAll, expect, test } from "bun:test";
@@ -60,6 +60,11 @@ test("sign up with a passkey, sign out, sign in with it without an address: the 
     expect(Buffer.from(credentials[0]!.userHandle ?? "", "base64").toString()).toBe(signedUp.userId!);
 
     expect(await press(tab, "sign-out")).toMatchObject({ state: "signed-out", userId: null });
+    // Signing out ended the session in latchkey, not only in the page: its refresh token (sent to /auth/logout) is dead.
+    const logout = tab.requests.all().find((request) => new URL(request.url).pathname === "/auth/logout");
+    const refreshToken = new URL(logout!.url).searchParams.get("refresh_token")!;
+    expect(refreshToken).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await call(server.url, "GET", `/auth/token/refresh?refresh_token=${refreshToken}`)).status).toBe(401);
 
     const signedIn = await press(tab, "sign-in");
     expect(signedIn).toMatchObject({ state: "signed-in", userId: signedUp.userId, text: expect.stringContaining(`Signed in as ${email}`) });
