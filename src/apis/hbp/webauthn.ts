@@ -47,7 +47,7 @@ export const creationResponseSchema = t.Object(
       { additionalProperties: false },
     ),
   },
-  { $id: "WebauthnCreationResponse", additionalProperties: false, description: "A new credential: PublicKeyCredential.toJSON() of navigator.credentials.create()" },
+  { additionalProperties: false, description: "A new credential: PublicKeyCredential.toJSON() of navigator.credentials.create()" },
 );
 
 /** What navigator.credentials.get() answered, as JSON. */
@@ -64,7 +64,7 @@ export const assertionResponseSchema = t.Object(
       { additionalProperties: false },
     ),
   },
-  { $id: "WebauthnAssertionResponse", additionalProperties: false, description: "A signed challenge: PublicKeyCredential.toJSON() of navigator.credentials.get()" },
+  { additionalProperties: false, description: "A signed challenge: PublicKeyCredential.toJSON() of navigator.credentials.get()" },
 );
 
 const descriptor = t.Object({ id: t.String(), type: t.Literal("public-key"), transports: t.Optional(t.Array(t.String())) });
