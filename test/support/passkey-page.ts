@@ -13,8 +13,11 @@ const FILES: Record<string, { file: string; type: string }> = {
 export interface PasskeyPage {
   /** http://localhost:<port>: what latchkey's WEBAUTHN_RP_ORIGINS and CORS_ORIGINS must name. */
   origin: string;
-  /** The page's address, talking to the latchkey at `latchkeyUrl`. */
-  urlFor(latchkeyUrl: string): string;
+  /**
+   * The page's address, talking to the latchkey at `latchkeyUrl`; with `json: "native"` the page converts with the
+   * browser's own PublicKeyCredential.parse*OptionsFromJSON and toJSON instead of its own code.
+   */
+  urlFor(latchkeyUrl: string, options?: { json?: "native" }): string;
   stop(): void;
 }
 
@@ -31,7 +34,7 @@ export function servePasskeyPage(): PasskeyPage {
   const origin = `http://localhost:${site.port}`;
   return {
     origin,
-    urlFor: (latchkeyUrl) => `${origin}/?latchkey=${encodeURIComponent(latchkeyUrl)}`,
+    urlFor: (latchkeyUrl, options = {}) => `${origin}/?latchkey=${encodeURIComponent(latchkeyUrl)}${options.json ? `&json=${options.json}` : ""}`,
     stop: () => site.stop(true),
   };
 }

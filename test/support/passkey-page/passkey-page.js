@@ -3,12 +3,15 @@
 //
 // latchkey speaks WebAuthn's JSON forms (binary fields as base64url strings); navigator.credentials wants
 // ArrayBuffers. The conversion is written out here (PublicKeyCredential.parseCreationOptionsFromJSON and toJSON do the
-// same in new browsers) so the page has no dependency and shows exactly what crosses the wire.
+// same in new browsers; ?json=native uses them) so the page has no dependency and shows exactly what crosses the wire.
 //
 // State for the test to read: #status's data-state ("signed-out", "busy", "signed-in", "error") and, signed in,
 // data-user-id; its text says the same for a person (and a screenshot).
 
-const server = new URL(location.href).searchParams.get("latchkey");
+const query = new URL(location.href).searchParams;
+const server = query.get("latchkey");
+/** ?json=native: the browser's own conversions (parse*OptionsFromJSON, toJSON), as the README shows, instead of ours. */
+const nativeJson = query.get("json") === "native";
 document.querySelector("#server").textContent = server;
 const status = document.querySelector("#status");
 
@@ -115,15 +118,23 @@ async function startSession(reply) {
 async function signUp() {
   const email = document.querySelector("#email").value;
   const options = await api("POST", "/auth/signup/webauthn", { email });
-  const credential = await navigator.credentials.create({ publicKey: creationOptions(options) });
-  await startSession(await api("POST", "/auth/signup/webauthn/verify", { credential: creationJSON(credential), nickname: "Test browser", cookie: false }));
+  const publicKey = nativeJson ? PublicKeyCredential.parseCreationOptionsFromJSON(options) : creationOptions(options);
+  const credential = await navigator.credentials.create({ publicKey });
+  const answer = nativeJson ? credential.toJSON() : creationJSON(credential);
+  await startSession(await api("POST", "/auth/signup/webauthn/verify", { credential: answer, nickname: "Test browser", cookie: false }));
 }
 
-/** No email: latchkey asks for any passkey of this site, and the authenticator offers the one it holds. */
+/**
+ * Without an address (the default): latchkey asks for any passkey of this site, and the authenticator offers the one
+ * it holds. With one ("Sign in with my address"): latchkey names the account's passkeys.
+ */
 async function signIn() {
-  const options = await api("POST", "/auth/signin/webauthn", {});
-  const credential = await navigator.credentials.get({ publicKey: requestOptions(options) });
-  await startSession(await api("POST", "/auth/signin/webauthn/verify", { credential: assertionJSON(credential), cookie: false }));
+  const email = document.querySelector("#with-email").checked ? document.querySelector("#email").value : undefined;
+  const options = await api("POST", "/auth/signin/webauthn", email === undefined ? {} : { email });
+  const publicKey = nativeJson ? PublicKeyCredential.parseRequestOptionsFromJSON(options) : requestOptions(options);
+  const credential = await navigator.credentials.get({ publicKey });
+  const answer = nativeJson ? credential.toJSON() : assertionJSON(credential);
+  await startSession(await api("POST", "/auth/signin/webauthn/verify", { email, credential: answer, cookie: false }));
 }
 
 async function signOut() {
