@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { isAddressOrRange, Reader } from "./config-reader.ts";
 import { readBackupUrl, readDatabaseUrl, readStorageUrl } from "./config-urls.ts";
 import { readBackupTiming } from "./config-backup-schedule.ts";
+import { readWebauthn, type WebauthnSettings } from "./config-webauthn.ts";
 import { readProviderSettings, type ProviderSettings } from "./config-providers.ts";
 import { ConfigError } from "./lib/errors.ts";
 import { deepFreeze, type DeepReadonly } from "./lib/frozen.ts";
@@ -198,6 +199,8 @@ interface Settings {
     /** BACKUP_KEEP: how many scheduled backups stay at the target; older ones are deleted after each new one. */
     keep: number;
   };
+  /** Passkeys on the HBP mount (src/config-webauthn.ts: WEBAUTHN_*). */
+  webauthn: WebauthnSettings;
   /** MAILHOG_API_PORT: a MailHog-compatible read API over the mails sent, on 127.0.0.1:<port> only (src/mailhog-api.ts); null: none. */
   mailhog: { apiPort: number | null };
 }
@@ -434,6 +437,7 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
       ...readBackupTiming(read),
       keep: read.number("BACKUP_KEEP", 7, { min: 1, max: 10000, integer: true }),
     },
+    webauthn: readWebauthn(read, publicUrl),
     mailhog: { apiPort: read.optionalString("MAILHOG_API_PORT") === null ? null : read.number("MAILHOG_API_PORT", 0, { min: 1, max: 65535, integer: true }) },
   };
 

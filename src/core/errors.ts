@@ -55,7 +55,12 @@ export type CoreErrorCode =
   /** The account has no identity at this provider. */
   | "identity_not_found"
   /** A `redirect_to` that is not on REDIRECT_URL_ALLOWLIST. */
-  | "redirect_not_allowed";
+  | "redirect_not_allowed"
+  /**
+   * A passkey ceremony's answer that does not verify: its challenge unknown, used, expired or another flow's, the
+   * credential unknown or someone else's, the origin, RP ID, signature or counter wrong (core/second-factors/passkeys.ts).
+   */
+  | "invalid_passkey";
 
 export class CoreError extends Error {
   constructor(

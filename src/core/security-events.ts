@@ -18,6 +18,14 @@ export type SecurityEventName =
   /** The admin secret granted access (HBP impersonation, storage). */
   | "admin_secret_used"
   | "admin_secret_failed"
+  /** A passkey was added to the account, or removed from it (by its owner or the operator). */
+  | "passkey_added"
+  | "passkey_removed"
+  /**
+   * A passkey signed correctly but its counter did not move forward: a copy of the authenticator may be in use
+   * (the sign-in is refused; the account's owner should look at their passkeys).
+   */
+  | "passkey_clone_suspected"
   /** A sign-in or link through a provider failed (`reason`: the code the failure redirect carries). */
   | "provider_sign_in_failed"
   /** A provider identity was linked to an account (`reason`: `provider:<name>`). */
@@ -25,8 +33,8 @@ export type SecurityEventName =
   /** One was unlinked. */
   | "provider_unlinked";
 
-/** Events that are a record, not an alarm: written at INFO, so a ban tool counting WARN lines never counts them. */
-const RECORDS: ReadonlySet<SecurityEventName> = new Set(["admin_secret_used", "provider_linked", "provider_unlinked"]);
+/** Events that record something granted or changed, not a failure: written at INFO, never matched by a ban. */
+const RECORDS: ReadonlySet<SecurityEventName> = new Set(["admin_secret_used", "passkey_added", "passkey_removed", "provider_linked", "provider_unlinked"]);
 
 export interface SecurityEventFacts {
   ip?: string | null;
@@ -53,7 +61,8 @@ export function createSecurityEvents(logger: Logger): SecurityEvents {
     record(event, facts) {
       let line = `security event=${event} ip=${token(facts.ip)} account=${token(facts.account)}`;
       if (facts.reason) line += ` reason=${token(facts.reason)}`;
-      // A granted admin secret or a link is worth a record, not an alarm; every other event is a failure a ban can count.
+      // A granted admin secret, a passkey change or a provider link is worth a record, not an alarm; every other event
+      // is a failure a ban can count.
       if (RECORDS.has(event)) logger.info(line);
       else logger.warn(line);
     },

@@ -79,6 +79,7 @@ const CORE_ERRORS: Record<CoreErrorCode, [number, string]> = {
   invalid_otp: [401, "Invalid code."],
   email_already_verified: [400, "Email is already verified."],
   last_sign_in_method: [409, "This is the account's last way to sign in; add another before removing it."],
+  invalid_passkey: [401, "Invalid or expired passkey response."],
   // The provider flow answers these by its failure redirect (providers.ts); the JSON form is for completeness.
   email_in_use: [409, "This email address belongs to another account."],
   identity_in_use: [409, "This provider account is linked to another account."],
