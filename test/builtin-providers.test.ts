@@ -248,7 +248,7 @@ let seen: { key: string; request: Request; body: string }[] = [];
 function answer(routes: Record<string, Route>): void {
   seen = [];
   globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
-    const request = new Request(input, init);
+    const request = input instanceof Request ? new Request(input, init) : new Request(String(input), init);
     const url = new URL(request.url);
     const key = `${request.method} ${url.origin}${url.pathname}`;
     seen.push({ key, request, body: await request.clone().text() });
