@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { isAddressOrRange, Reader } from "./config-reader.ts";
 import { readBackupUrl, readDatabaseUrl, readStorageUrl } from "./config-urls.ts";
 import { readBackupTiming } from "./config-backup-schedule.ts";
+import { readProviderSettings, type ProviderSettings } from "./config-providers.ts";
 import { ConfigError } from "./lib/errors.ts";
 import { deepFreeze, type DeepReadonly } from "./lib/frozen.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./lib/logger.ts";
@@ -82,6 +83,8 @@ interface Settings {
     /** HBP's admin secret (`x-admin-secret`); null: no admin bypass exists at all. */
     adminSecret: string | null;
   };
+  /** Sign-in through GitHub, Google and OpenID Connect providers (src/config-providers.ts). */
+  providers: ProviderSettings;
   /** Who may create an account and with what, in every dialect (core/accounts/registration-policy.ts). */
   registration: {
     /** REGISTRATION_ENABLED=false: nobody signs themselves up, in any dialect; the operator still creates accounts. */
@@ -257,11 +260,18 @@ export function loadConfigFromEnvironment(): Config {
 
 /**
  * Every variable latchkey reads, those read only when another is set (SMTP_PASS, S3 credentials) included: the
- * settings are read once with the ones that open those branches set, and the names asked for are collected.
+ * settings are read once with the ones that open those branches set, and the names asked for are collected. The
+ * OIDC_<NAME>_* settings are named by OIDC_PROVIDERS: those of the providers `env` names are included.
  */
-export function settingNames(): string[] {
+export function settingNames(env: Env = {}): string[] {
   const asked = new Set<string>();
-  const probe = { SMTP_HOST: "probe", STORAGE_URL: "s3://probe-bucket", S3_ACCESS_KEY_ID: "probe", S3_SECRET_ACCESS_KEY: "probe" };
+  const probe = {
+    SMTP_HOST: "probe",
+    STORAGE_URL: "s3://probe-bucket",
+    S3_ACCESS_KEY_ID: "probe",
+    S3_SECRET_ACCESS_KEY: "probe",
+    OIDC_PROVIDERS: env.OIDC_PROVIDERS ?? "",
+  };
   try {
     loadConfig(probe, { asked });
   } catch (error) {
@@ -280,6 +290,8 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
   const smtpHost = read.optionalString("SMTP_HOST");
   const smtpPort = read.number("SMTP_PORT", 587, { min: 1, max: 65535, integer: true });
   const smtpUser = read.optionalString("SMTP_USER");
+  const redirectUrlSuccess = read.url("REDIRECT_URL_SUCCESS");
+  const redirectUrlError = read.url("REDIRECT_URL_ERROR");
 
   const config: Settings = {
     server: {
@@ -294,8 +306,8 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
       autoActivateNewUsers: read.bool(["AUTO_ACTIVATE_NEW_USERS", "AUTO_ACTIVATE_NEW_USERS_ENABLE"], true),
       verifyEmails: read.bool(["VERIFY_EMAILS", "VERIFY_EMAILS_ENABLE"], false),
       allowUserSelfDelete: read.bool(["ALLOW_USER_SELF_DELETE", "ALLOW_USER_SELF_DELETE_ENABLE"], false),
-      redirectUrlSuccess: read.url("REDIRECT_URL_SUCCESS"),
-      redirectUrlError: read.url("REDIRECT_URL_ERROR"),
+      redirectUrlSuccess,
+      redirectUrlError,
       defaultUserRole,
       defaultAllowedUserRoles,
       allowedUserRoles: read.list("ALLOWED_USER_ROLES", defaultAllowedUserRoles),
@@ -315,6 +327,7 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
       emailChangeUrl: read.url("EMAIL_CHANGE_URL"),
       adminSecret: read.optionalString(["ADMIN_SECRET", "HASURA_GRAPHQL_ADMIN_SECRET"]),
     },
+    providers: readProviderSettings(read, { success: redirectUrlSuccess, error: redirectUrlError }),
     registration: {
       // WolfPal's own default is off; latchkey's is on, as HBP's (spec/wolfpal.md decision 4).
       enabled: read.bool("REGISTRATION_ENABLED", true),

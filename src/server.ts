@@ -6,7 +6,7 @@ import { Elysia, type InternalRoute } from "elysia";
 import { createCookieJar } from "./apis/hbp/cookies.ts";
 import { hbpErrorResponse } from "./apis/hbp/error-handler.ts";
 import { hbpHealthRoutes } from "./apis/hbp/health.ts";
-import { hbpAuthRoutes } from "./apis/hbp/routes.ts";
+import { hbpAuthRoutes, hbpProviderFormRoutes } from "./apis/hbp/routes.ts";
 import { hbpStorageRoutes } from "./apis/hbp/storage/routes.ts";
 import { faroeRoutes } from "./apis/faroe/routes.ts";
 import { lncrawlRoutes } from "./apis/lncrawl/routes.ts";
@@ -144,6 +144,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     signingKeys,
     ownedData: files.ownedFiles,
     observations: metrics?.observations,
+    cookieSecret,
   });
   const cookies = createCookieJar({
     config: config.cookies,
@@ -196,7 +197,7 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   const backups = createBackupStatus({ onSuccess: (finishedAtMs) => metrics?.backupSucceeded(finishedAtMs) });
   const backupSchedule = startBackupSchedule({ config, status: backups, logger, clock });
 
-  if (config.auth.enabled) app.use(hbpAuthRoutes(hbp));
+  if (config.auth.enabled) app.use(hbpAuthRoutes(hbp)).use(hbpProviderFormRoutes(hbp));
   // Always mounted: with STORAGE_ENABLED=false every route answers 404 saying how to turn it on (decision 5).
   app.use(hbpStorageRoutes({ ...hbp, storage: files.storage }));
   if (config.lncrawl.enabled) {

@@ -33,7 +33,7 @@ export function configCheckCommand(env: Env, overrides: Env, args: string[]): nu
     const width = Math.max(...rows.map(([path]) => path.length));
     for (const [path, value] of rows) console.log(`${path.padEnd(width)}  ${value}`);
   }
-  const known = settingNames();
+  const known = settingNames({ ...env, ...overrides });
   const setVariables = Object.keys(env).filter((name) => env[name] !== undefined && env[name]!.trim() !== "");
   const read = setVariables.filter((name) => known.includes(name)).sort();
   if (config !== null) console.log(`\nset in the environment: ${read.length > 0 ? read.join(", ") : "nothing (every setting has its default)"}`);

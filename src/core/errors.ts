@@ -45,7 +45,17 @@ export type CoreErrorCode =
   | "invalid_otp"
   | "email_already_verified"
   /** Removing this provider identity or passkey would leave the account no way to sign in. */
-  | "last_sign_in_method";
+  | "last_sign_in_method"
+  /** A provider's address belongs to an account it may not join (unverified, or PROVIDER_LINK_BY_EMAIL=false). */
+  | "email_in_use"
+  /** The provider identity belongs to another account. */
+  | "identity_in_use"
+  /** The account has another identity at this provider already. */
+  | "provider_already_linked"
+  /** The account has no identity at this provider. */
+  | "identity_not_found"
+  /** A `redirect_to` that is not on REDIRECT_URL_ALLOWLIST. */
+  | "redirect_not_allowed";
 
 export class CoreError extends Error {
   constructor(

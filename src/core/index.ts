@@ -3,6 +3,7 @@ import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import { createApiTokensRepository } from "../db/repositories/api-tokens.ts";
 import { createChallengesRepository } from "../db/repositories/challenges.ts";
+import { createIdentitiesRepository } from "../db/repositories/identities.ts";
 import { createMailQueueRepository } from "../db/repositories/mail-queue.ts";
 import { createRateLimitsRepository } from "../db/repositories/rate-limits.ts";
 import { createRecoveryCodesRepository } from "../db/repositories/recovery-codes.ts";
@@ -47,6 +48,11 @@ import { createRegistrationPolicy } from "./accounts/registration-policy.ts";
 import { createResetRequests } from "./challenges/reset-requests.ts";
 import { createUserDirectory } from "./accounts/user-directory.ts";
 import { noObservations, type Observations } from "./observations.ts";
+import { createTokenCipher } from "../lib/token-cipher.ts";
+import { createIdentities } from "./identities/identities.ts";
+import { createProviderFlow } from "./identities/provider-flow.ts";
+import { configuredProviders, createProviderRegistry } from "./identities/providers.ts";
+import { createProviderSignIn } from "./sign-in/provider-sign-in.ts";
 
 export interface CoreDeps {
   config: Config;
@@ -65,6 +71,11 @@ export interface CoreDeps {
   ownedData: OwnedData;
   /** What core reports for the operator's metrics (src/metrics.ts); none when absent. */
   observations?: Observations;
+  /**
+   * COOKIE_SECRET, or the generated one: the key that seals the provider tokens kept at rest (PROVIDER_KEEP_TOKENS)
+   * is derived from it (lib/token-cipher.ts).
+   */
+  cookieSecret: string;
 }
 
 export type Core = ReturnType<typeof createCore>;
@@ -140,6 +151,25 @@ export function createCore(deps: CoreDeps) {
   const userDirectory = createUserDirectory({ directory: createUserDirectoryRepository(db) });
   const emailVerification = createEmailVerification({ auth: config.auth, challenges, users, rateLimits });
   const resetRequests = createResetRequests({ auth: config.auth, challenges, users, passwords, totp, secondFactorReset, sessions, rateLimits });
+  // Sign-in through other providers: the identities, the adapters the settings enable, and the flow around them.
+  const identities = createIdentities({
+    repository: createIdentitiesRepository(db),
+    clock,
+    random,
+    cipher: config.providers.keepTokens ? createTokenCipher({ secret: deps.cookieSecret, purpose: "provider tokens", randomBytes: random.bytes }) : null,
+    signInMethods,
+    events,
+  });
+  const providerSignIn = createProviderSignIn({ settings: config.providers, users, callerGate, identities, signIn, sessions, accessTokens, events });
+  const providerFlow = createProviderFlow({
+    settings: config.providers,
+    registry: createProviderRegistry(configuredProviders(config.providers)),
+    challenges,
+    providerSignIn,
+    random,
+    events,
+    logger,
+  });
   return {
     clock,
     random,
@@ -173,5 +203,7 @@ export function createCore(deps: CoreDeps) {
     secondFactorReset,
     emailVerification,
     resetRequests,
+    identities,
+    providerFlow,
   };
 }

@@ -17,7 +17,16 @@ export type SecurityEventName =
   | "disabled_account"
   /** The admin secret granted access (HBP impersonation, storage). */
   | "admin_secret_used"
-  | "admin_secret_failed";
+  | "admin_secret_failed"
+  /** A sign-in or link through a provider failed (`reason`: the code the failure redirect carries). */
+  | "provider_sign_in_failed"
+  /** A provider identity was linked to an account (`reason`: `provider:<name>`). */
+  | "provider_linked"
+  /** One was unlinked. */
+  | "provider_unlinked";
+
+/** Events that are a record, not an alarm: written at INFO, so a ban tool counting WARN lines never counts them. */
+const RECORDS: ReadonlySet<SecurityEventName> = new Set(["admin_secret_used", "provider_linked", "provider_unlinked"]);
 
 export interface SecurityEventFacts {
   ip?: string | null;
@@ -44,8 +53,8 @@ export function createSecurityEvents(logger: Logger): SecurityEvents {
     record(event, facts) {
       let line = `security event=${event} ip=${token(facts.ip)} account=${token(facts.account)}`;
       if (facts.reason) line += ` reason=${token(facts.reason)}`;
-      // A granted admin secret is worth a record, not an alarm; every other event is a failure a ban can count.
-      if (event === "admin_secret_used") logger.info(line);
+      // A granted admin secret or a link is worth a record, not an alarm; every other event is a failure a ban can count.
+      if (RECORDS.has(event)) logger.info(line);
       else logger.warn(line);
     },
   };

@@ -60,6 +60,23 @@ export function createCookieJar(options: { config: Config["cookies"]; secret: st
       return [serialize(REFRESH_COOKIE, refreshToken), serialize(PERMISSIONS_COOKIE, JSON.stringify(permissionVariables))];
     },
 
+    /**
+     * A short-lived signed cookie for one path (the provider flow's state, providers.ts). `crossSite`: it must come
+     * back with a cross-site POST (a form_post provider): SameSite=None, which browsers take only with Secure, so
+     * only where cookies are Secure (an https PUBLIC_URL); elsewhere Lax.
+     */
+    pathCookie(name: string, value: string, options: { path: string; maxAgeSeconds: number; crossSite: boolean }): string {
+      const sameSite = options.crossSite && config.secure ? "None" : "Lax";
+      const expires = new Date(clock.now() + options.maxAgeSeconds * 1000).toUTCString();
+      const signed = encodeURIComponent(`s:${value}.${signature(value)}`);
+      return `${name}=${signed}; Max-Age=${options.maxAgeSeconds}; Path=${options.path}; Expires=${expires}; HttpOnly${config.secure ? "; Secure" : ""}; SameSite=${sameSite}`;
+    },
+
+    /** The Set-Cookie header that removes a pathCookie. */
+    clearedPathCookie(name: string, path: string): string {
+      return `${name}=; Path=${path}; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly${config.secure ? "; Secure" : ""}; SameSite=Lax`;
+    },
+
     /** Set-Cookie headers that remove both cookies. */
     clearedCookies(): string[] {
       const cleared = `Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; HttpOnly${config.secure ? "; Secure" : ""}; SameSite=${config.sameSite}`;

@@ -13,6 +13,17 @@ export const hbpAuthDoc = routeDocs({
   },
 });
 
+/** The one HBP route that reads a form: a form_post provider's callback (routes.ts, hbpProviderFormRoutes). */
+export const hbpFormDoc = routeDocs({
+  tags: ["HBP auth"],
+  error: hbpErrorSchema,
+  everyRoute: { 400: "Refused before the route ran: a URL with %00 or an escaped lone surrogate, or a query that does not match its schema." },
+  withBody: {
+    400: "Or a body that is not a form (application/x-www-form-urlencoded), holds NUL or a lone surrogate, or does not match its schema.",
+    413: "The body is larger than 64 KiB.",
+  },
+});
+
 export const hbpStorageDoc = routeDocs({
   tags: ["HBP storage"],
   error: hbpErrorSchema,

@@ -79,6 +79,12 @@ const CORE_ERRORS: Record<CoreErrorCode, [number, string]> = {
   invalid_otp: [401, "Invalid code."],
   email_already_verified: [400, "Email is already verified."],
   last_sign_in_method: [409, "This is the account's last way to sign in; add another before removing it."],
+  // The provider flow answers these by its failure redirect (providers.ts); the JSON form is for completeness.
+  email_in_use: [409, "This email address belongs to another account."],
+  identity_in_use: [409, "This provider account is linked to another account."],
+  provider_already_linked: [409, "The account is linked to another account of this provider already."],
+  identity_not_found: [404, "The account is not linked to this provider."],
+  redirect_not_allowed: [400, '"redirect_to" is not an allowed redirect URL (REDIRECT_URL_ALLOWLIST)'],
 };
 
 export function fromCoreError(error: CoreError): HbpError {

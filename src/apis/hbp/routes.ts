@@ -11,15 +11,25 @@ import { activate, activateQuery } from "./activate.ts";
 import { changeEmailDirectly, confirmEmailChange, emailTicketBody, newEmailBody, requestEmailChange } from "./change-email.ts";
 import { changePassword, changePasswordBody, lostPasswordBody, requestPasswordReset, resetPassword, resetPasswordBody } from "./change-password.ts";
 import { deleteAccount } from "./delete-account.ts";
-import { hbpAuthDoc as doc, RATE_LIMITED } from "./docs.ts";
+import { hbpAuthDoc as doc, hbpFormDoc, RATE_LIMITED } from "./docs.ts";
 import { hbpErrorResponse } from "./error-handler.ts";
-import { hbpGuards } from "./guards.ts";
+import { HBP_CREDENTIALS, hbpGuards } from "./guards.ts";
 import { jwks, jwksSchema } from "./jwks.ts";
 import { login, loginBody, loginReplySchema } from "./login.ts";
 import { logout, logoutBody, logoutQuery } from "./logout.ts";
 import { followMagicLink, magicLinkQuery } from "./magic-link.ts";
 import { disableMfa, enableMfa, generateMfa, mfaCodeBody, mfaSecretSchema, mfaTotpBody, totpSignIn } from "./mfa.ts";
 import { confirmEmailPage, resetPasswordPage } from "./ticket-pages.ts";
+import {
+  finishProviderSignIn,
+  linkedProviders,
+  linkedProvidersSchema,
+  providerAnswerFields,
+  providerParams,
+  providerStartQuery,
+  startProviderSignIn,
+  unlinkProvider,
+} from "./providers.ts";
 import { pendingRegistrationSchema, register, registerBody } from "./register.ts";
 import { hbpSessionSchema } from "./session-reply.ts";
 import { accessTokenSchema, refresh, refreshFromCookie, refreshQuery, revoke } from "./token.ts";
@@ -40,6 +50,15 @@ const ticketPage = (title: string) => ({
 });
 /** The refresh token: the cookie, else the `refresh_token` query parameter. */
 const REFRESH_TOKEN = anyOf(["refreshCookie"], []);
+
+// Provider sign-in (providers.ts): the answers of its routes.
+const PROVIDER_DISABLED = 'No such provider is enabled (the message says which setting enables it: OIDC_PROVIDERS, or a built-in provider\'s <P>_ENABLED).';
+const providerCallbackAnswers = {
+  302: redirect(
+    "To the success URL (PROVIDER_SUCCESS_REDIRECT, or the start's redirect_to) with ?refresh_token= and HBP's cookies; with ?mfa_ticket= for a user with TOTP (finish with POST /auth/mfa/totp); with ?provider_linked=<provider> after a link; or to PROVIDER_FAILURE_REDIRECT with ?error=<code>&error_description=.",
+  ),
+  404: PROVIDER_DISABLED,
+};
 
 export function hbpAuthRoutes(ctx: HbpContext) {
   return dialect({
@@ -273,6 +292,48 @@ export function hbpAuthRoutes(ctx: HbpContext) {
         429: RATE_LIMITED,
       }),
     })
+    .get(
+      "/providers/:provider",
+      async ({ exchange, params, query, redirect: redirectTo }) => redirectTo(await startProviderSignIn(ctx, exchange, params.provider, query), 302),
+      {
+        params: providerParams,
+        query: providerStartQuery,
+        detail: doc.get(
+          "Sign in with a provider (GitHub, Google, an OIDC provider): to the provider",
+          {
+            302: redirect("To the provider's sign-in page (the state bound to this browser by a short-lived cookie); or to PROVIDER_FAILURE_REDIRECT with ?error= when the provider cannot be reached."),
+            400: '"redirect_to" is not on REDIRECT_URL_ALLOWLIST.',
+            401: "link=true without a signed-in caller (the cookies or a Bearer access token).",
+            404: PROVIDER_DISABLED,
+          },
+          // Read only with link=true: the account the provider is linked to.
+          { security: anyOf([], ...HBP_CREDENTIALS) },
+        ),
+      },
+    )
+    .get(
+      "/providers/:provider/callback",
+      async ({ exchange, params, query, redirect: redirectTo }) => redirectTo(await finishProviderSignIn(ctx, exchange, params.provider, query), 302),
+      {
+        params: providerParams,
+        query: providerAnswerFields,
+        detail: doc.get("Where the provider sends the browser back (register this URL at the provider)", providerCallbackAnswers),
+      },
+    )
+    .get("/user/providers", ({ caller }) => linkedProviders(ctx, caller.user), {
+      signedIn: true,
+      detail: doc.get("The providers linked to the signed-in account", { 200: json(linkedProvidersSchema, "Its identities, oldest first."), 401: NOT_SIGNED_IN }),
+    })
+    .delete("/user/providers/:provider", ({ exchange, caller, params }) => unlinkProvider(ctx, exchange, caller.user, params.provider), {
+      signedIn: true,
+      params: providerParams,
+      detail: doc("Unlink a provider from the signed-in account", {
+        204: noContent("Unlinked: the provider account no longer signs in to this one."),
+        401: NOT_SIGNED_IN,
+        404: "The account is not linked to this provider.",
+        409: "It is the account's last way to sign in (no password, no other provider or passkey): set a password first.",
+      }),
+    })
     // Seed 001's older paths.
     .post("/account/activate", ({ exchange, body }) => activateV1(ctx, exchange, body.ticket), {
       body: activateBody,
@@ -302,4 +363,25 @@ export function hbpAuthRoutes(ctx: HbpContext) {
         404: "Self-deletion is disabled (ALLOW_USER_SELF_DELETE).",
       }),
     });
+}
+
+/** A form_post provider's callback (Apple): the one HBP route that reads a form, so it has its own body reader. */
+export const MAX_FORM_BODY_BYTES = 64 * 1024;
+
+export function hbpProviderFormRoutes(ctx: HbpContext) {
+  return dialect({
+    name: "api:hbp:provider-forms",
+    prefix: "/auth",
+    body: { maxBytes: MAX_FORM_BODY_BYTES, mediaTypes: ["urlencoded"] },
+    errorResponse: (code, error) => hbpErrorResponse(code, error, ctx.core.logger),
+    exchange: hbpExchange(ctx),
+  }).post(
+    "/providers/:provider/callback",
+    async ({ exchange, params, body, redirect: redirectTo }) => redirectTo(await finishProviderSignIn(ctx, exchange, params.provider, body ?? {}), 302),
+    {
+      params: providerParams,
+      body: providerAnswerFields,
+      detail: hbpFormDoc("Where a form_post provider (Apple) sends the browser back, with a form", providerCallbackAnswers),
+    },
+  );
 }

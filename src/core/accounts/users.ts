@@ -30,6 +30,8 @@ export interface RegisterInput {
   displayName?: string;
   /** A unique login name (WolfPal); compared case-insensitively. */
   username?: string;
+  /** A picture's URL (a provider's profile); REGISTRATION_CUSTOM_FIELDS' `avatar_url` wins over it. */
+  avatarUrl?: string | null;
 }
 
 /** Columns a custom field may fill directly; any other allowed field is kept in `metadata`. */
@@ -65,7 +67,7 @@ export interface Users {
    * password rules); `active` decides whether it can sign in before activation. `email_taken` (or
    * `email_taken_inactive`), `username_taken`, also when two registrations race.
    */
-  register(input: RegisterInput, options: { active: boolean; registeredBy: RegisteredBy }): Promise<User>;
+  register(input: RegisterInput, options: { active: boolean; registeredBy: RegisteredBy; emailVerified?: boolean }): Promise<User>;
   /**
    * Makes sure the administrator account exists, is active and has `password` (re-hashed at every start, as
    * lncrawl does, so changing ADMIN_PASSWORD takes effect on restart). `login` is an address or a username.
@@ -186,9 +188,11 @@ export function createUsers(deps: {
           email,
           username: input.username === undefined ? null : normaliseUsername(input.username),
           displayName: columns.displayName ?? input.displayName ?? email,
-          avatarUrl: columns.avatarUrl ?? null,
+          avatarUrl: columns.avatarUrl ?? input.avatarUrl ?? null,
           passwordHash: input.password === null ? null : await passwords.hash(input.password),
           active: options.active,
+          // Only where something proved the address (a provider that verified it); every other sign-up proves it later.
+          emailVerified: options.emailVerified ?? false,
           defaultRole,
           referrerId: input.referrerId ?? null,
           metadata,
