@@ -1,6 +1,6 @@
 // X (Twitter): OAuth 2.0 with PKCE, scopes `users.read tweet.read` (the users API needs both). X's OAuth 2.0 gives no
-// email address at all, so a Twitter profile has none: such a sign-in makes an account without an address, or links
-// to the signed-in user who asked for it, never to an account by address.
+// email address at all, so a Twitter profile has none: it is never joined to an account by address, and a new account
+// cannot be made from it (profile_incomplete); a signed-in user links it (`?link=true`) and signs in with it after.
 import { Twitter } from "arctic";
 import type { OAuthClientSettings } from "../../../config-builtin-providers.ts";
 import type { IdentityProvider } from "../provider.ts";
