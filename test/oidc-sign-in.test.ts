@@ -234,6 +234,15 @@ describe("signing in", () => {
     expect(await identityRows(subject)).toEqual([]);
   });
 
+  test("an account never activated is not joined, even by a verified address: account_inactive (whoever registered it chose its password)", async () => {
+    const email = `inactive-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    const { id } = await register(email);
+    await queryDatabase(server.dataDir, "UPDATE users SET active = ? WHERE id = ?", [false, id]);
+    const { subject } = person({ email }, "inactive");
+    expect(failedWith(await signIn(new Browser(), subject))).toBe("account_inactive");
+    expect(await identityRows(subject)).toEqual([]);
+  });
+
   test("the provider's tokens are kept sealed (PROVIDER_KEEP_TOKENS): the column is not the token, and opens to it with the cookie secret's key", async () => {
     const { subject } = person({}, "tokens");
     await signedInUser(subject);
