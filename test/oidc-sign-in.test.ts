@@ -467,6 +467,9 @@ describe("linking and unlinking", () => {
     expect(again.body.message).toBe("The account is not linked to this provider.");
     // The provider account is someone new now (its address is its own, verified: a new account).
     expect((await signedInUser(subject)).user.id).not.toBe(id);
+    // Both are security events, at INFO (a record, not a failure a ban tool counts).
+    await server.waitFor(new RegExp(`INFO security event=provider_linked ip=127\\.0\\.0\\.1 account=user:${id} reason=provider:test`));
+    await server.waitFor(new RegExp(`INFO security event=provider_unlinked ip=127\\.0\\.0\\.1 account=user:${id} reason=provider:test`));
   });
 
   test("the last way to sign in is not unlinked (409) until the account has a password", async () => {
