@@ -3,10 +3,11 @@
 // themselves. Generic OpenID Connect providers are named in OIDC_PROVIDERS, each with its OIDC_<NAME>_* settings;
 // the built-in providers (GitHub, Google ...) add their <P>_* settings here too, and their names are reserved.
 import { isIP } from "node:net";
+import { BUILTIN_PROVIDERS, readBuiltinProviders, type BuiltinProviderSettings } from "./config-builtin-providers.ts";
 import type { Reader } from "./config-reader.ts";
 
 /** The built-in providers' names, as in their routes (`/auth/providers/github`): no OIDC provider may take one. */
-export const BUILT_IN_PROVIDER_NAMES = ["github", "google", "facebook", "apple", "twitter", "linkedin", "spotify", "windowslive"] as const;
+export const BUILT_IN_PROVIDER_NAMES = BUILTIN_PROVIDERS;
 
 /** A provider's name in routes and settings: lower-case letters, digits and dashes. */
 const PROVIDER_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
@@ -39,6 +40,8 @@ export interface ProviderSettings {
   keepTokens: boolean;
   /** OIDC_PROVIDERS, by name. */
   oidc: Record<string, OidcProviderSettings>;
+  /** GitHub, Google ...: each one's <P>_* settings, null when it is off (src/config-builtin-providers.ts). */
+  builtin: BuiltinProviderSettings;
 }
 
 /** The part of OIDC_<NAME>_* that names the provider: upper case, `-` as `_`. */
@@ -64,11 +67,19 @@ export function readProviderSettings(read: Reader, redirects: { success: string 
     linkByEmail: read.bool("PROVIDER_LINK_BY_EMAIL", true),
     keepTokens: read.bool("PROVIDER_KEEP_TOKENS", false),
     oidc: readOidcProviders(read),
+    builtin: readBuiltinProviders(read),
   };
   if (Object.keys(settings.oidc).length > 0) {
     read.require(
       successRedirect !== null,
       "PROVIDER_SUCCESS_REDIRECT: required when OIDC_PROVIDERS is set (or REDIRECT_URL_SUCCESS): a provider sign-in ends there",
+    );
+  }
+  const builtinOn = BUILTIN_PROVIDERS.filter((name) => settings.builtin[name] !== null);
+  if (builtinOn.length > 0) {
+    read.require(
+      successRedirect !== null,
+      `PROVIDER_SUCCESS_REDIRECT: required when ${builtinOn[0]!.toUpperCase()}_ENABLED is set (or REDIRECT_URL_SUCCESS): a provider sign-in ends there`,
     );
   }
   return settings;

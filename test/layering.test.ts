@@ -40,6 +40,7 @@ const CONFIG_FILES = new Set([
   "config-backup-schedule.ts",
   "config-webauthn.ts",
   "config-providers.ts",
+  "config-builtin-providers.ts",
 ]);
 
 function layerOf(path: string): Layer {

@@ -50,6 +50,8 @@ describe("reading the settings", () => {
       linkByEmail: true,
       keepTokens: false,
       oidc: { corp: { name: "corp", issuer: CORP.OIDC_CORP_ISSUER, clientId: "latchkey", clientSecret: CLIENT_SECRET, scopes: ["openid", "email", "profile"] } },
+      // The built-in providers (test/builtin-providers.test.ts): all off.
+      builtin: { github: null, google: null, facebook: null, apple: null, twitter: null, linkedin: null, spotify: null, windowslive: null },
     });
     expect(loadConfig({ ...CORP, REDIRECT_URL_ERROR: `${APP}/error` }).providers.failureRedirect).toBe(`${APP}/error`);
     const own = loadConfig({ ...CORP, PROVIDER_SUCCESS_REDIRECT: `${APP}/p/ok`, PROVIDER_FAILURE_REDIRECT: `${APP}/p/failed`, OIDC_CORP_SCOPES: "openid email groups" });

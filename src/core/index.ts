@@ -185,7 +185,7 @@ export function createCore(deps: CoreDeps) {
   const providerSignIn = createProviderSignIn({ settings: config.providers, users, callerGate, identities, signIn, sessions, accessTokens, events });
   const providerFlow = createProviderFlow({
     settings: config.providers,
-    registry: createProviderRegistry(configuredProviders(config.providers)),
+    registry: createProviderRegistry(configuredProviders(config.providers, { clock })),
     challenges,
     providerSignIn,
     random,

@@ -37,6 +37,7 @@ export const providerAnswerFields = t.Object({
   error: t.Optional(t.String({ maxLength: 256 })),
   error_description: t.Optional(t.String({ maxLength: 2048 })),
   iss: t.Optional(t.String({ maxLength: 2048 })),
+  user: t.Optional(t.String({ maxLength: 4096, description: "Apple: the person's name, as JSON, on the first sign-in only" })),
 });
 
 export const linkedProvidersSchema = t.Array(

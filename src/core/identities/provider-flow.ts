@@ -24,6 +24,9 @@ import type { ProviderSignIn } from "../sign-in/provider-sign-in.ts";
 import { ProviderError, type IdentityProvider, type ProviderErrorCode } from "./provider.ts";
 import type { ProviderRegistry } from "./providers.ts";
 
+/** A person saying no at the provider: OAuth's `access_denied`, and Apple's own `user_cancelled_authorize`. */
+const REFUSALS = new Set(["access_denied", "user_cancelled_authorize"]);
+
 /** How long a started sign-in may take at the provider. */
 const STATE_TTL_SECONDS = 10 * 60;
 
@@ -185,7 +188,7 @@ export function createProviderFlow(deps: {
         if (params.error !== undefined) {
           // The provider's error code, when it has the shape of one (it comes through the browser: anything may).
           const said = /^[a-z0-9_.-]{1,64}$/i.test(params.error) ? params.error : "an error";
-          throw new ProviderError(params.error === "access_denied" ? "access_denied" : "provider_error", `the provider answered ${said}`);
+          throw new ProviderError(REFUSALS.has(params.error) ? "access_denied" : "provider_error", `the provider answered ${said}`);
         }
         const answer = await provider.completeSignIn({ params, codeVerifier: data.codeVerifier, nonce: data.nonce, redirectUri: callbackUrl });
         const named = { provider: provider.name, ...answer };

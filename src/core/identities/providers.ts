@@ -2,7 +2,9 @@
 // (core/identities/provider.ts) is registered. Each provider kind adds its adapters to configuredProviders below,
 // behind its own settings; the flow (provider-flow.ts) and the routes find them here by name.
 import type { Config } from "../../config.ts";
+import type { Clock } from "../../lib/clock.ts";
 import type { IdentityProvider } from "./provider.ts";
+import { createBuiltinProviders } from "./providers/builtin.ts";
 import { createOidcProvider } from "./providers/oidc.ts";
 
 export interface ProviderRegistry {
@@ -26,9 +28,10 @@ export function createProviderRegistry(providers: readonly IdentityProvider[]): 
 }
 
 /** The adapters of every provider the settings enable. */
-export function configuredProviders(settings: Config["providers"]): IdentityProvider[] {
+export function configuredProviders(settings: Config["providers"], deps: { clock: Clock }): IdentityProvider[] {
   return [
-    // Built-in providers (GitHub, Google ...): one adapter each, behind its <P>_ENABLED setting, go here.
+    // Built-in providers (GitHub, Google ...): one adapter each, behind its <P>_ENABLED setting (providers/builtin.ts).
+    ...createBuiltinProviders(settings.builtin, deps),
     // Generic OpenID Connect: one adapter per OIDC_PROVIDERS name.
     ...Object.values(settings.oidc).map((oidc) => createOidcProvider(oidc)),
   ];
