@@ -156,15 +156,24 @@ describe("GitHub, through GitHub Enterprise's URLs", () => {
     expect(await identitiesOf(id)).toHaveLength(1);
   });
 
-  test("a verified primary address joins the existing account with it; the password still works", async () => {
+  test("a verified primary address joins the existing account with it when that account's own address is verified; the password still works", async () => {
     const email = `joined-${crypto.randomUUID().slice(0, 8)}@example.com`;
     const existing = await register(email);
+    await queryDatabase(server.dataDir, "UPDATE users SET email_verified = ? WHERE id = ?", [true, existing]);
     const { id } = gitHubPerson({ email: email.toUpperCase(), verified: true });
     const { user } = await sessionOf(succeeded(await signInWithGitHub()));
     expect(user.id).toBe(existing);
     expect(await identitiesOf(id)).toEqual([{ user_id: existing, email }]);
-    expect(await emailVerified(existing)).toBe(true);
     expect((await call(server.url, "POST", "/auth/login", { json: { email, password: PASSWORD } })).status).toBe(200);
+  });
+
+  test("a verified primary address does not join an account whose own address was never proved (pre-hijacking): email_in_use", async () => {
+    const email = `prehijack-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    const existing = await register(email);
+    expect(await emailVerified(existing)).toBe(false);
+    const { id } = gitHubPerson({ email, verified: true });
+    expect(failedWith(await signInWithGitHub())).toBe("email_in_use");
+    expect(await identitiesOf(id)).toEqual([]);
   });
 
   test("an unverified primary address is not joined to the account that has it: email_in_use, no identity", async () => {

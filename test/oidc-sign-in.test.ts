@@ -212,16 +212,15 @@ describe("signing in", () => {
     expect(await identityRows(subject)).toHaveLength(1);
   });
 
-  test("a verified address joins the existing account with it, which then counts as verified", async () => {
+  test("a verified address joins the existing account with it when that account's own address is verified", async () => {
     const email = `joined-${crypto.randomUUID().slice(0, 8)}@example.com`;
     const existing = await register(email);
-    expect(Boolean((await userRow(existing.id)).email_verified)).toBe(false);
+    await queryDatabase(server.dataDir, "UPDATE users SET email_verified = ? WHERE id = ?", [true, existing.id]);
     const { subject } = person({ email: email.toUpperCase() }, "joined");
     const session = await signedInUser(subject);
     expect(session.user.id).toBe(existing.id);
     const [identity] = await identityRows(subject);
     expect(identity!.user_id).toBe(existing.id);
-    expect(Boolean((await userRow(existing.id)).email_verified)).toBe(true);
     // The password still works: joining took nothing away.
     expect((await call(server.url, "POST", "/auth/login", { json: { email, password: PASSWORD } })).status).toBe(200);
   });
@@ -234,12 +233,17 @@ describe("signing in", () => {
     expect(await identityRows(subject)).toEqual([]);
   });
 
-  test("an account never activated is not joined, even by a verified address: account_inactive (whoever registered it chose its password)", async () => {
-    const email = `inactive-${crypto.randomUUID().slice(0, 8)}@example.com`;
+  test("an account whose own address was never proved is not joined, even by a verified address (pre-hijacking): email_in_use", async () => {
+    // Whoever registered it chose its password; the address's owner signs in with that password and links instead.
+    const email = `unproved-${crypto.randomUUID().slice(0, 8)}@example.com`;
     const { id } = await register(email);
+    expect(Boolean((await userRow(id)).email_verified)).toBe(false);
+    const { subject } = person({ email }, "unproved");
+    expect(failedWith(await signIn(new Browser(), subject))).toBe("email_in_use");
+    expect(await identityRows(subject)).toEqual([]);
+    // Nor one never activated.
     await queryDatabase(server.dataDir, "UPDATE users SET active = ? WHERE id = ?", [false, id]);
-    const { subject } = person({ email }, "inactive");
-    expect(failedWith(await signIn(new Browser(), subject))).toBe("account_inactive");
+    expect(failedWith(await signIn(new Browser(), subject))).toBe("email_in_use");
     expect(await identityRows(subject)).toEqual([]);
   });
 

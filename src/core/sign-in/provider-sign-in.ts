@@ -4,8 +4,8 @@
 // - An identity is found by (provider, subject) only.
 // - A new identity joins the account with its address only when the provider verified the address and
 //   PROVIDER_LINK_BY_EMAIL allows it; an address that belongs to an account it may not join fails (`email_in_use`),
-//   never links. An account that was never activated is not joined either: whoever registered it chose its password,
-//   and the address's owner would be signing into their account.
+//   never links. An account whose own address is not verified (never activated, or registered without a check) is
+//   not joined either: whoever registered it chose its password, and the address's owner would be signing into it.
 // - Otherwise a new account is made through the one registration policy (closed registration, allowed domains), active,
 //   its address verified as the provider says, without a password.
 // - A disabled account gets nothing; a user with TOTP gets the ticket for the second step, never a session.
@@ -73,10 +73,12 @@ export function createProviderSignIn(deps: {
   async function joinByAddress(holder: User, answer: ProviderAnswer, client: SessionContext): Promise<User> {
     if (!answer.profile.emailVerified) throw new CoreError("email_in_use", "the provider did not verify the address");
     if (!settings.linkByEmail) throw new CoreError("email_in_use", "PROVIDER_LINK_BY_EMAIL=false");
+    // An account whose own address was never proved may have been registered by someone else with the victim's
+    // address ahead of them (pre-hijacking): joining it would hand the address's owner an account whose password
+    // another person chose. Its owner signs in with the password and links the provider (`?link=true`) instead.
+    if (!holder.emailVerified) throw new CoreError("email_in_use", "the account's own address is not verified");
     admit(holder, client);
     await identities.link(holder.id, answer.provider, answer.profile, answer.tokens);
-    // The provider proved the address: it counts as verified now.
-    if (!holder.emailVerified) await users.markEmailVerified(holder.id);
     recordLink(holder.id, answer.provider, client);
     return holder;
   }
