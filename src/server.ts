@@ -20,6 +20,7 @@ import { ensureAdmin } from "./core/accounts/admin-bootstrap.ts";
 import { purgeExpired } from "./core/housekeeping.ts";
 import { createHousekeepingRepository } from "./db/repositories/housekeeping.ts";
 import { createGeneratedSecretsRepository } from "./db/repositories/generated-secrets.ts";
+import { createSecurityEventsRepository } from "./db/repositories/security-events.ts";
 import { createSecurityEvents } from "./core/security-events.ts";
 import { createMailer } from "./core/mail/mailer.ts";
 import { outboxTransport, smtpTransport } from "./core/mail/transport.ts";
@@ -118,8 +119,8 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
 
   // METRICS_ENABLED: the layers report to it through their ports (src/metrics.ts); GET /metrics serves it.
   const metrics = config.metrics.enabled ? createMetrics({ config, db: database.db, clock }) : null;
-  // Storage's uses of the admin secret go to the security log in the same shape as core's events.
-  const events = createSecurityEvents(logger);
+  // Storage's uses of the admin secret go to the security log (and its table) in the same shape as core's events.
+  const events = createSecurityEvents(logger, { events: createSecurityEventsRepository(database.db), clock, random });
   const files = openFileStorage({
     settings: config.storage,
     adminSecret: config.auth.adminSecret,
@@ -186,7 +187,11 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   const expiredRows = createHousekeepingRepository(database.db);
   const housekeeping = () => {
     purging = purging.then(() =>
-      purgeExpired({ rows: expiredRows, clock }).catch((error: unknown) => logger.error("housekeeping failed", { error })),
+      purgeExpired({
+        rows: expiredRows,
+        clock,
+        retention: { securityEventsDays: config.securityEvents.keepDays, consoleIdleMinutes: config.console.idleMinutes },
+      }).catch((error: unknown) => logger.error("housekeeping failed", { error })),
     );
   };
   housekeeping();
@@ -244,6 +249,8 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
       files.close();
       await core.mailWorker.stop();
       mailhogApi?.stop();
+      // Security events of the last requests may still be on their way to the database.
+      await Promise.all([events.settled(), core.events.settled()]);
       await database.close();
     },
   };

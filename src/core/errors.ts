@@ -45,7 +45,21 @@ export type CoreErrorCode =
   | "invalid_otp"
   | "email_already_verified"
   /** Removing this provider identity or passkey would leave the account no way to sign in. */
-  | "last_sign_in_method";
+  | "last_sign_in_method"
+  /** The admin console: no console session, or one that is over (idle or past its 8 hours). */
+  | "invalid_console_session"
+  /** The admin console: the account has no `admin` role. */
+  | "not_an_administrator"
+  /** The admin console: CONSOLE_REQUIRE_MFA is on and the administrator has no second factor to sign in with. */
+  | "second_factor_required"
+  /** A paging cursor that is not one this list handed out. */
+  | "invalid_cursor"
+  /** The admin console: no such session of this account. */
+  | "session_not_found"
+  /** A mail to the account was asked for, and it has no address. */
+  | "account_has_no_email"
+  /** An activation mail was asked for an account that is active already. */
+  | "account_already_active";
 
 export class CoreError extends Error {
   constructor(

@@ -11,6 +11,7 @@ import { createSignInMethodsRepository } from "../db/repositories/sign-in-method
 import { createTotpRepository } from "../db/repositories/totp.ts";
 import { createUserDirectoryRepository } from "../db/repositories/user-directory.ts";
 import { createUsersRepository } from "../db/repositories/users.ts";
+import { createSecurityEventsRepository } from "../db/repositories/security-events.ts";
 import { createAccessTokens } from "./sessions/access-tokens.ts";
 import { createActivation } from "./challenges/activation.ts";
 import type { Clock } from "../lib/clock.ts";
@@ -47,6 +48,7 @@ import { createRegistrationPolicy } from "./accounts/registration-policy.ts";
 import { createResetRequests } from "./challenges/reset-requests.ts";
 import { createUserDirectory } from "./accounts/user-directory.ts";
 import { noObservations, type Observations } from "./observations.ts";
+import { createAdministration } from "./administration/index.ts";
 
 export interface CoreDeps {
   config: Config;
@@ -92,7 +94,7 @@ export function createAccountServices(deps: AccountServicesDeps) {
   const callerGate = createCallerGate({ users });
   const sessions = createSessions({ store: createSessionsRepository(db), clock, random, settings: sessionSettings(config), logger, callerGate });
   const rateLimits = createRateLimits({ counters: createRateLimitsRepository(db), clock });
-  const events = createSecurityEvents(logger);
+  const events = createSecurityEvents(logger, { events: createSecurityEventsRepository(db), clock, random });
   const guesses = createGuesses({ rateLimits, config: config.rateLimits, events });
   const secondFactors = createSecondFactors({
     totpCredentials: createTotpRepository(db),
@@ -139,6 +141,20 @@ export function createCore(deps: CoreDeps) {
   // Faroe's flows (server-to-server): requests the caller mails itself, paged user lists.
   const userDirectory = createUserDirectory({ directory: createUserDirectoryRepository(db) });
   const emailVerification = createEmailVerification({ auth: config.auth, challenges, users, rateLimits });
+  const administration = createAdministration({
+    config,
+    db,
+    clock,
+    random,
+    users,
+    callerGate,
+    sessions,
+    passwordCheck,
+    signIn,
+    secondFactors,
+    passwordReset,
+    activation,
+  });
   const resetRequests = createResetRequests({ auth: config.auth, challenges, users, passwords, totp, secondFactorReset, sessions, rateLimits });
   return {
     clock,
@@ -173,5 +189,6 @@ export function createCore(deps: CoreDeps) {
     secondFactorReset,
     emailVerification,
     resetRequests,
+    administration,
   };
 }
