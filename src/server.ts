@@ -11,6 +11,9 @@ import { hbpStorageRoutes } from "./apis/hbp/storage/routes.ts";
 import { faroeRoutes } from "./apis/faroe/routes.ts";
 import { lncrawlRoutes } from "./apis/lncrawl/routes.ts";
 import { wolfpalRoutes } from "./apis/wolfpal/routes.ts";
+import { consoleApiRoutes } from "./apis/console/routes.ts";
+import type { ServerFacts } from "./apis/console/context.ts";
+import { settingRows, settingWarnings } from "./cli/config-check.ts";
 import type { Config } from "./config.ts";
 import { systemClock, type Clock } from "./lib/clock.ts";
 import { createCore, type Core } from "./core/index.ts";
@@ -86,7 +89,16 @@ export interface Latchkey {
 }
 
 /** Builds the app; a key that cannot be used (JWT_KEY, JWT_PREVIOUS_KEY) is a ConfigError, raised before the database opens when JWT_KEY is set. */
-export async function createLatchkey(config: Config, options: { logger?: Logger; clock?: Clock; random?: Random } = {}): Promise<Latchkey> {
+export async function createLatchkey(
+  config: Config,
+  options: {
+    logger?: Logger;
+    clock?: Clock;
+    random?: Random;
+    /** What `latchkey config check` warns about in this environment (main.ts); without it, the settings' own warnings. */
+    settingWarnings?: readonly string[];
+  } = {},
+): Promise<Latchkey> {
   const logger = options.logger ?? consoleLogger;
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
@@ -152,7 +164,9 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     maxAgeSeconds: config.jwt.refreshExpiresInMinutes * 60,
     clock,
   });
-  const cors = corsHandling(config.server.corsOrigins);
+  // The console answers no other origin: its session cookie is SameSite=Strict, and a page of a sibling subdomain
+  // (same site) must not read its answers (the CSRF token) with the cookie either.
+  const cors = corsHandling(config.server.corsOrigins, { closedPrefixes: ["/console"] });
   const corsRisk = corsWarning({ corsOrigins: config.server.corsOrigins, sameSite: config.cookies.sameSite });
   if (corsRisk) logger.warn(corsRisk);
   // normalize: false makes `additionalProperties: false` schemas refuse unknown fields (HBP answers 400) instead of
@@ -204,9 +218,10 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   if (config.auth.enabled) app.use(hbpAuthRoutes(hbp));
   // Always mounted: with STORAGE_ENABLED=false every route answers 404 saying how to turn it on (decision 5).
   app.use(hbpStorageRoutes({ ...hbp, storage: files.storage }));
-  if (config.lncrawl.enabled) {
-    // Under a lock held across instances: two starting at once on an empty database would both find no `admin`,
-    // and the second insert would fail on users_username_unique and stop that instance.
+  // The administrator account: lncrawl's (ADMIN_EMAIL, or a generated `admin`), or with ADMIN_EMAIL alone the admin
+  // console's. Under a lock held across instances: two starting at once on an empty database would both find no
+  // `admin`, and the second insert would fail on users_username_unique and stop that instance.
+  if (config.lncrawl.enabled || config.lncrawl.adminLogin !== null) {
     await database.db.withLock("admin-bootstrap", () =>
       ensureAdmin({
         users: core.users,
@@ -220,9 +235,24 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
         },
       }),
     );
-    app.use(lncrawlRoutes({ core, config, clientOf }));
   }
+  if (config.lncrawl.enabled) app.use(lncrawlRoutes({ core, config, clientOf }));
   if (config.wolfpal.enabled) app.use(wolfpalRoutes({ core, config, clientOf }));
+  // CONSOLE_ENABLED=false: no route under /console at all (404).
+  if (config.console.enabled) {
+    const warnings = options.settingWarnings ?? settingWarnings({}, config);
+    const facts: ServerFacts = {
+      version: VERSION,
+      backups: () => ({
+        lastSuccessAt: backups.lastSuccessAtMs(),
+        lastFailureAt: backups.lastFailureAtMs(),
+        schedule: config.backup.cron ?? (config.backup.intervalSeconds === null ? null : `every ${config.backup.intervalSeconds} s`),
+      }),
+      settings: () => settingRows(config),
+      warnings: () => warnings,
+    };
+    app.use(consoleApiRoutes({ core, config, clientOf, facts }));
+  }
   // Faroe exists only with its credential: without one, every Faroe path is an unknown path (404).
   if (config.faroe.credential !== null) app.use(faroeRoutes({ core, config, credential: config.faroe.credential }));
   // Whatever no dialect answers (unknown paths, errors outside a dialect) gets HBP's shape: it is the default dialect.
