@@ -132,13 +132,13 @@ export function createUsers(deps: {
   function resolveRoles(input: RegisterInput, registeredBy: RegisteredBy): { roles: string[]; defaultRole: string } {
     const roles = input.allowedRoles ?? policy.defaultAllowedUserRoles;
     const defaultRole = input.defaultRole ?? policy.defaultUserRole;
-    // Whoever signs themselves up never asks for the console's role, even where ALLOWED_USER_ROLES lists it.
-    if (registeredBy === "self" && (input.allowedRoles?.includes(ADMIN_ROLE) || input.defaultRole === ADMIN_ROLE)) {
-      throw new CoreError("role_not_allowed", ADMIN_ROLE);
-    }
     const refused = roles.find((role) => !policy.allowedUserRoles.includes(role));
     if (refused !== undefined) throw new CoreError("role_not_allowed", refused);
     if (!roles.includes(defaultRole)) throw new CoreError("default_role_not_allowed");
+    // Whoever signs themselves up never asks for the console's role (admin-role.ts), even where ALLOWED_USER_ROLES lists it.
+    if (registeredBy === "self" && (input.allowedRoles?.includes(ADMIN_ROLE) || input.defaultRole === ADMIN_ROLE)) {
+      throw new CoreError("role_not_allowed", ADMIN_ROLE);
+    }
     return { roles: [...new Set(roles)], defaultRole };
   }
 
