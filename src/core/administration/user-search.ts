@@ -46,8 +46,9 @@ function isSearchCursor(value: Record<string, unknown>): value is Record<string,
     case "role":
       return text(value.id) && keys === 2;
     case "email":
-    case "username":
       return text(value.after) && keys === 2;
+    case "username":
+      return (text(value.after) || value.after === null) && keys === 2;
     default:
       return false;
   }

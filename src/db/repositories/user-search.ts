@@ -35,7 +35,8 @@ export type SearchCursor =
   | { kind: "created"; at: number; id: string }
   | { kind: "role"; id: string }
   | { kind: "email"; after: string }
-  | { kind: "username"; after: string };
+  /** `after` null: the first username page, when the addresses filled the page before exactly. */
+  | { kind: "username"; after: string | null };
 
 export type UserQuery =
   | { kind: "all"; role: string | null }
@@ -82,8 +83,16 @@ export function createUserSearchRepository(db: Database) {
     role === null
       ? undefined
       : sql`exists (select 1 from ${userRoles} where ${userRoles.userId} = ${users.id} and ${userRoles.role} = ${role})`;
-  const startsWith = (column: SQLiteColumn, prefix: string): SQL =>
-    and(gte(column, prefix), lt(column, prefixEnd(prefix)), sql`substr(${column}, 1, ${[...prefix].length}) = ${prefix}`)!;
+  /**
+   * Values of `column` that start with `prefix`, after `after` (a value that did, where the page before ended): one
+   * lower bound only, so the index range starts at the cursor (with both, SQLite starts at the prefix and filters).
+   */
+  const startsWith = (column: SQLiteColumn, prefix: string, after: string | null): SQL =>
+    and(
+      after === null ? gte(column, prefix) : gt(column, after),
+      lt(column, prefixEnd(prefix)),
+      sql`substr(${column}, 1, ${[...prefix].length}) = ${prefix}`,
+    )!;
 
   /** The queries, built but not run: the plan test and the bench read their SQL. */
   const queries = {
@@ -106,7 +115,7 @@ export function createUserSearchRepository(db: Database) {
       db
         .select(columns)
         .from(users)
-        .where(and(startsWith(users.email, prefix), after === null ? undefined : gt(users.email, after), hasRole(role)))
+        .where(and(startsWith(users.email, prefix, after), hasRole(role)))
         .orderBy(asc(users.email))
         .limit(limit),
     /** Accounts whose username starts with the prefix and whose address does not (those came in the email phase). */
@@ -116,9 +125,8 @@ export function createUserSearchRepository(db: Database) {
         .from(users)
         .where(
           and(
-            startsWith(users.username, prefix),
+            startsWith(users.username, prefix, after),
             or(isNull(users.email), ne(sql`substr(${users.email}, 1, ${[...prefix].length})`, prefix)),
-            after === null ? undefined : gt(users.username, after),
             hasRole(role),
           ),
         )
@@ -163,7 +171,7 @@ export function createUserSearchRepository(db: Database) {
       found.push(...page);
       const last = page[page.length - 1];
       // A full page that ended exactly at the last address: the usernames start the next one.
-      if (room === 0) return { users: found, next: rows.length > 0 ? { kind: "username", after: "" } : null };
+      if (room === 0) return { users: found, next: rows.length > 0 ? { kind: "username", after: null } : null };
       return { users: found, next: rows.length > room && last ? { kind: "username", after: last.username! } : null };
     },
   };
