@@ -12,6 +12,7 @@ import { faroeRoutes } from "./apis/faroe/routes.ts";
 import { lncrawlRoutes } from "./apis/lncrawl/routes.ts";
 import { wolfpalRoutes } from "./apis/wolfpal/routes.ts";
 import { consoleApiRoutes } from "./apis/console/routes.ts";
+import { consolePageRoutes } from "./apis/console/page.ts";
 import type { ServerFacts } from "./apis/console/context.ts";
 import { settingRows, settingWarnings } from "./cli/config-check.ts";
 import type { Config } from "./config.ts";
@@ -251,7 +252,7 @@ export async function createLatchkey(
       settings: () => settingRows(config),
       warnings: () => warnings,
     };
-    app.use(consoleApiRoutes({ core, config, clientOf, facts }));
+    app.use(consolePageRoutes()).use(consoleApiRoutes({ core, config, clientOf, facts }));
   }
   // Faroe exists only with its credential: without one, every Faroe path is an unknown path (404).
   if (config.faroe.credential !== null) app.use(faroeRoutes({ core, config, credential: config.faroe.credential }));
