@@ -6,6 +6,7 @@ import { isAddressOrRange, Reader } from "./config-reader.ts";
 import { readBackupUrl, readDatabaseUrl, readStorageUrl } from "./config-urls.ts";
 import { readBackupTiming } from "./config-backup-schedule.ts";
 import { readConsoleSettings, type ConsoleSettings, type SecurityEventSettings } from "./config-console.ts";
+import { readWebauthn, type WebauthnSettings } from "./config-webauthn.ts";
 import { ConfigError } from "./lib/errors.ts";
 import { deepFreeze, type DeepReadonly } from "./lib/frozen.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./lib/logger.ts";
@@ -200,6 +201,8 @@ interface Settings {
   console: ConsoleSettings;
   /** Security events kept in the database for the console (src/config-console.ts). */
   securityEvents: SecurityEventSettings;
+  /** Passkeys on the HBP mount (src/config-webauthn.ts: WEBAUTHN_*). */
+  webauthn: WebauthnSettings;
   /** MAILHOG_API_PORT: a MailHog-compatible read API over the mails sent, on 127.0.0.1:<port> only (src/mailhog-api.ts); null: none. */
   mailhog: { apiPort: number | null };
 }
@@ -428,6 +431,7 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
       keep: read.number("BACKUP_KEEP", 7, { min: 1, max: 10000, integer: true }),
     },
     ...readConsoleSettings(read, publicUrl),
+    webauthn: readWebauthn(read, publicUrl),
     mailhog: { apiPort: read.optionalString("MAILHOG_API_PORT") === null ? null : read.number("MAILHOG_API_PORT", 0, { min: 1, max: 65535, integer: true }) },
   };
 

@@ -41,6 +41,7 @@ beforeAll(async () => {
     ANONYMOUS_USERS_ENABLED: "true",
     USER_IMPERSONATION_ENABLED: "true",
     CHANGE_EMAIL_ENABLED: "true",
+    WEBAUTHN_ENABLED: "true",
     // A key pair, generated: /auth/jwks then has keys to publish (with HS* it answers 501 on purpose).
     JWT_ALGORITHM: "ES256",
     JWT_KEY: "",

@@ -33,7 +33,7 @@ type Layer =
    * document and its page, made from the whole app's routes). */
   | "composition";
 
-const CONFIG_FILES = new Set(["config.ts", "config-reader.ts", "config-urls.ts", "config-backup-schedule.ts", "config-console.ts"]);
+const CONFIG_FILES = new Set(["config.ts", "config-reader.ts", "config-urls.ts", "config-backup-schedule.ts", "config-console.ts", "config-webauthn.ts"]);
 
 function layerOf(path: string): Layer {
   const [top, second] = path.split("/");

@@ -6,6 +6,7 @@ import type { Database } from "../db/client.ts";
 import type { Users } from "../core/accounts/users.ts";
 import { createAccountServices } from "../core/index.ts";
 import type { SecondFactors } from "../core/second-factors/index.ts";
+import type { Passkeys } from "../core/second-factors/passkeys.ts";
 import type { Sessions } from "../core/sessions/sessions.ts";
 import { systemClock } from "../lib/clock.ts";
 import { consoleLogger } from "../lib/logger.ts";
@@ -17,6 +18,7 @@ export interface OperatorServices {
   users: Users;
   sessions: Sessions;
   secondFactors: SecondFactors;
+  passkeys: Passkeys;
   random: Random;
 }
 
@@ -26,7 +28,8 @@ export function operatorServices(config: Config, db: Database): OperatorServices
   const ownedData = openOwnedFiles({ s3: config.storage.s3, db, root: dataPaths(config.server.dataDir).storage, logger: consoleLogger });
   // The server's policy: a password set here meets MIN_PASSWORD_LENGTH and, with HIBP_ENABLED, is not a known breach
   // (a failed breach check is a warning on stderr). The commands never rotate a refresh token or check a guess, so
-  // the session and security-event lines that logger could also write do not arise here.
-  const { users, sessions, secondFactors } = createAccountServices({ config, db, clock: systemClock, random, logger: consoleLogger, ownedData });
-  return { users, sessions, secondFactors, random };
+  // the session lines that logger could also write do not arise here; a passkey removed is a security event, written
+  // there as it would be by the server (INFO, `passkey_removed`).
+  const { users, sessions, secondFactors, passkeys } = createAccountServices({ config, db, clock: systemClock, random, logger: consoleLogger, ownedData });
+  return { users, sessions, secondFactors, passkeys, random };
 }

@@ -11,7 +11,8 @@ import { operatorServices, type OperatorServices } from "./operator-services.ts"
 import { accountJson, accountName, listLine, sessionJson, sessionsText, showJson, showText } from "./user-views.ts";
 
 export const USER_HELP = `latchkey user list [--json]                every account: id, email or username, state, default role
-latchkey user show <account> [--json]      one account: roles, state, two-factor, password set or not, live sessions
+latchkey user show <account> [--json]      one account: roles, state, two-factor, password set or not, live sessions,
+                                           passkeys (id, nickname, created, last used)
 latchkey user create <email> [--password-stdin | --no-password] [--role <role>]... [--json]
                                            a new, active account. --password-stdin: its password is read from
                                            stdin; --no-password: a password-less account (magic link, reset);
@@ -25,6 +26,9 @@ latchkey user roles <account> add|remove <role>
 latchkey user sessions <account> [--revoke-all] [--json]
                                            live sessions: created, last used, ip, user agent; --revoke-all ends them
 latchkey user mfa-reset <account>          remove the account's TOTP, backup codes and recovery code
+latchkey user passkeys remove <account> <id> [--force]
+                                           remove one of the account's passkeys (ids: user show); the last way
+                                           to sign in only with --force (then set a password to give one back)
 latchkey user disable <account>            ban an account and end its sessions; it gets nothing from any API
 latchkey user enable <account>             lift the ban
 latchkey user delete <account>             delete an account with its sessions, codes, tokens and files`;
@@ -52,6 +56,7 @@ const ACTIONS: Record<string, { flags?: string[]; values?: string[]; positional:
   roles: { positional: 3, run: roles },
   sessions: { flags: ["--json", "--revoke-all"], positional: 1, run: sessions },
   "mfa-reset": { positional: 1, run: mfaReset },
+  passkeys: { flags: ["--force"], positional: 3, run: passkeys },
   disable: { positional: 1, run: (context) => setDisabled(context, true) },
   enable: { positional: 1, run: (context) => setDisabled(context, false) },
   delete: { positional: 1, run: remove },
@@ -102,6 +107,8 @@ function refusal(error: CoreError, config: Config): string {
       return `the address is not at a domain of ALLOWED_EMAIL_DOMAINS (${config.registration.allowedEmailDomains.join(", ")})`;
     case "role_not_allowed":
       return `role "${error.detail ?? ""}" is not one of ALLOWED_USER_ROLES (${config.auth.allowedUserRoles.join(", ")}); add it there first`;
+    case "last_sign_in_method":
+      return "it is the account's last way to sign in: add --force to remove it anyway (then `latchkey user set-password` gives the account a way back)";
     case "default_role_not_allowed":
       return `"${error.detail ?? ""}" is the account's default role, which every token names; it cannot be removed`;
     default:
@@ -145,6 +152,7 @@ async function show({ services, args, json }: Context): Promise<number> {
     user,
     mfa: await services.secondFactors.totp.isEnabled(user.id),
     sessions: (await services.sessions.liveOfUser(user.id)).length,
+    passkeys: await services.passkeys.list(user.id),
   };
   if (json) printJson(showJson(details));
   else console.log(showText(details));
@@ -244,6 +252,24 @@ async function mfaReset({ services, args }: Context): Promise<number> {
   const hadTotp = await services.secondFactors.removeAll(user.id);
   const name = accountName(user);
   console.log(hadTotp ? `removed the two-factor authentication of ${name}: the password alone signs in` : `${name} had no TOTP; its codes, if any, are removed`);
+  return 0;
+}
+
+async function passkeys({ services, args }: Context): Promise<number> {
+  const [change, target, id] = args.positional as [string, string, string];
+  if (change !== "remove") {
+    console.error(`latchkey: user passkeys remove <account> <id>: "${change}" is not remove (\`latchkey user show\` lists them)`);
+    return 2;
+  }
+  const user = await findAccount(services, target);
+  if (!user) return 1;
+  const name = accountName(user);
+  if (!(await services.passkeys.remove(user.id, id, { force: args.flags.has("--force") }))) {
+    console.error(`latchkey: ${name} has no passkey ${id} (\`latchkey user show ${target}\` lists them)`);
+    return 1;
+  }
+  // Sessions it started stay: a lost authenticator's may be ended with `user sessions --revoke-all`.
+  console.log(`removed passkey ${id} of ${name}; its sessions, if any, go on (end them with \`latchkey user sessions ${target} --revoke-all\`)`);
   return 0;
 }
 

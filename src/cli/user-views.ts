@@ -1,6 +1,7 @@
 // What `latchkey user ...` prints: a line per account or session for a person, or with --json one JSON document a
 // script can parse (times as ISO 8601, never a password hash, TOTP secret or token).
 import type { Account, User } from "../core/accounts/users.ts";
+import type { PasskeyInfo } from "../core/second-factors/passkeys.ts";
 import type { LiveSession } from "../core/sessions/sessions.ts";
 
 export function accountState(account: Pick<Account, "active" | "disabled">): "active" | "inactive" | "disabled" {
@@ -38,13 +39,44 @@ export interface AccountDetails {
   user: User;
   mfa: boolean;
   sessions: number;
+  passkeys: PasskeyInfo[];
 }
 
-export function showJson({ user, mfa, sessions }: AccountDetails): Record<string, unknown> {
-  return { ...accountJson(user), roles: user.roles, hasPassword: user.passwordHash !== null, mfa, sessions, metadata: user.metadata };
+export function passkeyJson(passkey: PasskeyInfo): Record<string, unknown> {
+  return {
+    id: passkey.id,
+    nickname: passkey.nickname,
+    transports: passkey.transports,
+    synced: passkey.deviceType === "multiDevice",
+    createdAt: iso(passkey.createdAt),
+    lastUsedAt: passkey.lastUsedAt === null ? null : iso(passkey.lastUsedAt),
+  };
 }
 
-export function showText({ user, mfa, sessions }: AccountDetails): string {
+export function showJson({ user, mfa, sessions, passkeys }: AccountDetails): Record<string, unknown> {
+  return {
+    ...accountJson(user),
+    roles: user.roles,
+    hasPassword: user.passwordHash !== null,
+    mfa,
+    sessions,
+    passkeys: passkeys.map(passkeyJson),
+    metadata: user.metadata,
+  };
+}
+
+/** The account's passkeys, a line each (id, nickname, created, last used), under `show`'s rows. */
+function passkeysText(passkeys: PasskeyInfo[]): string {
+  if (passkeys.length === 0) return "";
+  const rows = [
+    ["passkey", "nickname", "created", "last used"],
+    ...passkeys.map((passkey) => [passkey.id, passkey.nickname ?? "-", iso(passkey.createdAt), passkey.lastUsedAt === null ? "never" : iso(passkey.lastUsedAt)]),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return `\n\n${rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join("  ")).join("\n")}`;
+}
+
+export function showText({ user, mfa, sessions, passkeys }: AccountDetails): string {
   const rows: [string, string][] = [
     ["id", user.id],
     ["email", user.email ?? "-"],
@@ -56,12 +88,13 @@ export function showText({ user, mfa, sessions }: AccountDetails): string {
     ["roles", user.roles.join(", ") || "-"],
     ["two-factor (TOTP)", mfa ? "on" : "off"],
     ["password", user.passwordHash === null ? "none (password-less)" : "set"],
+    ["passkeys", String(passkeys.length)],
     ["live sessions", String(sessions)],
     ["created", iso(user.createdAt)],
     ["updated", iso(user.updatedAt)],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
-  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join("\n");
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join("\n") + passkeysText(passkeys);
 }
 
 export function sessionJson(session: LiveSession): Record<string, unknown> {

@@ -59,7 +59,12 @@ export type CoreErrorCode =
   /** A mail to the account was asked for, and it has no address. */
   | "account_has_no_email"
   /** An activation mail was asked for an account that is active already. */
-  | "account_already_active";
+  | "account_already_active"
+  /**
+   * A passkey ceremony's answer that does not verify: its challenge unknown, used, expired or another flow's, the
+   * credential unknown or someone else's, the origin, RP ID, signature or counter wrong (core/second-factors/passkeys.ts).
+   */
+  | "invalid_passkey";
 
 export class CoreError extends Error {
   constructor(

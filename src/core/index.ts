@@ -12,6 +12,7 @@ import { createTotpRepository } from "../db/repositories/totp.ts";
 import { createUserDirectoryRepository } from "../db/repositories/user-directory.ts";
 import { createUsersRepository } from "../db/repositories/users.ts";
 import { createSecurityEventsRepository } from "../db/repositories/security-events.ts";
+import { createPasskeysRepository } from "../db/repositories/passkeys.ts";
 import { createAccessTokens } from "./sessions/access-tokens.ts";
 import { createActivation } from "./challenges/activation.ts";
 import type { Clock } from "../lib/clock.ts";
@@ -33,6 +34,9 @@ import { createRateLimits } from "./throttling/rate-limits.ts";
 import { createLogin } from "./sign-in/login.ts";
 import { createSignIn } from "./sign-in/sign-in.ts";
 import { createSecondFactors } from "./second-factors/index.ts";
+import { createPasskeys } from "./second-factors/passkeys.ts";
+import { relyingPartyOf } from "./second-factors/webauthn.ts";
+import { createPasskeySignIn } from "./sign-in/passkey-sign-in.ts";
 import { createPasswordHasher } from "./passwords/passwords.ts";
 import { createSessionTokens } from "./sessions/session-tokens.ts";
 import { createSecurityEvents } from "./security-events.ts";
@@ -71,11 +75,14 @@ export interface CoreDeps {
 
 export type Core = ReturnType<typeof createCore>;
 
-export type AccountServicesDeps = Pick<CoreDeps, "config" | "db" | "clock" | "random" | "logger" | "ownedData" | "observations">;
+export type AccountServicesDeps = Pick<CoreDeps, "config" | "db" | "clock" | "random" | "logger" | "ownedData" | "observations"> & {
+  /** PUBLIC_URL, for the passkey ceremonies' default origin; the operator's commands run none and pass none. */
+  publicUrl?: () => string;
+};
 
 /**
  * The part of core that accounts stand on: passwords and the registration policy, users, the caller gate, sessions,
- * the guess limits and second factors. Built here once for the server (createCore, below) and for the operator's
+ * the guess limits, the challenges and second factors (passkeys among them). Built here once for the server (createCore, below) and for the operator's
  * `latchkey user ...` commands (src/cli/operator-services.ts), so an account made or changed by a command meets the
  * same rules as one made by a request.
  */
@@ -105,17 +112,31 @@ export function createAccountServices(deps: AccountServicesDeps) {
     guesses,
   });
   const signInMethods = createSignInMethods(createSignInMethodsRepository(db));
-  return { passwords, accounts, users, callerGate, sessions, rateLimits, events, guesses, secondFactors, signInMethods };
+  const challenges = createChallenges({ repository: createChallengesRepository(db), clock, random, passwords, guesses });
+  const publicUrl =
+    deps.publicUrl ??
+    (() => {
+      throw new Error("no PUBLIC_URL here: the operator's commands run no passkey ceremony");
+    });
+  const passkeys = createPasskeys({
+    repository: createPasskeysRepository(db),
+    challenges,
+    relyingParty: relyingPartyOf(config.webauthn, publicUrl),
+    signInMethods,
+    guesses,
+    events,
+    clock,
+  });
+  return { passwords, accounts, users, callerGate, sessions, rateLimits, events, guesses, secondFactors, signInMethods, challenges, passkeys };
 }
 
 export function createCore(deps: CoreDeps) {
   const { config, db, clock, random, publicUrl, logger, mailer, signingKeys } = deps;
   const observations = deps.observations ?? noObservations;
-  const { passwords, accounts, users, callerGate, sessions, rateLimits, events, guesses, secondFactors, signInMethods } =
+  const { passwords, accounts, users, callerGate, sessions, rateLimits, events, guesses, secondFactors, signInMethods, challenges, passkeys } =
     createAccountServices(deps);
   const jwt = createJwtSigner(signingKeys, clock);
   const accessTokens = createAccessTokens({ config: config.jwt, jwt });
-  const challenges = createChallenges({ repository: createChallengesRepository(db), clock, random, passwords, guesses });
   const { totp, backupCodes, twoFactorSetup, secondFactorReset } = secondFactors;
   const mailQueue = createMailQueue({ mails: createMailQueueRepository(db), clock, random, enabled: config.mail.enabled });
   const activation = createActivation({ auth: config.auth, publicUrl, challenges, users, mailQueue, guesses });
@@ -123,6 +144,7 @@ export function createCore(deps: CoreDeps) {
   const passwordCheck = createPasswordCheck({ accounts, users, passwords, guesses, observations });
   const signIn = createSignIn({ auth: config.auth, publicUrl, users, guesses, events, totp, challenges, mailQueue, secondFactors });
   const login = createLogin({ passwordCheck, signIn, totp, sessions, accessTokens, observations });
+  const passkeySignIn = createPasskeySignIn({ auth: config.auth, users, passkeys, challenges, guesses, random });
   const passwordReset = createPasswordReset({ auth: config.auth, publicUrl, users, challenges, sessions, mailQueue, guesses });
   const emailChange = createEmailChange({ auth: config.auth, publicUrl, users, challenges, mailQueue, guesses });
   const apiTokens = createApiTokens({ tokens: createApiTokensRepository(db), clock, random, guesses });
@@ -178,6 +200,8 @@ export function createCore(deps: CoreDeps) {
     totp,
     signIn,
     login,
+    passkeys,
+    passkeySignIn,
     passwordReset,
     emailChange,
     apiTokens,

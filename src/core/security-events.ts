@@ -24,7 +24,18 @@ export type SecurityEventName =
   | "disabled_account"
   /** The admin secret granted access (HBP impersonation, storage). */
   | "admin_secret_used"
-  | "admin_secret_failed";
+  | "admin_secret_failed"
+  /** A passkey was added to the account, or removed from it (by its owner or the operator). */
+  | "passkey_added"
+  | "passkey_removed"
+  /**
+   * A passkey signed correctly but its counter did not move forward: a copy of the authenticator may be in use
+   * (the sign-in is refused; the account's owner should look at their passkeys).
+   */
+  | "passkey_clone_suspected";
+
+/** Events that record something granted or changed, not a failure: written at INFO, never matched by a ban. */
+const RECORDS: ReadonlySet<SecurityEventName> = new Set(["admin_secret_used", "passkey_added", "passkey_removed"]);
 
 export interface SecurityEventFacts {
   ip?: string | null;
@@ -70,8 +81,9 @@ export function createSecurityEvents(logger: Logger, store?: SecurityEventStore)
     record(event, facts) {
       let line = `security event=${event} ip=${token(facts.ip)} account=${token(facts.account)}`;
       if (facts.reason) line += ` reason=${token(facts.reason)}`;
-      // A granted admin secret is worth a record, not an alarm; every other event is a failure a ban can count.
-      if (event === "admin_secret_used") logger.info(line);
+      // A granted admin secret or a passkey change is worth a record, not an alarm; every other event is a failure a
+      // ban can count.
+      if (RECORDS.has(event)) logger.info(line);
       else logger.warn(line);
       if (!store) return;
       const row = { id: store.random.uuid(), at: store.clock.now(), event, ip: cut(facts.ip), account: cut(facts.account), reason: cut(facts.reason) };

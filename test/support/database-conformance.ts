@@ -13,6 +13,7 @@ import { accountRepositoryConformance } from "./account-repository-conformance.t
 import { challengesRepositoryConformance } from "./challenges-conformance.ts";
 import { filesRepositoryConformance } from "./files-conformance.ts";
 import { mailQueueRepositoryConformance } from "./mail-queue-conformance.ts";
+import { passkeysRepositoryConformance } from "./passkeys-conformance.ts";
 import { secondFactorRepositoryConformance } from "./second-factor-conformance.ts";
 import { upkeepRepositoryConformance } from "./upkeep-conformance.ts";
 
@@ -426,6 +427,7 @@ export function databaseConformance(name: string, open: () => Promise<DatabaseHa
     upkeepRepositoryConformance(migrated);
     filesRepositoryConformance(migrated);
     accountRepositoryConformance(migrated);
+    passkeysRepositoryConformance(migrated);
 
     describe("withLock", () => {
       test("actions under one name never overlap, and all of them run", async () => {

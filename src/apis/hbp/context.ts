@@ -8,8 +8,8 @@ import type { CookieJar } from "./cookies.ts";
 
 export interface HbpContext {
   core: Core;
-  /** The settings HBP reads: its sign-in features, the claims it puts in tokens, storage's switch and limit. */
-  config: Pick<Config, "auth" | "jwt" | "storage">;
+  /** The settings HBP reads: its sign-in features (passkeys too), the claims it puts in tokens, storage's switch and limit. */
+  config: Pick<Config, "auth" | "jwt" | "storage" | "webauthn">;
   cookies: CookieJar;
   /** Who sent a request (its IP and user agent), for rate limits and session records. */
   clientOf: HttpClient;

@@ -5,8 +5,13 @@ import type { Config } from "../../config.ts";
 import { featureDisabled, HbpError } from "./errors.ts";
 
 type AuthSettings = Config["auth"];
+/** What the features are switched by: the auth settings, and passkeys' own switch. */
+type FeatureSettings = Pick<Config, "auth" | "webauthn">;
 
 const FEATURES = {
+  /** Passkeys (WebAuthn): every /auth/*webauthn* route. */
+  webauthn: (_auth: AuthSettings, settings: FeatureSettings) =>
+    settings.webauthn.enabled ? null : featureDisabled("Passkey sign-in", "WEBAUTHN_ENABLED"),
   mfa: (auth: AuthSettings) => (auth.mfaEnabled ? null : featureDisabled("Two-factor authentication", "MFA_ENABLED")),
   lostPassword: (auth: AuthSettings) => (auth.lostPasswordEnabled ? null : featureDisabled("Password reset", "LOST_PASSWORD_ENABLED")),
   selfDelete: (auth: AuthSettings) => (auth.allowUserSelfDelete ? null : featureDisabled("Self-deletion", "ALLOW_USER_SELF_DELETE")),
@@ -22,12 +27,12 @@ const FEATURES = {
     if (!auth.verifyEmails) return featureDisabled("Verified email change", "VERIFY_EMAILS");
     return null;
   },
-} satisfies Record<string, (auth: AuthSettings) => HbpError | null>;
+} satisfies Record<string, (auth: AuthSettings, settings: FeatureSettings) => HbpError | null>;
 
 export type HbpFeature = keyof typeof FEATURES;
 
 /** Throws the feature's 404 when its setting has it off. */
-export function assertFeature(auth: AuthSettings, feature: HbpFeature): void {
-  const off = FEATURES[feature](auth);
+export function assertFeature(settings: FeatureSettings, feature: HbpFeature): void {
+  const off = FEATURES[feature](settings.auth, settings);
   if (off) throw off;
 }

@@ -15,7 +15,7 @@ export const HBP_CREDENTIALS = [["bearerJwt"], ["refreshCookie", "permissionCook
 export function hbpGuards(ctx: HbpContext) {
   return {
     feature: (feature: HbpFeature) => ({
-      resolve: () => assertFeature(ctx.config.auth, feature),
+      resolve: () => assertFeature(ctx.config, feature),
     }),
     signedIn: (message: true | string) => ({
       resolve: async ({ request }: { request: Request }) => ({

@@ -1,6 +1,7 @@
 // POST /auth/register
 import { t } from "elysia";
 import { MAX_PASSWORD_LENGTH } from "../../core/accounts/registration-policy.ts";
+import type { User } from "../../core/accounts/users.ts";
 import type { Exchange, HbpContext } from "./context.ts";
 import { HbpError } from "./errors.ts";
 import { hbpUser, hbpUserSchema, sessionReply, type HbpSession } from "./session-reply.ts";
@@ -57,11 +58,26 @@ export async function register(ctx: HbpContext, exchange: Exchange, body: Regist
     { active: config.auth.autoActivateNewUsers, registeredBy: "self" },
   );
 
+  return registeredReply(ctx, exchange, user, { activationMail: passwordless ? "magic-link" : "activation", useCookies: body.cookie ?? true });
+}
+
+/**
+ * What a new account is answered, however it signed up (a password, a magic link, a passkey): a session, or, while
+ * it waits for activation, no tokens, with the activation mail queued when VERIFY_EMAILS says so.
+ * `activationMail`: the link that activates it (a magic link signs a password-less account in as well).
+ */
+export async function registeredReply(
+  ctx: HbpContext,
+  exchange: Exchange,
+  user: User,
+  options: { activationMail: "activation" | "magic-link"; useCookies: boolean },
+): Promise<HbpSession | PendingRegistration> {
+  const { core, config } = ctx;
   if (!user.active) {
     if (config.auth.verifyEmails) {
       // The mail is queued: a mail server that is down delays it (it is retried), it does not fail the registration.
       try {
-        if (passwordless) await core.activation.queueMagicRegistrationMail(user);
+        if (options.activationMail === "magic-link") await core.activation.queueMagicRegistrationMail(user);
         else await core.activation.queueActivationMail(user);
       } catch (error) {
         // No half-made account: without its mail the user could never activate it, nor register again.
@@ -75,5 +91,5 @@ export async function register(ctx: HbpContext, exchange: Exchange, body: Regist
   }
 
   const tokens = await core.sessionTokens.start(user, exchange.client);
-  return sessionReply(ctx, exchange, tokens, body.cookie ?? true);
+  return sessionReply(ctx, exchange, tokens, options.useCookies);
 }

@@ -22,6 +22,29 @@ import { disableMfa, enableMfa, generateMfa, mfaCodeBody, mfaSecretSchema, mfaTo
 import { confirmEmailPage, resetPasswordPage } from "./ticket-pages.ts";
 import { pendingRegistrationSchema, register, registerBody } from "./register.ts";
 import { hbpSessionSchema } from "./session-reply.ts";
+import {
+  addOptions,
+  addVerify,
+  addVerifyBody,
+  creationOptionsSchema,
+  listPasskeys,
+  mfaOptions,
+  mfaOptionsBody,
+  mfaVerify,
+  mfaVerifyBody,
+  passkeyParams,
+  passkeySchema,
+  removePasskey,
+  requestOptionsSchema,
+  signInBody,
+  signInOptions,
+  signInVerify,
+  signInVerifyBody,
+  signUpBody,
+  signUpOptions,
+  signUpVerify,
+  signUpVerifyBody,
+} from "./webauthn.ts";
 import { accessTokenSchema, refresh, refreshFromCookie, refreshQuery, revoke } from "./token.ts";
 
 /** JSON bodies above this are refused with 413 (HBP: 100 kB; latchkey allows 1 MiB of user_data). */
@@ -34,6 +57,8 @@ const session = json(hbpSessionSchema, "Signed in: the session, with the cookies
 const NOT_SIGNED_IN = "Not signed in: no valid access token or cookies, or the account is disabled, deleted or not active.";
 const INVALID_TICKET = "The ticket is unknown, used or expired.";
 const NEW_PASSWORD_REFUSED = "The new password is too short, too long or breached.";
+const PASSKEYS_OFF = "Passkeys are disabled (WEBAUTHN_ENABLED).";
+const INVALID_PASSKEY = "The response does not verify: its challenge is unknown, used, expired or another's; the credential is unknown or another account's; or the origin, RP ID, signature or counter is wrong.";
 const ticketPage = (title: string) => ({
   200: media("text/html", `${title}: a form that posts the ticket to the route beside it.`),
   400: media("text/html", "A page saying the link is not valid (no ticket, or not one's shape)."),
@@ -270,6 +295,110 @@ export function hbpAuthRoutes(ctx: HbpContext) {
         200: session,
         400: "The account is not activated.",
         401: "The ticket is unknown or expired, the code is wrong, or the account is disabled.",
+        429: RATE_LIMITED,
+      }),
+    })
+    // Passkeys (WEBAUTHN_ENABLED): each ceremony is options, then verify (apis/hbp/webauthn.ts).
+    .post("/signup/webauthn", ({ body }) => signUpOptions(ctx, body), {
+      feature: "webauthn",
+      body: signUpBody,
+      detail: doc("Sign up with a passkey: the options to make it", {
+        200: json(creationOptionsSchema, "Options for navigator.credentials.create(); nothing is made until /auth/signup/webauthn/verify."),
+        400: "The address is taken or not allowed; roles or metadata not allowed.",
+        403: "Registration is closed (REGISTRATION_ENABLED=false).",
+        404: PASSKEYS_OFF,
+      }),
+    })
+    .post("/signup/webauthn/verify", ({ exchange, body }) => signUpVerify(ctx, exchange, body), {
+      feature: "webauthn",
+      body: signUpVerifyBody,
+      detail: doc("Sign up with a passkey: the new credential makes the account", {
+        200: json(t.Union([hbpSessionSchema, pendingRegistrationSchema]), "Registered with the passkey: a session, or no tokens while the account waits for activation."),
+        400: "The address was taken meanwhile; roles or metadata not allowed.",
+        401: INVALID_PASSKEY,
+        403: "Registration is closed (REGISTRATION_ENABLED=false).",
+        404: PASSKEYS_OFF,
+        429: RATE_LIMITED,
+        503: "The activation mail could not be queued; nothing was kept.",
+      }),
+    })
+    .post("/signin/webauthn", ({ body }) => signInOptions(ctx, body), {
+      feature: "webauthn",
+      body: signInBody,
+      detail: doc("Sign in with a passkey: the options", {
+        200: json(requestOptionsSchema, "Options for navigator.credentials.get(): with an address, its account's passkeys; without, any discoverable one."),
+        404: PASSKEYS_OFF,
+      }),
+    })
+    .post("/signin/webauthn/verify", ({ exchange, body }) => signInVerify(ctx, exchange, body), {
+      feature: "webauthn",
+      body: signInVerifyBody,
+      detail: doc("Sign in with a passkey: the signed challenge gives the session", {
+        200: session,
+        400: "The account is not activated.",
+        401: `${INVALID_PASSKEY} Or the account is disabled.`,
+        404: PASSKEYS_OFF,
+        429: RATE_LIMITED,
+      }),
+    })
+    .post("/user/webauthn/add", ({ caller }) => addOptions(ctx, caller.user), {
+      feature: "webauthn",
+      signedIn: true,
+      detail: doc("Add a passkey to the signed-in account: the options", {
+        200: json(creationOptionsSchema, "Options for navigator.credentials.create(), leaving out the account's passkeys."),
+        401: NOT_SIGNED_IN,
+        404: PASSKEYS_OFF,
+      }),
+    })
+    .post("/user/webauthn/verify", ({ exchange, caller, body }) => addVerify(ctx, exchange, caller.user, body), {
+      feature: "webauthn",
+      signedIn: true,
+      body: addVerifyBody,
+      detail: doc("Add a passkey to the signed-in account: the new credential", {
+        200: json(passkeySchema, "The passkey added."),
+        401: `${NOT_SIGNED_IN} Or: ${INVALID_PASSKEY}`,
+        404: PASSKEYS_OFF,
+        429: RATE_LIMITED,
+      }),
+    })
+    .get("/user/webauthn", ({ caller }) => listPasskeys(ctx, caller.user), {
+      feature: "webauthn",
+      signedIn: true,
+      detail: doc.get("The signed-in account's passkeys", {
+        200: json(t.Array(passkeySchema), "Oldest first."),
+        401: NOT_SIGNED_IN,
+        404: PASSKEYS_OFF,
+      }),
+    })
+    .delete("/user/webauthn/:id", ({ exchange, caller, params }) => removePasskey(ctx, exchange, caller.user, params.id), {
+      feature: "webauthn",
+      signedIn: true,
+      params: passkeyParams,
+      detail: doc.get("Remove one of the signed-in account's passkeys", {
+        204: noContent("Removed; it signs in no more."),
+        401: NOT_SIGNED_IN,
+        404: `${PASSKEYS_OFF} Or the account has no passkey with this id.`,
+        409: "It is the account's last way to sign in: add a password or another passkey first.",
+      }),
+    })
+    .post("/mfa/webauthn", ({ exchange, body }) => mfaOptions(ctx, exchange, body), {
+      feature: "webauthn",
+      body: mfaOptionsBody,
+      detail: doc("Second sign-in step with a passkey: the options for the login ticket's account", {
+        200: json(requestOptionsSchema, "Options for navigator.credentials.get(), for the account's passkeys."),
+        401: INVALID_TICKET,
+        404: PASSKEYS_OFF,
+        429: RATE_LIMITED,
+      }),
+    })
+    .post("/mfa/webauthn/verify", ({ exchange, body }) => mfaVerify(ctx, exchange, body), {
+      feature: "webauthn",
+      body: mfaVerifyBody,
+      detail: doc("Second sign-in step with a passkey: the login ticket and the signed challenge", {
+        200: session,
+        400: "The account is not activated.",
+        401: `The ticket is unknown or expired, or: ${INVALID_PASSKEY} Or the account is disabled.`,
+        404: PASSKEYS_OFF,
         429: RATE_LIMITED,
       }),
     })

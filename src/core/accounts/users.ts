@@ -18,6 +18,11 @@ export type Account = StoredAccount;
 export type User = StoredUser;
 
 export interface RegisterInput {
+  /**
+   * The account's id, chosen before it exists: a passkey sign-up hands it to the authenticator as the user handle
+   * before the account is made (core/sign-in/passkey-sign-in.ts). Default: a new uuid.
+   */
+  id?: string;
   email: string;
   /** null: a password-less account (magic link). */
   password: string | null;
@@ -67,6 +72,11 @@ export interface Users {
    * `email_taken_inactive`), `username_taken`, also when two registrations race.
    */
   register(input: RegisterInput, options: { active: boolean; registeredBy: RegisteredBy }): Promise<User>;
+  /**
+   * The refusals `register` would give now, without making anything (and without the password rules: give
+   * `password: null`): for a sign-up in two steps, which should refuse at the first (a passkey's).
+   */
+  assertCanRegister(input: RegisterInput, options: { registeredBy: RegisteredBy }): Promise<void>;
   /**
    * Makes sure the administrator account exists, is active and has `password` (re-hashed at every start, as
    * lncrawl does, so changing ADMIN_PASSWORD takes effect on restart). `login` is an address or a username.
@@ -162,6 +172,21 @@ export function createUsers(deps: {
     return accounts.byEmail(email);
   }
 
+  /** What register checks before it writes, in its order, and what it makes of the input. */
+  async function admissible(input: RegisterInput, options: { registeredBy: RegisteredBy }) {
+    registration.assertOpen(options.registeredBy);
+    const email = normaliseEmail(input.email);
+    registration.checkEmail(email);
+    if (input.password !== null) await registration.checkPassword(input.password);
+    const { roles, defaultRole } = resolveRoles(input, options.registeredBy);
+    const { columns, metadata } = splitCustomFields(input.customFields ?? {});
+
+    const existing = await accounts.byEmail(email);
+    if (existing) throw new CoreError(existing.active ? "email_taken" : "email_taken_inactive");
+    if (input.username !== undefined && (await users.findByUsername(input.username))) throw new CoreError("username_taken");
+    return { email, roles, defaultRole, columns, metadata };
+  }
+
   const users: Users = {
     checkPassword: (password) => registration.checkPassword(password),
 
@@ -174,20 +199,14 @@ export function createUsers(deps: {
     setDisplayName: (userId, displayName) => accounts.setDisplayName(userId, displayName, clock.now()),
     markEmailVerified: (userId) => accounts.markEmailVerified(userId, clock.now()),
 
+    async assertCanRegister(input, options) {
+      await admissible(input, options);
+    },
+
     async register(input, options) {
-      registration.assertOpen(options.registeredBy);
-      const email = normaliseEmail(input.email);
-      registration.checkEmail(email);
-      if (input.password !== null) await registration.checkPassword(input.password);
-      const { roles, defaultRole } = resolveRoles(input, options.registeredBy);
-      const { columns, metadata } = splitCustomFields(input.customFields ?? {});
-
-      const existing = await accounts.byEmail(email);
-      if (existing) throw new CoreError(existing.active ? "email_taken" : "email_taken_inactive");
-      if (input.username !== undefined && (await users.findByUsername(input.username))) throw new CoreError("username_taken");
-
+      const { email, roles, defaultRole, columns, metadata } = await admissible(input, options);
       const now = clock.now();
-      const id = random.uuid();
+      const id = input.id ?? random.uuid();
       const { taken } = await accounts.insert(
         {
           id,

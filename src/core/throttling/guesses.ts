@@ -36,6 +36,7 @@ const WRONG_GUESS: ReadonlySet<CoreErrorCode> = new Set([
   "incorrect_current_password",
   "incorrect_code",
   "invalid_otp",
+  "invalid_passkey",
 ]);
 
 /** Second-factor codes per account per window, from all IPs: 6-digit codes, 5 tries in 10^6 a window. */
