@@ -279,7 +279,7 @@ async function overviewPage() {
   ];
   return [
     h("h1", { tabindex: "-1" }, "Overview"),
-    h("dl", { class: "figures" }, facts.map(([name, value]) => h("div", {}, h("dt", {}, name), h("dd", {}, String(value))))),
+    h("dl", { class: "figures" }, facts.map(([name, value]) => h("div", {}, h("dt", {}, name), h("dd", {}, typeof value === "number" ? value.toLocaleString("en") : value)))),
     h(
       "section",
       { class: "card", "aria-labelledby": "chart-title" },
