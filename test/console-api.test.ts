@@ -354,6 +354,44 @@ describe("every action, and its audit entry", () => {
     expect((await auditOf(`user:${id}`))[0]).toMatchObject({ action: "second_factor_removed", details: { had_totp: true } });
   });
 
+  test("the page lists passkeys and identities; remove a passkey (never the account's last way to sign in)", async () => {
+    const { id } = await register(unique("passkeys"));
+    const insertPasskey = (credential: string) =>
+      queryDatabase(
+        server.dataDir,
+        "INSERT INTO webauthn_credentials (id, user_id, public_key, counter, transports, device_type, backed_up, nickname, created_at) VALUES (?, ?, 'pk', 0, '[\"internal\"]', 'multiDevice', ?, ?, ?)",
+        [credential, id, true, `key ${credential}`, Date.now()],
+      );
+    await insertPasskey("cred-one");
+    await insertPasskey("cred-two");
+    await queryDatabase(
+      server.dataDir,
+      "INSERT INTO user_identities (id, user_id, provider, subject, email, created_at) VALUES (?, ?, 'github', '4711', 'gh@example.com', ?)",
+      [crypto.randomUUID(), id, Date.now()],
+    );
+    const page = await admin.call("GET", `/users/${id}`);
+    expect(page.body.passkeys.map((key: any) => key.nickname)).toEqual(["key cred-one", "key cred-two"]);
+    expect(page.body.passkeys[0]).toMatchObject({ device_type: "multiDevice", backed_up: true, transports: ["internal"] });
+    expect(page.body.identities).toEqual([expect.objectContaining({ provider: "github", subject: "4711", email: "gh@example.com" })]);
+    expect(page.body.owns).toMatchObject({ passkeys: 2, identities: 1 });
+    expect(JSON.stringify(page.body)).not.toContain('"pk"');
+
+    expect((await admin.call("DELETE", `/users/${id}/passkeys/cred-one`)).status).toBe(204);
+    expect((await admin.call("DELETE", `/users/${id}/passkeys/cred-one`)).body.error.code).toBe("passkey_not_found");
+    expect((await auditOf(`user:${id}`))[0]).toMatchObject({ action: "passkey_removed", details: { passkey: "cred-one" } });
+    // Without a password or identity, the last passkey stays.
+    const passwordless = await register(unique("last-key"));
+    await queryDatabase(server.dataDir, "UPDATE users SET password_hash = NULL WHERE id = ?", [passwordless.id]);
+    await queryDatabase(
+      server.dataDir,
+      "INSERT INTO webauthn_credentials (id, user_id, public_key, counter, transports, device_type, backed_up, created_at) VALUES ('cred-last', ?, 'pk', 0, '[]', 'singleDevice', ?, ?)",
+      [passwordless.id, false, Date.now()],
+    );
+    const last = await admin.call("DELETE", `/users/${passwordless.id}/passkeys/cred-last`);
+    expect(last.status).toBe(409);
+    expect(last.body.error.code).toBe("last_sign_in_method");
+  });
+
   test("send a password-reset mail and an activation mail through the mail queue", async () => {
     const email = unique("mails");
     const { id } = await register(email);

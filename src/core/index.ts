@@ -174,6 +174,7 @@ export function createCore(deps: CoreDeps) {
     passwordCheck,
     signIn,
     secondFactors,
+    passkeys,
     passwordReset,
     activation,
   });

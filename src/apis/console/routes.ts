@@ -18,6 +18,8 @@ import {
   createUserBody,
   deletedAnswerSchema,
   deleteUser,
+  passkeyParams,
+  removePasskey,
   removeSecondFactor,
   revokeAllSessions,
   revokedAnswerSchema,
@@ -188,6 +190,16 @@ export function consoleApiRoutes(ctx: ConsoleContext) {
         200: json(secondFactorAnswerSchema, "Removed."),
         ...CHANGES,
         404: NO_ACCOUNT,
+      }),
+    })
+    .delete("/users/:id/passkeys/:passkey_id", ({ actor, params }) => removePasskey(ctx, actor, params.id, params.passkey_id), {
+      console: "change",
+      params: passkeyParams,
+      detail: doc("Remove one of an account's passkeys", {
+        204: noContent("Removed."),
+        ...CHANGES,
+        404: `${NO_ACCOUNT} Or passkey_not_found: no such passkey of this account.`,
+        409: "last_sign_in_method: it is the account's last way to sign in (disable or delete the account instead).",
       }),
     })
     .post("/users/:id/password-reset-mail", ({ actor, params }) => sendPasswordReset(ctx, actor, params.id), {

@@ -26,6 +26,7 @@ export const rolesBody = t.Object(
 );
 
 export const sessionParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }), session_id: t.String({ minLength: 1, maxLength: 64 }) });
+export const passkeyParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }), passkey_id: t.String({ minLength: 1, maxLength: 1024 }) });
 
 export const userAnswerSchema = t.Object({ user: userSummarySchema }, { additionalProperties: false });
 export const deletedAnswerSchema = t.Object({ deleted: ownedSchema }, { additionalProperties: false });
@@ -60,6 +61,10 @@ export async function revokeAllSessions(ctx: ConsoleContext, actor: Actor, id: s
 
 export async function removeSecondFactor(ctx: ConsoleContext, actor: Actor, id: string): Promise<typeof secondFactorAnswerSchema.static> {
   return { had_totp: await ctx.core.administration.userActions.removeSecondFactor(actor, id) };
+}
+
+export async function removePasskey(ctx: ConsoleContext, actor: Actor, id: string, passkeyId: string): Promise<void> {
+  await ctx.core.administration.userActions.removePasskey(actor, id, passkeyId);
 }
 
 export async function sendPasswordReset(ctx: ConsoleContext, actor: Actor, id: string): Promise<void> {

@@ -87,6 +87,7 @@ const CORE_ERRORS: Record<CoreErrorCode, [number, string]> = {
   session_not_found: [404, "Session not found."],
   account_has_no_email: [400, "The account has no email address."],
   account_already_active: [400, "The account is active already."],
+  passkey_not_found: [404, "Passkey not found."],
   invalid_passkey: [401, "Invalid or expired passkey response."],
 };
 

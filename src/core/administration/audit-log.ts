@@ -26,6 +26,7 @@ export type AuditAction =
   | "session_revoked"
   | "sessions_revoked"
   | "second_factor_removed"
+  | "passkey_removed"
   | "password_reset_sent"
   | "activation_sent"
   | "roles_set";

@@ -19,6 +19,7 @@ import type { Activation } from "../challenges/activation.ts";
 import type { PasswordReset } from "../challenges/password-reset.ts";
 import type { PasswordCheck } from "../passwords/password-check.ts";
 import type { SecondFactors } from "../second-factors/index.ts";
+import type { Passkeys } from "../second-factors/passkeys.ts";
 import type { Sessions } from "../sessions/sessions.ts";
 import type { SignIn } from "../sign-in/sign-in.ts";
 import { createAccountDetails } from "./account-details.ts";
@@ -41,6 +42,7 @@ export function createAdministration(deps: {
   passwordCheck: PasswordCheck;
   signIn: Pick<SignIn, "afterFirstFactor" | "withTotp">;
   secondFactors: SecondFactors;
+  passkeys: Pick<Passkeys, "remove">;
   passwordReset: Pick<PasswordReset, "request">;
   activation: Pick<Activation, "queueActivationMail">;
 }) {
@@ -78,6 +80,7 @@ export function createAdministration(deps: {
       users,
       sessions,
       secondFactors,
+      passkeys: deps.passkeys,
       passwordReset: deps.passwordReset,
       activation: deps.activation,
       details: accounts,

@@ -7,6 +7,7 @@ import type { Activation } from "../challenges/activation.ts";
 import type { PasswordReset } from "../challenges/password-reset.ts";
 import { CoreError } from "../errors.ts";
 import type { SecondFactors } from "../second-factors/index.ts";
+import type { Passkeys } from "../second-factors/passkeys.ts";
 import type { Sessions } from "../sessions/sessions.ts";
 import type { AccountDetailsReader, OwnedByAccount } from "./account-details.ts";
 import type { Actor, AuditLog } from "./audit-log.ts";
@@ -32,6 +33,11 @@ export interface UserAdministration {
   revokeAllSessions(actor: Actor, userId: string): Promise<number>;
   /** Removes TOTP, backup codes and the recovery code (`latchkey user mfa-reset`); true when TOTP was on. */
   removeSecondFactor(actor: Actor, userId: string): Promise<boolean>;
+  /**
+   * Removes one of the account's passkeys: `passkey_not_found`; `last_sign_in_method` when it is the account's last
+   * way to sign in (an administrator disables or deletes such an account instead).
+   */
+  removePasskey(actor: Actor, userId: string, passkeyId: string): Promise<void>;
   /** Queues a password-reset mail (sent only to an active, enabled account). `account_has_no_email`, `rate_limited`. */
   sendPasswordReset(actor: Actor, userId: string): Promise<void>;
   /** Queues an activation mail. `account_has_no_email`, `account_already_active`. */
@@ -47,13 +53,14 @@ export function createUserAdministration(deps: {
   users: Users;
   sessions: Sessions;
   secondFactors: Pick<SecondFactors, "removeAll">;
+  passkeys: Pick<Passkeys, "remove">;
   passwordReset: Pick<PasswordReset, "request">;
   activation: Pick<Activation, "queueActivationMail">;
   details: AccountDetailsReader;
   audit: AuditLog;
   defaultAllowedRoles: readonly string[];
 }): UserAdministration {
-  const { users, sessions, secondFactors, passwordReset, activation, details, audit } = deps;
+  const { users, sessions, secondFactors, passkeys, passwordReset, activation, details, audit } = deps;
 
   async function account(userId: string): Promise<User> {
     const user = await users.findById(userId);
@@ -113,6 +120,12 @@ export function createUserAdministration(deps: {
       const hadTotp = await secondFactors.removeAll(user.id);
       await audit.record(actor, "second_factor_removed", target(user.id), { had_totp: hadTotp });
       return hadTotp;
+    },
+
+    async removePasskey(actor, userId, passkeyId) {
+      const user = await account(userId);
+      if (!(await passkeys.remove(user.id, passkeyId, { client: { ip: actor.ip } }))) throw new CoreError("passkey_not_found");
+      await audit.record(actor, "passkey_removed", target(user.id), { passkey: passkeyId });
     },
 
     async sendPasswordReset(actor, userId) {

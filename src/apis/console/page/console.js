@@ -522,8 +522,20 @@ async function userPage(id) {
     h("h2", {}, "Second factors and sign-in methods"),
     table(
       "Passkeys",
-      ["Name", "Kind", "Backed up", "Registered", "Last used"],
-      details.passkeys.map((key) => h("tr", {}, h("td", {}, key.nickname ?? key.id.slice(0, 12)), h("td", {}, key.device_type), h("td", {}, key.backed_up ? "yes" : "no"), h("td", {}, when(key.created_at)), h("td", {}, when(key.last_used_at)))),
+      ["Name", "Kind", "Backed up", "Registered", "Last used", ""],
+      details.passkeys.map((key) => {
+        const label = key.nickname ?? key.id.slice(0, 12);
+        return h(
+          "tr",
+          {},
+          h("td", {}, label),
+          h("td", {}, key.device_type),
+          h("td", {}, key.backed_up ? "yes" : "no"),
+          h("td", {}, when(key.created_at)),
+          h("td", {}, when(key.last_used_at)),
+          h("td", {}, h("button", { type: "button", class: "quiet", "aria-label": `Remove the passkey ${label}`, onclick: act("The passkey is removed.", () => api("DELETE", `/users/${user.id}/passkeys/${encodeURIComponent(key.id)}`), `Remove the passkey ${label} of ${name}?`) }, "Remove")),
+        );
+      }),
     ),
     table(
       "Provider identities",
