@@ -1,6 +1,7 @@
 // The admin console's page in a real browser (issue 28): Debian's chromium driven by playwright-core
 // (test/support/browser.ts). An administrator signs in with a TOTP code, finds one account among 100,000 seeded
-// ones, ends one of its sessions and disables it (and the account's own sign-in is refused), and walks every page:
+// ones, ends one of its sessions and disables it (and the account's own sign-in is refused), sends a test mail to the
+// test's SMTP server, and walks every page:
 // no serious or critical axe-core violation on any, no script error or CSP violation, no request off 127.0.0.1, and
 // a screenshot of each page at 1280x800 and 390x844 under .ci/logs/screenshots/. Runs once, on the default backend
 // (test/run.sh): the accounts are seeded straight into its SQLite file.
@@ -11,6 +12,7 @@ import { queryDatabase, TEST_BACKEND } from "./support/backend.ts";
 import { launchBrowser, type TestBrowser, type TestPage } from "./support/browser.ts";
 import { call } from "./support/http.ts";
 import { startServer, type TestServer } from "./support/server.ts";
+import { startSmtp, type TestSmtp } from "./support/smtp.ts";
 import { awayFromStepEdge, totpCode } from "./support/totp.ts";
 
 const ADMIN_EMAIL = "root@console-browser.example";
@@ -26,6 +28,7 @@ const AXE = await Bun.file(resolve(import.meta.dir, "../node_modules/axe-core/ax
 
 let server: TestServer;
 let browser: TestBrowser;
+let smtp: TestSmtp;
 
 interface Admin {
   email: string;
@@ -42,7 +45,8 @@ const target = { email: `seed4242x-${crypto.randomUUID().slice(0, 6)}@example.co
 
 beforeAll(async () => {
   if (TEST_BACKEND !== "sqlite-disk") throw new Error("the console's browser test seeds SQLite: run it on the default backend");
-  server = await startServer({ ADMIN_EMAIL, ADMIN_PASSWORD });
+  smtp = await startSmtp();
+  server = await startServer({ ...smtp.env, ADMIN_EMAIL, ADMIN_PASSWORD });
   seedUsers(join(server.dataDir, "latchkey.db"), SEEDED);
   // ADMIN_EMAIL's account, and two more administrators (the admin role given straight in the database).
   for (const index of [0, 1, 2]) {
@@ -72,6 +76,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
+  await smtp?.close();
 });
 
 /** axe-core's serious and critical violations on the page as it is (axe is put in through the DevTools protocol: the CSP refuses inline scripts). */
@@ -157,6 +162,15 @@ test(
       const actions = await page.locator("tbody tr td:nth-child(3)").allTextContents();
       expect(actions.slice(0, 3)).toEqual(["user_disabled", "session_revoked", "sign_in"]);
 
+      // A test mail, to the SMTP server of this test, with the server's answer shown.
+      await page.getByRole("link", { name: "Mail" }).click();
+      await page.getByRole("heading", { level: 1, name: "Mail" }).waitFor();
+      const to = `console-test-${crypto.randomUUID().slice(0, 6)}@example.com`;
+      await page.getByLabel("Send a test mail to").fill(to);
+      await page.getByRole("button", { name: "Send test mail" }).click();
+      expect((await smtp.waitFor(to)).subject).toBe("latchkey test mail");
+      await page.getByRole("status").filter({ hasText: `Test mail sent to ${to}` }).waitFor();
+
       expect(scriptProblems(tab)).toEqual([]);
       expect(tab.requests.offLoopback()).toEqual([]);
     } finally {
@@ -193,6 +207,7 @@ test(
           ["users", "#/users?q=seed4242", "Users"],
           ["user", `#/users/${target.id}`, target.email],
           ["security-events", "#/events", "Security events"],
+          ["mail", "#/mail", "Mail"],
           ["audit", "#/audit", "Audit log"],
           ["settings", "#/settings", "Settings"],
         ];

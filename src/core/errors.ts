@@ -62,6 +62,8 @@ export type CoreErrorCode =
   | "account_already_active"
   /** The admin console: no such passkey of this account. */
   | "passkey_not_found"
+  /** The admin console: no mail with this id that was given up (only those are retried). */
+  | "mail_not_found"
   /**
    * A passkey ceremony's answer that does not verify: its challenge unknown, used, expired or another flow's, the
    * credential unknown or someone else's, the origin, RP ID, signature or counter wrong (core/second-factors/passkeys.ts).

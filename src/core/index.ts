@@ -177,6 +177,8 @@ export function createCore(deps: CoreDeps) {
     passkeys,
     passwordReset,
     activation,
+    mailQueue,
+    mailer,
   });
   const resetRequests = createResetRequests({ auth: config.auth, challenges, users, passwords, totp, secondFactorReset, sessions, rateLimits });
   return {

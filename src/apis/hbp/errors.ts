@@ -88,6 +88,7 @@ const CORE_ERRORS: Record<CoreErrorCode, [number, string]> = {
   account_has_no_email: [400, "The account has no email address."],
   account_already_active: [400, "The account is active already."],
   passkey_not_found: [404, "Passkey not found."],
+  mail_not_found: [404, "Mail not found."],
   invalid_passkey: [401, "Invalid or expired passkey response."],
 };
 

@@ -29,7 +29,9 @@ export type AuditAction =
   | "passkey_removed"
   | "password_reset_sent"
   | "activation_sent"
-  | "roles_set";
+  | "roles_set"
+  | "mail_retried"
+  | "test_mail_sent";
 
 export type AuditEntry = StoredAuditEntry;
 

@@ -23,6 +23,10 @@ import type { Passkeys } from "../second-factors/passkeys.ts";
 import type { Sessions } from "../sessions/sessions.ts";
 import type { SignIn } from "../sign-in/sign-in.ts";
 import { createAccountDetails } from "./account-details.ts";
+import { createMailAdministration } from "./mail-administration.ts";
+import { createMailQueueRepository } from "../../db/repositories/mail-queue.ts";
+import type { Mailer } from "../mail/mailer.ts";
+import type { MailQueue } from "../mail/queue.ts";
 import { createAuditLog } from "./audit-log.ts";
 import { createConsoleSessions } from "./console-sessions.ts";
 import { createConsoleSignIn } from "./console-sign-in.ts";
@@ -45,6 +49,8 @@ export function createAdministration(deps: {
   passkeys: Pick<Passkeys, "remove">;
   passwordReset: Pick<PasswordReset, "request">;
   activation: Pick<Activation, "queueActivationMail">;
+  mailQueue: Pick<MailQueue, "retry">;
+  mailer: Pick<Mailer, "sendTest" | "preview">;
 }) {
   const { config, db, clock, random, users, callerGate, sessions, secondFactors } = deps;
   const audit = createAuditLog({ entries: createAuditLogRepository(db), clock, random });
@@ -89,6 +95,7 @@ export function createAdministration(deps: {
     }),
     overview: createOverview({ figures: createOverviewRepository(db), sessions: createSessionsRepository(db), events: eventRows, clock }),
     securityEvents: createSecurityEventLog({ events: eventRows }),
+    mail: createMailAdministration({ mails: createMailQueueRepository(db), queue: deps.mailQueue, mailer: deps.mailer, audit }),
   };
 }
 

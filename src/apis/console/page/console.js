@@ -94,6 +94,7 @@ const PAGES = [
   ["#/", "Overview"],
   ["#/users", "Users"],
   ["#/events", "Security events"],
+  ["#/mail", "Mail"],
   ["#/audit", "Audit log"],
   ["#/settings", "Settings"],
 ];
@@ -618,6 +619,94 @@ async function auditPage(route) {
   ];
 }
 
+async function mailPage(route) {
+  const params = route.params;
+  const state = ["waiting", "failed", "sent"].includes(params.get("state")) ? params.get("state") : "waiting";
+  const query = new URLSearchParams({ state });
+  if (params.get("after")) query.set("after", params.get("after"));
+  const [page, templates] = await Promise.all([api("GET", `/mail?${query}`), api("GET", "/mail/templates")]);
+  const area = messageArea();
+  const retry = (mail) => async (event) => {
+    event.target.disabled = true;
+    try {
+      await api("POST", `/mail/${mail.id}/retry`);
+      showDone(area, `The mail to ${mail.recipient} is due again.`);
+    } catch (error) {
+      event.target.disabled = false;
+      showError(area, error);
+    }
+  };
+  const to = h("input", { id: "test-to", name: "to", type: "email", required: true });
+  const testForm = h(
+    "form",
+    {
+      class: "inline",
+      onsubmit: async (event) => {
+        event.preventDefault();
+        try {
+          const answer = await api("POST", "/mail/test", { to: to.value });
+          if (answer.sent) showDone(area, `Test mail sent to ${to.value} (${answer.where}${answer.response ? `: ${answer.response}` : ""}).`);
+          else showError(area, { message: `The test mail to ${to.value} was not sent: ${answer.error}` });
+        } catch (error) {
+          showError(area, error);
+        }
+      },
+    },
+    h("label", { for: "test-to" }, "Send a test mail to", to),
+    h("button", { type: "submit" }, "Send test mail"),
+  );
+  const choice = h("select", { id: "template", name: "template" }, templates.templates.map((name) => h("option", { value: name }, name)));
+  const preview = h("div", { "aria-live": "polite" });
+  const showPreview = async () => {
+    const mail = await api("GET", `/mail/templates/${encodeURIComponent(choice.value)}`);
+    preview.replaceChildren(
+      h("dl", { class: "facts" }, h("dt", {}, "Subject"), h("dd", {}, mail.subject)),
+      h("h3", {}, "Text"),
+      h("pre", { class: "mail", tabindex: "0" }, mail.text),
+      h("h3", {}, "HTML (source)"),
+      h("pre", { class: "mail", tabindex: "0" }, mail.html),
+    );
+  };
+  choice.addEventListener("change", () => showPreview().catch((error) => showError(area, error)));
+  await showPreview();
+  const tabs = h(
+    "nav",
+    { class: "pager", "aria-label": "Mail states" },
+    ["waiting", "failed", "sent"].map((name) => h("a", { href: `#/mail?state=${name}`, "aria-current": name === state ? "page" : false }, name === "waiting" ? "Waiting" : name === "failed" ? "Failed" : "Sent")),
+  );
+  return [
+    h("h1", { tabindex: "-1" }, "Mail"),
+    area,
+    tabs,
+    table(
+      `Mails ${state === "waiting" ? "waiting" : state === "failed" ? "given up" : "sent"}, newest first`,
+      ["Queued", "To", "Template", "Attempts", state === "sent" ? "Sent" : "Next attempt", "Mail server's last answer", ""],
+      page.mails.map((mail) =>
+        h(
+          "tr",
+          {},
+          h("td", {}, when(mail.queued_at)),
+          h("td", { class: "wrap" }, mail.recipient),
+          h("td", {}, mail.template),
+          h("td", {}, mail.attempts),
+          h("td", {}, when(state === "sent" ? mail.sent_at : mail.next_attempt_at)),
+          h("td", { class: "wrap" }, mail.last_error ?? ""),
+          h("td", {}, state === "failed" ? h("button", { type: "button", class: "quiet", "aria-label": `Retry the mail to ${mail.recipient}`, onclick: retry(mail) }, "Retry") : ""),
+        ),
+      ),
+    ),
+    pager(params, page.next, "#/mail"),
+    h("section", { class: "card", "aria-labelledby": "test-title" }, h("h2", { id: "test-title" }, "Test the mail settings"), testForm),
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "templates-title" },
+      h("h2", { id: "templates-title" }, "Templates"),
+      h("label", { for: "template" }, "Template (filled with sample data)", choice),
+      preview,
+    ),
+  ];
+}
+
 async function settingsPage() {
   const answer = await api("GET", "/settings");
   return [
@@ -677,6 +766,7 @@ async function render() {
   if (route.path.startsWith("#/users/")) return show(userPage(decodeURIComponent(route.path.slice("#/users/".length))));
   if (route.path === "#/events") return show(eventsPage(route));
   if (route.path === "#/audit") return show(auditPage(route));
+  if (route.path === "#/mail") return show(mailPage(route));
   if (route.path === "#/settings") return show(settingsPage());
   return show(overviewPage());
 }
