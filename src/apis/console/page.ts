@@ -67,7 +67,8 @@ export function consolePageRoutes() {
         return file(asset.path, asset.type);
       },
       {
-        params: t.Object({ file: t.String({ maxLength: 64, description: "console.js or console.css" }) }),
+        // Any name is looked up (an unknown one is 404), so none is refused by a schema before that.
+        params: t.Object({ file: t.String({ description: "console.js or console.css" }) }),
         detail: {
           tags,
           summary: "The console page's script and style sheet",
