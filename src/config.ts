@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { isAddressOrRange, Reader } from "./config-reader.ts";
 import { readBackupUrl, readDatabaseUrl, readStorageUrl } from "./config-urls.ts";
 import { readBackupTiming } from "./config-backup-schedule.ts";
+import { readConsoleSettings, type ConsoleSettings, type SecurityEventSettings } from "./config-console.ts";
 import { readWebauthn, type WebauthnSettings } from "./config-webauthn.ts";
 import { readProviderSettings, type ProviderSettings } from "./config-providers.ts";
 import { ConfigError } from "./lib/errors.ts";
@@ -199,6 +200,10 @@ interface Settings {
     /** BACKUP_KEEP: how many scheduled backups stay at the target; older ones are deleted after each new one. */
     keep: number;
   };
+  /** The admin console at /console (src/config-console.ts). */
+  console: ConsoleSettings;
+  /** Security events kept in the database for the console (src/config-console.ts). */
+  securityEvents: SecurityEventSettings;
   /** Passkeys on the HBP mount (src/config-webauthn.ts: WEBAUTHN_*). */
   webauthn: WebauthnSettings;
   /** MAILHOG_API_PORT: a MailHog-compatible read API over the mails sent, on 127.0.0.1:<port> only (src/mailhog-api.ts); null: none. */
@@ -237,6 +242,7 @@ export function mountPoints(config: Config): { setting: string; path: string }[]
   if (config.lncrawl.enabled) mounts.push({ setting: "LNCRAWL_PREFIX", path: config.lncrawl.prefix });
   if (config.wolfpal.enabled) mounts.push({ setting: "WOLFPAL_PREFIX", path: config.wolfpal.prefix });
   if (config.metrics.enabled) mounts.push({ setting: "metrics (fixed)", path: "/metrics" });
+  if (config.console.enabled) mounts.push({ setting: "console (fixed)", path: "/console" });
   return mounts;
 }
 
@@ -437,6 +443,7 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
       ...readBackupTiming(read),
       keep: read.number("BACKUP_KEEP", 7, { min: 1, max: 10000, integer: true }),
     },
+    ...readConsoleSettings(read, publicUrl),
     webauthn: readWebauthn(read, publicUrl),
     mailhog: { apiPort: read.optionalString("MAILHOG_API_PORT") === null ? null : read.number("MAILHOG_API_PORT", 0, { min: 1, max: 65535, integer: true }) },
   };
@@ -503,6 +510,11 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
     );
   }
 
+  // Every account gets these roles at sign-up: with `admin` among them, anyone who signs up is a console administrator.
+  read.require(
+    !config.console.enabled || !auth.defaultAllowedUserRoles.includes("admin"),
+    "DEFAULT_ALLOWED_USER_ROLES: must not include admin while the console is on (everyone who signs up would administer latchkey); remove it, or set CONSOLE_ENABLED=false",
+  );
   read.require(
     config.mailhog.apiPort === null || config.mailhog.apiPort !== port,
     "MAILHOG_API_PORT: must differ from PORT (the MailHog API has its own port, on 127.0.0.1 only)",

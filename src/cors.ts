@@ -33,12 +33,25 @@ export function corsWarning(settings: { corsOrigins: readonly string[]; sameSite
   );
 }
 
-export function corsHandling(allowedOrigins: readonly string[]) {
+/** The path of a request's URL (Request.url is always absolute): what follows the authority, query included. */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  return start < 0 ? "/" : url.slice(start);
+}
+
+/** `closedPrefixes`: paths (and what is under them) that answer no cross-origin caller, whatever CORS_ORIGINS says. */
+export function corsHandling(allowedOrigins: readonly string[], options: { closedPrefixes?: readonly string[] } = {}) {
   const any = allowedOrigins.includes("*");
+  const closed = options.closedPrefixes ?? [];
+  const isClosed = (request: Request): boolean => {
+    if (closed.length === 0) return false;
+    const path = pathOf(request.url);
+    return closed.some((prefix) => path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`));
+  };
   /** Adds the headers of an allowed Origin to `headers`; false when the request has none allowed. */
   const addHeaders = (request: Request, headers: Record<string, unknown>): boolean => {
     const origin = request.headers.get("origin");
-    if (!origin || !(any || allowedOrigins.includes(origin))) return false;
+    if (!origin || !(any || allowedOrigins.includes(origin)) || isClosed(request)) return false;
     headers["access-control-allow-origin"] = origin;
     headers["access-control-allow-credentials"] = "true";
     headers["access-control-expose-headers"] = EXPOSED_HEADERS;

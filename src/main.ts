@@ -16,7 +16,7 @@ import { HEALTHCHECK_HELP, healthcheckCommand } from "./cli/healthcheck.ts";
 import { BACKUP_HELP, RESTORE_HELP, backupCommand, restoreCommand } from "./cli/backup-command.ts";
 import { VERSION } from "./version.ts";
 import { takeGlobalOptions, UsageError } from "./cli/arguments.ts";
-import { CONFIG_HELP, configCheckCommand } from "./cli/config-check.ts";
+import { CONFIG_HELP, configCheckCommand, settingWarnings } from "./cli/config-check.ts";
 import { commandHelp, docsPointer, GLOBAL_OPTIONS_HELP } from "./cli/help.ts";
 import { keepNewFilesPrivate, openDataDir } from "./data-dir.ts";
 import { existsSync } from "node:fs";
@@ -86,7 +86,7 @@ async function startServing(config: Config, options: { seed?: { file: string; se
   let latchkey: Latchkey;
   try {
     // Keys are parsed here: a JWT_KEY that is not a usable PEM is a configuration problem too.
-    latchkey = await createLatchkey(config, { logger });
+    latchkey = await createLatchkey(config, { logger, settingWarnings: settingWarnings({ ...process.env }, config) });
   } catch (error) {
     exitOnConfigError(error);
   }

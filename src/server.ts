@@ -11,6 +11,10 @@ import { hbpStorageRoutes } from "./apis/hbp/storage/routes.ts";
 import { faroeRoutes } from "./apis/faroe/routes.ts";
 import { lncrawlRoutes } from "./apis/lncrawl/routes.ts";
 import { wolfpalRoutes } from "./apis/wolfpal/routes.ts";
+import { consoleApiRoutes } from "./apis/console/routes.ts";
+import { consolePageRoutes } from "./apis/console/page.ts";
+import type { ServerFacts } from "./apis/console/context.ts";
+import { settingRows, settingWarnings } from "./cli/config-check.ts";
 import type { Config } from "./config.ts";
 import { systemClock, type Clock } from "./lib/clock.ts";
 import { createCore, type Core } from "./core/index.ts";
@@ -20,6 +24,7 @@ import { ensureAdmin } from "./core/accounts/admin-bootstrap.ts";
 import { purgeExpired } from "./core/housekeeping.ts";
 import { createHousekeepingRepository } from "./db/repositories/housekeeping.ts";
 import { createGeneratedSecretsRepository } from "./db/repositories/generated-secrets.ts";
+import { createSecurityEventsRepository } from "./db/repositories/security-events.ts";
 import { createSecurityEvents } from "./core/security-events.ts";
 import { createMailer } from "./core/mail/mailer.ts";
 import { outboxTransport, smtpTransport } from "./core/mail/transport.ts";
@@ -85,7 +90,16 @@ export interface Latchkey {
 }
 
 /** Builds the app; a key that cannot be used (JWT_KEY, JWT_PREVIOUS_KEY) is a ConfigError, raised before the database opens when JWT_KEY is set. */
-export async function createLatchkey(config: Config, options: { logger?: Logger; clock?: Clock; random?: Random } = {}): Promise<Latchkey> {
+export async function createLatchkey(
+  config: Config,
+  options: {
+    logger?: Logger;
+    clock?: Clock;
+    random?: Random;
+    /** What `latchkey config check` warns about in this environment (main.ts); without it, the settings' own warnings. */
+    settingWarnings?: readonly string[];
+  } = {},
+): Promise<Latchkey> {
   const logger = options.logger ?? consoleLogger;
   const clock = options.clock ?? systemClock;
   const random = options.random ?? systemRandom;
@@ -118,8 +132,8 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
 
   // METRICS_ENABLED: the layers report to it through their ports (src/metrics.ts); GET /metrics serves it.
   const metrics = config.metrics.enabled ? createMetrics({ config, db: database.db, clock }) : null;
-  // Storage's uses of the admin secret go to the security log in the same shape as core's events.
-  const events = createSecurityEvents(logger);
+  // Storage's uses of the admin secret go to the security log (and its table) in the same shape as core's events.
+  const events = createSecurityEvents(logger, { events: createSecurityEventsRepository(database.db), clock, random });
   const files = openFileStorage({
     settings: config.storage,
     adminSecret: config.auth.adminSecret,
@@ -152,7 +166,9 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
     maxAgeSeconds: config.jwt.refreshExpiresInMinutes * 60,
     clock,
   });
-  const cors = corsHandling(config.server.corsOrigins);
+  // The console answers no other origin: its session cookie is SameSite=Strict, and a page of a sibling subdomain
+  // (same site) must not read its answers (the CSRF token) with the cookie either.
+  const cors = corsHandling(config.server.corsOrigins, { closedPrefixes: ["/console"] });
   const corsRisk = corsWarning({ corsOrigins: config.server.corsOrigins, sameSite: config.cookies.sameSite });
   if (corsRisk) logger.warn(corsRisk);
   // normalize: false makes `additionalProperties: false` schemas refuse unknown fields (HBP answers 400) instead of
@@ -187,7 +203,11 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   const expiredRows = createHousekeepingRepository(database.db);
   const housekeeping = () => {
     purging = purging.then(() =>
-      purgeExpired({ rows: expiredRows, clock }).catch((error: unknown) => logger.error("housekeeping failed", { error })),
+      purgeExpired({
+        rows: expiredRows,
+        clock,
+        retention: { securityEventsDays: config.securityEvents.keepDays, consoleIdleMinutes: config.console.idleMinutes },
+      }).catch((error: unknown) => logger.error("housekeeping failed", { error })),
     );
   };
   housekeeping();
@@ -200,9 +220,10 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
   if (config.auth.enabled) app.use(hbpAuthRoutes(hbp)).use(hbpProviderFormRoutes(hbp));
   // Always mounted: with STORAGE_ENABLED=false every route answers 404 saying how to turn it on (decision 5).
   app.use(hbpStorageRoutes({ ...hbp, storage: files.storage }));
-  if (config.lncrawl.enabled) {
-    // Under a lock held across instances: two starting at once on an empty database would both find no `admin`,
-    // and the second insert would fail on users_username_unique and stop that instance.
+  // The administrator account: lncrawl's (ADMIN_EMAIL, or a generated `admin`), or with ADMIN_EMAIL alone the admin
+  // console's. Under a lock held across instances: two starting at once on an empty database would both find no
+  // `admin`, and the second insert would fail on users_username_unique and stop that instance.
+  if (config.lncrawl.enabled || config.lncrawl.adminLogin !== null) {
     await database.db.withLock("admin-bootstrap", () =>
       ensureAdmin({
         users: core.users,
@@ -216,9 +237,24 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
         },
       }),
     );
-    app.use(lncrawlRoutes({ core, config, clientOf }));
   }
+  if (config.lncrawl.enabled) app.use(lncrawlRoutes({ core, config, clientOf }));
   if (config.wolfpal.enabled) app.use(wolfpalRoutes({ core, config, clientOf }));
+  // CONSOLE_ENABLED=false: no route under /console at all (404).
+  if (config.console.enabled) {
+    const warnings = options.settingWarnings ?? settingWarnings({}, config);
+    const facts: ServerFacts = {
+      version: VERSION,
+      backups: () => ({
+        lastSuccessAt: backups.lastSuccessAtMs(),
+        lastFailureAt: backups.lastFailureAtMs(),
+        schedule: config.backup.cron ?? (config.backup.intervalSeconds === null ? null : `every ${config.backup.intervalSeconds} s`),
+      }),
+      settings: () => settingRows(config),
+      warnings: () => warnings,
+    };
+    app.use(consolePageRoutes()).use(consoleApiRoutes({ core, config, clientOf, facts }));
+  }
   // Faroe exists only with its credential: without one, every Faroe path is an unknown path (404).
   if (config.faroe.credential !== null) app.use(faroeRoutes({ core, config, credential: config.faroe.credential }));
   // Whatever no dialect answers (unknown paths, errors outside a dialect) gets HBP's shape: it is the default dialect.
@@ -245,6 +281,8 @@ export async function createLatchkey(config: Config, options: { logger?: Logger;
       files.close();
       await core.mailWorker.stop();
       mailhogApi?.stop();
+      // Security events of the last requests may still be on their way to the database.
+      await Promise.all([events.settled(), core.events.settled()]);
       await database.close();
     },
   };

@@ -188,8 +188,13 @@ test("roles add and remove change the roles of the next tokens; the default role
   const defaultRole = await user(["roles", email, "remove", "user"]);
   expect(defaultRole.exitCode).toBe(1);
   expect(defaultRole.stderr).toContain("default role");
-  const notAllowed = await user(["roles", email, "add", "admin"]);
+  const notAllowed = await user(["roles", email, "add", "superuser"]);
   expect(notAllowed.exitCode).toBe(1);
+  expect(notAllowed.stderr).toContain('role "superuser" is not one of ALLOWED_USER_ROLES');
+  // The console's role is the operator's to give, whatever ALLOWED_USER_ROLES lists (core/accounts/admin-role.ts).
+  const admin = await user(["roles", email, "add", "admin"]);
+  expect(admin.exitCode).toBe(0);
+  expect(admin.stdout).toContain("now has role admin");
   expect((await user(["roles", email, "toggle", "editor"])).exitCode).toBe(2);
 });
 

@@ -2,7 +2,7 @@
 // and file records move to another database, SQLite or PostgreSQL, and work there; bad files and non-empty targets
 // are refused without writing anything.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { cpSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pkg from "../package.json";
@@ -26,6 +26,7 @@ const TABLES = [
   "user_identities",
   "webauthn_credentials",
   "files",
+  "audit_log",
   "generated_secrets",
 ];
 /** Up to format 3: tickets in one_time_codes, Faroe's requests in tables of their own. */
@@ -82,6 +83,11 @@ beforeAll(async () => {
     // The previous step's code, so the current one is still unused when bob signs in after the move.
     const enabled = await call(server.url, "POST", "/auth/mfa/enable", { headers: bobAuth, json: { code: totpCode(bob.secret, -1) } });
     expect(enabled.status).toBe(204);
+
+    // lncrawl's generated administrator signs in to the console: an audit entry to move.
+    const adminPassword = readFileSync(join(sourceDir, "admin-password.txt"), "utf8").trim();
+    const consoleSession = await call(server.url, "POST", "/console/api/session", { json: { email: "admin", password: adminPassword } });
+    expect(consoleSession.status).toBe(200);
 
     fileKey = `user/${alice.id}/notes.txt`;
     expect((await upload(server.url, fileKey, fileContent, { headers: auth, type: "text/plain" })).status).toBe(200);
@@ -151,7 +157,11 @@ describe("export", () => {
   test("writes a JSON Lines file of mode 0600: the header, every row with parents first, and the end line", () => {
     expect(statSync(exportFile).mode & 0o777).toBe(0o600);
     const lines = parseLines(exportText);
-    expect(lines[0]).toEqual({ latchkey_export: 5, version: pkg.version, tables: TABLES });
+    expect(lines[0]).toEqual({ latchkey_export: 6, version: pkg.version, tables: TABLES });
+    // The console's audit log moves too (the administrator's sign-in on the old server).
+    expect(lines.filter((line) => line.table === "audit_log").map((line) => line.row)).toEqual([
+      expect.objectContaining({ action: "sign_in", admin_email: "admin", details: { second_factor: "none" } }),
+    ]);
 
     const rows = lines.slice(1, -1);
     const order = rows.map((line) => TABLES.indexOf(line.table));
@@ -217,9 +227,11 @@ describe("import into SQLite", () => {
 function formatThreeLines(): any[] {
   const lines = parseLines(exportText);
   expect(lines.filter((line) => line.table === "challenges")).toEqual([]);
-  const { challenges: _none, ...counts } = lines.at(-1).end;
+  // Nor the console's audit log (format 6).
+  const { challenges: _none, audit_log: _audit, ...counts } = lines.at(-1).end;
   const end = { ...counts, one_time_codes: 0, email_verification_requests: 0, password_reset_requests: 0 };
-  return [{ ...lines[0], latchkey_export: 3, tables: FORMAT_3_TABLES }, ...lines.slice(1, -1), { end }];
+  const rows = lines.slice(1, -1).filter((line) => line.table !== "audit_log");
+  return [{ ...lines[0], latchkey_export: 3, tables: FORMAT_3_TABLES }, ...rows, { end }];
 }
 
 /**
@@ -377,12 +389,36 @@ async function formatThreeExport(): Promise<{ text: string; ticket: string; veri
   return { text, ticket, verification, reset };
 }
 
+describe("import of format 5", () => {
+  test("a file from before the console's audit log loads, and its accounts sign in", async () => {
+    const lines = parseLines(exportText);
+    const { audit_log: _audit, ...counts } = lines.at(-1).end;
+    const tables = lines[0].tables.filter((table: string) => table !== "audit_log");
+    const rows = lines.slice(1, -1).filter((line) => line.table !== "audit_log");
+    const text = [{ ...lines[0], latchkey_export: 5, tables }, ...rows, { end: counts }].map((line) => JSON.stringify(line)).join("\n") + "\n";
+    const file = join(work, "format-5.jsonl");
+    writeFileSync(file, text);
+    const target = freshDir("format-5");
+    const imported = await runLatchkey(["import", file], onDisk(target), work);
+    expect(imported.stderr).toBe("");
+    expect(imported.exitCode).toBe(0);
+    const server = await startServer({ ...ON_DATA_DIR, ...GENERATED_KEYS }, { dataDir: target });
+    try {
+      expect((await login(server.url, { email: alice.email, password: alice.password })).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe("import of format 4", () => {
   test("a file from before provider identities and passkeys loads, and its accounts sign in", async () => {
     const lines = parseLines(exportText);
-    const { user_identities: _identities, webauthn_credentials: _passkeys, ...counts } = lines.at(-1).end;
-    const tables = lines[0].tables.filter((table: string) => table !== "user_identities" && table !== "webauthn_credentials");
-    const text = [{ ...lines[0], latchkey_export: 4, tables }, ...lines.slice(1, -1), { end: counts }].map((line) => JSON.stringify(line)).join("\n") + "\n";
+    const { user_identities: _identities, webauthn_credentials: _passkeys, audit_log: _audit, ...counts } = lines.at(-1).end;
+    const newer = ["user_identities", "webauthn_credentials", "audit_log"];
+    const tables = lines[0].tables.filter((table: string) => !newer.includes(table));
+    const rows = lines.slice(1, -1).filter((line) => !newer.includes(line.table));
+    const text = [{ ...lines[0], latchkey_export: 4, tables }, ...rows, { end: counts }].map((line) => JSON.stringify(line)).join("\n") + "\n";
     const file = join(work, "format-4.jsonl");
     writeFileSync(file, text);
     const target = freshDir("format-4");
@@ -462,7 +498,7 @@ describe("import refuses files it cannot load, and writes nothing", () => {
   test.each([
     ["a file without the header", () => withLines((all) => all.slice(1)), "is not a latchkey export", { database: false }],
     ["an empty file", () => "", "is not a latchkey export", { database: false }],
-    ["a header from a newer format", () => withLines((all) => [JSON.stringify({ ...header(), latchkey_export: 6 }), ...all.slice(1)]), "import it with a newer latchkey", { database: false }],
+    ["a header from a newer format", () => withLines((all) => [JSON.stringify({ ...header(), latchkey_export: 7 }), ...all.slice(1)]), "import it with a newer latchkey", { database: false }],
     [
       "an unknown table",
       () => withLines((all) => [JSON.stringify({ ...header(), tables: [...TABLES, "gadgets"] }), ...all.slice(1, -1), '{"table":"gadgets","row":{"id":"g"}}', all.at(-1)!]),

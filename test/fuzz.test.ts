@@ -11,7 +11,7 @@ import fc from "fast-check";
 import { arbitraries, documentedFields, type FuzzRequest, type Known, type Operation } from "./support/fuzz-inputs.ts";
 import { schemaErrors, type Definitions, type JsonSchema } from "./support/json-schema.ts";
 import { FAROE_CREDENTIAL } from "./support/faroe.ts";
-import { call } from "./support/http.ts";
+import { call, cookieHeader } from "./support/http.ts";
 import { encodeImage, quadrants } from "./support/images.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { startSmtp, type TestSmtp } from "./support/smtp.ts";
@@ -133,6 +133,14 @@ async function knownState(): Promise<{ known: Known; signedIn: Record<string, st
   };
 }
 
+/** A console session of lncrawl's generated administrator: its cookie and CSRF token as request headers. */
+async function consoleSession(): Promise<Record<string, string>> {
+  const password = (await Bun.file(`${server.dataDir}/admin-password.txt`).text()).trim();
+  const answer = await call(server.url, "POST", "/console/api/session", { json: { email: "admin", password } });
+  expect(answer.status).toBe(200);
+  return { cookie: cookieHeader(answer.cookies), "x-csrf-token": answer.body.session.csrf_token };
+}
+
 interface Failure {
   request: string;
   outcome: string;
@@ -180,17 +188,26 @@ test(
   async () => {
     const all = await operations();
     // Each API's operations are there: a document that lost some would make this test pass for nothing.
-    for (const prefix of ["/auth/", "/storage/", "/faroe/", "/api/auth/", "/wolfpal/"]) {
+    for (const prefix of ["/auth/", "/storage/", "/faroe/", "/api/auth/", "/wolfpal/", "/console/api/"]) {
       expect(all.some((operation) => operation.path.startsWith(prefix))).toBe(true);
     }
     const { known, signedIn } = await knownState();
     const generate = arbitraries(known, documentedFields(all));
     const forged: Record<string, string>[] = [{ authorization: "Bearer not.a.jwt" }, { authorization: "Basic !!!" }, { "x-admin-secret": "wrong" }];
+    // The console answers nothing but 401 without a session: each of its operations gets a session of its own (one
+    // of them signs out), most of its requests carry it, with the CSRF token; some carry a forged cookie.
+    const consoleSessions = new Map<string, Record<string, string>>();
+    for (const operation of all.filter((candidate) => candidate.path.startsWith("/console/api/"))) {
+      consoleSessions.set(`${operation.method} ${operation.path}`, await consoleSession());
+    }
     const requests = all.flatMap((operation, index) => {
+      const session = consoleSessions.get(`${operation.method} ${operation.path}`);
       // Faroe answers nothing but 401 without its credential: most of its requests carry it.
       const credentials: Record<string, string>[] = operation.path.startsWith("/faroe")
         ? [{ authorization: FAROE_CREDENTIAL }, { authorization: FAROE_CREDENTIAL }, { authorization: FAROE_CREDENTIAL }, {}, ...forged]
-        : [{}, ...signedIn, { "x-admin-secret": ADMIN_SECRET }, ...forged];
+        : session
+          ? [session, session, session, { cookie: session.cookie! }, {}, { cookie: "latchkey_console=forged" }, ...signedIn]
+          : [{}, ...signedIn, { "x-admin-secret": ADMIN_SECRET }, ...forged];
       return fc.sample(generate.request(operation, credentials), { seed: SEED + index, numRuns: RUNS_PER_OPERATION }).map((request): [DocumentedOperation, FuzzRequest] => [operation, request]);
     });
 

@@ -41,6 +41,7 @@ const CONFIG_FILES = new Set([
   "config-webauthn.ts",
   "config-providers.ts",
   "config-builtin-providers.ts",
+  "config-console.ts",
 ]);
 
 function layerOf(path: string): Layer {

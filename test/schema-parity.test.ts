@@ -40,6 +40,9 @@ const rowParity: RowParity = {
   mailQueue: { select: true, insert: true },
   userIdentities: { select: true, insert: true },
   webauthnCredentials: { select: true, insert: true },
+  consoleSessions: { select: true, insert: true },
+  auditLog: { select: true, insert: true },
+  securityEvents: { select: true, insert: true },
 };
 // And no table that only PostgreSQL has.
 const noExtraPgTables: Equal<Exclude<PgTableName, SqliteTableName>, never> = true;

@@ -31,6 +31,18 @@ export const SECURITY_SCHEMES = {
   },
   adminSecret: { type: "apiKey", in: "header", name: "x-admin-secret", description: "ADMIN_SECRET: HBP's impersonation, storage's every file." },
   fileToken: { type: "apiKey", in: "query", name: "token", description: "Storage: the file's own token (its metadata's `token`), as the rules allow." },
+  consoleSession: {
+    type: "apiKey",
+    in: "cookie",
+    name: "latchkey_console",
+    description: "The admin console's session cookie (HttpOnly, SameSite=Strict, Path=/console), set by POST /console/api/session.",
+  },
+  consoleCsrf: {
+    type: "apiKey",
+    in: "header",
+    name: "X-CSRF-Token",
+    description: "The console session's CSRF token (`csrf_token` of its session): required with the cookie on every request that changes something.",
+  },
 } satisfies Record<string, OpenAPIV3_1.SecuritySchemeObject>;
 
 export type SecuritySchemeName = keyof typeof SECURITY_SCHEMES;

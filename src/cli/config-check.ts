@@ -3,6 +3,7 @@
 // Exit 0 (warnings too), 1 when the settings would stop the server from starting.
 import { loadConfig, settingNames, type Config, type Env } from "../config.ts";
 import { ConfigError } from "../lib/errors.ts";
+import { corsWarning } from "../cors.ts";
 import { lookalikeSettings } from "./lookalike-settings.ts";
 
 export const CONFIG_HELP = `latchkey config check              print the settings in effect (secrets masked) and warn about variables
@@ -37,16 +38,33 @@ export function configCheckCommand(env: Env, overrides: Env, args: string[]): nu
   const setVariables = Object.keys(env).filter((name) => env[name] !== undefined && env[name]!.trim() !== "");
   const read = setVariables.filter((name) => known.includes(name)).sort();
   if (config !== null) console.log(`\nset in the environment: ${read.length > 0 ? read.join(", ") : "nothing (every setting has its default)"}`);
-  const lookalikes = lookalikeSettings(setVariables, known);
-  for (const { variable, meant } of lookalikes) {
-    console.error(`warning: ${variable} is not a latchkey setting and is ignored${meant ? `; did you mean ${meant}?` : ""}`);
-  }
+  const warnings = settingWarnings(env, config);
+  for (const warning of warnings) console.error(`warning: ${warning}`);
   if (problems.length > 0) {
     console.error(`latchkey: invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`);
     return 1;
   }
-  if (lookalikes.length > 0) console.error(`${lookalikes.length} warning(s)`);
+  if (warnings.length > 0) console.error(`${warnings.length} warning(s)`);
   return 0;
+}
+
+/**
+ * What `latchkey config check` warns about (the admin console shows the same): variables that look like a setting but
+ * are not one, and, for settings that load, combinations the server starts with but warns of.
+ */
+export function settingWarnings(env: Env, config: Config | null): string[] {
+  const setVariables = Object.keys(env).filter((name) => env[name] !== undefined && env[name]!.trim() !== "");
+  const warnings = lookalikeSettings(setVariables, settingNames()).map(
+    ({ variable, meant }) => `${variable} is not a latchkey setting and is ignored${meant ? `; did you mean ${meant}?` : ""}`,
+  );
+  if (config === null) return warnings;
+  const cors = corsWarning({ corsOrigins: config.server.corsOrigins, sameSite: config.cookies.sameSite });
+  if (cors) warnings.push(cors);
+  const https = config.server.publicUrl !== null && /^https:/i.test(config.server.publicUrl);
+  if (config.console.enabled && https && !config.console.requireMfa) {
+    warnings.push("CONSOLE_REQUIRE_MFA=false with an https PUBLIC_URL: an administrator signs in to the console with a password alone");
+  }
+  return warnings;
 }
 
 /** [dotted path, shown value] for every leaf of the configuration, secrets masked. */

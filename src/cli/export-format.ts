@@ -17,10 +17,10 @@ import type { Tables } from "../db/client.ts";
  * its token's handle), not one row per refresh token. 3: recovery codes of every kind in recovery_codes, with their
  * purpose (backup codes were one_time_codes rows). 4: every ticket and request in challenges (they were in
  * one_time_codes, email_verification_requests and password_reset_requests). 5: provider identities and passkeys
- * (user_identities, webauthn_credentials), and challenges without a user. import.ts still reads formats 1 to 4
- * (older-exports.ts).
+ * (user_identities, webauthn_credentials), and challenges without a user. 6: the console's audit log (audit_log).
+ * import.ts still reads formats 1 to 5 (older-exports.ts; a format-5 file simply has no audit_log).
  */
-export const EXPORT_FORMAT = 5;
+export const EXPORT_FORMAT = 6;
 
 /**
  * The tables moved, parents first: every other table references users (files.owner_id too) or none, and none
@@ -37,6 +37,8 @@ export const EXPORTED_TABLES: readonly { name: string; key: readonly string[]; r
   { name: "user_identities", key: ["id"] },
   { name: "webauthn_credentials", key: ["id"] },
   { name: "files", key: ["key"] },
+  // What administrators did: it must survive a move like the accounts it speaks of (no foreign key: entries outlive them).
+  { name: "audit_log", key: ["id"] },
   // The signing keys and cookie secret latchkey generated: tokens and cookies issued before the move stay valid.
   // `replaces`: an instance started on the new database before the import generated its own; the export's win.
   { name: "generated_secrets", key: ["name"], replaces: true },
@@ -44,9 +46,12 @@ export const EXPORTED_TABLES: readonly { name: string; key: readonly string[]; r
 
 /**
  * Left out on purpose: rate-limit counters only live for their window (minutes), and a move is a fresh start for them;
- * the mail queue holds mails of the last minutes (their tickets are minted when sent, on the new database or not at all).
+ * the mail queue holds mails of the last minutes (their tickets are minted when sent, on the new database or not at all);
+ * console sessions last hours at most, and an administrator signs in again after a move; security events are a copy of
+ * the log's lines kept SECURITY_EVENTS_KEEP_DAYS for the console (the log itself is the record), and an attack's events
+ * from the old database say nothing of the new one's guess counters, which start afresh like rate_limits.
  */
-export const SKIPPED_TABLES: readonly string[] = ["rate_limits", "mail_queue"];
+export const SKIPPED_TABLES: readonly string[] = ["rate_limits", "mail_queue", "console_sessions", "security_events"];
 
 export interface ExportHeader {
   latchkey_export: number;

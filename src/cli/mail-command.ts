@@ -2,17 +2,13 @@
 // uses, and prints what the mail server answered: the quickest way to find out whether mail settings work, since
 // the server itself only logs a failed attempt and retries it later.
 import type { Config } from "../config.ts";
+import { TEST_MAIL } from "../core/mail/test-mail.ts";
 import { outboxTransport, smtpTransport } from "../core/mail/transport.ts";
 import { systemRandom } from "../lib/random.ts";
 
 export const MAIL_HELP = `latchkey mail test <address>       send one mail now (not through the queue) and print the SMTP server's
                                    answer (without SMTP_HOST: the outbox file written); exit 1 if it fails`;
 
-const TEST_MAIL = {
-  subject: "latchkey test mail",
-  text: "This mail was sent by `latchkey mail test`. It arrived, so latchkey's mail settings work.\n",
-  html: "<p>This mail was sent by <code>latchkey mail test</code>. It arrived, so latchkey's mail settings work.</p>",
-};
 
 /** Runs the command; returns the process exit code. */
 export async function mailCommand(config: Config, outboxDir: string, args: string[]): Promise<number> {

@@ -21,7 +21,8 @@ latchkey user create <email> [--password-stdin | --no-password] [--role <role>].
 latchkey user set-password <account> --password-stdin
                                            a new password, read from stdin; every session of the account ends
 latchkey user roles <account> add|remove <role>
-                                           give or take a role (one of ALLOWED_USER_ROLES; the default stays)
+                                           give or take a role (one of ALLOWED_USER_ROLES, or admin: the admin
+                                           console's; the default stays)
 latchkey user sessions <account> [--revoke-all] [--json]
                                            live sessions: created, last used, ip, user agent; --revoke-all ends them
 latchkey user mfa-reset <account>          remove the account's TOTP, backup codes and recovery code

@@ -56,6 +56,24 @@ export type CoreErrorCode =
   | "identity_not_found"
   /** A `redirect_to` that is not on REDIRECT_URL_ALLOWLIST. */
   | "redirect_not_allowed"
+  /** The admin console: no console session, or one that is over (idle or past its 8 hours). */
+  | "invalid_console_session"
+  /** The admin console: the account has no `admin` role. */
+  | "not_an_administrator"
+  /** The admin console: CONSOLE_REQUIRE_MFA is on and the administrator has no second factor to sign in with. */
+  | "second_factor_required"
+  /** A paging cursor that is not one this list handed out. */
+  | "invalid_cursor"
+  /** The admin console: no such session of this account. */
+  | "session_not_found"
+  /** A mail to the account was asked for, and it has no address. */
+  | "account_has_no_email"
+  /** An activation mail was asked for an account that is active already. */
+  | "account_already_active"
+  /** The admin console: no such passkey of this account. */
+  | "passkey_not_found"
+  /** The admin console: no mail with this id that was given up (only those are retried). */
+  | "mail_not_found"
   /**
    * A passkey ceremony's answer that does not verify: its challenge unknown, used, expired or another flow's, the
    * credential unknown or someone else's, the origin, RP ID, signature or counter wrong (core/second-factors/passkeys.ts).

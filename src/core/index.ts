@@ -12,6 +12,7 @@ import { createSignInMethodsRepository } from "../db/repositories/sign-in-method
 import { createTotpRepository } from "../db/repositories/totp.ts";
 import { createUserDirectoryRepository } from "../db/repositories/user-directory.ts";
 import { createUsersRepository } from "../db/repositories/users.ts";
+import { createSecurityEventsRepository } from "../db/repositories/security-events.ts";
 import { createPasskeysRepository } from "../db/repositories/passkeys.ts";
 import { createAccessTokens } from "./sessions/access-tokens.ts";
 import { createActivation } from "./challenges/activation.ts";
@@ -57,6 +58,7 @@ import { createIdentities } from "./identities/identities.ts";
 import { createProviderFlow } from "./identities/provider-flow.ts";
 import { configuredProviders, createProviderRegistry } from "./identities/providers.ts";
 import { createProviderSignIn } from "./sign-in/provider-sign-in.ts";
+import { createAdministration } from "./administration/index.ts";
 
 export interface CoreDeps {
   config: Config;
@@ -110,7 +112,7 @@ export function createAccountServices(deps: AccountServicesDeps) {
   const callerGate = createCallerGate({ users });
   const sessions = createSessions({ store: createSessionsRepository(db), clock, random, settings: sessionSettings(config), logger, callerGate });
   const rateLimits = createRateLimits({ counters: createRateLimitsRepository(db), clock });
-  const events = createSecurityEvents(logger);
+  const events = createSecurityEvents(logger, { events: createSecurityEventsRepository(db), clock, random });
   const guesses = createGuesses({ rateLimits, config: config.rateLimits, events });
   const secondFactors = createSecondFactors({
     totpCredentials: createTotpRepository(db),
@@ -172,6 +174,23 @@ export function createCore(deps: CoreDeps) {
   // Faroe's flows (server-to-server): requests the caller mails itself, paged user lists.
   const userDirectory = createUserDirectory({ directory: createUserDirectoryRepository(db) });
   const emailVerification = createEmailVerification({ auth: config.auth, challenges, users, rateLimits });
+  const administration = createAdministration({
+    config,
+    db,
+    clock,
+    random,
+    users,
+    callerGate,
+    sessions,
+    passwordCheck,
+    signIn,
+    secondFactors,
+    passkeys,
+    passwordReset,
+    activation,
+    mailQueue,
+    mailer,
+  });
   const resetRequests = createResetRequests({ auth: config.auth, challenges, users, passwords, totp, secondFactorReset, sessions, rateLimits });
   // Sign-in through other providers: the identities, the adapters the settings enable, and the flow around them.
   const identities = createIdentities({
@@ -229,5 +248,6 @@ export function createCore(deps: CoreDeps) {
     resetRequests,
     identities,
     providerFlow,
+    administration,
   };
 }

@@ -6,7 +6,14 @@
 // a filter anchored on `security event=... ip=<HOST>` cannot be steered by a crafted name. Values outside printable
 // ASCII are quoted and escaped, so a name cannot forge a second line either. Never a password, code or secret:
 // only what was tried against which account, and from where.
+//
+// Each event is also kept as a row (security_events) for the admin console, written after the line and without
+// holding up the request: a database that cannot take it costs the row (an error line says so), never the answer.
+// Housekeeping deletes rows older than SECURITY_EVENTS_KEEP_DAYS.
+import type { SecurityEventsRepository } from "../db/repositories/security-events.ts";
+import type { Clock } from "../lib/clock.ts";
 import type { Logger } from "../lib/logger.ts";
+import type { Random } from "../lib/random.ts";
 
 export type SecurityEventName =
   /** A wrong password, ticket, code or TOTP (`reason` says which check refused it). */
@@ -45,9 +52,24 @@ export interface SecurityEventFacts {
 }
 
 export interface SecurityEvents {
-  /** Writes the event as one log line in the fixed shape above: WARN for a failure, INFO for a granted admin secret. */
+  /**
+   * Writes the event as one log line in the fixed shape above (WARN for a failure, INFO for a granted admin secret),
+   * and starts storing its row.
+   */
   record(event: SecurityEventName, facts: SecurityEventFacts): void;
+  /** Resolves once every row started so far is stored (or failed): before the database closes. */
+  settled(): Promise<void>;
 }
+
+/** Where events are kept beside the log. */
+export interface SecurityEventStore {
+  events: Pick<SecurityEventsRepository, "insert">;
+  clock: Clock;
+  random: Random;
+}
+
+/** Longer values are cut in the row (the log line keeps them whole): an account is an address of at most 254 characters. */
+const MAX_STORED_LENGTH = 320;
 
 /** A value as one token: `-` when absent, as it is when plain printable ASCII, else a JSON string with non-ASCII escaped. */
 function token(value: string | null | undefined): string {
@@ -56,7 +78,11 @@ function token(value: string | null | undefined): string {
   return JSON.stringify(value).replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-export function createSecurityEvents(logger: Logger): SecurityEvents {
+const cut = (value: string | null | undefined): string | null => (value ? value.slice(0, MAX_STORED_LENGTH) : null);
+
+/** `store`: where rows go; without one (a test's bare logger), only the lines are written. */
+export function createSecurityEvents(logger: Logger, store?: SecurityEventStore): SecurityEvents {
+  const pending = new Set<Promise<void>>();
   return {
     record(event, facts) {
       let line = `security event=${event} ip=${token(facts.ip)} account=${token(facts.account)}`;
@@ -65,6 +91,15 @@ export function createSecurityEvents(logger: Logger): SecurityEvents {
       // is a failure a ban can count.
       if (RECORDS.has(event)) logger.info(line);
       else logger.warn(line);
+      if (!store) return;
+      const row = { id: store.random.uuid(), at: store.clock.now(), event, ip: cut(facts.ip), account: cut(facts.account), reason: cut(facts.reason) };
+      const writing = store.events.insert(row).catch((error: unknown) => logger.error("security event not stored", { event, error }));
+      pending.add(writing);
+      void writing.finally(() => pending.delete(writing));
+    },
+
+    async settled() {
+      await Promise.all([...pending]);
     },
   };
 }

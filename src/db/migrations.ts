@@ -11,6 +11,7 @@ import pg0004 from "../../drizzle/postgres/0004_mail_queue.sql" with { type: "te
 import pg0005 from "../../drizzle/postgres/0005_recovery_codes_shared.sql" with { type: "text" };
 import pg0006 from "../../drizzle/postgres/0006_challenges.sql" with { type: "text" };
 import pg0007 from "../../drizzle/postgres/0007_identities_passkeys.sql" with { type: "text" };
+import pg0008 from "../../drizzle/postgres/0008_console.sql" with { type: "text" };
 import sqliteJournal from "../../drizzle/sqlite/meta/_journal.json";
 import sqlite0000 from "../../drizzle/sqlite/0000_init.sql" with { type: "text" };
 import sqlite0001 from "../../drizzle/sqlite/0001_rate_limits_totp.sql" with { type: "text" };
@@ -23,6 +24,7 @@ import sqlite0007 from "../../drizzle/sqlite/0007_mail_queue.sql" with { type: "
 import sqlite0008 from "../../drizzle/sqlite/0008_recovery_codes_shared.sql" with { type: "text" };
 import sqlite0009 from "../../drizzle/sqlite/0009_challenges.sql" with { type: "text" };
 import sqlite0010 from "../../drizzle/sqlite/0010_identities_passkeys.sql" with { type: "text" };
+import sqlite0011 from "../../drizzle/sqlite/0011_console.sql" with { type: "text" };
 
 export type MigrationDialect = "sqlite" | "postgres";
 
@@ -45,6 +47,7 @@ const sources: Record<MigrationDialect, { journal: Journal; sqlByTag: Record<str
       "0008_recovery_codes_shared": sqlite0008,
       "0009_challenges": sqlite0009,
       "0010_identities_passkeys": sqlite0010,
+      "0011_console": sqlite0011,
     },
   },
   postgres: {
@@ -58,6 +61,7 @@ const sources: Record<MigrationDialect, { journal: Journal; sqlByTag: Record<str
       "0005_recovery_codes_shared": pg0005,
       "0006_challenges": pg0006,
       "0007_identities_passkeys": pg0007,
+      "0008_console": pg0008,
     },
   },
 };

@@ -51,6 +51,7 @@ export const users = pgTable(
     uniqueIndex("users_email_unique").on(table.email),
     uniqueIndex("users_new_email_unique").on(table.newEmail),
     uniqueIndex("users_username_unique").on(table.username),
+    index("users_created_idx").on(table.createdAt, table.id),
   ],
 );
 
@@ -62,7 +63,7 @@ export const userRoles = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     role: text("role").notNull(),
   },
-  (table) => [primaryKey({ columns: [table.userId, table.role] })],
+  (table) => [primaryKey({ columns: [table.userId, table.role] }), index("user_roles_role_idx").on(table.role, table.userId)],
 );
 
 export const sessions = pgTable(
@@ -96,6 +97,7 @@ export const sessions = pgTable(
     // (on PostgreSQL a rotation can then be a HOT update, which writes no index entry either).
     uniqueIndex("sessions_carried_token_hash_unique").on(table.carriedTokenHash).where(sql`${table.carriedTokenHash} is not null`),
     index("sessions_user_idx").on(table.userId),
+    index("sessions_created_idx").on(table.createdAt),
   ],
 );
 
@@ -261,3 +263,63 @@ export const mailQueue = pgTable(
 );
 
 export type MailQueueRow = typeof mailQueue.$inferSelect;
+
+export const consoleSessions = pgTable(
+  "console_sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    secondFactor: text("second_factor").notNull(),
+    createdAt: createdAt(),
+    lastSeenAt: millis("last_seen_at").notNull(),
+    expiresAt: millis("expires_at").notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+  },
+  (table) => [uniqueIndex("console_sessions_token_hash_unique").on(table.tokenHash), index("console_sessions_user_idx").on(table.userId)],
+);
+
+export type ConsoleSessionRow = typeof consoleSessions.$inferSelect;
+
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    at: millis("at").notNull(),
+    adminId: text("admin_id"),
+    adminEmail: text("admin_email"),
+    action: text("action").notNull(),
+    target: text("target"),
+    details: jsonb<Record<string, unknown>>("details").notNull().default({}),
+    ip: text("ip"),
+  },
+  (table) => [
+    index("audit_log_at_idx").on(table.at, table.id),
+    index("audit_log_admin_idx").on(table.adminId, table.at, table.id),
+    index("audit_log_target_idx").on(table.target, table.at, table.id),
+  ],
+);
+
+export type AuditLogRow = typeof auditLog.$inferSelect;
+
+export const securityEvents = pgTable(
+  "security_events",
+  {
+    id: text("id").primaryKey(),
+    at: millis("at").notNull(),
+    event: text("event").notNull(),
+    ip: text("ip"),
+    account: text("account"),
+    reason: text("reason"),
+  },
+  (table) => [
+    index("security_events_at_idx").on(table.at, table.id),
+    index("security_events_account_idx").on(table.account, table.at, table.id),
+    index("security_events_ip_idx").on(table.ip, table.at, table.id),
+  ],
+);
+
+export type SecurityEventRow = typeof securityEvents.$inferSelect;

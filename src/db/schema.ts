@@ -39,6 +39,8 @@ export const users = sqliteTable(
     uniqueIndex("users_email_unique").on(table.email),
     uniqueIndex("users_new_email_unique").on(table.newEmail),
     uniqueIndex("users_username_unique").on(table.username),
+    // The console's list of every account, newest first, a page at a time (db/repositories/user-search.ts).
+    index("users_created_idx").on(table.createdAt, table.id),
   ],
 );
 
@@ -50,7 +52,11 @@ export const userRoles = sqliteTable(
       .references(() => users.id, { onDelete: "cascade" }),
     role: text("role").notNull(),
   },
-  (table) => [primaryKey({ columns: [table.userId, table.role] })],
+  (table) => [
+    primaryKey({ columns: [table.userId, table.role] }),
+    // The console's search by role: the accounts with a role, in id order, a page at a time.
+    index("user_roles_role_idx").on(table.role, table.userId),
+  ],
 );
 
 /** One row per session (sign-in): a rotation rewrites the row's token digest in place (see core/sessions/sessions.ts). */
@@ -85,6 +91,8 @@ export const sessions = sqliteTable(
     // (on PostgreSQL a rotation can then be a HOT update, which writes no index entry either).
     uniqueIndex("sessions_carried_token_hash_unique").on(table.carriedTokenHash).where(sql`${table.carriedTokenHash} is not null`),
     index("sessions_user_idx").on(table.userId),
+    // The console's sign-ins per day: a range of creation times. A rotation never sets created_at, so it touches no entry.
+    index("sessions_created_idx").on(table.createdAt),
   ],
 );
 
@@ -305,3 +313,84 @@ export const mailQueue = sqliteTable(
 );
 
 export type MailQueueRow = typeof mailQueue.$inferSelect;
+
+/**
+ * Sessions of the admin console (core/administration/console-sessions.ts): their own table, so a console session is
+ * never an HBP, lncrawl or WolfPal session and none of those is a console session. Found by the SHA-256 of the cookie's
+ * token; over after CONSOLE_SESSION_IDLE_MINUTES without a request (`last_seen_at`) or at `expires_at` (8 hours).
+ */
+export const consoleSessions = sqliteTable(
+  "console_sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** SHA-256 of the cookie's token (256 random bits). */
+    tokenHash: text("token_hash").notNull(),
+    /** What proved the administrator beyond the password: `totp`, or `none` (CONSOLE_REQUIRE_MFA off). */
+    secondFactor: text("second_factor").notNull(),
+    createdAt: createdAt(),
+    lastSeenAt: integer("last_seen_at", { mode: "number" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+  },
+  (table) => [uniqueIndex("console_sessions_token_hash_unique").on(table.tokenHash), index("console_sessions_user_idx").on(table.userId)],
+);
+
+export type ConsoleSessionRow = typeof consoleSessions.$inferSelect;
+
+/**
+ * What administrators did in the console (core/administration/audit-log.ts): who (the account's id and address as they
+ * were; no foreign key, so an entry outlives the account), what (an action, its target and a small JSON of details,
+ * never a secret), when and from which address. Append-only: no route deletes or changes a row, and the migration adds
+ * triggers that refuse UPDATE and DELETE.
+ */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    at: integer("at", { mode: "number" }).notNull(),
+    /** The administrator's account id; null for a sign-in that failed before anyone was known. */
+    adminId: text("admin_id"),
+    /** Their address (or login) then; for a failed sign-in, what was typed. */
+    adminEmail: text("admin_email"),
+    action: text("action").notNull(),
+    /** What the action was done to, e.g. `user:<id>`, `session:<id>`; null when nothing in particular. */
+    target: text("target"),
+    details: text("details", { mode: "json" }).$type<Record<string, unknown>>().notNull().default({}),
+    ip: text("ip"),
+  },
+  (table) => [
+    index("audit_log_at_idx").on(table.at, table.id),
+    index("audit_log_admin_idx").on(table.adminId, table.at, table.id),
+    index("audit_log_target_idx").on(table.target, table.at, table.id),
+  ],
+);
+
+export type AuditLogRow = typeof auditLog.$inferSelect;
+
+/**
+ * Security events (core/security-events.ts), kept for the console as well as logged: failed sign-ins, lockouts,
+ * disabled-account attempts, admin-secret uses. Never a secret. Deleted after SECURITY_EVENTS_KEEP_DAYS.
+ */
+export const securityEvents = sqliteTable(
+  "security_events",
+  {
+    id: text("id").primaryKey(),
+    at: integer("at", { mode: "number" }).notNull(),
+    event: text("event").notNull(),
+    ip: text("ip"),
+    /** As the log line has it: `email:a@b.c`, `user:<id>`; null when the guess named no account. */
+    account: text("account"),
+    reason: text("reason"),
+  },
+  (table) => [
+    index("security_events_at_idx").on(table.at, table.id),
+    index("security_events_account_idx").on(table.account, table.at, table.id),
+    index("security_events_ip_idx").on(table.ip, table.at, table.id),
+  ],
+);
+
+export type SecurityEventRow = typeof securityEvents.$inferSelect;

@@ -23,10 +23,10 @@ const SENT = new Set([
 /** Field names whose values, in an answer's JSON, are secrets. */
 const ANSWERED = new Set([
   "jwt_token", "access_token", "accessToken", "refresh_token", "refreshToken", "token", "ticket", "recovery_code",
-  "recoveryCode", "backup_codes", "recovery_codes",
+  "recoveryCode", "backup_codes", "recovery_codes", "csrf_token",
 ]);
 /** Request headers whose values are secrets. */
-const SECRET_HEADERS = ["authorization", "x-admin-secret", "x-hasura-admin-secret", "cookie"];
+const SECRET_HEADERS = ["authorization", "x-admin-secret", "x-hasura-admin-secret", "cookie", "x-csrf-token"];
 
 /**
  * Fields whose values are logged by design (a security event names the account that was typed). A value a test also

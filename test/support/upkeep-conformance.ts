@@ -70,5 +70,44 @@ export function upkeepRepositoryConformance(migrated: () => Promise<Database>): 
       expect((await db.select({ key: rateLimits.key }).from(rateLimits)).map((row) => row.key)).toEqual(["current"]);
       expect((await db.select({ id: mailQueue.id }).from(mailQueue)).map((row) => row.id).toSorted()).toEqual(["new-done", "old-waiting"]);
     });
+
+    test("deleteConsoleSessionsOver deletes console sessions past their end or idle too long; deleteSecurityEventsBefore only older events", async () => {
+      const db = await migrated();
+      const { consoleSessions, securityEvents, users } = db.tables;
+      const now = Date.now();
+      await db.insert(users).values(userRow("u1"));
+      const session = (id: string, lastSeenAt: number, expiresAt: number) => ({ id, userId: "u1", tokenHash: `t-${id}`, secondFactor: "none", lastSeenAt, expiresAt, createdAt: now - 1000 });
+      await db.insert(consoleSessions).values([
+        session("ended", now, now),
+        session("idle", now - 1000, now + 60_000),
+        session("live", now - 999, now + 1),
+      ]);
+      const event = (id: string, at: number) => ({ id, at, event: "sign_in_failed", ip: "203.0.113.1", account: "email:a@example.com", reason: "invalid_credentials" });
+      await db.insert(securityEvents).values([event("old", now - 1), event("kept", now)]);
+      const rows = createHousekeepingRepository(db);
+      expect(await rows.deleteConsoleSessionsOver(now, now - 1000)).toBe(2);
+      expect(await rows.deleteSecurityEventsBefore(now)).toBe(1);
+      expect((await db.select({ id: consoleSessions.id }).from(consoleSessions)).map((row) => row.id)).toEqual(["live"]);
+      expect((await db.select({ id: securityEvents.id }).from(securityEvents)).map((row) => row.id)).toEqual(["kept"]);
+    });
+
+    test("the audit log refuses UPDATE and DELETE (append-only), and housekeeping has no method for it", async () => {
+      const db = await migrated();
+      const { auditLog } = db.tables;
+      await db.insert(auditLog).values({ id: "a1", at: Date.now(), adminId: null, adminEmail: "x@example.com", action: "sign_in_failed", target: null, details: {}, ip: null });
+      // drizzle wraps the engine's refusal ("Failed query: ..."), which is its cause.
+      const refusal = async (statement: () => Promise<unknown>): Promise<string> => {
+        try {
+          await statement();
+          return "not refused";
+        } catch (error) {
+          return String((error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : error);
+        }
+      };
+      expect(await refusal(async () => await db.delete(auditLog))).toContain("append-only");
+      expect(await refusal(async () => await db.update(auditLog).set({ action: "changed" }))).toContain("append-only");
+      expect(await db.select({ id: auditLog.id, action: auditLog.action }).from(auditLog)).toEqual([{ id: "a1", action: "sign_in_failed" }]);
+      expect(Object.keys(createHousekeepingRepository(db)).filter((name) => /audit/i.test(name))).toEqual([]);
+    });
   });
 }

@@ -79,6 +79,16 @@ const CORE_ERRORS: Record<CoreErrorCode, [number, string]> = {
   invalid_otp: [401, "Invalid code."],
   email_already_verified: [400, "Email is already verified."],
   last_sign_in_method: [409, "This is the account's last way to sign in; add another before removing it."],
+  // The admin console's codes (apis/console/); HBP has no route that raises them.
+  invalid_console_session: [401, "Not signed in to the console."],
+  not_an_administrator: [403, "Not an administrator."],
+  second_factor_required: [403, "A second factor is required."],
+  invalid_cursor: [400, "Invalid cursor."],
+  session_not_found: [404, "Session not found."],
+  account_has_no_email: [400, "The account has no email address."],
+  account_already_active: [400, "The account is active already."],
+  passkey_not_found: [404, "Passkey not found."],
+  mail_not_found: [404, "Mail not found."],
   invalid_passkey: [401, "Invalid or expired passkey response."],
   // The provider flow answers these by its failure redirect (providers.ts); the JSON form is for completeness.
   email_in_use: [409, "This email address belongs to another account."],

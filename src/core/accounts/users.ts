@@ -7,6 +7,7 @@ import type { Clock } from "../../lib/clock.ts";
 import type { Random } from "../../lib/random.ts";
 import { CoreError } from "../errors.ts";
 import type { OwnedData } from "./owned-data.ts";
+import { ADMIN_ROLE } from "./admin-role.ts";
 import type { PasswordHasher } from "../passwords/passwords.ts";
 import type { AcceptedPassword, RegisteredBy, RegistrationPolicy } from "./registration-policy.ts";
 
@@ -105,10 +106,13 @@ export interface Users {
   /** Every account, oldest first (the operator's `latchkey user list`). */
   list(): Promise<Account[]>;
   /**
-   * Gives an account a role (the operator's `latchkey user roles`); it must be one of ALLOWED_USER_ROLES
-   * (`role_not_allowed`). False when the account had it already. Tokens issued from now on carry it.
+   * Gives an account a role (the operator's `latchkey user roles`, the console); it must be one of ALLOWED_USER_ROLES
+   * (`role_not_allowed`), or `admin` (admin-role.ts: only the operator grants it, so it needs no listing there). False
+   * when the account had it already. Tokens issued from now on carry it.
    */
   addRole(userId: string, role: string): Promise<boolean>;
+  /** `role_not_allowed` unless addRole would take `role`. */
+  assertRoleAllowed(role: string): void;
   /**
    * Takes a role from an account; its default role stays (`default_role_not_allowed`: every token names it). False
    * when the account did not have it.
@@ -137,12 +141,16 @@ export function createUsers(deps: {
   const { accounts, clock, random, passwords, registration, ownedData } = deps;
   const policy = deps.auth;
 
-  function resolveRoles(input: RegisterInput): { roles: string[]; defaultRole: string } {
+  function resolveRoles(input: RegisterInput, registeredBy: RegisteredBy): { roles: string[]; defaultRole: string } {
     const roles = input.allowedRoles ?? policy.defaultAllowedUserRoles;
     const defaultRole = input.defaultRole ?? policy.defaultUserRole;
     const refused = roles.find((role) => !policy.allowedUserRoles.includes(role));
     if (refused !== undefined) throw new CoreError("role_not_allowed", refused);
     if (!roles.includes(defaultRole)) throw new CoreError("default_role_not_allowed");
+    // Whoever signs themselves up never asks for the console's role (admin-role.ts), even where ALLOWED_USER_ROLES lists it.
+    if (registeredBy === "self" && (input.allowedRoles?.includes(ADMIN_ROLE) || input.defaultRole === ADMIN_ROLE)) {
+      throw new CoreError("role_not_allowed", ADMIN_ROLE);
+    }
     return { roles: [...new Set(roles)], defaultRole };
   }
 
@@ -172,7 +180,7 @@ export function createUsers(deps: {
     const email = normaliseEmail(input.email);
     registration.checkEmail(email);
     if (input.password !== null) await registration.checkPassword(input.password);
-    const { roles, defaultRole } = resolveRoles(input);
+    const { roles, defaultRole } = resolveRoles(input, options.registeredBy);
     const { columns, metadata } = splitCustomFields(input.customFields ?? {});
 
     const existing = await accounts.byEmail(email);
@@ -309,8 +317,12 @@ export function createUsers(deps: {
 
     list: () => accounts.list(),
 
+    assertRoleAllowed(role) {
+      if (role !== ADMIN_ROLE && !policy.allowedUserRoles.includes(role)) throw new CoreError("role_not_allowed", role);
+    },
+
     async addRole(userId, role) {
-      if (!policy.allowedUserRoles.includes(role)) throw new CoreError("role_not_allowed", role);
+      users.assertRoleAllowed(role);
       return accounts.addRole(userId, role, clock.now());
     },
 

@@ -3,12 +3,17 @@
 import type { Config } from "../../config.ts";
 import type { Logger } from "../../lib/logger.ts";
 import type { MailContent } from "./intents.ts";
-import { loadTemplates, render, type TemplateName } from "./templates.ts";
+import { loadTemplates, render, type RenderedMail, type TemplateName } from "./templates.ts";
+import { TEST_MAIL } from "./test-mail.ts";
 import type { Delivery, MailTransport } from "./transport.ts";
 
 export interface Mailer {
   /** Rejects with the transport's error (the mail server's answer) when the mail did not go. */
   send(template: TemplateName, content: MailContent): Promise<Delivery>;
+  /** Sends the test mail (test-mail.ts) to `to` now; rejects with the mail server's refusal. */
+  sendTest(to: string): Promise<Delivery>;
+  /** A template as it would be sent with `variables` (EMAIL_TEMPLATES_DIR's files where it has them). */
+  preview(template: TemplateName, variables: Record<string, string>): RenderedMail;
   close(): void;
 }
 
@@ -25,6 +30,14 @@ export function createMailer(deps: { config: Config["mail"]; transport: MailTran
       logger.info("mail sent", { template, to, via: delivery.where });
       return delivery;
     },
+    async sendTest(to) {
+      const delivery = await transport.send({ from: config.sender, to, ...TEST_MAIL, headers: {} });
+      logger.info("test mail sent", { to, via: delivery.where });
+      return delivery;
+    },
+
+    preview: (template, variables) => render(templates[template], variables),
+
     close: () => transport.close(),
   };
 }

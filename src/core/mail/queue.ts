@@ -34,6 +34,8 @@ export interface MailQueue {
   markFailed(id: string, error: string, retryAt: number | null): Promise<void>;
   /** An intent with nothing to send (no such account, or one that must not get it): nothing is kept of it. */
   discard(id: string): Promise<void>;
+  /** A mail given up, due again now with a fresh count of attempts (the console's retry); false for any other. */
+  retry(id: string): Promise<boolean>;
 }
 
 export function createMailQueue(deps: { mails: MailQueueRepository; clock: Clock; random: Random; enabled: boolean }): MailQueue {
@@ -64,5 +66,11 @@ export function createMailQueue(deps: { mails: MailQueueRepository; clock: Clock
     markFailed: (id, error, retryAt) => mails.markFailed(id, error, retryAt),
 
     discard: (id) => mails.remove(id),
+
+    async retry(id) {
+      const retried = await mails.retry(id, clock.now());
+      if (retried) for (const listener of listeners) listener();
+      return retried;
+    },
   };
 }

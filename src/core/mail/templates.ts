@@ -3,6 +3,17 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
+/** Every template's name. */
+export const TEMPLATE_NAMES = [
+  "activate-account",
+  "lost-password",
+  "change-email",
+  "email-changed",
+  "magic-link-log-in",
+  "magic-link-register",
+  "email-otp",
+] as const satisfies readonly TemplateName[];
+
 export type TemplateName =
   | "activate-account"
   | "lost-password"

@@ -2,6 +2,8 @@
 // them. Each answers how many rows it deleted.
 import { and, isNull, lt } from "drizzle-orm";
 import type { Database } from "../database.ts";
+import { createConsoleSessionsRepository } from "./console-sessions.ts";
+import { createSecurityEventsRepository } from "./security-events.ts";
 
 export interface HousekeepingRepository {
   /** Sessions whose expiry is before `now`; revoked ones included only once they expire too. */
@@ -12,10 +14,16 @@ export interface HousekeepingRepository {
   deleteRateLimitsStartedBefore(startedBefore: number): Promise<number>;
   /** Mails that are done (sent, or given up) and were queued before `queuedBefore`. */
   deleteDoneMailsQueuedBefore(queuedBefore: number): Promise<number>;
+  /** Console sessions past their absolute end at `now`, or last used before `idleSince`. */
+  deleteConsoleSessionsOver(now: number, idleSince: number): Promise<number>;
+  /** Security events that happened before `before`. */
+  deleteSecurityEventsBefore(before: number): Promise<number>;
 }
 
 export function createHousekeepingRepository(db: Database): HousekeepingRepository {
   const { challenges, mailQueue, rateLimits, sessions } = db.tables;
+  const consoleSessions = createConsoleSessionsRepository(db);
+  const securityEvents = createSecurityEventsRepository(db);
 
   return {
     async deleteSessionsExpiredBefore(now) {
@@ -39,5 +47,8 @@ export function createHousekeepingRepository(db: Database): HousekeepingReposito
         .returning({ id: mailQueue.id });
       return deleted.length;
     },
+
+    deleteConsoleSessionsOver: (now, idleSince) => consoleSessions.removeOver(now, idleSince),
+    deleteSecurityEventsBefore: (before) => securityEvents.deleteBefore(before),
   };
 }

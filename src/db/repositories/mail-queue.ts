@@ -2,8 +2,9 @@
 // on the row's due time: of two workers that saw the same row due, one update matches and the other finds the time
 // already moved (on PostgreSQL the second UPDATE waits for the first and re-reads the row). A claimed row is due again
 // when its lease ends, so a mail whose instance died while sending it is sent by another.
-import { and, asc, count, eq, isNotNull, lte, sql } from "drizzle-orm";
+import { and, asc, count, eq, isNotNull, isNull, lte, sql } from "drizzle-orm";
 import type { Database } from "../database.ts";
+import { before, newestFirst, pageOf, type NewestFirstCursor, type NewestFirstPage } from "./newest-first.ts";
 
 /** Rows looked at per claim: more than one, so two workers racing for the first both still find one. */
 const CLAIM_CANDIDATES = 8;
@@ -45,6 +46,30 @@ export interface MailQueueRepository {
   remove(id: string): Promise<void>;
   /** Mails not sent yet and not given up (waiting, being sent or due for a retry): asked once per metrics scrape. */
   countWaiting(): Promise<number>;
+  /**
+   * The admin console's list: mails in `state`, newest first, `limit` after the cursor. The queue holds the last
+   * week's mails at most (housekeeping), so this reads few rows.
+   */
+  page(state: MailState, cursor: NewestFirstCursor | null, limit: number): Promise<NewestFirstPage<ListedMail>>;
+  /** A mail given up (failed, never sent) due again at `now` with a fresh count of attempts; false for any other. */
+  retry(id: string, now: number): Promise<boolean>;
+}
+
+/** Waiting (to be sent, being sent or due for a retry), failed (given up after its last attempt), or sent. */
+export type MailState = "waiting" | "failed" | "sent";
+
+/** A queued mail as the console lists it: no data (a link's prefix and lifetime, nothing that grants access). */
+export interface ListedMail {
+  id: string;
+  /** When it was queued. */
+  at: number;
+  recipient: string;
+  template: string;
+  attempts: number;
+  nextAttemptAt: number | null;
+  /** The mail server's answer to the last attempt that failed. */
+  lastError: string | null;
+  sentAt: number | null;
 }
 
 export function createMailQueueRepository(db: Database): MailQueueRepository {
@@ -104,6 +129,40 @@ export function createMailQueueRepository(db: Database): MailQueueRepository {
     async countWaiting() {
       const [row] = await db.select({ waiting: count() }).from(mailQueue).where(isNotNull(mailQueue.nextAttemptAt));
       return Number(row?.waiting ?? 0);
+    },
+
+    async page(state, cursor, limit) {
+      const inState =
+        state === "waiting"
+          ? isNotNull(mailQueue.nextAttemptAt)
+          : state === "failed"
+            ? and(isNull(mailQueue.nextAttemptAt), isNull(mailQueue.sentAt))
+            : isNotNull(mailQueue.sentAt);
+      const rows = await db
+        .select({
+          id: mailQueue.id,
+          at: mailQueue.createdAt,
+          recipient: mailQueue.recipient,
+          template: mailQueue.template,
+          attempts: mailQueue.attempts,
+          nextAttemptAt: mailQueue.nextAttemptAt,
+          lastError: mailQueue.lastError,
+          sentAt: mailQueue.sentAt,
+        })
+        .from(mailQueue)
+        .where(and(inState, before(mailQueue.createdAt, mailQueue.id, cursor)))
+        .orderBy(...newestFirst(mailQueue.createdAt, mailQueue.id))
+        .limit(limit + 1);
+      return pageOf(rows, limit);
+    },
+
+    async retry(id, now) {
+      const retried = await db
+        .update(mailQueue)
+        .set({ nextAttemptAt: now, attempts: 0 })
+        .where(and(eq(mailQueue.id, id), isNull(mailQueue.nextAttemptAt), isNull(mailQueue.sentAt)))
+        .returning({ id: mailQueue.id });
+      return retried.length > 0;
     },
   };
 }
