@@ -30,6 +30,7 @@ export const users = pgTable(
   "users",
   {
     id: text("id").primaryKey(),
+    /** COLLATE "C" (migration 0008, written by hand: drizzle does not model collations), as username: bytewise order. */
     email: text("email"),
     newEmail: text("new_email"),
     username: text("username"),

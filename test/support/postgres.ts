@@ -17,8 +17,11 @@ export interface TestPostgres {
   /** The administrator's URL (the `postgres` database, as the `postgres` superuser). */
   url: string;
   port: number;
-  /** CREATE DATABASE with a fresh, unique name; its postgres:// URL. */
-  database(): Promise<string>;
+  /**
+   * CREATE DATABASE with a fresh, unique name; its postgres:// URL. `icuLocale`: the database's default collation is
+   * that ICU locale's (as on a cluster made with a Debian default locale such as en_US.UTF-8), not C.
+   */
+  database(options?: { icuLocale?: string }): Promise<string>;
   /** Releases this handle; the last one stops a server started here. */
   stop(): Promise<void>;
 }
@@ -54,9 +57,13 @@ export async function startPostgres(): Promise<TestPostgres> {
   return {
     url: server.url,
     port: server.port,
-    async database() {
+    async database(options = {}) {
       const name = `latchkey_test_${process.pid}_${++databases}_${crypto.randomUUID().slice(0, 8)}`;
-      await admin.unsafe(`CREATE DATABASE "${name}"`);
+      const icu = options.icuLocale;
+      if (icu !== undefined && !/^[A-Za-z-]+$/.test(icu)) throw new Error(`not a locale name: ${icu}`);
+      await admin.unsafe(
+        icu === undefined ? `CREATE DATABASE "${name}"` : `CREATE DATABASE "${name}" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE '${icu}' LOCALE 'C'`,
+      );
       created.push(name);
       const url = new URL(server.url);
       url.pathname = `/${name}`;

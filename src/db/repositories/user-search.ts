@@ -9,9 +9,9 @@
 //                   incremented), so the index finds the first match and the scan ends after the last
 //   by id           the primary key
 //
-// Prefixes are compared as the engine orders text: bytewise on SQLite and on PostgreSQL with the C collation (as
-// latchkey's tests run it). Under another collation the range still finds the rows, and the exact prefix test beside
-// it (substr) keeps out any that sort inside it without starting with the prefix.
+// Prefixes are compared as the engine orders text: bytewise on SQLite, and on PostgreSQL too, whatever the database's
+// default collation, because users.email and users.username are COLLATE "C" there (migration 0008;
+// test/console-search-collation.test.ts runs on a database whose default collation weighs letters before punctuation).
 import { and, asc, desc, eq, gt, gte, isNull, lt, ne, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Database } from "../database.ts";
