@@ -35,7 +35,7 @@ test("an address prefix with punctuation finds every address that starts with it
   const found: string[] = [];
   let after: string | null = null;
   for (let page = 0; page < 5; page++) {
-    const res = await admin.call("GET", `/users?q=${encodeURIComponent("john.")}&limit=1${after ? `&after=${encodeURIComponent(after)}` : ""}`);
+    const res: { status: number; body: any } = await admin.call("GET", `/users?q=${encodeURIComponent("john.")}&limit=1${after ? `&after=${encodeURIComponent(after)}` : ""}`);
     expect(res.status).toBe(200);
     found.push(...res.body.users.map((user: { email: string }) => user.email));
     after = res.body.next ?? null;
