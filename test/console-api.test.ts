@@ -622,3 +622,16 @@ describe("settings that change the console", () => {
     }
   });
 });
+
+describe("the page's files", () => {
+  test("the script and style sheet are served with the CSP; any other name, Object.prototype's too, is a 404", async () => {
+    const script = await fetch(`${server.url}/console/assets/console.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    for (const name of ["__proto__", "constructor", "toString", "hasOwnProperty", "console.html", "..%2Fconsole.js"]) {
+      const res = await fetch(`${server.url}/console/assets/${name}`);
+      expect(res.status).toBe(404);
+      expect((await res.json()).error.code).toBe("not_found");
+    }
+  });
+});

@@ -36,10 +36,11 @@ const PAGE_HEADERS: Record<string, string> = {
   "cache-control": "no-cache",
 };
 
-const ASSETS: Record<string, { path: string; type: string }> = {
-  "console.js": { path: pageScript, type: "text/javascript; charset=utf-8" },
-  "console.css": { path: pageStyles, type: "text/css; charset=utf-8" },
-};
+// A Map, not an object: a name such as `__proto__` or `constructor` must find nothing, not Object.prototype's members.
+const ASSETS = new Map<string, { path: string; type: string }>([
+  ["console.js", { path: pageScript, type: "text/javascript; charset=utf-8" }],
+  ["console.css", { path: pageStyles, type: "text/css; charset=utf-8" }],
+]);
 
 const tags = ["Console"];
 
@@ -60,7 +61,7 @@ export function consolePageRoutes() {
     .get(
       "/console/assets/:file",
       ({ params }) => {
-        const asset = ASSETS[params.file];
+        const asset = ASSETS.get(params.file);
         if (!asset) {
           return Response.json({ error: { code: "not_found", message: "No such console file." } }, { status: 404, headers: PAGE_HEADERS });
         }
