@@ -631,7 +631,7 @@ describe("the page's files", () => {
     for (const name of ["__proto__", "constructor", "toString", "hasOwnProperty", "console.html", "..%2Fconsole.js"]) {
       const res = await fetch(`${server.url}/console/assets/${name}`);
       expect(res.status).toBe(404);
-      expect((await res.json()).error.code).toBe("not_found");
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("not_found");
     }
   });
 });

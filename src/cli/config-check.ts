@@ -54,7 +54,8 @@ export function configCheckCommand(env: Env, overrides: Env, args: string[]): nu
  */
 export function settingWarnings(env: Env, config: Config | null): string[] {
   const setVariables = Object.keys(env).filter((name) => env[name] !== undefined && env[name]!.trim() !== "");
-  const warnings = lookalikeSettings(setVariables, settingNames()).map(
+  // The names as this environment makes them: OIDC_PROVIDERS adds OIDC_<NAME>_* settings.
+  const warnings = lookalikeSettings(setVariables, settingNames(env)).map(
     ({ variable, meant }) => `${variable} is not a latchkey setting and is ignored${meant ? `; did you mean ${meant}?` : ""}`,
   );
   if (config === null) return warnings;
