@@ -183,6 +183,8 @@ interface Settings {
     imageMaxPixels: number;
     /** Threads that transform images; 0: as many as CPU cores, at most 4. */
     imageWorkers: number;
+    /** TRANSFORM_CACHE_MAX: bytes of transformed images kept, least recently used out (storage/images/variants.ts). */
+    transformCacheMaxBytes: number;
     /** STORAGE_URL=s3://...: files (and image variants) in an S3-compatible bucket; null: local disk under DATA_DIR. */
     s3: S3Settings | null;
   };
@@ -434,6 +436,7 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
       // 50 megapixels: a 48 MP phone photo passes; decoded as RGBA that is 200 MB in one worker.
       imageMaxPixels: read.number("IMAGE_MAX_PIXELS", 50_000_000, { min: 1, max: 1_000_000_000, integer: true }),
       imageWorkers: read.number("IMAGE_WORKERS", 0, { min: 0, max: 64, integer: true }),
+      transformCacheMaxBytes: read.bytes("TRANSFORM_CACHE_MAX", 1024 ** 3, { min: 1, max: 2 ** 50 }),
       s3: readStorageUrl(read),
     },
     metrics: {
