@@ -128,6 +128,10 @@ interface Settings {
   passwords: {
     argon2MemoryKiB: number;
     argon2TimeCost: number;
+    /** HASH_QUEUE_MAX: password hashes waiting for a core in all (core/passwords/hash-admission.ts). */
+    hashQueueMax: number;
+    /** HASH_QUEUE_PER_CLIENT: password hashes of one client address waiting; more are refused with 429 at once. */
+    hashQueuePerClient: number;
     /** Refuse new passwords found in Have I Been Pwned (needs the internet), in every dialect. */
     hibpEnabled: boolean;
   };
@@ -180,6 +184,8 @@ interface Settings {
     imageMaxPixels: number;
     /** Threads that transform images; 0: as many as CPU cores, at most 4. */
     imageWorkers: number;
+    /** TRANSFORM_CACHE_MAX: bytes of transformed images kept, least recently used out (storage/images/variants.ts). */
+    transformCacheMaxBytes: number;
     /** STORAGE_URL=s3://...: files (and image variants) in an S3-compatible bucket; null: local disk under DATA_DIR. */
     s3: S3Settings | null;
   };
@@ -373,6 +379,10 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
       // OWASP's argon2id minimum (19 MiB, 2 passes): ~57 ms a hash on these machines, vs ~170 ms at Bun's default 64 MiB.
       argon2MemoryKiB: read.number("ARGON2_MEMORY_KIB", 19456, { min: 1024, max: 4194304, integer: true }),
       argon2TimeCost: read.number("ARGON2_TIME_COST", 2, { min: 1, max: 100, integer: true }),
+      // 64 waiting hashes are ~1 s of both cores' work at the default cost: a login admitted waits at most about that.
+      hashQueueMax: read.number("HASH_QUEUE_MAX", 64, { min: 1, max: 100000, integer: true }),
+      // Above what one person's browser or script sends at once, well below the queue: 8 addresses cannot fill it.
+      hashQueuePerClient: read.number("HASH_QUEUE_PER_CLIENT", 8, { min: 1, max: 100000, integer: true }),
       hibpEnabled: read.bool("HIBP_ENABLED", false),
     },
     database: {
@@ -432,6 +442,7 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
       // 50 megapixels: a 48 MP phone photo passes; decoded as RGBA that is 200 MB in one worker.
       imageMaxPixels: read.number("IMAGE_MAX_PIXELS", 50_000_000, { min: 1, max: 1_000_000_000, integer: true }),
       imageWorkers: read.number("IMAGE_WORKERS", 0, { min: 0, max: 64, integer: true }),
+      transformCacheMaxBytes: read.bytes("TRANSFORM_CACHE_MAX", 1024 ** 3, { min: 1, max: 2 ** 50 }),
       s3: readStorageUrl(read),
     },
     metrics: {

@@ -7,7 +7,7 @@ const storage = (env: Record<string, string>) => loadConfig(env, { cwd: "/srv/ap
 
 describe("storage settings", () => {
   test("defaults", () => {
-    expect(storage({})).toEqual({ enabled: true, maxUploadBytes: 100 * 1024 * 1024, rulesFile: null, imageMaxPixels: 50_000_000, imageWorkers: 0, s3: null });
+    expect(storage({})).toEqual({ enabled: true, maxUploadBytes: 100 * 1024 * 1024, rulesFile: null, imageMaxPixels: 50_000_000, imageWorkers: 0, transformCacheMaxBytes: 1024 ** 3, s3: null });
   });
 
   test.each([
@@ -27,12 +27,13 @@ describe("storage settings", () => {
   });
 
   test("STORAGE_RULES is resolved against the working folder; STORAGE_ENABLED and the image settings are read", () => {
-    expect(storage({ STORAGE_RULES: "custom/rules.yaml", STORAGE_ENABLED: "false", IMAGE_MAX_PIXELS: "1000", IMAGE_WORKERS: "2" })).toEqual({
+    expect(storage({ STORAGE_RULES: "custom/rules.yaml", STORAGE_ENABLED: "false", IMAGE_MAX_PIXELS: "1000", IMAGE_WORKERS: "2", TRANSFORM_CACHE_MAX: "256MB" })).toEqual({
       enabled: false,
       maxUploadBytes: 100 * 1024 * 1024,
       rulesFile: "/srv/app/custom/rules.yaml",
       imageMaxPixels: 1000,
       imageWorkers: 2,
+      transformCacheMaxBytes: 256 * 1024 * 1024,
       s3: null,
     });
     expect(storage({ STORAGE_RULES: "/etc/latchkey/rules.json" }).rulesFile).toBe("/etc/latchkey/rules.json");

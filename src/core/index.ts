@@ -1,4 +1,5 @@
 // Builds the domain once from its dependencies; the dialects receive it and never construct pieces themselves.
+import { availableParallelism } from "node:os";
 import type { Config } from "../config.ts";
 import type { Database } from "../db/client.ts";
 import { createApiTokensRepository } from "../db/repositories/api-tokens.ts";
@@ -39,6 +40,7 @@ import { createPasskeys } from "./second-factors/passkeys.ts";
 import { relyingPartyOf } from "./second-factors/webauthn.ts";
 import { createPasskeySignIn } from "./sign-in/passkey-sign-in.ts";
 import { createPasswordHasher } from "./passwords/passwords.ts";
+import { createHashAdmission } from "./passwords/hash-admission.ts";
 import { createSessionTokens } from "./sessions/session-tokens.ts";
 import { createSecurityEvents } from "./security-events.ts";
 import { createSessions, sessionSettings } from "./sessions/sessions.ts";
@@ -104,6 +106,12 @@ export function createAccountServices(deps: AccountServicesDeps) {
     memoryKiB: config.passwords.argon2MemoryKiB,
     timeCost: config.passwords.argon2TimeCost,
     observe: observations.passwordHash,
+    admission: createHashAdmission({
+      maxWaiting: config.passwords.hashQueueMax,
+      maxWaitingPerClient: config.passwords.hashQueuePerClient,
+      // One hash a core at a time: more would wait inside Bun's thread pool in arrival order, out of our queue's reach.
+      running: availableParallelism(),
+    }),
   });
   const breached = createBreachedPasswords({ enabled: config.passwords.hibpEnabled, logger });
   const registration = createRegistrationPolicy({ settings: config.registration, breached });

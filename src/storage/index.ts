@@ -127,6 +127,7 @@ export function openFileStorage(deps: {
     store: stores.variants,
     pool,
     maxPixels: settings.imageMaxPixels,
+    maxCacheBytes: settings.transformCacheMaxBytes,
   });
   const records = createFilesRepository(db);
   const removal = createFileRemoval({ records, blobs: stores.objects, variants, logger });

@@ -415,7 +415,8 @@ export function createStorage(deps: {
           return bytes;
         };
         const variant = await variants.get({ key: file.key, etag: file.etag }, spec, readInput);
-        const blob = await variants.open(variant);
+        // Made, then perhaps pushed out of the cache's bound by others made meanwhile (TRANSFORM_CACHE_MAX): made again.
+        const blob = (await variants.open(variant)) ?? (await variants.open(await variants.get({ key: file.key, etag: file.etag }, spec, readInput)));
         if (!blob) throw new Error(`variant ${variant.key} vanished`);
         return { variant, blob: servedBlob(blob, observations) };
       } finally {

@@ -10,7 +10,7 @@
 import type { UsersRepository } from "../../db/repositories/users.ts";
 import { CoreError, isCoreError } from "../errors.ts";
 import type { Guesses } from "../throttling/guesses.ts";
-import type { PasswordHasher } from "./passwords.ts";
+import type { HashClient, PasswordHasher } from "./passwords.ts";
 import type { Limit } from "../throttling/rate-limits.ts";
 import type { SessionContext } from "../sessions/sessions.ts";
 import type { Observations, SignInResult } from "../observations.ts";
@@ -61,12 +61,12 @@ export function createPasswordCheck(deps: {
   }
 
   /** The password against the account found (or the dummy hash); then the account's state. */
-  async function prove(user: User | null, password: string): Promise<User> {
+  async function prove(user: User | null, password: string, from: HashClient): Promise<User> {
     if (!user || user.passwordHash === null) {
-      await passwords.verifyDummy(password);
+      await passwords.verifyDummy(password, from);
       throw new CoreError("invalid_credentials");
     }
-    if (!(await passwords.verify(password, user.passwordHash))) throw new CoreError("invalid_credentials");
+    if (!(await passwords.verify(password, user.passwordHash, from))) throw new CoreError("invalid_credentials");
     await users.upgradePasswordHash(user, password);
     assertCanSignIn(user);
     return user;
@@ -74,6 +74,8 @@ export function createPasswordCheck(deps: {
 
   return {
     async check(login, password, client) {
+      // No room for this address's hash: refused before anything is read or counted (a flood's refusals cost nothing).
+      passwords.assertRoom(client.ip);
       // The account first: its row is the one the password is checked against, and it names the account the guess
       // is counted for. A username (lncrawl, WolfPal) counts by the account's address, or an account's address and
       // username would be two sets of tries; an unknown name counts as itself. Reading before counting costs a
@@ -81,15 +83,16 @@ export function createPasswordCheck(deps: {
       const byAddress = login.includes("@");
       const user = byAddress ? await accounts.byEmail(normaliseEmail(login)) : await accounts.byUsername(normaliseUsername(login));
       const account = `email:${user?.email ?? normaliseEmail(login)}`;
-      return observed(guesses.attempt({ ip: client.ip, account }, () => prove(user, password)));
+      return observed(guesses.attempt({ ip: client.ip, account }, () => prove(user, password, client.ip)));
     },
 
     async checkListed(email, password, client) {
+      passwords.assertRoom(client.ip);
       const user = await accounts.byEmail(normaliseEmail(email));
       if (!user) throw new CoreError("user_not_found");
       const perIp: Limit[] = client.ip ? [{ key: `password-failure:ip:${client.ip}`, ...FAILURES_PER_IP }] : [];
       const proven = await observed(
-        guesses.attempt({ ip: client.ip, account: `email:${normaliseEmail(email)}` }, () => prove(user, password), { alsoCount: perIp }),
+        guesses.attempt({ ip: client.ip, account: `email:${normaliseEmail(email)}` }, () => prove(user, password, client.ip), { alsoCount: perIp }),
       );
       // Faroe answers the facts and its caller goes on from there: a proven password is this API's whole sign-in.
       observations.signIn("success");
