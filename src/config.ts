@@ -382,7 +382,7 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
       // 64 waiting hashes are ~1 s of both cores' work at the default cost: a login admitted waits at most about that.
       hashQueueMax: read.number("HASH_QUEUE_MAX", 64, { min: 1, max: 100000, integer: true }),
       // Above what one person's browser or script sends at once, well below the queue: 8 addresses cannot fill it.
-      hashQueuePerClient: read.number("HASH_QUEUE_PER_CLIENT", 8, { min: 1, max: 100000, integer: true }),
+      hashQueuePerClient: read.number("HASH_QUEUE_PER_CLIENT", 32, { min: 1, max: 100000, integer: true }),
       hibpEnabled: read.bool("HIBP_ENABLED", false),
     },
     database: {
