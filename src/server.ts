@@ -253,7 +253,7 @@ export async function createLatchkey(
       settings: () => settingRows(config),
       warnings: () => warnings,
     };
-    app.use(consolePageRoutes()).use(consoleApiRoutes({ core, config, clientOf, facts }));
+    app.use(consolePageRoutes()).use(consoleApiRoutes({ core, config, clientOf, facts, files: files.administration }));
   }
   // Faroe exists only with its credential: without one, every Faroe path is an unknown path (404).
   if (config.faroe.credential !== null) app.use(faroeRoutes({ core, config, credential: config.faroe.credential }));

@@ -7,6 +7,7 @@ import type { ConsoleCaller } from "../../core/administration/console-sessions.t
 import type { Core } from "../../core/index.ts";
 import type { SessionContext } from "../../core/sessions/sessions.ts";
 import type { HttpClient } from "../../http/client-ip.ts";
+import type { FileAdministration } from "../../storage/file-administration.ts";
 
 export interface ServerFacts {
   version: string;
@@ -23,6 +24,8 @@ export interface ConsoleContext {
   config: Pick<Config, "console" | "cookies">;
   clientOf: HttpClient;
   facts: ServerFacts;
+  /** Storage's side of the Files page (storage is its own layer: server.ts hands it in, as to HBP's storage routes). */
+  files: FileAdministration;
 }
 
 export interface ConsoleExchange {

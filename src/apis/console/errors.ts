@@ -4,6 +4,7 @@ import { t, ValidationError } from "elysia";
 import { CoreError, type CoreErrorCode } from "../../core/errors.ts";
 import { badInputOf, type BadInputError } from "../../http/bad-input.ts";
 import type { Logger } from "../../lib/logger.ts";
+import { StorageError, type StorageErrorCode } from "../../storage/errors.ts";
 
 export const consoleErrorSchema = t.Object(
   {
@@ -63,6 +64,25 @@ function fromCoreError(error: CoreError): ConsoleError {
   return new ConsoleError(status, error.code, message, retryAfter === undefined ? {} : { "retry-after": String(retryAfter) });
 }
 
+/** Storage's refusals the console's file routes can meet (the rules are not asked: no forbidden or no_rule). */
+const STORAGE_ERRORS: Partial<Record<StorageErrorCode, [number, string]>> = {
+  invalid_path: [400, "Not a valid file or folder key."],
+  not_found: [404, "No such file."],
+  invalid_cursor: [400, "The cursor is not one this list handed out."],
+  unsupported_image: [415, "Only JPEG, PNG and WebP images have thumbnails."],
+  corrupt_image: [422, "The image could not be decoded."],
+  image_too_large: [422, "The image has more pixels than IMAGE_MAX_PIXELS."],
+  transform_busy: [503, "Too many image transforms at once; retry shortly."],
+  store_unavailable: [502, "The file store (S3) did not answer; try again later."],
+};
+
+function fromStorageError(error: StorageError): ConsoleError {
+  const [status, message] = STORAGE_ERRORS[error.code] ?? [400, "The request was refused."];
+  const code = error.code === "not_found" ? "file_not_found" : error.code;
+  const retryAfter = error.meta.retryAfterSeconds;
+  return new ConsoleError(status, code, error.code === "invalid_path" && error.detail ? error.detail : message, retryAfter === undefined ? {} : { "retry-after": String(retryAfter) });
+}
+
 function fromBadInput(error: BadInputError): ConsoleError {
   if (error.reason === "too_large") return new ConsoleError(413, "payload_too_large", error.message);
   if (error.reason === "unsupported_type") return new ConsoleError(415, "unsupported_media_type", error.message);
@@ -84,6 +104,7 @@ export function consoleErrorResponse(code: string | number, error: unknown, logg
   else if (error instanceof ConsoleError) mapped = error;
   else if (error instanceof Error && error.cause instanceof ConsoleError) mapped = error.cause;
   else if (error instanceof CoreError) mapped = fromCoreError(error);
+  else if (error instanceof StorageError) mapped = fromStorageError(error);
   else if (error instanceof ValidationError) mapped = new ConsoleError(400, "invalid_request", validationMessage(error));
   else if (code === "PARSE") mapped = new ConsoleError(400, "invalid_request", "The body could not be parsed.");
   else if (code === "NOT_FOUND") mapped = new ConsoleError(404, "not_found", "No such console API route.");

@@ -1,7 +1,7 @@
 // The admin console's page: a client of the console's JSON API (/console/api, documented in /openapi/json), served
 // from the binary with no framework and nothing fetched from elsewhere. Plain JavaScript (an ES module), so it runs
 // as it is served: nothing to build, nothing inline (the page's Content-Security-Policy allows scripts from this
-// server only). Hash routes: #/ (overview), #/users, #/users/<id>, #/events, #/audit, #/settings.
+// server only). Hash routes: #/ (overview), #/users, #/users/<id>, #/files, #/backups, #/events, #/mail, #/audit, #/settings.
 
 const API = "/console/api";
 
@@ -93,6 +93,7 @@ async function api(method, path, body) {
 const PAGES = [
   ["#/", "Overview"],
   ["#/users", "Users"],
+  ["#/files", "Files"],
   ["#/events", "Security events"],
   ["#/mail", "Mail"],
   ["#/audit", "Audit log"],
@@ -548,6 +549,91 @@ async function userPage(id) {
   ];
 }
 
+// ---- Files ----
+
+/** The folder's key with a link to each folder above it. */
+function breadcrumbs(folder) {
+  const parts = folder.split("/").filter(Boolean);
+  const crumbs = [h("a", { href: "#/files" }, "All files")];
+  let key = "";
+  for (const part of parts) {
+    key += `${part}/`;
+    crumbs.push(" / ", h("a", { href: `#/files?folder=${encodeURIComponent(key)}` }, part));
+  }
+  return h("nav", { class: "crumbs", "aria-label": "Folder" }, crumbs);
+}
+
+const isImage = (type) => /^image\/(jpeg|png|webp)\b/i.test(type);
+
+async function filesPage(route) {
+  const params = route.params;
+  const folder = params.get("folder") ?? "";
+  const query = new URLSearchParams({ limit: "50" });
+  if (folder) query.set("folder", folder);
+  if (params.get("after")) query.set("after", params.get("after"));
+  const [page, usage] = await Promise.all([api("GET", `/files?${query}`), folder ? null : api("GET", "/files/usage")]);
+  const area = messageArea();
+  /** Runs a change on a file, then shows the folder again with what happened. */
+  const act = (label, run, confirmText) => async (event) => {
+    event.preventDefault();
+    if (confirmText && !window.confirm(confirmText)) return;
+    event.target.disabled = true;
+    try {
+      await run();
+      await show(filesPage(currentRoute()));
+      const fresh = document.querySelector(".message");
+      if (fresh) showDone(fresh, label);
+    } catch (error) {
+      event.target.disabled = false;
+      showError(area, error);
+    }
+  };
+  const rows = page.entries.map((entry) => {
+    if (entry.kind === "folder") {
+      const name = entry.key.slice(folder.length);
+      return h("tr", {}, h("td", {}, ""), h("td", { class: "wrap" }, h("a", { href: `#/files?folder=${encodeURIComponent(entry.key)}` }, name)), h("td", {}, "folder"), h("td", {}, ""), h("td", {}, ""), h("td", {}, ""));
+    }
+    const file = entry.file;
+    const name = file.key.slice(folder.length);
+    const key = encodeURIComponent(file.key);
+    const preview = isImage(file.content_type)
+      ? h("img", { class: "thumb", src: `${API}/files/thumbnail?key=${key}&w=160`, alt: `Preview of ${name}`, width: "80" })
+      : h("span", { class: "muted" }, "none");
+    return h(
+      "tr",
+      {},
+      h("td", {}, preview),
+      h("td", { class: "wrap" }, name),
+      h("td", {}, file.content_type),
+      h("td", {}, bytes(file.size)),
+      h("td", {}, when(file.updated_at)),
+      h(
+        "td",
+        { class: "actions" },
+        h("a", { href: `${API}/files/content?key=${key}`, download: name, "aria-label": `Download ${name}` }, "Download"),
+        " ",
+        h("button", { type: "button", class: "quiet", "aria-label": `New token for ${name}`, onclick: act(`${name} has a new token: old links stop working.`, () => api("POST", "/files/token", { key: file.key }), `Give ${name} a new token? Links with the old one stop working.`) }, "Revoke token"),
+        " ",
+        h("button", { type: "button", class: "quiet", "aria-label": `Delete ${name}`, onclick: act(`${name} is deleted.`, () => api("DELETE", `/files?key=${key}`), `Delete ${file.key}? It cannot be undone.`) }, "Delete"),
+      ),
+    );
+  });
+  return [
+    h("h1", { tabindex: "-1" }, folder ? `Files in ${folder}` : "Files"),
+    area,
+    breadcrumbs(folder),
+    table(folder ? `Folder ${folder}` : "Top folder", ["Preview", "Name", "Type", "Size", "Changed", ""], rows),
+    pager(params, page.next, "#/files"),
+    usage
+      ? table(
+          `Storage used per top folder (in all: ${usage.total.files} file(s), ${bytes(usage.total.bytes)})${usage.truncated ? "; the first 200 folders" : ""}`,
+          ["Folder", "Files", "Size"],
+          usage.folders.map((row) => h("tr", {}, h("td", { class: "wrap" }, row.folder === "" ? "(top level)" : h("a", { href: `#/files?folder=${encodeURIComponent(row.folder)}` }, row.folder)), h("td", {}, String(row.files)), h("td", {}, bytes(row.bytes)))),
+        )
+      : null,
+  ];
+}
+
 // ---- Security events and audit ----
 
 function eventRow(event) {
@@ -764,6 +850,7 @@ async function render() {
   document.title = `${title}: latchkey console`;
   if (route.path === "#/users") return show(usersPage(route));
   if (route.path.startsWith("#/users/")) return show(userPage(decodeURIComponent(route.path.slice("#/users/".length))));
+  if (route.path === "#/files") return show(filesPage(route));
   if (route.path === "#/events") return show(eventsPage(route));
   if (route.path === "#/audit") return show(auditPage(route));
   if (route.path === "#/mail") return show(mailPage(route));
