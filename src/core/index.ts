@@ -186,6 +186,8 @@ export function createCore(deps: CoreDeps) {
     signIn,
     secondFactors,
     passkeys,
+    passkeySignIn,
+    challenges,
     passwordReset,
     activation,
     mailQueue,

@@ -43,8 +43,23 @@ import {
   thumbnailQuery,
   usageAnswerSchema,
 } from "./files.ts";
+import { BACKUP_DOWNLOAD, backupParams, backupsAnswerSchema, createBackup, createdAnswerSchema, downloadBackup, listBackups } from "./backups.ts";
 import { eventsAnswerSchema, eventsQuery, listSecurityEvents } from "./security-events.ts";
-import { currentSession, secondStepSchema, signedInSchema, signIn, signInBody, signInWithTotp, signOut, totpBody } from "./session.ts";
+import {
+  currentSession,
+  passkeyBody,
+  passkeyOptions,
+  passkeyOptionsBody,
+  secondStepSchema,
+  signedInSchema,
+  signIn,
+  signInBody,
+  signInWithPasskey,
+  signInWithTotp,
+  signOut,
+  totpBody,
+} from "./session.ts";
+import { requestOptionsSchema } from "../webauthn-schemas.ts";
 import {
   createUser,
   createUserBody,
@@ -113,6 +128,25 @@ export function consoleApiRoutes(ctx: ConsoleContext) {
         200: json(signedInSchema, "Signed in: the session cookie is set."),
         401: "invalid_ticket or invalid_totp_code: the ticket is unknown, used or expired, or the code is wrong.",
         403: "not_an_administrator, account_disabled: the account may not use the console.",
+        429: LIMITED,
+      }),
+    })
+    .post("/session/passkey", ({ exchange, body }) => passkeyOptions(ctx, exchange, body), {
+      body: passkeyOptionsBody,
+      detail: doc("The second step with a passkey: the options for the ticket's administrator's passkeys", {
+        200: json(requestOptionsSchema, "Options for navigator.credentials.get()."),
+        401: "invalid_ticket: the ticket is unknown, used or expired.",
+        404: "passkeys_disabled: WEBAUTHN_ENABLED is off.",
+        429: LIMITED,
+      }),
+    })
+    .post("/session/passkey/verify", ({ exchange, body }) => signInWithPasskey(ctx, exchange, body), {
+      body: passkeyBody,
+      detail: doc("The second step with a passkey: the ticket and the signed challenge", {
+        200: json(signedInSchema, "Signed in: the session cookie is set."),
+        401: "invalid_ticket or invalid_passkey: the ticket is unknown, used or expired, or the passkey's answer was refused.",
+        403: "not_an_administrator, account_disabled: the account may not use the console.",
+        404: "passkeys_disabled: WEBAUTHN_ENABLED is off.",
         429: LIMITED,
       }),
     })
@@ -358,6 +392,31 @@ export function consoleApiRoutes(ctx: ConsoleContext) {
         ...CHANGES,
         400: "invalid_path: not a file's key.",
         404: FILE_NOT_FOUND,
+      }),
+    })
+    .get("/backups", () => listBackups(ctx), {
+      console: "read",
+      detail: doc.get("The backups at BACKUP_URL (newest first), the schedule and the last results; restoring stays `latchkey restore`", {
+        200: json(backupsAnswerSchema, "The backups."),
+        ...SIGNED_IN,
+      }),
+    })
+    .post("/backups", ({ actor }) => createBackup(ctx, actor), {
+      console: "change",
+      detail: doc("Make a backup now, to BACKUP_URL (the code `latchkey backup` and the schedule run)", {
+        200: json(createdAnswerSchema, "Made."),
+        ...CHANGES,
+        409: "backups_unavailable: DATABASE_URL is set (back PostgreSQL up with pg_dump) or BACKUP_URL is not.",
+        503: "backup_failed: the backup could not be written; the server's log says why.",
+      }),
+    })
+    .get("/backups/:name", ({ actor, params }) => downloadBackup(ctx, actor, params.name), {
+      console: "read",
+      params: backupParams,
+      detail: doc.get("Download a backup (streamed; audited: it holds every password hash)", {
+        200: BACKUP_DOWNLOAD,
+        ...SIGNED_IN,
+        404: "backup_not_found: no backup of this name at BACKUP_URL.",
       }),
     })
     .get("/audit", ({ query }) => listAudit(ctx, query), {

@@ -94,6 +94,7 @@ const PAGES = [
   ["#/", "Overview"],
   ["#/users", "Users"],
   ["#/files", "Files"],
+  ["#/backups", "Backups"],
   ["#/events", "Security events"],
   ["#/mail", "Mail"],
   ["#/audit", "Audit log"],
@@ -634,6 +635,65 @@ async function filesPage(route) {
   ];
 }
 
+// ---- Backups ----
+
+async function backupsPage() {
+  const answer = await api("GET", "/backups");
+  const area = messageArea();
+  const create = async (event) => {
+    event.preventDefault();
+    event.target.disabled = true;
+    area.className = "message";
+    area.textContent = "Making a backup...";
+    try {
+      const made = await api("POST", "/backups");
+      await show(backupsPage());
+      const fresh = document.querySelector(".message");
+      if (fresh) showDone(fresh, `Backup ${made.backup.name} made (${bytes(made.backup.bytes)}).`);
+    } catch (error) {
+      event.target.disabled = false;
+      showError(area, error);
+    }
+  };
+  return [
+    h("h1", { tabindex: "-1" }, "Backups"),
+    area,
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "backup-where" },
+      h("h2", { id: "backup-where" }, "Where and when"),
+      h(
+        "dl",
+        { class: "facts" },
+        [
+          ["Destination (BACKUP_URL)", answer.destination ?? "none"],
+          ["Schedule (BACKUP_SCHEDULE)", answer.schedule ?? "none: no scheduled backups"],
+          ["Scheduled backups kept (BACKUP_KEEP)", String(answer.keep)],
+          ["Last success (this process)", when(answer.last_success_at)],
+          ["Last failure (this process)", when(answer.last_failure_at)],
+        ].flatMap(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]),
+      ),
+      answer.unavailable
+        ? h("p", {}, `Backups cannot be made here: ${answer.unavailable}.`)
+        : h("button", { type: "button", onclick: create }, "Back up now"),
+      h("p", { class: "muted" }, answer.restore),
+    ),
+    table(
+      "Backups at the destination, newest first",
+      ["Backup", "Made", "Size"],
+      answer.backups.map((backup) =>
+        h(
+          "tr",
+          {},
+          h("td", { class: "wrap" }, h("a", { href: `${API}/backups/${encodeURIComponent(backup.name)}`, download: backup.name }, backup.name)),
+          h("td", {}, when(backup.created_at)),
+          h("td", {}, bytes(backup.bytes)),
+        ),
+      ),
+    ),
+  ];
+}
+
 // ---- Security events and audit ----
 
 function eventRow(event) {
@@ -851,6 +911,7 @@ async function render() {
   if (route.path === "#/users") return show(usersPage(route));
   if (route.path.startsWith("#/users/")) return show(userPage(decodeURIComponent(route.path.slice("#/users/".length))));
   if (route.path === "#/files") return show(filesPage(route));
+  if (route.path === "#/backups") return show(backupsPage());
   if (route.path === "#/events") return show(eventsPage(route));
   if (route.path === "#/audit") return show(auditPage(route));
   if (route.path === "#/mail") return show(mailPage(route));
