@@ -237,13 +237,13 @@ test(
           await page.goto(`${server.url}/console${hash}`);
           await page.getByRole("heading", { level: 1, name: heading }).waitFor();
           if (name === "files") {
-            // The uploaded image is previewed: its thumbnail (the transform cache's ?w=160, never wider than the image) has loaded.
+            // The uploaded image is previewed: its thumbnail (the transform cache's ?w=160 variant: 160 wide, the height in proportion) has loaded.
             const preview = page.getByRole("img", { name: "Preview of quadrants.png" });
             await preview.waitFor();
             // Read through the DevTools protocol (page.evaluate): the page's CSP refuses the eval waitForFunction needs.
             const loaded = "[...document.querySelectorAll('img.thumb')].every((img) => img.complete && img.naturalWidth > 0)";
             for (let tries = 0; tries < 100 && !(await page.evaluate(loaded)); tries++) await Bun.sleep(100);
-            expect(await page.evaluate("(() => { const img = document.querySelector('img.thumb'); return [img.naturalWidth, img.naturalHeight]; })()")).toEqual([120, 80]);
+            expect(await page.evaluate("(() => { const img = document.querySelector('img.thumb'); return [img.naturalWidth, img.naturalHeight]; })()")).toEqual([160, 107]);
           }
           problems.push(...(await accessibilityProblems(tab)).map((problem) => `${name} ${label}: ${problem}`));
           await tab.screenshot(`console-${name}-${label}`);

@@ -41,7 +41,7 @@ export interface FileAdministration {
   /** A file opened for download (the caller streams or closes `blob`). `not_found`. */
   open(key: string): Promise<{ file: AdministeredFile; blob: OpenedBlob }>;
   /**
-   * A thumbnail `width` pixels wide (never wider than the image), made once on a worker and then read from the
+   * A thumbnail `width` pixels wide (its height in proportion, as HBP's `?w=`), made once on a worker and then read from the
    * transform cache. `not_found`, `unsupported_image`, `corrupt_image`, `image_too_large`, `transform_busy`.
    */
   thumbnail(key: string, width: number, accept: string | null): Promise<{ variant: Variant; blob: OpenedBlob }>;

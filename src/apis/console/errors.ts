@@ -55,6 +55,7 @@ const CORE_ERRORS: Partial<Record<CoreErrorCode, [number, string]>> = {
   account_has_no_email: [409, "The account has no email address to mail."],
   account_already_active: [409, "The account is active already: it needs no activation mail."],
   passkey_not_found: [404, "No such passkey of this account."],
+  identity_not_found: [404, "This account has no identity at this provider."],
   mail_not_found: [404, "No mail with this id was given up (only those are retried)."],
   last_sign_in_method: [409, "This is the account's last way to sign in: disable or delete the account instead."],
 };

@@ -23,7 +23,7 @@ export const folderQuery = t.Object(
 
 export const fileQuery = t.Object({ key: KEY }, { additionalProperties: false });
 export const thumbnailQuery = t.Object(
-  { key: KEY, w: t.Optional(t.Integer({ minimum: 16, maximum: 1024, default: 160, description: "Width in pixels (never wider than the image)" })) },
+  { key: KEY, w: t.Optional(t.Integer({ minimum: 16, maximum: 1024, default: 160, description: "Width in pixels" })) },
   { additionalProperties: false },
 );
 export const fileBody = t.Object({ key: KEY }, { additionalProperties: false });

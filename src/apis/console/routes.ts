@@ -68,6 +68,8 @@ import {
   passkeyParams,
   removePasskey,
   removeSecondFactor,
+  identityParams,
+  unlinkIdentity,
   revokeAllSessions,
   revokedAnswerSchema,
   revokeSession,
@@ -267,6 +269,16 @@ export function consoleApiRoutes(ctx: ConsoleContext) {
         204: noContent("Removed."),
         ...CHANGES,
         404: `${NO_ACCOUNT} Or passkey_not_found: no such passkey of this account.`,
+        409: "last_sign_in_method: it is the account's last way to sign in (disable or delete the account instead).",
+      }),
+    })
+    .delete("/users/:id/identities/:provider", ({ actor, params }) => unlinkIdentity(ctx, actor, params.id, params.provider), {
+      console: "change",
+      params: identityParams,
+      detail: doc("Unlink an account's identity at a provider (OAuth, OIDC): signing in there no longer reaches the account", {
+        204: noContent("Unlinked."),
+        ...CHANGES,
+        404: `${NO_ACCOUNT} Or identity_not_found: the account has no identity at this provider.`,
         409: "last_sign_in_method: it is the account's last way to sign in (disable or delete the account instead).",
       }),
     })

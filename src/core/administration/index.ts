@@ -24,6 +24,7 @@ import type { Sessions } from "../sessions/sessions.ts";
 import type { SignIn } from "../sign-in/sign-in.ts";
 import type { PasskeySignIn } from "../sign-in/passkey-sign-in.ts";
 import type { Challenges } from "../challenges/challenges.ts";
+import type { Identities } from "../identities/identities.ts";
 import { createAccountDetails } from "./account-details.ts";
 import { createMailAdministration } from "./mail-administration.ts";
 import { createMailQueueRepository } from "../../db/repositories/mail-queue.ts";
@@ -50,6 +51,7 @@ export function createAdministration(deps: {
   secondFactors: SecondFactors;
   passkeys: Pick<Passkeys, "remove" | "list">;
   passkeySignIn: Pick<PasskeySignIn, "mfaOptions" | "withMfaTicket">;
+  identities: Pick<Identities, "unlink">;
   challenges: Pick<Challenges, "issueTicket">;
   passwordReset: Pick<PasswordReset, "request">;
   activation: Pick<Activation, "queueActivationMail">;
@@ -96,6 +98,7 @@ export function createAdministration(deps: {
       sessions,
       secondFactors,
       passkeys: deps.passkeys,
+      identities: deps.identities,
       passwordReset: deps.passwordReset,
       activation: deps.activation,
       details: accounts,

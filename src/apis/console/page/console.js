@@ -171,13 +171,38 @@ function signInPage() {
       const answer = await api("POST", "/session", { email: email.value, password: password.value });
       password.value = "";
       if (answer.status === "signed_in") return signedIn(answer.session);
-      askCode(answer.ticket);
+      askSecondFactor(answer.ticket, answer.methods);
     } catch (error) {
       showError(area, error);
     }
   }
 
-  function askCode(ticket) {
+  /** The passkey step: the browser's own dialog (WebAuthn), its answer sent with the ticket. */
+  async function usePasskey(ticket) {
+    try {
+      const options = await api("POST", "/session/passkey", { ticket });
+      const credential = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) });
+      const answer = await api("POST", "/session/passkey/verify", { ticket, credential: credential.toJSON() });
+      signedIn(answer.session);
+    } catch (error) {
+      showError(area, error);
+      if (error.code === "invalid_ticket") setTimeout(render, 1500);
+    }
+  }
+
+  function askSecondFactor(ticket, methods) {
+    if (!methods.includes("totp")) {
+      const button = h("button", { type: "button", onclick: () => usePasskey(ticket) }, "Use a passkey");
+      form.replaceWith(h("div", { class: "stack" }, h("p", {}, "Confirm with one of your passkeys."), button));
+      area.className = "message";
+      area.textContent = "";
+      button.focus();
+      return;
+    }
+    askCode(ticket, methods.includes("passkey"));
+  }
+
+  function askCode(ticket, passkeyToo) {
     const code = h("input", { id: "code", name: "code", inputmode: "numeric", autocomplete: "one-time-code", pattern: "[0-9]{6}", maxlength: "6", required: true });
     const second = h(
       "form",
@@ -198,6 +223,7 @@ function signInPage() {
       h("p", {}, "Enter the 6-digit code of your authenticator app."),
       h("label", { for: "code" }, "Two-factor code", code),
       h("button", { type: "submit" }, "Verify"),
+      passkeyToo ? h("button", { type: "button", class: "quiet", onclick: () => usePasskey(ticket) }, "Use a passkey instead") : null,
     );
     form.replaceWith(second);
     area.className = "message";
@@ -542,8 +568,19 @@ async function userPage(id) {
     ),
     table(
       "Provider identities",
-      ["Provider", "Subject", "Email", "Linked", "Last used"],
-      details.identities.map((identity) => h("tr", {}, h("td", {}, identity.provider), h("td", { class: "wrap" }, identity.subject), h("td", { class: "wrap" }, identity.email ?? ""), h("td", {}, when(identity.created_at)), h("td", {}, when(identity.last_used_at)))),
+      ["Provider", "Subject", "Email", "Linked", "Last used", ""],
+      details.identities.map((identity) =>
+        h(
+          "tr",
+          {},
+          h("td", {}, identity.provider),
+          h("td", { class: "wrap" }, identity.subject),
+          h("td", { class: "wrap" }, identity.email ?? ""),
+          h("td", {}, when(identity.created_at)),
+          h("td", {}, when(identity.last_used_at)),
+          h("td", {}, h("button", { type: "button", class: "quiet", "aria-label": `Unlink the ${identity.provider} identity`, onclick: act(`The ${identity.provider} identity is unlinked.`, () => api("DELETE", `/users/${user.id}/identities/${encodeURIComponent(identity.provider)}`), `Unlink ${name}'s ${identity.provider} identity? Signing in there will no longer reach this account.`) }, "Unlink")),
+        ),
+      ),
     ),
     table("API tokens (the tokens themselves are never shown)", ["Made", "Expires"], details.api_tokens.map((token) => h("tr", {}, h("td", {}, when(token.created_at)), h("td", {}, when(token.expires_at))))),
     table("Recent security events", ["When", "Event", "Address", "Reason"], details.recent_security_events.map(eventRow)),
