@@ -650,7 +650,7 @@ async function filesPage(route) {
         { class: "actions" },
         h("a", { href: `${API}/files/content?key=${key}`, download: name, "aria-label": `Download ${name}` }, "Download"),
         " ",
-        h("button", { type: "button", class: "quiet", "aria-label": `New token for ${name}`, onclick: act(`${name} has a new token: old links stop working.`, () => api("POST", "/files/token", { key: file.key }), `Give ${name} a new token? Links with the old one stop working.`) }, "Revoke token"),
+        h("button", { type: "button", class: "quiet", "aria-label": `Revoke token of ${name}`, onclick: act(`${name} has a new token: old links stop working.`, () => api("POST", "/files/token", { key: file.key }), `Give ${name} a new token? Links with the old one stop working.`) }, "Revoke token"),
         " ",
         h("button", { type: "button", class: "quiet", "aria-label": `Delete ${name}`, onclick: act(`${name} is deleted.`, () => api("DELETE", `/files?key=${key}`), `Delete ${file.key}? It cannot be undone.`) }, "Delete"),
       ),
