@@ -3,7 +3,9 @@
 // visible only when it completes). Names are latchkey-backup-<UTC time>.zip, so they sort by age.
 import { s3ClientFor, s3Location } from "./storage/s3-client.ts";
 import { mkdirSync } from "node:fs";
-import { open, readdir, rename, rm } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { open, readdir, rename, rm, stat } from "node:fs/promises";
+import { Readable } from "node:stream";
 import { join } from "node:path";
 import type { BackupTarget } from "./config.ts";
 
@@ -18,12 +20,21 @@ export interface BackupDestination {
   write(name: string, archive: ReadableStream<Uint8Array>): Promise<number>;
   /** Names of the backups there, oldest first. */
   list(): Promise<string[]>;
+  /** The backups there with their sizes, oldest first (the admin console's Backups page). */
+  entries(): Promise<{ name: string; bytes: number }[]>;
+  /** One backup's bytes, streamed (a backup is as large as the database and the files): null when there is none. */
+  open(name: string): Promise<{ bytes: number; stream: ReadableStream<Uint8Array> } | null>;
   remove(name: string): Promise<void>;
 }
 
 /** latchkey-backup-20261207T083700123Z.zip: the time in UTC, to the millisecond. */
 export function backupName(atMs: number): string {
   return `latchkey-backup-${new Date(atMs).toISOString().replace(/[-:]/g, "").replace(".", "")}.zip`;
+}
+
+/** Whether `name` is a backup's name (and nothing else: no folder, no `..`). */
+export function isBackupName(name: string): boolean {
+  return BACKUP_NAME.test(name);
 }
 
 /** The time in a backup's name (ms since the epoch); null for any other name. */
@@ -68,6 +79,23 @@ function folderDestination(folder: string): BackupDestination {
       const names = await readdir(folder).catch(() => [] as string[]);
       return names.filter((name) => BACKUP_NAME.test(name)).sort();
     },
+    async entries() {
+      const found: { name: string; bytes: number }[] = [];
+      for (const name of await this.list()) {
+        // A backup deleted between the listing and its stat (BACKUP_KEEP) is left out.
+        const facts = await stat(join(folder, name)).catch(() => null);
+        if (facts?.isFile()) found.push({ name, bytes: facts.size });
+      }
+      return found;
+    },
+    async open(name) {
+      if (!isBackupName(name)) return null;
+      const handle = await open(join(folder, name), "r").catch(() => null);
+      if (!handle) return null;
+      const { size } = await handle.stat();
+      const stream = Readable.toWeb(createReadStream("", { fd: handle.fd, autoClose: true })) as ReadableStream<Uint8Array>;
+      return { bytes: size, stream };
+    },
     async remove(name) {
       await rm(join(folder, name), { force: true });
     },
@@ -104,6 +132,26 @@ function s3Destination(settings: Extract<BackupTarget, { kind: "s3" }>["s3"]): B
         continuationToken = page.isTruncated ? page.nextContinuationToken : undefined;
       } while (continuationToken);
       return names.sort();
+    },
+    async entries() {
+      const found: { name: string; bytes: number }[] = [];
+      let continuationToken: string | undefined;
+      do {
+        const page = await client.list({ prefix: settings.prefix, continuationToken });
+        for (const item of page.contents ?? []) {
+          const name = item.key.slice(settings.prefix.length);
+          if (BACKUP_NAME.test(name)) found.push({ name, bytes: item.size ?? 0 });
+        }
+        continuationToken = page.isTruncated ? page.nextContinuationToken : undefined;
+      } while (continuationToken);
+      return found.sort((a, b) => (a.name < b.name ? -1 : 1));
+    },
+    async open(name) {
+      if (!isBackupName(name)) return null;
+      const file = client.file(`${settings.prefix}${name}`);
+      const facts = await file.stat().catch(() => null);
+      if (!facts) return null;
+      return { bytes: facts.size, stream: file.stream() };
     },
     async remove(name) {
       await client.delete(`${settings.prefix}${name}`);

@@ -46,6 +46,7 @@ import { metricsRoutes } from "./metrics-route.ts";
 import { requestMetrics } from "./http/request-metrics.ts";
 import { createBackupStatus, type BackupStatus } from "./backup-status.ts";
 import { startBackupSchedule } from "./backup-schedule.ts";
+import { createBackupAdministration } from "./backup-administration.ts";
 import { createMailHogStore, serveMailHogApi } from "./mailhog-api.ts";
 import type { Storage } from "./storage/storage.ts";
 
@@ -250,10 +251,11 @@ export async function createLatchkey(
         lastFailureAt: backups.lastFailureAtMs(),
         schedule: config.backup.cron ?? (config.backup.intervalSeconds === null ? null : `every ${config.backup.intervalSeconds} s`),
       }),
+      backupStore: createBackupAdministration({ config, status: backups, clock }),
       settings: () => settingRows(config),
       warnings: () => warnings,
     };
-    app.use(consolePageRoutes()).use(consoleApiRoutes({ core, config, clientOf, facts }));
+    app.use(consolePageRoutes()).use(consoleApiRoutes({ core, config, clientOf, facts, files: files.administration }));
   }
   // Faroe exists only with its credential: without one, every Faroe path is an unknown path (404).
   if (config.faroe.credential !== null) app.use(faroeRoutes({ core, config, credential: config.faroe.credential }));

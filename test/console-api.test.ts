@@ -95,7 +95,12 @@ describe("who gets in", () => {
     const operations = await consoleOperations("x");
     expect(operations.length).toBeGreaterThanOrEqual(18);
     const open = operations.filter((operation) => !guarded(operation)).map((operation) => `${operation.method} ${operation.path}`);
-    expect(open.sort()).toEqual(["POST /console/api/session", "POST /console/api/session/totp"]);
+    expect(open.sort()).toEqual([
+      "POST /console/api/session",
+      "POST /console/api/session/passkey",
+      "POST /console/api/session/passkey/verify",
+      "POST /console/api/session/totp",
+    ]);
     for (const operation of operations.filter(guarded)) expect(changes(operation)).toBe(operation.method !== "GET");
   });
 

@@ -6,6 +6,8 @@
 // a screenshot of each page at 1280x800 and 390x844 under .ci/logs/screenshots/. Runs once, on the default backend
 // (test/run.sh): the accounts are seeded straight into its SQLite file.
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { seedUsers } from "../bench/lib/seed-users.ts";
 import { queryDatabase, TEST_BACKEND } from "./support/backend.ts";
@@ -13,6 +15,8 @@ import { launchBrowser, type TestBrowser, type TestPage } from "./support/browse
 import { call } from "./support/http.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { startSmtp, type TestSmtp } from "./support/smtp.ts";
+import { encodeImage, quadrants } from "./support/images.ts";
+import { upload } from "./support/storage.ts";
 import { awayFromStepEdge, totpCode } from "./support/totp.ts";
 
 const ADMIN_EMAIL = "root@console-browser.example";
@@ -29,6 +33,9 @@ const AXE = await Bun.file(resolve(import.meta.dir, "../node_modules/axe-core/ax
 let server: TestServer;
 let browser: TestBrowser;
 let smtp: TestSmtp;
+const backupFolder = mkdtempSync(join(tmpdir(), "latchkey-console-browser-backups-"));
+/** An image uploaded through HBP's storage API, previewed on the Files page. */
+const IMAGE_KEY = "public/gallery/quadrants.png";
 
 interface Admin {
   email: string;
@@ -46,7 +53,7 @@ const target = { email: `seed4242x-${crypto.randomUUID().slice(0, 6)}@example.co
 beforeAll(async () => {
   if (TEST_BACKEND !== "sqlite-disk") throw new Error("the console's browser test seeds SQLite: run it on the default backend");
   smtp = await startSmtp();
-  server = await startServer({ ...smtp.env, ADMIN_EMAIL, ADMIN_PASSWORD });
+  server = await startServer({ ...smtp.env, ADMIN_EMAIL, ADMIN_PASSWORD, BACKUP_URL: backupFolder });
   seedUsers(join(server.dataDir, "latchkey.db"), SEEDED);
   // ADMIN_EMAIL's account, and two more administrators (the admin role given straight in the database).
   for (const index of [0, 1, 2]) {
@@ -70,6 +77,11 @@ beforeAll(async () => {
   target.refresh[0] = registered.body.refresh_token;
   const second = await call(server.url, "POST", "/auth/login", { json: { email: target.email, password: PASSWORD, cookie: false }, headers: { "user-agent": "second-device/1.0" } });
   target.refresh[1] = second.body.refresh_token;
+  const uploaded = await upload(server.url, IMAGE_KEY, encodeImage("png", quadrants(120, 80), 120, 80), {
+    headers: { authorization: `Bearer ${second.body.jwt_token}` },
+    type: "image/png",
+  });
+  expect(uploaded.status).toBe(200);
   browser = await launchBrowser();
 }, 120_000);
 
@@ -77,6 +89,7 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
   await smtp?.close();
+  rmSync(backupFolder, { recursive: true, force: true });
 });
 
 /** axe-core's serious and critical violations on the page as it is (axe is put in through the DevTools protocol: the CSP refuses inline scripts). */
@@ -171,6 +184,13 @@ test(
       expect((await smtp.waitFor(to)).subject).toBe("latchkey test mail");
       await page.getByRole("status").filter({ hasText: `Test mail sent to ${to}` }).waitFor();
 
+      // A backup now, to BACKUP_URL, listed with a download link.
+      await page.getByRole("link", { name: "Backups" }).click();
+      await page.getByRole("heading", { level: 1, name: "Backups" }).waitFor();
+      await page.getByRole("button", { name: "Back up now" }).click();
+      await page.getByRole("status").filter({ hasText: /^Backup latchkey-backup-\S+ made/ }).waitFor();
+      expect(await page.getByRole("region", { name: "Backups at the destination, newest first" }).getByRole("link").count()).toBe(1);
+
       expect(scriptProblems(tab)).toEqual([]);
       expect(tab.requests.offLoopback()).toEqual([]);
     } finally {
@@ -206,6 +226,8 @@ test(
           ["overview", "#/", "Overview"],
           ["users", "#/users?q=seed4242", "Users"],
           ["user", `#/users/${target.id}`, target.email],
+          ["files", "#/files?folder=public/gallery/", "Files in public/gallery/"],
+          ["backups", "#/backups", "Backups"],
           ["security-events", "#/events", "Security events"],
           ["mail", "#/mail", "Mail"],
           ["audit", "#/audit", "Audit log"],
@@ -214,6 +236,15 @@ test(
         for (const [name, hash, heading] of pages) {
           await page.goto(`${server.url}/console${hash}`);
           await page.getByRole("heading", { level: 1, name: heading }).waitFor();
+          if (name === "files") {
+            // The uploaded image is previewed: its thumbnail (the transform cache's ?w=160 variant: 160 wide, the height in proportion) has loaded.
+            const preview = page.getByRole("img", { name: "Preview of quadrants.png" });
+            await preview.waitFor();
+            // Read through the DevTools protocol (page.evaluate): the page's CSP refuses the eval waitForFunction needs.
+            const loaded = "[...document.querySelectorAll('img.thumb')].every((img) => img.complete && img.naturalWidth > 0)";
+            for (let tries = 0; tries < 100 && !(await page.evaluate(loaded)); tries++) await Bun.sleep(100);
+            expect(await page.evaluate("(() => { const img = document.querySelector('img.thumb'); return [img.naturalWidth, img.naturalHeight]; })()")).toEqual([160, 107]);
+          }
           problems.push(...(await accessibilityProblems(tab)).map((problem) => `${name} ${label}: ${problem}`));
           await tab.screenshot(`console-${name}-${label}`);
         }

@@ -182,6 +182,15 @@ export function createCore(deps: CoreDeps) {
   // Faroe's flows (server-to-server): requests the caller mails itself, paged user lists.
   const userDirectory = createUserDirectory({ directory: createUserDirectoryRepository(db) });
   const emailVerification = createEmailVerification({ auth: config.auth, challenges, users, rateLimits });
+  // Sign-in through other providers: the identities, the adapters the settings enable, and the flow around them.
+  const identities = createIdentities({
+    repository: createIdentitiesRepository(db),
+    clock,
+    random,
+    cipher: config.providers.keepTokens ? createTokenCipher({ secret: deps.cookieSecret, purpose: "provider tokens", randomBytes: random.bytes }) : null,
+    signInMethods,
+    events,
+  });
   const administration = createAdministration({
     config,
     db,
@@ -194,21 +203,15 @@ export function createCore(deps: CoreDeps) {
     signIn,
     secondFactors,
     passkeys,
+    passkeySignIn,
+    challenges,
+    identities,
     passwordReset,
     activation,
     mailQueue,
     mailer,
   });
   const resetRequests = createResetRequests({ auth: config.auth, challenges, users, passwords, totp, secondFactorReset, sessions, rateLimits });
-  // Sign-in through other providers: the identities, the adapters the settings enable, and the flow around them.
-  const identities = createIdentities({
-    repository: createIdentitiesRepository(db),
-    clock,
-    random,
-    cipher: config.providers.keepTokens ? createTokenCipher({ secret: deps.cookieSecret, purpose: "provider tokens", randomBytes: random.bytes }) : null,
-    signInMethods,
-    events,
-  });
   const providerSignIn = createProviderSignIn({ settings: config.providers, users, callerGate, identities, signIn, sessions, accessTokens, events });
   const providerFlow = createProviderFlow({
     settings: config.providers,

@@ -37,7 +37,9 @@ export type StorageErrorCode =
   | "zip_too_large"
   /** Token revocation needs ADMIN_SECRET configured. */
   | "admin_secret_unset"
-  | "admin_secret_wrong";
+  | "admin_secret_wrong"
+  /** A paging cursor this listing did not hand out (the console's folder browser). */
+  | "invalid_cursor";
 
 export class StorageError extends Error {
   constructor(

@@ -18,6 +18,7 @@ import type { Database } from "../db/client.ts";
 import { createLocalBlobStore, type BlobStore } from "./blob-store.ts";
 import { createFilesRepository } from "../db/repositories/files.ts";
 import { createFileRemoval } from "./file-removal.ts";
+import { createFileAdministration, type FileAdministration } from "./file-administration.ts";
 import { createTransformPool } from "./images/pool.ts";
 import { createVariants, removeVariantsOf } from "./images/variants.ts";
 import { createS3BlobStore } from "./s3-blob-store.ts";
@@ -43,6 +44,8 @@ export function maxRequestBodyBytes(settings: StorageSettings): number {
 
 export interface FileStorage {
   storage: Storage;
+  /** What the admin console does with files (no access rules: its guard proved an administrator). */
+  administration: FileAdministration;
   /** Removes a deleted account's files: core's OwnedData port (users.delete). */
   ownedFiles: OwnedData;
   /** Where the files are, for the log (no secrets). */
@@ -144,7 +147,8 @@ export function openFileStorage(deps: {
     config: { maxUploadBytes: settings.maxUploadBytes, adminSecret },
     observations,
   });
-  return { storage, ownedFiles: removal, location: stores.location, check: () => stores.check(), close: () => pool.close() };
+  const administration = createFileAdministration({ records, blobs: stores.objects, removal, storage, clock, random });
+  return { storage, administration, ownedFiles: removal, location: stores.location, check: () => stores.check(), close: () => pool.close() };
 }
 
 /**

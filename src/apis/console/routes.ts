@@ -26,8 +26,40 @@ import {
   testMailAnswerSchema,
   testMailBody,
 } from "./mail.ts";
+import {
+  browseFolder,
+  deleteFile,
+  DOWNLOAD,
+  downloadFile,
+  fileAnswerSchema,
+  fileBody,
+  fileQuery,
+  fileThumbnail,
+  folderAnswerSchema,
+  folderQuery,
+  revokeFileToken,
+  storageUsage,
+  THUMBNAIL,
+  thumbnailQuery,
+  usageAnswerSchema,
+} from "./files.ts";
+import { BACKUP_DOWNLOAD, backupParams, backupsAnswerSchema, createBackup, createdAnswerSchema, downloadBackup, listBackups } from "./backups.ts";
 import { eventsAnswerSchema, eventsQuery, listSecurityEvents } from "./security-events.ts";
-import { currentSession, secondStepSchema, signedInSchema, signIn, signInBody, signInWithTotp, signOut, totpBody } from "./session.ts";
+import {
+  currentSession,
+  passkeyBody,
+  passkeyOptions,
+  passkeyOptionsBody,
+  secondStepSchema,
+  signedInSchema,
+  signIn,
+  signInBody,
+  signInWithPasskey,
+  signInWithTotp,
+  signOut,
+  totpBody,
+} from "./session.ts";
+import { requestOptionsSchema } from "../webauthn-schemas.ts";
 import {
   createUser,
   createUserBody,
@@ -36,6 +68,8 @@ import {
   passkeyParams,
   removePasskey,
   removeSecondFactor,
+  identityParams,
+  unlinkIdentity,
   revokeAllSessions,
   revokedAnswerSchema,
   revokeSession,
@@ -54,6 +88,8 @@ import { userDetailsSchema } from "./views.ts";
 const LIMITED = "rate_limited: too many tries from this address or for this account; Retry-After says when to try again.";
 const SIGN_IN_REFUSED =
   "not_an_administrator (no admin role), second_factor_required (CONSOLE_REQUIRE_MFA and no second factor), account_disabled or account_inactive.";
+
+const FILE_NOT_FOUND = "file_not_found: no file with this key.";
 
 export const CONSOLE_API_PREFIX = "/console/api";
 
@@ -94,6 +130,25 @@ export function consoleApiRoutes(ctx: ConsoleContext) {
         200: json(signedInSchema, "Signed in: the session cookie is set."),
         401: "invalid_ticket or invalid_totp_code: the ticket is unknown, used or expired, or the code is wrong.",
         403: "not_an_administrator, account_disabled: the account may not use the console.",
+        429: LIMITED,
+      }),
+    })
+    .post("/session/passkey", ({ exchange, body }) => passkeyOptions(ctx, exchange, body), {
+      body: passkeyOptionsBody,
+      detail: doc("The second step with a passkey: the options for the ticket's administrator's passkeys", {
+        200: json(requestOptionsSchema, "Options for navigator.credentials.get()."),
+        401: "invalid_ticket: the ticket is unknown, used or expired.",
+        404: "passkeys_disabled: WEBAUTHN_ENABLED is off.",
+        429: LIMITED,
+      }),
+    })
+    .post("/session/passkey/verify", ({ exchange, body }) => signInWithPasskey(ctx, exchange, body), {
+      body: passkeyBody,
+      detail: doc("The second step with a passkey: the ticket and the signed challenge", {
+        200: json(signedInSchema, "Signed in: the session cookie is set."),
+        401: "invalid_ticket or invalid_passkey: the ticket is unknown, used or expired, or the passkey's answer was refused.",
+        403: "not_an_administrator, account_disabled: the account may not use the console.",
+        404: "passkeys_disabled: WEBAUTHN_ENABLED is off.",
         429: LIMITED,
       }),
     })
@@ -217,6 +272,16 @@ export function consoleApiRoutes(ctx: ConsoleContext) {
         409: "last_sign_in_method: it is the account's last way to sign in (disable or delete the account instead).",
       }),
     })
+    .delete("/users/:id/identities/:provider", ({ actor, params }) => unlinkIdentity(ctx, actor, params.id, params.provider), {
+      console: "change",
+      params: identityParams,
+      detail: doc("Unlink an account's identity at a provider (OAuth, OIDC): signing in there no longer reaches the account", {
+        204: noContent("Unlinked."),
+        ...CHANGES,
+        404: `${NO_ACCOUNT} Or identity_not_found: the account has no identity at this provider.`,
+        409: "last_sign_in_method: it is the account's last way to sign in (disable or delete the account instead).",
+      }),
+    })
     .post("/users/:id/password-reset-mail", ({ actor, params }) => sendPasswordReset(ctx, actor, params.id), {
       console: "change",
       params: userParams,
@@ -283,6 +348,87 @@ export function consoleApiRoutes(ctx: ConsoleContext) {
         200: json(eventsAnswerSchema, "A page of events and the cursor of the next."),
         ...SIGNED_IN,
         400: "invalid_cursor: `after` is not a cursor of this list.",
+      }),
+    })
+    .get("/files", ({ query }) => browseFolder(ctx, query), {
+      console: "read",
+      query: folderQuery,
+      detail: doc.get("The subfolders and files directly in a folder, in key order, a page at a time", {
+        200: json(folderAnswerSchema, "A page of entries and the cursor of the next."),
+        ...SIGNED_IN,
+        400: "invalid_path (the folder is not a key ending in /) or invalid_cursor.",
+      }),
+    })
+    .get("/files/usage", () => storageUsage(ctx), {
+      console: "read",
+      detail: doc.get("Files and bytes stored under each top folder, and in all", { 200: json(usageAnswerSchema, "The figures."), ...SIGNED_IN }),
+    })
+    .get("/files/content", ({ query }) => downloadFile(ctx, query.key), {
+      console: "read",
+      query: fileQuery,
+      detail: doc.get("Download a file (whatever the access rules say)", {
+        200: DOWNLOAD,
+        ...SIGNED_IN,
+        400: "invalid_path: not a file's key.",
+        404: FILE_NOT_FOUND,
+      }),
+    })
+    .get("/files/thumbnail", ({ request, query }) => fileThumbnail(ctx, request, query), {
+      console: "read",
+      query: thumbnailQuery,
+      detail: doc.get("A thumbnail of an image file: the `?w=` variant of HBP's storage, made once and kept in the transform cache", {
+        200: THUMBNAIL,
+        ...SIGNED_IN,
+        400: "invalid_path: not a file's key.",
+        404: FILE_NOT_FOUND,
+        415: "unsupported_image: not a JPEG, PNG or WebP image.",
+        422: "corrupt_image or image_too_large.",
+        503: "transform_busy: every image worker is busy; Retry-After.",
+      }),
+    })
+    .delete("/files", ({ actor, query }) => deleteFile(ctx, actor, query.key), {
+      console: "change",
+      query: fileQuery,
+      detail: doc("Delete a file with its image variants", {
+        200: json(fileAnswerSchema, "Deleted: what it was."),
+        ...CHANGES,
+        400: "invalid_path: not a file's key.",
+        404: FILE_NOT_FOUND,
+      }),
+    })
+    .post("/files/token", ({ actor, body }) => revokeFileToken(ctx, actor, body.key), {
+      console: "change",
+      body: fileBody,
+      detail: doc("Give a file a new token: links with the old `?token=` stop working", {
+        200: json(fileAnswerSchema, "The file (its new token is not shown: it grants the file)."),
+        ...CHANGES,
+        400: "invalid_path: not a file's key.",
+        404: FILE_NOT_FOUND,
+      }),
+    })
+    .get("/backups", () => listBackups(ctx), {
+      console: "read",
+      detail: doc.get("The backups at BACKUP_URL (newest first), the schedule and the last results; restoring stays `latchkey restore`", {
+        200: json(backupsAnswerSchema, "The backups."),
+        ...SIGNED_IN,
+      }),
+    })
+    .post("/backups", ({ actor }) => createBackup(ctx, actor), {
+      console: "change",
+      detail: doc("Make a backup now, to BACKUP_URL (the code `latchkey backup` and the schedule run)", {
+        200: json(createdAnswerSchema, "Made."),
+        ...CHANGES,
+        409: "backups_unavailable: DATABASE_URL is set (back PostgreSQL up with pg_dump) or BACKUP_URL is not.",
+        503: "backup_failed: the backup could not be written; the server's log says why.",
+      }),
+    })
+    .get("/backups/:name", ({ actor, params }) => downloadBackup(ctx, actor, params.name), {
+      console: "read",
+      params: backupParams,
+      detail: doc.get("Download a backup (streamed; audited: it holds every password hash)", {
+        200: BACKUP_DOWNLOAD,
+        ...SIGNED_IN,
+        404: "backup_not_found: no backup of this name at BACKUP_URL.",
       }),
     })
     .get("/audit", ({ query }) => listAudit(ctx, query), {

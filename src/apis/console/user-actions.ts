@@ -28,6 +28,8 @@ export const rolesBody = t.Object(
 export const sessionParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }), session_id: t.String({ minLength: 1, maxLength: 64 }) });
 export const passkeyParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }), passkey_id: t.String({ minLength: 1, maxLength: 1024 }) });
 
+export const identityParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }), provider: t.String({ minLength: 1, maxLength: 64 }) });
+
 export const userAnswerSchema = t.Object({ user: userSummarySchema }, { additionalProperties: false });
 export const deletedAnswerSchema = t.Object({ deleted: ownedSchema }, { additionalProperties: false });
 export const revokedAnswerSchema = t.Object({ revoked: t.Integer({ description: "how many sessions were live" }) }, { additionalProperties: false });
@@ -65,6 +67,10 @@ export async function removeSecondFactor(ctx: ConsoleContext, actor: Actor, id: 
 
 export async function removePasskey(ctx: ConsoleContext, actor: Actor, id: string, passkeyId: string): Promise<void> {
   await ctx.core.administration.userActions.removePasskey(actor, id, passkeyId);
+}
+
+export async function unlinkIdentity(ctx: ConsoleContext, actor: Actor, id: string, provider: string): Promise<void> {
+  await ctx.core.administration.userActions.unlinkIdentity(actor, id, provider);
 }
 
 export async function sendPasswordReset(ctx: ConsoleContext, actor: Actor, id: string): Promise<void> {

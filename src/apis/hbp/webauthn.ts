@@ -4,6 +4,7 @@
 // passkeys, and the MFA ticket of a password sign-in answered with a passkey. core/sign-in/passkey-sign-in.ts and
 // core/second-factors/passkeys.ts do the work.
 import { t } from "elysia";
+import { asAssertion, assertionResponseSchema, base64url, CLIENT_DATA, CREDENTIAL_ID, credentialFields, descriptor, integer, requestOptionsSchema } from "../webauthn-schemas.ts";
 import type { User } from "../../core/accounts/users.ts";
 import type { PasskeyInfo } from "../../core/second-factors/passkeys.ts";
 import { MAX_NICKNAME_LENGTH } from "../../core/second-factors/passkeys.ts";
@@ -12,24 +13,6 @@ import type { Exchange, HbpContext } from "./context.ts";
 import { HbpError } from "./errors.ts";
 import { EMAIL_SCHEMA, registeredReply, type PendingRegistration } from "./register.ts";
 import { sessionReply, type HbpSession } from "./session-reply.ts";
-
-/** base64url without padding, as browsers and @simplewebauthn/browser write it; bounded so no field is huge. */
-const base64url = (maxLength: number, options: { minLength?: number } = {}) =>
-  t.String({ pattern: "^[A-Za-z0-9_-]*$", maxLength, ...options, description: "base64url" });
-
-// Sizes with room to spare: a credential id is at most 1023 bytes (WebAuthn), client data a few hundred bytes,
-// an attestation object with certificates some kilobytes, an RSA-4096 signature 512 bytes.
-const CREDENTIAL_ID = base64url(1366, { minLength: 1 });
-const CLIENT_DATA = base64url(8192);
-const EXTENSION_RESULTS = t.Record(t.String({ maxLength: 64 }), t.Unknown(), { maxProperties: 16 });
-
-const credentialFields = {
-  id: CREDENTIAL_ID,
-  rawId: CREDENTIAL_ID,
-  type: t.Literal("public-key"),
-  clientExtensionResults: t.Optional(EXTENSION_RESULTS),
-  authenticatorAttachment: t.Optional(t.String({ maxLength: 32 })),
-};
 
 /** What navigator.credentials.create() answered, as JSON (PublicKeyCredential.toJSON()). */
 export const creationResponseSchema = t.Object(
@@ -50,25 +33,7 @@ export const creationResponseSchema = t.Object(
   { additionalProperties: false, description: "A new credential: PublicKeyCredential.toJSON() of navigator.credentials.create()" },
 );
 
-/** What navigator.credentials.get() answered, as JSON. */
-export const assertionResponseSchema = t.Object(
-  {
-    ...credentialFields,
-    response: t.Object(
-      {
-        clientDataJSON: CLIENT_DATA,
-        authenticatorData: base64url(16384),
-        signature: base64url(2048),
-        userHandle: t.Optional(t.Nullable(base64url(256))),
-      },
-      { additionalProperties: false },
-    ),
-  },
-  { additionalProperties: false, description: "A signed challenge: PublicKeyCredential.toJSON() of navigator.credentials.get()" },
-);
-
-const descriptor = t.Object({ id: t.String(), type: t.Literal("public-key"), transports: t.Optional(t.Array(t.String())) });
-const integer = t.Unsafe<number>({ type: "integer" });
+export { assertionResponseSchema, requestOptionsSchema };
 
 /** The options for navigator.credentials.create() (PublicKeyCredential.parseCreationOptionsFromJSON, @simplewebauthn/browser). */
 export const creationOptionsSchema = t.Object(
@@ -93,20 +58,6 @@ export const creationOptionsSchema = t.Object(
     hints: t.Optional(t.Array(t.String())),
   },
   { $id: "WebauthnCreationOptions", description: "Options for navigator.credentials.create() (publicKey), as JSON" },
-);
-
-/** The options for navigator.credentials.get(). */
-export const requestOptionsSchema = t.Object(
-  {
-    challenge: t.String({ description: "base64url; answered once, within the timeout" }),
-    rpId: t.Optional(t.String()),
-    allowCredentials: t.Optional(t.Array(descriptor, { description: "Empty: any discoverable credential (passkey) of this site" })),
-    timeout: t.Optional(integer),
-    userVerification: t.Optional(t.String()),
-    extensions: t.Optional(t.Record(t.String(), t.Unknown())),
-    hints: t.Optional(t.Array(t.String())),
-  },
-  { $id: "WebauthnRequestOptions", description: "Options for navigator.credentials.get() (publicKey), as JSON" },
 );
 
 /** nhost's SignUpOptions, as far as latchkey's registration has them (HBP's register_options and user_data). */
@@ -179,14 +130,6 @@ function asCreation(credential: CreationBody): CreationResponse {
   return { ...credential, clientExtensionResults: credential.clientExtensionResults ?? {} } as CreationResponse;
 }
 
-function asAssertion(credential: AssertionBody): AssertionResponse {
-  const { userHandle, ...response } = credential.response;
-  return {
-    ...credential,
-    clientExtensionResults: credential.clientExtensionResults ?? {},
-    response: userHandle === null || userHandle === undefined ? response : { ...response, userHandle },
-  } as AssertionResponse;
-}
 
 // POST /auth/signup/webauthn
 export function signUpOptions(ctx: HbpContext, body: typeof signUpBody.static) {

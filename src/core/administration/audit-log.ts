@@ -31,7 +31,12 @@ export type AuditAction =
   | "activation_sent"
   | "roles_set"
   | "mail_retried"
-  | "test_mail_sent";
+  | "test_mail_sent"
+  | "file_deleted"
+  | "file_token_revoked"
+  | "backup_created"
+  | "backup_downloaded"
+  | "identity_unlinked";
 
 export type AuditEntry = StoredAuditEntry;
 

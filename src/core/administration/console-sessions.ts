@@ -24,7 +24,7 @@ import type { SessionContext } from "../sessions/sessions.ts";
 export const CONSOLE_SESSION_MAX_MS = 8 * 3_600_000;
 
 /** What proved the administrator beyond the password. A passkey sign-in (issue 27) adds "passkey". */
-export type ConsoleSecondFactor = "totp" | "none";
+export type ConsoleSecondFactor = "totp" | "passkey" | "none";
 
 export type ConsoleSession = StoredConsoleSession;
 

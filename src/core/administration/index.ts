@@ -22,6 +22,9 @@ import type { SecondFactors } from "../second-factors/index.ts";
 import type { Passkeys } from "../second-factors/passkeys.ts";
 import type { Sessions } from "../sessions/sessions.ts";
 import type { SignIn } from "../sign-in/sign-in.ts";
+import type { PasskeySignIn } from "../sign-in/passkey-sign-in.ts";
+import type { Challenges } from "../challenges/challenges.ts";
+import type { Identities } from "../identities/identities.ts";
 import { createAccountDetails } from "./account-details.ts";
 import { createMailAdministration } from "./mail-administration.ts";
 import { createMailQueueRepository } from "../../db/repositories/mail-queue.ts";
@@ -36,7 +39,7 @@ import { createUserAdministration } from "./user-administration.ts";
 import { createUserSearch } from "./user-search.ts";
 
 export function createAdministration(deps: {
-  config: Pick<Config, "console" | "auth">;
+  config: Pick<Config, "console" | "auth" | "webauthn">;
   db: Database;
   clock: Clock;
   random: Random;
@@ -46,7 +49,10 @@ export function createAdministration(deps: {
   passwordCheck: PasswordCheck;
   signIn: Pick<SignIn, "afterFirstFactor" | "withTotp">;
   secondFactors: SecondFactors;
-  passkeys: Pick<Passkeys, "remove">;
+  passkeys: Pick<Passkeys, "remove" | "list">;
+  passkeySignIn: Pick<PasskeySignIn, "mfaOptions" | "withMfaTicket">;
+  identities: Pick<Identities, "unlink">;
+  challenges: Pick<Challenges, "issueTicket">;
   passwordReset: Pick<PasswordReset, "request">;
   activation: Pick<Activation, "queueActivationMail">;
   mailQueue: Pick<MailQueue, "retry">;
@@ -65,9 +71,14 @@ export function createAdministration(deps: {
   const signIn = createConsoleSignIn({
     passwordCheck: deps.passwordCheck,
     signIn: deps.signIn,
+    passkeySignIn: deps.passkeySignIn,
+    passkeys: deps.passkeys,
+    challenges: deps.challenges,
     sessions: consoleSessions,
     audit,
     requireMfa: config.console.requireMfa,
+    passkeysEnabled: config.webauthn.enabled,
+    ticketTtlSeconds: config.auth.ticketExpiresInSeconds,
   });
   const accounts = createAccountDetails({
     users,
@@ -87,6 +98,7 @@ export function createAdministration(deps: {
       sessions,
       secondFactors,
       passkeys: deps.passkeys,
+      identities: deps.identities,
       passwordReset: deps.passwordReset,
       activation: deps.activation,
       details: accounts,

@@ -1,4 +1,5 @@
-// What an administrator does to accounts in the console, each through the same core service a request or the
+// What an administrator does to accounts in the console (create, ban, delete, end sessions, remove a second factor,
+// a passkey or a provider identity, mail links, set roles), each through the same core service a request or the
 // operator's `latchkey user ...` command uses, and each written to the audit log with its target and what changed
 // (never a password: a new account's password is the only secret passed in, and it goes only to the hasher).
 import { ADMIN_ROLE } from "../accounts/admin-role.ts";
@@ -8,6 +9,7 @@ import type { PasswordReset } from "../challenges/password-reset.ts";
 import { CoreError } from "../errors.ts";
 import type { SecondFactors } from "../second-factors/index.ts";
 import type { Passkeys } from "../second-factors/passkeys.ts";
+import type { Identities } from "../identities/identities.ts";
 import type { Sessions } from "../sessions/sessions.ts";
 import type { AccountDetailsReader, OwnedByAccount } from "./account-details.ts";
 import type { Actor, AuditLog } from "./audit-log.ts";
@@ -38,6 +40,11 @@ export interface UserAdministration {
    * way to sign in (an administrator disables or deletes such an account instead).
    */
   removePasskey(actor: Actor, userId: string, passkeyId: string): Promise<void>;
+  /**
+   * Unlinks the account's identity at `provider` (core/identities: its own rules and security event):
+   * `identity_not_found`; `last_sign_in_method` when it is the account's last way to sign in.
+   */
+  unlinkIdentity(actor: Actor, userId: string, provider: string): Promise<void>;
   /** Queues a password-reset mail (sent only to an active, enabled account). `account_has_no_email`, `rate_limited`. */
   sendPasswordReset(actor: Actor, userId: string): Promise<void>;
   /** Queues an activation mail. `account_has_no_email`, `account_already_active`. */
@@ -54,6 +61,7 @@ export function createUserAdministration(deps: {
   sessions: Sessions;
   secondFactors: Pick<SecondFactors, "removeAll">;
   passkeys: Pick<Passkeys, "remove">;
+  identities: Pick<Identities, "unlink">;
   passwordReset: Pick<PasswordReset, "request">;
   activation: Pick<Activation, "queueActivationMail">;
   details: AccountDetailsReader;
@@ -126,6 +134,12 @@ export function createUserAdministration(deps: {
       const user = await account(userId);
       if (!(await passkeys.remove(user.id, passkeyId, { client: { ip: actor.ip } }))) throw new CoreError("passkey_not_found");
       await audit.record(actor, "passkey_removed", target(user.id), { passkey: passkeyId });
+    },
+
+    async unlinkIdentity(actor, userId, provider) {
+      const user = await account(userId);
+      await deps.identities.unlink(user.id, provider, { ip: actor.ip });
+      await audit.record(actor, "identity_unlinked", target(user.id), { provider });
     },
 
     async sendPasswordReset(actor, userId) {

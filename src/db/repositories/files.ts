@@ -30,6 +30,11 @@ export interface FilesRepository {
   keysOwnedBy(ownerId: string, limit: number): Promise<string[]>;
   /** Up to `limit` rows under `folder` with keys after `afterKey`, in key order. */
   page(folder: string, afterKey: string | null, limit: number): Promise<StoredFile[]>;
+  /**
+   * Up to `limit` rows under `folder` from `from` on, in key order: keys after `from.key`, or from it on when
+   * `inclusive` (the console's folder browser jumps past a subfolder this way: `a/b/` ends before `a/b0`).
+   */
+  pageFrom(folder: string, from: { key: string; inclusive: boolean } | null, limit: number): Promise<StoredFile[]>;
   /** How many files lie under `folder` and their total size. */
   totals(folder: string): Promise<{ count: number; bytes: number }>;
 }
@@ -87,6 +92,15 @@ export function createFilesRepository(db: Database): FilesRepository {
 
     async page(folder, afterKey, limit) {
       const conditions = [underFolder(files, folder), afterKey === null ? undefined : gt(files.key, afterKey)].filter(Boolean) as SQL[];
+      return withOwnerState()
+        .where(conditions.length > 0 ? and(...conditions) : undefined)
+        .orderBy(asc(files.key))
+        .limit(limit);
+    },
+
+    async pageFrom(folder, from, limit) {
+      const bound = from === null ? undefined : from.inclusive ? gte(files.key, from.key) : gt(files.key, from.key);
+      const conditions = [underFolder(files, folder), bound].filter(Boolean) as SQL[];
       return withOwnerState()
         .where(conditions.length > 0 ? and(...conditions) : undefined)
         .orderBy(asc(files.key))

@@ -1,7 +1,7 @@
 // The admin console's page: a client of the console's JSON API (/console/api, documented in /openapi/json), served
 // from the binary with no framework and nothing fetched from elsewhere. Plain JavaScript (an ES module), so it runs
 // as it is served: nothing to build, nothing inline (the page's Content-Security-Policy allows scripts from this
-// server only). Hash routes: #/ (overview), #/users, #/users/<id>, #/events, #/audit, #/settings.
+// server only). Hash routes: #/ (overview), #/users, #/users/<id>, #/files, #/backups, #/events, #/mail, #/audit, #/settings.
 
 const API = "/console/api";
 
@@ -93,6 +93,8 @@ async function api(method, path, body) {
 const PAGES = [
   ["#/", "Overview"],
   ["#/users", "Users"],
+  ["#/files", "Files"],
+  ["#/backups", "Backups"],
   ["#/events", "Security events"],
   ["#/mail", "Mail"],
   ["#/audit", "Audit log"],
@@ -169,13 +171,38 @@ function signInPage() {
       const answer = await api("POST", "/session", { email: email.value, password: password.value });
       password.value = "";
       if (answer.status === "signed_in") return signedIn(answer.session);
-      askCode(answer.ticket);
+      askSecondFactor(answer.ticket, answer.methods);
     } catch (error) {
       showError(area, error);
     }
   }
 
-  function askCode(ticket) {
+  /** The passkey step: the browser's own dialog (WebAuthn), its answer sent with the ticket. */
+  async function usePasskey(ticket) {
+    try {
+      const options = await api("POST", "/session/passkey", { ticket });
+      const credential = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) });
+      const answer = await api("POST", "/session/passkey/verify", { ticket, credential: credential.toJSON() });
+      signedIn(answer.session);
+    } catch (error) {
+      showError(area, error);
+      if (error.code === "invalid_ticket") setTimeout(render, 1500);
+    }
+  }
+
+  function askSecondFactor(ticket, methods) {
+    if (!methods.includes("totp")) {
+      const button = h("button", { type: "button", onclick: () => usePasskey(ticket) }, "Use a passkey");
+      form.replaceWith(h("div", { class: "stack" }, h("p", {}, "Confirm with one of your passkeys."), button));
+      area.className = "message";
+      area.textContent = "";
+      button.focus();
+      return;
+    }
+    askCode(ticket, methods.includes("passkey"));
+  }
+
+  function askCode(ticket, passkeyToo) {
     const code = h("input", { id: "code", name: "code", inputmode: "numeric", autocomplete: "one-time-code", pattern: "[0-9]{6}", maxlength: "6", required: true });
     const second = h(
       "form",
@@ -196,6 +223,7 @@ function signInPage() {
       h("p", {}, "Enter the 6-digit code of your authenticator app."),
       h("label", { for: "code" }, "Two-factor code", code),
       h("button", { type: "submit" }, "Verify"),
+      passkeyToo ? h("button", { type: "button", class: "quiet", onclick: () => usePasskey(ticket) }, "Use a passkey instead") : null,
     );
     form.replaceWith(second);
     area.className = "message";
@@ -540,11 +568,166 @@ async function userPage(id) {
     ),
     table(
       "Provider identities",
-      ["Provider", "Subject", "Email", "Linked", "Last used"],
-      details.identities.map((identity) => h("tr", {}, h("td", {}, identity.provider), h("td", { class: "wrap" }, identity.subject), h("td", { class: "wrap" }, identity.email ?? ""), h("td", {}, when(identity.created_at)), h("td", {}, when(identity.last_used_at)))),
+      ["Provider", "Subject", "Email", "Linked", "Last used", ""],
+      details.identities.map((identity) =>
+        h(
+          "tr",
+          {},
+          h("td", {}, identity.provider),
+          h("td", { class: "wrap" }, identity.subject),
+          h("td", { class: "wrap" }, identity.email ?? ""),
+          h("td", {}, when(identity.created_at)),
+          h("td", {}, when(identity.last_used_at)),
+          h("td", {}, h("button", { type: "button", class: "quiet", "aria-label": `Unlink the ${identity.provider} identity`, onclick: act(`The ${identity.provider} identity is unlinked.`, () => api("DELETE", `/users/${user.id}/identities/${encodeURIComponent(identity.provider)}`), `Unlink ${name}'s ${identity.provider} identity? Signing in there will no longer reach this account.`) }, "Unlink")),
+        ),
+      ),
     ),
     table("API tokens (the tokens themselves are never shown)", ["Made", "Expires"], details.api_tokens.map((token) => h("tr", {}, h("td", {}, when(token.created_at)), h("td", {}, when(token.expires_at))))),
     table("Recent security events", ["When", "Event", "Address", "Reason"], details.recent_security_events.map(eventRow)),
+  ];
+}
+
+// ---- Files ----
+
+/** The folder's key with a link to each folder above it. */
+function breadcrumbs(folder) {
+  const parts = folder.split("/").filter(Boolean);
+  const crumbs = [h("a", { href: "#/files" }, "All files")];
+  let key = "";
+  for (const part of parts) {
+    key += `${part}/`;
+    crumbs.push(" / ", h("a", { href: `#/files?folder=${encodeURIComponent(key)}` }, part));
+  }
+  return h("nav", { class: "crumbs", "aria-label": "Folder" }, crumbs);
+}
+
+const isImage = (type) => /^image\/(jpeg|png|webp)\b/i.test(type);
+
+async function filesPage(route) {
+  const params = route.params;
+  const folder = params.get("folder") ?? "";
+  const query = new URLSearchParams({ limit: "50" });
+  if (folder) query.set("folder", folder);
+  if (params.get("after")) query.set("after", params.get("after"));
+  const [page, usage] = await Promise.all([api("GET", `/files?${query}`), folder ? null : api("GET", "/files/usage")]);
+  const area = messageArea();
+  /** Runs a change on a file, then shows the folder again with what happened. */
+  const act = (label, run, confirmText) => async (event) => {
+    event.preventDefault();
+    if (confirmText && !window.confirm(confirmText)) return;
+    event.target.disabled = true;
+    try {
+      await run();
+      await show(filesPage(currentRoute()));
+      const fresh = document.querySelector(".message");
+      if (fresh) showDone(fresh, label);
+    } catch (error) {
+      event.target.disabled = false;
+      showError(area, error);
+    }
+  };
+  const rows = page.entries.map((entry) => {
+    if (entry.kind === "folder") {
+      const name = entry.key.slice(folder.length);
+      return h("tr", {}, h("td", {}, ""), h("td", { class: "wrap" }, h("a", { href: `#/files?folder=${encodeURIComponent(entry.key)}` }, name)), h("td", {}, "folder"), h("td", {}, ""), h("td", {}, ""), h("td", {}, ""));
+    }
+    const file = entry.file;
+    const name = file.key.slice(folder.length);
+    const key = encodeURIComponent(file.key);
+    const preview = isImage(file.content_type)
+      ? h("img", { class: "thumb", src: `${API}/files/thumbnail?key=${key}&w=160`, alt: `Preview of ${name}`, width: "80" })
+      : h("span", { class: "muted" }, "none");
+    return h(
+      "tr",
+      {},
+      h("td", {}, preview),
+      h("td", { class: "wrap" }, name),
+      h("td", {}, file.content_type),
+      h("td", {}, bytes(file.size)),
+      h("td", {}, when(file.updated_at)),
+      h(
+        "td",
+        { class: "actions" },
+        h("a", { href: `${API}/files/content?key=${key}`, download: name, "aria-label": `Download ${name}` }, "Download"),
+        " ",
+        h("button", { type: "button", class: "quiet", "aria-label": `Revoke token of ${name}`, onclick: act(`${name} has a new token: old links stop working.`, () => api("POST", "/files/token", { key: file.key }), `Give ${name} a new token? Links with the old one stop working.`) }, "Revoke token"),
+        " ",
+        h("button", { type: "button", class: "quiet", "aria-label": `Delete ${name}`, onclick: act(`${name} is deleted.`, () => api("DELETE", `/files?key=${key}`), `Delete ${file.key}? It cannot be undone.`) }, "Delete"),
+      ),
+    );
+  });
+  return [
+    h("h1", { tabindex: "-1" }, folder ? `Files in ${folder}` : "Files"),
+    area,
+    breadcrumbs(folder),
+    table(folder ? `Folder ${folder}` : "Top folder", ["Preview", "Name", "Type", "Size", "Changed", ""], rows),
+    pager(params, page.next, "#/files"),
+    usage
+      ? table(
+          `Storage used per top folder (in all: ${usage.total.files} file(s), ${bytes(usage.total.bytes)})${usage.truncated ? "; the first 200 folders" : ""}`,
+          ["Folder", "Files", "Size"],
+          usage.folders.map((row) => h("tr", {}, h("td", { class: "wrap" }, row.folder === "" ? "(top level)" : h("a", { href: `#/files?folder=${encodeURIComponent(row.folder)}` }, row.folder)), h("td", {}, String(row.files)), h("td", {}, bytes(row.bytes)))),
+        )
+      : null,
+  ];
+}
+
+// ---- Backups ----
+
+async function backupsPage() {
+  const answer = await api("GET", "/backups");
+  const area = messageArea();
+  const create = async (event) => {
+    event.preventDefault();
+    event.target.disabled = true;
+    area.className = "message";
+    area.textContent = "Making a backup...";
+    try {
+      const made = await api("POST", "/backups");
+      await show(backupsPage());
+      const fresh = document.querySelector(".message");
+      if (fresh) showDone(fresh, `Backup ${made.backup.name} made (${bytes(made.backup.bytes)}).`);
+    } catch (error) {
+      event.target.disabled = false;
+      showError(area, error);
+    }
+  };
+  return [
+    h("h1", { tabindex: "-1" }, "Backups"),
+    area,
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "backup-where" },
+      h("h2", { id: "backup-where" }, "Where and when"),
+      h(
+        "dl",
+        { class: "facts" },
+        [
+          ["Destination (BACKUP_URL)", answer.destination ?? "none"],
+          ["Schedule (BACKUP_SCHEDULE)", answer.schedule ?? "none: no scheduled backups"],
+          ["Scheduled backups kept (BACKUP_KEEP)", String(answer.keep)],
+          ["Last success (this process)", when(answer.last_success_at)],
+          ["Last failure (this process)", when(answer.last_failure_at)],
+        ].flatMap(([term, value]) => [h("dt", {}, term), h("dd", {}, value)]),
+      ),
+      answer.unavailable
+        ? h("p", {}, `Backups cannot be made here: ${answer.unavailable}.`)
+        : h("button", { type: "button", onclick: create }, "Back up now"),
+      h("p", { class: "muted" }, answer.restore),
+    ),
+    table(
+      "Backups at the destination, newest first",
+      ["Backup", "Made", "Size"],
+      answer.backups.map((backup) =>
+        h(
+          "tr",
+          {},
+          h("td", { class: "wrap" }, h("a", { href: `${API}/backups/${encodeURIComponent(backup.name)}`, download: backup.name }, backup.name)),
+          h("td", {}, when(backup.created_at)),
+          h("td", {}, bytes(backup.bytes)),
+        ),
+      ),
+    ),
   ];
 }
 
@@ -764,6 +947,8 @@ async function render() {
   document.title = `${title}: latchkey console`;
   if (route.path === "#/users") return show(usersPage(route));
   if (route.path.startsWith("#/users/")) return show(userPage(decodeURIComponent(route.path.slice("#/users/".length))));
+  if (route.path === "#/files") return show(filesPage(route));
+  if (route.path === "#/backups") return show(backupsPage());
   if (route.path === "#/events") return show(eventsPage(route));
   if (route.path === "#/audit") return show(auditPage(route));
   if (route.path === "#/mail") return show(mailPage(route));

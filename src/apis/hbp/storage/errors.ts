@@ -26,6 +26,7 @@ const MESSAGES: Record<StorageErrorCode, [number, string | null]> = {
   zip_too_large: [400, "The folder is too large for one zip (more than 65,535 files or 4 GiB); download its files one by one."],
   admin_secret_unset: [404, "Token revocation is disabled; set ADMIN_SECRET"],
   admin_secret_wrong: [403, "Incorrect x-admin-secret"],
+  invalid_cursor: [400, "The cursor is not one this listing handed out."],
 };
 
 /** Failures only the operator can mend (free space, fix S3): the client gets the message, the log the cause. */
