@@ -48,8 +48,11 @@ CREATE FUNCTION "audit_log_append_only"() RETURNS trigger LANGUAGE plpgsql AS $$
 CREATE TRIGGER "audit_log_no_change" BEFORE UPDATE OR DELETE ON "audit_log" FOR EACH ROW EXECUTE FUNCTION "audit_log_append_only"();--> statement-breakpoint
 CREATE TRIGGER "audit_log_no_truncate" BEFORE TRUNCATE ON "audit_log" FOR EACH STATEMENT EXECUTE FUNCTION "audit_log_append_only"();
 --> statement-breakpoint
--- Addresses and usernames compare bytewise (as on SQLite), whatever the database's default collation: the console's
+-- Addresses, usernames and file keys compare bytewise (as on SQLite), whatever the database's default collation: the console's
 -- prefix search reads a range of the unique index, and a language's collation (en_US.UTF-8, Debian's default) orders
 -- "john.d" after "john/", outside the range of the prefix "john.". Equality, and so uniqueness, is the same either way.
 ALTER TABLE "users" ALTER COLUMN "email" SET DATA TYPE text COLLATE "C";--> statement-breakpoint
-ALTER TABLE "users" ALTER COLUMN "username" SET DATA TYPE text COLLATE "C";
+ALTER TABLE "users" ALTER COLUMN "username" SET DATA TYPE text COLLATE "C";--> statement-breakpoint
+-- File keys too: a folder is the key range [folder, folder with its "/" made "0"), which only bytewise order keeps
+-- whole ("album/b.txt" sorts after "album0" where punctuation weighs less than letters).
+ALTER TABLE "files" ALTER COLUMN "key" SET DATA TYPE text COLLATE "C";

@@ -11,7 +11,7 @@
 //
 // Prefixes are compared as the engine orders text: bytewise on SQLite, and on PostgreSQL too, whatever the database's
 // default collation, because users.email and users.username are COLLATE "C" there (migration 0008;
-// test/console-search-collation.test.ts runs on a database whose default collation weighs letters before punctuation).
+// test/postgres-collation.test.ts runs on a database whose default collation weighs letters before punctuation).
 import { and, asc, desc, eq, gt, gte, isNull, lt, ne, or, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Database } from "../database.ts";

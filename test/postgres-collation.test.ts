@@ -1,12 +1,14 @@
-// The console's user search by address prefix on a PostgreSQL database whose default collation is a language's (as on
-// a cluster initialised with Debian's default en_US.UTF-8), not C: such a collation orders "a.c" after "a/" (it
-// weighs letters before punctuation), so a range [prefix, prefix's successor) in its order misses addresses that
-// start with the prefix. The addresses and usernames compare bytewise whatever the database's default (migration).
+// Key ranges on a PostgreSQL database whose default collation is a language's (as on a cluster initialised with
+// Debian's default en_US.UTF-8), not C: such a collation weighs letters before punctuation, so a range [prefix,
+// prefix's successor) in its order misses keys that start with the prefix: the console's user search by address
+// prefix, and every folder of storage (HBP's listing and zip, the console's Files). Addresses, usernames and file keys
+// compare bytewise whatever the database's default (migration 0008).
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { consoleSignIn, type ConsoleClient } from "./support/console.ts";
 import { call } from "./support/http.ts";
 import { startPostgres, type TestPostgres } from "./support/postgres.ts";
 import { startServer, type TestServer } from "./support/server.ts";
+import { newUser, upload } from "./support/storage.ts";
 
 const ADMIN_EMAIL = "root@collation.example";
 const ADMIN_PASSWORD = "console-admin-password-1";
@@ -42,4 +44,13 @@ test("an address prefix with punctuation finds every address that starts with it
     if (after === null) break;
   }
   expect(found.sort()).toEqual(["john.d@example.com", "john.doe@example.com", "john.smith@example.com"]);
+});
+
+test("a folder lists every file under it and nothing beside it (the key range HBP's listing and zip use too), on the console's Files", async () => {
+  const owner = await newUser(server.url);
+  const keys = ["public/album/b.txt", "public/album/z-last.txt", "public/album.txt", "public/album0.txt", "public/albumb.txt"];
+  for (const key of keys) expect((await upload(server.url, key, key, { headers: owner.auth, type: "text/plain" })).status).toBe(200);
+  const listed: { status: number; body: any } = await admin.call("GET", "/files?folder=public/album/");
+  expect(listed.status).toBe(200);
+  expect(listed.body.entries.map((entry: any) => entry.file.key)).toEqual(["public/album/b.txt", "public/album/z-last.txt"]);
 });
