@@ -1,6 +1,6 @@
 // One image transform, start to end: probe -> decode -> orient -> crop/resize -> blur -> round corners -> encode.
 // Runs inside a transform worker (images/worker.ts): decoding and encoding block the thread that runs them. The
-// common case, a JPEG photo made smaller or converted, goes whole to Bun.Image instead (native.ts).
+// common case, a picture made smaller or converted, goes whole to Bun.Image instead (native.ts says which).
 //
 // Codecs: imagescript 1.3.1 for JPEG and PNG decoding (its wasm decoders, called directly: the JPEG one decodes at
 // the smallest DCT scale that still covers the target, so a 3000x2000 photo shrunk to 800 px decodes at 1500x1000)
@@ -13,7 +13,7 @@ import pngModule from "imagescript/wasm/node/png.js";
 import decodeWebpBytes, { init as initWebp } from "@jsquash/webp/decode.js";
 import webpDecoderWasm from "@jsquash/webp/codec/dec/webp_dec.wasm" with { type: "file" };
 import { handledNatively, transformNatively } from "./native.ts";
-import { CONTENT_TYPES, displaySize, readImageHeader, sniffFormat, type ImageFormat } from "./probe.ts";
+import { CONTENT_TYPES, displaySize, readImageHeader, sniffFormat, type ImageFormat, type ImageHeader } from "./probe.ts";
 import type { TransformSpec } from "./params.ts";
 import { flattenOnWhite, orient, resize, resizeRgb, roundCorners, type Bitmap } from "./resample.ts";
 import { TransformError, type TransformOutput } from "./transform-result.ts";
@@ -41,8 +41,8 @@ async function decodeWebp(bytes: Uint8Array): Promise<Bitmap> {
   return { width: image.width, height: image.height, data: new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength) };
 }
 
-/** JPEG pixels (grey, RGB or CMYK) as RGBA. */
-function jpegToRgba(frame: { width: number; height: number; format: number; buffer: Uint8Array }): Bitmap {
+/** JPEG pixels (grey, RGB or CMYK) as RGBA. `adobe`: the file has Adobe's marker, so its CMYK is inverted. */
+function jpegToRgba(frame: { width: number; height: number; format: number; buffer: Uint8Array }, adobe: boolean): Bitmap {
   const pixels = frame.width * frame.height;
   const data = new Uint8Array(pixels * 4);
   const source = frame.buffer;
@@ -58,9 +58,19 @@ function jpegToRgba(frame: { width: number; height: number; format: number; buff
       data[to + 2] = source[from + 2]!;
       data[to + 3] = 255;
     }
+  } else if (frame.format === 2 && !adobe) {
+    // Plain CMYK (0 is no ink): without a colour profile, each of red, green and blue is what its ink and black
+    // leave of the light.
+    for (let index = 0, from = 0, to = 0; index < pixels; index++, from += 4, to += 4) {
+      const light = (255 - source[from + 3]!) / 255;
+      data[to] = Math.round((255 - source[from]!) * light);
+      data[to + 1] = Math.round((255 - source[from + 1]!) * light);
+      data[to + 2] = Math.round((255 - source[from + 2]!) * light);
+      data[to + 3] = 255;
+    }
   } else if (frame.format === 2) {
     // CMYK as Adobe writes it (inverted: 255 is no ink), the kind nearly every CMYK JPEG is; imagescript's own
-    // loader (wasm/node/jpeg.js load()) converts it the same way.
+    // loader (wasm/node/jpeg.js load()) converts it the same way, and so does Bun.Image (native.ts).
     for (let index = 0, from = 0, to = 0; index < pixels; index++, from += 4, to += 4) {
       const black = source[from + 3]! / 255;
       data[to] = Math.round(source[from]! * black);
@@ -106,14 +116,14 @@ export async function transformImage(input: Uint8Array, spec: TransformSpec, lim
     throw new TransformError("image_too_large", `The requested size has ${target.width * target.height} pixels; the limit is ${limits.maxPixels}.`);
   }
 
-  if (handledNatively(header, spec)) return transformNatively(input, spec, target, limits);
+  if (handledNatively(header, spec)) return transformNatively(input, format, spec, target, limits);
 
   // An upright RGB JPEG scaled to one given side (here: with blur or corners) is resized straight from the
   // decoder's RGB pixels; everything else goes through an RGBA bitmap.
   const direct = !(spec.width > 0 && spec.height > 0) && (header.orientation <= 1 || header.orientation > 8);
   let decoded: Bitmap | RgbPixels;
   try {
-    decoded = await decode(input, format, header.orientation, shown, target, direct);
+    decoded = await decode(input, format, header, shown, target, direct);
   } catch (error) {
     if (error instanceof TransformError) throw error;
     throw new TransformError("corrupt_image", "The image could not be decoded.");
@@ -167,7 +177,7 @@ interface RgbPixels {
 async function decode(
   input: Uint8Array,
   format: ImageFormat,
-  orientation: number,
+  header: ImageHeader,
   shown: { width: number; height: number },
   target: { width: number; height: number },
   rgbAllowed: boolean,
@@ -182,8 +192,8 @@ async function decode(
   const scale = Math.min(1, Math.max(target.width / shown.width, target.height / shown.height));
   let needWidth = Math.ceil(shown.width * scale);
   let needHeight = Math.ceil(shown.height * scale);
-  if (orientation >= 5) [needWidth, needHeight] = [needHeight, needWidth];
+  if (header.orientation >= 5) [needWidth, needHeight] = [needHeight, needWidth];
   const frame = jpeg.decode(input, needWidth, needHeight);
   if (rgbAllowed && frame.format === 1) return { rgb: true, width: frame.width, height: frame.height, data: frame.buffer };
-  return jpegToRgba(frame);
+  return jpegToRgba(frame, header.adobe);
 }

@@ -11,6 +11,13 @@ export interface ImageHeader {
   orientation: number;
   /** A JPEG's colour components (1 grey, 3 YCbCr or RGB, 4 CMYK); null for other formats. */
   components: number | null;
+  /**
+   * Whether a JPEG carries Adobe's APP14 marker, which says its CMYK is stored inverted (255 is no ink), as
+   * Photoshop writes it; a CMYK JPEG without it is stored as plain ink (0 is no ink). False for other formats.
+   */
+  adobe: boolean;
+  /** Whether a PNG or WebP says it has transparency (an alpha channel, a tRNS chunk, WebP's alpha flag). */
+  alpha: boolean;
 }
 
 export const CONTENT_TYPES: Record<ImageFormat, string> = { jpeg: "image/jpeg", png: "image/png", webp: "image/webp" };
@@ -36,7 +43,8 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader | null {
   try {
     if (format === "png") {
       if (ascii(bytes, 12, 4) !== "IHDR") return null;
-      return valid({ format, width: view.getUint32(16), height: view.getUint32(20), orientation: 1, components: null });
+      const alpha = pngHasAlpha(bytes, view);
+      return valid({ format, width: view.getUint32(16), height: view.getUint32(20), orientation: 1, components: null, adobe: false, alpha });
     }
     if (format === "webp") return readWebpHeader(bytes, view);
     if (format === "jpeg") return readJpegHeader(bytes, view);
@@ -50,21 +58,42 @@ function valid(header: ImageHeader): ImageHeader | null {
   return header.width > 0 && header.height > 0 ? header : null;
 }
 
+/**
+ * Colour types 4 and 6 carry alpha; grey, RGB and palette images have transparency only through a tRNS chunk, which
+ * comes before the image data.
+ */
+function pngHasAlpha(bytes: Uint8Array, view: DataView): boolean {
+  const colourType = view.getUint8(25);
+  if (colourType === 4 || colourType === 6) return true;
+  let offset = 8;
+  while (offset + 8 <= bytes.length) {
+    const type = ascii(bytes, offset + 4, 4);
+    if (type === "tRNS") return true;
+    if (type === "IDAT" || type === "IEND") return false;
+    offset += 12 + view.getUint32(offset);
+  }
+  return false;
+}
+
+const webp = (width: number, height: number, alpha: boolean): ImageHeader | null =>
+  valid({ format: "webp", width, height, orientation: 1, components: null, adobe: false, alpha });
+
 function readWebpHeader(bytes: Uint8Array, view: DataView): ImageHeader | null {
   const chunk = ascii(bytes, 12, 4);
   if (chunk === "VP8X") {
     const width = 1 + (view.getUint16(24, true) | (view.getUint8(26) << 16));
     const height = 1 + (view.getUint16(27, true) | (view.getUint8(29) << 16));
-    return valid({ format: "webp", width, height, orientation: 1, components: null });
+    return webp(width, height, (view.getUint8(20) & 0x10) !== 0); // the extended header's alpha flag
   }
   if (chunk === "VP8 ") {
     if (view.getUint8(23) !== 0x9d || view.getUint8(24) !== 0x01 || view.getUint8(25) !== 0x2a) return null;
-    return valid({ format: "webp", width: view.getUint16(26, true) & 0x3fff, height: view.getUint16(28, true) & 0x3fff, orientation: 1, components: null });
+    return webp(view.getUint16(26, true) & 0x3fff, view.getUint16(28, true) & 0x3fff, false); // simple lossy: never alpha
   }
   if (chunk === "VP8L") {
     if (view.getUint8(20) !== 0x2f) return null;
     const bits = view.getUint32(21, true);
-    return valid({ format: "webp", width: 1 + (bits & 0x3fff), height: 1 + ((bits >>> 14) & 0x3fff), orientation: 1, components: null });
+    // Bit 28: alpha_is_used, which libwebp's decoder itself reports as the image's alpha.
+    return webp(1 + (bits & 0x3fff), 1 + ((bits >>> 14) & 0x3fff), ((bits >>> 28) & 1) === 1);
   }
   return null;
 }
@@ -73,6 +102,7 @@ const SOF_MARKERS = new Set([0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xc
 
 function readJpegHeader(bytes: Uint8Array, view: DataView): ImageHeader | null {
   let orientation = 1;
+  let adobe = false;
   let offset = 2;
   while (offset + 4 <= bytes.length) {
     if (bytes[offset] !== 0xff) return null;
@@ -90,10 +120,11 @@ function readJpegHeader(bytes: Uint8Array, view: DataView): ImageHeader | null {
     if (marker === 0xe1 && ascii(bytes, offset + 4, 6) === "Exif\0\0") {
       orientation = exifOrientation(bytes.subarray(offset + 10, offset + 2 + length)) ?? orientation;
     }
+    if (marker === 0xee && length >= 14 && ascii(bytes, offset + 4, 5) === "Adobe") adobe = true;
     if (SOF_MARKERS.has(marker)) {
       const height = view.getUint16(offset + 5);
       const width = view.getUint16(offset + 7);
-      return valid({ format: "jpeg", width, height, orientation, components: view.getUint8(offset + 9) });
+      return valid({ format: "jpeg", width, height, orientation, components: view.getUint8(offset + 9), adobe, alpha: false });
     }
     if (marker === 0xda || marker === 0xd9) return null; // scan data or the end before any frame header
     offset += 2 + length;
