@@ -133,3 +133,28 @@ export function withExifOrientation(jpeg: Uint8Array, orientation: number): Uint
   segment.writeUInt16BE(payload.length + 2, 2);
   return new Uint8Array(Buffer.concat([jpeg.subarray(0, 2), segment, payload, jpeg.subarray(2)]));
 }
+
+/**
+ * A PNG without transparency (imagescript writes RGBA only): grey (colour type 0, 1 byte a pixel) or RGB (type 2,
+ * 3 bytes a pixel), 8 bits, every row unfiltered.
+ */
+export function opaquePng(kind: "grey" | "rgb", width: number, height: number, pixels: Uint8Array): Uint8Array {
+  const channels = kind === "grey" ? 1 : 3;
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8;
+  header[9] = kind === "grey" ? 0 : 2;
+  const rows = Buffer.alloc(height * (1 + width * channels));
+  for (let y = 0; y < height; y++) {
+    Buffer.from(pixels.subarray(y * width * channels, (y + 1) * width * channels)).copy(rows, y * (1 + width * channels) + 1);
+  }
+  return new Uint8Array(
+    Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      pngChunk("IHDR", header),
+      pngChunk("IDAT", deflateSync(rows)),
+      pngChunk("IEND", new Uint8Array()),
+    ]),
+  );
+}

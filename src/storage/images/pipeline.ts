@@ -41,8 +41,8 @@ async function decodeWebp(bytes: Uint8Array): Promise<Bitmap> {
   return { width: image.width, height: image.height, data: new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength) };
 }
 
-/** JPEG pixels (grey, RGB or CMYK) as RGBA. `adobe`: the file has Adobe's marker, so its CMYK is inverted. */
-function jpegToRgba(frame: { width: number; height: number; format: number; buffer: Uint8Array }, adobe: boolean): Bitmap {
+/** JPEG pixels (grey, RGB or CMYK as ink, see cmykForDecoder) as RGBA. */
+function jpegToRgba(frame: { width: number; height: number; format: number; buffer: Uint8Array }): Bitmap {
   const pixels = frame.width * frame.height;
   const data = new Uint8Array(pixels * 4);
   const source = frame.buffer;
@@ -58,9 +58,9 @@ function jpegToRgba(frame: { width: number; height: number; format: number; buff
       data[to + 2] = source[from + 2]!;
       data[to + 3] = 255;
     }
-  } else if (frame.format === 2 && !adobe) {
-    // Plain CMYK (0 is no ink): without a colour profile, each of red, green and blue is what its ink and black
-    // leave of the light.
+  } else if (frame.format === 2) {
+    // Ink (0 is none), without a colour profile: each of red, green and blue is what its ink and black leave of
+    // the light (what Bun.Image gives for the same file, native.ts).
     for (let index = 0, from = 0, to = 0; index < pixels; index++, from += 4, to += 4) {
       const light = (255 - source[from + 3]!) / 255;
       data[to] = Math.round((255 - source[from]!) * light);
@@ -68,20 +68,25 @@ function jpegToRgba(frame: { width: number; height: number; format: number; buff
       data[to + 2] = Math.round((255 - source[from + 2]!) * light);
       data[to + 3] = 255;
     }
-  } else if (frame.format === 2) {
-    // CMYK as Adobe writes it (inverted: 255 is no ink), the kind nearly every CMYK JPEG is; imagescript's own
-    // loader (wasm/node/jpeg.js load()) converts it the same way, and so does Bun.Image (native.ts).
-    for (let index = 0, from = 0, to = 0; index < pixels; index++, from += 4, to += 4) {
-      const black = source[from + 3]! / 255;
-      data[to] = Math.round(source[from]! * black);
-      data[to + 1] = Math.round(source[from + 1]! * black);
-      data[to + 2] = Math.round(source[from + 2]! * black);
-      data[to + 3] = 255;
-    }
   } else {
     throw new TransformError("unsupported_image", "This JPEG colour format is not supported.");
   }
   return { width: frame.width, height: frame.height, data };
+}
+
+/**
+ * imagescript's JPEG decoder (the jpeg-decoder crate) reads CMYK only with Adobe's marker, and then as Adobe's
+ * inverted CMYK, which it turns into ink (0 is none). A CMYK file without the marker stores ink already: it is
+ * decoded as if it had the marker, and its output inverted back (decode below), so both kinds end as ink.
+ */
+function cmykForDecoder(input: Uint8Array, header: ImageHeader): Uint8Array {
+  if (header.adobe) return input;
+  const marker = [0xff, 0xee, 0x00, 0x0e, ...Buffer.from("Adobe", "latin1"), 0x00, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00];
+  return new Uint8Array(Buffer.concat([input.subarray(0, 2), Buffer.from(marker), input.subarray(2)]));
+}
+
+function invert(samples: Uint8Array): void {
+  for (let index = 0; index < samples.length; index++) samples[index] = 255 - samples[index]!;
 }
 
 function crop(source: Bitmap, x: number, y: number, width: number, height: number): Bitmap {
@@ -193,7 +198,8 @@ async function decode(
   let needWidth = Math.ceil(shown.width * scale);
   let needHeight = Math.ceil(shown.height * scale);
   if (header.orientation >= 5) [needWidth, needHeight] = [needHeight, needWidth];
-  const frame = jpeg.decode(input, needWidth, needHeight);
+  const frame = jpeg.decode(header.components === 4 ? cmykForDecoder(input, header) : input, needWidth, needHeight);
   if (rgbAllowed && frame.format === 1) return { rgb: true, width: frame.width, height: frame.height, data: frame.buffer };
-  return jpegToRgba(frame, header.adobe);
+  if (frame.format === 2 && !header.adobe) invert(frame.buffer);
+  return jpegToRgba(frame);
 }
