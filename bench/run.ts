@@ -9,7 +9,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
+import { firstTransforms, inputKinds, transformRows } from "./lib/first-transforms.ts";
 import { parseDd, parseProcStatus, parseWrk, type ProcMemory, type WrkResult } from "./lib/parse.ts";
+import { writePhoto } from "./lib/photo.ts";
 import {
   mbPerSecond,
   median,
@@ -39,6 +41,8 @@ const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
  * round), and each comparison is the median of the rounds' ratios (see contest()).
  */
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+/** First transforms per input kind and round (and sharp's runs beside them). */
+const TRANSFORMS_PER_ROUND = 3;
 const PASSWORD = "bench-password-1";
 const USERS = 64;
 const GIB = 1024 ** 3;
@@ -210,29 +214,6 @@ const loadFigure = (result: Load, unit = "req/s") =>
 
 // ---------------------------------------------------------------------------------------------------------
 // Inputs
-
-/** A deterministic photo-like 3000x2000 JPEG (gradients plus grain), made once with the repository's imagescript. */
-async function photo(file: string): Promise<void> {
-  if (existsSync(file)) return;
-  const { default: codecs } = await import("imagescript/codecs/node/index.js");
-  const [width, height] = [3000, 2000];
-  const rgba = new Uint8Array(width * height * 4);
-  let seed = 0x2545f491;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      const grain = (seed & 0xff) / 8;
-      const index = (y * width + x) * 4;
-      rgba[index] = Math.min(255, 128 + 100 * Math.sin(x / 97) + grain);
-      rgba[index + 1] = Math.min(255, 128 + 100 * Math.cos(y / 61) + grain);
-      rgba[index + 2] = Math.min(255, ((x + y) / 25) % 256);
-      rgba[index + 3] = 255;
-    }
-  }
-  writeFileSync(file, codecs.jpeg.encode(rgba, { width, height, quality: 85 }));
-}
 
 async function randomFile(file: string, bytes: number): Promise<void> {
   if (existsSync(file) && statSync(file).size === bytes) return;
@@ -427,13 +408,10 @@ http {
   return { ...nginx, workerPid: Number(workers[0] ?? nginx.pid) };
 }
 
-async function sharpReference(file: string): Promise<{ ms: number; oneThreadMs: number; runs: number[]; bytes: number }> {
-  const result = await mustRun([BUN, "sharp-transform.ts", file], { cwd: PEER, timeoutMs: 120_000 });
-  const figures = JSON.parse(result.stdout.trim().split("\n").pop()!);
-  const value = median(figures.runsMs);
-  const oneThreadMs = median(figures.oneThreadRunsMs);
-  log(`sharp 3000x2000 JPEG -> 800w WebP: median ${ms(value)}, on one thread ${ms(oneThreadMs)} (${figures.width}x${figures.height}, ${figures.bytes} bytes)`);
-  return { ms: value, oneThreadMs, runs: figures.runsMs, bytes: figures.bytes };
+/** sharp's runs on `file` (bench/peer/sharp-transform.ts): as libvips runs by default, and on one thread. */
+async function sharpReference(file: string): Promise<{ runsMs: number[]; oneThreadRunsMs: number[]; bytes: number }> {
+  const result = await mustRun([BUN, "sharp-transform.ts", file], { cwd: PEER, timeoutMs: 120_000, env: { RUNS: String(TRANSFORMS_PER_ROUND), WARMUP: "1" } });
+  return JSON.parse(result.stdout.trim().split("\n").pop()!);
 }
 
 async function startUp(): Promise<{ ms: number; idleRss: number; runs: number[]; rssRuns: number[] }> {
@@ -521,10 +499,11 @@ async function main(): Promise<void> {
   const bigFile = join(WORK, "1gib.bin");
   const mibFile = join(WORK, "1mib.bin");
   const photoFile = join(WORK, "photo.jpg");
-  log("preparing inputs (1 GiB and 1 MiB random files, a 3000x2000 JPEG)");
+  log("preparing inputs (1 GiB and 1 MiB random files, a 3000x2000 picture as RGB JPEG, PNG, WebP, grey and CMYK JPEG)");
   await randomFile(bigFile, GIB);
   await randomFile(mibFile, MIB);
-  await photo(photoFile);
+  await writePhoto(photoFile);
+  await mustRun([BUN, "image-inputs.ts", photoFile, WORK], { cwd: PEER, timeoutMs: 120_000 });
   const zipParts = 16;
   const partBytes = GIB / zipParts;
   const partsDir = join(WORK, "zip-parts");
@@ -779,39 +758,20 @@ async function main(): Promise<void> {
       await fetch(`${latchkey.url}/storage/o/public/zipdir/part-${index}.bin`, { method: "DELETE", headers: { authorization: `Bearer ${jwt}` } });
     }
 
-    // -- image transforms: the server is warm (both workers have made a variant), then each of 5 copies of the
-    // photo in its own folder is transformed for the first time, one after another.
-    log("image transform, first and cached");
-    const firsts = 5;
-    const warmups = 4;
-    for (let index = 0; index < firsts + warmups; index++) {
-      await curlUpload(latchkey.url, `public/images-${index}/photo.jpg`, photoFile, jwt, "image/jpeg");
-    }
-    const transform = (index: number) => `/storage/o/public/images-${index}/photo.jpg?w=800&f=webp`;
-    for (let index = firsts; index < firsts + warmups; index += 2) {
-      await Promise.all([index, index + 1].map(async (n) => (await fetch(latchkey.url + transform(n))).arrayBuffer()));
-    }
-    const firstRuns: number[] = [];
-    let variantBytes = new Uint8Array();
-    for (let index = 0; index < firsts; index++) {
-      const started = performance.now();
-      const response = await fetch(latchkey.url + transform(index));
-      variantBytes = new Uint8Array(await response.arrayBuffer());
-      firstRuns.push(performance.now() - started);
-      if (response.status !== 200 || response.headers.get("content-type") !== "image/webp") throw new Error(`transform answered ${response.status}`);
-    }
-    const first = median(firstRuns);
-    log(`  first transform: ${firstRuns.map((value) => value.toFixed(0)).join(", ")} ms`);
-    const sharp = await sharpReference(photoFile);
-    raw.transformFirst = { runs: firstRuns, variantBytes: variantBytes.length, sharp };
-    rows.push({
-      scenario: "first image transform (3000x2000 JPEG to `?w=800&f=webp`), server warm",
-      figure: `${ms(first)} (median of ${firsts}; ${(variantBytes.length / 1024).toFixed(0)} KiB WebP)`,
-      reference: `sharp (libvips) \`resize(800).webp({quality: 80})\`: ${ms(sharp.ms)} (${(sharp.bytes / 1024).toFixed(0)} KiB; on one thread, as latchkey's worker: ${ms(sharp.oneThreadMs)})`,
-      ratio: times(first / sharp.ms),
-      goal: "<= 1.5x sharp's time",
-      met: first / sharp.ms <= 1.5,
-    });
+    // -- image transforms (bench/lib/first-transforms.ts): the server is warm (both workers have made a variant of
+    // each kind), then in each round every kind's fresh copies are transformed for the first time, one after
+    // another, beside sharp making the same variant from the same file.
+    log("image transform, first (five input kinds) and cached");
+    const transforms = await firstTransforms(
+      { url: latchkey.url, log, upload: (key, file, type) => curlUpload(latchkey.url, key, file, jwt, type), sharp: sharpReference },
+      inputKinds(photoFile, WORK),
+      ROUNDS,
+      TRANSFORMS_PER_ROUND,
+    );
+    raw.transformFirst = transforms;
+    rows.push(...transformRows(transforms, TRANSFORMS_PER_ROUND));
+    const variantBytes = new Uint8Array(await (await fetch(latchkey.url + "/storage/o/public/first-0/picture.jpg?w=800&f=webp")).arrayBuffer());
+    const transform = (index: number) => `/storage/o/public/first-${index}/picture.jpg?w=800&f=webp`;
 
     const sameSizeFile = join(WORK, "same-size.webp");
     writeFileSync(sameSizeFile, variantBytes);

@@ -1,6 +1,6 @@
 // The image reference: sharp (libvips) making the same variant latchkey makes for `?w=800&f=webp` (q 80) from
-// the same JPEG, in memory. Prints one JSON line: every run's milliseconds, after WARMUP untimed runs.
-// Run from bench/peer: `bun sharp-transform.ts <file.jpg>`.
+// the same file (a JPEG, PNG or WebP), in memory. Prints one JSON line: every run's milliseconds, after WARMUP
+// untimed runs. Run from bench/peer: `bun sharp-transform.ts <file>`.
 import sharp from "sharp";
 
 const input = new Uint8Array(await Bun.file(process.argv[2]!).arrayBuffer());

@@ -1,0 +1,123 @@
+// First transform to `?w=800&f=webp` of one 3000x2000 picture in each input kind (issue 29 item 3: RGB JPEG, PNG,
+// WebP, grey JPEG, CMYK JPEG), against sharp making the same variant from the same file, in rounds: in each round
+// every kind runs latchkey then sharp (sharp then latchkey every other round, the kinds in reverse order too), so a
+// round's ratio comes from runs seconds apart on this shared machine; a kind's ratio is the median of its rounds'.
+// Used by bench/run.ts (the table) and bench/tools/first-transforms.ts (these scenarios alone).
+import { median, ms, pairedTimes, type Row } from "./report.ts";
+
+export interface InputKind {
+  /** Short name, e.g. "CMYK JPEG". */
+  name: string;
+  file: string;
+  extension: string;
+  contentType: string;
+}
+
+export interface TransformBench {
+  url: string;
+  /** Stores `file` at `key` (e.g. with curl). */
+  upload(key: string, file: string, contentType: string): Promise<unknown>;
+  /** sharp's runs on `file`: milliseconds as libvips runs by default, and on one thread. */
+  sharp(file: string): Promise<{ runsMs: number[]; oneThreadRunsMs: number[]; bytes: number }>;
+  log(message: string): void;
+}
+
+export interface KindResult {
+  kind: InputKind;
+  /** Per round: the median of its first transforms (ms). */
+  latchkeyMs: number[];
+  /** Per round: sharp's median (ms), by default and on one thread. */
+  sharpMs: number[];
+  sharpOneThreadMs: number[];
+  /** Per round: latchkey / sharp. */
+  ratios: number[];
+  ratio: number;
+  variantBytes: number;
+  sharpBytes: number;
+}
+
+/** First transforms per kind and round: each of `perRound` fresh copies (own folder) fetched once, in turn. */
+export async function firstTransforms(bench: TransformBench, kinds: InputKind[], rounds: number, perRound = 3): Promise<KindResult[]> {
+  let folder = 0;
+  const keyOf = (kind: InputKind, n: number) => `public/first-${n}/picture.${kind.extension}`;
+  const path = (kind: InputKind, n: number) => `/storage/o/${keyOf(kind, n)}?w=800&f=webp`;
+  const transform = async (kind: InputKind, n: number) => {
+    const started = performance.now();
+    const response = await fetch(bench.url + path(kind, n));
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const elapsed = performance.now() - started;
+    if (response.status !== 200 || response.headers.get("content-type") !== "image/webp") {
+      throw new Error(`${kind.name}: transform answered ${response.status} ${Buffer.from(bytes).toString().slice(0, 200)}`);
+    }
+    return { ms: elapsed, bytes: bytes.length };
+  };
+
+  // Warm: both transform workers make each kind once (codecs loaded and run), untimed.
+  for (const kind of kinds) {
+    const pair = [folder++, folder++];
+    for (const n of pair) await bench.upload(keyOf(kind, n), kind.file, kind.contentType);
+    await Promise.all(pair.map((n) => transform(kind, n)));
+  }
+
+  const results = new Map<InputKind, KindResult>(
+    kinds.map((kind) => [kind, { kind, latchkeyMs: [], sharpMs: [], sharpOneThreadMs: [], ratios: [], ratio: 0, variantBytes: 0, sharpBytes: 0 }]),
+  );
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? kinds : [...kinds].reverse();
+    for (const kind of order) {
+      const result = results.get(kind)!;
+      const copies = Array.from({ length: perRound }, () => folder++);
+      for (const n of copies) await bench.upload(keyOf(kind, n), kind.file, kind.contentType);
+      const ours = async () => {
+        const runs = [];
+        for (const n of copies) runs.push(await transform(kind, n));
+        result.variantBytes = runs.at(-1)!.bytes;
+        return median(runs.map((run) => run.ms));
+      };
+      const theirs = async () => {
+        const figures = await bench.sharp(kind.file);
+        result.sharpBytes = figures.bytes;
+        result.sharpOneThreadMs.push(median(figures.oneThreadRunsMs));
+        return median(figures.runsMs);
+      };
+      let latchkey: number;
+      let sharp: number;
+      if (round % 2 === 0) {
+        latchkey = await ours();
+        sharp = await theirs();
+      } else {
+        sharp = await theirs();
+        latchkey = await ours();
+      }
+      result.latchkeyMs.push(latchkey);
+      result.sharpMs.push(sharp);
+      result.ratios.push(latchkey / sharp);
+      bench.log(`  round ${round + 1}, ${kind.name}: latchkey ${latchkey.toFixed(1)} ms, sharp ${sharp.toFixed(1)} ms: ${(latchkey / sharp).toFixed(2)}x`);
+    }
+  }
+  for (const result of results.values()) result.ratio = median(result.ratios);
+  return [...results.values()];
+}
+
+/** The five kinds: `photo` (bench/lib/photo.ts) and image-inputs.ts' files made from it, in `folder`. */
+export function inputKinds(photo: string, folder: string): InputKind[] {
+  return [
+    { name: "RGB JPEG", file: photo, extension: "jpg", contentType: "image/jpeg" },
+    { name: "PNG", file: `${folder}/photo.png`, extension: "png", contentType: "image/png" },
+    { name: "WebP", file: `${folder}/photo.webp`, extension: "webp", contentType: "image/webp" },
+    { name: "grey JPEG", file: `${folder}/photo-grey.jpg`, extension: "jpg", contentType: "image/jpeg" },
+    { name: "CMYK JPEG", file: `${folder}/photo-cmyk.jpg`, extension: "jpg", contentType: "image/jpeg" },
+  ];
+}
+
+/** One table row per kind (bench/lib/report.ts' Row). */
+export function transformRows(results: KindResult[], perRound: number): Row[] {
+  return results.map((result) => ({
+    scenario: `first image transform (3000x2000 ${result.kind.name} to \`?w=800&f=webp\`), server warm`,
+    figure: `${ms(median(result.latchkeyMs))} (median of ${result.latchkeyMs.length} rounds of ${perRound}; ${(result.variantBytes / 1024).toFixed(0)} KiB WebP)`,
+    reference: `sharp (libvips) \`resize(800).webp({quality: 80})\`: ${ms(median(result.sharpMs))} (${(result.sharpBytes / 1024).toFixed(0)} KiB; on one thread, as latchkey's worker: ${ms(median(result.sharpOneThreadMs))})`,
+    ratio: pairedTimes({ median: result.ratio, rounds: result.ratios }),
+    goal: "<= 1.5x sharp's time",
+    met: result.ratio <= 1.5,
+  }));
+}
