@@ -5,9 +5,17 @@
 #   2. builds dist/latchkey (bun run build)
 #   3. runs bench/run.ts: every scenario against its reference, on 127.0.0.1, each for a bounded time;
 #      writes the table into bench/README.md and the raw figures into bench/.work/results.json
+# `bash bench/run.sh --backend postgres-s3` runs bench/backends.ts instead: the same small requests, logins, download
+# and upload on latchkey with DATABASE_URL (a local PostgreSQL from Debian's binaries, as the tests start it) and
+# STORAGE_URL (s3rver) beside latchkey on SQLite, with each route's round trips (issue 29, item 6).
 # BENCH_SECONDS (default 10) and BENCH_WARMUP_SECONDS (default 3) set each scenario's measured and warm-up time.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+BACKEND=sqlite
+if [[ ${1-} == --backend ]]; then
+  BACKEND=${2-}
+  [[ $BACKEND == sqlite || $BACKEND == postgres-s3 ]] || { echo "usage: bash bench/run.sh [--backend sqlite|postgres-s3]" >&2; exit 2; }
+fi
 ROOT=$PWD
 export PATH=$ROOT/node_modules/.bin:$PATH
 
@@ -39,4 +47,7 @@ fi
 
 bun run build
 mkdir -p bench/.work
+if [[ $BACKEND == postgres-s3 ]]; then
+  BENCH_COMMAND=${BENCH_COMMAND:-bash bench/run.sh --backend postgres-s3} exec bun bench/backends.ts
+fi
 BENCH_COMMAND=${BENCH_COMMAND:-bash bench/run.sh} exec bun bench/run.ts
