@@ -58,7 +58,8 @@ interface Side {
 const SSL_REQUEST = 80877103;
 const GSS_REQUEST = 80877104;
 
-export function startPgCounter(target: { host: string; port: number }): PgCounter {
+/** `trace` receives each frontend message's type (and a Parse's or Query's SQL): to see what a route sends. */
+export function startPgCounter(target: { host: string; port: number }, trace?: (type: string, sql?: string) => void): PgCounter {
   const counts: PgCounts = { roundTrips: 0, executes: 0, parses: 0 };
   const countFrontend = (side: Side, chunk: Uint8Array) => {
     const joined = new Uint8Array(side.buffer.length + chunk.length);
@@ -84,6 +85,12 @@ export function startPgCounter(target: { host: string; port: number }): PgCounte
       if (type === "S" || type === "Q") counts.roundTrips++;
       if (type === "E" || type === "Q") counts.executes++;
       if (type === "P") counts.parses++;
+      if (trace) {
+        // Parse: name\0 query\0 ...; Query: query\0.
+        const body = joined.subarray(at + 5, at + 1 + length);
+        const text = new TextDecoder().decode(body);
+        trace(type, type === "P" ? text.split("\0")[1] : type === "Q" ? text.split("\0")[0] : undefined);
+      }
       at += 1 + length;
     }
     side.buffer = joined.slice(at);
