@@ -31,17 +31,20 @@ need() { # need COMMAND PACKAGE
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
 }
 need wrk wrk
-need nginx nginx-light
-need zip zip
 need curl curl
+if [[ $BACKEND == sqlite ]]; then
+  need nginx nginx-light
+  need zip zip
+fi
 
 if ! command -v bun >/dev/null; then
   echo "bun is missing: run 'npm ci' in $ROOT first" >&2
   exit 1
 fi
 
-# The references' packages live in bench/peer/node_modules only (its own lock file).
-if [[ ! -d bench/peer/node_modules/better-auth || ! -d bench/peer/node_modules/sharp || bench/peer/package-lock.json -nt bench/peer/node_modules ]]; then
+# The references' packages live in bench/peer/node_modules only (its own lock file). --backend postgres-s3 needs
+# none of them: its reference is latchkey on SQLite (PostgreSQL and s3rver come as the tests get them).
+if [[ $BACKEND == sqlite ]] && [[ ! -d bench/peer/node_modules/better-auth || ! -d bench/peer/node_modules/sharp || bench/peer/package-lock.json -nt bench/peer/node_modules ]]; then
   npm ci --prefix bench/peer --no-audit --no-fund </dev/null
 fi
 
