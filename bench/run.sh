@@ -5,9 +5,17 @@
 #   2. builds dist/latchkey (bun run build)
 #   3. runs bench/run.ts: every scenario against its reference, on 127.0.0.1, each for a bounded time;
 #      writes the table into bench/README.md and the raw figures into bench/.work/results.json
+# `bash bench/run.sh --backend postgres-s3` runs bench/backends.ts instead: the same small requests, logins, download
+# and upload on latchkey with DATABASE_URL (a local PostgreSQL from Debian's binaries, as the tests start it) and
+# STORAGE_URL (s3rver) beside latchkey on SQLite, with each route's round trips (issue 29, item 6).
 # BENCH_SECONDS (default 10) and BENCH_WARMUP_SECONDS (default 3) set each scenario's measured and warm-up time.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+BACKEND=sqlite
+if [[ ${1-} == --backend ]]; then
+  BACKEND=${2-}
+  [[ $BACKEND == sqlite || $BACKEND == postgres-s3 ]] || { echo "usage: bash bench/run.sh [--backend sqlite|postgres-s3]" >&2; exit 2; }
+fi
 ROOT=$PWD
 export PATH=$ROOT/node_modules/.bin:$PATH
 
@@ -23,20 +31,26 @@ need() { # need COMMAND PACKAGE
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
 }
 need wrk wrk
-need nginx nginx-light
-need zip zip
 need curl curl
+if [[ $BACKEND == sqlite ]]; then
+  need nginx nginx-light
+  need zip zip
+fi
 
 if ! command -v bun >/dev/null; then
   echo "bun is missing: run 'npm ci' in $ROOT first" >&2
   exit 1
 fi
 
-# The references' packages live in bench/peer/node_modules only (its own lock file).
-if [[ ! -d bench/peer/node_modules/better-auth || ! -d bench/peer/node_modules/sharp || bench/peer/package-lock.json -nt bench/peer/node_modules ]]; then
+# The references' packages live in bench/peer/node_modules only (its own lock file). --backend postgres-s3 needs
+# none of them: its reference is latchkey on SQLite (PostgreSQL and s3rver come as the tests get them).
+if [[ $BACKEND == sqlite ]] && [[ ! -d bench/peer/node_modules/better-auth || ! -d bench/peer/node_modules/sharp || bench/peer/package-lock.json -nt bench/peer/node_modules ]]; then
   npm ci --prefix bench/peer --no-audit --no-fund </dev/null
 fi
 
 bun run build
 mkdir -p bench/.work
+if [[ $BACKEND == postgres-s3 ]]; then
+  BENCH_COMMAND=${BENCH_COMMAND:-bash bench/run.sh --backend postgres-s3} exec bun bench/backends.ts
+fi
 BENCH_COMMAND=${BENCH_COMMAND:-bash bench/run.sh} exec bun bench/run.ts

@@ -96,6 +96,24 @@ describe("GET /auth/token/refresh", () => {
     expect((await refresh(server.url, won[0]!.body.refresh_token)).status).toBe(200);
   });
 
+  // Rotations that arrive together share a transaction on SQLite (db/group-commit.ts) and run each on its own on
+  // PostgreSQL: either way each rotates its own session, and a spent token among them fails alone.
+  test("refreshes of many sessions at once each rotate their own session; a spent token among them fails alone", async () => {
+    const users = await Promise.all(Array.from({ length: 12 }, () => newUser()));
+    const spent = users[0]!.refresh_token;
+    expect((await refresh(server.url, spent)).status).toBe(200);
+    const [stale, ...results] = await Promise.all([refresh(server.url, spent), ...users.slice(1).map((user) => refresh(server.url, user.refresh_token))]);
+    expect(stale!.status).toBe(401);
+    results.forEach((res, index) => {
+      expect(res.status).toBe(200);
+      expect(res.body.user.id).toBe(users[index + 1]!.user.id);
+      expect(res.body.refresh_token).not.toBe(users[index + 1]!.refresh_token);
+    });
+    // Each new token works once more, each old one is spent.
+    const again = await Promise.all(results.map((res) => refresh(server.url, res.body.refresh_token)));
+    expect(again.map((res) => res.status)).toEqual(results.map(() => 200));
+  });
+
   test("from a cookie: answers with new cookies and no token in the body", async () => {
     const email = `cookie-${crypto.randomUUID().slice(0, 8)}@example.com`;
     const registered = await call(server.url, "POST", "/auth/register", { json: { email, password: "password-123" } });

@@ -1,4 +1,4 @@
-// Group commit: units of work submitted in the same turn of the event loop share one transaction.
+// Group commit (SQLite): units of work submitted in the same turn of the event loop share one transaction.
 //
 // A refresh-token rotation is a few statements whose cost is mostly the commit (bench/README.md). Under load many
 // rotations wait at the same moment; committing them together pays one commit for all of them, and each still
@@ -16,6 +16,13 @@ interface Unit {
 const MAX_GROUP = 64;
 
 export function groupCommit(db: Database): <T>(work: (tx: Transaction) => Promise<T>) => Promise<T> {
+  // PostgreSQL: no group, each unit's statements run on their own (autocommit) on the pool. A group transaction
+  // there cost a BEGIN and a COMMIT round trip and ran the group's statements one after another on one connection,
+  // and Bun.SQL parsed a transaction's statements anew each time (two round trips each); PostgreSQL already shares
+  // one WAL flush among commits that arrive together. A rotation, the only unit, is one conditional UPDATE (a second
+  // only for a carried-over session), each all-or-nothing by itself. Refresh on PostgreSQL: 5 round trips -> 2
+  // (bench/README.md, "PostgreSQL + S3").
+  if (db.engine === "postgres") return (work) => work(db as unknown as Transaction);
   let queue: Unit[] = [];
 
   async function flush(): Promise<void> {

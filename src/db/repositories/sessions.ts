@@ -4,9 +4,10 @@
 // A refresh is the hottest write: its claim is one conditional UPDATE, so of two concurrent rotations of one token
 // exactly one wins, on SQLite and on any other database. The rotation sets no indexed column: SQLite maintains the
 // index of every column an UPDATE sets, even to the value it had (about half a rotation's work), and PostgreSQL can
-// make it a HOT update only when no indexed column changes. Rotations submitted in the same turn of the event loop
-// share one transaction (db/group-commit.ts: one commit for all), so the claims are transaction statements
-// (db/lookup.ts): compiled once, and run straight on bun:sqlite on SQLite.
+// make it a HOT update only when no indexed column changes. On SQLite, rotations submitted in the same turn of the
+// event loop share one transaction (db/group-commit.ts: one commit for all); on PostgreSQL each runs on its own on
+// the pool (fewer round trips, the same file says why). So the claims are transaction statements (db/lookup.ts):
+// compiled once, run straight on bun:sqlite on SQLite, prepared once on the pool on PostgreSQL.
 import { and, count, eq, gt, isNull, ne, type SQL, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../database.ts";
 import { groupCommit } from "../group-commit.ts";
