@@ -5,6 +5,7 @@
 #   2. builds dist/latchkey (bun run build)
 #   3. runs bench/run.ts: every scenario against its reference, on 127.0.0.1, each for a bounded time;
 #      writes the table into bench/README.md and the raw figures into bench/.work/results.json
+# `bash bench/run.sh --scale`: the same routes on a database of a million accounts (bench/scale.ts).
 # BENCH_SECONDS (default 10) and BENCH_WARMUP_SECONDS (default 3) set each scenario's measured and warm-up time.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -39,4 +40,9 @@ fi
 
 bun run build
 mkdir -p bench/.work
+# --scale: latchkey on a seeded database of SCALE_ACCOUNTS (default 1,000,000) accounts against an empty one
+# (bench/scale.ts, issue 29); it needs wrk and curl only.
+if [[ ${1-} == --scale ]]; then
+  BENCH_COMMAND=${BENCH_COMMAND:-bash bench/run.sh --scale} exec bun bench/scale.ts
+fi
 BENCH_COMMAND=${BENCH_COMMAND:-bash bench/run.sh} exec bun bench/run.ts
