@@ -136,9 +136,18 @@ export async function seedScale(dataDir: string, accounts: number, options: { on
   const objects = join(dataDir, "storage/objects");
   const content = "seeded file\n";
   const etag = `"${createHash("md5").update(content).digest("hex")}"`;
-  const original = join(dataDir, "storage/seed-blob.txt");
-  mkdirSync(dirname(original), { recursive: true });
-  writeFileSync(original, content);
+  // A file has at most 65,000 links on ext4: a new original for every LINKS_A_FILE keys.
+  const LINKS_A_FILE = 50_000;
+  mkdirSync(join(dataDir, "storage"), { recursive: true });
+  let links = 0;
+  let original = "";
+  const nextOriginal = () => {
+    if (links++ % LINKS_A_FILE === 0) {
+      original = join(dataDir, `storage/seed-blob-${links}.txt`);
+      writeFileSync(original, content);
+    }
+    return original;
+  };
   const file = db.prepare(
     "INSERT INTO files (key, size, content_type, etag, token, owner_id, created_at, updated_at) VALUES (?, ?, 'text/plain', ?, ?, ?, ?, ?)",
   );
@@ -148,7 +157,7 @@ export async function seedScale(dataDir: string, accounts: number, options: { on
         const key = keys(n);
         const path = join(objects, key);
         if (n % 100 === 0 || n === from) mkdirSync(dirname(path), { recursive: true });
-        linkSync(original, path);
+        linkSync(nextOriginal(), path);
         file.run(key, content.length, etag, randomUUID(), owner(n), now, now);
       }
     });
