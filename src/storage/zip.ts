@@ -8,7 +8,7 @@
 // follow its bytes (a data descriptor: they are known only then); an entry of 4 GiB or more gets a ZIP64 descriptor
 // (8-byte sizes) and its central record a ZIP64 extra field, as Go's archive/zip writes them; an offset past 4 GiB
 // goes into that field too, and more than 65,534 entries or a directory past 4 GiB add the ZIP64 end records.
-// unzip (Info-ZIP 6), Python's zipfile and 7-Zip read these.
+// Info-ZIP unzip 6 and Python's zipfile read these (test/storage-big-folders.test.ts).
 import { crc32 } from "node:zlib";
 import { Deflate } from "fflate";
 
