@@ -74,7 +74,8 @@ export async function seedScale(dataDir: string, accounts: number, options: { on
     });
     inBatches(otherRows, options.onlyExpired ? "expired challenge rows" : "challenge rows", (from, to) => {
       for (let n = from; n < to; n++) {
-        const expires = expired(n) ? now - 1000 - (n % 86_400) * 1000 : now + 600_000;
+        // Live ones for two days: still live when a later purge (the next hour's) comes round during the bench.
+        const expires = expired(n) ? now - 1000 - (n % 86_400) * 1000 : now + 2 * DAY - (n % 86_400) * 1000;
         challenge.run(randomUUID(), n % 3 === 0 ? "magic-link" : "reset-password", hex(32), expires, expires - 600_000);
       }
     });
