@@ -266,7 +266,10 @@ async function main(): Promise<void> {
     const purgeStarted = performance.now();
     const seededPrepared = await prepare(seeded, true);
     const duringPurge: Record<string, WrkResult & { purgeRunning: boolean }> = {};
-    for (const route of routes) {
+    // The routes that are not bound by the hash first: they show the purge's cost most, and the purge may be over
+    // before the last route's turn.
+    const purgeOrder = [...routes.slice(1, 4), routes[0]!, routes[4]!];
+    for (const route of purgeOrder) {
       if (purgeLine(seeded)) break;
       const result = refuseErrors(route.name, await route.run(seeded, seededPrepared, SECONDS));
       duringPurge[route.name] = { ...result, purgeRunning: !purgeLine(seeded) };
@@ -383,7 +386,7 @@ async function main(): Promise<void> {
   const settings = [
     `${ACCOUNTS.toLocaleString("en")} accounts (a tenth with TOTP), as many live sessions, ${(10 * ACCOUNTS).toLocaleString("en")} rate-limit and challenge rows (a tenth expired: the start-up purge deletes them), ${Math.floor(ACCOUNTS / 10).toLocaleString("en")} files in one folder and ${Math.floor(ACCOUNTS / 1000).toLocaleString("en")} folders of 100`,
     `wrk: 1 thread, ${CONNECTIONS} connections (${HASH_CONNECTIONS} for login and sign-up); ${WARMUP} s warm-up, ${ROUNDS} rounds of ${SECONDS} s, seeded and empty back to back (in reverse order every other round); a ratio is the median of the rounds'`,
-    "during the purge: one run of each route, in the order of the table, from the seeded instance's start; the purge's own log line says when it ended",
+    "during the purge: one run of each route from the seeded instance's start (refresh, the read and the listing first, then login and sign-up); the purge's own log line says when it ended",
     "latchkey: the compiled binary, `HOST=127.0.0.1`, everything else default",
   ];
   const results = renderResults({ command: process.env.BENCH_COMMAND ?? "bash bench/run.sh --scale", date, machine: facts, settings }, rows, SCALE_MARKERS);

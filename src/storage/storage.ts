@@ -84,6 +84,8 @@ export interface OpenedFile {
 /** Room for multipart boundaries, part headers and small fields around the file itself. */
 export const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
 const LIST_PAGE_SIZE = 200;
+/** Files of a zip between two full collections (zip() says why). */
+const ZIP_COLLECT_EVERY = 2000;
 /** Sniffed formats remembered (a few bytes each); past this many the memo starts over. */
 const FORMAT_MEMO_SIZE = 10_000;
 
@@ -436,7 +438,12 @@ export function createStorage(deps: {
       // Any size: ZIP64 where a classic zip would overflow (zip.ts).
       const rows = readableUnder(folder.key, access);
       const sources = (async function* (): AsyncGenerator<ZipSource> {
+        let entries = 0;
         for await (const row of rows) {
+          // Each file leaves garbage behind (its handle, its stream, their promises) that the collector, driven by
+          // the JS heap's growth, takes back late: a zip of 70,000 small files grew RSS by 110 MB, 77 MB with a
+          // full collection every ZIP_COLLECT_EVERY files (a few ms each; test/storage-big-folders.test.ts).
+          if (++entries % ZIP_COLLECT_EVERY === 0) Bun.gc(true);
           yield {
             name: row.key,
             modifiedAtMs: row.updatedAt,
