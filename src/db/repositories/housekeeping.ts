@@ -3,12 +3,13 @@
 //
 // On SQLite a statement runs on the event loop, so one DELETE over a table of millions (none of these conditions has
 // an index: an index on expiry would cost every write to these tables, the refreshes' and the guess counters' above
-// all) would hold every request for as long as it takes: at 10 million rows, minutes (each deleted row costs ~60-100 us
+// all) would hold every request for as long as it takes: at 10 million rows, minutes (each deleted row costs ~50-100 us
 // when the table's random-key indexes are larger than the cache: bench/README.md, "Scale"). So SQLite deletes in
 // slices of the table's rowid range, sized to take about SLICE_TARGET_MS each, and waits four times as long as a
 // slice took before the next: a request waits at most about one slice, and the purge's statements take at most a
-// fifth of the event loop (its WAL frames cost the server's checkpoint more: bench/README.md, "Scale"). PostgreSQL runs the one DELETE on its own server, beside the requests (MVCC: nothing waits for it), so it
-// stays one statement there.
+// fifth of the event loop (the WAL frames it writes cost the server's checkpoints more: bench/README.md, "Scale").
+// PostgreSQL runs the one DELETE on its own server, beside the requests (MVCC: nothing waits for it), so it stays
+// one statement there.
 import { and, gte, isNull, lt, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Database } from "../database.ts";
