@@ -5,9 +5,10 @@
 // an index: an index on expiry would cost every write to these tables, the refreshes' and the guess counters' above
 // all) would hold every request for as long as it takes: at 10 million rows, minutes (each deleted row costs ~50-100 us
 // when the table's random-key indexes are larger than the cache: bench/README.md, "Scale"). So SQLite deletes in
-// slices of the table's rowid range, sized to take about SLICE_TARGET_MS each, and waits four times as long as a
-// slice took before the next: a request waits at most about one slice, and the purge's statements take at most a
-// fifth of the event loop (the WAL frames it writes cost the server's checkpoints more: bench/README.md, "Scale").
+// slices of the table's rowid range, sized to take about SLICE_TARGET_MS each, and waits twice as long as a slice
+// took before the next: a request waits at most about one slice, and the purge's statements take at most a third of
+// the event loop. (The WAL frames they write cost the server's checkpoints more, and a smaller share did not help:
+// bench/README.md, "Scale".)
 // PostgreSQL runs the one DELETE on its own server, beside the requests (MVCC: nothing waits for it), so it stays
 // one statement there.
 import { and, gte, isNull, lt, sql, type SQL } from "drizzle-orm";
@@ -26,7 +27,7 @@ export interface HousekeepingRepository {
 }
 
 /** How long one SQLite slice should take: what a request can wait for a purge, on top of its own time. */
-export const SLICE_TARGET_MS = 1;
+export const SLICE_TARGET_MS = 2;
 const FIRST_SLICE_ROWS = 256;
 const MIN_SLICE_ROWS = 16;
 const MAX_SLICE_ROWS = 16_384;
@@ -52,7 +53,7 @@ export function createHousekeepingRepository(db: Database, options: { sliceTarge
       // The next slice sized by this one's time: rows cost more where more of them are expired, and on a colder cache.
       if (took < targetMs / 2) rows = Math.min(MAX_SLICE_ROWS, rows * 2);
       else if (took > targetMs) rows = Math.max(MIN_SLICE_ROWS, Math.floor(rows / 2));
-      await new Promise<void>((resolve) => setTimeout(resolve, Math.max(1, 4 * took))); // the requests go first
+      await new Promise<void>((resolve) => setTimeout(resolve, Math.max(1, 2 * took))); // the requests go first
     }
     return deleted;
   }
