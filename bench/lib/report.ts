@@ -93,10 +93,18 @@ export function renderTable(rows: Row[]): string {
 export const BEGIN_MARKER = "<!-- bench:results:begin (written by bench/run.ts) -->";
 export const END_MARKER = "<!-- bench:results:end -->";
 
-export function renderResults(facts: RunFacts, rows: Row[]): string {
+/** The markers of a generated part: bench/run.ts's table, or bench/scale.ts's. */
+export interface Markers {
+  begin: string;
+  end: string;
+}
+
+export const SCALE_MARKERS: Markers = { begin: "<!-- bench:scale:begin (written by bench/scale.ts) -->", end: "<!-- bench:scale:end -->" };
+
+export function renderResults(facts: RunFacts, rows: Row[], markers: Markers = { begin: BEGIN_MARKER, end: END_MARKER }): string {
   const met = rows.filter((row) => row.met).length;
   return [
-    BEGIN_MARKER,
+    markers.begin,
     `Latest run: \`${facts.command}\`, ${facts.date}. ${met} of ${rows.length} goals met.`,
     "",
     renderTable(rows),
@@ -108,14 +116,14 @@ export function renderResults(facts: RunFacts, rows: Row[]): string {
     "Settings of this run:",
     "",
     ...facts.settings.map((line) => `- ${line}`),
-    END_MARKER,
+    markers.end,
   ].join("\n");
 }
 
 /** Replaces the generated part of a README (or appends it when the markers are missing). */
-export function spliceResults(readme: string, results: string): string {
-  const begin = readme.indexOf(BEGIN_MARKER);
-  const end = readme.indexOf(END_MARKER);
+export function spliceResults(readme: string, results: string, markers: Markers = { begin: BEGIN_MARKER, end: END_MARKER }): string {
+  const begin = readme.indexOf(markers.begin);
+  const end = readme.indexOf(markers.end);
   if (begin < 0 || end < begin) return `${readme.trimEnd()}\n\n${results}\n`;
-  return readme.slice(0, begin) + results + readme.slice(end + END_MARKER.length);
+  return readme.slice(0, begin) + results + readme.slice(end + markers.end.length);
 }

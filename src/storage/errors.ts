@@ -33,8 +33,6 @@ export type StorageErrorCode =
   | "image_too_large"
   /** Every transform worker is busy and the queue is full; retry shortly. */
   | "transform_busy"
-  /** A folder too large for a (non-ZIP64) zip: over 65,535 files or 4 GiB. */
-  | "zip_too_large"
   /** Token revocation needs ADMIN_SECRET configured. */
   | "admin_secret_unset"
   | "admin_secret_wrong"

@@ -29,7 +29,7 @@ import { multipartBoundary, parseMultipart } from "./multipart.ts";
 import type { StoragePath } from "./paths.ts";
 import type { Value } from "./rules/expression.ts";
 import type { Decision, Operation, RuleAuth, RuleRequest, StorageRules } from "./rules/rules.ts";
-import { worthCompressing, ZIP_MAX_BYTES, ZIP_MAX_ENTRIES, zipStream, type ZipSource } from "./zip.ts";
+import { worthCompressing, zipStream, type ZipSource } from "./zip.ts";
 import { zipEntryBytes } from "./zip-entry-bytes.ts";
 
 /** A file's metadata in the shape of S3's HeadObject output, which HBP answers and rules read as `resource`. */
@@ -84,6 +84,8 @@ export interface OpenedFile {
 /** Room for multipart boundaries, part headers and small fields around the file itself. */
 export const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
 const LIST_PAGE_SIZE = 200;
+/** Files of a zip between two full collections (zip() says why). */
+const ZIP_COLLECT_EVERY = 2000;
 /** Sniffed formats remembered (a few bytes each); past this many the memo starts over. */
 const FORMAT_MEMO_SIZE = 10_000;
 
@@ -438,13 +440,15 @@ export function createStorage(deps: {
 
     async zip(folder: StoragePath, access: Access): Promise<ReadableStream<Uint8Array>> {
       checkFolderListing(folder, access);
-      const totals = await records.totals(folder.key);
-      if (totals.count > ZIP_MAX_ENTRIES || totals.bytes > ZIP_MAX_BYTES) {
-        throw new StorageError("zip_too_large", `${totals.count} files, ${totals.bytes} bytes`);
-      }
+      // Any size: ZIP64 where a classic zip would overflow (zip.ts).
       const rows = readableUnder(folder.key, access);
       const sources = (async function* (): AsyncGenerator<ZipSource> {
+        let entries = 0;
         for await (const row of rows) {
+          // Each file leaves garbage behind (its handle, its stream, their promises) that the collector, driven by
+          // the JS heap's growth, takes back late: a zip of 70,000 small files grew RSS by 110 MB, 77 MB with a
+          // full collection every ZIP_COLLECT_EVERY files (a few ms each; test/storage-big-folders.test.ts).
+          if (++entries % ZIP_COLLECT_EVERY === 0) Bun.gc(true);
           yield {
             name: row.key,
             modifiedAtMs: row.updatedAt,

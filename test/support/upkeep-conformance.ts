@@ -2,6 +2,7 @@
 // each engine, by their methods: part of the database conformance suite (database-conformance.ts), which runs it on
 // SQLite and PostgreSQL.
 import { describe, expect, test } from "bun:test";
+import { and, gte, lt } from "drizzle-orm";
 import type { Database } from "../../src/db/client.ts";
 import { createGeneratedSecretsRepository } from "../../src/db/repositories/generated-secrets.ts";
 import { createHousekeepingRepository } from "../../src/db/repositories/housekeeping.ts";
@@ -108,6 +109,23 @@ export function upkeepRepositoryConformance(migrated: () => Promise<Database>): 
       expect(await refusal(async () => await db.update(auditLog).set({ action: "changed" }))).toContain("append-only");
       expect(await db.select({ id: auditLog.id, action: auditLog.action }).from(auditLog)).toEqual([{ id: "a1", action: "sign_in_failed" }]);
       expect(Object.keys(createHousekeepingRepository(db)).filter((name) => /audit/i.test(name))).toEqual([]);
+    });
+
+    test("a purge of many rows in many slices deletes every dead row and no live one, across gaps in the table", async () => {
+      // On SQLite the deletes walk the table in slices of its rowid range (src/db/repositories/housekeeping.ts);
+      // a slice target of 0 ms keeps the slices at their smallest (16 rows), so 3,000 rows take ~190 of them.
+      const db = await migrated();
+      const { rateLimits } = db.tables;
+      const now = Date.now();
+      const rows = Array.from({ length: 3000 }, (_, n) => ({ key: `k-${String(n).padStart(4, "0")}`, count: 1, windowStart: n % 3 === 0 ? now - 1 : now }));
+      for (let from = 0; from < rows.length; from += 500) await db.insert(rateLimits).values(rows.slice(from, from + 500));
+      // Gaps in the rowid range: a run of rows deleted before the purge.
+      await db.delete(rateLimits).where(and(gte(rateLimits.key, "k-1000"), lt(rateLimits.key, "k-1500")));
+      const expired = rows.filter((row, n) => row.windowStart < now && (n < 1000 || n >= 1500)).length;
+      expect(await createHousekeepingRepository(db, { sliceTargetMs: 0 }).deleteRateLimitsStartedBefore(now)).toBe(expired);
+      const left = await db.select({ key: rateLimits.key, windowStart: rateLimits.windowStart }).from(rateLimits);
+      expect(left.length).toBe(2500 - expired);
+      expect(left.every((row) => row.windowStart === now)).toBe(true);
     });
   });
 }

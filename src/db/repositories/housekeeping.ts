@@ -1,6 +1,18 @@
 // The deletes of housekeeping (core/housekeeping.ts): core decides which rows are dead after how long, these remove
 // them. Each answers how many rows it deleted.
-import { and, isNull, lt } from "drizzle-orm";
+//
+// On SQLite a statement runs on the event loop, so one DELETE over a table of millions (none of these conditions has
+// an index: an index on expiry would cost every write to these tables, the refreshes' and the guess counters' above
+// all) would hold every request for as long as it takes: at 10 million rows, minutes (each deleted row costs ~50-100 us
+// when the table's random-key indexes are larger than the cache: bench/README.md, "Scale"). So SQLite deletes in
+// slices of the table's rowid range, sized to take about SLICE_TARGET_MS each, and waits twice as long as a slice
+// took before the next: a request waits at most about one slice, and the purge's statements take at most a third of
+// the event loop. (The WAL frames they write cost the server's checkpoints more, and a smaller share did not help:
+// bench/README.md, "Scale".)
+// PostgreSQL runs the one DELETE on its own server, beside the requests (MVCC: nothing waits for it), so it stays
+// one statement there.
+import { and, gte, isNull, lt, sql, type SQL } from "drizzle-orm";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Database } from "../database.ts";
 import { createConsoleSessionsRepository } from "./console-sessions.ts";
 import { createSecurityEventsRepository } from "./security-events.ts";
@@ -20,32 +32,57 @@ export interface HousekeepingRepository {
   deleteSecurityEventsBefore(before: number): Promise<number>;
 }
 
-export function createHousekeepingRepository(db: Database): HousekeepingRepository {
+/** How long one SQLite slice should take: what a request can wait for a purge, on top of its own time. */
+export const SLICE_TARGET_MS = 2;
+const FIRST_SLICE_ROWS = 256;
+const MIN_SLICE_ROWS = 16;
+const MAX_SLICE_ROWS = 16_384;
+
+export function createHousekeepingRepository(db: Database, options: { sliceTargetMs?: number } = {}): HousekeepingRepository {
   const { challenges, mailQueue, rateLimits, sessions } = db.tables;
   const consoleSessions = createConsoleSessionsRepository(db);
   const securityEvents = createSecurityEventsRepository(db);
+  const targetMs = options.sliceTargetMs ?? SLICE_TARGET_MS;
+
+  /** Deletes the rows of `table` matching `where`: one statement, or on SQLite slice by slice (above). */
+  async function purge(table: SQLiteTable, key: SQLiteColumn, where: SQL): Promise<number> {
+    if (db.engine !== "sqlite") return (await db.delete(table).where(where).returning({ key })).length;
+    const rowid = sql<number>`rowid`;
+    const [bounds] = await db.select({ low: sql<number | null>`min(rowid)`, high: sql<number | null>`max(rowid)` }).from(table);
+    if (bounds?.low == null || bounds.high == null) return 0;
+    let deleted = 0;
+    let rows = FIRST_SLICE_ROWS;
+    for (let from = Number(bounds.low); from <= Number(bounds.high); ) {
+      const slice = and(gte(rowid, from), lt(rowid, from + rows), where);
+      const started = performance.now();
+      deleted += (await db.delete(table).where(slice).returning({ key })).length;
+      const took = performance.now() - started;
+      from += rows;
+      // The next slice sized by this one's time: rows cost more where more of them are expired, and on a colder cache.
+      if (took < targetMs / 2) rows = Math.min(MAX_SLICE_ROWS, rows * 2);
+      else if (took > targetMs) rows = Math.max(MIN_SLICE_ROWS, Math.floor(rows / 2));
+      await new Promise<void>((resolve) => setTimeout(resolve, Math.max(1, 2 * took))); // the requests go first
+    }
+    return deleted;
+  }
 
   return {
-    async deleteSessionsExpiredBefore(now) {
-      return (await db.delete(sessions).where(lt(sessions.expiresAt, now)).returning({ id: sessions.id })).length;
+    deleteSessionsExpiredBefore(now) {
+      return purge(sessions, sessions.id, lt(sessions.expiresAt, now));
     },
 
-    async deleteChallengesExpiredBefore(now) {
+    deleteChallengesExpiredBefore(now) {
       // A Faroe verification request holds its code as it is: gone as soon as it is of no use.
-      return (await db.delete(challenges).where(lt(challenges.expiresAt, now)).returning({ id: challenges.id })).length;
+      return purge(challenges, challenges.id, lt(challenges.expiresAt, now));
     },
 
-    async deleteRateLimitsStartedBefore(startedBefore) {
-      return (await db.delete(rateLimits).where(lt(rateLimits.windowStart, startedBefore)).returning({ key: rateLimits.key })).length;
+    deleteRateLimitsStartedBefore(startedBefore) {
+      return purge(rateLimits, rateLimits.key, lt(rateLimits.windowStart, startedBefore));
     },
 
-    async deleteDoneMailsQueuedBefore(queuedBefore) {
+    deleteDoneMailsQueuedBefore(queuedBefore) {
       // Done: no next attempt.
-      const deleted = await db
-        .delete(mailQueue)
-        .where(and(isNull(mailQueue.nextAttemptAt), lt(mailQueue.createdAt, queuedBefore)))
-        .returning({ id: mailQueue.id });
-      return deleted.length;
+      return purge(mailQueue, mailQueue.id, and(isNull(mailQueue.nextAttemptAt), lt(mailQueue.createdAt, queuedBefore))!);
     },
 
     deleteConsoleSessionsOver: (now, idleSince) => consoleSessions.removeOver(now, idleSince),

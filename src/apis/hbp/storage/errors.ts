@@ -23,7 +23,6 @@ const MESSAGES: Record<StorageErrorCode, [number, string | null]> = {
   corrupt_image: [400, "The image could not be decoded."],
   image_too_large: [400, null],
   transform_busy: [503, "Too many image transforms at once; retry shortly."],
-  zip_too_large: [400, "The folder is too large for one zip (more than 65,535 files or 4 GiB); download its files one by one."],
   admin_secret_unset: [404, "Token revocation is disabled; set ADMIN_SECRET"],
   admin_secret_wrong: [403, "Incorrect x-admin-secret"],
   invalid_cursor: [400, "The cursor is not one this listing handed out."],
