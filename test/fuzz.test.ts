@@ -212,6 +212,8 @@ test(
     });
 
     const failures = await sendAll(requests);
+    // What the server said about a failure (its ERROR lines carry the stack), for whoever reads a CI log.
+    if (failures.length > 0) console.error(server.output().split("\n").filter((line) => / ERROR /.test(line)).join("\n"));
     expect(failures).toEqual([]);
 
     const health = await call(server.url, "GET", "/healthz");
