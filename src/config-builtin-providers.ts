@@ -4,6 +4,7 @@
 // Microsoft tenant. A provider turned on without what it needs stops start-up naming the variable: a sign-in button
 // that fails for every user is found by the operator at start-up, not by a user at the callback.
 import { createPrivateKey } from "node:crypto";
+import { isIP } from "node:net";
 import type { Reader } from "./config-reader.ts";
 
 /** The providers HBP had, by the name in their routes (`/auth/providers/<name>`). */
@@ -181,14 +182,16 @@ function providerEndpoint(read: Reader, name: string, isOn: boolean): string | n
     return null;
   }
   const url = new URL(found.value);
-  const allowed = url.protocol === "https:" || (url.protocol === "http:" && isLoopbackHost(url.hostname));
+  const allowed = url.protocol === "https:" || (url.protocol === "http:" && isLoopbackUrl(url));
   read.require(allowed, `${name}: expected an https URL (http only on a loopback address such as 127.0.0.1), got "${found.value}"`);
   return allowed ? found.value.replace(/\/+$/, "") : null;
 }
 
-/** 127.0.0.0/8, ::1 and localhost (and its subdomains, which resolve to loopback: RFC 6761). */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, "");
-  if (host === "localhost" || host.endsWith(".localhost") || host === "::1") return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+/** Whether a URL's host is a loopback address (127.0.0.0/8, ::1) or localhost (and its subdomains, RFC 6761), where
+ * plain http is accepted: GitHub's URL overrides here, OIDC issuers in config-providers.ts. */
+export function isLoopbackUrl(url: URL): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  return host === "::1" || host === "0:0:0:0:0:0:0:1";
 }

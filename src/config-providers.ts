@@ -2,8 +2,9 @@
 // the flow, which `redirect_to` targets are honoured, how identities meet existing accounts, and the providers
 // themselves. Generic OpenID Connect providers are named in OIDC_PROVIDERS, each with its OIDC_<NAME>_* settings;
 // the built-in providers (GitHub, Google ...) add their <P>_* settings here too, and their names are reserved.
-import { isIP } from "node:net";
-import { BUILTIN_PROVIDERS, readBuiltinProviders, type BuiltinProviderSettings } from "./config-builtin-providers.ts";
+import { BUILTIN_PROVIDERS, isLoopbackUrl, readBuiltinProviders, type BuiltinProviderSettings } from "./config-builtin-providers.ts";
+
+export { isLoopbackUrl };
 import type { Reader } from "./config-reader.ts";
 
 /** The built-in providers' names, as in their routes (`/auth/providers/github`): no OIDC provider may take one. */
@@ -47,14 +48,6 @@ export interface ProviderSettings {
 /** The part of OIDC_<NAME>_* that names the provider: upper case, `-` as `_`. */
 export function oidcVariablePrefix(name: string): string {
   return `OIDC_${name.toUpperCase().replace(/-/g, "_")}_`;
-}
-
-/** Whether a URL's host is a loopback address (127.0.0.0/8, ::1) or localhost, where plain http is accepted. */
-export function isLoopbackUrl(url: URL): boolean {
-  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  if (isIP(host) === 4) return host.startsWith("127.");
-  return host === "::1" || host === "0:0:0:0:0:0:0:1";
 }
 
 export function readProviderSettings(read: Reader, redirects: { success: string | null; error: string | null }): ProviderSettings {
