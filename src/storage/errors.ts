@@ -23,6 +23,11 @@ export type StorageErrorCode =
   | "insufficient_storage"
   /** The S3 service refused the upload for another reason (a 5xx, an error code) or could not be reached. */
   | "store_unavailable"
+  /**
+   * The S3 service failed a read, deletion or listing: it kept answering an error (after the retries of s3-retry.ts),
+   * refused the request (AccessDenied, NoSuchBucket) or could not be reached.
+   */
+  | "store_failed"
   /** A transform parameter is unknown or out of range; detail is the client-facing message. */
   | "invalid_transform"
   /** Transform asked of a file that is not a JPEG, PNG or WebP image. */

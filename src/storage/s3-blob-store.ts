@@ -25,6 +25,7 @@ import type { S3Client } from "bun";
 import { streamingMd5 } from "./md5.ts";
 import { BlobChangedError, putByStaging, type BlobInfo, type BlobStore, type ByteRange, type ByteSource, type OpenedBlob, type StagedBlob, type StageOptions } from "./blob-store.ts";
 import { StorageError } from "./errors.ts";
+import { retryingS3, S3StatusError } from "./s3-retry.ts";
 
 /** S3's smallest part (Bun's default): the memory an upload costs per part buffered or in flight. */
 export const PART_BYTES = 5 * 1024 * 1024;
@@ -45,8 +46,8 @@ export interface S3BlobStoreOptions {
   listPageSize?: number;
 }
 
-function s3Failure(what: string, key: string, status: number, detail = ""): Error {
-  return new Error(`S3 ${what} ${key}: HTTP ${status}${detail ? ` ${detail}` : ""}`);
+function s3Failure(what: string, key: string, status: number, detail = ""): S3StatusError {
+  return new S3StatusError(status, `S3 ${what} ${key}: HTTP ${status}${detail ? ` ${detail}` : ""}`);
 }
 
 /** The S3 error code of an XML error body (<Code>NoSuchKey</Code>), for the log. */
@@ -97,7 +98,11 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     }
   }
 
-  async function head(key: string): Promise<{ size: number; etag: string; modifiedAtMs: number } | null> {
+  function head(key: string): Promise<{ size: number; etag: string; modifiedAtMs: number } | null> {
+    return retryingS3(`S3 HEAD ${key}`, () => headOnce(key));
+  }
+
+  async function headOnce(key: string): Promise<{ size: number; etag: string; modifiedAtMs: number } | null> {
     const response = await request("HEAD", key);
     if (response.status === 404) return null;
     if (!response.ok) throw s3Failure("HEAD", key, response.status);
@@ -226,8 +231,12 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
   function opened(key: string, info: { size: number; etag: string; modifiedAtMs: number }): OpenedBlob {
     const { size, etag } = info;
 
-    /** The body of a GET of `range` (or all) of exactly this version. */
-    async function get(range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
+    /** The body of a GET of `range` (or all) of exactly this version; the request is repeated while S3 fails transiently. */
+    function get(range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
+      return retryingS3(`S3 GET ${key}`, () => getOnce(range));
+    }
+
+    async function getOnce(range?: ByteRange): Promise<ReadableStream<Uint8Array>> {
       const start = range?.start ?? 0;
       const end = Math.min(range?.end ?? size - 1, size - 1); // inclusive
       if (end < start) return new ReadableStream({ start: (controller) => controller.close() });
@@ -304,14 +313,15 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     async delete(key) {
       // S3 answers a DELETE of a missing key like any other: ask first, for the port's "was something deleted".
       if (!(await head(key))) return false;
-      await client.delete(objectKey(key));
+      await retryingS3(`S3 DELETE ${key}`, () => client.delete(objectKey(key)));
       return true;
     },
 
     async *list(keyPrefix): AsyncGenerator<BlobInfo> {
       let continuationToken: string | undefined;
       do {
-        const page = await client.list({ prefix: `${prefix}${keyPrefix}`, maxKeys: listPageSize, continuationToken });
+        const token = continuationToken;
+        const page = await retryingS3(`S3 LIST ${keyPrefix}`, () => client.list({ prefix: `${prefix}${keyPrefix}`, maxKeys: listPageSize, continuationToken: token }));
         for (const item of page.contents ?? []) {
           if (!item.key.startsWith(prefix)) continue;
           yield { key: item.key.slice(prefix.length), size: item.size ?? 0, modifiedAtMs: Date.parse(item.lastModified ?? "") || 0 };

@@ -76,6 +76,7 @@ const STORAGE_ERRORS: Partial<Record<StorageErrorCode, [number, string]>> = {
   image_too_large: [422, "The image has more pixels than IMAGE_MAX_PIXELS."],
   transform_busy: [503, "Too many image transforms at once; retry shortly."],
   store_unavailable: [502, "The file store (S3) did not answer; try again later."],
+  store_failed: [502, "The file store (S3) failed or did not answer; try again later."],
 };
 
 function fromStorageError(error: StorageError): ConsoleError {

@@ -18,6 +18,7 @@ const MESSAGES: Record<StorageErrorCode, [number, string | null]> = {
   path_conflict: [409, "A file and a folder cannot have the same path."],
   insufficient_storage: [507, "The file was not stored: the server's storage is full."],
   store_unavailable: [502, "The file was not stored: the file store (S3) refused it or did not answer; try again later."],
+  store_failed: [502, "The file store (S3) failed or did not answer; try again later."],
   invalid_transform: [400, null],
   unsupported_image: [415, "Only JPEG, PNG and WebP images can be transformed."],
   corrupt_image: [400, "The image could not be decoded."],
@@ -29,7 +30,7 @@ const MESSAGES: Record<StorageErrorCode, [number, string | null]> = {
 };
 
 /** Failures only the operator can mend (free space, fix S3): the client gets the message, the log the cause. */
-const NEEDS_THE_OPERATOR: ReadonlySet<StorageErrorCode> = new Set(["insufficient_storage", "store_unavailable"]);
+const NEEDS_THE_OPERATOR: ReadonlySet<StorageErrorCode> = new Set(["insufficient_storage", "store_unavailable", "store_failed"]);
 
 /** 65536 -> "64 KiB", 104857600 -> "100 MiB". */
 function humanBytes(bytes: number): string {
