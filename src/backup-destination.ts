@@ -2,6 +2,7 @@
 // backup cut short never looks like one) or a bucket of an S3-compatible store (one multipart upload, which S3 makes
 // visible only when it completes). Names are latchkey-backup-<UTC time>.zip, so they sort by age.
 import { s3ClientFor, s3Location } from "./storage/s3-client.ts";
+import { retryingS3 } from "./storage/s3-retry.ts";
 import { mkdirSync } from "node:fs";
 import { createReadStream } from "node:fs";
 import { open, readdir, rename, rm, stat } from "node:fs/promises";
@@ -121,23 +122,15 @@ function s3Destination(settings: Extract<BackupTarget, { kind: "s3" }>["s3"]): B
       return bytes;
     },
     async list() {
-      const names: string[] = [];
-      let continuationToken: string | undefined;
-      do {
-        const page = await client.list({ prefix: settings.prefix, continuationToken });
-        for (const item of page.contents ?? []) {
-          const name = item.key.slice(settings.prefix.length);
-          if (BACKUP_NAME.test(name)) names.push(name);
-        }
-        continuationToken = page.isTruncated ? page.nextContinuationToken : undefined;
-      } while (continuationToken);
-      return names.sort();
+      return (await this.entries()).map((entry) => entry.name);
     },
     async entries() {
+      // Listing and removing are repeated while S3 fails transiently (storage/s3-retry.ts), as for stored files.
       const found: { name: string; bytes: number }[] = [];
       let continuationToken: string | undefined;
       do {
-        const page = await client.list({ prefix: settings.prefix, continuationToken });
+        const token = continuationToken;
+        const page = await retryingS3(`S3 LIST ${settings.prefix}`, () => client.list({ prefix: settings.prefix, continuationToken: token }));
         for (const item of page.contents ?? []) {
           const name = item.key.slice(settings.prefix.length);
           if (BACKUP_NAME.test(name)) found.push({ name, bytes: item.size ?? 0 });
@@ -154,7 +147,7 @@ function s3Destination(settings: Extract<BackupTarget, { kind: "s3" }>["s3"]): B
       return { bytes: facts.size, stream: file.stream() };
     },
     async remove(name) {
-      await client.delete(`${settings.prefix}${name}`);
+      await retryingS3(`S3 DELETE ${settings.prefix}${name}`, () => client.delete(`${settings.prefix}${name}`));
     },
   };
 }
