@@ -13,6 +13,7 @@ import { startOpenIdProvider, type TestAccount, type TestOpenIdProvider } from "
 import { closedPort } from "./support/ports.ts";
 import { rememberSecret } from "./support/secrets.ts";
 import { startServer, type TestServer } from "./support/server.ts";
+import { SoftwareAuthenticator } from "./support/software-authenticator.ts";
 import { awayFromStepEdge, totpCode } from "./support/totp.ts";
 
 const APP = "http://app.example.test";
@@ -21,6 +22,7 @@ const FAILURE = `${APP}/sign-in-failed`;
 const CLIENT_SECRET = "oidc-test-client-secret-0123456789";
 const COOKIE_SECRET = "oidc-test-cookie-secret-0123456789";
 const PASSWORD = "password-123";
+const PASSKEY_ORIGIN = "http://localhost:5173";
 rememberSecret("client_secret", CLIENT_SECRET);
 
 let op: TestOpenIdProvider;
@@ -30,14 +32,18 @@ beforeAll(async () => {
   op = await startOpenIdProvider();
   const port = await closedPort();
   const publicUrl = `http://127.0.0.1:${port}`;
-  await op.setClients([{ client_id: "latchkey", client_secret: CLIENT_SECRET, redirect_uris: [`${publicUrl}/auth/providers/test/callback`] }]);
+  await op.setClients([{ client_id: "latchkey", client_secret: CLIENT_SECRET, redirect_uris: [`${publicUrl}/auth/providers/test/callback`, `${publicUrl}/auth/providers/other/callback`] }]);
   server = await startServer({
     PORT: String(port),
     PUBLIC_URL: publicUrl,
-    OIDC_PROVIDERS: "test",
+    OIDC_PROVIDERS: "test,other",
     OIDC_TEST_ISSUER: op.issuer,
     OIDC_TEST_CLIENT_ID: "latchkey",
     OIDC_TEST_CLIENT_SECRET: CLIENT_SECRET,
+    // A second provider (the same identity provider under another name): two unlinks race in one test.
+    OIDC_OTHER_ISSUER: op.issuer,
+    OIDC_OTHER_CLIENT_ID: "latchkey",
+    OIDC_OTHER_CLIENT_SECRET: CLIENT_SECRET,
     PROVIDER_SUCCESS_REDIRECT: SUCCESS,
     PROVIDER_FAILURE_REDIRECT: FAILURE,
     REDIRECT_URL_ALLOWLIST: `${SUCCESS},${APP}/elsewhere`,
@@ -50,6 +56,10 @@ beforeAll(async () => {
     ADMIN_EMAIL: "root@example.com",
     ADMIN_PASSWORD: "root-password-1",
     FAROE_CREDENTIAL,
+    // Passkeys beside the provider: removals of both kinds race in one test.
+    WEBAUTHN_ENABLED: "true",
+    WEBAUTHN_RP_ID: "localhost",
+    WEBAUTHN_RP_ORIGINS: PASSKEY_ORIGIN,
   });
 });
 afterAll(async () => {
@@ -67,6 +77,14 @@ function person(claims: TestAccount = {}, tag = "person"): { subject: string; em
   return { subject, email };
 }
 
+/** Where a flow starts: the provider (default "test"), a query, another server; headers for the start only. */
+interface FlowOptions {
+  query?: string;
+  provider?: string;
+  server?: TestServer;
+  headers?: Record<string, string>;
+}
+
 interface Flow {
   /** The last answer: latchkey's redirect to the app (success or failure URL), or whatever stopped the flow. */
   response: BrowserResponse;
@@ -78,9 +96,9 @@ interface Flow {
  * Starts a sign-in at latchkey and follows the redirects through the provider (signing in as `subject` there) until
  * the provider sends the browser back to latchkey's callback; that URL, not yet followed.
  */
-async function toCallback(browser: Browser, subject: string, options: { query?: string; provider?: string; server?: TestServer } = {}): Promise<URL> {
+async function toCallback(browser: Browser, subject: string, options: FlowOptions = {}): Promise<URL> {
   const at = options.server ?? server;
-  let response = await browser.request(`${at.url}/auth/providers/${options.provider ?? "test"}${options.query ?? ""}`);
+  let response = await browser.request(`${at.url}/auth/providers/${options.provider ?? "test"}${options.query ?? ""}`, { headers: options.headers });
   for (let hop = 0; hop < 20; hop++) {
     const next = response.location;
     if (next === null) throw new Error(`the flow stopped at ${response.url}: ${response.status} ${response.text}`);
@@ -106,7 +124,7 @@ async function finish(browser: Browser, callback: URL): Promise<Flow> {
   return { response, landing: response.location?.origin === APP ? response.location : null };
 }
 
-async function signIn(browser: Browser, subject: string, options: { query?: string; provider?: string; server?: TestServer } = {}): Promise<Flow> {
+async function signIn(browser: Browser, subject: string, options: FlowOptions = {}): Promise<Flow> {
   return finish(browser, await toCallback(browser, subject, options));
 }
 
@@ -486,6 +504,41 @@ describe("linking and unlinking", () => {
     expect((await call(server.url, "POST", "/auth/change-password", { headers: bearer(jwt_token), json: { new_password: PASSWORD } })).status).toBe(204);
     expect((await call(server.url, "DELETE", "/auth/user/providers/test", { headers: bearer(jwt_token) })).status).toBe(204);
     expect((await userRow(user.id)).password_hash).not.toBeNull();
+  });
+
+  test("the provider unlinked while the only passkey is deleted, at once: one of the two is refused (409), the account keeps a way in", async () => {
+    for (let round = 0; round < 5; round++) {
+      const { subject } = person({}, "race");
+      const { jwt_token } = await signedInUser(subject);
+      const options = await call(server.url, "POST", "/auth/user/webauthn/add", { headers: bearer(jwt_token) });
+      expect(options.status).toBe(200);
+      const credential = await new SoftwareAuthenticator({ origin: PASSKEY_ORIGIN }).create(options.body);
+      expect((await call(server.url, "POST", "/auth/user/webauthn/verify", { headers: bearer(jwt_token), json: { credential } })).status).toBe(200);
+
+      const [unlinked, removed] = await Promise.all([
+        call(server.url, "DELETE", "/auth/user/providers/test", { headers: bearer(jwt_token) }),
+        call(server.url, "DELETE", `/auth/user/webauthn/${credential.id}`, { headers: bearer(jwt_token) }),
+      ]);
+      expect([unlinked.status, removed.status].sort()).toEqual([204, 409]);
+      const passkeys = await call(server.url, "GET", "/auth/user/webauthn", { headers: bearer(jwt_token) });
+      expect((await identityRows(subject)).length + passkeys.body.length).toBe(1);
+    }
+  });
+
+  test("two providers unlinked at once from an account that has only them: one is refused (409), the account keeps a way in", async () => {
+    for (let round = 0; round < 5; round++) {
+      const { subject } = person({}, "race2");
+      const { jwt_token } = await signedInUser(subject);
+      const linking = { provider: "other", query: "?link=true", headers: bearer(jwt_token) };
+      expect(succeeded(await signIn(new Browser(), subject, linking)).get("provider_linked")).toBe("other");
+
+      const [first, second] = await Promise.all([
+        call(server.url, "DELETE", "/auth/user/providers/test", { headers: bearer(jwt_token) }),
+        call(server.url, "DELETE", "/auth/user/providers/other", { headers: bearer(jwt_token) }),
+      ]);
+      expect([first.status, second.status].sort()).toEqual([204, 409]);
+      expect((await call(server.url, "GET", "/auth/user/providers", { headers: bearer(jwt_token) })).body).toHaveLength(1);
+    }
   });
 
   test("the routes need a signed-in caller", async () => {

@@ -5,6 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import type { Database } from "../../src/db/client.ts";
 import { createPasskeysRepository, type StoredPasskey } from "../../src/db/repositories/passkeys.ts";
+import { createSignInMethodsRepository } from "../../src/db/repositories/sign-in-methods.ts";
 import { overlapRecorder, userRow } from "./database-conformance.ts";
 
 /** A passkey row of `userId`; `overrides` for the case at hand. */
@@ -84,11 +85,14 @@ export function passkeysRepositoryConformance(migrated: () => Promise<Database>)
       expect(await passkeys.byId("b")).toBeNull();
     });
 
-    test("exclusively: one user's actions never overlap", async () => {
+    test("sign-in methods: counted by kind, and one account's removals never overlap, whatever their kind", async () => {
       const db = await withUsers("u1");
-      const passkeys = createPasskeysRepository(db);
+      await createPasskeysRepository(db).insert(passkey("a", "u1"));
+      const methods = createSignInMethodsRepository(db);
+      expect(await methods.ofUser("u1")).toEqual({ password: false, identities: 0, passkeys: 1 });
+      expect(await methods.ofUser("nobody")).toEqual({ password: false, identities: 0, passkeys: 0 });
       const recorder = overlapRecorder();
-      await Promise.all(Array.from({ length: 6 }, () => passkeys.exclusively("u1", recorder.action)));
+      await Promise.all(Array.from({ length: 6 }, () => methods.exclusively("u1", recorder.action)));
       expect(recorder.finished).toBe(6);
       expect(recorder.most).toBe(1);
     });

@@ -113,8 +113,7 @@ export function createIdentities(deps: {
     async unlink(userId, provider, client) {
       const identity = await identityAt(userId, provider);
       if (identity === null) throw new CoreError("identity_not_found");
-      await signInMethods.assertCanRemove(userId, "identity");
-      if (!(await repository.remove(userId, identity.id))) throw new CoreError("identity_not_found");
+      if (!(await signInMethods.remove(userId, "identity", () => repository.remove(userId, identity.id)))) throw new CoreError("identity_not_found");
       events.record("provider_unlinked", { ip: client.ip, account: `user:${userId}`, reason: `provider:${provider}` });
     },
 

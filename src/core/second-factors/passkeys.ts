@@ -161,13 +161,10 @@ export function createPasskeys(deps: {
     },
 
     async remove(userId, id, options) {
-      return repository.exclusively(userId, async () => {
-        if ((await repository.byId(id))?.userId !== userId) return false;
-        if (!options.force) await signInMethods.assertCanRemove(userId, "passkey");
-        const removed = await repository.remove(userId, id);
-        if (removed) events.record("passkey_removed", { ip: options.client?.ip, account: `user:${userId}` });
-        return removed;
-      });
+      if ((await repository.byId(id))?.userId !== userId) return false;
+      const removed = await signInMethods.remove(userId, "passkey", () => repository.remove(userId, id), { force: options.force });
+      if (removed) events.record("passkey_removed", { ip: options.client?.ip, account: `user:${userId}` });
+      return removed;
     },
 
     find: (id) => repository.byId(id),

@@ -36,11 +36,6 @@ export interface PasskeysRepository {
   recordUse(id: string, use: { counter: number; backedUp: boolean; usedAt: number }): Promise<boolean>;
   /** Deletes one of the user's passkeys; false when the user has none with this id. */
   remove(userId: string, id: string): Promise<boolean>;
-  /**
-   * Runs `action` while holding the user's passkey lock, on every instance (db.withLock): a check of what the user
-   * has and the change it allows (removing one but the last way to sign in) happen as one.
-   */
-  exclusively<T>(userId: string, action: () => Promise<T>): Promise<T>;
 }
 
 export function createPasskeysRepository(db: Database): PasskeysRepository {
@@ -73,10 +68,6 @@ export function createPasskeysRepository(db: Database): PasskeysRepository {
     async remove(userId, id) {
       const deleted = await db.delete(passkeys).where(and(eq(passkeys.id, id), eq(passkeys.userId, userId))).returning({ id: passkeys.id });
       return deleted.length > 0;
-    },
-
-    exclusively(userId, action) {
-      return db.withLock(`passkeys:${userId}`, action);
     },
   };
 }

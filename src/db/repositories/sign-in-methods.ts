@@ -13,6 +13,8 @@ export interface StoredSignInMethods {
 export interface SignInMethodsRepository {
   /** The account's ways to sign in; all none for an unknown account. */
   ofUser(userId: string): Promise<StoredSignInMethods>;
+  /** Runs `action` holding the account's sign-in-methods lock (one process or several: Database.withLock). */
+  exclusively<T>(userId: string, action: () => Promise<T>): Promise<T>;
 }
 
 export function createSignInMethodsRepository(db: Database): SignInMethodsRepository {
@@ -31,6 +33,10 @@ export function createSignInMethodsRepository(db: Database): SignInMethodsReposi
         .where(eq(users.id, userId));
       if (!row) return { password: false, identities: 0, passkeys: 0 };
       return { password: Number(row.password) === 1, identities: Number(row.identities), passkeys: Number(row.passkeys) };
+    },
+
+    exclusively(userId, action) {
+      return db.withLock(`sign-in-methods:${userId}`, action);
     },
   };
 }
