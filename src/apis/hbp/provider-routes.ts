@@ -1,7 +1,7 @@
 // HBP's provider sign-in routes, a slice of the auth table (routes.ts): to the provider and back, and the providers
 // linked to an account. Handlers: providers.ts. A form_post provider's callback (Apple) is routes.ts's
 // hbpProviderFormRoutes, with the same answers.
-import { noContent, redirect, json } from "../route-docs.ts";
+import { json, noContent, redirect } from "../route-docs.ts";
 import { anyOf } from "../security.ts";
 import type { HbpContext } from "./context.ts";
 import { hbpAuthDoc as doc } from "./docs.ts";

@@ -157,12 +157,12 @@ export function hbpAuthRoutes(ctx: HbpContext) {
         429: RATE_LIMITED,
       }),
     })
-    // Route groups with a table of their own, in the order they are matched and documented.
-    .use(changePasswordRoutes(ctx))
-    .use(changeEmailRoutes(ctx))
-    .use(mfaRoutes(ctx))
-    .use(providerRoutes(ctx))
-    .use(passkeyRoutes(ctx))
+    // Route groups with a table of their own (mounted on this instance: the same guards), in the order documented.
+    .use(changePasswordRoutes(ctx)) // /change-password, /change-password/request, /change-password/change (POST, page)
+    .use(changeEmailRoutes(ctx)) // /change-email, /change-email/request, /change-email/change (POST, page)
+    .use(mfaRoutes(ctx)) // /mfa/generate, /mfa/enable, /mfa/disable, /mfa/totp
+    .use(providerRoutes(ctx)) // /providers/:provider(/callback), /user/providers(/:provider)
+    .use(passkeyRoutes(ctx)) // /signup/webauthn(/verify), /signin/webauthn(/verify), /user/webauthn/*, /mfa/webauthn(/verify)
     // Seed 001's older paths.
     .post("/account/activate", ({ exchange, body }) => activateV1(ctx, exchange, body.ticket), {
       body: activateBody,
