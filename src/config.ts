@@ -2,28 +2,23 @@
 // and nothing else reads the environment.
 // Names and defaults follow Hasura Backend Plus (spec/hbp.md §3) unless a comment says why latchkey differs.
 import { resolve } from "node:path";
-import { isAddressOrRange, Reader } from "./config-reader.ts";
-import { readBackupUrl, readDatabaseUrl, readStorageUrl } from "./config-urls.ts";
+import { Reader } from "./config-reader.ts";
+import { readBackupUrl, readDatabaseUrl } from "./config-urls.ts";
 import { readBackupTiming } from "./config-backup-schedule.ts";
 import { readConsoleSettings, type ConsoleSettings, type SecurityEventSettings } from "./config-console.ts";
 import { readWebauthn, type WebauthnSettings } from "./config-webauthn.ts";
 import { readProviderSettings, type ProviderSettings } from "./config-providers.ts";
+import { readJwtSettings, type JwtSettings } from "./config-jwt.ts";
+import { readRateLimits, type RateLimitSettings } from "./config-rate-limits.ts";
+import { readPasswordSettings, type PasswordSettings } from "./config-passwords.ts";
+import { readMailSettings, type MailSettings } from "./config-mail.ts";
+import { readStorageSettings, type StorageSettings } from "./config-storage.ts";
 import { ConfigError } from "./lib/errors.ts";
 import { deepFreeze, type DeepReadonly } from "./lib/frozen.ts";
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./lib/logger.ts";
 
 export type Env = Record<string, string | undefined>;
 
-export const HMAC_ALGORITHMS = ["HS256", "HS384", "HS512"] as const;
-export const ASYMMETRIC_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "EdDSA"] as const;
-export const JWT_ALGORITHMS = [...HMAC_ALGORITHMS, ...ASYMMETRIC_ALGORITHMS] as const;
-export type HmacAlgorithm = (typeof HMAC_ALGORITHMS)[number];
-export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
-export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
-
-export function isHmacAlgorithm(algorithm: JwtAlgorithm): algorithm is HmacAlgorithm {
-  return (HMAC_ALGORITHMS as readonly string[]).includes(algorithm);
-}
 export type SameSite = "Lax" | "Strict" | "None";
 
 /** The settings, read-only (loadConfig freezes them). */
@@ -112,45 +107,17 @@ interface Settings {
     /** Where mailed links point (activation, reset): the WolfPal app, or this API by default. */
     appUrl: string | null;
   };
-  rateLimits: {
-    windowSeconds: number;
-    /** Failed guesses at one account from one client IP per window: what stops one attacker address. */
-    maxPerAccountAndIp: number;
-    /** Failed guesses at one account from all IPs per window: the cap a botnet meets (core/throttling/guesses.ts). */
-    maxPerAccount: number;
-    /** Failures at one account (from all IPs) after which each further try waits a growing delay. */
-    delayAfter: number;
-    /** Failed guesses per client IP per window, whatever the account. */
-    maxPerIp: number;
-    /** Proxies whose X-Forwarded-For is believed (IPs or CIDR ranges); others' is ignored. */
-    trustedProxies: string[];
-  };
-  passwords: {
-    argon2MemoryKiB: number;
-    argon2TimeCost: number;
-    /** HASH_QUEUE_MAX: password hashes waiting for a core in all (core/passwords/hash-admission.ts). */
-    hashQueueMax: number;
-    /** HASH_QUEUE_PER_CLIENT: password hashes of one client address waiting; more are refused with 429 at once. */
-    hashQueuePerClient: number;
-    /** Refuse new passwords found in Have I Been Pwned (needs the internet), in every dialect. */
-    hibpEnabled: boolean;
-  };
+  /** Guess limits and trusted proxies (src/config-rate-limits.ts). */
+  rateLimits: RateLimitSettings;
+  /** Password hashing and its queue (src/config-passwords.ts). */
+  passwords: PasswordSettings;
   faroe: {
     /** The shared secret callers put in `Authorization`; null: the Faroe API is not mounted at all. */
     credential: string | null;
     prefix: string;
   };
-  jwt: {
-    /** HMAC secret, or PEM private key for RS*, ES256, EdDSA. null: generated once and kept in the data directory. */
-    key: string | null;
-    /** A key being rotated out: tokens it signed still verify, none are signed with it (JWT_PREVIOUS_KEY). */
-    previousKey: string | null;
-    algorithm: JwtAlgorithm;
-    claimsNamespace: string;
-    expiresInMinutes: number;
-    refreshExpiresInMinutes: number;
-    customFields: string[];
-  };
+  /** Access tokens' signing and lifetimes (src/config-jwt.ts). */
+  jwt: JwtSettings;
   cookies: {
     /** null: generated once and kept in the data directory, so cookies are always signed. */
     secret: string | null;
@@ -158,37 +125,10 @@ interface Settings {
     secure: boolean;
     sameSite: SameSite;
   };
-  mail: {
-    enabled: boolean;
-    /** null: mails are written to <data dir>/outbox/ (the log names each file). */
-    smtp: {
-      host: string;
-      port: number;
-      secure: boolean;
-      user: string | null;
-      pass: string | null;
-      authMethod: string;
-    } | null;
-    sender: string;
-    templatesDir: string | null;
-    /** The mail queue's retries (core/mail/worker.ts): attempts per mail, and the wait before the first retry (doubled after each). */
-    queue: { maxAttempts: number; retryDelaySeconds: number };
-  };
-  storage: {
-    enabled: boolean;
-    /** MAX_UPLOAD_SIZE: the largest file accepted, in bytes (larger: 413). */
-    maxUploadBytes: number;
-    /** STORAGE_RULES: a YAML or JSON rules file (spec/hbp.md §5); null: the built-in rules (README "Storage"). */
-    rulesFile: string | null;
-    /** Largest image (width x height) a transform decodes or makes: against decompression bombs. */
-    imageMaxPixels: number;
-    /** Threads that transform images; 0: as many as CPU cores, at most 4. */
-    imageWorkers: number;
-    /** TRANSFORM_CACHE_MAX: bytes of transformed images kept, least recently used out (storage/images/variants.ts). */
-    transformCacheMaxBytes: number;
-    /** STORAGE_URL=s3://...: files (and image variants) in an S3-compatible bucket; null: local disk under DATA_DIR. */
-    s3: S3Settings | null;
-  };
+  /** SMTP or the outbox folder, the sender, templates, retries (src/config-mail.ts). */
+  mail: MailSettings;
+  /** Uploads, image transforms, local disk or S3 (src/config-storage.ts). */
+  storage: StorageSettings;
   metrics: {
     /** METRICS_ENABLED: GET /metrics answers (Prometheus text format); off, it is an unknown path (404). */
     enabled: boolean;
@@ -302,18 +242,16 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
   const publicUrl = explicitPublicUrl?.replace(/\/+$/, "") ?? (port === 0 ? null : `http://localhost:${port}`);
   const defaultUserRole = read.string("DEFAULT_USER_ROLE", "user");
   const defaultAllowedUserRoles = read.list("DEFAULT_ALLOWED_USER_ROLES", [defaultUserRole]);
-  const smtpHost = read.optionalString("SMTP_HOST");
-  const smtpPort = read.number("SMTP_PORT", 587, { min: 1, max: 65535, integer: true });
-  const smtpUser = read.optionalString("SMTP_USER");
   const redirectUrlSuccess = read.url("REDIRECT_URL_SUCCESS");
   const redirectUrlError = read.url("REDIRECT_URL_ERROR");
+  const cwd = options.cwd ?? process.cwd();
 
   const config: Settings = {
     server: {
       host: read.string("HOST", "0.0.0.0"),
       port,
       publicUrl,
-      dataDir: resolve(options.cwd ?? process.cwd(), read.string("DATA_DIR", "./data")),
+      dataDir: resolve(cwd, read.string("DATA_DIR", "./data")),
       corsOrigins: read.list("CORS_ORIGINS", ["*"]),
     },
     auth: {
@@ -366,25 +304,8 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
       prefix: read.prefix("WOLFPAL_PREFIX", "/wolfpal"),
       appUrl: read.url("WOLFPAL_APP_URL"),
     },
-    rateLimits: {
-      windowSeconds: read.number("RATE_LIMIT_WINDOW_SECONDS", 900, { min: 1, max: 86400, integer: true }),
-      maxPerAccountAndIp: read.number("RATE_LIMIT_MAX_PER_ACCOUNT_AND_IP", 5, { min: 1, max: 100000, integer: true }),
-      // NIST SP 800-63B's upper bound; RATE_LIMIT_DELAY_AFTER keeps a botnet well below it (README "Rate limits").
-      maxPerAccount: read.number("RATE_LIMIT_MAX_PER_ACCOUNT", 100, { min: 1, max: 100000, integer: true }),
-      delayAfter: read.number("RATE_LIMIT_DELAY_AFTER", 10, { min: 1, max: 100000, integer: true }),
-      maxPerIp: read.number("RATE_LIMIT_MAX_PER_IP", 50, { min: 1, max: 1000000, integer: true }),
-      trustedProxies: read.list("TRUSTED_PROXIES", []),
-    },
-    passwords: {
-      // OWASP's argon2id minimum (19 MiB, 2 passes): ~57 ms a hash on these machines, vs ~170 ms at Bun's default 64 MiB.
-      argon2MemoryKiB: read.number("ARGON2_MEMORY_KIB", 19456, { min: 1024, max: 4194304, integer: true }),
-      argon2TimeCost: read.number("ARGON2_TIME_COST", 2, { min: 1, max: 100, integer: true }),
-      // 64 waiting hashes are ~1 s of both cores' work at the default cost: a login admitted waits at most about that.
-      hashQueueMax: read.number("HASH_QUEUE_MAX", 64, { min: 1, max: 100000, integer: true }),
-      // Above what one person's browser or script sends at once, well below the queue: 8 addresses cannot fill it.
-      hashQueuePerClient: read.number("HASH_QUEUE_PER_CLIENT", 32, { min: 1, max: 100000, integer: true }),
-      hibpEnabled: read.bool("HIBP_ENABLED", false),
-    },
+    rateLimits: readRateLimits(read),
+    passwords: readPasswordSettings(read),
     database: {
       url: readDatabaseUrl(read),
     },
@@ -397,60 +318,21 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
       credential: read.optionalString("FAROE_CREDENTIAL"),
       prefix: read.prefix("FAROE_PREFIX", "/faroe"),
     },
-    jwt: {
-      // HBP lets a PEM arrive with literal \n escapes in one-line environments.
-      key: read.optionalString("JWT_KEY")?.replace(/\\n/g, "\n") ?? null,
-      previousKey: read.optionalString("JWT_PREVIOUS_KEY")?.replace(/\\n/g, "\n") ?? null,
-      // HBP defaults to RS256; seed 000 recommends HS512, which needs no key pair (decision 9).
-      algorithm: read.oneOf("JWT_ALGORITHM", JWT_ALGORITHMS, "HS512"),
-      claimsNamespace: read.string("JWT_CLAIMS_NAMESPACE", "https://hasura.io/jwt/claims"),
-      expiresInMinutes: read.number("JWT_EXPIRES_IN", 15, { min: 1, max: 525600, integer: true }),
-      refreshExpiresInMinutes: read.number("JWT_REFRESH_EXPIRES_IN", 43200, { min: 1, max: 5256000, integer: true }),
-      customFields: read.list("JWT_CUSTOM_FIELDS", []),
-    },
+    jwt: readJwtSettings(read),
     cookies: {
       secret: read.optionalString("COOKIE_SECRET"),
       // Unset, Secure follows PUBLIC_URL: a site served over https never sends its refresh cookie over plain http.
       secure: read.bool("COOKIE_SECURE", publicUrl !== null && /^https:/i.test(publicUrl)),
       sameSite: read.oneOf("COOKIE_SAME_SITE", ["Lax", "Strict", "None"] as const, "Lax", { caseInsensitive: true }),
     },
-    mail: {
-      enabled: read.bool(["EMAILS_ENABLED", "EMAILS_ENABLE"], true),
-      smtp: smtpHost
-        ? {
-            host: smtpHost,
-            port: smtpPort,
-            // HBP defaults SMTP_SECURE to true, which breaks the default port 587 (STARTTLS); implicit TLS only on 465.
-            secure: read.bool("SMTP_SECURE", smtpPort === 465),
-            user: smtpUser,
-            pass: read.optionalString("SMTP_PASS"),
-            authMethod: read.string("SMTP_AUTH_METHOD", "PLAIN"),
-          }
-        : null,
-      sender: read.string("SMTP_SENDER", smtpUser ?? "latchkey@localhost"),
-      templatesDir: read.optionalString("EMAIL_TEMPLATES_DIR"),
-      queue: {
-        // 8 attempts 30 s apart, doubling: the last about an hour after the first, when a mailed ticket expires.
-        maxAttempts: read.number("MAIL_MAX_ATTEMPTS", 8, { min: 1, max: 50, integer: true }),
-        retryDelaySeconds: read.number("MAIL_RETRY_DELAY_SECONDS", 30, { min: 1, max: 3600, integer: true }),
-      },
-    },
-    storage: {
-      enabled: read.bool(["STORAGE_ENABLED", "STORAGE_ENABLE"], true),
-      maxUploadBytes: read.bytes("MAX_UPLOAD_SIZE", 100 * 1024 * 1024, { min: 1, max: 16 * 1024 ** 3 }),
-      rulesFile: ((file) => (file === null ? null : resolve(options.cwd ?? process.cwd(), file)))(read.optionalString("STORAGE_RULES")),
-      // 50 megapixels: a 48 MP phone photo passes; decoded as RGBA that is 200 MB in one worker.
-      imageMaxPixels: read.number("IMAGE_MAX_PIXELS", 50_000_000, { min: 1, max: 1_000_000_000, integer: true }),
-      imageWorkers: read.number("IMAGE_WORKERS", 0, { min: 0, max: 64, integer: true }),
-      transformCacheMaxBytes: read.bytes("TRANSFORM_CACHE_MAX", 1024 ** 3, { min: 1, max: 2 ** 50 }),
-      s3: readStorageUrl(read),
-    },
+    mail: readMailSettings(read),
+    storage: readStorageSettings(read, cwd),
     metrics: {
       enabled: read.bool("METRICS_ENABLED", false),
       token: read.optionalString("METRICS_TOKEN"),
     },
     backup: {
-      target: readBackupUrl(read, options.cwd ?? process.cwd()),
+      target: readBackupUrl(read, cwd),
       ...readBackupTiming(read),
       keep: read.number("BACKUP_KEEP", 7, { min: 1, max: 10000, integer: true }),
     },
@@ -487,25 +369,14 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
     config.faroe.credential === null || config.faroe.credential.length >= 16,
     "FAROE_CREDENTIAL: must be at least 16 characters",
   );
-  for (const proxy of config.rateLimits.trustedProxies) {
-    read.require(isAddressOrRange(proxy), `TRUSTED_PROXIES: "${proxy}" is not an IP address or CIDR range`);
-  }
   read.require(
     (config.lncrawl.adminLogin === null) === (config.lncrawl.adminPassword === null),
     "ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither",
   );
-    read.require(
+  read.require(
     !needsActivationMail || mail.enabled,
     "EMAILS_ENABLED: must not be false when VERIFY_EMAILS=true and AUTO_ACTIVATE_NEW_USERS=false (activation needs mail)",
   );
-  // PEM keys of the asymmetric algorithms are parsed (and refused, naming the variable) in core/sessions/signing-keys.ts.
-  if (isHmacAlgorithm(jwt.algorithm)) {
-    read.require(jwt.key === null || jwt.key.length >= 32, "JWT_KEY: an HMAC key must be at least 32 characters");
-    read.require(
-      jwt.previousKey === null || jwt.previousKey.length >= 32,
-      "JWT_PREVIOUS_KEY: an HMAC key must be at least 32 characters",
-    );
-  }
   read.require(cookies.secret === null || cookies.secret.length >= 16, "COOKIE_SECRET: must be at least 16 characters");
   read.require(config.metrics.token === null || config.metrics.token.length >= 16, "METRICS_TOKEN: must be at least 16 characters");
   read.require(cookies.sameSite !== "None" || cookies.secure, "COOKIE_SAME_SITE: None needs COOKIE_SECURE=true or an https PUBLIC_URL (browsers drop it otherwise)");

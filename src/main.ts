@@ -13,7 +13,7 @@ import { EXPORT_HELP, exportCommand } from "./cli/export.ts";
 import { IMPORT_HELP, importCommand } from "./cli/import.ts";
 import { MAIL_HELP, mailCommand } from "./cli/mail-command.ts";
 import { HEALTHCHECK_HELP, healthcheckCommand } from "./cli/healthcheck.ts";
-import { BACKUP_HELP, RESTORE_HELP, backupCommand, restoreCommand } from "./cli/backup-command.ts";
+import { BACKUP_HELP, RESTORE_HELP, backupCommand, backupSettings, restoreCommand } from "./cli/backup-command.ts";
 import { VERSION } from "./version.ts";
 import { takeGlobalOptions, UsageError } from "./cli/arguments.ts";
 import { CONFIG_HELP, configCheckCommand, settingWarnings } from "./cli/config-check.ts";
@@ -219,6 +219,7 @@ function main(argv: string[]): void {
       return;
     }
     case "backup": {
+      Object.assign(overrides, backupSettings(args.slice(1)));
       const config = readConfig();
       void backupCommand(config, args.slice(1)).then((code) => process.exit(code), exitOnConfigError);
       return;

@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { calculateJwkThumbprint, createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWK } from "jose";
-import { loadConfig, type AsymmetricAlgorithm } from "../src/config.ts";
+import { loadConfig } from "../src/config.ts";
+import type { AsymmetricAlgorithm } from "../src/config-jwt.ts";
 import { ConfigError } from "../src/lib/errors.ts";
 import { queryDatabase } from "./support/backend.ts";
 import { call } from "./support/http.ts";

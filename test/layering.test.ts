@@ -42,6 +42,11 @@ const CONFIG_FILES = new Set([
   "config-providers.ts",
   "config-builtin-providers.ts",
   "config-console.ts",
+  "config-jwt.ts",
+  "config-rate-limits.ts",
+  "config-passwords.ts",
+  "config-mail.ts",
+  "config-storage.ts",
 ]);
 
 function layerOf(path: string): Layer {

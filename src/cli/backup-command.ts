@@ -2,9 +2,8 @@
 import { BackupRefusedError } from "../backup-archive.ts";
 import { backupPlan, runBackup } from "../backup.ts";
 import { RestoreRefusedError, restoreBackup } from "../backup-restore.ts";
-import { loadConfig, type Config } from "../config.ts";
+import type { Config, Env } from "../config.ts";
 import { systemClock } from "../lib/clock.ts";
-import { ConfigError } from "../lib/errors.ts";
 
 export const BACKUP_HELP = `latchkey backup [dest]             a consistent snapshot of the SQLite database and the stored files, while the
                                    server runs, as one zip (mode 0600) to dest: a folder (the file is named
@@ -13,22 +12,22 @@ export const BACKUP_HELP = `latchkey backup [dest]             a consistent snap
 export const RESTORE_HELP = `latchkey restore <archive>         put a backup into DATA_DIR, which must be empty or new: all or nothing
                                    (exit 1: not empty; exit 2: not a whole, undamaged backup)`;
 
+/**
+ * The settings `latchkey backup [dest]` lays over the environment's before the config is read, once: dest is
+ * BACKUP_URL (so it has BACKUP_URL's checks and the same S3 credentials), and BACKUP_SCHEDULE is left out (the
+ * schedule is the server's, not this command's).
+ */
+export function backupSettings(args: string[]): Env {
+  return args.length === 1 ? { BACKUP_URL: args[0], BACKUP_SCHEDULE: "" } : {};
+}
+
+/** `config`: read with backupSettings(args) over the environment. */
 export async function backupCommand(config: Config, args: string[]): Promise<number> {
   if (args.length > 1) {
     console.error(`latchkey: usage:\n${BACKUP_HELP}`);
     return 2;
   }
-  let target = config.backup.target;
-  if (args[0] !== undefined) {
-    try {
-      // The destination is read as BACKUP_URL is, with the same checks and the same S3 credentials.
-      target = loadConfig({ ...process.env, BACKUP_URL: args[0], BACKUP_SCHEDULE: "" }).backup.target;
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      console.error(`latchkey: the destination: ${error.message}`);
-      return 2;
-    }
-  }
+  const target = config.backup.target;
   try {
     const destination = backupPlan(config, target);
     const result = await runBackup(config, destination, systemClock);

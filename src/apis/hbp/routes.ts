@@ -1,91 +1,43 @@
 // Every HBP auth route, with its guards (guards.ts: the feature that turns it on, a signed-in caller), schemas and
-// answers (docs.ts). Handlers live in files named after the action. Guessable checks are counted in core, per account
+// answers (docs.ts): sign-up, sign-in, tokens and the account here, then the groups with a table of their own
+// (change-password-routes.ts, change-email-routes.ts, mfa-routes.ts, provider-routes.ts, passkey-routes.ts), each
+// named at the `.use` that mounts it. Handlers live in files named after the action. Guessable checks are counted in core, per account
 // and IP (core/throttling/guesses.ts: passwords, TOTP codes, tickets, mails), and answer 429 past their limits.
 import { t } from "elysia";
-import { json, media, noContent, redirect } from "../route-docs.ts";
+import { json, noContent, redirect } from "../route-docs.ts";
 import { anyOf } from "../security.ts";
 import { dialect } from "../dialect.ts";
 import { hbpExchange, type HbpContext } from "./context.ts";
 import { activateBody, activateV1 } from "./account-v1.ts";
 import { activate, activateQuery } from "./activate.ts";
-import { changeEmailDirectly, confirmEmailChange, emailTicketBody, newEmailBody, requestEmailChange } from "./change-email.ts";
-import { changePassword, changePasswordBody, lostPasswordBody, requestPasswordReset, resetPassword, resetPasswordBody } from "./change-password.ts";
+import { resetPassword, resetPasswordBody } from "./change-password.ts";
+import { changeEmailRoutes } from "./change-email-routes.ts";
+import { changePasswordRoutes } from "./change-password-routes.ts";
 import { deleteAccount } from "./delete-account.ts";
 import { hbpAuthDoc as doc, hbpFormDoc, RATE_LIMITED } from "./docs.ts";
 import { hbpErrorResponse } from "./error-handler.ts";
-import { HBP_CREDENTIALS, hbpGuards } from "./guards.ts";
+import { hbpGuards } from "./guards.ts";
 import { jwks, jwksSchema } from "./jwks.ts";
 import { login, loginBody, loginReplySchema } from "./login.ts";
 import { logout, logoutBody, logoutQuery } from "./logout.ts";
 import { followMagicLink, magicLinkQuery } from "./magic-link.ts";
-import { disableMfa, enableMfa, generateMfa, mfaCodeBody, mfaSecretSchema, mfaTotpBody, totpSignIn } from "./mfa.ts";
-import { confirmEmailPage, resetPasswordPage } from "./ticket-pages.ts";
-import {
-  finishProviderSignIn,
-  linkedProviders,
-  linkedProvidersSchema,
-  providerAnswerFields,
-  providerParams,
-  providerStartQuery,
-  startProviderSignIn,
-  unlinkProvider,
-} from "./providers.ts";
+import { mfaRoutes } from "./mfa-routes.ts";
+import { passkeyRoutes } from "./passkey-routes.ts";
+import { providerCallbackAnswers, providerRoutes } from "./provider-routes.ts";
+import { finishProviderSignIn, providerAnswerFields, providerParams } from "./providers.ts";
 import { pendingRegistrationSchema, register, registerBody } from "./register.ts";
+import { INVALID_TICKET, NEW_PASSWORD_REFUSED, NOT_SIGNED_IN } from "./route-answers.ts";
 import { hbpSessionSchema } from "./session-reply.ts";
-import {
-  addOptions,
-  addVerify,
-  addVerifyBody,
-  creationOptionsSchema,
-  listPasskeys,
-  mfaOptions,
-  mfaOptionsBody,
-  mfaVerify,
-  mfaVerifyBody,
-  passkeyParams,
-  passkeySchema,
-  removePasskey,
-  requestOptionsSchema,
-  signInBody,
-  signInOptions,
-  signInVerify,
-  signInVerifyBody,
-  signUpBody,
-  signUpOptions,
-  signUpVerify,
-  signUpVerifyBody,
-} from "./webauthn.ts";
 import { accessTokenSchema, refresh, refreshFromCookie, refreshQuery, revoke } from "./token.ts";
 
 /** JSON bodies above this are refused with 413 (HBP: 100 kB; latchkey allows 1 MiB of user_data). */
 export const MAX_JSON_BODY_BYTES = 1024 * 1024;
 
-const ticketQuery = t.Object({ ticket: t.Optional(t.String({ maxLength: 64 })) });
-
-// Answers several routes give.
-const session = json(hbpSessionSchema, "Signed in: the session, with the cookies unless `cookie` is false.");
-const NOT_SIGNED_IN = "Not signed in: no valid access token or cookies, or the account is disabled, deleted or not active.";
-const INVALID_TICKET = "The ticket is unknown, used or expired.";
-const NEW_PASSWORD_REFUSED = "The new password is too short, too long or breached.";
-const PASSKEYS_OFF = "Passkeys are disabled (WEBAUTHN_ENABLED).";
-const INVALID_PASSKEY = "The response does not verify: its challenge is unknown, used, expired or another's; the credential is unknown or another account's; or the origin, RP ID, signature or counter is wrong.";
-const ticketPage = (title: string) => ({
-  200: media("text/html", `${title}: a form that posts the ticket to the route beside it.`),
-  400: media("text/html", "A page saying the link is not valid (no ticket, or not one's shape)."),
-});
 /** The refresh token: the cookie, else the `refresh_token` query parameter. */
 const REFRESH_TOKEN = anyOf(["refreshCookie"], []);
 
-// Provider sign-in (providers.ts): the answers of its routes.
-const PROVIDER_DISABLED = 'No such provider is enabled (the message says which setting enables it: OIDC_PROVIDERS, or a built-in provider\'s <P>_ENABLED).';
-const providerCallbackAnswers = {
-  302: redirect(
-    "To the success URL (PROVIDER_SUCCESS_REDIRECT, or the start's redirect_to) with ?refresh_token= and HBP's cookies; with ?mfa_ticket= for a user with TOTP (finish with POST /auth/mfa/totp); with ?provider_linked=<provider> after a link; or to PROVIDER_FAILURE_REDIRECT with ?error=<code>&error_description=.",
-  ),
-  404: PROVIDER_DISABLED,
-};
-
-export function hbpAuthRoutes(ctx: HbpContext) {
+/** The auth mount before its routes: what every route of this table and of its slices (*-routes.ts) runs behind. */
+function hbpAuthApp(ctx: HbpContext) {
   return dialect({
     name: "api:hbp:auth",
     prefix: "/auth",
@@ -98,7 +50,14 @@ export function hbpAuthRoutes(ctx: HbpContext) {
     .onAfterHandle(({ response, set }) => {
       if (response === undefined) set.status = 204;
     })
-    .macro(hbpGuards(ctx))
+    .macro(hbpGuards(ctx));
+}
+
+/** What a slice of the table adds its routes to: the guards (`feature`, `signedIn`) and the exchange are there. */
+export type HbpAuthApp = ReturnType<typeof hbpAuthApp>;
+
+export function hbpAuthRoutes(ctx: HbpContext) {
+  return hbpAuthApp(ctx)
     .post("/register", ({ exchange, body }) => register(ctx, exchange, body), {
       body: registerBody,
       detail: doc("Register with email and password", {
@@ -198,272 +157,12 @@ export function hbpAuthRoutes(ctx: HbpContext) {
         429: RATE_LIMITED,
       }),
     })
-    .post("/change-password", ({ exchange, caller, body }) => changePassword(ctx, exchange, caller, body), {
-      signedIn: true,
-      body: changePasswordBody,
-      detail: doc("Change the password (ends the other sessions)", {
-        204: noContent("Changed; every other session of the user ends."),
-        400: NEW_PASSWORD_REFUSED,
-        401: `${NOT_SIGNED_IN} Or the current password is wrong.`,
-        429: RATE_LIMITED,
-      }),
-    })
-    .post("/change-password/request", ({ exchange, body }) => requestPasswordReset(ctx, exchange, body.email), {
-      feature: "lostPassword",
-      body: lostPasswordBody,
-      detail: doc("Mail a password-reset link (LOST_PASSWORD_ENABLED)", {
-        204: noContent("A link is mailed if the address has an account; the answer and its time are the same either way."),
-        404: "Password reset is disabled (LOST_PASSWORD_ENABLED).",
-        429: RATE_LIMITED,
-      }),
-    })
-    .post("/change-password/change", ({ exchange, body }) => resetPassword(ctx, exchange, body), {
-      feature: "lostPassword",
-      body: resetPasswordBody,
-      detail: doc("Set a new password with the mailed ticket", {
-        204: noContent("The password is set; every session of the user ends."),
-        400: NEW_PASSWORD_REFUSED,
-        401: INVALID_TICKET,
-        404: "Password reset is disabled (LOST_PASSWORD_ENABLED).",
-        429: RATE_LIMITED,
-      }),
-    })
-    .get("/change-password/change", ({ query }) => resetPasswordPage(query.ticket), {
-      feature: "lostPassword",
-      query: ticketQuery,
-      detail: doc.get("The page a password-reset link opens (HTML)", {
-        ...ticketPage("The password form"),
-        404: "Password reset is disabled (LOST_PASSWORD_ENABLED).",
-      }),
-    })
-    .post("/change-email", ({ caller, body }) => changeEmailDirectly(ctx, caller.user.id, body.new_email), {
-      feature: "directEmailChange",
-      signedIn: true,
-      body: newEmailBody,
-      detail: doc("Change the address at once (VERIFY_EMAILS=false)", {
-        204: noContent("The address is changed."),
-        400: "The address is taken or not allowed.",
-        401: NOT_SIGNED_IN,
-        404: "Email change is disabled (CHANGE_EMAIL_ENABLED), or VERIFY_EMAILS=true asks for /auth/change-email/request.",
-      }),
-    })
-    .post("/change-email/request", ({ exchange, caller, body }) => requestEmailChange(ctx, exchange, caller.user.id, body.new_email), {
-      feature: "verifiedEmailChange",
-      signedIn: true,
-      body: newEmailBody,
-      detail: doc("Mail a confirmation link to the new address (VERIFY_EMAILS=true)", {
-        204: noContent("A confirmation link is mailed to the new address."),
-        400: "The address is taken or not allowed.",
-        401: NOT_SIGNED_IN,
-        404: "Verified email change is disabled (CHANGE_EMAIL_ENABLED, VERIFY_EMAILS).",
-        429: RATE_LIMITED,
-      }),
-    })
-    .post("/change-email/change", ({ exchange, body }) => confirmEmailChange(ctx, exchange, body.ticket), {
-      feature: "verifiedEmailChange",
-      body: emailTicketBody,
-      detail: doc("Confirm the new address with the mailed ticket", {
-        204: noContent("The address is changed."),
-        400: "The address has been taken meanwhile.",
-        401: INVALID_TICKET,
-        404: "Verified email change is disabled (CHANGE_EMAIL_ENABLED, VERIFY_EMAILS).",
-        429: RATE_LIMITED,
-      }),
-    })
-    .get("/change-email/change", ({ query }) => confirmEmailPage(query.ticket), {
-      query: ticketQuery,
-      detail: doc.get("The page an email-change link opens (HTML)", ticketPage("The confirmation button")),
-    })
-    .post("/mfa/generate", ({ caller }) => generateMfa(ctx, caller.user), {
-      feature: "mfa",
-      signedIn: true,
-      detail: doc("A new TOTP secret and its QR code (MFA_ENABLED)", {
-        200: json(mfaSecretSchema, "The secret to enter in an authenticator app; TOTP stays off until /auth/mfa/enable."),
-        400: "TOTP is already on.",
-        401: NOT_SIGNED_IN,
-        404: "Two-factor authentication is disabled (MFA_ENABLED).",
-      }),
-    })
-    .post("/mfa/enable", ({ exchange, caller, body }) => enableMfa(ctx, exchange, caller.user.id, body.code), {
-      feature: "mfa",
-      signedIn: true,
-      body: mfaCodeBody,
-      detail: doc("Turn TOTP on with a code from the app", {
-        204: noContent("TOTP is on: sign-ins now ask for a code."),
-        400: "TOTP is already on, or no secret was generated.",
-        401: `${NOT_SIGNED_IN} Or the code is wrong.`,
-        404: "Two-factor authentication is disabled (MFA_ENABLED).",
-        429: RATE_LIMITED,
-      }),
-    })
-    .post("/mfa/disable", ({ exchange, caller, body }) => disableMfa(ctx, exchange, caller.user.id, body.code), {
-      feature: "mfa",
-      signedIn: true,
-      body: mfaCodeBody,
-      detail: doc("Turn TOTP off with a code from the app", {
-        204: noContent("TOTP is off."),
-        400: "TOTP is not on.",
-        401: `${NOT_SIGNED_IN} Or the code is wrong.`,
-        404: "Two-factor authentication is disabled (MFA_ENABLED).",
-        429: RATE_LIMITED,
-      }),
-    })
-    .post("/mfa/totp", ({ exchange, body }) => totpSignIn(ctx, exchange, body), {
-      body: mfaTotpBody,
-      detail: doc("Second sign-in step: the login ticket and a TOTP code", {
-        200: session,
-        400: "The account is not activated.",
-        401: "The ticket is unknown or expired, the code is wrong, or the account is disabled.",
-        429: RATE_LIMITED,
-      }),
-    })
-    .get(
-      "/providers/:provider",
-      async ({ exchange, params, query, redirect: redirectTo }) => redirectTo(await startProviderSignIn(ctx, exchange, params.provider, query), 302),
-      {
-        params: providerParams,
-        query: providerStartQuery,
-        detail: doc.get(
-          "Sign in with a provider (GitHub, Google, an OIDC provider): to the provider",
-          {
-            302: redirect("To the provider's sign-in page (the state bound to this browser by a short-lived cookie); or to PROVIDER_FAILURE_REDIRECT with ?error= when the provider cannot be reached."),
-            400: '"redirect_to" is not on REDIRECT_URL_ALLOWLIST.',
-            401: "link=true without a signed-in caller (the cookies or a Bearer access token).",
-            404: PROVIDER_DISABLED,
-          },
-          // Read only with link=true: the account the provider is linked to.
-          { security: anyOf([], ...HBP_CREDENTIALS) },
-        ),
-      },
-    )
-    .get(
-      "/providers/:provider/callback",
-      async ({ exchange, params, query, redirect: redirectTo }) => redirectTo(await finishProviderSignIn(ctx, exchange, params.provider, query), 302),
-      {
-        params: providerParams,
-        query: providerAnswerFields,
-        detail: doc.get("Where the provider sends the browser back (register this URL at the provider)", providerCallbackAnswers),
-      },
-    )
-    .get("/user/providers", ({ caller }) => linkedProviders(ctx, caller.user), {
-      signedIn: true,
-      detail: doc.get("The providers linked to the signed-in account", { 200: json(linkedProvidersSchema, "Its identities, oldest first."), 401: NOT_SIGNED_IN }),
-    })
-    .delete("/user/providers/:provider", ({ exchange, caller, params }) => unlinkProvider(ctx, exchange, caller.user, params.provider), {
-      signedIn: true,
-      params: providerParams,
-      detail: doc("Unlink a provider from the signed-in account", {
-        204: noContent("Unlinked: the provider account no longer signs in to this one."),
-        401: NOT_SIGNED_IN,
-        404: "The account is not linked to this provider.",
-        409: "It is the account's last way to sign in (no password, no other provider or passkey): set a password first.",
-      }),
-    })
-    // Passkeys (WEBAUTHN_ENABLED): each ceremony is options, then verify (apis/hbp/webauthn.ts).
-    .post("/signup/webauthn", ({ body }) => signUpOptions(ctx, body), {
-      feature: "webauthn",
-      body: signUpBody,
-      detail: doc("Sign up with a passkey: the options to make it", {
-        200: json(creationOptionsSchema, "Options for navigator.credentials.create(); nothing is made until /auth/signup/webauthn/verify."),
-        400: "The address is taken or not allowed; roles or metadata not allowed.",
-        403: "Registration is closed (REGISTRATION_ENABLED=false).",
-        404: PASSKEYS_OFF,
-      }),
-    })
-    .post("/signup/webauthn/verify", ({ exchange, body }) => signUpVerify(ctx, exchange, body), {
-      feature: "webauthn",
-      body: signUpVerifyBody,
-      detail: doc("Sign up with a passkey: the new credential makes the account", {
-        200: json(t.Union([hbpSessionSchema, pendingRegistrationSchema]), "Registered with the passkey: a session, or no tokens while the account waits for activation."),
-        400: "The address was taken meanwhile; roles or metadata not allowed.",
-        401: INVALID_PASSKEY,
-        403: "Registration is closed (REGISTRATION_ENABLED=false).",
-        404: PASSKEYS_OFF,
-        429: RATE_LIMITED,
-        503: "The activation mail could not be queued; nothing was kept.",
-      }),
-    })
-    .post("/signin/webauthn", ({ body }) => signInOptions(ctx, body), {
-      feature: "webauthn",
-      body: signInBody,
-      detail: doc("Sign in with a passkey: the options", {
-        200: json(requestOptionsSchema, "Options for navigator.credentials.get(): with an address, its account's passkeys; without, any discoverable one."),
-        404: PASSKEYS_OFF,
-      }),
-    })
-    .post("/signin/webauthn/verify", ({ exchange, body }) => signInVerify(ctx, exchange, body), {
-      feature: "webauthn",
-      body: signInVerifyBody,
-      detail: doc("Sign in with a passkey: the signed challenge gives the session", {
-        200: session,
-        400: "The account is not activated.",
-        401: `${INVALID_PASSKEY} Or the account is disabled.`,
-        404: PASSKEYS_OFF,
-        429: RATE_LIMITED,
-      }),
-    })
-    .post("/user/webauthn/add", ({ caller }) => addOptions(ctx, caller.user), {
-      feature: "webauthn",
-      signedIn: true,
-      detail: doc("Add a passkey to the signed-in account: the options", {
-        200: json(creationOptionsSchema, "Options for navigator.credentials.create(), leaving out the account's passkeys."),
-        401: NOT_SIGNED_IN,
-        404: PASSKEYS_OFF,
-      }),
-    })
-    .post("/user/webauthn/verify", ({ exchange, caller, body }) => addVerify(ctx, exchange, caller.user, body), {
-      feature: "webauthn",
-      signedIn: true,
-      body: addVerifyBody,
-      detail: doc("Add a passkey to the signed-in account: the new credential", {
-        200: json(passkeySchema, "The passkey added."),
-        401: `${NOT_SIGNED_IN} Or: ${INVALID_PASSKEY}`,
-        404: PASSKEYS_OFF,
-        429: RATE_LIMITED,
-      }),
-    })
-    .get("/user/webauthn", ({ caller }) => listPasskeys(ctx, caller.user), {
-      feature: "webauthn",
-      signedIn: true,
-      detail: doc.get("The signed-in account's passkeys", {
-        200: json(t.Array(passkeySchema), "Oldest first."),
-        401: NOT_SIGNED_IN,
-        404: PASSKEYS_OFF,
-      }),
-    })
-    .delete("/user/webauthn/:id", ({ exchange, caller, params }) => removePasskey(ctx, exchange, caller.user, params.id), {
-      feature: "webauthn",
-      signedIn: true,
-      params: passkeyParams,
-      // Not doc.get: a DELETE may carry a body, which the edge reads (and refuses when too large) like any other.
-      detail: doc("Remove one of the signed-in account's passkeys", {
-        204: noContent("Removed; it signs in no more."),
-        401: NOT_SIGNED_IN,
-        404: `${PASSKEYS_OFF} Or the account has no passkey with this id.`,
-        409: "It is the account's last way to sign in: add a password or another passkey first.",
-      }),
-    })
-    .post("/mfa/webauthn", ({ exchange, body }) => mfaOptions(ctx, exchange, body), {
-      feature: "webauthn",
-      body: mfaOptionsBody,
-      detail: doc("Second sign-in step with a passkey: the options for the login ticket's account", {
-        200: json(requestOptionsSchema, "Options for navigator.credentials.get(), for the account's passkeys."),
-        401: INVALID_TICKET,
-        404: PASSKEYS_OFF,
-        429: RATE_LIMITED,
-      }),
-    })
-    .post("/mfa/webauthn/verify", ({ exchange, body }) => mfaVerify(ctx, exchange, body), {
-      feature: "webauthn",
-      body: mfaVerifyBody,
-      detail: doc("Second sign-in step with a passkey: the login ticket and the signed challenge", {
-        200: session,
-        400: "The account is not activated.",
-        401: `The ticket is unknown or expired, or: ${INVALID_PASSKEY} Or the account is disabled.`,
-        404: PASSKEYS_OFF,
-        429: RATE_LIMITED,
-      }),
-    })
+    // Route groups with a table of their own (mounted on this instance: the same guards), in the order documented.
+    .use(changePasswordRoutes(ctx)) // /change-password, /change-password/request, /change-password/change (POST, page)
+    .use(changeEmailRoutes(ctx)) // /change-email, /change-email/request, /change-email/change (POST, page)
+    .use(mfaRoutes(ctx)) // /mfa/generate, /mfa/enable, /mfa/disable, /mfa/totp
+    .use(providerRoutes(ctx)) // /providers/:provider(/callback), /user/providers(/:provider)
+    .use(passkeyRoutes(ctx)) // /signup/webauthn(/verify), /signin/webauthn(/verify), /user/webauthn/*, /mfa/webauthn(/verify)
     // Seed 001's older paths.
     .post("/account/activate", ({ exchange, body }) => activateV1(ctx, exchange, body.ticket), {
       body: activateBody,

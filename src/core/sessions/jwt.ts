@@ -11,7 +11,7 @@
 // Asymmetric algorithms stay with jose.
 import { timingSafeEqual } from "node:crypto";
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type JWTPayload } from "jose";
-import { isHmacAlgorithm } from "../../config.ts";
+import { isHmacAlgorithm } from "../../config-jwt.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { SigningKeys, VerificationKey } from "./signing-keys.ts";
 

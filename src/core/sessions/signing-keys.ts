@@ -4,7 +4,8 @@
 // keeps verifying tokens of a key being rotated out.
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import { calculateJwkThumbprint, exportPKCS8, generateKeyPair, importJWK, importPKCS8, type JWK } from "jose";
-import { isHmacAlgorithm, type AsymmetricAlgorithm, type Config, type JwtAlgorithm } from "../../config.ts";
+import type { Config } from "../../config.ts";
+import { isHmacAlgorithm, type AsymmetricAlgorithm, type JwtAlgorithm } from "../../config-jwt.ts";
 import { ConfigError } from "../../lib/errors.ts";
 import type { GeneratedSecret, LoadedSecret } from "./generated-secrets.ts";
 import type { Random } from "../../lib/random.ts";

@@ -1,7 +1,8 @@
 // Keyset paging, newest first, over an (at, id) index: a page is the rows strictly before the last one of the page
 // before it, so the 1000th page costs what the first does (no OFFSET) and rows added meanwhile never shift a page.
-import { desc, sql, type SQL } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { and, desc, eq, sql, type SQL } from "drizzle-orm";
+import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
+import type { Database } from "../database.ts";
 
 /** Where the previous page ended: its last row's time and id. */
 export interface NewestFirstCursor {
@@ -30,4 +31,33 @@ export function pageOf<Row extends { at: number; id: string }>(rows: Row[], limi
   const page = rows.slice(0, limit);
   const last = page[page.length - 1]!;
   return { rows: page, next: { at: last.at, id: last.id } };
+}
+
+/** A table paged newest first: its rows carry a time and an id, indexed together. */
+export type NewestFirstTable = SQLiteTable & { at: SQLiteColumn; id: SQLiteColumn };
+
+/** Which column each field of a filter compares with. */
+export type FilterColumns<Filter> = { [Field in keyof Filter]-?: SQLiteColumn };
+
+/**
+ * One page of a log read newest first (the console's audit log, its security events): the rows whose columns equal
+ * every field the filter gives (an absent field does not filter), after the cursor.
+ */
+export async function pageNewestFirst<Table extends NewestFirstTable, Filter extends object>(
+  db: Database,
+  table: Table,
+  columns: FilterColumns<Filter>,
+  filter: Filter,
+  cursor: NewestFirstCursor | null,
+  limit: number,
+): Promise<NewestFirstPage<Table["$inferSelect"]>> {
+  const fields = Object.keys(columns) as (keyof Filter)[];
+  const matches = fields.map((field) => (filter[field] === undefined ? undefined : eq(columns[field], filter[field])));
+  const rows = await db
+    .select()
+    .from(table)
+    .where(and(...matches, before(table.at, table.id, cursor)))
+    .orderBy(...newestFirst(table.at, table.id))
+    .limit(limit + 1);
+  return pageOf(rows as (Table["$inferSelect"] & NewestFirstCursor)[], limit);
 }

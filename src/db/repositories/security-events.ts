@@ -3,7 +3,7 @@
 import { and, count, eq, gte, lt, sql } from "drizzle-orm";
 import type { Database } from "../database.ts";
 import type { SecurityEventRow } from "../schema.ts";
-import { before, newestFirst, pageOf, type NewestFirstCursor, type NewestFirstPage } from "./newest-first.ts";
+import { pageNewestFirst, type NewestFirstCursor, type NewestFirstPage } from "./newest-first.ts";
 
 export type StoredSecurityEvent = SecurityEventRow;
 
@@ -31,20 +31,8 @@ export function createSecurityEventsRepository(db: Database): SecurityEventsRepo
     },
 
     async page(filter, cursor, limit) {
-      const rows = await db
-        .select()
-        .from(securityEvents)
-        .where(
-          and(
-            filter.account === undefined ? undefined : eq(securityEvents.account, filter.account),
-            filter.ip === undefined ? undefined : eq(securityEvents.ip, filter.ip),
-            filter.event === undefined ? undefined : eq(securityEvents.event, filter.event),
-            before(securityEvents.at, securityEvents.id, cursor),
-          ),
-        )
-        .orderBy(...newestFirst(securityEvents.at, securityEvents.id))
-        .limit(limit + 1);
-      return pageOf(rows, limit);
+      const columns = { account: securityEvents.account, ip: securityEvents.ip, event: securityEvents.event };
+      return await pageNewestFirst(db, securityEvents, columns, filter, cursor, limit);
     },
 
     async perDay(event, since) {
