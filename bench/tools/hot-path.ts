@@ -2,7 +2,7 @@
 // `GET /healthz`, refresh, lncrawl's authenticated read (`GET /api/auth/me`) and the authenticated storage read
 // (`GET /storage/m/user/<id>/a.txt`), each with a Bearer JWT where it needs one, as bench/run.ts measures them.
 // Several binaries can take turns (an A/B of two builds): `HOT_BINS=/tmp/a,/tmp/b bun bench/tools/hot-path.ts`
-// (default: dist/latchkey). `HOT_SCENARIOS=healthz,read` picks scenarios. Each round runs the bare route and every
+// (default: dist/latchkey; HOT_BINS= none). `HOT_SCENARIOS=healthz,read` picks scenarios; HOT_REFS adds references. Each round runs the bare route and every
 // binary's scenarios back to back, in reverse every other round; a ratio is the median of the rounds' ratios, and
 // each run's CPU a request (the server's user+system time from /proc over the run, all threads) is printed beside it.
 import { readFileSync, writeFileSync } from "node:fs";
@@ -39,6 +39,16 @@ try {
   servers.push(bare);
   const wrkRun = (name: string, server: Server, path: string, options: WrkOptions): Run => ({ name, pid: server.pid, go: (seconds) => wrkOnce(server.url + path, options, seconds) });
   const runs: Run[] = [wrkRun("bare", bare, "/healthz", { connections: CONNECTIONS })];
+  // Other references of /healthz, e.g. the floors of bench/ref/elysia-healthz.ts: `script[:LAYERS]`, comma-separated
+  // by `;` (HOT_REFS="bench/ref/elysia-healthz.ts;bench/ref/elysia-healthz.ts:id+cors").
+  for (const ref of (process.env.HOT_REFS ?? "").split(";").filter(Boolean)) {
+    const [script, layers = ""] = ref.split(":");
+    const port = await freePort();
+    const name = `${basename(script!, ".ts")}${layers ? `:${layers}` : ""}`;
+    const server = await startServer(name, [BUN, join(ROOT, script!)], { cwd: ROOT, env: { PORT: String(port), LAYERS: layers.replaceAll("+", ",") }, url: `http://127.0.0.1:${port}`, readyPath: "/healthz" });
+    servers.push(server);
+    runs.push(wrkRun(name, server, "/healthz", { connections: CONNECTIONS }));
+  }
   for (const [index, bin] of bins.entries()) {
     const label = `${basename(bin)}#${index}`;
     const dataDir = join(WORK, `hot-${index}`);
