@@ -1,4 +1,4 @@
-// The floor of latchkey's /healthz: the same route on Elysia alone, as latchkey builds it (bench/tools/hot-path.ts
+// The floor of latchkey's /healthz (and of the storage read's route, `/storage/m/*`): the same route on Elysia alone, as latchkey builds it (bench/tools/hot-path.ts
 // runs it beside the bare Bun.serve route with HOT_REFS=bench/ref/elysia-healthz.ts). `LAYERS` adds latchkey's
 // layers one at a time, to see what each costs: `id` the request-id wrap (AsyncLocalStorage and X-Request-Id, as
 // src/http/access-log.ts), `cors` a global mapResponse hook (as src/cors.ts), `drain` the wrap of
@@ -33,6 +33,17 @@ if (layers.has("cors")) {
   );
 }
 app.get("/healthz", () => new Response("OK", { headers: { "content-type": "text/plain; charset=utf-8" } }));
+// The storage read's shape without its work (no token, no rules, no row): a wildcard route answering a file's
+// metadata as JSON, as `GET /storage/m/*` does.
+const metadata = {
+  AcceptRanges: "bytes",
+  LastModified: new Date(0).toISOString(),
+  ContentLength: 15,
+  ETag: '"0123456789abcdef0123456789abcdef"',
+  ContentType: "text/plain",
+  Metadata: { token: crypto.randomUUID() },
+};
+app.get("/storage/m/*", ({ request }) => ({ key: new URL(request.url).pathname.slice("/storage/m/".length), ...metadata }));
 app.listen({ hostname: "127.0.0.1", port: Number(process.env.PORT ?? 0), reusePort: false });
 console.log(`listening on http://127.0.0.1:${app.server!.port} (${[...layers].join(",") || "Elysia alone"})`);
 

@@ -39,15 +39,21 @@ try {
   servers.push(bare);
   const wrkRun = (name: string, server: Server, path: string, options: WrkOptions): Run => ({ name, pid: server.pid, go: (seconds) => wrkOnce(server.url + path, options, seconds) });
   const runs: Run[] = [wrkRun("bare", bare, "/healthz", { connections: CONNECTIONS })];
-  // Other references of /healthz, e.g. the floors of bench/ref/elysia-healthz.ts: `script[:LAYERS]`, comma-separated
-  // by `;` (HOT_REFS="bench/ref/elysia-healthz.ts;bench/ref/elysia-healthz.ts:id+cors").
+  // Other references, e.g. the floors of bench/ref/elysia-healthz.ts: `script[:LAYERS][@path]`, separated by `;`
+  // (HOT_REFS="bench/ref/elysia-healthz.ts;bench/ref/elysia-healthz.ts:id+cors@/storage/m/a.txt"); path /healthz.
+  const refServers = new Map<string, Server>();
   for (const ref of (process.env.HOT_REFS ?? "").split(";").filter(Boolean)) {
-    const [script, layers = ""] = ref.split(":");
-    const port = await freePort();
+    const [spec, path = "/healthz"] = ref.split("@");
+    const [script, layers = ""] = spec!.split(":");
     const name = `${basename(script!, ".ts")}${layers ? `:${layers}` : ""}`;
-    const server = await startServer(name, [BUN, join(ROOT, script!)], { cwd: ROOT, env: { PORT: String(port), LAYERS: layers.replaceAll("+", ",") }, url: `http://127.0.0.1:${port}`, readyPath: "/healthz" });
-    servers.push(server);
-    runs.push(wrkRun(name, server, "/healthz", { connections: CONNECTIONS }));
+    let server = refServers.get(spec!);
+    if (!server) {
+      const port = await freePort();
+      server = await startServer(name, [BUN, join(ROOT, script!)], { cwd: ROOT, env: { PORT: String(port), LAYERS: layers.replaceAll("+", ",") }, url: `http://127.0.0.1:${port}`, readyPath: "/healthz" });
+      servers.push(server);
+      refServers.set(spec!, server);
+    }
+    runs.push(wrkRun(`${name} ${path}`, server, path, { connections: CONNECTIONS }));
   }
   for (const [index, bin] of bins.entries()) {
     const label = `${basename(bin)}#${index}`;
