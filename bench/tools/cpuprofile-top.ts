@@ -1,5 +1,6 @@
 // Prints the functions that took the most time in a .cpuprofile (from `bun --cpu-prof`): self and inclusive.
-// `bun bench/tools/cpuprofile-top.ts <file.cpuprofile> [count]`
+// `bun bench/tools/cpuprofile-top.ts <file.cpuprofile> [count]`; SKIP_MS=<ms> leaves out the first ms of samples
+// (a server's start-up and the bench's set-up, before its load began).
 interface Node {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -13,9 +14,13 @@ for (const node of profile.nodes) for (const child of node.children ?? []) paren
 const label = (node: Node) => `${node.callFrame.functionName || "(anonymous)"} ${node.callFrame.url.replace(/^.*\/(src|node_modules)\//, "$1/")}:${node.callFrame.lineNumber + 1}`;
 const self = new Map<string, number>();
 const inclusive = new Map<string, number>();
+const skipMicros = Number(process.env.SKIP_MS ?? 0) * 1000;
 let total = 0;
+let elapsed = 0;
 profile.samples.forEach((id, index) => {
   const delta = profile.timeDeltas[index] ?? 0;
+  elapsed += delta;
+  if (elapsed < skipMicros) return;
   total += delta;
   const node = byId.get(id)!;
   self.set(label(node), (self.get(label(node)) ?? 0) + delta);

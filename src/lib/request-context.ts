@@ -6,9 +6,9 @@ import { AsyncLocalStorage } from "node:async_hooks";
 
 const current = new AsyncLocalStorage<string>();
 
-/** Runs `handle` as the request known by `id` (src/http/access-log.ts, around each request). */
-export function runAsRequest<T>(id: string, handle: () => T): T {
-  return current.run(id, handle);
+/** Runs `handle(request)` as the request known by `id` (src/http/access-log.ts, around each request). */
+export function runAsRequest<A, T>(id: string, handle: (argument: A) => T, argument: A): T {
+  return current.run(id, handle, argument);
 }
 
 /** The id of the request being handled here; undefined outside one (start-up, timers, the mail worker). */

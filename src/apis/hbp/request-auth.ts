@@ -52,16 +52,27 @@ async function fromBearer(ctx: HbpContext, headers: Headers): Promise<Credential
  * the caller gate refuses (deleted, disabled, not active).
  */
 export async function caller(ctx: HbpContext, headers: Headers): Promise<Caller | null> {
-  const credential = (await fromCookies(ctx, headers)) ?? (await fromBearer(ctx, headers));
+  const credential = await credentialOf(ctx, headers);
   const userId = credential?.variables["user-id"];
   if (!credential || typeof userId !== "string") return null;
   const { user } = await ctx.core.callerGate.admit(userId);
   return user === null ? null : { ...credential, user };
 }
 
-/** The caller's permission variables; null for an anonymous caller. */
+/** The cookie's credential, else the Bearer JWT's; null for none (or a bad one). */
+async function credentialOf(ctx: HbpContext, headers: Headers): Promise<Credential | null> {
+  return (await fromCookies(ctx, headers)) ?? (await fromBearer(ctx, headers));
+}
+
+/**
+ * The caller's permission variables; null for an anonymous caller (and, as caller() does, for a credential of an
+ * account the caller gate refuses). The gate reads only the account's state here: the variables are the credential's.
+ */
 export async function permissionVariables(ctx: HbpContext, headers: Headers): Promise<PermissionVariables | null> {
-  return (await caller(ctx, headers))?.variables ?? null;
+  const credential = await credentialOf(ctx, headers);
+  const userId = credential?.variables["user-id"];
+  if (!credential || typeof userId !== "string") return null;
+  return (await ctx.core.callerGate.refusal(userId)) === null ? credential.variables : null;
 }
 
 /** The signed-in caller (through the caller gate), or a 401 with the route's own message. guards.ts makes it a guard. */

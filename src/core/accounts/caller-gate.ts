@@ -4,8 +4,10 @@
 // the caller was, and the gate, reading the account as it is now, decides whether that caller still gets anything.
 //
 // One indexed read per request (the user's row by primary key, compiled once: users.findById), which is also the
-// row the dialect then uses, so a request never reads its caller twice. No cache: a ban or a deletion (CLI, Faroe,
-// HBP, on any instance sharing the database) is seen by the very next request everywhere.
+// row the dialect then uses, so a request never reads its caller twice; a request that needs nothing of the row (its
+// JWT's claims say who the caller is: storage, HBP's permission variables) reads only the account's state
+// (`refusal`). No cache: a ban or a deletion (CLI, Faroe, HBP, on any instance sharing the database) is seen by the
+// very next request everywhere.
 import { CoreError } from "../errors.ts";
 import type { User, Users } from "./users.ts";
 
@@ -17,6 +19,8 @@ export type Admission = { user: User; refusal: null } | { user: null; refusal: R
 export interface CallerGate {
   /** The account `userId` names (a JWT's subject or Hasura user-id, a session's user), if it is live. */
   admit(userId: string): Promise<Admission>;
+  /** Why the account `userId` names gets nothing, or null when it is live: admit() without the account's row. */
+  refusal(userId: string): Promise<Refusal | null>;
 }
 
 /** The state rule itself: what an account row (or its absence) makes of any credential naming it. */
@@ -40,13 +44,16 @@ export function admittedUser(admission: Admission): User {
   return admission.user;
 }
 
-export function createCallerGate(deps: { users: Pick<Users, "findById"> }): CallerGate {
+export function createCallerGate(deps: { users: Pick<Users, "findById" | "findStateById"> }): CallerGate {
   const { users } = deps;
   return {
     async admit(userId) {
       const user = await users.findById(userId);
       const refusal = refusalOf(user);
       return refusal === null ? { user: user!, refusal } : { user: null, refusal };
+    },
+    async refusal(userId) {
+      return refusalOf(await users.findStateById(userId));
     },
   };
 }
