@@ -93,6 +93,8 @@ export function hbpAuthRoutes(ctx: HbpContext) {
     body: { maxBytes: MAX_JSON_BODY_BYTES, mediaTypes: ["json"] },
     errorResponse: (code, error) => hbpErrorResponse(code, error, ctx.core.logger),
     exchange: hbpExchange(ctx),
+    // Refused before the body when the client's password check would find no room in the hash queue (dialect.ts).
+    passwordRoutes: { paths: ["/login"], clientIp: (request) => ctx.clientOf(request).ip, assertRoom: ctx.core.passwordCheck.assertRoom },
   })
     // Handlers with nothing to say (logout, revoke, change-password ...) answer 204, as HBP does.
     .onAfterHandle(({ response, set }) => {
