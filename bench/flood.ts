@@ -75,10 +75,13 @@ async function measure(side: string): Promise<FloodRun> {
     cwd: side === "floor" ? import.meta.dir : side,
     env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), DATA_DIR: dataDir, ...FLOOD_SERVER_ENV },
     stdout: "ignore",
-    stderr: "ignore",
+    stderr: "pipe",
   });
   try {
-    await waitUntilUp(url);
+    await waitUntilUp(url).catch(async (error) => {
+      server.kill();
+      throw new Error(`${error}: ${await new Response(server.stderr as ReadableStream).text()}`);
+    });
     await registerOwner(url);
     // taskset execs the server: the pid spawned is the server's.
     return await underFlood(url, seconds, { floodCpus: CLIENT_CPUS, serverPid: server.pid });
@@ -89,7 +92,7 @@ async function measure(side: string): Promise<FloodRun> {
 }
 
 async function waitUntilUp(url: string): Promise<void> {
-  for (let tries = 0; tries < 300; tries++) {
+  for (let tries = 0; tries < 1200; tries++) {
     try {
       if ((await fetch(`${url}/healthz`)).ok) return;
     } catch {

@@ -12,6 +12,8 @@
 import { spawn } from "bun";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { BUN, ROOT, ROUNDS, SECONDS, freePort, log, startLatchkey, startServer } from "./harness.ts";
+import { median, ms, type Row } from "./report.ts";
 
 export const FLOOD_CONNECTIONS = 200;
 export const FLOOD_ADDRESSES = 50;
@@ -132,4 +134,69 @@ export function percentile(values: number[], p: number): number {
 export function floodAnswers(flood: Record<string, number>): string {
   const total = Object.values(flood).reduce((sum, count) => sum + count, 0);
   return `${total} answers (${Object.entries(flood).map(([status, count]) => `${status}: ${count}`).join(", ")})`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// bench/run.ts's rows: latchkey's binary (a server of its own: the guess limits raised) and the floor
+// (bench/ref/flood-floor.ts) under the same flood, in turns (A B, then B A ...); a figure is the median of the runs' p99.
+
+export interface FloodScenario {
+  rows: Row[];
+  raw: Record<string, FloodRun[]>;
+}
+
+export async function floodScenario(dataDir: string): Promise<FloodScenario> {
+  const latchkey = await startLatchkey(dataDir, FLOOD_SERVER_ENV, "latchkey (flood)");
+  const port = await freePort();
+  const floor = await startServer("flood floor", [BUN, join(ROOT, "bench/ref/flood-floor.ts")], {
+    cwd: ROOT,
+    env: { PORT: String(port) },
+    url: `http://127.0.0.1:${port}`,
+    readyPath: "/healthz",
+  });
+  const raw: Record<string, FloodRun[]> = { latchkey: [], floor: [] };
+  try {
+    await registerOwner(latchkey.url);
+    await registerOwner(floor.url);
+    log(`fair under a flood: latchkey / floor, ${ROUNDS} round(s)`);
+    const sides = [
+      { name: "latchkey", server: latchkey },
+      { name: "floor", server: floor },
+    ];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const { name, server } of round % 2 === 0 ? sides : [...sides].reverse()) {
+        const run = await underFlood(server.url, SECONDS, { serverPid: server.pid });
+        raw[name]!.push(run);
+        log(`  ${name}: right login p99 ${ms(percentile(run.loginMs, 0.99))} (${run.loginMs.length}), /healthz p99 ${ms(percentile(run.healthzMs, 0.99))}, flood ${floodAnswers(run.flood)}`);
+      }
+    }
+  } finally {
+    await latchkey.stop();
+    await floor.stop();
+  }
+  const loginP99 = (side: string) => median(raw[side]!.map((run) => percentile(run.loginMs, 0.99)));
+  const healthzP99 = (side: string) => median(raw[side]!.map((run) => percentile(run.healthzMs, 0.99)));
+  const rounds = (side: string, pick: (run: FloodRun) => number[]) => raw[side]!.map((run) => ms(percentile(pick(run), 0.99))).join(", ");
+  const flood = `${FLOOD_CONNECTIONS} connections from ${FLOOD_ADDRESSES} addresses send wrong passwords as fast as they are answered`;
+  return {
+    raw,
+    rows: [
+      {
+        scenario: `right login while ${flood} (one every 100 ms, each from an address of its own)`,
+        figure: `p99 ${ms(loginP99("latchkey"))} (runs: ${rounds("latchkey", (run) => run.loginMs)}; ${median(raw.latchkey!.map((run) => run.loginMs.length))} logins a run)`,
+        reference: `bench/ref/flood-floor.ts (bare Bun.serve: the owner's hash at once, the rest refused at once): p99 ${ms(loginP99("floor"))} (runs: ${rounds("floor", (run) => run.loginMs)})`,
+        ratio: ms(loginP99("latchkey")),
+        goal: "p99 < 1 s",
+        met: loginP99("latchkey") < 1000,
+      },
+      {
+        scenario: "`GET /healthz` during that flood (every 10 ms)",
+        figure: `p99 ${ms(healthzP99("latchkey"))} (runs: ${rounds("latchkey", (run) => run.healthzMs)})`,
+        reference: `the floor: p99 ${ms(healthzP99("floor"))} (runs: ${rounds("floor", (run) => run.healthzMs)})`,
+        ratio: ms(healthzP99("latchkey")),
+        goal: "p99 < 10 ms",
+        met: healthzP99("latchkey") < 10,
+      },
+    ],
+  };
 }
