@@ -151,4 +151,25 @@ describe("one address", () => {
     expect(statuses.filter((status) => status === 401).length).toBeGreaterThanOrEqual(2);
     expect((await other).status).toBe(401);
   });
+
+  test("a try without room is refused before its body is parsed: even a body that is not JSON gets the 429", async () => {
+    const answered: number[] = [];
+    const burst = Array.from({ length: 8 }, (_, index) =>
+      call(server.url, "POST", "/auth/login", { json: { email: `early-${index}@example.com`, password: "wrong-password", cookie: false }, headers: from("203.0.113.60") }).then(
+        (res) => void answered.push(res.status),
+      ),
+    );
+    // The refusals come back at once; the admitted hashes (a few hundred ms each here) are still running.
+    while (answered.filter((status) => status === 429).length < 3) await Bun.sleep(5);
+    const malformed = await call(server.url, "POST", "/auth/login", {
+      body: "{not json",
+      headers: { ...from("203.0.113.60"), "content-type": "application/json" },
+    });
+    await Promise.all(burst);
+    expect(malformed.status).toBe(429);
+    expect(Number(malformed.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    // From an address with room, the same body is what it is: not JSON.
+    const elsewhere = await call(server.url, "POST", "/auth/login", { body: "{not json", headers: { ...from("203.0.113.61"), "content-type": "application/json" } });
+    expect(elsewhere.status).toBe(400);
+  });
 });

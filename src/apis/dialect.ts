@@ -59,7 +59,10 @@ function roomFirst(setup: DialectBase, parse: EdgeParse): EdgeParse {
         guarded.assertRoom(guarded.clientIp(context.request));
       } catch (refused) {
         const length = Number(context.request.headers.get("content-length"));
-        if (context.request.body !== null && length > 0 && length <= setup.body!.maxBytes) await context.request.arrayBuffer();
+        if (context.request.body !== null && length > 0 && length <= setup.body!.maxBytes) {
+          // A client gone mid-body still gets (or rather misses) the refusal, not a read error.
+          await context.request.arrayBuffer().catch(() => {});
+        }
         throw refused;
       }
     }
