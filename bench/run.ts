@@ -15,6 +15,7 @@ import {
   wrkOnce, type Contender, type Load, type Server,
 } from "./lib/harness.ts";
 import { firstTransforms, inputKinds, transformRows } from "./lib/first-transforms.ts";
+import { floodScenario } from "./lib/flood.ts";
 import { parseDd, type WrkResult } from "./lib/parse.ts";
 import { writePhoto } from "./lib/photo.ts";
 import {
@@ -336,6 +337,10 @@ async function main(): Promise<void> {
       goal: "p99 <= 10 ms",
       met: beside.p99Ms <= 10,
     });
+    // -- fair under a flood of wrong passwords (issue 29, item 5): bench/lib/flood.ts, its own server and the floor.
+    const flood = await floodScenario(join(WORK, "flood-data"));
+    raw.flood = flood.raw;
+    rows.push(...flood.rows);
     const refreshRatio = versus(refresh, bareLoad);
     rows.push({
       scenario: "refresh (`GET /auth/token/refresh`, rotation: one UPDATE of the session's row)",

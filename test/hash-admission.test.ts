@@ -23,6 +23,7 @@ const ENV = {
   RATE_LIMIT_MAX_PER_ACCOUNT: "100000",
   RATE_LIMIT_DELAY_AFTER: "100000",
   LNCRAWL_ENABLED: "true",
+  WOLFPAL_ENABLED: "true",
 };
 const FLOODERS = ["203.0.113.1", "203.0.113.2", "203.0.113.3"];
 const PER_FLOODER = 10;
@@ -58,24 +59,26 @@ async function flood(login: (ip: string, password: string, index: number) => Pro
   return finished;
 }
 
-function expectFairOutcome(finished: Finished[], refusedBody: unknown, ownerStatus = 200): void {
+function expectFairOutcome(finished: Finished[], refusedBody: unknown, ownerStatus = 200, wrongStatus = 401): void {
   const floods = finished.filter((entry) => entry.who !== "owner");
   const statuses = new Set(floods.map((entry) => entry.res.status));
   // Only wrong passwords and refusals: nothing failed.
-  expect([...statuses].sort()).toEqual([401, 429]);
+  expect([...statuses].sort()).toEqual([wrongStatus, 429]);
   const refused = floods.filter((entry) => entry.res.status === 429);
   // Each address has PER_CLIENT places, the queue QUEUE_MAX: most of the burst is refused.
   expect(refused.length).toBeGreaterThanOrEqual(FLOODERS.length * PER_FLOODER - QUEUE_MAX - FLOODERS.length * 2);
   for (const entry of refused) {
     expect(entry.res.body).toEqual(refusedBody);
     expect(Number(entry.res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    // Refused before its body was parsed, the body was still read: the connection is kept for the next try.
+    expect(entry.res.headers.get("connection")).not.toBe("close");
   }
   // Every flooding address had some of its hashes admitted: the queue is shared, not taken by the first.
-  for (const ip of FLOODERS) expect(floods.some((entry) => entry.who === ip && entry.res.status === 401)).toBe(true);
+  for (const ip of FLOODERS) expect(floods.some((entry) => entry.who === ip && entry.res.status === wrongStatus)).toBe(true);
   const ownerAt = finished.findIndex((entry) => entry.who === "owner");
   expect(finished[ownerAt]!.res.status).toBe(ownerStatus);
   // The owner's hash went ahead of the flood's waiting ones: some of the flood's admitted tries end after it.
-  const checkedAfterOwner = finished.slice(ownerAt + 1).filter((entry) => entry.res.status === 401);
+  const checkedAfterOwner = finished.slice(ownerAt + 1).filter((entry) => entry.res.status === wrongStatus);
   expect(checkedAfterOwner.length).toBeGreaterThanOrEqual(1);
 }
 
@@ -112,6 +115,14 @@ describe("hash queue under a flood of wrong passwords", () => {
     expectFairOutcome(finished, { error: "Too many requests", detail: null });
   });
 
+  test("WolfPal: the same queue, refusals in WolfPal's own error shape", async () => {
+    const finished = await flood((ip, password) =>
+      call(server.url, "POST", "/wolfpal/auth/login", { json: { email: "owner@example.com", password }, headers: from(ip) }),
+    );
+    // WolfPal answers a wrong password 400 INVALID_CREDENTIALS.
+    expectFairOutcome(finished, { code: "TOO_MANY_REQUESTS", error: "Too many requests; try again later." }, 200, 400);
+  });
+
   test("after the flood, every address is served again (the queue drained, nothing left waiting)", async () => {
     const results = await Promise.all(
       [...FLOODERS, OWNER_IP].map((ip) =>
@@ -139,5 +150,26 @@ describe("one address", () => {
     expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(8 - 4 - 1);
     expect(statuses.filter((status) => status === 401).length).toBeGreaterThanOrEqual(2);
     expect((await other).status).toBe(401);
+  });
+
+  test("a try without room is refused before its body is parsed: even a body that is not JSON gets the 429", async () => {
+    const answered: number[] = [];
+    const burst = Array.from({ length: 8 }, (_, index) =>
+      call(server.url, "POST", "/auth/login", { json: { email: `early-${index}@example.com`, password: "wrong-password", cookie: false }, headers: from("203.0.113.60") }).then(
+        (res) => void answered.push(res.status),
+      ),
+    );
+    // The refusals come back at once; the admitted hashes (a few hundred ms each here) are still running.
+    while (answered.filter((status) => status === 429).length < 3) await Bun.sleep(5);
+    const malformed = await call(server.url, "POST", "/auth/login", {
+      body: "{not json",
+      headers: { ...from("203.0.113.60"), "content-type": "application/json" },
+    });
+    await Promise.all(burst);
+    expect(malformed.status).toBe(429);
+    expect(Number(malformed.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    // From an address with room, the same body is what it is: not JSON.
+    const elsewhere = await call(server.url, "POST", "/auth/login", { body: "{not json", headers: { ...from("203.0.113.61"), "content-type": "application/json" } });
+    expect(elsewhere.status).toBe(400);
   });
 });

@@ -59,6 +59,9 @@ export function faroeRoutes(ctx: FaroeContext & { credential: string }) {
     body: { maxBytes: MAX_BODY_BYTES, mediaTypes: ["json"] },
     errorResponse: (code, error) => faroeErrorResponse(code, error, core.logger),
     exchange: (request): Exchange => ({ client: { ip: clientIpOf(request.headers), userAgent: null } }),
+    // No `passwordRoutes` (dialect.ts): each password try is counted against the per-IP hashing limit (limits.ts)
+    // before its check, and a try refused before its body would go uncounted. The hash queue still refuses a try
+    // without room first thing in the check (core/passwords/password-check.ts), before anything is read.
   })
     .macro(faroeGuards(credential))
     .guard({ credential: true }, (routes) =>

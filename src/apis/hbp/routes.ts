@@ -45,6 +45,9 @@ function hbpAuthApp(ctx: HbpContext) {
     body: { maxBytes: MAX_JSON_BODY_BYTES, mediaTypes: ["json"] },
     errorResponse: (code, error) => hbpErrorResponse(code, error, ctx.core.logger),
     exchange: hbpExchange(ctx),
+    // Refused before the body when the client's password check would find no room in the hash queue (dialect.ts).
+    // The body is not read then, so /login's anonymous and magic-link sign-ins from such an address wait with it.
+    passwordRoutes: { paths: ["/login"], clientIp: (request) => ctx.clientOf(request).ip, assertRoom: ctx.core.passwordCheck.assertRoom },
   })
     // Handlers with nothing to say (logout, revoke, change-password ...) answer 204, as HBP does.
     .onAfterHandle(({ response, set }) => {

@@ -29,6 +29,8 @@ export function lncrawlRoutes(ctx: LncrawlContext) {
     body: { maxBytes: 64 * 1024, mediaTypes: ["json", "multipart", "urlencoded"] },
     errorResponse: (code, error) => lncrawlErrorResponse(code, error, ctx.core.logger),
     exchange: (request): LncrawlExchange => ({ headers: request.headers, client: ctx.clientOf(request) }),
+    // Refused before the body when the client's password check would find no room in the hash queue (dialect.ts).
+    passwordRoutes: { paths: ["/login"], clientIp: (request) => ctx.clientOf(request).ip, assertRoom: ctx.core.passwordCheck.assertRoom },
   })
     // FastAPI sends `true` as JSON; Elysia would send a bare boolean as text.
     .mapResponse(({ responseValue }) => (typeof responseValue === "boolean" ? Response.json(responseValue) : undefined))

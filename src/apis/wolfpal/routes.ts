@@ -24,6 +24,8 @@ export function wolfpalRoutes(ctx: WolfpalContext) {
     body: { maxBytes: 64 * 1024, mediaTypes: WOLFPAL_MEDIA_TYPES },
     errorResponse: (code, error) => wolfpalErrorResponse(code, error, ctx.core.logger),
     exchange: (request): WolfpalExchange => ({ headers: request.headers, client: ctx.clientOf(request) }),
+    // Refused before the body when the client's password check would find no room in the hash queue (dialect.ts).
+    passwordRoutes: { paths: ["/auth/login"], clientIp: (request) => ctx.clientOf(request).ip, assertRoom: ctx.core.passwordCheck.assertRoom },
   })
     .macro(wolfpalGuards(ctx))
     .post("/auth/register", async ({ body, set }) => {

@@ -68,8 +68,21 @@ export function createHashAdmission(settings: HashAdmissionSettings): HashAdmiss
     return Math.max(1, Math.ceil(((ahead + 1) * hashSeconds) / places));
   }
 
+  /**
+   * Refusals are made once per reason and Retry-After and thrown again: under a flood thousands a second are refused,
+   * and a new Error each time (its stack captured) was a share of the event loop's work. They carry no request's facts.
+   */
+  const refusals = new Map<string, CoreError>();
   function refusal(detail: string): CoreError {
-    return new CoreError("rate_limited", detail, { retryAfterSeconds: secondsFor(waiting) });
+    const retryAfterSeconds = secondsFor(waiting);
+    const key = `${retryAfterSeconds} ${detail}`;
+    let refused = refusals.get(key);
+    if (refused === undefined) {
+      refused = new CoreError("rate_limited", detail, { retryAfterSeconds });
+      // Retry-After stays within a few values (the queue is bounded); the bound is for a measured hash time gone wild.
+      if (refusals.size < 256) refusals.set(key, refused);
+    }
+    return refused;
   }
 
   /** Why a hash for `key` cannot wait now (null: it can, perhaps by making room: see `makeRoom`). */

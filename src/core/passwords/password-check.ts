@@ -32,6 +32,12 @@ export interface PasswordCheck {
    * also counted per IP (only a wrong password keeps its count).
    */
   checkListed(email: string, password: string, client: SessionContext): Promise<User>;
+  /**
+   * Throws `rate_limited` (with Retry-After) when a check for a client at `ip` would be refused now for want of room in
+   * the hash queue (hash-admission.ts). The dialects ask it on their password routes before the request's body is
+   * parsed, so that a flood's refused try costs the server no more than its headers; `check` asks again.
+   */
+  assertRoom(ip: string | null): void;
 }
 
 export function createPasswordCheck(deps: {
@@ -85,6 +91,8 @@ export function createPasswordCheck(deps: {
       const account = `email:${user?.email ?? normaliseEmail(login)}`;
       return observed(guesses.attempt({ ip: client.ip, account }, () => prove(user, password, client.ip)));
     },
+
+    assertRoom: (ip) => passwords.assertRoom(ip),
 
     async checkListed(email, password, client) {
       passwords.assertRoom(client.ip);
