@@ -94,10 +94,11 @@ export interface BlobStore {
 /**
  * Streams read in pieces of this size, so a reader (a zip being sent, an image's input) holds one piece in memory.
  * Each piece is a read on the thread pool and a trip through the stream and the zip writer: 64 KiB pieces cost a
- * 1 GiB zip twice the CPU of 256 KiB ones; larger ones left more garbage than a zip's 64 MB of RSS growth allows
- * (the pieces live outside the JS heap, which drives the collector; bench/README.md, "Bytes paths").
+ * 1 GiB zip ~1.6x the CPU of these. Larger ones save a little more but leave more garbage between collections (the
+ * pieces live outside the JS heap, which drives the collector): 256 KiB took a 1 GiB zip's RSS growth to within a
+ * few MB of the 64 MB bench/README.md allows ("Bytes paths").
  */
-const READ_CHUNK_BYTES = 256 * 1024;
+const READ_CHUNK_BYTES = 128 * 1024;
 
 /**
  * Uploads are written in pieces of this size: a request body arrives in ~32 KiB chunks, and one write (a promise
