@@ -6,7 +6,7 @@
 //   objects/<key>   the files, as uploaded, in a readable tree
 //   tmp/            uploads being written; a file appears under objects/ only by an atomic rename, after fsync
 // On disk one path cannot be both a file and a folder, so `a` and `a/b` cannot coexist (path_conflict); S3 can.
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import type { Stats } from "node:fs";
 import { mkdir, open, readdir, rename, rm, rmdir, stat, type FileHandle } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
@@ -91,8 +91,14 @@ export interface BlobStore {
   list(prefix: string): AsyncIterable<BlobInfo>;
 }
 
-/** Reads are done in pieces of this size, so a download holds at most one piece per client in memory. */
-const READ_CHUNK_BYTES = 64 * 1024;
+/**
+ * Streams read in pieces of this size, so a reader (a zip being sent, an image's input) holds one piece in memory.
+ * Each piece is a read on the thread pool and a trip through the stream and the zip writer: 64 KiB pieces cost a
+ * 1 GiB zip ~1.6x the CPU of these. Larger ones save a little more but leave more garbage between collections (the
+ * pieces live outside the JS heap, which drives the collector): 256 KiB took a 1 GiB zip's RSS growth to within a
+ * few MB of the 64 MB bench/README.md allows ("Bytes paths").
+ */
+const READ_CHUNK_BYTES = 128 * 1024;
 
 /**
  * Uploads are written in pieces of this size: a request body arrives in ~32 KiB chunks, and one write (a promise
@@ -243,15 +249,18 @@ export function createLocalBlobStore(root: string, options: { clearStaging?: boo
 
     async open(key) {
       const file = fileOf(key);
-      let info: Stats;
+      // On the event loop, not the thread pool: Bun opens and fstat-s the file there itself to send it, so this
+      // blocks no longer than that does, and an answer made after a trip to the pool leaves Bun's cork: its headers
+      // went out in six sendto calls instead of one (bench/README.md, "Bytes paths").
+      let found: Stats | undefined;
       try {
-        info = await stat(file);
+        found = statSync(file, { throwIfNoEntry: false });
       } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === "ENOENT" || code === "ENOTDIR") return null;
+        if ((error as NodeJS.ErrnoException).code === "ENOTDIR") return null;
         throw error;
       }
-      if (!info.isFile()) return null;
+      if (!found?.isFile()) return null;
+      const info = found;
       // A download (body) needs no handle: Bun sends the file by path with sendfile. Opening, fstat-ing and
       // closing a handle for it was a large share of a download's work (bench/README.md), so it is opened only for read()
       // and stream(), and only onto the version stat() saw: an overwrite since (a rename puts another inode under
