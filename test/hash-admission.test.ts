@@ -3,7 +3,7 @@
 // once (429 with Retry-After, in each API's own error format), and a right password from another address is served
 // ahead of the flood's queued hashes. Outcomes and order are asserted, never durations.
 //
-// The hashes are made slow (ARGON2_MEMORY_KIB=65536, ARGON2_TIME_COST=4: a few hundred ms each) so that the
+// The hashes are made slow (ARGON2_MEMORY_KIB=65536, ARGON2_TIME_COST=12: about a second each) so that the
 // flood's queued hashes are still waiting when the owner's login arrives, on any machine; the guess limits are
 // raised so that this test is about CPU, not about guessing (they are tested in hbp-rate-limits.test.ts).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -17,7 +17,7 @@ const ENV = {
   HASH_QUEUE_MAX: String(QUEUE_MAX),
   HASH_QUEUE_PER_CLIENT: String(PER_CLIENT),
   ARGON2_MEMORY_KIB: "65536",
-  ARGON2_TIME_COST: "4",
+  ARGON2_TIME_COST: "12",
   RATE_LIMIT_MAX_PER_IP: "100000",
   RATE_LIMIT_MAX_PER_ACCOUNT_AND_IP: "100000",
   RATE_LIMIT_MAX_PER_ACCOUNT: "100000",
