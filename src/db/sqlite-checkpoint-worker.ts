@@ -25,6 +25,15 @@ self.onmessage = (event: MessageEvent<CheckpointerMessage>) => {
         // SQLITE_BUSY and the like: the next tick tries again, and the server's own autocheckpoint is the backstop.
       }
     }, message.intervalMs);
+  } else if (message.type === "pass") {
+    // Asked for by the server (checkpointedNow in sqlite-checkpointer.ts): a pass now, answered even when it fails
+    // or finds nothing to copy, so that the one waiting for it goes on.
+    try {
+      checkpoint();
+    } catch {
+      // as above
+    }
+    self.postMessage({ type: "passed", pass: message.pass } satisfies CheckpointerReply);
   } else {
     if (timer) clearInterval(timer);
     db?.close();
