@@ -37,8 +37,8 @@ export function openSqlite(file: string, options: { backgroundCheckpoints?: bool
   sqlite.run("PRAGMA synchronous = NORMAL");
   sqlite.run("PRAGMA busy_timeout = 5000");
   sqlite.run("PRAGMA foreign_keys = ON");
-  // SQLite's default cache is 2 MB: on a database of gigabytes the inner pages of the hot B-trees (sessions by handle,
-  // users by key) no longer stay in it, and each lookup reads them again from the OS (bench/README.md, "Scale").
+  // SQLite's default cache is 2 MB: on a database of gigabytes the pages many distinct sessions and the purge's
+  // random index rows touch outgrow it, and each is read again from the OS (SQLITE_CACHE_MB; bench/README.md, "Scale").
   // Negative: in KiB, not pages. SQLite allocates it as pages are read, so a small database uses no more than its size.
   if (options.cacheMiB !== undefined) sqlite.run(`PRAGMA cache_size = ${-Math.round(options.cacheMiB * 1024)}`);
 
