@@ -8,7 +8,7 @@
 # `bash bench/run.sh --backend postgres-s3` runs bench/backends.ts instead: the same small requests, logins, download
 # and upload on latchkey with DATABASE_URL (a local PostgreSQL from Debian's binaries, as the tests start it) and
 # STORAGE_URL (s3rver) beside latchkey on SQLite, with each route's round trips (issue 29, item 6).
-# `bash bench/run.sh --scale`: the same routes on a database of a million accounts (bench/scale.ts).
+# `bash bench/run.sh --scale [--reuse-seed]`: the same routes on a database of a million accounts (bench/scale.ts).
 # BENCH_SECONDS (default 10) and BENCH_WARMUP_SECONDS (default 3) set each scenario's measured and warm-up time.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -56,7 +56,9 @@ if [[ $BACKEND == postgres-s3 ]]; then
 fi
 # --scale: latchkey on a seeded database of SCALE_ACCOUNTS (default 1,000,000) accounts against an empty one
 # (bench/scale.ts, issue 29); it needs wrk and curl only.
+# --scale --reuse-seed: the seed is made once into bench/.work/scale-seed-<accounts> and copied for each run.
 if [[ ${1-} == --scale ]]; then
-  BENCH_COMMAND=${BENCH_COMMAND:-bash bench/run.sh --scale} exec bun bench/scale.ts
+  [[ ${2-} == --reuse-seed ]] && export SCALE_SEED_REUSE=1
+  BENCH_COMMAND=${BENCH_COMMAND:-bash bench/run.sh $*} exec bun bench/scale.ts
 fi
 BENCH_COMMAND=${BENCH_COMMAND:-bash bench/run.sh} exec bun bench/run.ts

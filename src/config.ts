@@ -41,6 +41,8 @@ interface Settings {
   database: {
     /** DATABASE_URL=postgres://...: PostgreSQL, shared by several instances; null: SQLite in DATA_DIR. */
     url: string | null;
+    /** SQLITE_CACHE_MB: the server's SQLite page cache (SQLite's own default is 2 MB). */
+    sqliteCacheMiB: number;
   };
   /** LOG_LEVEL: the lowest level written; LOG_FORMAT: `text` for a terminal, `json` one object a line. */
   log: {
@@ -308,6 +310,8 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
     passwords: readPasswordSettings(read),
     database: {
       url: readDatabaseUrl(read),
+      // Allocated only as pages are read: a small database never uses more than its size (bench/README.md, "Scale").
+      sqliteCacheMiB: read.number("SQLITE_CACHE_MB", 64, { min: 2, max: 65536, integer: true }),
     },
     log: {
       level: read.oneOf("LOG_LEVEL", LOG_LEVELS, "info", { caseInsensitive: true }),

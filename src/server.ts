@@ -115,7 +115,7 @@ export async function createLatchkey(
   // STORAGE_RULES problems are configuration errors, reported before anything is opened.
   const storageRules = loadRules(config.storage.rulesFile);
 
-  const database = await openDatabase({ url: config.database.url, sqliteFile: paths.database }, { serving: true });
+  const database = await openDatabase({ url: config.database.url, sqliteFile: paths.database }, { serving: true, sqliteCacheMiB: config.database.sqliteCacheMiB });
   const applied = await database.migrate();
   if (applied.length > 0) logger.info("database migrated", { applied: applied.join(","), database: database.description });
 

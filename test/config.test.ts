@@ -111,6 +111,13 @@ describe("loadConfig", () => {
     expect(loadConfig({ LNCRAWL_ENABLED: "true", LNCRAWL_PREFIX: "/auth", AUTH_ENABLED: "false" }).lncrawl.prefix).toBe("/auth");
   });
 
+  test("SQLITE_CACHE_MB: 64 MiB by default, bounded (SQLite's own 2 MB at least)", () => {
+    expect(loadConfig({}).database.sqliteCacheMiB).toBe(64);
+    expect(loadConfig({ SQLITE_CACHE_MB: "256" }).database.sqliteCacheMiB).toBe(256);
+    expect(() => loadConfig({ SQLITE_CACHE_MB: "1" })).toThrow(/SQLITE_CACHE_MB/);
+    expect(() => loadConfig({ SQLITE_CACHE_MB: "lots" })).toThrow(/SQLITE_CACHE_MB/);
+  });
+
   test("every problem is reported at once", () => {
     expect(() => loadConfig({ PORT: "x", JWT_ALGORITHM: "x" })).toThrow(/PORT:[\s\S]*JWT_ALGORITHM:/);
   });

@@ -94,8 +94,17 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** Starts a server and waits until `readyPath` answers (any status). */
-export async function startServer(name: string, cmd: string[], options: { cwd: string; env: Record<string, string>; url: string; readyPath: string }): Promise<Server> {
+/**
+ * Starts a server and waits until `readyPath` answers (any status). `readyMs` (default 30 s): how long it may take;
+ * `stopMs` (default 10 s): how long stop() waits after SIGTERM before SIGKILL; `keepOutput` (default 20,000): how
+ * many of the last characters of its output are kept.
+ */
+export async function startServer(
+  name: string,
+  cmd: string[],
+  options: { cwd: string; env: Record<string, string>; url: string; readyPath: string; readyMs?: number; stopMs?: number; keepOutput?: number },
+): Promise<Server> {
+  const keepOutput = options.keepOutput ?? 20_000;
   const child: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn(cmd, {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? options.cwd, ...options.env },
@@ -106,11 +115,11 @@ export async function startServer(name: string, cmd: string[], options: { cwd: s
   let output = "";
   const collect = async (stream: ReadableStream<Uint8Array>) => {
     const decoder = new TextDecoder();
-    for await (const chunk of stream) output = (output + decoder.decode(chunk, { stream: true })).slice(-20_000);
+    for await (const chunk of stream) output = (output + decoder.decode(chunk, { stream: true })).slice(-keepOutput);
   };
   void collect(child.stdout);
   void collect(child.stderr);
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + (options.readyMs ?? 30_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited ${child.exitCode}:\n${output}`);
     try {
@@ -119,7 +128,7 @@ export async function startServer(name: string, cmd: string[], options: { cwd: s
     } catch {
       if (Date.now() > deadline) {
         child.kill("SIGKILL");
-        throw new Error(`${name} did not answer within 30 s:\n${output}`);
+        throw new Error(`${name} did not answer within ${(options.readyMs ?? 30_000) / 1000} s:\n${output}`);
       }
       await Bun.sleep(20);
     }
@@ -131,7 +140,7 @@ export async function startServer(name: string, cmd: string[], options: { cwd: s
     output: () => output,
     async stop() {
       child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      const timer = setTimeout(() => child.kill("SIGKILL"), options.stopMs ?? 10_000);
       await child.exited;
       clearTimeout(timer);
     },

@@ -11,8 +11,8 @@ export interface DatabaseLocation {
 }
 
 /** `serving`: for the long-running server (SQLite then checkpoints its WAL on a background thread). */
-export async function openDatabase(location: DatabaseLocation, options: { serving?: boolean } = {}): Promise<DatabaseHandle> {
-  if (!location.url) return openSqlite(location.sqliteFile, { backgroundCheckpoints: options.serving });
+export async function openDatabase(location: DatabaseLocation, options: { serving?: boolean; sqliteCacheMiB?: number } = {}): Promise<DatabaseHandle> {
+  if (!location.url) return openSqlite(location.sqliteFile, { backgroundCheckpoints: options.serving, cacheMiB: options.sqliteCacheMiB });
   // Loaded only for PostgreSQL: its driver and schema are not needed by the SQLite default, and not at its start-up.
   const { openPostgres } = await import("./postgres.ts");
   return openPostgres(location.url);

@@ -48,6 +48,12 @@ export type Database = QueryBuilder & {
    * transaction on PostgreSQL. For the writes every request makes (a refresh's rotation, src/db/repositories/sessions.ts).
    */
   transactionStatement<Row>(build: (tx: Transaction) => TransactionQuery<Row>): TransactionStatement<Row>;
+  /**
+   * Resolves once what was committed before the call has been copied from SQLite's WAL into the database file by
+   * the server's checkpoint thread (src/db/sqlite-checkpointer.ts); at once on PostgreSQL and without that thread.
+   * For bulk writes done in slices (the purge): waiting for it between slices keeps their copying off the event loop.
+   */
+  writesCheckpointed(): Promise<void>;
 };
 
 export interface DatabaseHandle {

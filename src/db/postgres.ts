@@ -46,7 +46,7 @@ export async function openPostgres(url: string): Promise<DatabaseHandle> {
         connection.release();
       }
     });
-  const db = Object.assign(orm, { tables: schema as unknown as Tables, engine: "postgres" as const, withLock, lookup: preparedLookup, transactionStatement: preparedTransactionStatement }) as unknown as Database;
+  const db = Object.assign(orm, { tables: schema as unknown as Tables, engine: "postgres" as const, withLock, lookup: preparedLookup, transactionStatement: preparedTransactionStatement, writesCheckpointed: () => Promise.resolve() }) as unknown as Database;
   return {
     db,
     description: describe(url),

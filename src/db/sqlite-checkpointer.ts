@@ -13,8 +13,8 @@
 import type { Database as SQLite } from "bun:sqlite";
 import { workerModule } from "../worker-module.ts";
 
-export type CheckpointerMessage = { type: "start"; file: string; intervalMs: number } | { type: "stop" };
-export type CheckpointerReply = { type: "copied"; frames: number } | { type: "stopped" };
+export type CheckpointerMessage = { type: "start"; file: string; intervalMs: number } | { type: "pass"; pass: number } | { type: "stop" };
+export type CheckpointerReply = { type: "copied"; frames: number } | { type: "passed"; pass: number } | { type: "stopped" };
 
 const INTERVAL_MS = 100;
 /** The server's own checkpoint, if the worker falls behind or is gone: ~64 MiB of 4 KiB pages. */
@@ -24,6 +24,12 @@ const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
 export interface Checkpointer {
+  /**
+   * Resolves once the worker has run a pass that began after this call: every frame committed before it is then
+   * copied (unless a reader still needed it). For a bulk writer (the purge) to go no faster than the copying, so
+   * that the server's own catch-up (`finish`) never has its frames to copy on the event loop.
+   */
+  checkpointedNow(): Promise<void>;
   /** Stops the worker and waits until its connection is closed (the server's close must be the last). */
   stop(): Promise<void>;
 }
@@ -36,14 +42,25 @@ export function startCheckpointer(sqlite: SQLite, file: string, finish: () => vo
   worker.unref(); // a timer thread must not keep the process alive
   /** Set by stop(): resolves its promise once the worker has closed its connection. */
   let resolveStop: (() => void) | null = null;
+  /** The passes asked for and not yet answered, by number. */
+  const asked = new Map<number, () => void>();
+  let lastPass = 0;
+  const answerAll = () => {
+    for (const resolve of asked.values()) resolve();
+    asked.clear();
+  };
   worker.onmessage = (event: MessageEvent<CheckpointerReply>) => {
-    if (event.data.type === "copied" && !resolveStop) {
+    if (event.data.type === "passed") {
+      asked.get(event.data.pass)?.();
+      asked.delete(event.data.pass);
+    } else if (event.data.type === "copied" && !resolveStop) {
       try {
         finish();
       } catch {
         // e.g. SQLITE_BUSY from another process's checkpoint: the next pass tries again.
       }
     } else if (event.data.type === "stopped") {
+      answerAll();
       worker.terminate();
       resolveStop?.();
     }
@@ -52,6 +69,7 @@ export function startCheckpointer(sqlite: SQLite, file: string, finish: () => vo
   let dead = false;
   worker.onerror = () => {
     dead = true;
+    answerAll();
     worker.terminate();
     if (resolveStop) resolveStop();
     else sqlite.run(`PRAGMA wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES}`);
@@ -59,6 +77,14 @@ export function startCheckpointer(sqlite: SQLite, file: string, finish: () => vo
   worker.postMessage({ type: "start", file, intervalMs: INTERVAL_MS } satisfies CheckpointerMessage);
   let stopping: Promise<void> | null = null;
   return {
+    checkpointedNow() {
+      if (dead || resolveStop) return Promise.resolve();
+      const pass = ++lastPass;
+      return new Promise<void>((resolve) => {
+        asked.set(pass, resolve);
+        worker.postMessage({ type: "pass", pass } satisfies CheckpointerMessage);
+      });
+    },
     stop() {
       if (dead) return Promise.resolve();
       stopping ??= new Promise<void>((resolve) => {

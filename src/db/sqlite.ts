@@ -29,13 +29,18 @@ type Method = "run" | "all" | "values" | "get";
 /** Statements kept per SQL text; past this many the cache starts over (drizzle makes a few dozen shapes). */
 const STATEMENT_CACHE_SIZE = 500;
 
-export function openSqlite(file: string, options: { backgroundCheckpoints?: boolean } = {}): DatabaseHandle {
+/** `cacheMiB`: SQLite's page cache for this connection (SQLite's default, 2 MB, when not given). */
+export function openSqlite(file: string, options: { backgroundCheckpoints?: boolean; cacheMiB?: number } = {}): DatabaseHandle {
   const sqlite = new SQLite(file, { create: true, strict: true });
   // WAL lets readers run beside the one writer; busy_timeout makes a second process's writer wait instead of failing.
   sqlite.run("PRAGMA journal_mode = WAL");
   sqlite.run("PRAGMA synchronous = NORMAL");
   sqlite.run("PRAGMA busy_timeout = 5000");
   sqlite.run("PRAGMA foreign_keys = ON");
+  // SQLite's default cache is 2 MB: on a database of gigabytes the pages many distinct sessions and the purge's
+  // random index rows touch outgrow it, and each is read again from the OS (SQLITE_CACHE_MB; bench/README.md, "Scale").
+  // Negative: in KiB, not pages. SQLite allocates it as pages are read, so a small database uses no more than its size.
+  if (options.cacheMiB !== undefined) sqlite.run(`PRAGMA cache_size = ${-Math.round(options.cacheMiB * 1024)}`);
 
   // Compiling SQL (sqlite3_prepare) is a real share of a short request: the same SQL text gets the same compiled statement.
   // Safe because every statement runs to its end synchronously, so no two uses of one statement overlap.
@@ -169,6 +174,7 @@ export function openSqlite(file: string, options: { backgroundCheckpoints?: bool
     withLock,
     lookup,
     transactionStatement,
+    writesCheckpointed: () => checkpointer?.checkpointedNow() ?? Promise.resolve(),
   });
 
   return {
