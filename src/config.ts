@@ -311,7 +311,7 @@ export function loadConfig(env: Env, options: { cwd?: string; asked?: Set<string
     database: {
       url: readDatabaseUrl(read),
       // Allocated only as pages are read: a small database never uses more than its size (bench/README.md, "Scale").
-      sqliteCacheMiB: read.number("SQLITE_CACHE_MB", 64, { min: 2, max: 65536, integer: true }),
+      sqliteCacheMiB: read.number("SQLITE_CACHE_MB", 2, { min: 2, max: 65536, integer: true }),
     },
     log: {
       level: read.oneOf("LOG_LEVEL", LOG_LEVELS, "info", { caseInsensitive: true }),

@@ -111,8 +111,8 @@ describe("loadConfig", () => {
     expect(loadConfig({ LNCRAWL_ENABLED: "true", LNCRAWL_PREFIX: "/auth", AUTH_ENABLED: "false" }).lncrawl.prefix).toBe("/auth");
   });
 
-  test("SQLITE_CACHE_MB: 64 MiB by default, bounded (SQLite's own 2 MB at least)", () => {
-    expect(loadConfig({}).database.sqliteCacheMiB).toBe(64);
+  test("SQLITE_CACHE_MB: 2 MiB by default (about SQLite's own), bounded", () => {
+    expect(loadConfig({}).database.sqliteCacheMiB).toBe(2);
     expect(loadConfig({ SQLITE_CACHE_MB: "256" }).database.sqliteCacheMiB).toBe(256);
     expect(() => loadConfig({ SQLITE_CACHE_MB: "1" })).toThrow(/SQLITE_CACHE_MB/);
     expect(() => loadConfig({ SQLITE_CACHE_MB: "lots" })).toThrow(/SQLITE_CACHE_MB/);
