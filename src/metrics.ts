@@ -77,6 +77,12 @@ export function createMetrics(deps: { config: Config; db: Database; clock: Clock
     labelNames: ["result"] as const,
     registers,
   });
+  const passwordlessSignIns = new Counter({
+    name: "latchkey_passwordless_sign_ins_total",
+    help: "Sign-ins through a provider or with a passkey, by method (provider, passkey) and result: success, second_factor, throttled, failed.",
+    labelNames: ["method", "result"] as const,
+    registers,
+  });
   const hashSeconds = new Histogram({
     name: "latchkey_password_hash_duration_seconds",
     help: "Time of each argon2id (or imported bcrypt) computation, its wait for a thread included, by operation (hash, verify).",
@@ -135,6 +141,7 @@ export function createMetrics(deps: { config: Config; db: Database; clock: Clock
   return {
     observations: {
       signIn: (result) => signIns.inc({ result }),
+      passwordlessSignIn: (method, result) => passwordlessSignIns.inc({ method, result }),
       passwordHash: (operation, seconds) => hashSeconds.observe({ operation }, seconds),
       mailSent: () => mailsSent.inc(),
       mailFailed: ({ gaveUp }) => mailFailures.inc({ outcome: gaveUp ? "given_up" : "retry" }),

@@ -13,53 +13,11 @@ import { runLatchkey, startServer, type TestServer } from "./support/server.ts";
 import { download, newUser, upload } from "./support/storage.ts";
 import { encodeImage, quadrants } from "./support/images.ts";
 import { startSmtp, type TestSmtp } from "./support/smtp.ts";
+import { parseMetrics, valueOf, type Sample } from "./support/metrics.ts";
 import { awayFromStepEdge, totpCode } from "./support/totp.ts";
 
 const TOKEN = "metrics-token-0123456789abcdef";
 const SCRAPER = { authorization: `Bearer ${TOKEN}` };
-
-/** One sample of the text format: `name{label="value",...} value`. */
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** The text format, enough of it for these tests: comments skipped, label values unescaped, every value a number. */
-function parseMetrics(text: string): { samples: Sample[]; types: Map<string, string> } {
-  const samples: Sample[] = [];
-  const types = new Map<string, string>();
-  for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
-    const type = /^# TYPE (\S+) (\S+)$/.exec(line);
-    if (type) types.set(type[1]!, type[2]!);
-    if (line.startsWith("#")) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)(?: \d+)?$/.exec(line);
-    if (!match) throw new Error(`not a sample line: ${line}`);
-    const labels: Record<string, string> = {};
-    const labelText = match[2] ?? "";
-    const labelPattern = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)",?/gy;
-    let at = 0;
-    for (let label = labelPattern.exec(labelText); label; label = labelPattern.exec(labelText)) {
-      labels[label[1]!] = label[2]!.replace(/\\(.)/g, (_, char: string) => (char === "n" ? "\n" : char));
-      at = labelPattern.lastIndex;
-    }
-    if (at !== labelText.length) throw new Error(`bad labels: ${line}`);
-    // As Prometheus reads a value (Go's ParseFloat): NaN and Inf in any case (prom-client writes `Nan`).
-    const text = match[3]!;
-    const value = /^nan$/i.test(text) ? Number.NaN : /^[+-]?inf$/i.test(text) ? (text.startsWith("-") ? -Infinity : Infinity) : Number(text);
-    if (Number.isNaN(value) && !/^nan$/i.test(text)) throw new Error(`bad value: ${line}`);
-    samples.push({ name: match[1]!, labels, value });
-  }
-  return { samples, types };
-}
-
-/** The value of the one sample with this name whose labels include `labels`; 0 when there is none yet. */
-function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
-  const found = samples.filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value));
-  if (found.length > 1) throw new Error(`${name} ${JSON.stringify(labels)}: ${found.length} samples`);
-  return found[0]?.value ?? 0;
-}
 
 async function scrape(url: string): Promise<Sample[]> {
   const response = await fetch(`${url}/metrics`, { headers: SCRAPER });

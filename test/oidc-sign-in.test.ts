@@ -12,6 +12,7 @@ import { call } from "./support/http.ts";
 import { startOpenIdProvider, type TestAccount, type TestOpenIdProvider } from "./support/openid-provider.ts";
 import { closedPort } from "./support/ports.ts";
 import { rememberSecret } from "./support/secrets.ts";
+import { metricValue } from "./support/metrics.ts";
 import { startServer, type TestServer } from "./support/server.ts";
 import { SoftwareAuthenticator } from "./support/software-authenticator.ts";
 import { awayFromStepEdge, totpCode } from "./support/totp.ts";
@@ -23,6 +24,7 @@ const CLIENT_SECRET = "oidc-test-client-secret-0123456789";
 const COOKIE_SECRET = "oidc-test-cookie-secret-0123456789";
 const PASSWORD = "password-123";
 const PASSKEY_ORIGIN = "http://localhost:5173";
+const METRICS_TOKEN = "oidc-metrics-token-0123456789";
 rememberSecret("client_secret", CLIENT_SECRET);
 
 let op: TestOpenIdProvider;
@@ -56,6 +58,8 @@ beforeAll(async () => {
     ADMIN_EMAIL: "root@example.com",
     ADMIN_PASSWORD: "root-password-1",
     FAROE_CREDENTIAL,
+    METRICS_ENABLED: "true",
+    METRICS_TOKEN,
     // Passkeys beside the provider: removals of both kinds race in one test.
     WEBAUTHN_ENABLED: "true",
     WEBAUTHN_RP_ID: "localhost",
@@ -319,6 +323,18 @@ describe("signing in", () => {
 });
 
 describe("the state", () => {
+  test("each provider sign-in is counted in /metrics by its result (latchkey_passwordless_sign_ins_total)", async () => {
+    const counted = (result: string) => metricValue(server.url, METRICS_TOKEN, "latchkey_passwordless_sign_ins_total", { method: "provider", result });
+    const before = { success: await counted("success"), failed: await counted("failed") };
+    succeeded(await signIn(new Browser(), person({}, "counted").subject));
+    const browser = new Browser();
+    const callback = await toCallback(browser, person({}, "counted-wrong").subject);
+    callback.searchParams.set("state", "not-the-state");
+    expect(failedWith(await finish(browser, callback))).toBe("invalid_state");
+    expect(await counted("success")).toBe(before.success + 1);
+    expect(await counted("failed")).toBe(before.failed + 1);
+  });
+
   test("a wrong state: invalid_state, no session", async () => {
     const browser = new Browser();
     const callback = await toCallback(browser, person({}, "wrong-state").subject);

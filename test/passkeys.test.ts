@@ -10,13 +10,15 @@ import { call, decodeJwtPayload, type JsonResponse } from "./support/http.ts";
 import { waitForOutboxMail } from "./support/outbox.ts";
 import { FakeClock, removeDataDir, startInProcess, type InProcess } from "./support/in-process.ts";
 import { runLatchkey, startServer, TEST_JWT_KEY, waitForOutput, type TestServer } from "./support/server.ts";
+import { metricValue } from "./support/metrics.ts";
 import { SoftwareAuthenticator } from "./support/software-authenticator.ts";
 import { linkIn } from "./support/smtp.ts";
 import { awayFromStepEdge, totpCode } from "./support/totp.ts";
 
 /** The app's page is on another origin than latchkey (a SPA on its dev server): WEBAUTHN_RP_ORIGINS names it. */
 const APP_ORIGIN = "http://localhost:5173";
-const SETTINGS = { WEBAUTHN_ENABLED: "true", WEBAUTHN_RP_ID: "localhost", WEBAUTHN_RP_ORIGINS: `${APP_ORIGIN},http://localhost:8080`, WEBAUTHN_RP_NAME: "Example" };
+const METRICS_TOKEN = "passkeys-metrics-token-0123456789";
+const SETTINGS = { METRICS_ENABLED: "true", METRICS_TOKEN, WEBAUTHN_ENABLED: "true", WEBAUTHN_RP_ID: "localhost", WEBAUTHN_RP_ORIGINS: `${APP_ORIGIN},http://localhost:8080`, WEBAUTHN_RP_NAME: "Example" };
 
 let server: TestServer;
 beforeAll(async () => {
@@ -107,6 +109,16 @@ describe("sign-up", () => {
 });
 
 describe("sign-in", () => {
+  test("each passkey sign-in is counted in /metrics by its result (latchkey_passwordless_sign_ins_total)", async () => {
+    const counted = (result: string) => metricValue(server.url, METRICS_TOKEN, "latchkey_passwordless_sign_ins_total", { method: "passkey", result });
+    const before = { success: await counted("success"), failed: await counted("failed") };
+    const { email, device } = await passkeyUser();
+    expect((await signIn(device, email)).status).toBe(200);
+    expect((await signIn(device, email, { origin: "https://evil.example" })).status).toBe(401);
+    expect(await counted("success")).toBe(before.success + 1);
+    expect(await counted("failed")).toBe(before.failed + 1);
+  });
+
   test("with the address: options name the account's passkeys, and the signed challenge gives a session", async () => {
     const { email, device, userId } = await passkeyUser();
     const options = await post("/auth/signin/webauthn", { email });

@@ -163,7 +163,7 @@ export function createCore(deps: CoreDeps) {
   const passwordCheck = createPasswordCheck({ accounts, users, passwords, guesses, observations });
   const signIn = createSignIn({ auth: config.auth, publicUrl, users, guesses, events, totp, challenges, mailQueue, secondFactors });
   const login = createLogin({ passwordCheck, signIn, totp, sessions, accessTokens, observations });
-  const passkeySignIn = createPasskeySignIn({ auth: config.auth, users, passkeys, challenges, guesses, random });
+  const passkeySignIn = createPasskeySignIn({ auth: config.auth, users, passkeys, challenges, guesses, random, observations });
   const passwordReset = createPasswordReset({ auth: config.auth, publicUrl, users, challenges, sessions, mailQueue, guesses });
   const emailChange = createEmailChange({ auth: config.auth, publicUrl, users, challenges, mailQueue, guesses });
   const apiTokens = createApiTokens({ tokens: createApiTokensRepository(db), clock, random, guesses });
@@ -221,6 +221,7 @@ export function createCore(deps: CoreDeps) {
     random,
     events,
     logger,
+    observations,
   });
   return {
     clock,

@@ -17,8 +17,23 @@ export type SignInResult =
 
 export type PasswordHashOperation = "hash" | "verify";
 
+/** A sign-in without a password: through a provider (OAuth, OpenID Connect) or with a passkey. */
+export type PasswordlessMethod = "provider" | "passkey";
+
+/** How it ended. */
+export type PasswordlessResult =
+  /** Signed in. */
+  | "success"
+  /** The account has TOTP: a second step follows (a provider's sign-in answers an mfa_ticket). */
+  | "second_factor"
+  /** Refused by the guess limits before the response was checked (passkeys). */
+  | "throttled"
+  /** Anything else: a wrong or replayed state or assertion, a provider's refusal, a disabled account. */
+  | "failed";
+
 export interface Observations {
   signIn(result: SignInResult): void;
+  passwordlessSignIn(method: PasswordlessMethod, result: PasswordlessResult): void;
   /** An argon2id (or imported bcrypt) computation took `seconds`, its wait for a thread included. */
   passwordHash(operation: PasswordHashOperation, seconds: number): void;
   /** The mail worker handed a mail to the transport. */
@@ -30,6 +45,7 @@ export interface Observations {
 /** Nothing observed: for tools (CLI commands) and tests that build core without metrics. */
 export const noObservations: Observations = {
   signIn() {},
+  passwordlessSignIn() {},
   passwordHash() {},
   mailSent() {},
   mailFailed() {},

@@ -20,6 +20,7 @@ import { CoreError, isCoreError, type CoreErrorCode } from "../errors.ts";
 import type { SecurityEvents } from "../security-events.ts";
 import type { SessionTokens } from "../sessions/session-tokens.ts";
 import type { SessionContext } from "../sessions/sessions.ts";
+import type { Observations } from "../observations.ts";
 import type { ProviderSignIn } from "../sign-in/provider-sign-in.ts";
 import { ProviderError, type IdentityProvider, type ProviderErrorCode } from "./provider.ts";
 import type { ProviderRegistry } from "./providers.ts";
@@ -124,8 +125,9 @@ export function createProviderFlow(deps: {
   random: Random;
   events: SecurityEvents;
   logger: Logger;
+  observations: Pick<Observations, "passwordlessSignIn">;
 }): ProviderFlow {
-  const { settings, registry, challenges, providerSignIn, random, events, logger } = deps;
+  const { settings, registry, challenges, providerSignIn, random, events, logger, observations } = deps;
   const allowlist = settings.redirectAllowlist.map((entry) => new URL(entry));
 
   function isAllowedRedirect(url: string): boolean {
@@ -146,6 +148,7 @@ export function createProviderFlow(deps: {
       logger.error("provider sign-in failed", { provider, error });
     }
     events.record("provider_sign_in_failed", { ip: client.ip, account: `provider:${provider}`, reason: code });
+    observations.passwordlessSignIn("provider", "failed");
     if (detail !== undefined) logger.warn("provider sign-in refused", { provider, reason: code, detail });
     return { kind: "failed", code };
   }
@@ -197,6 +200,7 @@ export function createProviderFlow(deps: {
           return { kind: "linked", redirectTo: data.redirectTo };
         }
         const outcome = await providerSignIn.signIn(named, client);
+        observations.passwordlessSignIn("provider", outcome.kind === "second-factor" ? "second_factor" : "success");
         if (outcome.kind === "second-factor") return { kind: "second-factor", ticket: outcome.ticket, redirectTo: data.redirectTo };
         return { kind: "signed-in", session: outcome.session, redirectTo: data.redirectTo };
       } catch (error) {

@@ -16,7 +16,8 @@ import type { StoredPasskey } from "../../db/repositories/passkeys.ts";
 import type { Random } from "../../lib/random.ts";
 import { assertCanSignIn, normaliseEmail, type RegisterInput, type User, type Users } from "../accounts/users.ts";
 import type { Challenges } from "../challenges/challenges.ts";
-import { CoreError } from "../errors.ts";
+import { CoreError, isCoreError } from "../errors.ts";
+import type { Observations } from "../observations.ts";
 import { accountOf, type Passkeys } from "../second-factors/passkeys.ts";
 import type { AssertionResponse, CreationOptions, CreationResponse, RequestOptions } from "../second-factors/webauthn.ts";
 import type { SessionContext } from "../sessions/sessions.ts";
@@ -64,9 +65,22 @@ export function createPasskeySignIn(deps: {
   challenges: Pick<Challenges, "peekTicket" | "consumeTicket">;
   guesses: Guesses;
   random: Random;
+  observations: Pick<Observations, "passwordlessSignIn">;
 }): PasskeySignIn {
-  const { auth, users, passkeys, challenges, guesses, random } = deps;
+  const { auth, users, passkeys, challenges, guesses, random, observations } = deps;
   const refused = (detail: string) => new CoreError("invalid_passkey", detail);
+
+  /** A passkey sign-in's end, counted for the operator's metrics (the guess limits count it for the limits). */
+  async function observed(signingIn: Promise<User>): Promise<User> {
+    try {
+      const user = await signingIn;
+      observations.passwordlessSignIn("passkey", "success");
+      return user;
+    } catch (error) {
+      observations.passwordlessSignIn("passkey", isCoreError(error, "rate_limited") ? "throttled" : "failed");
+      throw error;
+    }
+  }
 
   /** The account a passkey belongs to; null for an unknown credential (or one whose account went). */
   async function ownerOf(passkey: StoredPasskey | null): Promise<User | null> {
@@ -129,7 +143,7 @@ export function createPasskeySignIn(deps: {
       const named = options.email === undefined ? null : normaliseEmail(options.email);
       // Counted for the account the caller named, else for the one the credential is: as a password is.
       const account = named !== null ? `email:${named}` : owner ? accountOf(owner) : undefined;
-      return guesses.attempt({ ip: client.ip, account }, async () => {
+      return observed(guesses.attempt({ ip: client.ip, account }, async () => {
         const { passkey } = await passkeys.finishAssertion(response, "sign-in", client, (flow, passkey) => {
           const flowEmail = typeof flow.data.email === "string" ? flow.data.email : null;
           if (owner === null || owner.id !== passkey.userId) return false;
@@ -139,7 +153,7 @@ export function createPasskeySignIn(deps: {
           return named === null || owner.email === named;
         });
         return admitted(passkey.userId);
-      });
+      }));
     },
 
     async mfaOptions(ticket, client) {
