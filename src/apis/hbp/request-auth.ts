@@ -24,6 +24,7 @@ export interface Caller extends Credential {
 
 async function fromCookies(ctx: HbpContext, headers: Headers): Promise<Credential | null> {
   const cookieHeader = headers.get("cookie");
+  if (cookieHeader === null) return null; // no cookie to read (an API client, a public download): nothing parsed
   const raw = ctx.cookies.read(cookieHeader, PERMISSIONS_COOKIE);
   const refreshToken = ctx.cookies.read(cookieHeader, REFRESH_COOKIE);
   if (raw === null || refreshToken === null) return null;
