@@ -7,7 +7,8 @@
 //   WHAT=download,zip ROUNDS=4 SECONDS=6 bun bench/tools/bytes-paths.ts
 //
 // `WHAT` picks the scenarios (download, zip, upload); `FLOOR=true` adds to the download a bare Bun.serve answering
-// `new Response(Bun.file(...))` (bench/ref/bare-file.ts): the floor of what Bun sends a file at. Each round runs
+// `new Response(Bun.file(...))` (bench/ref/bare-file.ts): the floor of what Bun sends a file at; `FLOOR=shaped` adds
+// as well the same server answering with latchkey's headers, stat and request id (bench/ref/bare-file-shaped.ts). Each round runs
 // the contenders back to back, in reverse order every other round; the ratio is the median of the rounds'.
 // Inputs and data dirs live in bench/.work (as bench/run.ts's). Needs wrk, nginx, zip and curl (bench/run.sh installs them).
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -23,7 +24,8 @@ import { median } from "../lib/report.ts";
 const ROUNDS = Number(process.env.ROUNDS ?? 4);
 const SECONDS = Number(process.env.SECONDS ?? 6);
 const WHAT = new Set((process.env.WHAT ?? "download,zip,upload").split(","));
-const FLOOR = process.env.FLOOR === "true";
+const FLOOR = process.env.FLOOR === "true" || process.env.FLOOR === "shaped";
+const SHAPED_FLOOR = process.env.FLOOR === "shaped";
 const BINARIES = (process.env.BINARIES ?? "dist/latchkey").split(",").map((path) => resolve(ROOT, path));
 const CLOCK_TICKS = 100; // USER_HZ
 
@@ -57,9 +59,9 @@ async function startBinary(binary: string, index: number): Promise<Server & { jw
   return { ...server, jwt };
 }
 
-async function startBareFile(file: string): Promise<Server> {
+async function startBareFile(file: string, script = "bench/ref/bare-file.ts"): Promise<Server> {
   const port = await freePort();
-  return startServer("bare Bun.file", [BUN, join(ROOT, "bench/ref/bare-file.ts")], {
+  return startServer(script.split("/").pop()!, [BUN, join(ROOT, script)], {
     cwd: ROOT,
     env: { PORT: String(port), FILE: file },
     url: `http://127.0.0.1:${port}`,
@@ -115,6 +117,11 @@ async function main(): Promise<void> {
         const bare = await startBareFile(join(WORK, "nginx-bytes/www/file.bin"));
         servers.push(bare);
         targets.set("bare Bun.file", { url: `${bare.url}/file.bin`, pid: bare.pid });
+      }
+      if (SHAPED_FLOOR) {
+        const shaped = await startBareFile(join(WORK, "nginx-bytes/www/file.bin"), "bench/ref/bare-file-shaped.ts");
+        servers.push(shaped);
+        targets.set("bare, latchkey's answer", { url: `${shaped.url}/file.bin`, pid: shaped.pid });
       }
       targets.set("nginx", { url: `${nginx.url}/file.bin`, pid: nginx.workerPid });
       for (const target of targets.values()) await wrkOnce(target.url, { connections: DOWNLOAD_CONNECTIONS }, 2);
