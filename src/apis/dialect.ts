@@ -53,20 +53,23 @@ function roomFirst(setup: DialectBase, parse: EdgeParse): EdgeParse {
   const guarded = setup.passwordRoutes;
   if (!guarded) return parse;
   const paths = new Set(guarded.paths.map((path) => setup.prefix + path));
-  const first = async (context: { request: Request; route?: string }): Promise<unknown> => {
-    if (context.route !== undefined && paths.has(context.route)) {
+  // Destructured, not `(context) =>`: Elysia reads a hook's parameters to see what of the context its routes use, and
+  // a hook taking the whole context made every route of the dialect copy the headers into an object and parse (and
+  // await) the cookies on every request, a refresh's included (bench/README.md, "Refresh").
+  const first = async ({ request, route }: { request: Request; route?: string }): Promise<unknown> => {
+    if (route !== undefined && paths.has(route)) {
       try {
-        guarded.assertRoom(guarded.clientIp(context.request));
+        guarded.assertRoom(guarded.clientIp(request));
       } catch (refused) {
-        const length = Number(context.request.headers.get("content-length"));
-        if (context.request.body !== null && length > 0 && length <= setup.body!.maxBytes) {
+        const length = Number(request.headers.get("content-length"));
+        if (request.body !== null && length > 0 && length <= setup.body!.maxBytes) {
           // A client gone mid-body still gets (or rather misses) the refusal, not a read error.
-          await context.request.arrayBuffer().catch(() => {});
+          await request.arrayBuffer().catch(() => {});
         }
         throw refused;
       }
     }
-    return parse(context);
+    return parse({ request });
   };
   return Object.assign(first, { policy: parse.policy });
 }
