@@ -51,6 +51,8 @@ function timeRotations(db: Database, rotate: (index: number) => void): number {
 
 function run(ownCheckpoints: boolean): number {
   return inScratchDatabase((db) => {
+    // The migrator lends the connection the digest its carry-over migrations use (src/db/sqlite.ts, migrateSqlite).
+    db.function("sha256_hex", (text: unknown) => (typeof text === "string" ? sha256(text) : null));
     for (const migration of embeddedMigrations("sqlite")) for (const statement of migration.sql) if (statement.trim()) db.run(statement);
     const now = Date.now();
     const users = Array.from({ length: USERS }, () => crypto.randomUUID());

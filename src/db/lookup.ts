@@ -6,7 +6,7 @@
 // kind of thing it is on every row. On SQLite a lookup runs its statement straight on bun:sqlite and maps the row
 // with the decoders worked out once, about half the time (bench/README.md). PostgreSQL keeps drizzle's path: a
 // network round trip dwarfs the mapping.
-import { Column, is, Placeholder, SQL } from "drizzle-orm";
+import { Column, is, Param, Placeholder, SQL } from "drizzle-orm";
 import type { Transaction } from "./database.ts";
 
 /** A drizzle select of flat fields whose one parameter is `sql.placeholder("key")`, e.g. a unique column's value. */
@@ -91,8 +91,34 @@ interface PreparedInternals {
   fields?: { path: string[]; field: unknown }[];
 }
 
+/**
+ * The statement's parameters from the named values of one run: drizzle's fillPlaceholders, with what each parameter
+ * is (a placeholder, an encoded placeholder, a constant) worked out once instead of asked of every parameter on every
+ * run (drizzle's `is()` walks the class chain; a rotation's 8 parameters are part of every refresh).
+ */
+export function parameterFiller(params: unknown[]): (values: Record<string, unknown>) => unknown[] {
+  const fill = params.map((param): ((values: Record<string, unknown>) => unknown) => {
+    const named = (name: string, encode: (value: unknown) => unknown = (value) => value) => (values: Record<string, unknown>) => {
+      if (!(name in values)) throw new Error(`No value for placeholder "${name}" was provided`);
+      return encode(values[name]);
+    };
+    if (is(param, Placeholder)) return named(param.name);
+    if (is(param, Param) && is(param.value, Placeholder)) return named(param.value.name, (value) => param.encoder.mapToDriverValue(value));
+    return () => param;
+  });
+  return (values) => {
+    const bound = new Array<unknown>(fill.length);
+    for (let index = 0; index < fill.length; index++) bound[index] = fill[index]!(values);
+    return bound;
+  };
+}
+
 /** The SQL, parameters and row mapper of a prepared query, to run it on the driver directly. */
-export function compiledTransactionQuery<Row>(query: TransactionQuery<Row>): { sql: string; params: unknown[]; toRow: (values: unknown[]) => Row } {
+export function compiledTransactionQuery<Row>(query: TransactionQuery<Row>): {
+  sql: string;
+  bind: (values: Record<string, unknown>) => unknown[];
+  toRow: (values: unknown[]) => Row;
+} {
   const { getQuery, fields } = query as unknown as PreparedInternals;
   const { sql, params } = getQuery.call(query);
   const shape: Record<string, unknown> = {};
@@ -100,5 +126,5 @@ export function compiledTransactionQuery<Row>(query: TransactionQuery<Row>): { s
     if (path.length !== 1) throw new Error(`transaction statement: nested result fields are not supported: ${sql}`);
     shape[path[0]!] = field;
   }
-  return { sql, params, toRow: rowMapper<Row>(shape) };
+  return { sql, bind: parameterFiller(params), toRow: rowMapper<Row>(shape) };
 }

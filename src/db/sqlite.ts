@@ -5,7 +5,6 @@
 // statements from outside it wait, and the transaction's own handle runs past the gate. Statements themselves run
 // synchronously, so nothing can slip between a gate check and its statement.
 import { Database as SQLite, type Statement } from "bun:sqlite";
-import { fillPlaceholders } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/sqlite-proxy";
 import type { Database, DatabaseHandle, Transaction } from "./database.ts";
 import {
@@ -152,14 +151,14 @@ export function openSqlite(file: string, options: { backgroundCheckpoints?: bool
   // Straight on bun:sqlite, like a lookup: drizzle's proxy driver hands a statement's result through four awaits
   // and its generic mapping. Only inside a transaction (the gate is then held by it) and on its handle.
   function transactionStatement<Row>(build: (tx: Transaction) => TransactionQuery<Row>): TransactionStatement<Row> {
-    let compiled: { run: Statement; params: unknown[]; toRow: (values: unknown[]) => Row } | null = null;
+    let compiled: { run: Statement; bind: (values: Record<string, unknown>) => unknown[]; toRow: (values: unknown[]) => Row } | null = null;
     return async (tx, values) => {
       if (tx !== inside || open === null) throw new Error("a transaction statement ran outside its transaction");
       if (compiled === null) {
-        const { sql, params, toRow } = compiledTransactionQuery(build(inside));
-        compiled = { run: sqlite.prepare(sql), params, toRow };
+        const { sql, bind, toRow } = compiledTransactionQuery(build(inside));
+        compiled = { run: sqlite.prepare(sql), bind, toRow };
       }
-      const rows = compiled.run.values(...(fillPlaceholders(compiled.params, values) as never[]));
+      const rows = compiled.run.values(...(compiled.bind(values) as never[]));
       return rows.map(compiled.toRow);
     };
   }

@@ -6,7 +6,8 @@ import { timingSafeEqual } from "node:crypto";
  * database does not hand out sessions. (A fast hash is right here: the input has >=122 bits of entropy.)
  */
 export function sha256Hex(value: string): string {
-  return new Bun.CryptoHasher("sha256").update(value).digest("hex");
+  // Bun's one-shot SHA-256, not a CryptoHasher object made and dropped per digest (a refresh takes two): same digest.
+  return Bun.SHA256.hash(value, "hex");
 }
 
 /** Constant-time string comparison, against timing attacks on secrets. Lengths may leak; contents do not. */
