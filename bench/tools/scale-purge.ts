@@ -61,7 +61,7 @@ async function routesOn(server: Server, seeded: boolean, strace: boolean): Promi
 }
 
 const runDir = join(WORK, "scale-purge-run");
-const purgedDir = join(WORK, "scale-purge-purged");
+const purgedDir = join(WORK, `scale-purge-purged-${ACCOUNTS}`); // one per seed size
 
 // The p99 without a purge: a copy purged once (by the last variant), then each variant on a copy of it.
 if (!existsSync(join(purgedDir, "latchkey.db"))) {
@@ -81,6 +81,8 @@ for (let round = 0; round < ROUNDS; round++) {
     for (const purging of [true, false]) {
       rmSync(runDir, { recursive: true, force: true });
       await Bun.spawn(["cp", "-a", "--reflink=auto", purging ? keptSeedDir(ACCOUNTS) : purgedDir, runDir]).exited;
+      // The copy's gigabytes written back during the run would slow every fsync measured in it.
+      await Bun.spawn(["sync", "-f", runDir]).exited;
       const server = await startLatchkeyOn(variant.name, runDir, variant.env, variant.bin);
       try {
         const results = await routesOn(server, true, STRACE && purging);
