@@ -6,7 +6,8 @@
 //
 //   bun bench/tools/scale-purge.ts <name>=<binary>[,SETTING=value...] ...     e.g. base=dist/latchkey-base new=dist/latchkey
 //
-// BENCH_ROUNDS (default 2) rounds, in A B, B A order; BENCH_SECONDS (default 10) each route.
+// BENCH_ROUNDS (default 2) rounds, in A B, B A order; BENCH_SECONDS (default 10) each route. PURGE_STRACE=1 also
+// counts the fsyncs of the server's main thread (the event loop) while the routes run during the purge, with strace.
 import { existsSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ROOT, ROUNDS, SECONDS, WORK, type Server } from "../lib/harness.ts";
@@ -33,18 +34,34 @@ if (variants.length === 0) {
 }
 if (!existsSync(join(keptSeedDir(ACCOUNTS), "seeding.json"))) throw new Error(`no kept seed in ${keptSeedDir(ACCOUNTS)}: run bash bench/run.sh --scale --reuse-seed once`);
 
-async function routesOn(server: Server, seeded: boolean): Promise<Record<string, { p99: number; rps: number; purging: boolean }>> {
+const STRACE = process.env.PURGE_STRACE === "1";
+
+/** strace of the main thread only (its tid is the pid): its fsyncs are what every request waits for. */
+function straceMainThread(pid: number, file: string): () => Promise<string> {
+  const child = Bun.spawn(["strace", "-p", String(pid), "-T", "-e", "trace=fsync,fdatasync", "-o", file], { stdout: "ignore", stderr: "ignore" });
+  return async () => {
+    child.kill("SIGINT");
+    await child.exited;
+    const times = [...(await Bun.file(file).text()).matchAll(/<([0-9.]+)>/g)].map((match) => Number(match[1]) * 1000);
+    const total = times.reduce((sum, time) => sum + time, 0);
+    return `main-thread fsyncs ${times.length}, ${(total / 1000).toFixed(2)} s in all, max ${Math.max(0, ...times).toFixed(1)} ms`;
+  };
+}
+
+async function routesOn(server: Server, seeded: boolean, strace: boolean): Promise<Record<string, { p99: number; rps: number; purging: boolean }>> {
   const prepared = await prepare(server, seeded);
   const out: Record<string, { p99: number; rps: number; purging: boolean }> = {};
+  const stopStrace = strace ? straceMainThread(server.pid, join(WORK, "scale-purge-strace.txt")) : null;
   for (const route of measured) {
     const result = refuseErrors(route.name, await route.run(server, prepared, SECONDS));
     out[route.name] = { p99: result.p99Ms, rps: result.rps, purging: !purgeLine(server) };
   }
+  if (stopStrace) log(`${server.name}: ${await stopStrace()}`);
   return out;
 }
 
 const runDir = join(WORK, "scale-purge-run");
-const purgedDir = join(WORK, "scale-purge-purged");
+const purgedDir = join(WORK, `scale-purge-purged-${ACCOUNTS}`); // one per seed size
 
 // The p99 without a purge: a copy purged once (by the last variant), then each variant on a copy of it.
 if (!existsSync(join(purgedDir, "latchkey.db"))) {
@@ -64,9 +81,11 @@ for (let round = 0; round < ROUNDS; round++) {
     for (const purging of [true, false]) {
       rmSync(runDir, { recursive: true, force: true });
       await Bun.spawn(["cp", "-a", "--reflink=auto", purging ? keptSeedDir(ACCOUNTS) : purgedDir, runDir]).exited;
+      // The copy's gigabytes written back during the run would slow every fsync measured in it.
+      await Bun.spawn(["sync", "-f", runDir]).exited;
       const server = await startLatchkeyOn(variant.name, runDir, variant.env, variant.bin);
       try {
-        const results = await routesOn(server, true);
+        const results = await routesOn(server, true, STRACE && purging);
         for (const [route, result] of Object.entries(results)) {
           const into = purging ? figures[variant.name]!.during : figures[variant.name]!.without;
           (into[route] ??= []).push(result.p99);

@@ -9,13 +9,12 @@ let db: Database | null = null;
 let timer: ReturnType<typeof setInterval> | null = null;
 
 /**
- * PASSIVE never waits for (or blocks) the server's writer: it copies the frames committed when it began. Only the
- * timed passes tell the server (which then copies what was committed meanwhile, with an fsync on its event loop):
- * a pass asked for after each slice of a purge told it too, and the server's fsyncs went from ~10 to ~110 a second.
+ * PASSIVE never waits for (or blocks) the server's writer: it copies the frames committed when it began. Answers
+ * the WAL's length, from which the server decides whether to copy what was committed meanwhile itself.
  */
-function checkpoint(options: { tellServer: boolean }): void {
+function checkpoint(): { walFrames: number; copied: boolean } {
   const result = db?.query<{ busy: number; log: number; checkpointed: number }, []>("PRAGMA wal_checkpoint(PASSIVE)").get();
-  if (options.tellServer && result && result.checkpointed > 0) self.postMessage({ type: "copied", frames: result.checkpointed } satisfies CheckpointerReply);
+  return { walFrames: Math.max(0, result?.log ?? 0), copied: (result?.checkpointed ?? 0) > 0 };
 }
 
 self.onmessage = (event: MessageEvent<CheckpointerMessage>) => {
@@ -24,7 +23,8 @@ self.onmessage = (event: MessageEvent<CheckpointerMessage>) => {
     db = new Database(message.file);
     timer = setInterval(() => {
       try {
-        checkpoint({ tellServer: true });
+        const pass = checkpoint();
+        if (pass.copied) self.postMessage({ type: "copied", walFrames: pass.walFrames } satisfies CheckpointerReply);
       } catch {
         // SQLITE_BUSY and the like: the next tick tries again, and the server's own autocheckpoint is the backstop.
       }
@@ -32,12 +32,13 @@ self.onmessage = (event: MessageEvent<CheckpointerMessage>) => {
   } else if (message.type === "pass") {
     // Asked for by the server (checkpointedNow in sqlite-checkpointer.ts): a pass now, answered even when it fails
     // or finds nothing to copy, so that the one waiting for it goes on.
+    let walFrames = 0;
     try {
-      checkpoint({ tellServer: false });
+      walFrames = checkpoint().walFrames;
     } catch {
       // as above
     }
-    self.postMessage({ type: "passed", pass: message.pass } satisfies CheckpointerReply);
+    self.postMessage({ type: "passed", pass: message.pass, walFrames } satisfies CheckpointerReply);
   } else {
     if (timer) clearInterval(timer);
     db?.close();

@@ -6,17 +6,23 @@
 // with its own connection does the copying every INTERVAL_MS.
 //
 // The worker alone cannot keep the WAL bounded: SQLite rewinds it only at a write that finds every frame copied,
-// and under steady writes the server commits again while each of the worker's passes runs. So after each pass
-// the server copies the few frames committed meanwhile itself (`finish`, between two transactions); its next
-// write then rewinds the WAL. SQLite's own autocheckpoint stays as the backstop, far above what this lets the
-// WAL reach.
+// and under steady writes the server commits again while each of the worker's passes runs. So once the WAL holds
+// CATCH_UP_FRAMES, the server copies the few frames committed since the worker's last pass itself (`finish`,
+// between two transactions); its next write then rewinds the WAL. That catch-up ends in an fsync on the event loop,
+// which every request waits for, and costs tens of ms while the disk is busy (a purge's thousands of scattered
+// pages): so it runs once per CATCH_UP_FRAMES written, not after every pass, and never while a pass asked for by a
+// bulk writer is under way (bench/README.md, "Scale"). SQLite's own autocheckpoint stays as the backstop, far above
+// what this lets the WAL reach.
 import type { Database as SQLite } from "bun:sqlite";
 import { workerModule } from "../worker-module.ts";
 
 export type CheckpointerMessage = { type: "start"; file: string; intervalMs: number } | { type: "pass"; pass: number } | { type: "stop" };
-export type CheckpointerReply = { type: "copied"; frames: number } | { type: "passed"; pass: number } | { type: "stopped" };
+/** `walFrames`: the frames in the WAL when the pass ended (copied or not): what decides the server's catch-up. */
+export type CheckpointerReply = { type: "copied"; walFrames: number } | { type: "passed"; pass: number; walFrames: number } | { type: "stopped" };
 
 const INTERVAL_MS = 100;
+/** The WAL's length (16 MiB of 4 KiB pages) past which the server catches up after a pass, so that it is rewound. */
+const CATCH_UP_FRAMES = 4096;
 /** The server's own checkpoint, if the worker falls behind or is gone: ~64 MiB of 4 KiB pages. */
 const BACKSTOP_PAGES = 16384;
 const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
@@ -49,16 +55,23 @@ export function startCheckpointer(sqlite: SQLite, file: string, finish: () => vo
     for (const resolve of asked.values()) resolve();
     asked.clear();
   };
+  const catchUp = (walFrames: number) => {
+    if (resolveStop || walFrames < CATCH_UP_FRAMES) return;
+    try {
+      finish();
+    } catch {
+      // e.g. SQLITE_BUSY from another process's checkpoint: the next pass tries again.
+    }
+  };
   worker.onmessage = (event: MessageEvent<CheckpointerReply>) => {
     if (event.data.type === "passed") {
+      // The worker is idle now (until its next timed pass): the catch-up's fsync does not queue behind its writes.
+      catchUp(event.data.walFrames);
       asked.get(event.data.pass)?.();
       asked.delete(event.data.pass);
-    } else if (event.data.type === "copied" && !resolveStop) {
-      try {
-        finish();
-      } catch {
-        // e.g. SQLITE_BUSY from another process's checkpoint: the next pass tries again.
-      }
+    } else if (event.data.type === "copied") {
+      // While a bulk writer's pass is asked for, the worker is about to copy its pages: its answer catches up.
+      if (asked.size === 0) catchUp(event.data.walFrames);
     } else if (event.data.type === "stopped") {
       answerAll();
       worker.terminate();

@@ -7,8 +7,9 @@
 // when the table's random-key indexes are larger than the cache: bench/README.md, "Scale"). So SQLite deletes in
 // slices of the table's rowid range, sized to take about SLICE_TARGET_MS each, and waits twice as long as a slice
 // took before the next: a request waits at most about one slice, and the purge's statements take at most a third of
-// the event loop. (The WAL frames they write cost the server's checkpoints more, and a smaller share did not help:
-// bench/README.md, "Scale".)
+// the event loop. The tables are purged one after the other: core asks for all of them at once, and three slicers
+// side by side would take three such shares. (The WAL frames they write cost the server's checkpoints more, and a
+// smaller share did not help: bench/README.md, "Scale".)
 // PostgreSQL runs the one DELETE on its own server, beside the requests (MVCC: nothing waits for it), so it stays
 // one statement there.
 import { and, gte, isNull, lt, sql, type SQL } from "drizzle-orm";
@@ -37,6 +38,8 @@ export const SLICE_TARGET_MS = 2;
 const FIRST_SLICE_ROWS = 256;
 const MIN_SLICE_ROWS = 16;
 const MAX_SLICE_ROWS = 16_384;
+/** How much slicing (its statements' time) the purge does before it waits for the checkpoint thread's pass. */
+const CHECKPOINT_AFTER_MS = 30;
 
 export function createHousekeepingRepository(db: Database, options: { sliceTargetMs?: number } = {}): HousekeepingRepository {
   const { challenges, mailQueue, rateLimits, sessions } = db.tables;
@@ -44,14 +47,28 @@ export function createHousekeepingRepository(db: Database, options: { sliceTarge
   const securityEvents = createSecurityEventsRepository(db);
   const targetMs = options.sliceTargetMs ?? SLICE_TARGET_MS;
 
+  /** The SQLite purge under way, if any: the next one starts when it ends (above). */
+  let previous: Promise<unknown> = Promise.resolve();
+
   /** Deletes the rows of `table` matching `where`: one statement, or on SQLite slice by slice (above). */
   async function purge(table: SQLiteTable, key: SQLiteColumn, where: SQL): Promise<number> {
     if (db.engine !== "sqlite") return (await db.delete(table).where(where).returning({ key })).length;
+    const turn = previous.then(() => sliced(table, key, where));
+    previous = turn.catch(() => undefined);
+    return turn;
+  }
+
+  async function sliced(table: SQLiteTable, key: SQLiteColumn, where: SQL): Promise<number> {
     const rowid = sql<number>`rowid`;
-    const [bounds] = await db.select({ low: sql<number | null>`min(rowid)`, high: sql<number | null>`max(rowid)` }).from(table);
-    if (bounds?.low == null || bounds.high == null) return 0;
+    // Two statements: SQLite finds a lone min() or max() of the rowid in the B-tree's first or last leaf, but both in
+    // one SELECT scan the whole table, on the event loop (0.5 s for 5 million challenges, bench/README.md "Scale").
+    const [first] = await db.select({ rowid: sql<number | null>`min(rowid)` }).from(table);
+    const [last] = await db.select({ rowid: sql<number | null>`max(rowid)` }).from(table);
+    const bounds = { low: first?.rowid, high: last?.rowid };
+    if (bounds.low == null || bounds.high == null) return 0;
     let deleted = 0;
     let rows = FIRST_SLICE_ROWS;
+    let sinceCheckpointMs = 0;
     for (let from = Number(bounds.low); from <= Number(bounds.high); ) {
       const slice = and(gte(rowid, from), lt(rowid, from + rows), where);
       const started = performance.now();
@@ -61,9 +78,16 @@ export function createHousekeepingRepository(db: Database, options: { sliceTarge
       // The next slice sized by this one's time: rows cost more where more of them are expired, and on a colder cache.
       if (took < targetMs / 2) rows = Math.min(MAX_SLICE_ROWS, rows * 2);
       else if (took > targetMs) rows = Math.max(MIN_SLICE_ROWS, Math.floor(rows / 2));
-      // The requests go first; and the slice's WAL frames are copied by the checkpoint thread before the next one,
-      // not by the server's own catch-up on the event loop with an fsync behind thousands of page writes.
-      await Promise.all([new Promise<void>((resolve) => setTimeout(resolve, Math.max(1, 2 * took))), db.writesCheckpointed()]);
+      // The requests go first; and every CHECKPOINT_AFTER_MS of slices, their WAL frames are copied by the checkpoint
+      // thread before the next one, not by the server's own catch-up on the event loop. Not after every slice: a
+      // pass that copies every frame lets the next write rewind the WAL, and SQLite fsyncs the WAL's new header then,
+      // on the event loop (bench/README.md, "Scale").
+      const pause = new Promise<void>((resolve) => setTimeout(resolve, Math.max(1, 2 * took)));
+      sinceCheckpointMs += took;
+      if (sinceCheckpointMs >= CHECKPOINT_AFTER_MS) {
+        sinceCheckpointMs = 0;
+        await Promise.all([pause, db.writesCheckpointed()]);
+      } else await pause;
     }
     return deleted;
   }
