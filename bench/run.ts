@@ -38,10 +38,15 @@ const rows: Row[] = [];
 const raw: Record<string, unknown> = {};
 
 async function startBare(): Promise<Server> {
+  return startRef("bare Bun.serve", "bench/ref/bare.ts");
+}
+
+/** A reference server under bench/ref/ on a free port; `env` adds its settings. */
+async function startRef(name: string, script: string, env: Record<string, string> = {}): Promise<Server> {
   const port = await freePort();
-  return startServer("bare Bun.serve", [BUN, join(ROOT, "bench/ref/bare.ts")], {
+  return startServer(name, [BUN, join(ROOT, script)], {
     cwd: ROOT,
-    env: { PORT: String(port) },
+    env: { PORT: String(port), ...env },
     url: `http://127.0.0.1:${port}`,
     readyPath: "/healthz",
   });
@@ -70,7 +75,8 @@ async function sharpReference(file: string): Promise<{ runsMs: number[]; oneThre
   return JSON.parse(result.stdout.trim().split("\n").pop()!);
 }
 
-async function startUp(): Promise<{ ms: number; idleRss: number; runs: number[]; rssRuns: number[] }> {
+/** Start-up of `bin` (latchkey's, or the floor's: bench/ref/bare.ts compiled) on an empty dir, 5 times. */
+async function startUp(bin = BIN, args = ["serve"]): Promise<{ ms: number; idleRss: number; runs: number[]; rssRuns: number[] }> {
   const runs: number[] = [];
   const rssRuns: number[] = [];
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -80,7 +86,7 @@ async function startUp(): Promise<{ ms: number; idleRss: number; runs: number[];
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/healthz`;
     const started = performance.now();
-    const child = Bun.spawn([BIN, "serve"], {
+    const child = Bun.spawn([bin, ...args], {
       cwd: dataDir,
       env: { PATH: process.env.PATH ?? "", HOME: dataDir, HOST: "127.0.0.1", PORT: String(port), DATA_DIR: dataDir },
       stdin: "ignore",
@@ -103,11 +109,11 @@ async function startUp(): Promise<{ ms: number; idleRss: number; runs: number[];
     child.kill("SIGTERM");
     await child.exited;
     rmSync(dataDir, { recursive: true, force: true });
-    if (Number.isNaN(elapsed)) throw new Error("latchkey did not answer /healthz within 20 s");
+    if (Number.isNaN(elapsed)) throw new Error(`${bin} did not answer /healthz within 20 s`);
     runs.push(elapsed);
     rssRuns.push(idle);
   }
-  log(`start-up to first 200: ${runs.map((value) => value.toFixed(0)).join(", ")} ms; idle RSS ${rssRuns.map(megabytes).join(", ")}`);
+  log(`${bin}: start-up to first 200: ${runs.map((value) => value.toFixed(0)).join(", ")} ms; idle RSS ${rssRuns.map(megabytes).join(", ")}`);
   return { ms: median(runs), idleRss: median(rssRuns), runs, rssRuns };
 }
 
@@ -197,6 +203,14 @@ async function main(): Promise<void> {
     await curlUpload(latchkey.url, `user/${readerId}/a.txt`, readerFile, jwt, "text/plain");
     const nginx = await startNginx(mibFile);
     servers.push(nginx);
+    // Floors (issue 29: a missed goal shows its floor, measured in the same run): the route shapes on Elysia with
+    // latchkey's three layers and no work; a bare Bun server sending the same file; one taking the same upload.
+    const layered = await startRef("Elysia with latchkey's layers", "bench/ref/elysia-healthz.ts", { LAYERS: "id,cors,drain" });
+    servers.push(layered);
+    const bareFile = await startRef("bare Bun.file", "bench/ref/bare-file.ts", { FILE: mibFile });
+    servers.push(bareFile);
+    const bareUpload = await startRef("bare upload", "bench/ref/bare-upload.ts", { DIR: WORK });
+    servers.push(bareUpload);
     const peer = await startBetterAuth(false);
     servers.push(peer.server);
     const peerCached = await startBetterAuth(true);
@@ -218,6 +232,8 @@ async function main(): Promise<void> {
       { name: "refresh", pid: latchkey.pid, warmup: () => refreshRun(WARMUP), measure: () => refreshRun(SECONDS) },
       wrkContender("read", latchkey, "/api/auth/me", { connections: CONNECTIONS, headers: [`authorization: Bearer ${lncrawl.token}`] }),
       wrkContender("storage read", latchkey, `/storage/m/user/${readerId}/a.txt`, { connections: CONNECTIONS, headers: [`authorization: Bearer ${jwt}`] }),
+      wrkContender("layers healthz", layered, "/healthz", { connections: CONNECTIONS }),
+      wrkContender("layers json", layered, `/storage/m/user/${readerId}/a.txt`, { connections: CONNECTIONS, headers: [`authorization: Bearer ${jwt}`] }),
       wrkContender("peer get-session", peer.server, "/api/auth/get-session", { connections: CONNECTIONS, headers: [`cookie: ${peer.cookie}`] }),
       wrkContender("peer get-session (cookie cache)", peerCached.server, "/api/auth/get-session", { connections: CONNECTIONS, headers: [`cookie: ${peerCached.cookie}`] }),
     ]);
@@ -228,12 +244,17 @@ async function main(): Promise<void> {
     const storageRead = small["storage read"]!;
     const peerSession = small["peer get-session"]!;
     const peerSessionCached = small["peer get-session (cookie cache)"]!;
+    // The floors of the small requests: /healthz on Elysia with latchkey's layers; the JSON routes' shape (a
+    // wildcard GET answering a fixed file metadata as JSON) through the same layers, with none of their work.
+    const floorOf = (label: string, load: Load) => `${label}: ${pairedPercent(versus(load, bareLoad))} of bare`;
+    const healthzFloor = floorOf("Elysia with latchkey's three layers (bench/ref/elysia-healthz.ts)", small["layers healthz"]!);
+    const jsonFloor = floorOf("a fixed JSON answer through Elysia and the three layers, no work", small["layers json"]!);
     /** A row of a small request against the bare route, in the same rounds; `share`: the goal, a fraction of bare. */
-    const againstBare = (scenario: string, load: Load, share: number, reference = `bare route: ${rate(bareRps)} req/s`): Row => {
+    const againstBare = (scenario: string, load: Load, share: number, floor: string, reference = `bare route: ${rate(bareRps)} req/s`): Row => {
       const ratio = versus(load, bareLoad);
-      return { scenario, figure: loadFigure(load), reference, ratio: pairedPercent(ratio), goal: `>= ${Math.round(share * 100)}%`, met: ratio.median >= share };
+      return { scenario, figure: loadFigure(load), reference, ratio: pairedPercent(ratio), floor, goal: `>= ${Math.round(share * 100)}%`, met: ratio.median >= share };
     };
-    rows.push(againstBare("`GET /healthz`", healthz, 0.95, `bare Bun.serve route: ${rate(bareRps)} req/s (p99 ${ms(bareLoad.wrk.p99Ms)})`));
+    rows.push(againstBare("`GET /healthz`", healthz, 0.95, healthzFloor, `bare Bun.serve route: ${rate(bareRps)} req/s (p99 ${ms(bareLoad.wrk.p99Ms)})`));
 
     // -- logins (right password, 64 accounts in turn) with a paced /healthz client beside them; the hash ceiling
     // and better-auth's sign-in take turns with them.
@@ -296,9 +317,9 @@ async function main(): Promise<void> {
     raw.flood = flood.raw;
     rows.push(...flood.rows);
     rows.push(
-      againstBare("refresh (`GET /auth/token/refresh`, rotation: one UPDATE of the session's row)", refresh, 0.3),
-      againstBare("authenticated read (lncrawl `GET /api/auth/me`: Bearer JWT check + the user's row)", read, 0.45),
-      againstBare("authenticated storage read (`GET /storage/m/user/<id>/a.txt`: Bearer JWT check, the rules, the file's row)", storageRead, 0.45),
+      againstBare("refresh (`GET /auth/token/refresh`, rotation: one UPDATE of the session's row)", refresh, 0.3, `${jsonFloor}; plus the rotation's database work (bench/tools/rotation-floor.ts)`),
+      againstBare("authenticated read (lncrawl `GET /api/auth/me`: Bearer JWT check + the user's row)", read, 0.45, jsonFloor),
+      againstBare("authenticated storage read (`GET /storage/m/user/<id>/a.txt`: Bearer JWT check, the rules, the file's row)", storageRead, 0.45, jsonFloor),
     );
 
     // -- download of a public 1 MiB file vs nginx serving a copy of it.
@@ -306,6 +327,7 @@ async function main(): Promise<void> {
     const downloads = await contest("download 1 MiB", [
       wrkContender("latchkey", latchkey, "/storage/o/public/bench/1mib.bin", { connections: DOWNLOAD_CONNECTIONS }),
       { ...wrkContender("nginx", nginx, "/file.bin", { connections: DOWNLOAD_CONNECTIONS }), pid: nginx.workerPid },
+      wrkContender("bare Bun.file", bareFile, "/file.bin", { connections: DOWNLOAD_CONNECTIONS }),
     ]);
     raw.download = downloads;
     const download = downloads.latchkey!;
@@ -316,6 +338,7 @@ async function main(): Promise<void> {
       figure: loadFigure(download, "req/s") + `, ${mbPerSecond(download.wrk.bytesPerSecond)}`,
       reference: `nginx (1 worker, sendfile): ${rate(nginxLoad.wrk.rps)} req/s (p99 ${ms(nginxLoad.wrk.p99Ms)})`,
       ratio: pairedPercent(downloadRatio),
+      floor: `bench/ref/bare-file.ts (a bare Bun.serve sending \`Bun.file\`): ${pairedPercent(versus(downloads["bare Bun.file"]!, nginxLoad))} of nginx`,
       goal: ">= 100% of nginx",
       met: downloadRatio.median >= 1,
     });
@@ -324,15 +347,20 @@ async function main(): Promise<void> {
     // runs the two back to back (dd first every other round).
     log("upload 1 GiB");
     await warmCache(bigFile);
-    const uploads: { seconds: number; growth: number; before: number; peak: number; dd: number }[] = [];
+    const uploads: { seconds: number; growth: number; before: number; peak: number; dd: number; floor: number }[] = [];
+    /** One synced 1 GiB upload to `server` (latchkey, or the bare floor), with its RSS before and peak. */
+    const uploadTo = async (server: Server, key: string) => {
+      const before = memory(server.pid).rss;
+      resetPeak(server.pid);
+      const seconds = await curlUpload(server.url, key, bigFile, jwt, "application/octet-stream");
+      const peak = memory(server.pid).hwm;
+      return { seconds, before, peak, growth: peak - before };
+    };
     for (let round = 0; round < ROUNDS; round++) {
       const upload = async () => {
-        const before = memory(latchkey.pid).rss;
-        resetPeak(latchkey.pid);
-        const seconds = await curlUpload(latchkey.url, `public/bench/1gib-${round}.bin`, bigFile, jwt, "application/octet-stream");
-        const peak = memory(latchkey.pid).hwm;
+        const result = await uploadTo(latchkey, `public/bench/1gib-${round}.bin`);
         await fetch(`${latchkey.url}/storage/o/public/bench/1gib-${round}.bin`, { method: "DELETE", headers: { authorization: `Bearer ${jwt}` } });
-        return { seconds, before, peak, growth: peak - before };
+        return result;
       };
       const ddOnce = async () => {
         const ddOut = join(WORK, "dd.out");
@@ -340,9 +368,22 @@ async function main(): Promise<void> {
         rmSync(ddOut, { force: true });
         return dd.bytes / dd.seconds;
       };
-      const [result, dd] = round % 2 === 0 ? [await upload(), await ddOnce()] : await ddOnce().then(async (dd) => [await upload(), dd] as const);
-      uploads.push({ ...result, dd });
-      log(`  upload ${result.seconds.toFixed(2)} s (${mbPerSecond(GIB / result.seconds)}), RSS +${megabytes(result.growth)}; dd ${mbPerSecond(dd)}`);
+      const floorOnce = async () => GIB / (await uploadTo(bareUpload, "floor.bin")).seconds;
+      // latchkey, dd, the floor; in reverse every other round.
+      let result: Awaited<ReturnType<typeof upload>>;
+      let dd: number;
+      let floor: number;
+      if (round % 2 === 0) {
+        result = await upload();
+        dd = await ddOnce();
+        floor = await floorOnce();
+      } else {
+        floor = await floorOnce();
+        dd = await ddOnce();
+        result = await upload();
+      }
+      uploads.push({ ...result, dd, floor });
+      log(`  upload ${result.seconds.toFixed(2)} s (${mbPerSecond(GIB / result.seconds)}), RSS +${megabytes(result.growth)}; dd ${mbPerSecond(dd)}; bare Bun upload ${mbPerSecond(floor)}`);
     }
     raw.upload = uploads;
     const uploadRatio = pairedRatio(uploads.map((upload) => GIB / upload.seconds), uploads.map((upload) => upload.dd));
@@ -354,6 +395,7 @@ async function main(): Promise<void> {
       figure: `${mbPerSecond(uploadSpeed)} (${(GIB / uploadSpeed).toFixed(2)} s; median of ${uploads.length})`,
       reference: `\`dd bs=1M conv=fsync\` of the same file to the same disk: ${mbPerSecond(ddSpeed)} (median)`,
       ratio: pairedPercent(uploadRatio),
+      floor: `bench/ref/bare-upload.ts (a bare Bun.serve writing the body as it comes, 1 MiB writes, fsync; no multipart): ${pairedPercent(pairedRatio(uploads.map((upload) => upload.floor), uploads.map((upload) => upload.dd)))} of dd`,
       goal: ">= 90% of dd",
       met: uploadRatio.median >= 0.9,
     });
@@ -481,6 +523,12 @@ async function main(): Promise<void> {
   log("start-up of the binary on an empty data dir");
   const startup = await startUp();
   raw.startup = startup;
+  // The floor: bench/ref/bare.ts compiled into a binary by the same Bun (its runtime, no modules of latchkey's).
+  const bareBin = join(WORK, "bare-compiled");
+  await mustRun([BUN, "build", "--compile", join(ROOT, "bench/ref/bare.ts"), "--outfile", bareBin], { cwd: ROOT, timeoutMs: 120_000 });
+  const bareStartup = await startUp(bareBin, []);
+  raw.bareStartup = bareStartup;
+  const bareFloor = (figure: string) => `bench/ref/bare.ts compiled by the same Bun: ${figure}`;
   // Start-up goals, placed before the peer rows.
   const peerRows = rows.splice(rows.findIndex((row) => row.scenario.startsWith("peer:")));
   rows.push({
@@ -488,6 +536,7 @@ async function main(): Promise<void> {
     figure: `${ms(startup.ms)} (median of 5: ${startup.runs.map((value) => value.toFixed(0)).join(", ")})`,
     reference: "-",
     ratio: ms(startup.ms),
+    floor: bareFloor(ms(bareStartup.ms)),
     goal: "<= 150 ms",
     met: startup.ms <= 150,
   });
@@ -496,6 +545,7 @@ async function main(): Promise<void> {
     figure: megabytes(startup.idleRss),
     reference: "-",
     ratio: megabytes(startup.idleRss),
+    floor: bareFloor(megabytes(bareStartup.idleRss)),
     goal: "<= 80 MB",
     met: startup.idleRss <= 80e6,
   });

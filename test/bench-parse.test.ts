@@ -102,14 +102,14 @@ describe("bench report", () => {
   });
 
   const rows: Row[] = [
-    { scenario: "`GET /healthz`", figure: "54.1k req/s", reference: "bare: 60.0k req/s", ratio: "90%", goal: ">= 80%", met: true },
+    { scenario: "`GET /healthz`", figure: "54.1k req/s", reference: "bare: 60.0k req/s", ratio: "90%", floor: "layers: 95%", goal: ">= 80%", met: true },
     { scenario: "a | b", figure: "1", reference: "-", ratio: "1", goal: "<= 0", met: false },
   ];
 
-  test("the table marks each goal and escapes pipes", () => {
+  test("the table marks each goal, shows its floor and escapes pipes", () => {
     const table = renderTable(rows);
-    expect(table).toContain("| `GET /healthz` | 54.1k req/s | bare: 60.0k req/s | 90% | >= 80% | met |");
-    expect(table).toContain("| a \\| b | 1 | - | 1 | <= 0 | **missed** |");
+    expect(table).toContain("| `GET /healthz` | 54.1k req/s | bare: 60.0k req/s | 90% | layers: 95% | >= 80% | met |");
+    expect(table).toContain("| a \\| b | 1 | - | 1 | - | <= 0 | **missed** |");
   });
 
   test("the results replace the marked part of the README and keep the rest", () => {

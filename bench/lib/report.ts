@@ -8,6 +8,12 @@ export interface Row {
   reference: string;
   /** latchkey relative to the reference (e.g. "87%" or "1.12x"), or the absolute value compared with the goal. */
   ratio: string;
+  /**
+   * The floor measured in the same run: where the reference would put a route that did none of latchkey's work
+   * (e.g. the same route shape on Elysia with latchkey's layers, or a bare Bun server sending the same file), so a
+   * missed goal shows whether it is within reach. "-" (or absent) where no floor is measured.
+   */
+  floor?: string;
   goal: string;
   met: boolean;
 }
@@ -80,10 +86,10 @@ export function mbPerSecond(bytesPerSecond: number): string {
 export function renderTable(rows: Row[]): string {
   const escape = (text: string) => text.replaceAll("|", "\\|");
   const lines = [
-    "| scenario | latchkey | reference (same run) | latchkey vs reference | goal | |",
-    "|---|---|---|---|---|---|",
+    "| scenario | latchkey | reference (same run) | latchkey vs reference | floor (same run) | goal | |",
+    "|---|---|---|---|---|---|---|",
     ...rows.map((row) =>
-      `| ${[row.scenario, row.figure, row.reference, row.ratio, row.goal, row.met ? "met" : "**missed**"].map(escape).join(" | ")} |`,
+      `| ${[row.scenario, row.figure, row.reference, row.ratio, row.floor ?? "-", row.goal, row.met ? "met" : "**missed**"].map(escape).join(" | ")} |`,
     ),
   ];
   return lines.join("\n");
