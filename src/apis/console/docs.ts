@@ -27,3 +27,5 @@ export const CHANGES = {
 };
 
 export const NO_ACCOUNT = "user_not_found: no account with this id.";
+
+export const LIMITED = "rate_limited: too many tries from this address or for this account; Retry-After says when to try again.";
