@@ -53,6 +53,11 @@ async function build({ outfile, target, addon }: BuildTarget): Promise<void> {
       // it must not pick up a bunfig.toml (e.g. this repository's, with its [test] settings) from there.
       autoloadDotenv: true,
       autoloadBunfig: false,
+      // JavaScriptCore's tier-up thresholds x1000 while latchkey starts: code that runs only then (the modules' top
+      // level, migrations, building the routes) stays in the interpreter, and neither the compilers' memory nor their
+      // CPU is spent on it. main.ts sets the normal policy back (Bun.unsafe.setJITPolicy(1)) once the server listens,
+      // and for every other command (bench/README.md, "Idle RSS").
+      jitPolicy: 1000,
     },
     minify: true,
     // Bytecode needs format "esm" (or cjs) and compile; it roughly halves start-up time (parse work is done here).
