@@ -60,6 +60,11 @@ async function build({ outfile, target, addon }: BuildTarget): Promise<void> {
       jitPolicy: 1000,
     },
     minify: true,
+    // Each dynamic import() (nodemailer, qrcode, PostgreSQL's driver, @simplewebauthn/server ...) becomes a chunk of
+    // its own in the binary, read and evaluated only when a feature first needs it: in one bundle, its code was part
+    // of the one module every start loads (bench/README.md, "Idle RSS"). Modules shared by the workers and the server
+    // go to shared chunks too.
+    splitting: true,
     // Bytecode needs format "esm" (or cjs) and compile; it roughly halves start-up time (parse work is done here).
     bytecode: true,
     format: "esm",
