@@ -11,7 +11,9 @@
 //   (src/storage/images/worker.ts, src/storage/md5-worker.ts, src/db/sqlite-checkpoint-worker.ts,
 //   src/db/sqlite-snapshot-worker.ts), started with new Worker();
 // - imagescript's native codecs addon and its wasm decoders: made static requires by imagescriptEmbedPlugin
-//   (src/storage/images/embed-plugin.ts); @jsquash/webp's wasm: imported `with { type: "file" }`.
+//   (src/storage/images/embed-plugin.ts); @jsquash/webp's wasm: imported `with { type: "file" }`;
+// - what is imported with import() only when a feature needs it (nodemailer, qrcode, the PostgreSQL driver,
+//   @simplewebauthn/server, src/metrics.ts): chunks of their own (`splitting`), read and evaluated at that import.
 // Nothing is read from the source tree at run time, so the binary works from any folder.
 import { readdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
