@@ -6,7 +6,7 @@
 // start-up, the main thread's CPU time at the first 200, the CPU time of all threads when RSS was read, VmRSS and its
 // RssAnon/RssFile parts (anonymous memory: heaps, JIT code; file-backed: the binary's pages that were touched).
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
-import { basename, join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { WORK, freePort, log } from "../lib/harness.ts";
 import { median } from "../lib/report.ts";
 
@@ -28,7 +28,8 @@ const ROUNDS = Number(process.env.RSS_ROUNDS ?? 5);
 const extraEnv = Object.fromEntries(
   (process.env.RSS_ENV ?? "").split(",").filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
 );
-const binaries = process.argv.slice(2).map((arg) => (arg.includes("=") ? { name: arg.slice(0, arg.indexOf("=")), path: arg.slice(arg.indexOf("=") + 1) } : { name: basename(arg), path: arg }));
+// Absolute: each binary runs in its own data dir.
+const binaries = process.argv.slice(2).map((arg) => (arg.includes("=") ? { name: arg.slice(0, arg.indexOf("=")), path: resolve(arg.slice(arg.indexOf("=") + 1)) } : { name: basename(arg), path: resolve(arg) }));
 if (binaries.length === 0) throw new Error("usage: bun bench/tools/idle-rss.ts name=/path/to/binary ...");
 
 /** A field of /proc/<pid>/status in bytes (the kernel writes kB). */
