@@ -11,7 +11,9 @@
 //   (src/storage/images/worker.ts, src/storage/md5-worker.ts, src/db/sqlite-checkpoint-worker.ts,
 //   src/db/sqlite-snapshot-worker.ts), started with new Worker();
 // - imagescript's native codecs addon and its wasm decoders: made static requires by imagescriptEmbedPlugin
-//   (src/storage/images/embed-plugin.ts); @jsquash/webp's wasm: imported `with { type: "file" }`.
+//   (src/storage/images/embed-plugin.ts); @jsquash/webp's wasm: imported `with { type: "file" }`;
+// - what is imported with import() only when a feature needs it (nodemailer, qrcode, the PostgreSQL driver,
+//   @simplewebauthn/server, src/metrics.ts): chunks of their own (`splitting`), read and evaluated at that import.
 // Nothing is read from the source tree at run time, so the binary works from any folder.
 import { readdirSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -53,8 +55,18 @@ async function build({ outfile, target, addon }: BuildTarget): Promise<void> {
       // it must not pick up a bunfig.toml (e.g. this repository's, with its [test] settings) from there.
       autoloadDotenv: true,
       autoloadBunfig: false,
+      // JavaScriptCore's tier-up thresholds x1000 while latchkey starts: code that runs only then (the modules' top
+      // level, migrations, building the routes) stays in the interpreter, and neither the compilers' memory nor their
+      // CPU is spent on it. main.ts sets the normal policy back (Bun.unsafe.setJITPolicy(1)) once the server listens,
+      // and for every other command (bench/README.md, "Idle RSS").
+      jitPolicy: 1000,
     },
     minify: true,
+    // Each dynamic import() (nodemailer, qrcode, PostgreSQL's driver, @simplewebauthn/server ...) becomes a chunk of
+    // its own in the binary, read and evaluated only when a feature first needs it: in one bundle, its code was part
+    // of the one module every start loads (bench/README.md, "Idle RSS"). Modules shared by the workers and the server
+    // go to shared chunks too.
+    splitting: true,
     // Bytecode needs format "esm" (or cjs) and compile; it roughly halves start-up time (parse work is done here).
     bytecode: true,
     format: "esm",

@@ -47,6 +47,17 @@ Settings come from the environment (and a .env file in the working folder); \`la
 With none, latchkey listens on port 3000 and keeps everything in ./data.
 `;
 
+/**
+ * The binary starts with JavaScriptCore's tier-up thresholds raised (build.ts, `compile.jitPolicy`): what runs only
+ * while the server starts (the modules' top level, migrations, building the routes) stays in the interpreter instead
+ * of being compiled, and the compilers' memory is not taken for it (bench/README.md, "Idle RSS"). Once latchkey
+ * listens, and for every other command (an export or import loops over every row), the normal policy is back, so
+ * what requests run is compiled as soon as ever. From source the policy is the normal one already.
+ */
+function normalJitPolicy(): void {
+  Bun.unsafe.setJITPolicy(1);
+}
+
 /** Creates the data directory (0700), warning when an existing one is open to other users. */
 function prepareDataDir(config: Config): void {
   openDataDir(config.server.dataDir, dataPaths(config.server.dataDir).database, consoleLogger);
@@ -119,6 +130,7 @@ async function startServing(config: Config, options: { seed?: { file: string; se
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   try {
     running = serve(latchkey, config, logger);
+    normalJitPolicy();
   } catch (error) {
     if (!(error instanceof AddressInUseError)) throw error;
     console.error(`latchkey: cannot listen: ${error.message}`);
@@ -143,6 +155,7 @@ function main(argv: string[]): void {
   // `latchkey --ephemeral` and `latchkey --seed f`: serve's options without the word serve.
   if (args[0] === "--ephemeral" || args[0] === "--seed" || args[0]?.startsWith("--seed=")) args = ["serve", ...args];
   const command = args[0] ?? "serve";
+  if (command !== "serve") normalJitPolicy();
   const page = args.slice(1).some((word) => word === "--help" || word === "-h") ? commandHelp(command, { ...process.env, ...overrides }) : null;
   if (page !== null) {
     process.stdout.write(page);

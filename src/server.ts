@@ -41,7 +41,6 @@ import { answerAfterBody, type RequestHandler } from "./http/unread-body.ts";
 import { publicUrlResolver, type PublicUrlResolver } from "./public-url.ts";
 import { VERSION } from "./version.ts";
 import { loadRules, maxRequestBodyBytes, openFileStorage } from "./storage/index.ts";
-import { createMetrics } from "./metrics.ts";
 import { metricsRoutes } from "./metrics-route.ts";
 import { requestMetrics } from "./http/request-metrics.ts";
 import { createBackupStatus, type BackupStatus } from "./backup-status.ts";
@@ -132,7 +131,8 @@ export async function createLatchkey(
   const mailer = createMailer({ config: config.mail, transport, logger });
 
   // METRICS_ENABLED: the layers report to it through their ports (src/metrics.ts); GET /metrics serves it.
-  const metrics = config.metrics.enabled ? createMetrics({ config, db: database.db, clock }) : null;
+  // Loaded only when switched on (off by default): prom-client is then no part of a start (bench/README.md, "Idle RSS").
+  const metrics = config.metrics.enabled ? (await import("./metrics.ts")).createMetrics({ config, db: database.db, clock }) : null;
   // Storage's uses of the admin secret go to the security log (and its table) in the same shape as core's events.
   const events = createSecurityEvents(logger, { events: createSecurityEventsRepository(database.db), clock, random });
   const files = openFileStorage({

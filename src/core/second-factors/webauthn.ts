@@ -5,15 +5,13 @@
 //
 // Every refusal is `invalid_passkey`, with no detail from the library: its messages quote the challenge, which is a
 // flow's secret and must not reach a log.
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+  VerifiedAuthenticationResponse,
+  VerifiedRegistrationResponse,
 } from "@simplewebauthn/server";
 import type { Config } from "../../config.ts";
 import type { UserVerification } from "../../config-webauthn.ts";
@@ -66,6 +64,17 @@ export interface Assertion {
 
 const refused = (): CoreError => new CoreError("invalid_passkey");
 
+type WebauthnLibrary = typeof import("@simplewebauthn/server");
+let loading: Promise<WebauthnLibrary> | undefined;
+/**
+ * The library, loaded at the first ceremony: with its certificate and ASN.1 packages it was the largest part of
+ * idle RSS, and passkeys are off by default (WEBAUTHN_ENABLED). It works in the binary because build.ts bundles with
+ * `splitting`: the import is a chunk of its own, evaluated in its own order. In one bundle Bun wraps a dynamically
+ * imported graph in lazy initialisers and calls @peculiar/x509's before the `reflect-metadata` polyfill that
+ * @simplewebauthn/server imports first (oven-sh/bun#33337), so tsyringe threw and the first ceremony answered 500.
+ */
+const library = (): Promise<WebauthnLibrary> => (loading ??= import("@simplewebauthn/server"));
+
 /**
  * The challenge as the bytes it encodes: the options then carry the flow's secret itself, as the browser echoes it in
  * the client data (a string would be taken as text and encoded once more).
@@ -96,10 +105,11 @@ export function userHandleOf(response: AssertionResponse): string | null {
 }
 
 /** Options for navigator.credentials.create(): a passkey for `user`, none of `exclude` again, attestation `none`. */
-export function creationOptions(
+export async function creationOptions(
   rp: RelyingParty,
   options: { challenge: string; userHandle: string; userName: string; displayName: string; exclude: CredentialRef[] },
 ): Promise<CreationOptions> {
+  const { generateRegistrationOptions } = await library();
   return generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
@@ -117,7 +127,8 @@ export function creationOptions(
 }
 
 /** Options for navigator.credentials.get(); no `allow`: any discoverable credential of this RP. */
-export function requestOptions(rp: RelyingParty, options: { challenge: string; allow: CredentialRef[] }): Promise<RequestOptions> {
+export async function requestOptions(rp: RelyingParty, options: { challenge: string; allow: CredentialRef[] }): Promise<RequestOptions> {
+  const { generateAuthenticationOptions } = await library();
   return generateAuthenticationOptions({
     rpID: rp.id,
     challenge: challengeBytes(options.challenge),
@@ -129,7 +140,8 @@ export function requestOptions(rp: RelyingParty, options: { challenge: string; a
 
 /** Checks a registration answering `challenge`; the credential it proved, or `invalid_passkey`. */
 export async function verifyCreation(rp: RelyingParty, response: CreationResponse, challenge: string): Promise<NewCredential> {
-  let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+  const { verifyRegistrationResponse } = await library();
+  let verified: VerifiedRegistrationResponse;
   try {
     verified = await verifyRegistrationResponse({
       response,
@@ -166,7 +178,8 @@ export async function verifyAssertion(
   challenge: string,
   stored: { id: string; publicKey: string; transports: string[] },
 ): Promise<Assertion> {
-  let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
+  const { verifyAuthenticationResponse } = await library();
+  let verified: VerifiedAuthenticationResponse;
   try {
     verified = await verifyAuthenticationResponse({
       response,
