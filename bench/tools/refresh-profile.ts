@@ -36,6 +36,7 @@ try {
   console.log(`${result.rps.toFixed(0)} req/s, ${result.non2xx} non-2xx over ${seconds} s`);
 } finally {
   await server.stop();
+  if (process.env.SHOW_OUTPUT) console.log(server.output());
 }
 const [file] = readdirSync(profileDir).filter((name) => name.endsWith(".cpuprofile"));
 if (!file) throw new Error("no profile written");

@@ -118,7 +118,10 @@ export function accountRowOf(db: Database, userId: SQLiteColumn): SQL<StoredUser
   const columns = Object.entries(getTableColumns(users));
   const values = sql.join([...columns.map(([, column]) => sql`${column}`), rolesJson(db, { nested: true })], sql`, `);
   const array = db.engine === "sqlite" ? sql`json_array(${values})` : sql`json_build_array(${values})::text`;
-  return sql`(SELECT ${array} FROM ${users} WHERE ${users.id} = ${userId})`.mapWith((json: unknown): StoredUser => {
+  // Nested in an outer sql`` so that its columns keep their tables' names: drizzle writes the top-level columns of a
+  // RETURNING's expression bare, and a bare "id" or "user_id" in the subquery would name the wrong table's column.
+  const subquery = sql`SELECT ${array} FROM ${users} WHERE ${users.id} = ${userId}`;
+  return sql`(${subquery})`.mapWith((json: unknown): StoredUser => {
     const fields = (typeof json === "string" ? JSON.parse(json) : json) as unknown[];
     // Each column through its own decoder, as a lookup maps it (booleans, JSON, epoch milliseconds).
     const row: Record<string, unknown> = {};
