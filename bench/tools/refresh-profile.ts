@@ -28,11 +28,14 @@ try {
   const tokens = join(WORK, "refresh-profile-tokens.txt");
   writeFileSync(tokens, sessions.map((session) => session.refresh).join("\n") + "\n");
   loadStartedMs = Date.now() - started;
-  const result = await wrkOnce(
-    `${server.url}/auth/token/refresh`,
-    { connections: CONNECTIONS, script: "refresh.lua", env: { WRK_PATH: "/auth/token/refresh?refresh_token=", WRK_TOKENS: tokens } },
-    seconds,
-  );
+  // PROFILE_HEALTHZ=1: /healthz under the same load instead, to compare what every request pays.
+  const result = process.env.PROFILE_HEALTHZ
+    ? await wrkOnce(`${server.url}/healthz`, { connections: CONNECTIONS }, seconds)
+    : await wrkOnce(
+        `${server.url}/auth/token/refresh`,
+        { connections: CONNECTIONS, script: "refresh.lua", env: { WRK_PATH: "/auth/token/refresh?refresh_token=", WRK_TOKENS: tokens } },
+        seconds,
+      );
   console.log(`${result.rps.toFixed(0)} req/s, ${result.non2xx} non-2xx over ${seconds} s`);
 } finally {
   await server.stop();

@@ -6,6 +6,7 @@ import { and, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Database } from "../database.ts";
 import { isUniqueViolation } from "../errors.ts";
+import { rowMapper } from "../lookup.ts";
 
 /** An account's row as stored. */
 export interface StoredAccount {
@@ -115,22 +116,19 @@ function rolesJson(db: Database, options: { nested: boolean }): SQL {
  */
 export function accountRowOf(db: Database, userId: SQLiteColumn): SQL<StoredUser | null> {
   const { users } = db.tables;
-  const columns = Object.entries(getTableColumns(users));
-  const values = sql.join([...columns.map(([, column]) => sql`${column}`), rolesJson(db, { nested: true })], sql`, `);
+  const columns = Object.values(getTableColumns(users));
+  // Each column through its own decoder, as a lookup maps it (booleans, JSON, epoch milliseconds); the roles last.
+  const toAccount = rowMapper<StoredAccount>(getTableColumns(users));
+  const values = sql.join([...columns.map((column) => sql`${column}`), rolesJson(db, { nested: true })], sql`, `);
   const array = db.engine === "sqlite" ? sql`json_array(${values})` : sql`json_build_array(${values})::text`;
   // Nested in an outer sql`` so that its columns keep their tables' names: drizzle writes the top-level columns of a
   // RETURNING's expression bare, and a bare "id" or "user_id" in the subquery would name the wrong table's column.
   const subquery = sql`SELECT ${array} FROM ${users} WHERE ${users.id} = ${userId}`;
   return sql`(${subquery})`.mapWith((json: unknown): StoredUser => {
     const fields = (typeof json === "string" ? JSON.parse(json) : json) as unknown[];
-    // Each column through its own decoder, as a lookup maps it (booleans, JSON, epoch milliseconds).
-    const row: Record<string, unknown> = {};
-    columns.forEach(([name, column], index) => {
-      const value = fields[index];
-      row[name] = value === null ? null : column.mapFromDriverValue(value);
-    });
-    row.roles = fields[columns.length];
-    return row as unknown as StoredUser;
+    const account = toAccount(fields) as StoredUser;
+    account.roles = fields[columns.length] as string[];
+    return account;
   });
 }
 
