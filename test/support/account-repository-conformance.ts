@@ -140,7 +140,7 @@ export function accountRepositoryConformance(migrated: () => Promise<Database>):
       const results = await Promise.all(Array.from({ length: 20 }, (_, index) => sessions.rotate(claim("handle-s1", "hash-s1", `next-${index}`))));
       const winners = results.flatMap((result, index) => (result === null ? [] : [{ result, index }]));
       expect(winners.length).toBe(1);
-      expect(winners[0]!.result).toEqual({ id: "s1", userId: "u1" });
+      expect(winners[0]!.result).toMatchObject({ id: "s1", userId: "u1", owner: { id: "u1" } });
       expect(await sessions.byHandle("handle-s1")).toStrictEqual({
         id: "s1",
         userId: "u1",
@@ -149,6 +149,28 @@ export function accountRepositoryConformance(migrated: () => Promise<Database>):
         rotatedAt: NOW + 1_000,
         revokedAt: null,
       });
+    });
+
+    test("a won rotation reads its owner's account as byId gives it (roles sorted, JSON, booleans, times), as it is now", async () => {
+      const db = await migrated();
+      const users = createUsersRepository(db);
+      const sessions = createSessionsRepository(db);
+      const metadata = { plan: { seats: 3, name: "\u00e9t\u00e9 \"q\"" }, tags: ["a", null], on: true };
+      await users.insert(account("u1", { username: "one", avatarUrl: null, active: true, tier: 2, metadata, createdAt: NOW - 5 }), ["user", "editor", "a-role"]);
+      await sessions.insert(session("s1", "u1"));
+      const first = await sessions.rotate(claim("handle-s1", "hash-s1", "next-1"));
+      expect(first!.owner).toStrictEqual(await users.byId("u1"));
+      expect(first!.owner).toMatchObject({ active: true, disabled: false, tier: 2, metadata, roles: ["a-role", "editor", "user"], createdAt: NOW - 5 });
+      // The account as the rotation finds it: a ban between two rotations is in the second's row.
+      await users.setDisabled("u1", true, NOW + 500);
+      await users.removeRole("u1", "editor", NOW + 500);
+      const second = await sessions.rotate(claim("handle-s1", "next-1", "next-2"));
+      expect(second!.owner).toStrictEqual(await users.byId("u1"));
+      expect(second!.owner).toMatchObject({ disabled: true, roles: ["a-role", "user"], updatedAt: NOW + 500 });
+      // Without roles: an empty list, not null.
+      await users.removeRole("u1", "a-role", NOW);
+      await users.removeRole("u1", "user", NOW);
+      expect((await sessions.rotate(claim("handle-s1", "next-2", "next-3")))!.owner!.roles).toEqual([]);
     });
 
     test("no rotation of a token that is not the current one, of a revoked or an expired session", async () => {
@@ -170,7 +192,7 @@ export function accountRepositoryConformance(migrated: () => Promise<Database>):
       await db.insert(db.tables.sessions).values({ ...session("s1", "u1", { handle: null, tokenHash: "carried" }), carriedTokenHash: "carried" });
       expect(await sessions.byCarriedDigest("carried")).toMatchObject({ id: "s1", tokenHash: "carried" });
       expect(await sessions.rotate(claim("new-handle", "other", "next"))).toBeNull();
-      expect(await sessions.rotate(claim("new-handle", "carried", "next"))).toEqual({ id: "s1", userId: "u1" });
+      expect(await sessions.rotate(claim("new-handle", "carried", "next"))).toMatchObject({ id: "s1", userId: "u1", owner: { id: "u1" } });
       expect(await sessions.byCarriedDigest("carried")).toBeNull();
       expect(await sessions.byHandle("new-handle")).toMatchObject({ id: "s1", tokenHash: "next" });
     });
@@ -202,7 +224,7 @@ export function accountRepositoryConformance(migrated: () => Promise<Database>):
       await sessions.insert(session("expired", "u1", { expiresAt: NOW + 10 }));
       await sessions.insert(session("other", "u2"));
       await sessions.revoke("revoked", NOW);
-      expect(await sessions.rotate(claim("handle-s1", "hash-s1", "next"))).toEqual({ id: "s1", userId: "u1" });
+      expect(await sessions.rotate(claim("handle-s1", "hash-s1", "next"))).toMatchObject({ id: "s1", userId: "u1" });
       expect(await sessions.liveOfUser("u1", NOW + 10)).toEqual([
         { id: "s2", createdAt: NOW + 1, rotatedAt: null, expiresAt: NOW + 60_000, ip: null, userAgent: null },
         { id: "s1", createdAt: NOW + 2, rotatedAt: NOW + 1_000, expiresAt: NOW + 120_000, ip: "192.0.2.1", userAgent: "agent" },

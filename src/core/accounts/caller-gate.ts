@@ -6,7 +6,8 @@
 // One indexed read per request (the user's row by primary key, compiled once: users.findById), which is also the
 // row the dialect then uses, so a request never reads its caller twice; a request that needs nothing of the row (its
 // JWT's claims say who the caller is: storage, HBP's permission variables) reads only the account's state
-// (`refusal`). No cache: a ban or a deletion (CLI, Faroe, HBP, on any instance sharing the database) is seen by the
+// (`refusal`); a refresh reads its owner in the rotation's own statement and hands the row to the gate (`admitRow`).
+// No cache: a ban or a deletion (CLI, Faroe, HBP, on any instance sharing the database) is seen by the
 // very next request everywhere.
 import { CoreError } from "../errors.ts";
 import type { User, Users } from "./users.ts";
@@ -21,6 +22,11 @@ export interface CallerGate {
   admit(userId: string): Promise<Admission>;
   /** Why the account `userId` names gets nothing, or null when it is live: admit() without the account's row. */
   refusal(userId: string): Promise<Refusal | null>;
+  /**
+   * admit() on an account row read by the caller's own statement, at the time of that statement (null: no such
+   * account): a refresh reads its session's owner in the rotation itself (core/sessions/sessions.ts).
+   */
+  admitRow(user: User | null): Admission;
 }
 
 /** The state rule itself: what an account row (or its absence) makes of any credential naming it. */
@@ -44,14 +50,18 @@ export function admittedUser(admission: Admission): User {
   return admission.user;
 }
 
+function admission(user: User | null): Admission {
+  const refusal = refusalOf(user);
+  return refusal === null ? { user: user!, refusal } : { user: null, refusal };
+}
+
 export function createCallerGate(deps: { users: Pick<Users, "findById" | "findStateById"> }): CallerGate {
   const { users } = deps;
   return {
     async admit(userId) {
-      const user = await users.findById(userId);
-      const refusal = refusalOf(user);
-      return refusal === null ? { user: user!, refusal } : { user: null, refusal };
+      return admission(await users.findById(userId));
     },
+    admitRow: admission,
     async refusal(userId) {
       return refusalOf(await users.findStateById(userId));
     },

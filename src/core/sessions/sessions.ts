@@ -161,10 +161,10 @@ export function createSessions(deps: {
         ...clientColumns(context),
       });
       if (claimed) {
-        // The owner passes the caller gate, one read for both the check and the caller's new access token. Checked
-        // after the commit, the outcome is the same as inside it: a banned or deleted user's session ends, and the
-        // successor is never handed out.
-        const { user } = await callerGate.admit(claimed.userId);
+        // The owner passes the caller gate, on the account as the rotation's own statement read it (one read for both
+        // the check and the new access token): a banned, deleted or inactive user's session ends, and the successor
+        // is never handed out.
+        const { user } = callerGate.admitRow(claimed.owner);
         if (user === null) {
           await revokeFamily(claimed.id);
           throw new CoreError("invalid_refresh_token");

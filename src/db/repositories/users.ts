@@ -2,10 +2,11 @@
 // reads one by address, so those reads are lookups (db.lookup) compiled once here, with the roles in the same
 // statement: a JSON array in one column, parsed by its decoder, so one statement instead of two. No LIMIT: the
 // columns are unique, and a bound LIMIT makes bun:sqlite's lookup over twice as slow.
-import { and, eq, getTableColumns, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Database } from "../database.ts";
 import { isUniqueViolation } from "../errors.ts";
+import { rowMapper } from "../lookup.ts";
 
 /** An account's row as stored. */
 export interface StoredAccount {
@@ -95,13 +96,45 @@ export interface UsersRepository {
   remove(userId: string): Promise<boolean>;
 }
 
+/** The roles of the account in the row of `users` at hand, sorted, as JSON text (a JSON array inside `accountRowOf`). */
+function rolesJson(db: Database, options: { nested: boolean }): SQL {
+  const { userRoles, users } = db.tables;
+  if (db.engine === "sqlite") {
+    const text = sql`(SELECT json_group_array(role) FROM (SELECT ${userRoles.role} AS role FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id} ORDER BY 1))`;
+    // json(): the array itself inside json_array, not a string holding it.
+    return options.nested ? sql`json(${text})` : text;
+  }
+  const array = sql`(SELECT coalesce(json_agg(${userRoles.role} ORDER BY ${userRoles.role}), '[]'::json) FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id})`;
+  return options.nested ? array : sql`${array}::text`;
+}
+
+/**
+ * The account whose id is `userId` (a column of the statement it is put in, e.g. a session's owner), with its roles,
+ * read by that statement itself: one scalar subquery making one JSON array of the row's columns and its roles, decoded
+ * to what `byId` answers, or null when there is no such account. A refresh reads its session's owner in the rotation's
+ * own statement so (repositories/sessions.ts): one statement instead of the rotation and then a lookup.
+ */
+export function accountRowOf(db: Database, userId: SQLiteColumn): SQL<StoredUser | null> {
+  const { users } = db.tables;
+  const columns = Object.values(getTableColumns(users));
+  // Each column through its own decoder, as a lookup maps it (booleans, JSON, epoch milliseconds); the roles last.
+  const toAccount = rowMapper<StoredAccount>(getTableColumns(users));
+  const values = sql.join([...columns.map((column) => sql`${column}`), rolesJson(db, { nested: true })], sql`, `);
+  const array = db.engine === "sqlite" ? sql`json_array(${values})` : sql`json_build_array(${values})::text`;
+  // Nested in an outer sql`` so that its columns keep their tables' names: drizzle writes the top-level columns of a
+  // RETURNING's expression bare, and a bare "id" or "user_id" in the subquery would name the wrong table's column.
+  const subquery = sql`SELECT ${array} FROM ${users} WHERE ${users.id} = ${userId}`;
+  return sql`(${subquery})`.mapWith((json: unknown): StoredUser => {
+    const fields = (typeof json === "string" ? JSON.parse(json) : json) as unknown[];
+    const account = toAccount(fields) as StoredUser;
+    account.roles = fields[columns.length] as string[];
+    return account;
+  });
+}
+
 export function createUsersRepository(db: Database): UsersRepository {
   const { userRoles, users } = db.tables;
-  const roles = (
-    db.engine === "sqlite"
-      ? sql`(SELECT json_group_array(role) FROM (SELECT ${userRoles.role} AS role FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id} ORDER BY 1))`
-      : sql`(SELECT coalesce(json_agg(${userRoles.role} ORDER BY ${userRoles.role}), '[]')::text FROM ${userRoles} WHERE ${userRoles.userId} = ${users.id})`
-  ).mapWith((json: string): string[] => JSON.parse(json));
+  const roles = rolesJson(db, { nested: false }).mapWith((json: string): string[] => JSON.parse(json));
   const userBy = (column: SQLiteColumn) =>
     db.lookup(db.select({ ...getTableColumns(users), roles }).from(users).where(eq(column, sql.placeholder("key"))));
   const byId = userBy(users.id);
