@@ -140,6 +140,98 @@ export function putByStaging(stage: BlobStore["stage"]): BlobStore["put"] {
 }
 
 /**
+ * A blob of the local-disk driver, opened for reading. A class, not an object of closures: every download opens one,
+ * and its methods are then shared instead of made anew each time (a download's garbage is what the collector spends
+ * its time on; bench/README.md, "Bytes paths").
+ *
+ * A download (body) needs no handle: Bun sends the file by path with sendfile. Opening, fstat-ing and closing a handle
+ * for it was a large share of a download's work (bench/README.md), so one is opened only for read() and stream(), and
+ * only onto the version stat() saw: an overwrite since (a rename puts another inode under the key) fails the read, as
+ * on S3 (BlobChangedError), instead of sending other bytes under this size.
+ */
+class LocalOpenedBlob implements OpenedBlob {
+  readonly size: number;
+  readonly modifiedAtMs: number;
+  #handle: Promise<FileHandle> | null = null;
+  #closed = false;
+
+  constructor(
+    private readonly key: string,
+    private readonly file: string,
+    private readonly info: Stats,
+  ) {
+    this.size = info.size;
+    this.modifiedAtMs = info.mtimeMs;
+  }
+
+  #opened(): Promise<FileHandle> {
+    return (this.#handle ??= (async () => {
+      const fresh = await open(this.file, "r").catch((error: NodeJS.ErrnoException) => {
+        throw error.code === "ENOENT" ? new BlobChangedError(this.key) : error;
+      });
+      const now = await fresh.stat();
+      if (this.#closed || now.ino !== this.info.ino || now.dev !== this.info.dev) {
+        await fresh.close();
+        throw this.#closed ? new Error(`${this.key}: read after close`) : new BlobChangedError(this.key);
+      }
+      return fresh;
+    })());
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#handle) await (await this.#handle.catch(() => null))?.close();
+  }
+
+  async body(range?: ByteRange): Promise<Blob> {
+    if (this.#handle) await this.close();
+    else this.#closed = true;
+    const whole = Bun.file(this.file);
+    return range ? whole.slice(range.start, range.end + 1) : whole;
+  }
+
+  async read(range: ByteRange): Promise<Uint8Array> {
+    const length = Math.max(0, Math.min(range.end + 1, this.size) - range.start);
+    const buffer = new Uint8Array(length);
+    const { bytesRead } = await (await this.#opened()).read(buffer, 0, length, range.start);
+    return buffer.subarray(0, bytesRead);
+  }
+
+  stream(range?: ByteRange): ReadableStream<Uint8Array> {
+    let position = range?.start ?? 0;
+    const end = range ? range.end + 1 : this.size; // exclusive
+    // Pull-driven: a piece is read only when the consumer (a socket) wants more, so a slow client costs one piece.
+    return new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          try {
+            const length = Math.min(READ_CHUNK_BYTES, end - position);
+            if (length <= 0) {
+              await this.close();
+              controller.close();
+              return;
+            }
+            const buffer = new Uint8Array(length);
+            const { bytesRead } = await (await this.#opened()).read(buffer, 0, length, position);
+            if (bytesRead === 0) throw new Error(`blob ended early at ${position} of ${end}`);
+            position += bytesRead;
+            controller.enqueue(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
+          } catch (error) {
+            await this.close().catch(() => {});
+            controller.error(error);
+          }
+        },
+        cancel: async () => {
+          await this.close();
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  }
+}
+
+/**
  * `clearStaging` (the default): empty tmp/ of uploads a crash interrupted (nothing refers to them). Only the serving
  * process may: a command run beside it (the CLI) would take the server's uploads in progress away.
  */
@@ -259,78 +351,7 @@ export function createLocalBlobStore(root: string, options: { clearStaging?: boo
         if ((error as NodeJS.ErrnoException).code === "ENOTDIR") return null;
         throw error;
       }
-      if (!found?.isFile()) return null;
-      const info = found;
-      // A download (body) needs no handle: Bun sends the file by path with sendfile. Opening, fstat-ing and
-      // closing a handle for it was a large share of a download's work (bench/README.md), so it is opened only for read()
-      // and stream(), and only onto the version stat() saw: an overwrite since (a rename puts another inode under
-      // the key) fails the read, as on S3 (BlobChangedError), instead of sending other bytes under this size.
-      let handle: Promise<FileHandle> | null = null;
-      let closed = false;
-      const opened = (): Promise<FileHandle> =>
-        (handle ??= (async () => {
-          const fresh = await open(file, "r").catch((error: NodeJS.ErrnoException) => {
-            throw error.code === "ENOENT" ? new BlobChangedError(key) : error;
-          });
-          const now = await fresh.stat();
-          if (closed || now.ino !== info.ino || now.dev !== info.dev) {
-            await fresh.close();
-            throw closed ? new Error(`${key}: read after close`) : new BlobChangedError(key);
-          }
-          return fresh;
-        })());
-      const close = async () => {
-        if (closed) return;
-        closed = true;
-        if (handle) await (await handle.catch(() => null))?.close();
-      };
-      return {
-        size: info.size,
-        modifiedAtMs: info.mtimeMs,
-        close,
-        async body(range) {
-          await close();
-          const whole = Bun.file(file);
-          return range ? whole.slice(range.start, range.end + 1) : whole;
-        },
-        async read(range) {
-          const length = Math.max(0, Math.min(range.end + 1, info.size) - range.start);
-          const buffer = new Uint8Array(length);
-          const { bytesRead } = await (await opened()).read(buffer, 0, length, range.start);
-          return buffer.subarray(0, bytesRead);
-        },
-        stream(range) {
-          let position = range?.start ?? 0;
-          const end = range ? range.end + 1 : info.size; // exclusive
-          // Pull-driven: a piece is read only when the consumer (a socket) wants more, so a slow client costs one piece.
-          return new ReadableStream<Uint8Array>(
-            {
-              async pull(controller) {
-                try {
-                  const length = Math.min(READ_CHUNK_BYTES, end - position);
-                  if (length <= 0) {
-                    await close();
-                    controller.close();
-                    return;
-                  }
-                  const buffer = new Uint8Array(length);
-                  const { bytesRead } = await (await opened()).read(buffer, 0, length, position);
-                  if (bytesRead === 0) throw new Error(`blob ended early at ${position} of ${end}`);
-                  position += bytesRead;
-                  controller.enqueue(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
-                } catch (error) {
-                  await close().catch(() => {});
-                  controller.error(error);
-                }
-              },
-              async cancel() {
-                await close();
-              },
-            },
-            { highWaterMark: 0 },
-          );
-        },
-      };
+      return found?.isFile() ? new LocalOpenedBlob(key, file, found) : null;
     },
 
     async stat(key) {
