@@ -12,6 +12,7 @@ import { mkdir, open, readdir, rename, rm, rmdir, stat, type FileHandle } from "
 import { dirname, join, relative, sep } from "node:path";
 import { StorageError } from "./errors.ts";
 import { streamingMd5 } from "./md5.ts";
+import { PieceWriter } from "./piece-writer.ts";
 import { pathUnderRoot } from "./paths.ts";
 
 /** Bytes arriving in pieces: a request body, a parsed multipart part, or pieces already in memory. */
@@ -105,15 +106,8 @@ const READ_CHUNK_BYTES = 128 * 1024;
  * and a trip to the thread pool) per chunk cost ~0.5 s of CPU per GiB more than gathering them (bench/README.md).
  */
 const WRITE_PIECE_BYTES = 1024 * 1024;
-
-/** Writes all of `bytes` (a write may take only part of them). */
-async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
-  for (let at = 0; at < bytes.byteLength; ) {
-    const { bytesWritten } = await handle.write(bytes, at, bytes.byteLength - at);
-    if (bytesWritten <= 0) throw new Error("write made no progress");
-    at += bytesWritten;
-  }
-}
+/** Pieces an upload may have under way while it fills the next one (piece-writer.ts): 6 MiB of pieces at most. */
+const WRITE_PIECES_IN_FLIGHT = 4;
 
 /**
  * A write that found no room, the file system full (ENOSPC) or the user's quota used up (EDQUOT), as
@@ -275,27 +269,18 @@ export function createLocalBlobStore(root: string, options: { clearStaging?: boo
     let size = 0;
     let md5Hex: string | null;
     let handle: FileHandle | null = null;
-    const piece = new Uint8Array(WRITE_PIECE_BYTES);
-    let filled = 0;
+    let writer: PieceWriter | null = null;
     try {
       // Opened inside the try: on a file system out of inodes even creating the file fails with ENOSPC.
       handle = await open(temporary, "wx", 0o600);
+      writer = new PieceWriter(handle, { pieceBytes: WRITE_PIECE_BYTES, piecesInFlight: WRITE_PIECES_IN_FLIGHT });
       for await (const chunk of source) {
         size += chunk.byteLength;
         if (size > options.maxBytes) throw new StorageError("too_large", undefined, { maxBytes: options.maxBytes });
-        await md5?.update(chunk);
-        if (filled + chunk.byteLength > piece.byteLength && filled > 0) {
-          await writeAll(handle, piece.subarray(0, filled));
-          filled = 0;
-        }
-        if (chunk.byteLength >= piece.byteLength) {
-          await writeAll(handle, chunk);
-        } else {
-          piece.set(chunk, filled);
-          filled += chunk.byteLength;
-        }
+        if (md5) await md5.update(chunk);
+        await writer.write(chunk);
       }
-      await writeAll(handle, piece.subarray(0, filled));
+      await writer.end();
       // The bytes reach the disk before the rename can make them visible: a crash never shows a partial file.
       await handle.sync();
       await handle.close();
@@ -303,6 +288,7 @@ export function createLocalBlobStore(root: string, options: { clearStaging?: boo
       md5Hex = md5 ? await md5.digest() : null;
     } catch (error) {
       md5?.drop();
+      await writer?.settle(); // no write may still be under way on the handle closed next
       await handle?.close().catch(() => {});
       await rm(temporary, { force: true });
       throw asNoRoomError(error);
