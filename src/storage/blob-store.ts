@@ -12,6 +12,7 @@ import { mkdir, open, readdir, rename, rm, rmdir, stat, type FileHandle } from "
 import { dirname, join, relative, sep } from "node:path";
 import { StorageError } from "./errors.ts";
 import { streamingMd5 } from "./md5.ts";
+import { PieceWriter } from "./piece-writer.ts";
 import { pathUnderRoot } from "./paths.ts";
 
 /** Bytes arriving in pieces: a request body, a parsed multipart part, or pieces already in memory. */
@@ -105,15 +106,8 @@ const READ_CHUNK_BYTES = 128 * 1024;
  * and a trip to the thread pool) per chunk cost ~0.5 s of CPU per GiB more than gathering them (bench/README.md).
  */
 const WRITE_PIECE_BYTES = 1024 * 1024;
-
-/** Writes all of `bytes` (a write may take only part of them). */
-async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
-  for (let at = 0; at < bytes.byteLength; ) {
-    const { bytesWritten } = await handle.write(bytes, at, bytes.byteLength - at);
-    if (bytesWritten <= 0) throw new Error("write made no progress");
-    at += bytesWritten;
-  }
-}
+/** Pieces an upload may have under way while it fills the next one (piece-writer.ts): 6 MiB of pieces at most. */
+const WRITE_PIECES_IN_FLIGHT = 4;
 
 /**
  * A write that found no room, the file system full (ENOSPC) or the user's quota used up (EDQUOT), as
@@ -137,6 +131,98 @@ export function putByStaging(stage: BlobStore["stage"]): BlobStore["put"] {
     }
     return { size: staged.size, md5Hex: staged.md5Hex };
   };
+}
+
+/**
+ * A blob of the local-disk driver, opened for reading. A class, not an object of closures: every download opens one,
+ * and its methods are then shared instead of made anew each time (a download's garbage is what the collector spends
+ * its time on; bench/README.md, "Bytes paths").
+ *
+ * A download (body) needs no handle: Bun sends the file by path with sendfile. Opening, fstat-ing and closing a handle
+ * for it was a large share of a download's work (bench/README.md), so one is opened only for read() and stream(), and
+ * only onto the version stat() saw: an overwrite since (a rename puts another inode under the key) fails the read, as
+ * on S3 (BlobChangedError), instead of sending other bytes under this size.
+ */
+class LocalOpenedBlob implements OpenedBlob {
+  readonly size: number;
+  readonly modifiedAtMs: number;
+  #handle: Promise<FileHandle> | null = null;
+  #closed = false;
+
+  constructor(
+    private readonly key: string,
+    private readonly file: string,
+    private readonly info: Stats,
+  ) {
+    this.size = info.size;
+    this.modifiedAtMs = info.mtimeMs;
+  }
+
+  #opened(): Promise<FileHandle> {
+    return (this.#handle ??= (async () => {
+      const fresh = await open(this.file, "r").catch((error: NodeJS.ErrnoException) => {
+        throw error.code === "ENOENT" ? new BlobChangedError(this.key) : error;
+      });
+      const now = await fresh.stat();
+      if (this.#closed || now.ino !== this.info.ino || now.dev !== this.info.dev) {
+        await fresh.close();
+        throw this.#closed ? new Error(`${this.key}: read after close`) : new BlobChangedError(this.key);
+      }
+      return fresh;
+    })());
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#handle) await (await this.#handle.catch(() => null))?.close();
+  }
+
+  async body(range?: ByteRange): Promise<Blob> {
+    if (this.#handle) await this.close();
+    else this.#closed = true;
+    const whole = Bun.file(this.file);
+    return range ? whole.slice(range.start, range.end + 1) : whole;
+  }
+
+  async read(range: ByteRange): Promise<Uint8Array> {
+    const length = Math.max(0, Math.min(range.end + 1, this.size) - range.start);
+    const buffer = new Uint8Array(length);
+    const { bytesRead } = await (await this.#opened()).read(buffer, 0, length, range.start);
+    return buffer.subarray(0, bytesRead);
+  }
+
+  stream(range?: ByteRange): ReadableStream<Uint8Array> {
+    let position = range?.start ?? 0;
+    const end = range ? range.end + 1 : this.size; // exclusive
+    // Pull-driven: a piece is read only when the consumer (a socket) wants more, so a slow client costs one piece.
+    return new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          try {
+            const length = Math.min(READ_CHUNK_BYTES, end - position);
+            if (length <= 0) {
+              await this.close();
+              controller.close();
+              return;
+            }
+            const buffer = new Uint8Array(length);
+            const { bytesRead } = await (await this.#opened()).read(buffer, 0, length, position);
+            if (bytesRead === 0) throw new Error(`blob ended early at ${position} of ${end}`);
+            position += bytesRead;
+            controller.enqueue(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
+          } catch (error) {
+            await this.close().catch(() => {});
+            controller.error(error);
+          }
+        },
+        cancel: async () => {
+          await this.close();
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  }
 }
 
 /**
@@ -183,27 +269,18 @@ export function createLocalBlobStore(root: string, options: { clearStaging?: boo
     let size = 0;
     let md5Hex: string | null;
     let handle: FileHandle | null = null;
-    const piece = new Uint8Array(WRITE_PIECE_BYTES);
-    let filled = 0;
+    let writer: PieceWriter | null = null;
     try {
       // Opened inside the try: on a file system out of inodes even creating the file fails with ENOSPC.
       handle = await open(temporary, "wx", 0o600);
+      writer = new PieceWriter(handle, { pieceBytes: WRITE_PIECE_BYTES, piecesInFlight: WRITE_PIECES_IN_FLIGHT });
       for await (const chunk of source) {
         size += chunk.byteLength;
         if (size > options.maxBytes) throw new StorageError("too_large", undefined, { maxBytes: options.maxBytes });
-        await md5?.update(chunk);
-        if (filled + chunk.byteLength > piece.byteLength && filled > 0) {
-          await writeAll(handle, piece.subarray(0, filled));
-          filled = 0;
-        }
-        if (chunk.byteLength >= piece.byteLength) {
-          await writeAll(handle, chunk);
-        } else {
-          piece.set(chunk, filled);
-          filled += chunk.byteLength;
-        }
+        if (md5) await md5.update(chunk);
+        await writer.write(chunk);
       }
-      await writeAll(handle, piece.subarray(0, filled));
+      await writer.end();
       // The bytes reach the disk before the rename can make them visible: a crash never shows a partial file.
       await handle.sync();
       await handle.close();
@@ -211,6 +288,7 @@ export function createLocalBlobStore(root: string, options: { clearStaging?: boo
       md5Hex = md5 ? await md5.digest() : null;
     } catch (error) {
       md5?.drop();
+      await writer?.settle(); // no write may still be under way on the handle closed next
       await handle?.close().catch(() => {});
       await rm(temporary, { force: true });
       throw asNoRoomError(error);
@@ -259,78 +337,7 @@ export function createLocalBlobStore(root: string, options: { clearStaging?: boo
         if ((error as NodeJS.ErrnoException).code === "ENOTDIR") return null;
         throw error;
       }
-      if (!found?.isFile()) return null;
-      const info = found;
-      // A download (body) needs no handle: Bun sends the file by path with sendfile. Opening, fstat-ing and
-      // closing a handle for it was a large share of a download's work (bench/README.md), so it is opened only for read()
-      // and stream(), and only onto the version stat() saw: an overwrite since (a rename puts another inode under
-      // the key) fails the read, as on S3 (BlobChangedError), instead of sending other bytes under this size.
-      let handle: Promise<FileHandle> | null = null;
-      let closed = false;
-      const opened = (): Promise<FileHandle> =>
-        (handle ??= (async () => {
-          const fresh = await open(file, "r").catch((error: NodeJS.ErrnoException) => {
-            throw error.code === "ENOENT" ? new BlobChangedError(key) : error;
-          });
-          const now = await fresh.stat();
-          if (closed || now.ino !== info.ino || now.dev !== info.dev) {
-            await fresh.close();
-            throw closed ? new Error(`${key}: read after close`) : new BlobChangedError(key);
-          }
-          return fresh;
-        })());
-      const close = async () => {
-        if (closed) return;
-        closed = true;
-        if (handle) await (await handle.catch(() => null))?.close();
-      };
-      return {
-        size: info.size,
-        modifiedAtMs: info.mtimeMs,
-        close,
-        async body(range) {
-          await close();
-          const whole = Bun.file(file);
-          return range ? whole.slice(range.start, range.end + 1) : whole;
-        },
-        async read(range) {
-          const length = Math.max(0, Math.min(range.end + 1, info.size) - range.start);
-          const buffer = new Uint8Array(length);
-          const { bytesRead } = await (await opened()).read(buffer, 0, length, range.start);
-          return buffer.subarray(0, bytesRead);
-        },
-        stream(range) {
-          let position = range?.start ?? 0;
-          const end = range ? range.end + 1 : info.size; // exclusive
-          // Pull-driven: a piece is read only when the consumer (a socket) wants more, so a slow client costs one piece.
-          return new ReadableStream<Uint8Array>(
-            {
-              async pull(controller) {
-                try {
-                  const length = Math.min(READ_CHUNK_BYTES, end - position);
-                  if (length <= 0) {
-                    await close();
-                    controller.close();
-                    return;
-                  }
-                  const buffer = new Uint8Array(length);
-                  const { bytesRead } = await (await opened()).read(buffer, 0, length, position);
-                  if (bytesRead === 0) throw new Error(`blob ended early at ${position} of ${end}`);
-                  position += bytesRead;
-                  controller.enqueue(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
-                } catch (error) {
-                  await close().catch(() => {});
-                  controller.error(error);
-                }
-              },
-              async cancel() {
-                await close();
-              },
-            },
-            { highWaterMark: 0 },
-          );
-        },
-      };
+      return found?.isFile() ? new LocalOpenedBlob(key, file, found) : null;
     },
 
     async stat(key) {

@@ -110,12 +110,14 @@ function mediaType(declared: string | null): string {
 }
 
 /**
- * An upload's pieces are garbage as soon as they are on disk, but they live outside the JS heap, so the collector
- * lags behind a fast upload and RSS grew with each one. A full collection every this many bytes keeps a GiB upload's
- * growth within the 64 MB bench/README.md sets, for a pause of a few ms each; only asking for one (Bun.gc(false))
- * did not.
+ * An upload's chunks are garbage as soon as they are copied into a piece (blob-store.ts), but they live outside the JS
+ * heap, so the collector lags behind a fast upload and RSS grows with them. A young-generation collection every this
+ * many bytes keeps a GiB upload's growth within the 64 MB bench/README.md sets (+19..40 MB in 3 uploads). A full
+ * collection every 64 MiB did too (+38..50 MB), but each one stops the event loop for ~11 ms on latchkey's heap: a
+ * quarter of the main thread's time in a CPU profile of an upload, ~0.3-0.4 s of CPU a GiB (bench/README.md, "Bytes
+ * paths").
  */
-const COLLECT_EVERY_BYTES = 64 * 1024 * 1024;
+const COLLECT_EVERY_BYTES = 16 * 1024 * 1024;
 
 /** Passes a stream through, failing with too_large once more than `maxBytes` went by. */
 async function* limited(source: AsyncIterable<Uint8Array>, maxBytes: number, reportedMax: number): AsyncGenerator<Uint8Array> {
@@ -126,7 +128,7 @@ async function* limited(source: AsyncIterable<Uint8Array>, maxBytes: number, rep
     if (total > maxBytes) throw new StorageError("too_large", undefined, { maxBytes: reportedMax });
     yield chunk;
     if (total >= collectAt) {
-      Bun.gc(true);
+      Bun.gc(false);
       collectAt = total + COLLECT_EVERY_BYTES;
     }
   }

@@ -59,9 +59,7 @@ export function createFilesRepository(db: Database): FilesRepository {
       return db.withLock(`file:${key}`, action);
     },
 
-    async get(key) {
-      return selectByKey(key);
-    },
+    get: selectByKey,
 
     async upsert(row) {
       await db

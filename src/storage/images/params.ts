@@ -52,6 +52,7 @@ function number(name: string, raw: string, bounds: { min: number; max: number; i
  * cache-busting `?v=3`, are ignored as HBP does). With a transform, any unknown parameter is refused.
  */
 export function parseTransformQuery(query: URLSearchParams): TransformRequest | null {
+  if (query.size === 0) return null; // most downloads: nothing to look at
   const keys = [...new Set(query.keys())];
   if (!keys.some((key) => TRANSFORM_KEYS.has(key))) return null;
   for (const key of keys) {

@@ -15,8 +15,11 @@ export type Value = undefined | null | boolean | number | string | Value[] | { [
 export interface Scope {
   /** Variables (request, resource, path parameters, function parameters). */
   variables: Map<string, Value>;
-  /** Functions callable from this scope by name (none inside a function body: functions do not call each other). */
-  functions: Map<string, (args: Value[]) => Value>;
+  /**
+   * Functions callable from this scope by name (none inside a function body: functions do not call each other), each
+   * handed the scope it is called from (a function body sees the caller's variables).
+   */
+  functions: Map<string, (args: Value[], caller?: Scope) => Value>;
   /** Told the name of every variable read (to learn whether a decision depended on `resource`). */
   onRead?: (name: string) => void;
 }
@@ -219,7 +222,7 @@ export function evaluate(node: Node, scope: Scope): Value {
       if (callee.type === "Identifier") {
         const fn = scope.functions.get(callee.name as string);
         if (!fn) fail(`function ${callee.name} is not defined`);
-        return fn(args);
+        return fn(args, scope);
       }
       const target = evaluate(callee.object as Node, scope);
       if (callee.optional && (target === undefined || target === null)) return undefined;

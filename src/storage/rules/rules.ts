@@ -223,6 +223,30 @@ export function compileRules(document: unknown, origin: string): StorageRules {
   }
 
   const expressions = [...paths.flatMap((path) => Object.values(path.rules).filter((rule): rule is Node => rule !== undefined)), ...[...functions.values()].map((fn) => fn.body)];
+
+  // Worked out once, not per decision: each path's rules per operation, in the order they are tried, and whether the
+  // first is the literal `true` (`/public/*: read: "true"`). Such a path allows at once: `true` reads nothing and
+  // cannot fail, so building the variables and the functions for it was most of a public download's decision.
+  const ruleLists = paths.map((path) => {
+    const lists = {} as Record<Operation, { rules: Node[]; allowsAll: boolean }>;
+    for (const operation of Object.keys(KEYS_OF) as Operation[]) {
+      const rules = KEYS_OF[operation].map((key) => path.rules[key]).filter((rule): rule is Node => rule !== undefined);
+      lists[operation] = { rules, allowsAll: rules[0]?.type === "Literal" && rules[0].value === true };
+    }
+    return lists;
+  });
+  // Function bodies see the caller's variables plus their parameters, and no functions (HBP: they cannot call each
+  // other). Made once; each call reads the variables of the decision it is part of.
+  const noFunctions: Scope["functions"] = new Map();
+  const callable: Scope["functions"] = new Map();
+  for (const [name, fn] of functions) {
+    callable.set(name, (args, caller) => {
+      const inner = new Map(caller?.variables);
+      fn.params.forEach((param, index) => inner.set(param, args[index]));
+      return evaluate(fn.body, { variables: inner, functions: noFunctions, onRead: caller?.onRead });
+    });
+  }
+
   return {
     readsMd5: expressions.some((expression) => mayReadProperty(expression, "md5")),
 
@@ -232,12 +256,13 @@ export function compileRules(document: unknown, origin: string): StorageRules {
       const onRead = (name: string) => {
         if (name === "resource") readResource = true;
       };
-      for (const path of paths) {
+      for (const [index, path] of paths.entries()) {
         const match = path.regex.exec(request.path);
         if (!match) continue;
-        const rules = KEYS_OF[operation].map((key) => path.rules[key]).filter((rule): rule is Node => rule !== undefined);
+        const { rules, allowsAll } = ruleLists[index]![operation];
         if (rules.length === 0) continue;
         matched = true;
+        if (allowsAll) return "allow";
         const variables = new Map<string, Value>([
           ["request", { path: request.path, method: request.method, query: { ...request.query }, auth: request.auth }],
           ["resource", resource],
@@ -246,15 +271,6 @@ export function compileRules(document: unknown, origin: string): StorageRules {
           const value = match[index + 1];
           variables.set(name, value);
         });
-        // Function bodies see the same variables plus their parameters, and no functions (HBP: they cannot call each other).
-        const callable = new Map<string, (args: Value[]) => Value>();
-        for (const [name, fn] of functions) {
-          callable.set(name, (args) => {
-            const inner = new Map(variables);
-            fn.params.forEach((param, index) => inner.set(param, args[index]));
-            return evaluate(fn.body, { variables: inner, functions: new Map(), onRead });
-          });
-        }
         const scope: Scope = { variables, functions: callable, onRead };
         if (rules.some((rule) => run(rule, scope))) return "allow";
       }

@@ -94,5 +94,6 @@ export async function fileResponse(request: Request, blob: OpenedBlob, facts: Fi
       },
     });
   }
-  return new Response(await blob.body(), { status: 200, headers: { ...headers, "content-length": String(blob.size) } });
+  headers["content-length"] = String(blob.size);
+  return new Response(await blob.body(), { status: 200, headers });
 }

@@ -19,8 +19,11 @@ export async function readStorageRequest(ctx: HbpStorageContext, request: Reques
   const path = parseStoragePath(url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : "");
   // No prototype: a parameter named __proto__ is just a parameter.
   const query: Record<string, string> = Object.create(null);
-  for (const [name, value] of url.searchParams) if (!Object.hasOwn(query, name)) query[name] = value;
-  const auth = await permissionVariables(ctx, request.headers);
+  if (url.search !== "") for (const [name, value] of url.searchParams) if (!Object.hasOwn(query, name)) query[name] = value;
+  // Without a Cookie or an Authorization header there is no credential to read (a public download): the caller is
+  // anonymous, as permissionVariables would find after its chain of awaits.
+  const headers = request.headers;
+  const auth = headers.has("authorization") || headers.has("cookie") ? await permissionVariables(ctx, headers) : null;
   const adminSecret = request.headers.get("x-admin-secret");
   return {
     path,
