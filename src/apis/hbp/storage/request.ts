@@ -3,7 +3,7 @@
 // inactive account counts as none, as a bad JWT does; plus any x-admin-secret).
 import { parseStoragePath, type StoragePath } from "../../../storage/paths.ts";
 import type { Access } from "../../../storage/storage.ts";
-import { permissionVariables } from "../request-auth.ts";
+import { carriesCredential, permissionVariables } from "../request-auth.ts";
 import type { HbpStorageContext } from "./context.ts";
 
 export interface StorageRequest {
@@ -20,10 +20,10 @@ export async function readStorageRequest(ctx: HbpStorageContext, request: Reques
   // No prototype: a parameter named __proto__ is just a parameter.
   const query: Record<string, string> = Object.create(null);
   if (url.search !== "") for (const [name, value] of url.searchParams) if (!Object.hasOwn(query, name)) query[name] = value;
-  // Without a Cookie or an Authorization header there is no credential to read (a public download): the caller is
-  // anonymous, as permissionVariables would find after its chain of awaits.
+  // Without a credential (a public download) the caller is anonymous, as permissionVariables would find after its
+  // chain of awaits.
   const headers = request.headers;
-  const auth = headers.has("authorization") || headers.has("cookie") ? await permissionVariables(ctx, headers) : null;
+  const auth = carriesCredential(headers) ? await permissionVariables(ctx, headers) : null;
   const adminSecret = request.headers.get("x-admin-secret");
   return {
     path,
