@@ -12,11 +12,20 @@ export type Node = jsep.Expression;
 /** Data a rule reads: JSON-like values only. */
 export type Value = undefined | null | boolean | number | string | Value[] | { [key: string]: Value };
 
+/** Variables by name: a Map, or a function's parameters over its caller's variables (rules.ts). */
+export interface Variables {
+  has(name: string): boolean;
+  get(name: string): Value;
+}
+
+/** A rules file's function, called with its arguments and the scope of the rule that calls it. */
+export type RuleFunction = (args: Value[], caller: Scope) => Value;
+
 export interface Scope {
   /** Variables (request, resource, path parameters, function parameters). */
-  variables: Map<string, Value>;
+  variables: Variables;
   /** Functions callable from this scope by name (none inside a function body: functions do not call each other). */
-  functions: Map<string, (args: Value[]) => Value>;
+  functions: Map<string, RuleFunction>;
   /** Told the name of every variable read (to learn whether a decision depended on `resource`). */
   onRead?: (name: string) => void;
 }
@@ -219,7 +228,7 @@ export function evaluate(node: Node, scope: Scope): Value {
       if (callee.type === "Identifier") {
         const fn = scope.functions.get(callee.name as string);
         if (!fn) fail(`function ${callee.name} is not defined`);
-        return fn(args);
+        return fn(args, scope);
       }
       const target = evaluate(callee.object as Node, scope);
       if (callee.optional && (target === undefined || target === null)) return undefined;

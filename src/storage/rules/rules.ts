@@ -13,7 +13,17 @@
 // Expressions see `request` {path, method, query, auth}, `resource`, the path parameters and the functions.
 import { readFileSync } from "node:fs";
 import { ConfigError } from "../../lib/errors.ts";
-import { evaluate, mayReadProperty, parseExpression, RuleEvaluationError, type Node, type Scope, type Value } from "./expression.ts";
+import {
+  evaluate,
+  mayReadProperty,
+  parseExpression,
+  RuleEvaluationError,
+  type Node,
+  type RuleFunction,
+  type Scope,
+  type Value,
+  type Variables,
+} from "./expression.ts";
 
 export type Operation = "get" | "list" | "create" | "update" | "delete";
 
@@ -48,6 +58,8 @@ interface CompiledPath {
   regex: RegExp;
   params: string[];
   rules: Partial<Record<RuleKey, Node>>;
+  /** The rules that apply to each operation (KEYS_OF), in that order: worked out once, not per request. */
+  byOperation: Record<Operation, Node[]>;
 }
 
 interface CompiledFunction {
@@ -208,7 +220,10 @@ export function compileRules(document: unknown, origin: string): StorageRules {
           problems.push(`${where}: rule ${key}: ${(error as Error).message}`);
         }
       }
-      paths.push({ pattern, ...compiled, rules });
+      const byOperation = Object.fromEntries(
+        (Object.keys(KEYS_OF) as Operation[]).map((operation) => [operation, KEYS_OF[operation].map((key) => rules[key]).filter((rule): rule is Node => rule !== undefined)]),
+      ) as Record<Operation, Node[]>;
+      paths.push({ pattern, ...compiled, rules, byOperation });
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -222,6 +237,20 @@ export function compileRules(document: unknown, origin: string): StorageRules {
     }
   }
 
+  // Function bodies see their caller's variables plus their parameters, and no functions (HBP: they cannot call each
+  // other). Made once: a call reads its caller's scope, so nothing is made per request but the parameters' layer.
+  const noFunctions = new Map<string, RuleFunction>();
+  const callable = new Map<string, RuleFunction>();
+  for (const [name, fn] of functions) {
+    callable.set(name, (args, caller) =>
+      evaluate(fn.body, {
+        variables: fn.params.length === 0 ? caller.variables : withParameters(caller.variables, fn.params, args),
+        functions: noFunctions,
+        onRead: caller.onRead,
+      }),
+    );
+  }
+
   const expressions = [...paths.flatMap((path) => Object.values(path.rules).filter((rule): rule is Node => rule !== undefined)), ...[...functions.values()].map((fn) => fn.body)];
   return {
     readsMd5: expressions.some((expression) => mayReadProperty(expression, "md5")),
@@ -229,37 +258,41 @@ export function compileRules(document: unknown, origin: string): StorageRules {
     decide(operation, request, resource, options) {
       let matched = false;
       let readResource = false;
-      const onRead = (name: string) => {
-        if (name === "resource") readResource = true;
-      };
+      // Which variables a decision read matters only to one that may be pending (an upload before its bytes).
+      const onRead = options?.resourcePending
+        ? (name: string) => {
+            if (name === "resource") readResource = true;
+          }
+        : undefined;
+      let requestValue: Value | undefined;
       for (const path of paths) {
+        const rules = path.byOperation[operation];
+        if (rules.length === 0) continue;
         const match = path.regex.exec(request.path);
         if (!match) continue;
-        const rules = KEYS_OF[operation].map((key) => path.rules[key]).filter((rule): rule is Node => rule !== undefined);
-        if (rules.length === 0) continue;
         matched = true;
+        requestValue ??= { path: request.path, method: request.method, query: { ...request.query }, auth: request.auth };
         const variables = new Map<string, Value>([
-          ["request", { path: request.path, method: request.method, query: { ...request.query }, auth: request.auth }],
+          ["request", requestValue],
           ["resource", resource],
         ]);
-        path.params.forEach((name, index) => {
-          const value = match[index + 1];
-          variables.set(name, value);
-        });
-        // Function bodies see the same variables plus their parameters, and no functions (HBP: they cannot call each other).
-        const callable = new Map<string, (args: Value[]) => Value>();
-        for (const [name, fn] of functions) {
-          callable.set(name, (args) => {
-            const inner = new Map(variables);
-            fn.params.forEach((param, index) => inner.set(param, args[index]));
-            return evaluate(fn.body, { variables: inner, functions: new Map(), onRead });
-          });
-        }
+        for (let index = 0; index < path.params.length; index++) variables.set(path.params[index]!, match[index + 1]);
         const scope: Scope = { variables, functions: callable, onRead };
-        if (rules.some((rule) => run(rule, scope))) return "allow";
+        for (const rule of rules) if (run(rule, scope)) return "allow";
       }
       if (!matched) return "no_rule";
       return options?.resourcePending && readResource ? "pending" : "deny";
+    },
+  };
+}
+
+/** A function's parameters over its caller's variables (a parameter hides a variable of its name; the last of a repeated name wins). */
+function withParameters(outer: Variables, params: readonly string[], args: Value[]): Variables {
+  return {
+    has: (name) => params.includes(name) || outer.has(name),
+    get: (name) => {
+      const index = params.lastIndexOf(name);
+      return index >= 0 ? args[index] : outer.get(name);
     },
   };
 }
