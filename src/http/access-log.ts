@@ -17,25 +17,25 @@ import { runAsRequest } from "../lib/request-context.ts";
 export const REQUEST_ID_HEADER = "x-request-id";
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Ids made from one random UUID: its last 8 hex digits count, so 2^32 ids before a new one is drawn. */
-const IDS_PER_UUID = 2 ** 32;
+/** Ids made from one random UUID: its last 8 hex digits count from 10000000 to ffffffff (always 8 digits). */
+const FIRST_COUNT = 0x10000000;
+const END_COUNT = 0x100000000;
 
 /**
  * Ids for requests that bring none, shaped as before (a version 4 UUID): a random UUID's first 28 characters, then a
  * counter in the last 8 hex digits. As unique as a random UUID per request (90 random bits a process, drawn again
- * every 2^32 ids) and cheaper: no random bytes and no formatting per request. Not secret, so a counter is fine: an
+ * every 3.75 billion ids) and cheaper: no random bytes and no formatting but a hexadecimal number per request. Not secret, so a counter is fine: an
  * id grants nothing, it only names an answer's log lines.
  */
 export function requestIds(randomUuid: () => string = () => crypto.randomUUID()): () => string {
   let prefix = "";
-  let count = IDS_PER_UUID;
+  let count = END_COUNT;
   return () => {
-    if (count === IDS_PER_UUID) {
+    if (count === END_COUNT) {
       prefix = randomUuid().slice(0, 28);
-      count = 0;
+      count = FIRST_COUNT;
     }
-    // 9 hex digits with a leading 1, the 1 dropped: the counter zero-padded to 8.
-    return prefix + (IDS_PER_UUID + count++).toString(16).slice(1);
+    return prefix + (count++).toString(16);
   };
 }
 

@@ -271,19 +271,40 @@ export function compileRules(document: unknown, origin: string): StorageRules {
         const match = path.regex.exec(request.path);
         if (!match) continue;
         matched = true;
-        requestValue ??= { path: request.path, method: request.method, query: { ...request.query }, auth: request.auth };
-        const variables = new Map<string, Value>([
-          ["request", requestValue],
-          ["resource", resource],
-        ]);
-        for (let index = 0; index < path.params.length; index++) variables.set(path.params[index]!, match[index + 1]);
-        const scope: Scope = { variables, functions: callable, onRead };
+        // The caller's query as it is: nothing in a rule can change a value (no assignment), so no copy is made.
+        requestValue ??= { path: request.path, method: request.method, query: request.query, auth: request.auth };
+        const scope: Scope = { variables: new PathVariables(requestValue, resource, path.params, match), functions: callable, onRead };
         for (const rule of rules) if (run(rule, scope)) return "allow";
       }
       if (!matched) return "no_rule";
       return options?.resourcePending && readResource ? "pending" : "deny";
     },
   };
+}
+
+/**
+ * A rule's variables: `request`, `resource` and the path's parameters, which hide those two if so named (the last of
+ * a repeated name wins). One object a decision instead of a Map filled per request.
+ */
+class PathVariables implements Variables {
+  constructor(
+    private readonly request: Value,
+    private readonly resource: Value,
+    private readonly params: readonly string[],
+    private readonly match: RegExpExecArray,
+  ) {}
+
+  has(name: string): boolean {
+    return this.params.includes(name) || name === "request" || name === "resource";
+  }
+
+  get(name: string): Value {
+    const index = this.params.lastIndexOf(name);
+    if (index >= 0) return this.match[index + 1];
+    if (name === "request") return this.request;
+    if (name === "resource") return this.resource;
+    return undefined;
+  }
 }
 
 /** A function's parameters over its caller's variables (a parameter hides a variable of its name; the last of a repeated name wins). */
