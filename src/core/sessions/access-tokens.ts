@@ -76,21 +76,11 @@ export function hasuraClaims(user: User, customFields: readonly string[]): Hasur
   return claims;
 }
 
-/**
- * The variables of frozen claims, by the claims: a verified token's claims are frozen and handed out again on every
- * use of the token (jwt.ts keeps checked tokens), so each token's variables are made once, not per request.
- */
-const variablesOfFrozen = new WeakMap<HasuraClaims, PermissionVariables>();
-
-/** The claims without their prefix; for frozen claims (a verified token's) the same frozen object every time. */
 export function toPermissionVariables(claims: HasuraClaims): PermissionVariables {
-  const known = variablesOfFrozen.get(claims);
-  if (known !== undefined) return known;
   const variables: PermissionVariables = {};
   for (const [name, value] of Object.entries(claims)) {
     if (name.startsWith(HASURA_PREFIX)) variables[name.slice(HASURA_PREFIX.length)] = value;
   }
-  if (Object.isFrozen(claims)) variablesOfFrozen.set(claims, Object.freeze(variables));
   return variables;
 }
 
