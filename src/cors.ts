@@ -2,13 +2,14 @@
 // (Cookies are SameSite=Lax by default, so a cross-site page cannot ride on them even when its origin is reflected.)
 //
 // Not an onRequest hook: with one, Elysia builds a context and reads the URL of every request before routing it,
-// a cost every request pays, /healthz a noticeable share of its throughput (bench/README.md). Instead (src/server.ts
-// mounts the three parts):
-// - `headers`, mounted before every route: a mapResponse hook adds the headers to each route's answer, its
-//   errors included;
-// - `addHeaders`, for the last-resort error hook: an answer no route made (an unknown path) gets no route hooks;
-// - `preflight`, mounted after every route and that error hook: OPTIONS with Access-Control-Request-Method from an
-//   allowed origin answers 204; any other OPTIONS is an unknown route (404).
+// a cost every request pays, /healthz a noticeable share of its throughput (bench/README.md). Nor a mapResponse hook
+// any more: Elysia compiles one into every route's handler and its error path, and headers left in `set` made it
+// rebuild a Response's headers to merge them. Instead (src/server.ts mounts the two parts):
+// - `answerHeaders`, handed to the wrap that stamps X-Request-Id on every answer (src/http/access-log.ts): the
+//   headers go onto each answer as it leaves, a route's, an error's or an unknown path's, and only when the request
+//   has an allowed Origin (a header a route set itself is left as it is, as Elysia's merge did);
+// - `preflight`, mounted after every route and the last-resort error hook: OPTIONS with
+//   Access-Control-Request-Method from an allowed origin answers 204; any other OPTIONS is an unknown route (404).
 import { Elysia, NotFoundError } from "elysia";
 
 const ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
@@ -48,34 +49,34 @@ export function corsHandling(allowedOrigins: readonly string[], options: { close
     const path = pathOf(request.url);
     return closed.some((prefix) => path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`));
   };
-  /** Adds the headers of an allowed Origin to `headers`; false when the request has none allowed. */
-  const addHeaders = (request: Request, headers: Record<string, unknown>): boolean => {
+  /** The request's Origin when it is allowed, else null. */
+  const allowedOrigin = (request: Request): string | null => {
     const origin = request.headers.get("origin");
-    if (!origin || !(any || allowedOrigins.includes(origin)) || isClosed(request)) return false;
-    headers["access-control-allow-origin"] = origin;
-    headers["access-control-allow-credentials"] = "true";
-    headers["access-control-expose-headers"] = EXPOSED_HEADERS;
-    headers.vary = "Origin";
-    return true;
+    return origin && (any || allowedOrigins.includes(origin)) && !isClosed(request) ? origin : null;
   };
+  /** The headers an answer to an allowed `origin` carries. */
+  const headersFor = (origin: string): [string, string][] => [
+    ["access-control-allow-origin", origin],
+    ["access-control-allow-credentials", "true"],
+    ["access-control-expose-headers", EXPOSED_HEADERS],
+    ["vary", "Origin"],
+  ];
 
   return {
-    // Returns nothing, so a dialect's own mapResponse hook (lncrawl's JSON booleans) still runs after it.
-    headers: new Elysia({ name: "cors" })
-      .mapResponse(({ request, set }) => {
-        addHeaders(request, set.headers);
-      })
-      .as("global"),
-    addHeaders,
+    answerHeaders(request: Request, headers: Headers): void {
+      const origin = allowedOrigin(request);
+      if (origin === null) return;
+      for (const [name, value] of headersFor(origin)) if (!headers.has(name)) headers.set(name, value);
+    },
     preflight: new Elysia({ name: "cors:preflight" }).options(
       "/*",
       ({ request }) => {
-        const headers: Record<string, string> = {};
-        if (!request.headers.has("access-control-request-method") || !addHeaders(request, headers)) throw new NotFoundError();
+        const origin = request.headers.has("access-control-request-method") ? allowedOrigin(request) : null;
+        if (origin === null) throw new NotFoundError();
         return new Response(null, {
           status: 204,
           headers: {
-            ...headers,
+            ...Object.fromEntries(headersFor(origin)),
             "access-control-allow-methods": ALLOWED_METHODS,
             "access-control-allow-headers": request.headers.get("access-control-request-headers") ?? "",
             "access-control-max-age": "600",

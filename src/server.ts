@@ -179,12 +179,11 @@ export async function createLatchkey(
   const app = new Elysia({ normalize: false, handler: { standardHostname: false } })
     // Every answer, of every dialect and of no route at all: an unread request body is drained before it goes out.
     .wrap((handle, request) => answerAfterBody(handle as unknown as RequestHandler, request))
-    // X-Request-Id on every answer and on the lines logged while it is made, and with LOG_REQUESTS one access line per
-    // request, of every dialect (outside the drain above).
-    .use(accessLog({ logger, lines: config.log.requests, clientIp: (request) => clientOf(request).ip }))
+    // X-Request-Id (and CORS's headers) on every answer, X-Request-Id on the lines logged while it is made, and with
+    // LOG_REQUESTS one access line per request, of every dialect (outside the drain above).
+    .use(accessLog({ logger, lines: config.log.requests, clientIp: (request) => clientOf(request).ip, answerHeaders: cors.answerHeaders }))
     // Before every route, so that its hooks time and count each one, of every dialect (src/http/request-metrics.ts).
     .use(metrics ? requestMetrics(metrics.requests, metrics.mounts) : new Elysia({ name: "request-metrics:off" }))
-    .use(cors.headers)
     .use(docsRoutes({ version: VERSION, routes: (): readonly InternalRoute[] => app.routes, publicUrl: address.publicUrl }))
     .use(hbpHealthRoutes(VERSION));
   // The peer's address is asked of the listening server (app.server) when a handler needs it. Handlers do not take
@@ -268,10 +267,7 @@ export async function createLatchkey(
   if (config.faroe.credential !== null) app.use(faroeRoutes({ core, config, credential: config.faroe.credential }));
   // Whatever no dialect answers (unknown paths, errors outside a dialect) gets HBP's shape: it is the default dialect.
   // Registered last: Elysia runs error hooks in registration order, and each dialect's own must come first.
-  app.onError({ as: "global" }, ({ code, error, request, set }) => {
-    cors.addHeaders(request, set.headers);
-    return hbpErrorResponse(code, error, logger);
-  });
+  app.onError({ as: "global" }, ({ code, error }) => hbpErrorResponse(code, error, logger));
   // After that hook, so that an OPTIONS that is no preflight gets its 404 (src/cors.ts).
   app.use(cors.preflight);
   const mailhogApi = mailhog && config.mailhog.apiPort !== null ? serveMailHogApi(mailhog, config.mailhog.apiPort) : null;

@@ -217,6 +217,10 @@ describe("LOG_FORMAT=text (the default)", () => {
       expect(res.headers.get("x-request-id")).toBe("no-line-1");
       const generated = (await call(server.url, "GET", "/healthz")).headers.get("x-request-id");
       expect(generated).toMatch(/^[0-9a-f-]{36}$/);
+      // Each request its own id, in a version 4 UUID's shape.
+      const next = (await call(server.url, "GET", "/healthz")).headers.get("x-request-id");
+      expect(next).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(next).not.toBe(generated);
       // A later line proves the earlier ones had their chance to be written.
       await call(server.url, "POST", "/auth/login", { json: { email: "nobody-here@example.com", password: "not-the-password-1" } });
       await server.waitFor(/security event=sign_in_failed/);

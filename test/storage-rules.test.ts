@@ -101,6 +101,20 @@ describe("rules files", () => {
     expect(rules.decide("delete", request("/admin/x", owner), {})).toBe("deny");
   });
 
+  test("a function's parameter hides a variable of its name, and the caller's other variables stay visible", () => {
+    const rules = compileRules(
+      {
+        functions: { named: { params: ["userId"], code: "return userId === 'given' && request.path.startsWith('/u/' + other)" } },
+        paths: { "/u/:other/:userId/*": { read: "named('given')", write: "named(userId)" } },
+      },
+      "t",
+    );
+    // The path's userId is "path"; the function sees its argument under that name, and the path's `other`.
+    expect(rules.decide("get", request("/u/o/path/f", owner), {})).toBe("allow");
+    expect(rules.decide("update", request("/u/o/path/f", owner), {})).toBe("deny");
+    expect(rules.decide("update", request("/u/o/given/f", owner), {})).toBe("allow");
+  });
+
   test("functions cannot call each other (HBP)", () => {
     const rules = compileRules({ functions: { a: "return true", b: "return a()" }, paths: { "/x/*": { read: "b()" } } }, "t");
     expect(rules.decide("get", request("/x/1", owner), {})).toBe("deny");

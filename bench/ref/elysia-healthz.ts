@@ -1,7 +1,7 @@
 // The floor of latchkey's /healthz (and of the storage read's route, `/storage/m/*`): the same route on Elysia alone, as latchkey builds it (bench/tools/hot-path.ts
 // runs it beside the bare Bun.serve route with HOT_REFS=bench/ref/elysia-healthz.ts). `LAYERS` adds latchkey's
 // layers one at a time, to see what each costs: `id` the request-id wrap (AsyncLocalStorage and X-Request-Id, as
-// src/http/access-log.ts), `cors` a global mapResponse hook (as src/cors.ts), `drain` the wrap of
+// src/http/access-log.ts had it; `idcount`, `idnoals` below), `cors` a global mapResponse hook (as src/cors.ts had it), `drain` the wrap of
 // src/http/unread-body.ts. `PORT=... LAYERS=id,cors bun bench/ref/elysia-healthz.ts`
 import { AsyncLocalStorage } from "node:async_hooks";
 import { Elysia } from "elysia";
@@ -19,6 +19,19 @@ if (layers.has("id")) {
   app.wrap((next) => (request: Request) => {
     const id = crypto.randomUUID();
     const answer = current.run(id, next as unknown as Handle, request);
+    return answer instanceof Promise ? answer.then((response) => withId(response, id)) : withId(answer, id);
+  });
+}
+// `idcount`: the id as latchkey makes it since issue 29 (a counter under a random UUID's first 28 characters);
+// `idnoals`: the same without AsyncLocalStorage (what the store costs); `header`: only the X-Request-Id header.
+const prefix = crypto.randomUUID().slice(0, 28);
+let count = 0;
+const countedId = () => prefix + (2 ** 32 + count++).toString(16).slice(1);
+if (layers.has("idcount") || layers.has("idnoals")) {
+  const als = layers.has("idcount");
+  app.wrap((next) => (request: Request) => {
+    const id = countedId();
+    const answer = als ? current.run(id, next as unknown as Handle, request) : (next as unknown as Handle)(request);
     return answer instanceof Promise ? answer.then((response) => withId(response, id)) : withId(answer, id);
   });
 }

@@ -7,7 +7,9 @@
 // no body, so no token, ticket, password or query secret can reach the line.
 //
 // X-Request-Id: a client's (or a proxy's) id is kept when it is a sane one (1 to 128 of [A-Za-z0-9._:-], so it
-// cannot forge fields or lines), otherwise a UUID is made; the answer echoes it either way.
+// cannot forge fields or lines), otherwise a UUID is made; the answer echoes it either way. The wrap that echoes it
+// also sets the headers every answer gets from the edge (CORS, src/cors.ts): one pass over the answer, where a
+// mapResponse hook was compiled into every route's handler.
 import { Elysia } from "elysia";
 import type { Logger } from "../lib/logger.ts";
 import { runAsRequest } from "../lib/request-context.ts";
@@ -15,9 +17,31 @@ import { runAsRequest } from "../lib/request-context.ts";
 export const REQUEST_ID_HEADER = "x-request-id";
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** The id a request is known by: the client's when it is sane, else a new UUID. */
-export function requestIdFor(header: string | null): string {
-  return header !== null && SANE_REQUEST_ID.test(header) ? header : crypto.randomUUID();
+/** Ids made from one random UUID: its last 8 hex digits count from 10000000 to ffffffff (always 8 digits). */
+const FIRST_COUNT = 0x10000000;
+const END_COUNT = 0x100000000;
+
+/**
+ * Ids for requests that bring none, shaped as before (a version 4 UUID): a random UUID's first 28 characters, then a
+ * counter in the last 8 hex digits. As unique as a random UUID per request (90 random bits a process, drawn again
+ * every 3.75 billion ids) and cheaper: no random bytes and no formatting but a hexadecimal number per request. Not secret, so a counter is fine: an
+ * id grants nothing, it only names an answer's log lines.
+ */
+export function requestIds(randomUuid: () => string = () => crypto.randomUUID()): () => string {
+  let prefix = "";
+  let count = END_COUNT;
+  return () => {
+    if (count === END_COUNT) {
+      prefix = randomUuid().slice(0, 28);
+      count = FIRST_COUNT;
+    }
+    return prefix + (count++).toString(16);
+  };
+}
+
+/** The id a request is known by: the client's when it is sane, else `made()`'s (a new UUID-shaped id). */
+export function requestIdFor(header: string | null, made: () => string): string {
+  return header !== null && SANE_REQUEST_ID.test(header) ? header : made();
 }
 
 export interface AccessLogOptions {
@@ -30,18 +54,31 @@ export interface AccessLogOptions {
   lines: boolean;
   /** The client's address, as the rate limits see it (TRUSTED_PROXIES applied). */
   clientIp(request: Request): string | null;
+  /**
+   * Adds the headers an answer gets for its request beside X-Request-Id (CORS's, src/cors.ts), on every answer,
+   * errors and unknown paths included.
+   */
+  answerHeaders(request: Request, headers: Headers): void;
 }
 
 type Handle = (request: Request) => Response | Promise<Response>;
 
-/** An answer carrying `id` in X-Request-Id (copied when its headers cannot be changed, as a redirect's). */
-function withRequestId(response: Response, id: string): Response {
+type AnswerHeaders = AccessLogOptions["answerHeaders"];
+
+/**
+ * An answer carrying `id` in X-Request-Id and the edge's headers for `request` (copied when its headers cannot be
+ * changed, as a redirect's).
+ */
+function stamped(response: Response, id: string, request: Request, answerHeaders: AnswerHeaders): Response {
   try {
-    response.headers.set(REQUEST_ID_HEADER, id);
+    const headers = response.headers;
+    headers.set(REQUEST_ID_HEADER, id);
+    answerHeaders(request, headers);
     return response;
   } catch {
     const headers = new Headers(response.headers);
     headers.set(REQUEST_ID_HEADER, id);
+    answerHeaders(request, headers);
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   }
 }
@@ -64,15 +101,18 @@ async function bytesOf(response: Response): Promise<number | null> {
 
 /** The plugin: mount it on the root app before any route, so every route records its pattern. */
 export function accessLog(options: AccessLogOptions) {
-  const { logger, clientIp, lines } = options;
+  const { logger, clientIp, lines, answerHeaders } = options;
+  const newId = requestIds();
   if (!lines) {
     // No access line; the id is still echoed, and carried by every line logged while the request is handled.
     // Not an async function: an answer made at once (/healthz) goes back as it is, where an async wrapper made every
     // answer a promise for Bun to wait on (bench/README.md, "Hot path").
     return new Elysia({ name: "access-log" }).wrap((next) => (request: Request): Response | Promise<Response> => {
-      const id = requestIdFor(request.headers.get(REQUEST_ID_HEADER));
+      const id = requestIdFor(request.headers.get(REQUEST_ID_HEADER), newId);
       const answer = runAsRequest(id, next as unknown as Handle, request);
-      return answer instanceof Promise ? answer.then((response) => withRequestId(response, id)) : withRequestId(answer, id);
+      return answer instanceof Promise
+        ? answer.then((response) => stamped(response, id, request, answerHeaders))
+        : stamped(answer, id, request, answerHeaders);
     });
   }
   // The matched route's pattern, by request: Elysia knows it inside the route, the wrap below only sees the answer.
@@ -82,16 +122,16 @@ export function accessLog(options: AccessLogOptions) {
       patterns.set(request, route);
     })
     .wrap((next) => async (request: Request): Promise<Response> => {
-      const id = requestIdFor(request.headers.get(REQUEST_ID_HEADER));
+      const id = requestIdFor(request.headers.get(REQUEST_ID_HEADER), newId);
       // Every line logged while the request is handled (a security event, an error) carries its id as well.
       const handle = (request: Request) => runAsRequest(id, next as unknown as Handle, request);
       // LOG_LEVEL=warn or error: the id is still echoed, the line (its size, its client IP) not worked out.
-      if (logger.isEnabled?.("info") === false) return withRequestId(await handle(request), id);
+      if (logger.isEnabled?.("info") === false) return stamped(await handle(request), id, request, answerHeaders);
       const startedAt = performance.now();
       let status = 500;
       let bytes: number | null = null;
       try {
-        const response = withRequestId(await handle(request), id);
+        const response = stamped(await handle(request), id, request, answerHeaders);
         status = response.status;
         bytes = await bytesOf(response);
         return response;

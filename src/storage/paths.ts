@@ -35,7 +35,8 @@ function invalid(reason: string): StorageError {
 export function parseStoragePath(raw: string): StoragePath {
   let decoded: string;
   try {
-    decoded = decodeURIComponent(raw);
+    // Without a `%` there is nothing to decode (and nothing decodeURIComponent could refuse): the same string.
+    decoded = raw.includes("%") ? decodeURIComponent(raw) : raw;
   } catch {
     throw invalid("bad percent-encoding");
   }

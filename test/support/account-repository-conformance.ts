@@ -37,6 +37,10 @@ export function accountRepositoryConformance(migrated: () => Promise<Database>):
       expect(await users.byUsername("one")).toStrictEqual(found);
       expect(await users.byId("nobody")).toBeNull();
       expect(await users.byEmail("nobody@example.com")).toBeNull();
+      // The same row without its roles.
+      const { roles: _, ...withoutRoles } = found!;
+      expect(await users.accountById("u1")).toStrictEqual(withoutRoles);
+      expect(await users.accountById("nobody")).toBeNull();
     });
 
     test("byEmail compares the stored, normalised address: core normalises what it is given (as today)", async () => {

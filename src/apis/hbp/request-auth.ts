@@ -4,7 +4,7 @@
 // reuse detection) ends cookie access at once instead of 30 days later.
 // Either way the account it names passes the caller gate (core/accounts/caller-gate.ts) on every request, /storage included:
 // a JWT outlives a ban or a deletion by up to JWT_EXPIRES_IN, and nothing may be served to it meanwhile.
-import type { PermissionVariables } from "../../core/sessions/access-tokens.ts";
+import type { HasuraClaims, PermissionVariables } from "../../core/sessions/access-tokens.ts";
 import { toPermissionVariables } from "../../core/sessions/access-tokens.ts";
 import type { User } from "../../core/accounts/users.ts";
 import { PERMISSIONS_COOKIE, REFRESH_COOKIE } from "./cookies.ts";
@@ -41,11 +41,25 @@ async function fromCookies(ctx: HbpContext, headers: Headers): Promise<Credentia
   return { variables: variables as PermissionVariables, sessionId: session.familyId };
 }
 
+/**
+ * The variables of a verified token's claims, by the claims: those are frozen and handed out again on every use of
+ * the token (core/sessions/jwt.ts keeps checked tokens), so each token's variables are made once, not per request.
+ */
+const variablesOfFrozenClaims = new WeakMap<HasuraClaims, PermissionVariables>();
+
+function variablesOf(claims: HasuraClaims): PermissionVariables {
+  const known = variablesOfFrozenClaims.get(claims);
+  if (known !== undefined) return known;
+  const variables = toPermissionVariables(claims);
+  if (Object.isFrozen(claims)) variablesOfFrozenClaims.set(claims, Object.freeze(variables));
+  return variables;
+}
+
 async function fromBearer(ctx: HbpContext, headers: Headers): Promise<Credential | null> {
   const authorization = headers.get("authorization");
   if (!authorization?.startsWith("Bearer ")) return null;
   const verified = await ctx.core.accessTokens.verify(authorization.slice("Bearer ".length).trim());
-  return verified ? { variables: toPermissionVariables(verified.claims), sessionId: verified.sessionId } : null;
+  return verified ? { variables: variablesOf(verified.claims), sessionId: verified.sessionId } : null;
 }
 
 /**

@@ -1,6 +1,6 @@
 // POST /me/create-token, GET /verify-token?token=, POST /me/tokens.
 import { t } from "elysia";
-import type { User } from "../../core/accounts/users.ts";
+import type { Account } from "../../core/accounts/users.ts";
 import { integer } from "../route-docs.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 
@@ -13,7 +13,7 @@ export const userTokenSchema = t.Object(
 
 export type UserToken = typeof userTokenSchema.static;
 
-export async function createToken(ctx: LncrawlContext, user: User): Promise<{ token: string }> {
+export async function createToken(ctx: LncrawlContext, user: Account): Promise<{ token: string }> {
   return { token: (await ctx.core.apiTokens.createOrReuse(user.id)).token };
 }
 
@@ -22,6 +22,6 @@ export async function verifyToken(ctx: LncrawlContext, exchange: LncrawlExchange
   return (await ctx.core.apiTokens.owner(token, exchange.client)).active;
 }
 
-export async function listTokens(ctx: LncrawlContext, user: User): Promise<UserToken[]> {
+export async function listTokens(ctx: LncrawlContext, user: Account): Promise<UserToken[]> {
   return (await ctx.core.apiTokens.list(user.id)).map((row) => ({ token: row.token, user_id: row.userId, expires_at: row.expiresAt }));
 }

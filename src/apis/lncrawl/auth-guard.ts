@@ -7,7 +7,7 @@
 // A token's account passes the caller gate on every request (a token outlives a ban); Basic is a sign-in, which
 // checks the account it reads by the same rule.
 import { admittedUser } from "../../core/accounts/caller-gate.ts";
-import type { User } from "../../core/accounts/users.ts";
+import type { Account } from "../../core/accounts/users.ts";
 import { anyOf } from "../security.ts";
 import type { LncrawlContext } from "./context.ts";
 import { LncrawlError } from "./errors.ts";
@@ -17,13 +17,14 @@ function notAuthenticated(): LncrawlError {
   return new LncrawlError(401, "Not authenticated", null, { "www-authenticate": "Bearer" });
 }
 
-export async function currentUser(ctx: LncrawlContext, request: Request): Promise<User> {
+/** The caller's account (without its roles: nothing of lncrawl's reads them). */
+export async function currentUser(ctx: LncrawlContext, request: Request): Promise<Account> {
   const authorization = request.headers.get("authorization") ?? "";
   const [scheme, credentials] = authorization.split(" ", 2) as [string, string | undefined];
   if (scheme.toLowerCase() === "bearer" && credentials) {
     const payload = await ctx.core.jwt.verify(credentials.trim(), { audience: LNCRAWL_AUDIENCE });
     if (typeof payload?.sub !== "string") throw notAuthenticated();
-    const admission = await ctx.core.callerGate.admit(payload.sub);
+    const admission = await ctx.core.callerGate.admitAccount(payload.sub);
     // A deleted account's token is no credential at all; a banned or inactive one is told so (lncrawl's 403).
     if (admission.refusal === "deleted") throw notAuthenticated();
     return admittedUser(admission);

@@ -1,7 +1,7 @@
 // GET /me, PUT /me/name, PUT /me/password.
 import { t } from "elysia";
 import { MAX_PASSWORD_LENGTH } from "../../core/accounts/registration-policy.ts";
-import type { User } from "../../core/accounts/users.ts";
+import type { Account } from "../../core/accounts/users.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 import { lncrawlUser, type LncrawlUser } from "./user-view.ts";
 
@@ -11,11 +11,11 @@ export const passwordBody = t.Object({
   new_password: t.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }),
 });
 
-export function me(user: User): LncrawlUser {
+export function me(user: Account): LncrawlUser {
   return lncrawlUser(user);
 }
 
-export async function changeName(ctx: LncrawlContext, user: User, name: string): Promise<true> {
+export async function changeName(ctx: LncrawlContext, user: Account, name: string): Promise<true> {
   await ctx.core.users.setDisplayName(user.id, name);
   return true;
 }
@@ -24,7 +24,7 @@ export async function changeName(ctx: LncrawlContext, user: User, name: string):
 export async function changePassword(
   ctx: LncrawlContext,
   exchange: LncrawlExchange,
-  user: User,
+  user: Account,
   body: typeof passwordBody.static,
 ): Promise<true> {
   await ctx.core.passwordReset.change(user.id, body.old_password, body.new_password, { ...exchange.client, keepSession: null });

@@ -1,11 +1,11 @@
 // POST /me/send-otp and POST /verify-otp (multipart/form-data `otp`, `token`).
 import { t } from "elysia";
-import type { User } from "../../core/accounts/users.ts";
+import type { Account } from "../../core/accounts/users.ts";
 import type { LncrawlContext, LncrawlExchange } from "./context.ts";
 
 export const verifyOtpBody = t.Object({ otp: t.String({ maxLength: 16 }), token: t.String({ maxLength: 64 }) });
 
-export async function sendOtp(ctx: LncrawlContext, exchange: LncrawlExchange, user: User): Promise<{ token: string }> {
+export async function sendOtp(ctx: LncrawlContext, exchange: LncrawlExchange, user: Account): Promise<{ token: string }> {
   return { token: await ctx.core.emailOtp.send(user.id, exchange.client) };
 }
 

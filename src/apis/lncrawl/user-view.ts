@@ -1,6 +1,6 @@
 // lncrawl's User object and its JWT (spec/lncrawl.md: `sub`, `scopes` = [role, tier], 7 days by default).
 import { t } from "elysia";
-import type { User } from "../../core/accounts/users.ts";
+import type { Account } from "../../core/accounts/users.ts";
 import { integer } from "../route-docs.ts";
 import type { LncrawlContext } from "./context.ts";
 
@@ -32,11 +32,11 @@ export const loginAnswerSchema = t.Object(
 
 export type LoginAnswer = typeof loginAnswerSchema.static;
 
-export function lncrawlRole(user: User): "admin" | "user" {
+export function lncrawlRole(user: Account): "admin" | "user" {
   return user.defaultRole === "admin" ? "admin" : "user";
 }
 
-export function lncrawlUser(user: User): LncrawlUser {
+export function lncrawlUser(user: Account): LncrawlUser {
   return {
     id: user.id,
     created_at: user.createdAt,
@@ -53,7 +53,7 @@ export function lncrawlUser(user: User): LncrawlUser {
   };
 }
 
-export async function loginResponse(ctx: LncrawlContext, user: User): Promise<LoginAnswer> {
+export async function loginResponse(ctx: LncrawlContext, user: Account): Promise<LoginAnswer> {
   const token = await ctx.core.jwt.sign(
     { scopes: [lncrawlRole(user), String(user.tier)] },
     { subject: user.id, lifetimeSeconds: ctx.config.lncrawl.tokenExpiresInMinutes * 60, audience: LNCRAWL_AUDIENCE },

@@ -6,20 +6,22 @@
 // One indexed read per request (the user's row by primary key, compiled once: users.findById), which is also the
 // row the dialect then uses, so a request never reads its caller twice; a request that needs nothing of the row (its
 // JWT's claims say who the caller is: storage, HBP's permission variables) reads only the account's state
-// (`refusal`); a refresh reads its owner in the rotation's own statement and hands the row to the gate (`admitRow`).
-// No cache: a ban or a deletion (CLI, Faroe, HBP, on any instance sharing the database) is seen by the
-// very next request everywhere.
+// (`refusal`); one that uses no roles (lncrawl) the row without them (`admitAccount`); a refresh reads its owner in
+// the rotation's own statement and hands the row to the gate (`admitRow`). No cache: a ban or a deletion (CLI, Faroe,
+// HBP, on any instance sharing the database) is seen by the very next request everywhere.
 import { CoreError } from "../errors.ts";
-import type { User, Users } from "./users.ts";
+import type { Account, User, Users } from "./users.ts";
 
 /** Why a credential's account gets nothing: it was deleted, banned (`latchkey user disable`), or never activated. */
 export type Refusal = "deleted" | "disabled" | "inactive";
 
-export type Admission = { user: User; refusal: null } | { user: null; refusal: Refusal };
+export type Admission<Admitted extends Account = User> = { user: Admitted; refusal: null } | { user: null; refusal: Refusal };
 
 export interface CallerGate {
   /** The account `userId` names (a JWT's subject or Hasura user-id, a session's user), if it is live. */
   admit(userId: string): Promise<Admission>;
+  /** admit() reading the account without its roles, for a dialect whose answers use none (lncrawl). */
+  admitAccount(userId: string): Promise<Admission<Account>>;
   /** Why the account `userId` names gets nothing, or null when it is live: admit() without the account's row. */
   refusal(userId: string): Promise<Refusal | null>;
   /**
@@ -45,21 +47,24 @@ export function refusalError(refusal: Refusal): CoreError {
 }
 
 /** The admitted user, or the refusal thrown as core's error (for dialects that answer a ban unlike an unknown user). */
-export function admittedUser(admission: Admission): User {
-  if (admission.user === null) throw refusalError(admission.refusal);
+export function admittedUser<Admitted extends Account>(admission: Admission<Admitted>): Admitted {
+  if (admission.refusal !== null) throw refusalError(admission.refusal);
   return admission.user;
 }
 
-function admission(user: User | null): Admission {
-  const refusal = refusalOf(user);
-  return refusal === null ? { user: user!, refusal } : { user: null, refusal };
+function admission<Admitted extends Account>(account: Admitted | null): Admission<Admitted> {
+  const refusal = refusalOf(account);
+  return refusal === null ? { user: account!, refusal } : { user: null, refusal };
 }
 
-export function createCallerGate(deps: { users: Pick<Users, "findById" | "findStateById"> }): CallerGate {
+export function createCallerGate(deps: { users: Pick<Users, "findById" | "findAccountById" | "findStateById"> }): CallerGate {
   const { users } = deps;
   return {
     async admit(userId) {
       return admission(await users.findById(userId));
+    },
+    async admitAccount(userId) {
+      return admission(await users.findAccountById(userId));
     },
     admitRow: admission,
     async refusal(userId) {

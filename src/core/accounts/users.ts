@@ -60,6 +60,8 @@ export interface Users {
   checkPassword(password: string): Promise<AcceptedPassword>;
   /** The account and its roles, or null: the caller gate's one read per signed-in request. */
   findById(id: string): Promise<User | null>;
+  /** The account without its roles, or null: the caller gate's read for a dialect that uses no roles. */
+  findAccountById(id: string): Promise<Account | null>;
   /** Only whether the account is active and disabled, or null: the caller gate's read when the row is not needed. */
   findStateById(id: string): Promise<Pick<User, "active" | "disabled"> | null>;
   /** Compared case-insensitively. */
@@ -196,6 +198,7 @@ export function createUsers(deps: {
 
     // The repository's compiled lookup itself: the caller gate's read on every signed-in request.
     findById: accounts.byId,
+    findAccountById: accounts.accountById,
     findStateById: accounts.stateById,
     findByUsername: (username) => accounts.byUsername(normaliseUsername(username)),
     findByEmail: (email) => accounts.byEmail(normaliseEmail(email)),

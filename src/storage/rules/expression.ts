@@ -12,14 +12,20 @@ export type Node = jsep.Expression;
 /** Data a rule reads: JSON-like values only. */
 export type Value = undefined | null | boolean | number | string | Value[] | { [key: string]: Value };
 
+/** Variables by name: a Map, or a function's parameters over its caller's variables (rules.ts). */
+export interface Variables {
+  has(name: string): boolean;
+  get(name: string): Value;
+}
+
+/** A rules file's function, called with its arguments and the scope of the rule that calls it. */
+export type RuleFunction = (args: Value[], caller: Scope) => Value;
+
 export interface Scope {
   /** Variables (request, resource, path parameters, function parameters). */
-  variables: Map<string, Value>;
-  /**
-   * Functions callable from this scope by name (none inside a function body: functions do not call each other), each
-   * handed the scope it is called from (a function body sees the caller's variables).
-   */
-  functions: Map<string, (args: Value[], caller?: Scope) => Value>;
+  variables: Variables;
+  /** Functions callable from this scope by name (none inside a function body: functions do not call each other). */
+  functions: Map<string, RuleFunction>;
   /** Told the name of every variable read (to learn whether a decision depended on `resource`). */
   onRead?: (name: string) => void;
 }

@@ -13,7 +13,17 @@
 // Expressions see `request` {path, method, query, auth}, `resource`, the path parameters and the functions.
 import { readFileSync } from "node:fs";
 import { ConfigError } from "../../lib/errors.ts";
-import { evaluate, mayReadProperty, parseExpression, RuleEvaluationError, type Node, type Scope, type Value } from "./expression.ts";
+import {
+  evaluate,
+  mayReadProperty,
+  parseExpression,
+  RuleEvaluationError,
+  type Node,
+  type RuleFunction,
+  type Scope,
+  type Value,
+  type Variables,
+} from "./expression.ts";
 
 export type Operation = "get" | "list" | "create" | "update" | "delete";
 
@@ -48,6 +58,10 @@ interface CompiledPath {
   regex: RegExp;
   params: string[];
   rules: Partial<Record<RuleKey, Node>>;
+  /** The rules that apply to each operation (KEYS_OF), in that order: worked out once, not per request. */
+  byOperation: Record<Operation, Node[]>;
+  /** Whether one of an operation's rules is the literal `true`: the path allows it without evaluating anything. */
+  allowsAll: Record<Operation, boolean>;
 }
 
 interface CompiledFunction {
@@ -208,7 +222,15 @@ export function compileRules(document: unknown, origin: string): StorageRules {
           problems.push(`${where}: rule ${key}: ${(error as Error).message}`);
         }
       }
-      paths.push({ pattern, ...compiled, rules });
+      const byOperation = Object.fromEntries(
+        (Object.keys(KEYS_OF) as Operation[]).map((operation) => [operation, KEYS_OF[operation].map((key) => rules[key]).filter((rule): rule is Node => rule !== undefined)]),
+      ) as Record<Operation, Node[]>;
+      // A path whose rule for an operation is the literal `true` (`/public/*: read: "true"`) allows at once: `true`
+      // reads nothing and cannot fail, so making its variables was most of a public download's decision.
+      const allowsAll = Object.fromEntries(
+        (Object.keys(byOperation) as Operation[]).map((operation) => [operation, byOperation[operation].some((rule) => rule.type === "Literal" && rule.value === true)]),
+      ) as Record<Operation, boolean>;
+      paths.push({ pattern, ...compiled, rules, byOperation, allowsAll });
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -222,60 +244,84 @@ export function compileRules(document: unknown, origin: string): StorageRules {
     }
   }
 
-  const expressions = [...paths.flatMap((path) => Object.values(path.rules).filter((rule): rule is Node => rule !== undefined)), ...[...functions.values()].map((fn) => fn.body)];
-
-  // Worked out once, not per decision: each path's rules per operation, in the order they are tried, and whether the
-  // first is the literal `true` (`/public/*: read: "true"`). Such a path allows at once: `true` reads nothing and
-  // cannot fail, so building the variables and the functions for it was most of a public download's decision.
-  const ruleLists = paths.map((path) => {
-    const lists = {} as Record<Operation, { rules: Node[]; allowsAll: boolean }>;
-    for (const operation of Object.keys(KEYS_OF) as Operation[]) {
-      const rules = KEYS_OF[operation].map((key) => path.rules[key]).filter((rule): rule is Node => rule !== undefined);
-      lists[operation] = { rules, allowsAll: rules[0]?.type === "Literal" && rules[0].value === true };
-    }
-    return lists;
-  });
-  // Function bodies see the caller's variables plus their parameters, and no functions (HBP: they cannot call each
-  // other). Made once; each call reads the variables of the decision it is part of.
-  const noFunctions: Scope["functions"] = new Map();
-  const callable: Scope["functions"] = new Map();
+  // Function bodies see their caller's variables plus their parameters, and no functions (HBP: they cannot call each
+  // other). Made once: a call reads its caller's scope, so nothing is made per request but the parameters' layer.
+  const noFunctions = new Map<string, RuleFunction>();
+  const callable = new Map<string, RuleFunction>();
   for (const [name, fn] of functions) {
-    callable.set(name, (args, caller) => {
-      const inner = new Map(caller?.variables);
-      fn.params.forEach((param, index) => inner.set(param, args[index]));
-      return evaluate(fn.body, { variables: inner, functions: noFunctions, onRead: caller?.onRead });
-    });
+    callable.set(name, (args, caller) =>
+      evaluate(fn.body, {
+        variables: fn.params.length === 0 ? caller.variables : withParameters(caller.variables, fn.params, args),
+        functions: noFunctions,
+        onRead: caller.onRead,
+      }),
+    );
   }
 
+  const expressions = [...paths.flatMap((path) => Object.values(path.rules).filter((rule): rule is Node => rule !== undefined)), ...[...functions.values()].map((fn) => fn.body)];
   return {
     readsMd5: expressions.some((expression) => mayReadProperty(expression, "md5")),
 
     decide(operation, request, resource, options) {
       let matched = false;
       let readResource = false;
-      const onRead = (name: string) => {
-        if (name === "resource") readResource = true;
-      };
-      for (const [index, path] of paths.entries()) {
+      // Which variables a decision read matters only to one that may be pending (an upload before its bytes).
+      const onRead = options?.resourcePending
+        ? (name: string) => {
+            if (name === "resource") readResource = true;
+          }
+        : undefined;
+      let requestValue: Value | undefined;
+      for (const path of paths) {
+        const rules = path.byOperation[operation];
+        if (rules.length === 0) continue;
         const match = path.regex.exec(request.path);
         if (!match) continue;
-        const { rules, allowsAll } = ruleLists[index]![operation];
-        if (rules.length === 0) continue;
         matched = true;
-        if (allowsAll) return "allow";
-        const variables = new Map<string, Value>([
-          ["request", { path: request.path, method: request.method, query: { ...request.query }, auth: request.auth }],
-          ["resource", resource],
-        ]);
-        path.params.forEach((name, index) => {
-          const value = match[index + 1];
-          variables.set(name, value);
-        });
-        const scope: Scope = { variables, functions: callable, onRead };
-        if (rules.some((rule) => run(rule, scope))) return "allow";
+        if (path.allowsAll[operation]) return "allow";
+        // The caller's query as it is: nothing in a rule can change a value (no assignment), so no copy is made.
+        requestValue ??= { path: request.path, method: request.method, query: request.query, auth: request.auth };
+        const scope: Scope = { variables: new PathVariables(requestValue, resource, path.params, match), functions: callable, onRead };
+        for (const rule of rules) if (run(rule, scope)) return "allow";
       }
       if (!matched) return "no_rule";
       return options?.resourcePending && readResource ? "pending" : "deny";
+    },
+  };
+}
+
+/**
+ * A rule's variables: `request`, `resource` and the path's parameters, which hide those two if so named (the last of
+ * a repeated name wins). One object a decision instead of a Map filled per request.
+ */
+class PathVariables implements Variables {
+  constructor(
+    private readonly request: Value,
+    private readonly resource: Value,
+    private readonly params: readonly string[],
+    private readonly match: RegExpExecArray,
+  ) {}
+
+  has(name: string): boolean {
+    return this.params.includes(name) || name === "request" || name === "resource";
+  }
+
+  get(name: string): Value {
+    const index = this.params.lastIndexOf(name);
+    if (index >= 0) return this.match[index + 1];
+    if (name === "request") return this.request;
+    if (name === "resource") return this.resource;
+    return undefined;
+  }
+}
+
+/** A function's parameters over its caller's variables (a parameter hides a variable of its name; the last of a repeated name wins). */
+function withParameters(outer: Variables, params: readonly string[], args: Value[]): Variables {
+  return {
+    has: (name) => params.includes(name) || outer.has(name),
+    get: (name) => {
+      const index = params.lastIndexOf(name);
+      return index >= 0 ? args[index] : outer.get(name);
     },
   };
 }

@@ -12,14 +12,31 @@ export interface StorageRequest {
   access: Access;
 }
 
+/**
+ * The path and the query of a request's URL. Request.url is a URL as WHATWG serialises it (Bun parsed the request
+ * line into it), so its path ends at the first `?` or `#` and its query at the `#`, as `new URL(url)` would split
+ * it again, without making the URL object (a share of a small read).
+ */
+function pathAndQuery(url: string): { pathname: string; search: string } {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return { pathname: "/", search: "" };
+  const hash = url.indexOf("#", start);
+  const end = hash < 0 ? url.length : hash;
+  const question = url.indexOf("?", start);
+  return question < 0 || question > end
+    ? { pathname: url.slice(start, end), search: "" }
+    : { pathname: url.slice(start, question), search: url.slice(question + 1, end) };
+}
+
 /** `area` is "o" (objects) or "m" (metadata): the path is what follows `/storage/<area>/`, still percent-encoded. */
 export async function readStorageRequest(ctx: HbpStorageContext, request: Request, area: "o" | "m"): Promise<StorageRequest> {
-  const url = new URL(request.url);
+  const { pathname, search } = pathAndQuery(request.url);
   const prefix = `/storage/${area}/`;
-  const path = parseStoragePath(url.pathname.startsWith(prefix) ? url.pathname.slice(prefix.length) : "");
+  const path = parseStoragePath(pathname.startsWith(prefix) ? pathname.slice(prefix.length) : "");
+  const searchParams = new URLSearchParams(search);
   // No prototype: a parameter named __proto__ is just a parameter.
   const query: Record<string, string> = Object.create(null);
-  if (url.search !== "") for (const [name, value] of url.searchParams) if (!Object.hasOwn(query, name)) query[name] = value;
+  if (search !== "") for (const [name, value] of searchParams) if (!Object.hasOwn(query, name)) query[name] = value;
   // Without a credential (a public download) the caller is anonymous, as permissionVariables would find after its
   // chain of awaits.
   const headers = request.headers;
@@ -27,7 +44,7 @@ export async function readStorageRequest(ctx: HbpStorageContext, request: Reques
   const adminSecret = request.headers.get("x-admin-secret");
   return {
     path,
-    query: url.searchParams,
+    query: searchParams,
     access: {
       // The client's address only where the security log may need it (working it out is ~5% of a read).
       caller: { auth, adminSecret, ip: adminSecret === null ? null : ctx.clientOf(request).ip },
