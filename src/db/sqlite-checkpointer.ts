@@ -29,15 +29,14 @@ const INTERVAL_MS = 100;
 /** The WAL's length (16 MiB of 4 KiB pages) past which it is rewound after a pass (the catch-up). */
 const CATCH_UP_FRAMES = 4096;
 /**
- * The same while a bulk writer (the purge) asks for passes, 256 MiB: it writes tens of MB of frames a second, and
- * each catch-up holds every write back for its fsyncs (~100 ms on a busy disk), so sixteen times fewer of them.
- * Reads do not pay for the longer WAL: a reader searches only the frames not yet copied.
+ * The same while a bulk writer (the purge) asks for passes, 64 MiB: it writes thousands of frames a second, and
+ * each catch-up holds every write back for its fsyncs, so four times fewer of them.
  */
-const BULK_CATCH_UP_FRAMES = 65536;
+const BULK_CATCH_UP_FRAMES = 16384;
 /** How long after its last asked-for pass a bulk writer counts as under way. */
 const BULK_QUIET_MS = 1000;
-/** The server's own checkpoint, if the worker falls behind: ~512 MiB of 4 KiB pages. */
-const BACKSTOP_PAGES = 131072;
+/** The server's own checkpoint, if the worker falls behind or is gone: ~128 MiB of 4 KiB pages. */
+const BACKSTOP_PAGES = 32768;
 const SQLITE_DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 /** The WAL file is truncated back to this once rewound, so a burst does not keep its disk space. */
 const JOURNAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
