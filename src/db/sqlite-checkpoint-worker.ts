@@ -8,7 +8,7 @@ declare const self: Worker;
 let db: Database | null = null;
 /**
  * A read transaction held open on a second connection, renewed before each pass (so it never keeps a pass from
- * copying a frame): SQLite rewinds the WAL at a write only when no other reader still reads from it, so while it is
+ * copying a frame): SQLite rewinds the WAL at a write only when no reader holds an older snapshot, so while it is
  * held the server's writes never rewind it, and never fsync the new WAL header on the event loop. The WAL is
  * rewound only by `catchUp`, which lets go of it first.
  */
@@ -66,9 +66,8 @@ self.onmessage = (event: MessageEvent<CheckpointerMessage>) => {
     db = new Database(message.file);
     // Its commits (the rewind's one page) need no fsync of their own: the server's connection is NORMAL too.
     db.run("PRAGMA synchronous = NORMAL");
-    // What RESTART waits for: the server's reads of the moment (one turn of its event loop). Short: the server's
-    // writes are held back meanwhile, and a CLI command's long read (an export) only makes this catch-up give up.
-    db.run("PRAGMA busy_timeout = 100");
+    // What RESTART waits for: the server's reads of the moment (one turn of its event loop), or a CLI command's.
+    db.run("PRAGMA busy_timeout = 1000");
     pin = new Database(message.file);
     timer = setInterval(() => {
       try {
