@@ -106,29 +106,6 @@ describe("bulk writes paced by the checkpoint thread (the purge, src/db/reposito
     }
   });
 
-  test("writes that never pause still let the WAL be rewound (the catch-up on the checkpoint thread)", async () => {
-    // A write every few ms: the worker's passes seldom find the WAL fully copied, and its pinned reader keeps the
-    // server's own writes from rewinding it then, so only the catch-up (writes held back, the worker copying the
-    // rest and rewinding) keeps it small. ~50 MiB written (rows and their key's index), a few MiB a second;
-    // without the catch-up the WAL would hold all of it (SQLite's backstop is 128 MiB).
-    const { rateLimits } = handle.db.tables;
-    const padding = "k".repeat(3000);
-    const batches = 800;
-    try {
-      for (let batch = 0; batch < batches; batch++) {
-        const rows = Array.from({ length: 10 }, (_, n) => ({ key: `steady-${batch}-${n}-${padding}`, count: 1, windowStart: 1 }));
-        await handle.db.insert(rateLimits).values(rows);
-        await Bun.sleep(4);
-      }
-      const [[rows]] = (await handle.db.all(sql`SELECT count(*) FROM rate_limits WHERE key LIKE 'steady-%'`)) as [[number]];
-      expect(rows).toBe(batches * 10);
-      // The file keeps its largest size (below journal_size_limit's 64 MiB), so this is the WAL's peak.
-      expect(statSync(join(scratch, "paced.db-wal")).size).toBeLessThan(40 * 1024 * 1024);
-    } finally {
-      await handle.db.delete(rateLimits).where(sql`key LIKE 'steady-%'`); // the purge below counts what is left
-    }
-  }, 30_000);
-
   test("a sliced purge waiting for the checkpoint thread between slices deletes every dead row and no live one", async () => {
     const { rateLimits } = handle.db.tables;
     const now = Date.now();

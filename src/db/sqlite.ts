@@ -25,8 +25,6 @@ import * as schema from "./schema.ts";
 
 type Method = "run" | "all" | "values" | "get";
 
-/** SQL that only reads (drizzle's SELECTs): it may run while writes are held back for a WAL rewind. */
-const READ_ONLY = /^\s*select\b/i;
 /** Statements kept per SQL text; past this many the cache starts over (drizzle makes a few dozen shapes). */
 const STATEMENT_CACHE_SIZE = 500;
 
@@ -94,37 +92,26 @@ export function openSqlite(file: string, options: { backgroundCheckpoints?: bool
   }
 
   let open: Promise<void> | null = null; // settles when the open transaction ends
-  // Set while the checkpoint thread rewinds the WAL (sqlite-checkpointer.ts): writes wait for it, reads go on.
-  let held: Promise<void> | null = null;
 
   async function gated(sql: string, params: unknown[], method: Method) {
-    while (open !== null || (held !== null && !READ_ONLY.test(sql))) await (open ?? held);
+    while (open !== null) await open;
     return execute(sql, params, method);
   }
 
   // A server checkpoints on a worker thread (sqlite-checkpointer.ts); a one-off command (export, import, user)
-  // keeps SQLite's own.
+  // keeps SQLite's own. The server's part, the frames the worker's pass left, runs between transactions.
   const checkpointer: Checkpointer | null = options.backgroundCheckpoints
-    ? startCheckpointer(sqlite, file, async (work) => {
-        while (open !== null || held !== null) await (open ?? held);
-        // Synchronously from here to the assignment: no write can start in between.
-        let release!: () => void;
-        held = new Promise<void>((resolve) => (release = resolve));
-        // The read of this turn, if any, would keep the WAL from being rewound until the turn ends.
+    ? startCheckpointer(sqlite, file, () => {
+        if (open !== null) return;
         stopReading();
-        try {
-          await work();
-        } finally {
-          held = null;
-          release();
-        }
+        sqlite.run("PRAGMA wal_checkpoint(PASSIVE)");
       })
     : null;
 
   const inside: Transaction = drizzle(async (sql, params, method) => execute(sql, params, method), { schema });
 
   async function transaction<T>(body: (tx: Transaction) => Promise<T>): Promise<T> {
-    while (open !== null || held !== null) await (open ?? held);
+    while (open !== null) await open;
     let end!: () => void;
     open = new Promise<void>((resolve) => (end = resolve));
     try {
