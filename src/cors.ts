@@ -54,6 +54,9 @@ export function corsHandling(allowedOrigins: readonly string[], options: { close
     const origin = request.headers.get("origin");
     return origin && (any || allowedOrigins.includes(origin)) && !isClosed(request) ? origin : null;
   };
+  /** A Vary header's value with Origin in it. */
+  const withOrigin = (vary: string | null): string =>
+    !vary ? "Origin" : vary.split(",").some((name) => name.trim().toLowerCase() === "origin" || name.trim() === "*") ? vary : `${vary}, Origin`;
   /** The headers an answer to an allowed `origin` carries. */
   const headersFor = (origin: string): [string, string][] => [
     ["access-control-allow-origin", origin],
@@ -66,7 +69,12 @@ export function corsHandling(allowedOrigins: readonly string[], options: { close
     answerHeaders(request: Request, headers: Headers): void {
       const origin = allowedOrigin(request);
       if (origin === null) return;
-      for (const [name, value] of headersFor(origin)) if (!headers.has(name)) headers.set(name, value);
+      for (const [name, value] of headersFor(origin)) {
+        // The answer names the origin, so it varies by Origin on top of whatever the route said it varies by (a
+        // transform's f=auto: Accept); a shared cache keyed without it would hand one origin's answer to another.
+        if (name === "vary") headers.set("vary", withOrigin(headers.get("vary")));
+        else if (!headers.has(name)) headers.set(name, value);
+      }
     },
     preflight: new Elysia({ name: "cors:preflight" }).options(
       "/*",

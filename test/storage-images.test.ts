@@ -21,7 +21,7 @@ const formats: Format[] = ["jpeg", "png", "webp"];
 const keyOf = (format: Format) => `public/images/quadrants.${format}`;
 
 beforeAll(async () => {
-  server = await startServer();
+  server = await startServer({ CORS_ORIGINS: "http://app.example" });
   user = await newUser(server.url);
   for (const format of formats) {
     const res = await upload(server.url, keyOf(format), encodeImage(format, quadrants(WIDTH, HEIGHT), WIDTH, HEIGHT), {
@@ -82,6 +82,11 @@ describe.each(formats)("%s input", (format) => {
     expect(plain.image.format).toBe(format);
     const refusing = await transformed(key, "w=30&f=auto", { accept: "image/webp;q=0, image/*" });
     expect(refusing.image.format).toBe(format);
+    // From an allowed origin the answer also varies by Origin (its CORS headers name that origin): a cache must key
+    // on both, and the CORS headers must not drop the route's own Vary.
+    const fromApp = await transformed(key, "w=30&f=auto", { accept: "image/webp", origin: "http://app.example" });
+    expect(fromApp.response.headers.get("access-control-allow-origin")).toBe("http://app.example");
+    expect(fromApp.response.headers.get("vary")?.split(/\s*,\s*/).sort()).toEqual(["Accept", "Origin"]);
   });
 
   test("q changes the size of lossy output", async () => {
