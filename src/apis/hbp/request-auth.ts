@@ -74,12 +74,12 @@ export async function caller(ctx: HbpContext, headers: Headers): Promise<Caller 
   return user === null ? null : { ...credential, user };
 }
 
-/** The cookie's credential, else the Bearer JWT's; null for none (or a bad one). */
 /** Whether a request carries anything credentialOf reads (a cookie, an Authorization header); without, it is anonymous. */
 export function carriesCredential(headers: Headers): boolean {
   return headers.has("authorization") || headers.has("cookie");
 }
 
+/** The cookie's credential, else the Bearer JWT's; null for none (or a bad one). */
 async function credentialOf(ctx: HbpContext, headers: Headers): Promise<Credential | null> {
   return (await fromCookies(ctx, headers)) ?? (await fromBearer(ctx, headers));
 }
