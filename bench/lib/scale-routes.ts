@@ -74,7 +74,7 @@ export async function seededDataDir(dataDir: string, accounts: number, options: 
   return { ...seeding, reused };
 }
 
-async function copyDir(from: string, to: string): Promise<void> {
+export async function copyDir(from: string, to: string): Promise<void> {
   // cp -a keeps the storage's hard links as links (one blob under 50,000 keys); cpSync would copy each.
   const child = Bun.spawn(["cp", "-a", "--reflink=auto", from, to], { stdout: "ignore", stderr: "pipe" });
   if ((await child.exited) !== 0) throw new Error(`cp -a ${from} ${to}: ${await new Response(child.stderr).text()}`);
