@@ -101,6 +101,20 @@ describe("POST /auth/register", () => {
     expect(claims["x-hasura-display-name"]).toBe("Erin");
   });
 
+  test("a refresh's access token and user are the registration's: custom claims from the columns and from user_data", async () => {
+    const registered = await call(url, "POST", "/auth/register", {
+      json: { email: "gina@example.com", password: "gina-password", cookie: false, user_data: { display_name: "Gina", company: "Initech", tags: ["x"] } },
+    });
+    expect(registered.status).toBe(200);
+    // A refresh reads only part of its owner's row (db/repositories/users.ts, sessionUserOf): nothing a claim or the answer uses may be missing.
+    const refreshed = await call(url, "GET", `/auth/token/refresh?refresh_token=${registered.body.refresh_token}`);
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.user).toEqual(registered.body.user);
+    const claims = decodeJwtPayload(refreshed.body.jwt_token)[NS];
+    expect(claims).toEqual(decodeJwtPayload(registered.body.jwt_token)[NS]);
+    expect(claims).toMatchObject({ "x-hasura-company": "Initech", "x-hasura-tags": '{"x"}', "x-hasura-display-name": "Gina", "x-hasura-default-role": "user" });
+  });
+
   test("user_data outside REGISTRATION_CUSTOM_FIELDS is refused", async () => {
     const res = await call(url, "POST", "/auth/register", {
       json: { email: "frank@example.com", password: "frank-password", user_data: { is_admin: true } },

@@ -2,7 +2,7 @@
 import { t } from "elysia";
 import { toPermissionVariables } from "../../core/sessions/access-tokens.ts";
 import type { SessionTokens } from "../../core/sessions/session-tokens.ts";
-import type { User } from "../../core/accounts/users.ts";
+import type { SessionUser } from "../../core/accounts/users.ts";
 import { integer } from "../route-docs.ts";
 import type { Exchange, HbpContext } from "./context.ts";
 
@@ -24,7 +24,7 @@ export const hbpSessionSchema = t.Object(
 export type HbpUser = typeof hbpUserSchema.static;
 export type HbpSession = typeof hbpSessionSchema.static;
 
-export function hbpUser(user: User): HbpUser {
+export function hbpUser(user: SessionUser): HbpUser {
   const view: HbpUser = { id: user.id, email: user.email, display_name: user.displayName };
   if (user.avatarUrl) view.avatar_url = user.avatarUrl;
   return view;

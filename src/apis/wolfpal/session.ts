@@ -21,7 +21,7 @@ export const tokenPairSchema = t.Object(
 
 export type TokenPair = typeof tokenPairSchema.static;
 
-export async function tokenPair(ctx: WolfpalContext, user: User, issued: { refreshToken: string; familyId: string }): Promise<TokenPair> {
+export async function tokenPair(ctx: WolfpalContext, user: Pick<User, "id">, issued: { refreshToken: string; familyId: string }): Promise<TokenPair> {
   const access = await ctx.core.jwt.sign(
     { sid: issued.familyId, iss: ctx.core.publicUrl() },
     { subject: user.id, lifetimeSeconds: ACCESS_TOKEN_SECONDS, audience: WOLFPAL_AUDIENCE },

@@ -10,12 +10,15 @@
 // the rotation's own statement and hands the row to the gate (`admitRow`). No cache: a ban or a deletion (CLI, Faroe,
 // HBP, on any instance sharing the database) is seen by the very next request everywhere.
 import { CoreError } from "../errors.ts";
-import type { Account, User, Users } from "./users.ts";
+import type { Account, SessionUser, User, Users } from "./users.ts";
+
+/** What the gate's rule reads of an account. */
+type AccountState = Pick<Account, "active" | "disabled">;
 
 /** Why a credential's account gets nothing: it was deleted, banned (`latchkey user disable`), or never activated. */
 export type Refusal = "deleted" | "disabled" | "inactive";
 
-export type Admission<Admitted extends Account = User> = { user: Admitted; refusal: null } | { user: null; refusal: Refusal };
+export type Admission<Admitted extends AccountState = User> = { user: Admitted; refusal: null } | { user: null; refusal: Refusal };
 
 export interface CallerGate {
   /** The account `userId` names (a JWT's subject or Hasura user-id, a session's user), if it is live. */
@@ -28,11 +31,11 @@ export interface CallerGate {
    * admit() on an account row read by the caller's own statement, at the time of that statement (null: no such
    * account): a refresh reads its session's owner in the rotation itself (core/sessions/sessions.ts).
    */
-  admitRow(user: User | null): Admission;
+  admitRow(user: SessionUser | null): Admission<SessionUser>;
 }
 
 /** The state rule itself: what an account row (or its absence) makes of any credential naming it. */
-export function refusalOf(user: Pick<User, "active" | "disabled"> | null): Refusal | null {
+export function refusalOf(user: AccountState | null): Refusal | null {
   if (user === null) return "deleted";
   if (user.disabled) return "disabled";
   if (!user.active) return "inactive";
@@ -47,12 +50,12 @@ export function refusalError(refusal: Refusal): CoreError {
 }
 
 /** The admitted user, or the refusal thrown as core's error (for dialects that answer a ban unlike an unknown user). */
-export function admittedUser<Admitted extends Account>(admission: Admission<Admitted>): Admitted {
+export function admittedUser<Admitted extends AccountState>(admission: Admission<Admitted>): Admitted {
   if (admission.refusal !== null) throw refusalError(admission.refusal);
   return admission.user;
 }
 
-function admission<Admitted extends Account>(account: Admitted | null): Admission<Admitted> {
+function admission<Admitted extends AccountState>(account: Admitted | null): Admission<Admitted> {
   const refusal = refusalOf(account);
   return refusal === null ? { user: account!, refusal } : { user: null, refusal };
 }

@@ -1,7 +1,7 @@
 // Accounts: creation with roles and custom fields, activation state, changes, deletion. Whether a password is an
 // account's is password-check.ts's question.
 import type { Config } from "../../config.ts";
-import type { StoredAccount, StoredUser, UsersRepository } from "../../db/repositories/users.ts";
+import type { StoredAccount, StoredSessionUser, StoredUser, UsersRepository } from "../../db/repositories/users.ts";
 import { refusalError, refusalOf } from "./caller-gate.ts";
 import type { Clock } from "../../lib/clock.ts";
 import type { Random } from "../../lib/random.ts";
@@ -16,6 +16,12 @@ export type Account = StoredAccount;
 
 /** A user with the roles that go into their tokens (sorted). */
 export type User = StoredUser;
+
+/**
+ * What a session's tokens and answers use of a user: the access token's claims, HBP's user, the caller gate's rule. A
+ * refresh reads only this of its session's owner (db/repositories/users.ts says why); any User is one.
+ */
+export type SessionUser = StoredSessionUser;
 
 export interface RegisterInput {
   /**

@@ -1,7 +1,7 @@
 // Access tokens: short-lived JWTs carrying Hasura's claims (spec/hbp.md §4), signed and checked by core/sessions/jwt.ts.
 import type { Config } from "../../config.ts";
 import type { JwtSigner } from "./jwt.ts";
-import type { User } from "../accounts/users.ts";
+import type { SessionUser } from "../accounts/users.ts";
 
 const HASURA_PREFIX = "x-hasura-";
 
@@ -29,7 +29,7 @@ export interface AccessTokens {
   /** How long a token lives (JWT_EXPIRES_IN). */
   readonly expiresInMs: number;
   /** `sessionId` becomes the `sid` claim, so a request can tell which session it comes from. */
-  sign(user: User, options?: { sessionId?: string }): Promise<SignedAccessToken>;
+  sign(user: SessionUser, options?: { sessionId?: string }): Promise<SignedAccessToken>;
   /** The claims of a valid, unexpired token; null for anything else (HBP treats it as anonymous). */
   verify(token: string): Promise<VerifiedAccessToken | null>;
 }
@@ -49,7 +49,8 @@ export function encodeClaimValue(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-const USER_COLUMNS: Record<string, (user: User) => unknown> = {
+// What a claim may name of the account: db/repositories/users.ts's StoredSessionUser reads these columns for a refresh.
+const USER_COLUMNS: Record<string, (user: SessionUser) => unknown> = {
   id: (user) => user.id,
   email: (user) => user.email,
   display_name: (user) => user.displayName,
@@ -60,12 +61,12 @@ const USER_COLUMNS: Record<string, (user: User) => unknown> = {
 };
 
 /** A user column or, failing that, a custom registration field kept in metadata. */
-export function userField(user: User, field: string): unknown {
+export function userField(user: SessionUser, field: string): unknown {
   const column = USER_COLUMNS[field];
   return column ? column(user) : user.metadata[field];
 }
 
-export function hasuraClaims(user: User, customFields: readonly string[]): HasuraClaims {
+export function hasuraClaims(user: SessionUser, customFields: readonly string[]): HasuraClaims {
   const allowedRoles = user.roles.includes(user.defaultRole) ? user.roles : [...user.roles, user.defaultRole];
   const claims: HasuraClaims = {
     "x-hasura-user-id": user.id,

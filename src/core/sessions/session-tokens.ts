@@ -1,10 +1,11 @@
 // A signed-in session as clients see it: a refresh token plus a fresh access token (JWT).
 import type { AccessTokens, HasuraClaims } from "./access-tokens.ts";
 import type { IssuedSession, SessionContext, Sessions } from "./sessions.ts";
-import { assertCanSignIn, type User } from "../accounts/users.ts";
+import { assertCanSignIn, type SessionUser, type User } from "../accounts/users.ts";
 
 export interface SessionTokens {
-  user: User;
+  /** What the answers use of the user (a refresh reads no more of its owner). */
+  user: SessionUser;
   /** The session's id (the access token's `sid`). */
   familyId: string;
   refreshToken: string;
@@ -24,7 +25,7 @@ export interface SessionTokenService {
 }
 
 /** An issued (or rotated) session with an access token for it. */
-export async function withAccessToken(accessTokens: AccessTokens, user: User, issued: IssuedSession): Promise<SessionTokens> {
+export async function withAccessToken(accessTokens: AccessTokens, user: SessionUser, issued: IssuedSession): Promise<SessionTokens> {
   const access = await accessTokens.sign(user, { sessionId: issued.familyId });
   return {
     user,

@@ -23,7 +23,7 @@ import type { Logger } from "../../lib/logger.ts";
 import type { Random } from "../../lib/random.ts";
 import { constantTimeEqual, sha256Hex } from "../../lib/secrets.ts";
 import type { CallerGate } from "../accounts/caller-gate.ts";
-import type { User } from "../accounts/users.ts";
+import type { SessionUser } from "../accounts/users.ts";
 
 export interface SessionContext {
   userAgent?: string | null;
@@ -59,7 +59,7 @@ function clientColumns(context: SessionContext): { userAgent: string | null; ip:
 
 /** A rotation's successor, with its owner as they are now (who the new access token is for). */
 export interface RotatedSession extends IssuedSession {
-  user: User;
+  user: SessionUser;
 }
 
 /** A live session as the operator lists it: no token, and when it was last used (issued or refreshed). */

@@ -8,12 +8,13 @@
 // event loop share one transaction (db/group-commit.ts: one commit for all); on PostgreSQL each runs on its own on
 // the pool (fewer round trips, the same file says why). So the claims are transaction statements (db/lookup.ts):
 // compiled once, run straight on bun:sqlite on SQLite, prepared once on the pool on PostgreSQL. The claim also reads
-// the session's owner (users.ts's accountRowOf, in its RETURNING): the new access token is for the owner as they are
-// now, and one statement costs less than the claim and then a lookup (bench/README.md, "Refresh").
+// the session's owner (users.ts's sessionUserOf, in its RETURNING: only the columns a refresh uses): the new access
+// token is for the owner as they are now, and one statement costs less than the claim and then a lookup
+// (bench/README.md, "Refresh").
 import { and, count, eq, gt, isNull, ne, type SQL, sql } from "drizzle-orm";
 import type { Database, Transaction } from "../database.ts";
 import { groupCommit } from "../group-commit.ts";
-import { accountRowOf, type StoredUser } from "./users.ts";
+import { sessionUserOf, type StoredSessionUser } from "./users.ts";
 
 /** A new session's row. */
 export interface NewSession {
@@ -57,11 +58,11 @@ export type RotationClaim = {
   ip: string | null;
 };
 
-/** A won rotation: the session and its owner's account with roles, read by the rotation's statement. */
+/** A won rotation: the session and what a refresh uses of its owner's account, read by the rotation's statement. */
 export interface ClaimedSession {
   id: string;
   userId: string;
-  owner: StoredUser | null;
+  owner: StoredSessionUser | null;
 }
 
 /** A live session as the operator sees it (`latchkey user sessions`): no token digest. */
@@ -80,10 +81,10 @@ export interface SessionsRepository {
   insert(session: NewSession): Promise<void>;
   /**
    * Replaces a live session's current token digest by its successor's, if `tokenHash` is its current one: the
-   * session's id, its user's id and that user's account as the same statement read it (null: no such account) when
-   * this call won, null otherwise (unknown, expired, revoked, not the current token, or another rotation of the same
-   * token came first). A carried-over session is found by its digest and takes the handle. Exactly one of concurrent
-   * rotations of one token wins, on any instances.
+   * session's id, its user's id and what a refresh uses of that account (users.ts's StoredSessionUser) as the same
+   * statement read it (null: no such account) when this call won, null otherwise (unknown, expired, revoked, not the
+   * current token, or another rotation of the same token came first). A carried-over session is found by its digest
+   * and takes the handle. Exactly one of concurrent rotations of one token wins, on any instances.
    */
   rotate(claim: RotationClaim): Promise<ClaimedSession | null>;
   /** The session whose tokens have this handle, or null. */
@@ -104,7 +105,7 @@ export interface SessionsRepository {
 
 export function createSessionsRepository(db: Database): SessionsRepository {
   const { sessions } = db.tables;
-  const owner = accountRowOf(db, sessions.userId);
+  const owner = sessionUserOf(db, sessions.userId);
 
   const rotateByHandle = db.transactionStatement((tx) => prepareRotation(tx, eq(sessions.handle, sql.placeholder("handle")), {}));
   const rotateCarried = db.transactionStatement((tx) =>

@@ -98,7 +98,7 @@ export interface UsersRepository {
   remove(userId: string): Promise<boolean>;
 }
 
-/** The roles of the account in the row of `users` at hand, sorted, as JSON text (a JSON array inside `accountRowOf`). */
+/** The roles of the account in the row of `users` at hand, sorted, as JSON text (a JSON array inside `sessionUserOf`). */
 function rolesJson(db: Database, options: { nested: boolean }): SQL {
   const { userRoles, users } = db.tables;
   if (db.engine === "sqlite") {
@@ -111,26 +111,39 @@ function rolesJson(db: Database, options: { nested: boolean }): SQL {
 }
 
 /**
- * The account whose id is `userId` (a column of the statement it is put in, e.g. a session's owner), with its roles,
- * read by that statement itself: one scalar subquery making one JSON array of the row's columns and its roles, decoded
- * to what `byId` answers, or null when there is no such account. A refresh reads its session's owner in the rotation's
- * own statement so (repositories/sessions.ts): one statement instead of the rotation and then a lookup.
+ * What a session's owner is read for at each refresh: the caller gate's rule (`active`, `disabled`), the access token's
+ * claims (the roles, the default role and the columns a custom claim may name: core/sessions/access-tokens.ts's
+ * USER_COLUMNS, else `metadata`) and HBP's user in the answer. Not the password hash, the pending address, the tier and
+ * the rest: each column read is a value SQLite writes into the JSON and JS parses and keeps (bench/README.md, "Refresh").
  */
-export function accountRowOf(db: Database, userId: SQLiteColumn): SQL<StoredUser | null> {
+export type StoredSessionUser = Pick<
+  StoredUser,
+  "id" | "email" | "displayName" | "avatarUrl" | "active" | "disabled" | "isAnonymous" | "defaultRole" | "metadata" | "createdAt" | "roles"
+>;
+
+/**
+ * The session user (above) whose id is `userId` (a column of the statement it is put in: a session's owner), with its
+ * roles, read by that statement itself: one scalar subquery making one JSON array of the columns and the roles, decoded
+ * as a lookup decodes them (booleans, JSON, epoch milliseconds), or null when there is no such account. A refresh reads
+ * its session's owner in the rotation's own statement so (repositories/sessions.ts): one statement instead of the
+ * rotation and then a lookup.
+ */
+export function sessionUserOf(db: Database, userId: SQLiteColumn): SQL<StoredSessionUser | null> {
   const { users } = db.tables;
-  const columns = Object.values(getTableColumns(users));
-  // Each column through its own decoder, as a lookup maps it (booleans, JSON, epoch milliseconds); the roles last.
-  const toAccount = rowMapper<StoredAccount>(getTableColumns(users));
+  const { id, email, displayName, avatarUrl, active, disabled, isAnonymous, defaultRole, metadata, createdAt } = users;
+  const read = { id, email, displayName, avatarUrl, active, disabled, isAnonymous, defaultRole, metadata, createdAt };
+  const columns = Object.values(read);
+  const toUser = rowMapper<StoredSessionUser>(read);
   const values = sql.join([...columns.map((column) => sql`${column}`), rolesJson(db, { nested: true })], sql`, `);
   const array = db.engine === "sqlite" ? sql`json_array(${values})` : sql`json_build_array(${values})::text`;
   // Nested in an outer sql`` so that its columns keep their tables' names: drizzle writes the top-level columns of a
   // RETURNING's expression bare, and a bare "id" or "user_id" in the subquery would name the wrong table's column.
   const subquery = sql`SELECT ${array} FROM ${users} WHERE ${users.id} = ${userId}`;
-  return sql`(${subquery})`.mapWith((json: unknown): StoredUser => {
+  return sql`(${subquery})`.mapWith((json: unknown): StoredSessionUser => {
     const fields = (typeof json === "string" ? JSON.parse(json) : json) as unknown[];
-    const account = toAccount(fields) as StoredUser;
-    account.roles = fields[columns.length] as string[];
-    return account;
+    const user = toUser(fields);
+    user.roles = fields[columns.length] as string[];
+    return user;
   });
 }
 
