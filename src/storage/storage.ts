@@ -21,6 +21,7 @@ import { StorageError } from "./errors.ts";
 import { servedBlob } from "./observed-blob-store.ts";
 import { noStorageObservations, type StorageObservations } from "./observations.ts";
 import type { FilesRepository, StoredFile } from "../db/repositories/files.ts";
+import type { AccountState } from "../db/repositories/users.ts";
 import type { FileRemoval } from "./file-removal.ts";
 import { resolveSpec, type TransformRequest } from "./images/params.ts";
 import { sniffFormat, type ImageFormat } from "./images/probe.ts";
@@ -50,6 +51,20 @@ export interface Caller {
   adminSecret: string | null;
   /** The client's address, for the security log when an admin secret is presented. */
   ip?: string | null;
+}
+
+/**
+ * A signed-in caller whose account has yet to pass the caller gate (a credential outlives a ban or a deletion): a
+ * read of one file reads the account's state with the file's row, in one statement, and the caller is anonymous to
+ * the rules unless `admits` finds that account live. Checked on every such read, never cached.
+ */
+export interface UncheckedAuth {
+  /** The account the credential names. */
+  accountId: string;
+  /** The credential's permission variables, what the rules see once the account is admitted. */
+  auth: RuleAuth;
+  /** The caller gate's rule on the account's state as read (null: no such account). */
+  admits(state: AccountState | null): boolean;
 }
 
 /** What the rules see of a request besides the path. */
@@ -144,7 +159,11 @@ export interface Storage {
    * anywhere leaves no file and no row (the row is written only after the blob is committed).
    */
   upload(path: StoragePath, access: Access, body: { contentType: string | null; stream: AsyncIterable<Uint8Array> | null }): Promise<FileMetadata>;
-  metadata(key: string, access: Access): Promise<FileMetadata>;
+  /**
+   * A file's metadata. With `unchecked`, the caller's account passes the caller gate here, its state read with the
+   * file's row (`access.caller.auth` is then replaced by the admitted variables, or null).
+   */
+  metadata(key: string, access: Access, unchecked?: UncheckedAuth): Promise<FileMetadata>;
   /** Opens a file for reading; the caller must stream or close `blob`. */
   open(key: string, access: Access): Promise<OpenedFile>;
   /**
@@ -231,7 +250,11 @@ export function createStorage(deps: {
 
   /** The row of an existing file the caller may read (operation get), with its metadata (what the rules judged). */
   async function readableWithMetadata(key: string, access: Access): Promise<{ row: StoredFile; metadata: FileMetadata }> {
-    const row = await records.get(key);
+    return judgedRead(key, await records.get(key), access);
+  }
+
+  /** readableWithMetadata() on the row as read (null: no such file). */
+  function judgedRead(key: string, row: StoredFile | null, access: Access): { row: StoredFile; metadata: FileMetadata } {
     const metadata = row ? toFileMetadata(row) : undefined;
     authorize("get", key, access, metadata as unknown as Value);
     if (!row || !metadata) throw new StorageError("not_found");
@@ -366,9 +389,12 @@ export function createStorage(deps: {
       }
     },
 
-    async metadata(key: string, access: Access): Promise<FileMetadata> {
+    async metadata(key: string, access: Access, unchecked?: UncheckedAuth): Promise<FileMetadata> {
       // The metadata the rules judged is the answer: made once (its date formatting is a share of a small read).
-      return (await readableWithMetadata(key, access)).metadata;
+      if (unchecked === undefined) return (await readableWithMetadata(key, access)).metadata;
+      const { file, accountState } = await records.getWithAccountState(key, unchecked.accountId);
+      const auth = unchecked.admits(accountState) ? unchecked.auth : null;
+      return judgedRead(key, file, { ...access, caller: { ...access.caller, auth } }).metadata;
     },
 
     async open(key: string, access: Access): Promise<OpenedFile> {

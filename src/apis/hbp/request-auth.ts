@@ -95,6 +95,17 @@ export async function permissionVariables(ctx: HbpContext, headers: Headers): Pr
   return (await ctx.core.callerGate.refusal(userId)) === null ? credential.variables : null;
 }
 
+/**
+ * The credential's account and permission variables WITHOUT the caller gate's check, for a read whose own statement
+ * reads the account's state and applies `callerGate.refusalOfState` to it (storage's read of a file: the state comes
+ * with the file's row). Null for an anonymous caller or a bad credential. Whoever takes this must apply the gate.
+ */
+export async function uncheckedCredential(ctx: HbpContext, headers: Headers): Promise<{ userId: string; variables: PermissionVariables } | null> {
+  const credential = await credentialOf(ctx, headers);
+  const userId = credential?.variables["user-id"];
+  return credential && typeof userId === "string" ? { userId, variables: credential.variables } : null;
+}
+
 /** The signed-in caller (through the caller gate), or a 401 with the route's own message. guards.ts makes it a guard. */
 export async function requireCaller(ctx: HbpContext, headers: Headers, message = "Not logged in"): Promise<Caller> {
   const found = await caller(ctx, headers);

@@ -2,14 +2,21 @@
 // and the caller (permission variables as for /auth, through the same caller gate: a token of a deleted, disabled or
 // inactive account counts as none, as a bad JWT does; plus any x-admin-secret).
 import { parseStoragePath, type StoragePath } from "../../../storage/paths.ts";
-import type { Access } from "../../../storage/storage.ts";
-import { carriesCredential, permissionVariables } from "../request-auth.ts";
+import type { Access, UncheckedAuth } from "../../../storage/storage.ts";
+import { carriesCredential, permissionVariables, uncheckedCredential } from "../request-auth.ts";
+import type { PermissionVariables } from "../../../core/sessions/access-tokens.ts";
 import type { HbpStorageContext } from "./context.ts";
 
 export interface StorageRequest {
   path: StoragePath;
   query: URLSearchParams;
   access: Access;
+  /**
+   * A read of one file's metadata (GET /storage/m/<key>): the credential, whose account passes the caller gate in
+   * storage's read, its state read with the file's row; `access.caller.auth` is null until then. Null otherwise
+   * (anonymous, or any other request: `access.caller.auth` has passed the gate already).
+   */
+  unchecked: UncheckedAuth | null;
 }
 
 /**
@@ -28,6 +35,13 @@ function pathAndQuery(url: string): { pathname: string; search: string } {
     : { pathname: url.slice(start, question), search: url.slice(question + 1, end) };
 }
 
+/** A credential whose account's state storage reads with the file's row, and the caller gate's rule on that state. */
+function uncheckedAuth(ctx: HbpStorageContext, credential: { userId: string; variables: PermissionVariables } | null): UncheckedAuth | null {
+  if (credential === null) return null;
+  const gate = ctx.core.callerGate;
+  return { accountId: credential.userId, auth: credential.variables, admits: (state) => gate.refusalOfState(state) === null };
+}
+
 /** `area` is "o" (objects) or "m" (metadata): the path is what follows `/storage/<area>/`, still percent-encoded. */
 export async function readStorageRequest(ctx: HbpStorageContext, request: Request, area: "o" | "m"): Promise<StorageRequest> {
   const { pathname, search } = pathAndQuery(request.url);
@@ -40,11 +54,18 @@ export async function readStorageRequest(ctx: HbpStorageContext, request: Reques
   // Without a credential (a public download) the caller is anonymous, as permissionVariables would find after its
   // chain of awaits.
   const headers = request.headers;
-  const auth = carriesCredential(headers) ? await permissionVariables(ctx, headers) : null;
+  const checkedWithTheFile = area === "m" && request.method === "GET" && !path.isFolder;
+  let auth = null;
+  let unchecked: UncheckedAuth | null = null;
+  if (carriesCredential(headers)) {
+    if (checkedWithTheFile) unchecked = uncheckedAuth(ctx, await uncheckedCredential(ctx, headers));
+    else auth = await permissionVariables(ctx, headers);
+  }
   const adminSecret = request.headers.get("x-admin-secret");
   return {
     path,
     query: searchParams,
+    unchecked,
     access: {
       // The client's address only where the security log may need it (working it out is ~5% of a read).
       caller: { auth, adminSecret, ip: adminSecret === null ? null : ctx.clientOf(request).ip },
