@@ -394,7 +394,9 @@ export function createStorage(deps: {
       if (unchecked === undefined) return (await readableWithMetadata(key, access)).metadata;
       const { file, accountState } = await records.getWithAccountState(key, unchecked.accountId);
       const auth = unchecked.admits(accountState) ? unchecked.auth : null;
-      return judgedRead(key, file, { ...access, caller: { ...access.caller, auth } }).metadata;
+      // Written out, not spread: a spread's copy was a share of the read.
+      const caller: Caller = { auth, adminSecret: access.caller.adminSecret, ip: access.caller.ip };
+      return judgedRead(key, file, { caller, method: access.method, query: access.query }).metadata;
     },
 
     async open(key: string, access: Access): Promise<OpenedFile> {

@@ -24,7 +24,8 @@ export interface FilesRepository {
   get(key: string): Promise<StoredFile | null>;
   /**
    * get() and the state of the account `accountId` (a signed-in caller's: null when there is no such account), as
-   * they are now: one statement when the file exists, a second for the state when it does not.
+   * they are now: one statement when the file exists, a second for the state when it does not. The file's row also
+   * carries `accountState`.
    */
   getWithAccountState(key: string, accountId: string): Promise<{ file: StoredFile | null; accountState: AccountState | null }>;
   /** Inserts or replaces the row of `row.key` (created_at is kept on replace); answers it as get() does. */
@@ -80,8 +81,8 @@ export function createFilesRepository(db: Database): FilesRepository {
     async getWithAccountState(key, accountId) {
       const found = await selectWithAccountState(key, accountId);
       if (found === null) return { file: null, accountState: await selectAccountState(accountId) };
-      const { accountState, ...file } = found;
-      return { file, accountState };
+      // The row itself as the file (it carries accountState besides): a copy without it was a share of the read.
+      return { file: found, accountState: found.accountState };
     },
 
     async upsert(row) {
