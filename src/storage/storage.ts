@@ -20,7 +20,7 @@ import type { BlobStore, OpenedBlob } from "./blob-store.ts";
 import { StorageError } from "./errors.ts";
 import { servedBlob } from "./observed-blob-store.ts";
 import { noStorageObservations, type StorageObservations } from "./observations.ts";
-import type { FilesRepository, StoredFile } from "../db/repositories/files.ts";
+import type { FilesRepository, FileToRead, StoredFile } from "../db/repositories/files.ts";
 import type { AccountState } from "../db/repositories/users.ts";
 import type { FileRemoval } from "./file-removal.ts";
 import { resolveSpec, type TransformRequest } from "./images/params.ts";
@@ -104,7 +104,10 @@ const ZIP_COLLECT_EVERY = 2000;
 /** Sniffed formats remembered (a few bytes each); past this many the memo starts over. */
 const FORMAT_MEMO_SIZE = 10_000;
 
-export function toFileMetadata(row: FileRow): FileMetadata {
+/** What a file's metadata is made of: its row's columns but the owner and the creation time. */
+export type FileMetadataColumns = Pick<FileRow, "key" | "size" | "contentType" | "etag" | "token" | "updatedAt">;
+
+export function toFileMetadata(row: FileMetadataColumns): FileMetadata {
   return {
     key: row.key,
     AcceptRanges: "bytes",
@@ -244,7 +247,7 @@ export function createStorage(deps: {
   }
 
   /** Whether a file is withheld from this caller because its owner's account is disabled. */
-  function withheld(row: StoredFile, caller: Caller): boolean {
+  function withheld(row: Pick<StoredFile, "ownerDisabled">, caller: Caller): boolean {
     return row.ownerDisabled === true && !isAdmin(caller);
   }
 
@@ -254,7 +257,7 @@ export function createStorage(deps: {
   }
 
   /** readableWithMetadata() on the row as read (null: no such file). */
-  function judgedRead(key: string, row: StoredFile | null, access: Access): { row: StoredFile; metadata: FileMetadata } {
+  function judgedRead<Row extends FileToRead>(key: string, row: Row | null, access: Access): { row: Row; metadata: FileMetadata } {
     const metadata = row ? toFileMetadata(row) : undefined;
     authorize("get", key, access, metadata as unknown as Value);
     if (!row || !metadata) throw new StorageError("not_found");

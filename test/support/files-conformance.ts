@@ -30,22 +30,24 @@ export function filesRepositoryConformance(migrated: () => Promise<Database>): v
       expect(await files.get("a.txt")).toBeNull();
     });
 
-    test("getWithAccountState: the row as get() answers it and the account's state as it is now, the file there or not", async () => {
+    test("getWithAccountState: get()'s columns of a metadata answer and the account's state as it is now, the file there or not", async () => {
       const db = await migrated();
       await db.insert(db.tables.users).values([userRow("u1", { active: true }), userRow("u2", { active: true, disabled: true }), userRow("u3", { active: false })]);
       const files = createFilesRepository(db);
       const now = Date.now();
       await files.upsert(fileRow("a.txt", "u2", now));
       const row = await files.get("a.txt");
-      // The file's row as get() answers it, with the state beside (the row object also carries it).
+      // The file's row as get() answers it, less the owner's id and the creation time, with the state beside (the row
+      // object also carries it).
       const read = async (accountId: string) => {
         const { file, accountState } = await files.getWithAccountState("a.txt", accountId);
         return { file: file && { ...file, accountState: undefined }, accountState };
       };
-      expect(await read("u1")).toStrictEqual({ file: { ...row!, accountState: undefined }, accountState: { active: true, disabled: false } });
-      expect(await read("u2")).toStrictEqual({ file: { ...row!, accountState: undefined }, accountState: { active: true, disabled: true } });
-      expect(await read("u3")).toStrictEqual({ file: { ...row!, accountState: undefined }, accountState: { active: false, disabled: false } });
-      expect(await read("gone")).toStrictEqual({ file: { ...row!, accountState: undefined }, accountState: null });
+      const { ownerId: _ownerId, createdAt: _createdAt, ...columns } = row!;
+      expect(await read("u1")).toStrictEqual({ file: { ...columns, accountState: undefined }, accountState: { active: true, disabled: false } });
+      expect(await read("u2")).toStrictEqual({ file: { ...columns, accountState: undefined }, accountState: { active: true, disabled: true } });
+      expect(await read("u3")).toStrictEqual({ file: { ...columns, accountState: undefined }, accountState: { active: false, disabled: false } });
+      expect(await read("gone")).toStrictEqual({ file: { ...columns, accountState: undefined }, accountState: null });
       expect(await files.getWithAccountState("missing", "u2")).toStrictEqual({ file: null, accountState: { active: true, disabled: true } });
       expect(await files.getWithAccountState("missing", "gone")).toStrictEqual({ file: null, accountState: null });
       // Read as it is now: a ban is seen by the next read.

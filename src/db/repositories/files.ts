@@ -14,6 +14,9 @@ export interface StoredFile extends FileRow {
   ownerDisabled: boolean | null;
 }
 
+/** What a read of a file's metadata needs of its row: all but the owner's id and the creation time. */
+export type FileToRead = Pick<StoredFile, "key" | "size" | "contentType" | "etag" | "token" | "updatedAt" | "ownerDisabled">;
+
 export interface FilesRepository {
   /**
    * Runs `action` holding the lock of one file key, on every instance (src/db/database.ts withLock): writes to a key
@@ -23,11 +26,11 @@ export interface FilesRepository {
   /** The row of `key` with its owner's state, or null. */
   get(key: string): Promise<StoredFile | null>;
   /**
-   * get() and the state of the account `accountId` (a signed-in caller's: null when there is no such account), as
+   * get()'s columns of a file's metadata (FileToRead) and the state of the account `accountId` (a signed-in caller's: null when there is no such account), as
    * they are now: one statement when the file exists, a second for the state when it does not. The file's row also
    * carries `accountState`.
    */
-  getWithAccountState(key: string, accountId: string): Promise<{ file: StoredFile | null; accountState: AccountState | null }>;
+  getWithAccountState(key: string, accountId: string): Promise<{ file: FileToRead | null; accountState: AccountState | null }>;
   /** Inserts or replaces the row of `row.key` (created_at is kept on replace); answers it as get() does. */
   upsert(row: Omit<FileRow, "createdAt">): Promise<StoredFile>;
   /** Gives the file a new token; answers the row as get() does (null: no such file). */
@@ -65,7 +68,17 @@ export function createFilesRepository(db: Database): FilesRepository {
   // the account's primary key, as the owner's), so the read and the caller gate's input cost one lookup.
   const selectWithAccountState = db.lookup(
     db
-      .select({ accountState: accountStateOf(db, sql.placeholder("also")), ...getTableColumns(files), ownerDisabled })
+      .select({
+        accountState: accountStateOf(db, sql.placeholder("also")),
+        // The columns a metadata answer is made of: each column read is a value made in JS.
+        key: files.key,
+        size: files.size,
+        contentType: files.contentType,
+        etag: files.etag,
+        token: files.token,
+        updatedAt: files.updatedAt,
+        ownerDisabled,
+      })
       .from(files)
       .where(eq(files.key, sql.placeholder("key"))),
   );
