@@ -138,6 +138,7 @@ export function openSqlite(file: string, options: { backgroundCheckpoints?: bool
     const toRow = rowMapper<Row>(query._.selectedFields);
     const rowOf = ([values]: unknown[][]): Row | null => (values === undefined ? null : toRow(values));
     // The parameters in the statement's order; a lookup of one key binds it alone.
+    const keyFirst = names[0] === "key";
     const find =
       names.length === 1
         ? (key: string): Row | null => {
@@ -147,7 +148,7 @@ export function openSqlite(file: string, options: { backgroundCheckpoints?: bool
         : (key: string, also?: string): Row | null => {
             if (also === undefined) throw new Error("lookup: this lookup takes a second key (also)");
             startReading();
-            return rowOf(compiled.values(...(names.map((name) => (name === "key" ? key : also)) as never[])));
+            return rowOf(keyFirst ? compiled.values(key, also) : compiled.values(also, key));
           };
     // At once while no transaction is open, the usual case (no await is reached); otherwise through the gate like
     // any statement. Being async, a failure (e.g. SQLITE_BUSY) comes out as a rejection, not a throw.
