@@ -26,9 +26,9 @@ export interface FilesRepository {
   /** The row of `key` with its owner's state, or null. */
   get(key: string): Promise<StoredFile | null>;
   /**
-   * get()'s columns of a file's metadata (FileToRead) and the state of the account `accountId` (a signed-in caller's: null when there is no such account), as
-   * they are now: one statement when the file exists, a second for the state when it does not. The file's row also
-   * carries `accountState`.
+   * get()'s columns of a file's metadata (FileToRead) and the state of the account `accountId` (a signed-in
+   * caller's; null when there is no such account), as they are now: one statement when the file exists, a second
+   * for the state when it does not. The file's row also carries `accountState`.
    */
   getWithAccountState(key: string, accountId: string): Promise<{ file: FileToRead | null; accountState: AccountState | null }>;
   /** Inserts or replaces the row of `row.key` (created_at is kept on replace); answers it as get() does. */

@@ -1,6 +1,8 @@
 // Reading a storage request: its storage path (from the raw URL, decoded once by parseStoragePath), its query,
 // and the caller (permission variables as for /auth, through the same caller gate: a token of a deleted, disabled or
-// inactive account counts as none, as a bad JWT does; plus any x-admin-secret).
+// inactive account counts as none, as a bad JWT does; plus any x-admin-secret). A read of one file's metadata hands
+// storage the credential unchecked instead: storage reads the account's state with the file's row, in one statement,
+// and applies the same gate's rule to it (`unchecked`).
 import { parseStoragePath, type StoragePath } from "../../../storage/paths.ts";
 import type { Access, UncheckedAuth } from "../../../storage/storage.ts";
 import { carriesCredential, permissionVariables, uncheckedCredential } from "../request-auth.ts";
