@@ -11,7 +11,8 @@ import type { HbpStorageContext } from "./context.ts";
 
 export interface StorageRequest {
   path: StoragePath;
-  query: URLSearchParams;
+  /** The URL's query; null for a URL without one (most requests: nothing made for it). */
+  query: URLSearchParams | null;
   access: Access;
   /**
    * A read of one file's metadata (GET /storage/m/<key>): the credential, whose account passes the caller gate in
@@ -37,6 +38,8 @@ function pathAndQuery(url: string): { pathname: string; search: string } {
     : { pathname: url.slice(start, question), search: url.slice(question + 1, end) };
 }
 
+const NO_QUERY: Record<string, string> = Object.freeze(Object.create(null));
+
 /** A credential whose account's state storage reads with the file's row, and the caller gate's rule on that state. */
 function uncheckedAuth(ctx: HbpStorageContext, credential: { userId: string; variables: PermissionVariables } | null): UncheckedAuth | null {
   if (credential === null) return null;
@@ -49,10 +52,14 @@ export async function readStorageRequest(ctx: HbpStorageContext, request: Reques
   const { pathname, search } = pathAndQuery(request.url);
   const prefix = `/storage/${area}/`;
   const path = parseStoragePath(pathname.startsWith(prefix) ? pathname.slice(prefix.length) : "");
-  const searchParams = new URLSearchParams(search);
-  // No prototype: a parameter named __proto__ is just a parameter.
-  const query: Record<string, string> = Object.create(null);
-  if (search !== "") for (const [name, value] of searchParams) if (!Object.hasOwn(query, name)) query[name] = value;
+  const searchParams = search === "" ? null : new URLSearchParams(search);
+  // No prototype: a parameter named __proto__ is just a parameter. Without a query, one shared empty object (the rules
+  // cannot change a value: their language has no assignment).
+  let query: Record<string, string> = NO_QUERY;
+  if (searchParams !== null) {
+    query = Object.create(null);
+    for (const [name, value] of searchParams) if (!Object.hasOwn(query, name)) query[name] = value;
+  }
   // Without a credential (a public download) the caller is anonymous, as permissionVariables would find after its
   // chain of awaits.
   const headers = request.headers;
