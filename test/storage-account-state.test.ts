@@ -252,3 +252,44 @@ describe("a deleted account", () => {
     expect((await storedKeys(server.dataDir, "objects")).filter((stored) => stored.includes(owner.id))).toEqual([]);
   });
 });
+
+// A read of one file's metadata reads its caller's account state with the file's row (one statement): the gate's
+// rule must still hold there on its own, for a file the caller's token would reach that its account does not own (the
+// admin secret put it there: it has no owner, so nothing withholds it), and for a file that is not there.
+describe("the caller gate on a read of a file's metadata", () => {
+  async function callerWithUnownedFile(): Promise<{ owner: Owner; key: string; missing: string }> {
+    const owner = await ownerWithFiles();
+    const key = `user/${owner.id}/placed.txt`;
+    expect((await upload(server.url, key, "placed by the operator\n", { headers: { "x-admin-secret": ADMIN_SECRET }, type: "text/plain" })).status).toBe(200);
+    expect((await fileRows(server.dataDir, key))[0]?.owner_id).toBeNull();
+    const missing = `user/${owner.id}/missing.txt`;
+    // Live: the token reads it, and a missing file is a 404.
+    const read = await call(server.url, "GET", `/storage/m/${key}`, { headers: owner.auth });
+    expect(read.status).toBe(200);
+    expect(read.body.key).toBe(key);
+    expect((await call(server.url, "GET", `/storage/m/${missing}`, { headers: owner.auth })).status).toBe(404);
+    return { owner, key, missing };
+  }
+
+  async function expectRefused(owner: Owner, key: string, missing: string): Promise<void> {
+    const refused = await call(server.url, "GET", `/storage/m/${key}`, { headers: owner.auth });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toEqual({ statusCode: 403, error: "Forbidden", message: "Forbidden" });
+    // Not there: judged as an anonymous caller's read, 403 as well (not the live caller's 404).
+    expect((await call(server.url, "GET", `/storage/m/${missing}`, { headers: owner.auth })).status).toBe(403);
+  }
+
+  test("disabled: its token reads nothing, and again once it is enabled", async () => {
+    const { owner, key, missing } = await callerWithUnownedFile();
+    expect((await cli("disable", owner.id)).exitCode).toBe(0);
+    await expectRefused(owner, key, missing);
+    expect((await cli("enable", owner.id)).exitCode).toBe(0);
+    expect((await call(server.url, "GET", `/storage/m/${key}`, { headers: owner.auth })).status).toBe(200);
+  });
+
+  test("deleted: its token reads nothing", async () => {
+    const { owner, key, missing } = await callerWithUnownedFile();
+    expect((await cli("delete", owner.email)).exitCode).toBe(0);
+    await expectRefused(owner, key, missing);
+  });
+});

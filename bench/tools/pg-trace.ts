@@ -1,5 +1,5 @@
 // Prints what one request of a route sends to PostgreSQL (message types, and the SQL of each Parse and Query):
-// `bun bench/tools/pg-trace.ts [refresh|read|login|download|upload]` (needs dist/latchkey: `bun run build`).
+// `bun bench/tools/pg-trace.ts [refresh|read|login|download|upload|storage]` (needs dist/latchkey: `bun run build`).
 // A fresh PostgreSQL (test/support/postgres.ts) and s3rver; latchkey reaches PostgreSQL through bench/lib/pg-counter.ts.
 import { join } from "node:path";
 import { startPostgres } from "../../test/support/postgres.ts";
@@ -32,6 +32,8 @@ try {
     read: () => fetch(`${server.url}/api/auth/me`, { headers: { authorization: `Bearer ${lncrawl.token}` } }).then((r) => r.text()),
     login: () => hbpLogin(server.url, 0),
     download: () => fetch(`${server.url}/storage/o/public/trace/a.bin`).then((r) => r.text()),
+    // The authenticated storage read (a file's metadata with a Bearer JWT: the caller gate and the file's row).
+    storage: () => fetch(`${server.url}/storage/m/public/trace/a.bin`, { headers: { authorization: `Bearer ${jwt}` } }).then((r) => r.text()),
     upload: () => curlUpload(server.url, `public/trace/b-${Date.now()}.bin`, file, jwt, "application/octet-stream"),
   };
   const request = requests[route];

@@ -9,15 +9,18 @@
 import { Column, is, Param, Placeholder, SQL } from "drizzle-orm";
 import type { Transaction } from "./database.ts";
 
-/** A drizzle select of flat fields whose one parameter is `sql.placeholder("key")`, e.g. a unique column's value. */
+/**
+ * A drizzle select of flat fields whose parameters are `sql.placeholder("key")`, e.g. a unique column's value, and at
+ * most one more, `sql.placeholder("also")` (a second row's key read in the same statement, e.g. the caller's account).
+ */
 export interface LookupQuery<Row> {
   _: { selectedFields: Record<string, unknown>; result: Row[] };
   toSQL(): { sql: string; params: unknown[] };
-  prepare(): { execute(values: { key: string }): Promise<Row[]> };
+  prepare(): { execute(values: { key: string; also?: string }): Promise<Row[]> };
 }
 
-/** The row whose key is `key`, or null. */
-export type Lookup<Row> = (key: string) => Promise<Row | null>;
+/** The row whose key is `key` (and `also`, for a lookup that takes it), or null. */
+export type Lookup<Row> = (key: string, also?: string) => Promise<Row | null>;
 
 type Decoder = { mapFromDriverValue(value: unknown): unknown };
 
@@ -48,20 +51,32 @@ export function rowMapper<Row>(selectedFields: Record<string, unknown>): (values
   };
 }
 
-/** The SQL of a lookup, checked to take exactly the one `key` placeholder. */
-export function lookupSql(query: LookupQuery<unknown>): string {
+const LOOKUP_PLACEHOLDERS = ["key", "also"];
+
+/**
+ * The SQL of a lookup and the names of its parameters in their order, checked: placeholders only, `key` once, and at
+ * most `also` besides (once).
+ */
+export function lookupSql(query: LookupQuery<unknown>): { sql: string; names: ("key" | "also")[] } {
   const { sql, params } = query.toSQL();
-  if (params.length !== 1 || !is(params[0], Placeholder) || (params[0] as Placeholder).name !== "key") {
-    throw new Error(`lookup: the query must take one parameter, sql.placeholder("key"): ${sql}`);
-  }
-  return sql;
+  const names = params.map((param) => (is(param, Placeholder) ? param.name : null));
+  const valid =
+    names.every((name) => name !== null && LOOKUP_PLACEHOLDERS.includes(name)) &&
+    names.filter((name) => name === "key").length === 1 &&
+    names.filter((name) => name === "also").length <= 1;
+  if (!valid) throw new Error(`lookup: the query must take sql.placeholder("key") once, and at most sql.placeholder("also"): ${sql}`);
+  return { sql, names: names as ("key" | "also")[] };
 }
 
 /** drizzle's own prepared statement (PostgreSQL). */
 export function preparedLookup<Row>(query: LookupQuery<Row>): Lookup<Row> {
-  lookupSql(query);
+  const { names } = lookupSql(query);
   const prepared = query.prepare();
-  return async (key) => (await prepared.execute({ key }))[0] ?? null;
+  if (!names.includes("also")) return async (key) => (await prepared.execute({ key }))[0] ?? null;
+  return async (key, also) => {
+    if (also === undefined) throw new Error("lookup: this lookup takes a second key (also)");
+    return (await prepared.execute({ key, also }))[0] ?? null;
+  };
 }
 
 /**

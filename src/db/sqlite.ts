@@ -133,18 +133,28 @@ export function openSqlite(file: string, options: { backgroundCheckpoints?: bool
   }
 
   function lookup<Row>(query: LookupQuery<Row>): Lookup<Row> {
-    const compiled = sqlite.prepare(lookupSql(query));
+    const { sql, names } = lookupSql(query);
+    const compiled = sqlite.prepare(sql);
     const toRow = rowMapper<Row>(query._.selectedFields);
-    const find = (key: string): Row | null => {
-      startReading();
-      const [values] = compiled.values(key);
-      return values === undefined ? null : toRow(values);
-    };
+    const rowOf = ([values]: unknown[][]): Row | null => (values === undefined ? null : toRow(values));
+    // The parameters in the statement's order; a lookup of one key binds it alone.
+    const keyFirst = names[0] === "key";
+    const find =
+      names.length === 1
+        ? (key: string): Row | null => {
+            startReading();
+            return rowOf(compiled.values(key));
+          }
+        : (key: string, also?: string): Row | null => {
+            if (also === undefined) throw new Error("lookup: this lookup takes a second key (also)");
+            startReading();
+            return rowOf(keyFirst ? compiled.values(key, also) : compiled.values(also, key));
+          };
     // At once while no transaction is open, the usual case (no await is reached); otherwise through the gate like
     // any statement. Being async, a failure (e.g. SQLITE_BUSY) comes out as a rejection, not a throw.
-    return async (key) => {
+    return async (key, also) => {
       while (open !== null) await open;
-      return find(key);
+      return find(key, also);
     };
   }
 

@@ -20,7 +20,8 @@ import type { BlobStore, OpenedBlob } from "./blob-store.ts";
 import { StorageError } from "./errors.ts";
 import { servedBlob } from "./observed-blob-store.ts";
 import { noStorageObservations, type StorageObservations } from "./observations.ts";
-import type { FilesRepository, StoredFile } from "../db/repositories/files.ts";
+import type { FilesRepository, FileToRead, StoredFile } from "../db/repositories/files.ts";
+import type { AccountState } from "../db/repositories/users.ts";
 import type { FileRemoval } from "./file-removal.ts";
 import { resolveSpec, type TransformRequest } from "./images/params.ts";
 import { sniffFormat, type ImageFormat } from "./images/probe.ts";
@@ -50,6 +51,20 @@ export interface Caller {
   adminSecret: string | null;
   /** The client's address, for the security log when an admin secret is presented. */
   ip?: string | null;
+}
+
+/**
+ * A signed-in caller whose account has yet to pass the caller gate (a credential outlives a ban or a deletion): a
+ * read of one file reads the account's state with the file's row, in one statement, and the caller is anonymous to
+ * the rules unless `admits` finds that account live. Checked on every such read, never cached.
+ */
+export interface UncheckedAuth {
+  /** The account the credential names. */
+  accountId: string;
+  /** The credential's permission variables, what the rules see once the account is admitted. */
+  auth: RuleAuth;
+  /** The caller gate's rule on the account's state as read (null: no such account). */
+  admits(state: AccountState | null): boolean;
 }
 
 /** What the rules see of a request besides the path. */
@@ -89,7 +104,10 @@ const ZIP_COLLECT_EVERY = 2000;
 /** Sniffed formats remembered (a few bytes each); past this many the memo starts over. */
 const FORMAT_MEMO_SIZE = 10_000;
 
-export function toFileMetadata(row: FileRow): FileMetadata {
+/** What a file's metadata is made of: its row's columns but the owner and the creation time. */
+export type FileMetadataColumns = Pick<FileRow, "key" | "size" | "contentType" | "etag" | "token" | "updatedAt">;
+
+export function toFileMetadata(row: FileMetadataColumns): FileMetadata {
   return {
     key: row.key,
     AcceptRanges: "bytes",
@@ -144,7 +162,11 @@ export interface Storage {
    * anywhere leaves no file and no row (the row is written only after the blob is committed).
    */
   upload(path: StoragePath, access: Access, body: { contentType: string | null; stream: AsyncIterable<Uint8Array> | null }): Promise<FileMetadata>;
-  metadata(key: string, access: Access): Promise<FileMetadata>;
+  /**
+   * A file's metadata. With `unchecked`, the caller's account passes the caller gate here, its state read with the
+   * file's row (`access.caller.auth` is then replaced by the admitted variables, or null).
+   */
+  metadata(key: string, access: Access, unchecked?: UncheckedAuth): Promise<FileMetadata>;
   /** Opens a file for reading; the caller must stream or close `blob`. */
   open(key: string, access: Access): Promise<OpenedFile>;
   /**
@@ -225,13 +247,17 @@ export function createStorage(deps: {
   }
 
   /** Whether a file is withheld from this caller because its owner's account is disabled. */
-  function withheld(row: StoredFile, caller: Caller): boolean {
+  function withheld(row: Pick<StoredFile, "ownerDisabled">, caller: Caller): boolean {
     return row.ownerDisabled === true && !isAdmin(caller);
   }
 
   /** The row of an existing file the caller may read (operation get), with its metadata (what the rules judged). */
   async function readableWithMetadata(key: string, access: Access): Promise<{ row: StoredFile; metadata: FileMetadata }> {
-    const row = await records.get(key);
+    return judgedRead(key, await records.get(key), access);
+  }
+
+  /** readableWithMetadata() on the row as read (null: no such file). */
+  function judgedRead<Row extends FileToRead>(key: string, row: Row | null, access: Access): { row: Row; metadata: FileMetadata } {
     const metadata = row ? toFileMetadata(row) : undefined;
     authorize("get", key, access, metadata as unknown as Value);
     if (!row || !metadata) throw new StorageError("not_found");
@@ -366,9 +392,14 @@ export function createStorage(deps: {
       }
     },
 
-    async metadata(key: string, access: Access): Promise<FileMetadata> {
+    async metadata(key: string, access: Access, unchecked?: UncheckedAuth): Promise<FileMetadata> {
       // The metadata the rules judged is the answer: made once (its date formatting is a share of a small read).
-      return (await readableWithMetadata(key, access)).metadata;
+      if (unchecked === undefined) return (await readableWithMetadata(key, access)).metadata;
+      const { file, accountState } = await records.getWithAccountState(key, unchecked.accountId);
+      const auth = unchecked.admits(accountState) ? unchecked.auth : null;
+      // Written out, not spread: a spread's copy was a share of the read.
+      const caller: Caller = { auth, adminSecret: access.caller.adminSecret, ip: access.caller.ip };
+      return judgedRead(key, file, { caller, method: access.method, query: access.query }).metadata;
     },
 
     async open(key: string, access: Access): Promise<OpenedFile> {

@@ -1,6 +1,7 @@
 // Storage's files repository (src/db/repositories/files.ts) on each engine, by its methods: part of the database
 // conformance suite (database-conformance.ts), which runs it on SQLite and PostgreSQL.
 import { describe, expect, test } from "bun:test";
+import { eq } from "drizzle-orm";
 import type { Database } from "../../src/db/client.ts";
 import { createFilesRepository } from "../../src/db/repositories/files.ts";
 import { userRow } from "./database-conformance.ts";
@@ -27,6 +28,31 @@ export function filesRepositoryConformance(migrated: () => Promise<Database>): v
       expect(await files.delete("a.txt")).toBe(true);
       expect(await files.delete("a.txt")).toBe(false);
       expect(await files.get("a.txt")).toBeNull();
+    });
+
+    test("getWithAccountState: get()'s columns of a metadata answer and the account's state as it is now, the file there or not", async () => {
+      const db = await migrated();
+      await db.insert(db.tables.users).values([userRow("u1", { active: true }), userRow("u2", { active: true, disabled: true }), userRow("u3", { active: false })]);
+      const files = createFilesRepository(db);
+      const now = Date.now();
+      await files.upsert(fileRow("a.txt", "u2", now));
+      const row = await files.get("a.txt");
+      // The file's row as get() answers it, less the owner's id and the creation time, with the state beside (the row
+      // object also carries it).
+      const read = async (accountId: string) => {
+        const { file, accountState } = await files.getWithAccountState("a.txt", accountId);
+        return { file: file && { ...file, accountState: undefined }, accountState };
+      };
+      const { ownerId: _ownerId, createdAt: _createdAt, ...columns } = row!;
+      expect(await read("u1")).toStrictEqual({ file: { ...columns, accountState: undefined }, accountState: { active: true, disabled: false } });
+      expect(await read("u2")).toStrictEqual({ file: { ...columns, accountState: undefined }, accountState: { active: true, disabled: true } });
+      expect(await read("u3")).toStrictEqual({ file: { ...columns, accountState: undefined }, accountState: { active: false, disabled: false } });
+      expect(await read("gone")).toStrictEqual({ file: { ...columns, accountState: undefined }, accountState: null });
+      expect(await files.getWithAccountState("missing", "u2")).toStrictEqual({ file: null, accountState: { active: true, disabled: true } });
+      expect(await files.getWithAccountState("missing", "gone")).toStrictEqual({ file: null, accountState: null });
+      // Read as it is now: a ban is seen by the next read.
+      await db.update(db.tables.users).set({ disabled: true }).where(eq(db.tables.users.id, "u1"));
+      expect((await files.getWithAccountState("a.txt", "u1")).accountState).toStrictEqual({ active: true, disabled: true });
     });
 
     test("page and totals stay under the folder (not its look-alike siblings); keysOwnedBy in key order", async () => {

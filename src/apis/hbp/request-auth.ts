@@ -81,7 +81,8 @@ export function carriesCredential(headers: Headers): boolean {
 
 /** The cookie's credential, else the Bearer JWT's; null for none (or a bad one). */
 async function credentialOf(ctx: HbpContext, headers: Headers): Promise<Credential | null> {
-  return (await fromCookies(ctx, headers)) ?? (await fromBearer(ctx, headers));
+  // Without a cookie header there is nothing for fromCookies to read: not called (an async call less per request).
+  return (headers.has("cookie") ? await fromCookies(ctx, headers) : null) ?? (await fromBearer(ctx, headers));
 }
 
 /**
@@ -93,6 +94,17 @@ export async function permissionVariables(ctx: HbpContext, headers: Headers): Pr
   const userId = credential?.variables["user-id"];
   if (!credential || typeof userId !== "string") return null;
   return (await ctx.core.callerGate.refusal(userId)) === null ? credential.variables : null;
+}
+
+/**
+ * The credential's account and permission variables WITHOUT the caller gate's check, for a read whose own statement
+ * reads the account's state and applies `callerGate.refusalOfState` to it (storage's read of a file: the state comes
+ * with the file's row). Null for an anonymous caller or a bad credential. Whoever takes this must apply the gate.
+ */
+export async function uncheckedCredential(ctx: HbpContext, headers: Headers): Promise<{ userId: string; variables: PermissionVariables } | null> {
+  const credential = await credentialOf(ctx, headers);
+  const userId = credential?.variables["user-id"];
+  return credential && typeof userId === "string" ? { userId, variables: credential.variables } : null;
 }
 
 /** The signed-in caller (through the caller gate), or a 401 with the route's own message. guards.ts makes it a guard. */

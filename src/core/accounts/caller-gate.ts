@@ -7,7 +7,8 @@
 // row the dialect then uses, so a request never reads its caller twice; a request that needs nothing of the row (its
 // JWT's claims say who the caller is: storage, HBP's permission variables) reads only the account's state
 // (`refusal`); one that uses no roles (lncrawl) the row without them (`admitAccount`); a refresh reads its owner in
-// the rotation's own statement and hands the row to the gate (`admitRow`). No cache: a ban or a deletion (CLI, Faroe,
+// the rotation's own statement and hands the row to the gate (`admitRow`), and a storage read of a file its caller's
+// state with the file's row (`refusalOfState`). No cache: a ban or a deletion (CLI, Faroe,
 // HBP, on any instance sharing the database) is seen by the very next request everywhere.
 import { CoreError } from "../errors.ts";
 import type { Account, SessionUser, User, Users } from "./users.ts";
@@ -32,6 +33,11 @@ export interface CallerGate {
    * account): a refresh reads its session's owner in the rotation itself (core/sessions/sessions.ts).
    */
   admitRow(user: SessionUser | null): Admission<SessionUser>;
+  /**
+   * refusal() on an account's state read by the caller's own statement (null: no such account): a storage read
+   * reads its caller's state with the file's row (db/repositories/files.ts), in one statement.
+   */
+  refusalOfState(state: AccountState | null): Refusal | null;
 }
 
 /** The state rule itself: what an account row (or its absence) makes of any credential naming it. */
@@ -70,6 +76,7 @@ export function createCallerGate(deps: { users: Pick<Users, "findById" | "findAc
       return admission(await users.findAccountById(userId));
     },
     admitRow: admission,
+    refusalOfState: refusalOf,
     async refusal(userId) {
       return refusalOf(await users.findStateById(userId));
     },

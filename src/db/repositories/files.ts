@@ -7,11 +7,15 @@
 import { and, asc, eq, getTableColumns, gt, gte, lt, sql, type SQL } from "drizzle-orm";
 import type { Database, Tables } from "../database.ts";
 import type { FileRow } from "../schema.ts";
+import { accountStateOf, type AccountState } from "./users.ts";
 
 /** A file's row and whether its owner's account is disabled (null: the file has no owner). */
 export interface StoredFile extends FileRow {
   ownerDisabled: boolean | null;
 }
+
+/** What a read of a file's metadata needs of its row: all but the owner's id and the creation time. */
+export type FileToRead = Pick<StoredFile, "key" | "size" | "contentType" | "etag" | "token" | "updatedAt" | "ownerDisabled">;
 
 export interface FilesRepository {
   /**
@@ -21,6 +25,12 @@ export interface FilesRepository {
   withKeyLock<T>(key: string, action: () => Promise<T>): Promise<T>;
   /** The row of `key` with its owner's state, or null. */
   get(key: string): Promise<StoredFile | null>;
+  /**
+   * get()'s columns of a file's metadata (FileToRead) and the state of the account `accountId` (a signed-in
+   * caller's; null when there is no such account), as they are now: one statement when the file exists, a second
+   * for the state when it does not. The file's row also carries `accountState`.
+   */
+  getWithAccountState(key: string, accountId: string): Promise<{ file: FileToRead | null; accountState: AccountState | null }>;
   /** Inserts or replaces the row of `row.key` (created_at is kept on replace); answers it as get() does. */
   upsert(row: Omit<FileRow, "createdAt">): Promise<StoredFile>;
   /** Gives the file a new token; answers the row as get() does (null: no such file). */
@@ -54,12 +64,39 @@ export function createFilesRepository(db: Database): FilesRepository {
   const withOwnerState = () => db.select({ ...getTableColumns(files), ownerDisabled }).from(files);
   // Every download reads its row: one compiled statement (drizzle otherwise rebuilds the SQL each time).
   const selectByKey = db.lookup(withOwnerState().where(eq(files.key, sql.placeholder("key"))));
+  // A signed-in read of a file: its row and the caller's state in one statement (the state from a scalar subquery on
+  // the account's primary key, as the owner's), so the read and the caller gate's input cost one lookup.
+  const selectWithAccountState = db.lookup(
+    db
+      .select({
+        accountState: accountStateOf(db, sql.placeholder("also")),
+        // The columns a metadata answer is made of: each column read is a value made in JS.
+        key: files.key,
+        size: files.size,
+        contentType: files.contentType,
+        etag: files.etag,
+        token: files.token,
+        updatedAt: files.updatedAt,
+        ownerDisabled,
+      })
+      .from(files)
+      .where(eq(files.key, sql.placeholder("key"))),
+  );
+  // Without the file's row, the state alone (a read of a file that is not there).
+  const selectAccountState = db.lookup(db.select({ active: users.active, disabled: users.disabled }).from(users).where(eq(users.id, sql.placeholder("key"))));
   return {
     withKeyLock(key, action) {
       return db.withLock(`file:${key}`, action);
     },
 
     get: selectByKey,
+
+    async getWithAccountState(key, accountId) {
+      const found = await selectWithAccountState(key, accountId);
+      if (found === null) return { file: null, accountState: await selectAccountState(accountId) };
+      // The row itself as the file (it carries accountState besides): a copy without it was a share of the read.
+      return { file: found, accountState: found.accountState };
+    },
 
     async upsert(row) {
       await db

@@ -2,7 +2,7 @@
 // reads one by address, so those reads are lookups (db.lookup) compiled once here, with the roles in the same
 // statement: a JSON array in one column, parsed by its decoder, so one statement instead of two. No LIMIT: the
 // columns are unique, and a bound LIMIT makes bun:sqlite's lookup over twice as slow.
-import { and, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, type Placeholder, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Database } from "../database.ts";
 import { isUniqueViolation } from "../errors.ts";
@@ -145,6 +145,31 @@ export function sessionUserOf(db: Database, userId: SQLiteColumn): SQL<StoredSes
     user.roles = fields[columns.length] as string[];
     return user;
   });
+}
+
+/** Each account state by its code in accountStateOf (active + 2 * disabled), made once: a read allocates none. */
+const ACCOUNT_STATES: readonly AccountState[] = [
+  Object.freeze({ active: false, disabled: false }),
+  Object.freeze({ active: true, disabled: false }),
+  Object.freeze({ active: false, disabled: true }),
+  Object.freeze({ active: true, disabled: true }),
+];
+
+/**
+ * The state of the account whose id is `userId` (a placeholder or a column of the statement it is put in), read by
+ * that statement itself: one scalar subquery on the primary key, null when there is no such account. A storage read
+ * gets its caller's state with the file's row so (repositories/files.ts): one statement instead of two. Both flags
+ * in one number (active + 2 * disabled), decoded to what `stateById` answers.
+ */
+export function accountStateOf(db: Database, userId: Placeholder | SQLiteColumn): SQL<AccountState | null> {
+  const { users } = db.tables;
+  const code =
+    db.engine === "sqlite"
+      ? sql`${users.active} + 2 * ${users.disabled}`
+      : sql`cast(${users.active} as integer) + 2 * cast(${users.disabled} as integer)`;
+  // Nested in an outer sql`` so that its columns keep their table's name (as accountRowOf says).
+  const subquery = sql`SELECT ${code} FROM ${users} WHERE ${users.id} = ${userId}`;
+  return sql`(${subquery})`.mapWith((value: unknown): AccountState => ACCOUNT_STATES[Number(value)]!);
 }
 
 export function createUsersRepository(db: Database): UsersRepository {

@@ -7,7 +7,7 @@ import type { StorageRequest } from "./request.ts";
 
 export async function getFile(ctx: HbpStorageContext, request: Request, { path, query, access }: StorageRequest): Promise<Response> {
   // Parameters are checked before anything is read, so a bad one is a 400 whatever the file.
-  const transform = parseTransformQuery(query);
+  const transform = query === null ? null : parseTransformQuery(query);
   const accept = request.headers.get("accept");
   if (transform) {
     const cached = await ctx.storage.cachedVariant(path.key, access, transform, accept);

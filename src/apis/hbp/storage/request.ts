@@ -1,15 +1,25 @@
 // Reading a storage request: its storage path (from the raw URL, decoded once by parseStoragePath), its query,
 // and the caller (permission variables as for /auth, through the same caller gate: a token of a deleted, disabled or
-// inactive account counts as none, as a bad JWT does; plus any x-admin-secret).
+// inactive account counts as none, as a bad JWT does; plus any x-admin-secret). A read of one file's metadata hands
+// storage the credential unchecked instead: storage reads the account's state with the file's row, in one statement,
+// and applies the same gate's rule to it (`unchecked`).
 import { parseStoragePath, type StoragePath } from "../../../storage/paths.ts";
-import type { Access } from "../../../storage/storage.ts";
-import { carriesCredential, permissionVariables } from "../request-auth.ts";
+import type { Access, UncheckedAuth } from "../../../storage/storage.ts";
+import { carriesCredential, permissionVariables, uncheckedCredential } from "../request-auth.ts";
+import type { PermissionVariables } from "../../../core/sessions/access-tokens.ts";
 import type { HbpStorageContext } from "./context.ts";
 
 export interface StorageRequest {
   path: StoragePath;
-  query: URLSearchParams;
+  /** The URL's query; null for a URL without one (most requests: nothing made for it). */
+  query: URLSearchParams | null;
   access: Access;
+  /**
+   * A read of one file's metadata (GET /storage/m/<key>): the credential, whose account passes the caller gate in
+   * storage's read, its state read with the file's row; `access.caller.auth` is null until then. Null otherwise
+   * (anonymous, or any other request: `access.caller.auth` has passed the gate already).
+   */
+  unchecked: UncheckedAuth | null;
 }
 
 /**
@@ -28,23 +38,43 @@ function pathAndQuery(url: string): { pathname: string; search: string } {
     : { pathname: url.slice(start, question), search: url.slice(question + 1, end) };
 }
 
+const NO_QUERY: Record<string, string> = Object.freeze(Object.create(null));
+
+/** A credential whose account's state storage reads with the file's row, and the caller gate's rule on that state. */
+function uncheckedAuth(ctx: HbpStorageContext, credential: { userId: string; variables: PermissionVariables } | null): UncheckedAuth | null {
+  if (credential === null) return null;
+  const gate = ctx.core.callerGate;
+  return { accountId: credential.userId, auth: credential.variables, admits: (state) => gate.refusalOfState(state) === null };
+}
+
 /** `area` is "o" (objects) or "m" (metadata): the path is what follows `/storage/<area>/`, still percent-encoded. */
 export async function readStorageRequest(ctx: HbpStorageContext, request: Request, area: "o" | "m"): Promise<StorageRequest> {
   const { pathname, search } = pathAndQuery(request.url);
   const prefix = `/storage/${area}/`;
   const path = parseStoragePath(pathname.startsWith(prefix) ? pathname.slice(prefix.length) : "");
-  const searchParams = new URLSearchParams(search);
-  // No prototype: a parameter named __proto__ is just a parameter.
-  const query: Record<string, string> = Object.create(null);
-  if (search !== "") for (const [name, value] of searchParams) if (!Object.hasOwn(query, name)) query[name] = value;
+  const searchParams = search === "" ? null : new URLSearchParams(search);
+  // No prototype: a parameter named __proto__ is just a parameter. Without a query, one shared empty object (the rules
+  // cannot change a value: their language has no assignment).
+  let query: Record<string, string> = NO_QUERY;
+  if (searchParams !== null) {
+    query = Object.create(null);
+    for (const [name, value] of searchParams) if (!Object.hasOwn(query, name)) query[name] = value;
+  }
   // Without a credential (a public download) the caller is anonymous, as permissionVariables would find after its
   // chain of awaits.
   const headers = request.headers;
-  const auth = carriesCredential(headers) ? await permissionVariables(ctx, headers) : null;
+  const checkedWithTheFile = area === "m" && request.method === "GET" && !path.isFolder;
+  let auth = null;
+  let unchecked: UncheckedAuth | null = null;
+  if (carriesCredential(headers)) {
+    if (checkedWithTheFile) unchecked = uncheckedAuth(ctx, await uncheckedCredential(ctx, headers));
+    else auth = await permissionVariables(ctx, headers);
+  }
   const adminSecret = request.headers.get("x-admin-secret");
   return {
     path,
     query: searchParams,
+    unchecked,
     access: {
       // The client's address only where the security log may need it (working it out is ~5% of a read).
       caller: { auth, adminSecret, ip: adminSecret === null ? null : ctx.clientOf(request).ip },
