@@ -1,6 +1,7 @@
 // Reading a storage request: its storage path (from the raw URL, decoded once by parseStoragePath), its query,
 // and the caller (permission variables as for /auth, through the same caller gate: a token of a deleted, disabled or
 // inactive account counts as none, as a bad JWT does; plus any x-admin-secret).
+import { boundedMemo } from "../../../lib/bounded-memo.ts";
 import { parseStoragePath, type StoragePath } from "../../../storage/paths.ts";
 import type { Access } from "../../../storage/storage.ts";
 import { carriesCredential, permissionVariables } from "../request-auth.ts";
@@ -8,7 +9,8 @@ import type { HbpStorageContext } from "./context.ts";
 
 export interface StorageRequest {
   path: StoragePath;
-  query: URLSearchParams;
+  /** The URL's query after `?`, still percent-encoded; "" for none. */
+  search: string;
   access: Access;
 }
 
@@ -28,15 +30,26 @@ function pathAndQuery(url: string): { pathname: string; search: string } {
     : { pathname: url.slice(start, question), search: url.slice(question + 1, end) };
 }
 
+const NO_QUERY: Readonly<Record<string, string>> = Object.freeze(Object.create(null));
+
+/**
+ * The query as the rules see it (`request.query`): the first value of each name, without a prototype (a parameter
+ * named __proto__ is just a parameter), frozen, and remembered by the query's text: a page's images repeat the same
+ * few queries, and nothing in a rule can change a value (rules.ts), so one object serves every request that sends it.
+ */
+const queriesBySearch = boundedMemo<Readonly<Record<string, string>>>({ size: 1000, maxKeyLength: 512 });
+
+function parseQuery(search: string): Readonly<Record<string, string>> {
+  const query: Record<string, string> = Object.create(null);
+  for (const [name, value] of new URLSearchParams(search)) if (!Object.hasOwn(query, name)) query[name] = value;
+  return Object.freeze(query);
+}
+
 /** `area` is "o" (objects) or "m" (metadata): the path is what follows `/storage/<area>/`, still percent-encoded. */
 export async function readStorageRequest(ctx: HbpStorageContext, request: Request, area: "o" | "m"): Promise<StorageRequest> {
   const { pathname, search } = pathAndQuery(request.url);
   const prefix = `/storage/${area}/`;
   const path = parseStoragePath(pathname.startsWith(prefix) ? pathname.slice(prefix.length) : "");
-  const searchParams = new URLSearchParams(search);
-  // No prototype: a parameter named __proto__ is just a parameter.
-  const query: Record<string, string> = Object.create(null);
-  if (search !== "") for (const [name, value] of searchParams) if (!Object.hasOwn(query, name)) query[name] = value;
   // Without a credential (a public download) the caller is anonymous, as permissionVariables would find after its
   // chain of awaits.
   const headers = request.headers;
@@ -44,12 +57,12 @@ export async function readStorageRequest(ctx: HbpStorageContext, request: Reques
   const adminSecret = request.headers.get("x-admin-secret");
   return {
     path,
-    query: searchParams,
+    search,
     access: {
       // The client's address only where the security log may need it (working it out is ~5% of a read).
       caller: { auth, adminSecret, ip: adminSecret === null ? null : ctx.clientOf(request).ip },
       method: request.method,
-      query,
+      query: search === "" ? NO_QUERY : queriesBySearch(search, parseQuery),
     },
   };
 }
