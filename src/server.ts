@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Elysia, type InternalRoute } from "elysia";
 import { createCookieJar } from "./apis/hbp/cookies.ts";
 import { hbpErrorResponse } from "./apis/hbp/error-handler.ts";
-import { hbpHealthRoutes } from "./apis/hbp/health.ts";
+import { hbpHealthRoutes, healthzAnswer } from "./apis/hbp/health.ts";
 import { hbpAuthRoutes, hbpProviderFormRoutes } from "./apis/hbp/routes.ts";
 import { hbpStorageRoutes } from "./apis/hbp/storage/routes.ts";
 import { faroeRoutes } from "./apis/faroe/routes.ts";
@@ -36,7 +36,7 @@ import { openDatabase } from "./db/client.ts";
 import { docsRoutes } from "./docs/routes.ts";
 import { readinessRoutes } from "./readiness.ts";
 import { httpClient } from "./http/client-ip.ts";
-import { accessLog } from "./http/access-log.ts";
+import { accessLog, answeredAtTheEdge } from "./http/access-log.ts";
 import { answerAfterBody, type RequestHandler } from "./http/unread-body.ts";
 import { publicUrlResolver, type PublicUrlResolver } from "./public-url.ts";
 import { VERSION } from "./version.ts";
@@ -176,7 +176,11 @@ export async function createLatchkey(
   // Elysia silently dropping them. standardHostname: false makes the router find the path after "http://" + any host:
   // by default it skips 11 characters, so with a Host shorter than 4 (`db`, `api` behind a proxy) every route with a
   // parameter or a `*` (storage, Faroe's ids) answered 404. Elysia reads both settings from the root instance only.
-  const app = new Elysia({ normalize: false, handler: { standardHostname: false } })
+  // GET /healthz from Bun's route table, past Elysia's context, compiled handler and answer mapping, with the edge's
+  // id, CORS headers and drain all the same (answeredAtTheEdge). Only while nothing else sees every request: an
+  // access line (LOG_REQUESTS) or a count (METRICS_ENABLED) must see /healthz too, so then Elysia answers it.
+  const edgeRoutes = !config.log.requests && metrics === null ? { "/healthz": { GET: answeredAtTheEdge(cors.answerHeaders, healthzAnswer) } } : null;
+  const app = new Elysia({ normalize: false, handler: { standardHostname: false }, ...(edgeRoutes ? { serve: { routes: edgeRoutes } } : {}) })
     // Every answer, of every dialect and of no route at all: an unread request body is drained before it goes out.
     .wrap((handle, request) => answerAfterBody(handle as unknown as RequestHandler, request))
     // X-Request-Id (and CORS's headers) on every answer, X-Request-Id on the lines logged while it is made, and with

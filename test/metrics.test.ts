@@ -143,6 +143,15 @@ describe("with METRICS_ENABLED=true and METRICS_TOKEN", () => {
     expect(text).not.toContain("report-");
   });
 
+  test("GET /healthz is counted like every route (with metrics on, Elysia answers it, not Bun's route table)", async () => {
+    const healthz = { dialect: "hbp", route: "/healthz", method: "GET", status: "200" };
+    const before = await scrape(server.url);
+    for (let i = 0; i < 3; i++) expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    const counted = valueOf(before, "latchkey_http_requests_total", healthz) + 3;
+    const after = await scrapeUntil(server.url, (samples) => valueOf(samples, "latchkey_http_requests_total", healthz) >= counted);
+    expect(valueOf(after, "latchkey_http_requests_total", healthz)).toBe(counted);
+  });
+
   test("paths no route answers are one `unmatched` series, whatever the path", async () => {
     const before = await scrape(server.url);
     for (const path of ["/no-such-path", "/wp-login.php", `/probe-${crypto.randomUUID()}`]) {

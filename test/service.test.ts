@@ -1,5 +1,6 @@
 // Health, version, docs (offline), CORS, AUTH_ENABLED.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { connect } from "node:net";
 import pkg from "../package.json";
 import { FAROE_CREDENTIAL } from "./support/faroe.ts";
 import { call } from "./support/http.ts";
@@ -18,6 +19,34 @@ test("GET /health answers 204 and GET /healthz 200 OK", async () => {
   const healthz = await call(server.url, "GET", "/healthz");
   expect(healthz.status).toBe(200);
   expect(healthz.body).toBe("OK");
+});
+
+test("GET /healthz gets what every answer gets at the edge: its request id, CORS's headers, its body drained", async () => {
+  const allowed = await call(server.url, "GET", "/healthz", { headers: { origin: "http://app.example", "x-request-id": "probe-1" } });
+  expect(allowed.body).toBe("OK");
+  expect(allowed.headers.get("x-request-id")).toBe("probe-1");
+  expect(allowed.headers.get("access-control-allow-origin")).toBe("http://app.example");
+  expect(allowed.headers.get("access-control-allow-credentials")).toBe("true");
+  expect(allowed.headers.get("access-control-expose-headers")).toBe("X-Request-Id");
+  expect(allowed.headers.get("vary")).toBe("Origin");
+  const other = await call(server.url, "GET", "/healthz", { headers: { origin: "http://evil.example", "x-request-id": "not sane!" } });
+  expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  expect(other.headers.get("vary")).toBeNull();
+  const made = other.headers.get("x-request-id");
+  expect(made).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  expect((await call(server.url, "GET", "/healthz")).headers.get("x-request-id")).not.toBe(made);
+  // fetch() sends no body with a GET: a raw request does, and gets its answer whole.
+  const { hostname, port } = new URL(server.url);
+  const raw = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.end(`GET /healthz HTTP/1.1\r\nHost: ${hostname}\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello`));
+    let text = "";
+    socket.on("data", (chunk) => (text += chunk));
+    socket.on("end", () => resolve(text));
+    socket.on("error", reject);
+  });
+  expect(raw).toStartWith("HTTP/1.1 200");
+  expect(raw).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/i);
+  expect(raw).toEndWith("\r\n\r\nOK");
 });
 
 test("GET /version answers HBP's text", async () => {

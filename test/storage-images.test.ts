@@ -162,6 +162,13 @@ describe("bad parameters", () => {
     expect(res.body).toEqual({ statusCode: 400, error: "Bad Request", message });
   });
 
+  test("a refused query is refused again when asked again, and its valid neighbour is not", async () => {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      expect((await call(server.url, "GET", `/storage/o/${key}?w=10&w=20`)).status).toBe(400);
+      expect((await download(server.url, `/storage/o/${key}?w=10`)).status).toBe(200);
+    }
+  });
+
   test("without transform parameters, other query parameters (cache busters) are ignored", async () => {
     expect((await download(server.url, `/storage/o/${key}?v=3`)).status).toBe(200);
   });
@@ -228,6 +235,18 @@ for (const store of BLOB_STORES) describe(`the variant cache on ${store.name}`, 
     const part = await download(onStore.url, `/storage/o/${key}?w=33&f=webp`, { range: "bytes=0-11" });
     expect(part.status).toBe(206);
     expect(formatOf(part.bytes)).toBe("webp");
+  });
+
+  test("the same query on two files serves each file's own variant, again on a repeat", async () => {
+    await upload(onStore.url, "public/images/wide.png", encodeImage("png", quadrants(60, 20), 60, 20), { headers: owner.auth });
+    await upload(onStore.url, "public/images/tall.png", encodeImage("png", quadrants(20, 60), 20, 60), { headers: owner.auth });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const wide = await download(onStore.url, "/storage/o/public/images/wide.png?w=30&f=webp");
+      const tall = await download(onStore.url, "/storage/o/public/images/tall.png?w=30&f=webp");
+      expect(await decodeImage(wide.bytes)).toMatchObject({ width: 30, height: 10 });
+      expect(await decodeImage(tall.bytes)).toMatchObject({ width: 30, height: 90 });
+      expect(wide.headers.get("etag")).not.toBe(tall.headers.get("etag"));
+    }
   });
 
   test("overwriting and deleting a file removes its variants", async () => {

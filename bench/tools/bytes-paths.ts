@@ -6,7 +6,9 @@
 //   BINARIES=dist/latchkey,/tmp/latchkey-before bun bench/tools/bytes-paths.ts
 //   WHAT=download,zip ROUNDS=4 SECONDS=6 bun bench/tools/bytes-paths.ts
 //
-// `WHAT` picks the scenarios (download, zip, upload); `FLOOR=true` adds to the download a bare Bun.serve answering
+// `WHAT` picks the scenarios (download, zip, upload, transform: bench/run.ts's cached transform, the repeat of
+// `?w=800&f=webp` of its 3000x2000 JPEG against the download of the variant's bytes uploaded as a file, each binary
+// against its own download in the same rounds, wrk with 32 connections); `FLOOR=true` adds to the download a bare Bun.serve answering
 // `new Response(Bun.file(...))` (bench/ref/bare-file.ts): the floor of what Bun sends a file at; `FLOOR=shaped` adds
 // as well the same server answering with latchkey's headers, stat and request id (bench/ref/bare-file-shaped.ts). Each round runs
 // the contenders back to back, in reverse order every other round; the ratio is the median of the rounds'.
@@ -14,11 +16,12 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
-  BUN, DOWNLOAD_CONNECTIONS, GIB, LATCHKEY_ENV, MIB, ROOT, WORK, curlUpload, freePort, hbpRegister, log, memory, mustRun,
+  BUN, CONNECTIONS, DOWNLOAD_CONNECTIONS, GIB, LATCHKEY_ENV, MIB, ROOT, WORK, curlUpload, freePort, hbpRegister, log, memory, mustRun,
   randomFile, resetPeak, startServer, warmCache, wrkOnce, type Server,
 } from "../lib/harness.ts";
 import { startNginx } from "../lib/nginx.ts";
 import { parseDd } from "../lib/parse.ts";
+import { writePhoto } from "../lib/photo.ts";
 import { median } from "../lib/report.ts";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 4);
@@ -78,14 +81,14 @@ async function rounds(title: string, names: string[], once: (name: string) => Pr
       const figure = await once(name);
       figures[name]!.push(figure);
       const growth = figure.growth === undefined ? "" : `, RSS +${(figure.growth / 1e6).toFixed(0)} MB`;
-      log(`  ${name}: ${figure.rate.toFixed(1)}, CPU ${figure.cpu.toFixed(2)} ms${growth}`);
+      log(`  ${name}: ${figure.rate.toFixed(1)}, CPU ${figure.cpu.toFixed(3)} ms${growth}`);
     }
   }
   const reference = names[names.length - 1]!;
   for (const name of names) {
     const ratios = figures[name]!.map((figure, round) => figure.rate / figures[reference]![round]!.rate);
     log(
-      `  = ${name}: median ${median(figures[name]!.map((figure) => figure.rate)).toFixed(1)}, CPU ${median(figures[name]!.map((figure) => figure.cpu)).toFixed(2)} ms;` +
+      `  = ${name}: median ${median(figures[name]!.map((figure) => figure.rate)).toFixed(1)}, CPU ${median(figures[name]!.map((figure) => figure.cpu)).toFixed(3)} ms;` +
         ` vs ${reference} ${(median(ratios) * 100).toFixed(0)}% (${ratios.map((ratio) => (ratio * 100).toFixed(0)).join(", ")})`,
     );
   }
@@ -132,6 +135,36 @@ async function main(): Promise<void> {
         if (result.non2xx > 0 || result.socketErrors > 0) throw new Error(`${name}: ${result.non2xx} non-2xx, ${result.socketErrors} socket errors`);
         return { rate: result.rps, cpu: (cpuMs(target.pid) - before) / result.requests };
       });
+    }
+
+    if (WHAT.has("transform")) {
+      const photoFile = join(WORK, "photo.jpg");
+      await writePhoto(photoFile);
+      const variantPath = "/storage/o/public/first-0/picture.jpg?w=800&f=webp";
+      const targets = new Map<string, { url: string; pid: number }>();
+      for (const [index, server] of latchkeys.entries()) {
+        await curlUpload(server.url, "public/first-0/picture.jpg", photoFile, server.jwt, "image/jpeg");
+        const made = await fetch(server.url + variantPath);
+        if (made.status !== 200) throw new Error(`${label(index)}: the transform answered ${made.status}`);
+        const sameSizeFile = join(WORK, `same-size-${index}.webp`);
+        await Bun.write(sameSizeFile, await made.arrayBuffer());
+        await curlUpload(server.url, "public/bench/same-size.webp", sameSizeFile, server.jwt, "image/webp");
+        targets.set(`cached ${label(index)}`, { url: server.url + variantPath, pid: server.pid });
+        targets.set(`same size ${label(index)}`, { url: `${server.url}/storage/o/public/bench/same-size.webp`, pid: server.pid });
+      }
+      for (const target of targets.values()) await wrkOnce(target.url, { connections: CONNECTIONS }, 2);
+      const figures = await rounds("cached transform and a same-size download (req/s)", [...targets.keys()], async (name) => {
+        const target = targets.get(name)!;
+        const before = cpuMs(target.pid);
+        const result = await wrkOnce(target.url, { connections: CONNECTIONS }, SECONDS);
+        if (result.non2xx > 0 || result.socketErrors > 0) throw new Error(`${name}: ${result.non2xx} non-2xx, ${result.socketErrors} socket errors`);
+        return { rate: result.rps, cpu: (cpuMs(target.pid) - before) / result.requests };
+      });
+      for (const [index] of latchkeys.entries()) {
+        const cached = figures[`cached ${label(index)}`]!;
+        const ratios = cached.map((figure, round) => figure.rate / figures[`same size ${label(index)}`]![round]!.rate);
+        log(`  = ${label(index)}: cached transform ${(median(ratios) * 100).toFixed(0)}% of its same-size download (${ratios.map((ratio) => (ratio * 100).toFixed(0)).join(", ")})`);
+      }
     }
 
     if (WHAT.has("zip")) {

@@ -13,6 +13,7 @@
 import { Elysia } from "elysia";
 import type { Logger } from "../lib/logger.ts";
 import { runAsRequest } from "../lib/request-context.ts";
+import { answerAfterBody } from "./unread-body.ts";
 
 export const REQUEST_ID_HEADER = "x-request-id";
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -147,4 +148,20 @@ export function accessLog(options: AccessLogOptions) {
         });
       }
     });
+}
+
+/**
+ * A route's handler for Bun's own route table, outside Elysia (server.ts: GET /healthz), with what every answer gets
+ * from the edge in Elysia: the body drain (src/http/unread-body.ts), the request's id (a client's sane one or a new
+ * one, echoed in X-Request-Id, and the store any line logged while `answer` runs reads) and CORS's headers, in the
+ * same order as the two wraps. No access line and no metrics hook: server.ts uses it only while neither LOG_REQUESTS
+ * nor METRICS_ENABLED is on. Elysia's route stays registered (the OpenAPI document, app.handle), answering the same.
+ */
+export function answeredAtTheEdge(answerHeaders: AnswerHeaders, answer: Handle): Handle {
+  const newId = requestIds();
+  return (request) => {
+    const id = requestIdFor(request.headers.get(REQUEST_ID_HEADER), newId);
+    const made = runAsRequest(id, answerAfterBody(answer, request), request);
+    return made instanceof Promise ? made.then((response) => stamped(response, id, request, answerHeaders)) : stamped(made, id, request, answerHeaders);
+  };
 }

@@ -4,13 +4,18 @@ import { media, noContent } from "../route-docs.ts";
 
 const tags = ["Service"];
 
+/** GET /healthz's answer (HBP's liveness check): also served from Bun's route table by server.ts. */
+export function healthzAnswer(): Response {
+  return new Response("OK", { headers: { "content-type": "text/plain; charset=utf-8" } });
+}
+
 export function hbpHealthRoutes(version: string) {
   const versionText = JSON.stringify({ version: `v${version}` });
   return new Elysia({ name: "api:hbp:health" })
     .get("/health", ({ set }) => {
       set.status = 204;
     }, { detail: { tags, summary: "Health check (204)", responses: { 204: noContent("The process is up.") } } })
-    .get("/healthz", () => new Response("OK", { headers: { "content-type": "text/plain; charset=utf-8" } }), {
+    .get("/healthz", () => healthzAnswer(), {
       detail: { tags, summary: "Health check (200 OK)", responses: { 200: media("text/plain", "`OK`: the process is up (for liveness; /readyz for traffic).") } },
     })
     .get("/version", () => new Response(versionText, { headers: { "content-type": "text/plain; charset=utf-8" } }), {

@@ -1,5 +1,6 @@
 // Image transform parameters of GET /storage/o/<key> (seed 000): w, h, q, f, r, b. Messages follow Joi's wording,
 // as HBP answers them: `"w" must be less than or equal to 8192`.
+import { boundedMemo } from "../../lib/bounded-memo.ts";
 import { StorageError } from "../errors.ts";
 import type { ImageFormat } from "./probe.ts";
 
@@ -85,6 +86,22 @@ export function parseTransformQuery(query: URLSearchParams): TransformRequest | 
     radius,
     blur: blurRaw === null ? null : number("b", blurRaw, { min: 0.3, max: 1000, integer: false }),
   };
+}
+
+const transformsBySearch = boundedMemo<Readonly<TransformRequest> | null>({ size: 1000, maxKeyLength: 512 });
+
+function parseFrozen(search: string): Readonly<TransformRequest> | null {
+  const request = parseTransformQuery(new URLSearchParams(search));
+  return request && Object.freeze(request);
+}
+
+/**
+ * parseTransformQuery of a raw query (the URL's part after `?`, still percent-encoded), remembered by that text: a
+ * repeat transform asks the same few queries again and again, and parsing one was a twelfth of a cached variant's
+ * answer (bench/README.md, "Bytes paths"). A query that is refused is parsed (and refused) anew each time.
+ */
+export function transformOfSearch(search: string): Readonly<TransformRequest> | null {
+  return transformsBySearch(search, parseFrozen);
 }
 
 /** `auto` (and no f) resolve against the source format and the client's Accept header. */

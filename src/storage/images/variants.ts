@@ -7,6 +7,7 @@
 // it alone is larger (it is about to be served); one being made is never deleted. Servers sharing one bucket each
 // keep their own order, so the bound holds per server's view; a variant deleted by another is made again.
 import { createHash } from "node:crypto";
+import { boundedMemo } from "../../lib/bounded-memo.ts";
 import type { BlobStore, OpenedBlob } from "../blob-store.ts";
 import { StorageError } from "../errors.ts";
 import { specKey, type TransformSpec } from "./params.ts";
@@ -121,13 +122,21 @@ export function createVariants(deps: { store: BlobStore; pool: TransformPool; ma
     return variant;
   }
 
+  // A variant's name, by what names it: two SHA-256 digests made anew were a tenth of a repeat transform's answer
+  // (bench/README.md, "Bytes paths"), which asks for the same few variants again and again.
+  const named = boundedMemo<Readonly<Variant>>({ size: 2000, maxKeyLength: 4096 });
+
   function describe(file: { key: string; etag: string }, spec: TransformSpec): Variant {
-    const name = digest(`${PIPELINE_VERSION}|${file.etag}|${specKey(spec)}`).slice(0, 40);
-    return {
-      key: `${folderOf(file.key)}${name}.${spec.format === "jpeg" ? "jpg" : spec.format}`,
-      etag: `"${name}"`,
-      contentType: CONTENT_TYPES[spec.format],
-    };
+    const naming = `${PIPELINE_VERSION}|${file.etag}|${specKey(spec)}`;
+    // A key has no control characters (paths.ts), so NUL keeps the file's key apart from what names the variant.
+    return named(`${file.key}\u0000${naming}`, () => {
+      const name = digest(naming).slice(0, 40);
+      return Object.freeze({
+        key: `${folderOf(file.key)}${name}.${spec.format === "jpeg" ? "jpg" : spec.format}`,
+        etag: `"${name}"`,
+        contentType: CONTENT_TYPES[spec.format],
+      });
+    });
   }
 
   return {

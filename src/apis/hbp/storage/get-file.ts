@@ -1,13 +1,13 @@
 // GET /storage/o/<key>: the file, or with any of w, h, q, f, r, b an image variant of it (made once on a worker,
 // then served from the cache like a static file).
-import { parseTransformQuery } from "../../../storage/images/params.ts";
+import { transformOfSearch } from "../../../storage/images/params.ts";
 import type { HbpStorageContext } from "./context.ts";
 import { fileResponse } from "./file-response.ts";
 import type { StorageRequest } from "./request.ts";
 
-export async function getFile(ctx: HbpStorageContext, request: Request, { path, query, access }: StorageRequest): Promise<Response> {
+export async function getFile(ctx: HbpStorageContext, request: Request, { path, search, access }: StorageRequest): Promise<Response> {
   // Parameters are checked before anything is read, so a bad one is a 400 whatever the file.
-  const transform = query === null ? null : parseTransformQuery(query);
+  const transform = search === "" ? null : transformOfSearch(search);
   const accept = request.headers.get("accept");
   if (transform) {
     const cached = await ctx.storage.cachedVariant(path.key, access, transform, accept);

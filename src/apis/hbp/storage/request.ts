@@ -3,6 +3,7 @@
 // inactive account counts as none, as a bad JWT does; plus any x-admin-secret). A read of one file's metadata hands
 // storage the credential unchecked instead: storage reads the account's state with the file's row, in one statement,
 // and applies the same gate's rule to it (`unchecked`).
+import { boundedMemo } from "../../../lib/bounded-memo.ts";
 import { parseStoragePath, type StoragePath } from "../../../storage/paths.ts";
 import type { Access, UncheckedAuth } from "../../../storage/storage.ts";
 import { carriesCredential, permissionVariables, uncheckedCredential } from "../request-auth.ts";
@@ -11,8 +12,8 @@ import type { HbpStorageContext } from "./context.ts";
 
 export interface StorageRequest {
   path: StoragePath;
-  /** The URL's query; null for a URL without one (most requests: nothing made for it). */
-  query: URLSearchParams | null;
+  /** The URL's query after `?`, still percent-encoded; "" for none. */
+  search: string;
   access: Access;
   /**
    * A read of one file's metadata (GET /storage/m/<key>): the credential, whose account passes the caller gate in
@@ -38,8 +39,6 @@ function pathAndQuery(url: string): { pathname: string; search: string } {
     : { pathname: url.slice(start, question), search: url.slice(question + 1, end) };
 }
 
-const NO_QUERY: Record<string, string> = Object.freeze(Object.create(null));
-
 /** A credential whose account's state storage reads with the file's row, and the caller gate's rule on that state. */
 function uncheckedAuth(ctx: HbpStorageContext, credential: { userId: string; variables: PermissionVariables } | null): UncheckedAuth | null {
   if (credential === null) return null;
@@ -47,19 +46,26 @@ function uncheckedAuth(ctx: HbpStorageContext, credential: { userId: string; var
   return { accountId: credential.userId, auth: credential.variables, admits: (state) => gate.refusalOfState(state) === null };
 }
 
+const NO_QUERY: Readonly<Record<string, string>> = Object.freeze(Object.create(null));
+
+/**
+ * The query as the rules see it (`request.query`): the first value of each name, without a prototype (a parameter
+ * named __proto__ is just a parameter), frozen, and remembered by the query's text: a page's images repeat the same
+ * few queries, and nothing in a rule can change a value (rules.ts), so one object serves every request that sends it.
+ */
+const queriesBySearch = boundedMemo<Readonly<Record<string, string>>>({ size: 1000, maxKeyLength: 512 });
+
+function parseQuery(search: string): Readonly<Record<string, string>> {
+  const query: Record<string, string> = Object.create(null);
+  for (const [name, value] of new URLSearchParams(search)) if (!Object.hasOwn(query, name)) query[name] = value;
+  return Object.freeze(query);
+}
+
 /** `area` is "o" (objects) or "m" (metadata): the path is what follows `/storage/<area>/`, still percent-encoded. */
 export async function readStorageRequest(ctx: HbpStorageContext, request: Request, area: "o" | "m"): Promise<StorageRequest> {
   const { pathname, search } = pathAndQuery(request.url);
   const prefix = `/storage/${area}/`;
   const path = parseStoragePath(pathname.startsWith(prefix) ? pathname.slice(prefix.length) : "");
-  const searchParams = search === "" ? null : new URLSearchParams(search);
-  // No prototype: a parameter named __proto__ is just a parameter. Without a query, one shared empty object (the rules
-  // cannot change a value: their language has no assignment).
-  let query: Record<string, string> = NO_QUERY;
-  if (searchParams !== null) {
-    query = Object.create(null);
-    for (const [name, value] of searchParams) if (!Object.hasOwn(query, name)) query[name] = value;
-  }
   // Without a credential (a public download) the caller is anonymous, as permissionVariables would find after its
   // chain of awaits.
   const headers = request.headers;
@@ -73,13 +79,13 @@ export async function readStorageRequest(ctx: HbpStorageContext, request: Reques
   const adminSecret = request.headers.get("x-admin-secret");
   return {
     path,
-    query: searchParams,
+    search,
     unchecked,
     access: {
       // The client's address only where the security log may need it (working it out is ~5% of a read).
       caller: { auth, adminSecret, ip: adminSecret === null ? null : ctx.clientOf(request).ip },
       method: request.method,
-      query,
+      query: search === "" ? NO_QUERY : queriesBySearch(search, parseQuery),
     },
   };
 }
