@@ -80,7 +80,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
     for (const purging of [true, false]) {
       rmSync(runDir, { recursive: true, force: true });
-      await Bun.spawn(["cp", "-a", "--reflink=auto", purging ? keptSeedDir(ACCOUNTS) : purgedDir, runDir]).exited;
+      await Bun.spawn(["cp", "-a", "-H", "--reflink=auto", purging ? keptSeedDir(ACCOUNTS) : purgedDir, runDir]).exited; // -H: scale-routes.ts's copyDir
       // The copy's gigabytes written back during the run would slow every fsync measured in it.
       await Bun.spawn(["sync", "-f", runDir]).exited;
       const server = await startLatchkeyOn(variant.name, runDir, variant.env, variant.bin);
