@@ -180,9 +180,14 @@ export async function createLatchkey(
   // id, CORS headers and drain all the same (answeredAtTheEdge). Only while nothing else sees every request: an
   // access line (LOG_REQUESTS) or a count (METRICS_ENABLED) must see /healthz too, so then Elysia answers it.
   const edgeRoutes = !config.log.requests && metrics === null ? { "/healthz": { GET: answeredAtTheEdge(cors.answerHeaders, healthzAnswer) } } : null;
+  let requestsStarted = 0;
   const app = new Elysia({ normalize: false, handler: { standardHostname: false }, ...(edgeRoutes ? { serve: { routes: edgeRoutes } } : {}) })
     // Every answer, of every dialect and of no route at all: an unread request body is drained before it goes out.
-    .wrap((handle, request) => answerAfterBody(handle as unknown as RequestHandler, request))
+    // Counted too: while requests keep coming, the purge yields to them (src/db/purge-pace.ts).
+    .wrap((handle, request) => {
+      requestsStarted++;
+      return answerAfterBody(handle as unknown as RequestHandler, request);
+    })
     // X-Request-Id (and CORS's headers) on every answer, X-Request-Id on the lines logged while it is made, and with
     // LOG_REQUESTS one access line per request, of every dialect (outside the drain above).
     .use(accessLog({ logger, lines: config.log.requests, clientIp: (request) => clientOf(request).ip, answerHeaders: cors.answerHeaders }))
@@ -204,10 +209,11 @@ export async function createLatchkey(
   // The purge under way, if any: close() waits for it, so a stop never cuts one short (on PostgreSQL a purge is
   // several statements; stopped between them it would leave part of the expired rows for the next hour).
   let purging: Promise<unknown> = Promise.resolve();
-  const expiredRows = createHousekeepingRepository(database.db);
+  const expiredRows = createHousekeepingRepository(database.db, { requestsStarted: () => requestsStarted });
   const housekeeping = () => {
     purging = purging.then(async () => {
       const started = performance.now();
+      const before = expiredRows.slicing();
       try {
         const rows = await purgeExpired({
           rows: expiredRows,
@@ -215,7 +221,10 @@ export async function createLatchkey(
           retention: { securityEventsDays: config.securityEvents.keepDays, consoleIdleMinutes: config.console.idleMinutes },
         });
         // How long a purge takes is what an operator (and bench/scale.ts) needs to see to size the data it runs on.
-        if (rows > 0) logger.info("expired rows purged", { rows, ms: Math.round(performance.now() - started) });
+        // Its slices (SQLite), and how many of them yielded to requests being served (src/db/purge-pace.ts).
+        const after = expiredRows.slicing();
+        const slicing = { slices: after.slices - before.slices, yielded: after.yielded - before.yielded };
+        if (rows > 0) logger.info("expired rows purged", { rows, ms: Math.round(performance.now() - started), ...slicing });
       } catch (error) {
         logger.error("housekeeping failed", { error });
       }

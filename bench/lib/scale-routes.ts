@@ -75,8 +75,10 @@ export async function seededDataDir(dataDir: string, accounts: number, options: 
 }
 
 export async function copyDir(from: string, to: string): Promise<void> {
-  // cp -a keeps the storage's hard links as links (one blob under 50,000 keys); cpSync would copy each.
-  const child = Bun.spawn(["cp", "-a", "--reflink=auto", from, to], { stdout: "ignore", stderr: "pipe" });
+  // cp -a keeps the storage's hard links as links (one blob under 50,000 keys); cpSync would copy each. -H: a kept
+  // seed that is a symbolic link (to another checkout's) is copied as the directory it names; without it cp -a
+  // copied the link, and the server then ran, and purged, the kept seed itself.
+  const child = Bun.spawn(["cp", "-a", "-H", "--reflink=auto", from, to], { stdout: "ignore", stderr: "pipe" });
   if ((await child.exited) !== 0) throw new Error(`cp -a ${from} ${to}: ${await new Response(child.stderr).text()}`);
 }
 

@@ -8,7 +8,7 @@
 //
 // BENCH_ROUNDS (default 2) rounds, in A B, B A order; BENCH_SECONDS (default 10) each route. PURGE_STRACE=1 also
 // counts the fsyncs of the server's main thread (the event loop) while the routes run during the purge, with strace.
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ROOT, ROUNDS, SECONDS, WORK, type Server } from "../lib/harness.ts";
 import { ms, rate } from "../lib/report.ts";
@@ -48,13 +48,22 @@ function straceMainThread(pid: number, file: string): () => Promise<string> {
   };
 }
 
-async function routesOn(server: Server, seeded: boolean, strace: boolean): Promise<Record<string, { p99: number; rps: number; purging: boolean }>> {
+/** CPU time of the server's main thread (the event loop; its tid is the pid) so far, in microseconds. */
+function mainThreadCpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * (1_000_000 / 100); // utime + stime, in ticks of 1/100 s
+}
+
+async function routesOn(server: Server, seeded: boolean, strace: boolean): Promise<Record<string, { p99: number; rps: number; cpuUs: number; purging: boolean }>> {
   const prepared = await prepare(server, seeded);
-  const out: Record<string, { p99: number; rps: number; purging: boolean }> = {};
+  const out: Record<string, { p99: number; rps: number; cpuUs: number; purging: boolean }> = {};
   const stopStrace = strace ? straceMainThread(server.pid, join(WORK, "scale-purge-strace.txt")) : null;
   for (const route of measured) {
+    // The event loop's CPU per request: the purge's share of it shows whatever else loads the machine (p99 does not).
+    const cpuBefore = mainThreadCpuUs(server.pid);
     const result = refuseErrors(route.name, await route.run(server, prepared, SECONDS));
-    out[route.name] = { p99: result.p99Ms, rps: result.rps, purging: !purgeLine(server) };
+    const cpuUs = (mainThreadCpuUs(server.pid) - cpuBefore) / Math.max(1, result.requests);
+    out[route.name] = { p99: result.p99Ms, rps: result.rps, cpuUs, purging: !purgeLine(server) };
   }
   if (stopStrace) log(`${server.name}: ${await stopStrace()}`);
   return out;
@@ -80,7 +89,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
     for (const purging of [true, false]) {
       rmSync(runDir, { recursive: true, force: true });
-      await Bun.spawn(["cp", "-a", "--reflink=auto", purging ? keptSeedDir(ACCOUNTS) : purgedDir, runDir]).exited;
+      await Bun.spawn(["cp", "-a", "-H", "--reflink=auto", purging ? keptSeedDir(ACCOUNTS) : purgedDir, runDir]).exited; // -H: scale-routes.ts's copyDir
       // The copy's gigabytes written back during the run would slow every fsync measured in it.
       await Bun.spawn(["sync", "-f", runDir]).exited;
       const server = await startLatchkeyOn(variant.name, runDir, variant.env, variant.bin);
@@ -89,7 +98,7 @@ for (let round = 0; round < ROUNDS; round++) {
         for (const [route, result] of Object.entries(results)) {
           const into = purging ? figures[variant.name]!.during : figures[variant.name]!.without;
           (into[route] ??= []).push(result.p99);
-          log(`round ${round + 1} ${variant.name} ${purging ? "during the purge" : "without a purge"}: ${route}: p99 ${ms(result.p99)}, ${rate(result.rps)} req/s${purging && !result.purging ? " (the purge ended)" : ""}`);
+          log(`round ${round + 1} ${variant.name} ${purging ? "during the purge" : "without a purge"}: ${route}: p99 ${ms(result.p99)}, ${rate(result.rps)} req/s, event loop ${result.cpuUs.toFixed(0)} us CPU a request${purging && !result.purging ? " (the purge ended)" : ""}`);
         }
       } finally {
         process.kill(server.pid, "SIGKILL"); // a purge under way is not waited for: the copy is thrown away

@@ -5,16 +5,16 @@
 // an index: an index on expiry would cost every write to these tables, the refreshes' and the guess counters' above
 // all) would hold every request for as long as it takes: at 10 million rows, minutes (each deleted row costs ~50-100 us
 // when the table's random-key indexes are larger than the cache: bench/README.md, "Scale"). So SQLite deletes in
-// slices of the table's rowid range, sized to take about SLICE_TARGET_MS each, and waits twice as long as a slice
-// took before the next: a request waits at most about one slice, and the purge's statements take at most a third of
-// the event loop. The tables are purged one after the other: core asks for all of them at once, and three slicers
-// side by side would take three such shares. (The WAL frames they write cost the server's checkpoints more, and a
-// smaller share did not help: bench/README.md, "Scale".)
+// slices of the table's rowid range, sized to take about SLICE_TARGET_MS each, and waits between two (../purge-pace.ts):
+// twice a slice's time while no request is served (a third of the event loop), one slice per BUSY_PAUSE_MS while
+// requests are, so a request meets a slice rarely and waits at most about one. The tables are purged one after the
+// other: core asks for all of them at once, and three slicers side by side would take three such shares.
 // PostgreSQL runs the one DELETE on its own server, beside the requests (MVCC: nothing waits for it), so it stays
 // one statement there.
 import { and, gte, isNull, lt, sql, type SQL } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Database } from "../database.ts";
+import { createPurgePace } from "../purge-pace.ts";
 import { createConsoleSessionsRepository } from "./console-sessions.ts";
 import { createSecurityEventsRepository } from "./security-events.ts";
 
@@ -31,6 +31,8 @@ export interface HousekeepingRepository {
   deleteConsoleSessionsOver(now: number, idleSince: number): Promise<number>;
   /** Security events that happened before `before`. */
   deleteSecurityEventsBefore(before: number): Promise<number>;
+  /** The SQLite purges' slices so far, and how many yielded to requests (zeros on PostgreSQL): for the log line. */
+  slicing(): { slices: number; yielded: number };
 }
 
 /** How long one SQLite slice should take: what a request can wait for a purge, on top of its own time. */
@@ -41,11 +43,18 @@ const MAX_SLICE_ROWS = 16_384;
 /** How much slicing (its statements' time) the purge does before it waits for the checkpoint thread's pass. */
 const CHECKPOINT_AFTER_MS = 30;
 
-export function createHousekeepingRepository(db: Database, options: { sliceTargetMs?: number } = {}): HousekeepingRepository {
+export interface HousekeepingOptions {
+  sliceTargetMs?: number;
+  /** A count of the requests the server has received: while it grows, the purge yields (../purge-pace.ts). */
+  requestsStarted?: () => number;
+}
+
+export function createHousekeepingRepository(db: Database, options: HousekeepingOptions = {}): HousekeepingRepository {
   const { challenges, mailQueue, rateLimits, sessions } = db.tables;
   const consoleSessions = createConsoleSessionsRepository(db);
   const securityEvents = createSecurityEventsRepository(db);
   const targetMs = options.sliceTargetMs ?? SLICE_TARGET_MS;
+  const pace = createPurgePace(options.requestsStarted);
 
   /** The SQLite purge under way, if any: the next one starts when it ends (above). */
   let previous: Promise<unknown> = Promise.resolve();
@@ -82,7 +91,7 @@ export function createHousekeepingRepository(db: Database, options: { sliceTarge
       // thread before the next one, not by the server's own catch-up on the event loop. Not after every slice: a
       // pass that copies every frame lets the next write rewind the WAL, and SQLite fsyncs the WAL's new header then,
       // on the event loop (bench/README.md, "Scale").
-      const pause = new Promise<void>((resolve) => setTimeout(resolve, Math.max(1, 2 * took)));
+      const pause = pace.pause(took);
       sinceCheckpointMs += took;
       if (sinceCheckpointMs >= CHECKPOINT_AFTER_MS) {
         sinceCheckpointMs = 0;
@@ -113,5 +122,6 @@ export function createHousekeepingRepository(db: Database, options: { sliceTarge
 
     deleteConsoleSessionsOver: (now, idleSince) => consoleSessions.removeOver(now, idleSince),
     deleteSecurityEventsBefore: (before) => securityEvents.deleteBefore(before),
+    slicing: () => pace.counts(),
   };
 }
