@@ -179,11 +179,15 @@ export async function createLatchkey(
   // GET /healthz from Bun's route table, past Elysia's context, compiled handler and answer mapping, with the edge's
   // id, CORS headers and drain all the same (answeredAtTheEdge). Only while nothing else sees every request: an
   // access line (LOG_REQUESTS) or a count (METRICS_ENABLED) must see /healthz too, so then Elysia answers it.
-  const edgeRoutes = !config.log.requests && metrics === null ? { "/healthz": { GET: answeredAtTheEdge(cors.answerHeaders, healthzAnswer) } } : null;
+  // Every request is counted, these too: while requests keep coming, the purge yields to them (src/db/purge-pace.ts).
   let requestsStarted = 0;
+  const edgeHealthz = answeredAtTheEdge(cors.answerHeaders, healthzAnswer);
+  const edgeRoutes = !config.log.requests && metrics === null
+    ? { "/healthz": { GET: (request: Request) => (requestsStarted++, edgeHealthz(request)) } }
+    : null;
   const app = new Elysia({ normalize: false, handler: { standardHostname: false }, ...(edgeRoutes ? { serve: { routes: edgeRoutes } } : {}) })
     // Every answer, of every dialect and of no route at all: an unread request body is drained before it goes out.
-    // Counted too: while requests keep coming, the purge yields to them (src/db/purge-pace.ts).
+    // Counted too (requestsStarted, above).
     .wrap((handle, request) => {
       requestsStarted++;
       return answerAfterBody(handle as unknown as RequestHandler, request);
