@@ -167,7 +167,7 @@ export function accountStateOf(db: Database, userId: Placeholder | SQLiteColumn)
     db.engine === "sqlite"
       ? sql`${users.active} + 2 * ${users.disabled}`
       : sql`cast(${users.active} as integer) + 2 * cast(${users.disabled} as integer)`;
-  // Nested in an outer sql`` so that its columns keep their table's name (as accountRowOf says).
+  // Nested in an outer sql`` so that its columns keep their table's name (as sessionUserOf says).
   const subquery = sql`SELECT ${code} FROM ${users} WHERE ${users.id} = ${userId}`;
   return sql`(${subquery})`.mapWith((value: unknown): AccountState => ACCOUNT_STATES[Number(value)]!);
 }
