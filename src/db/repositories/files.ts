@@ -7,7 +7,7 @@
 import { and, asc, eq, getTableColumns, gt, gte, lt, sql, type SQL } from "drizzle-orm";
 import type { Database, Tables } from "../database.ts";
 import type { FileRow } from "../schema.ts";
-import { accountStateOf, type AccountState } from "./users.ts";
+import { accountStateLookup, accountStateOf, type AccountState } from "./users.ts";
 
 /** A file's row and whether its owner's account is disabled (null: the file has no owner). */
 export interface StoredFile extends FileRow {
@@ -83,7 +83,7 @@ export function createFilesRepository(db: Database): FilesRepository {
       .where(eq(files.key, sql.placeholder("key"))),
   );
   // Without the file's row, the state alone (a read of a file that is not there).
-  const selectAccountState = db.lookup(db.select({ active: users.active, disabled: users.disabled }).from(users).where(eq(users.id, sql.placeholder("key"))));
+  const selectAccountState = accountStateLookup(db);
   return {
     withKeyLock(key, action) {
       return db.withLock(`file:${key}`, action);

@@ -172,6 +172,16 @@ export function accountStateOf(db: Database, userId: Placeholder | SQLiteColumn)
   return sql`(${subquery})`.mapWith((value: unknown): AccountState => ACCOUNT_STATES[Number(value)]!);
 }
 
+/**
+ * An account's state by its id, compiled once (`stateById`; storage's read of a missing file uses it too). Two columns
+ * instead of the row and its roles: bun:sqlite makes a JS value of every column read (the whole row cost a storage
+ * read ~2x the statement itself; bench/README.md, "Hot path").
+ */
+export function accountStateLookup(db: Database): (id: string) => Promise<AccountState | null> {
+  const { users } = db.tables;
+  return db.lookup(db.select({ active: users.active, disabled: users.disabled }).from(users).where(eq(users.id, sql.placeholder("key"))));
+}
+
 export function createUsersRepository(db: Database): UsersRepository {
   const { userRoles, users } = db.tables;
   const roles = rolesJson(db, { nested: false }).mapWith((json: string): string[] => JSON.parse(json));
@@ -182,9 +192,7 @@ export function createUsersRepository(db: Database): UsersRepository {
   const accountById = db.lookup(db.select(getTableColumns(users)).from(users).where(eq(users.id, sql.placeholder("key"))));
   const byEmail = userBy(users.email);
   const byUsername = userBy(users.username);
-  // Two columns instead of the row and its roles: bun:sqlite makes a JS value of every column read (the whole row
-  // cost a storage read ~2x the statement itself; bench/README.md, "Hot path").
-  const stateById = db.lookup(db.select({ active: users.active, disabled: users.disabled }).from(users).where(eq(users.id, sql.placeholder("key"))));
+  const stateById = accountStateLookup(db);
 
   const set = async (userId: string, values: Partial<typeof users.$inferInsert>): Promise<void> => {
     await db.update(users).set(values).where(eq(users.id, userId));
