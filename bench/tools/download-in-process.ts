@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { loadConfig } from "../../src/config.ts";
 import { silentLogger } from "../../src/lib/logger.ts";
 import { createLatchkey } from "../../src/server.ts";
-import { DOWNLOAD_CONNECTIONS, email, MIB, PASSWORD } from "../lib/harness.ts";
+import { DOWNLOAD_CONNECTIONS, MIB } from "../lib/harness.ts";
+import { registerInProcess, uploadInProcess } from "../lib/in-process.ts";
 import { median } from "../lib/report.ts";
 
 const DOWNLOADS = Number(process.env.DOWNLOADS ?? 20_000);
@@ -27,18 +28,8 @@ const URL_OF_FILE = "http://localhost/storage/o/public/bench/1mib.bin";
 const dataDir = mkdtempSync(join(tmpdir(), "latchkey-download-"));
 const latchkey = await createLatchkey(loadConfig({ DATA_DIR: dataDir, HOST: "127.0.0.1", LNCRAWL_ENABLED: "true" }), { logger: silentLogger });
 try {
-  const registered = await latchkey.app.handle(
-    new Request("http://localhost/auth/register", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email: email(0), password: PASSWORD, cookie: false }),
-    }),
-  );
-  const { jwt_token: jwt } = (await registered.json()) as { jwt_token: string };
-  const form = new FormData();
-  form.append("file", new File([crypto.getRandomValues(new Uint8Array(MIB))], "1mib.bin", { type: "application/octet-stream" }));
-  const uploaded = await latchkey.app.handle(new Request(URL_OF_FILE, { method: "POST", headers: { authorization: `Bearer ${jwt}` }, body: form }));
-  if (uploaded.status !== 200) throw new Error(`upload answered ${uploaded.status}: ${await uploaded.text()}`);
+  const jwt = await registerInProcess(latchkey, 0);
+  await uploadInProcess(latchkey, URL_OF_FILE, jwt, crypto.getRandomValues(new Uint8Array(MIB)), "application/octet-stream", "1mib.bin");
 
   /** CPU microseconds a download over DOWNLOADS downloads, DOWNLOAD_CONNECTIONS at a time. */
   async function round(download = true): Promise<number> {

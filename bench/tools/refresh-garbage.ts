@@ -7,7 +7,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BUN, email, PASSWORD, USERS } from "../lib/harness.ts";
+import { BUN, USERS } from "../lib/harness.ts";
+import { refreshTokensInProcess } from "../lib/in-process.ts";
 
 const REFRESHES = Number(process.env.REFRESHES ?? 100_000);
 const MODES = ["sessions.rotate", "sessionTokens.refresh", "app.handle"] as const;
@@ -22,11 +23,7 @@ async function child(mode: Mode): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), "latchkey-garbage-"));
   const latchkey = await createLatchkey(loadConfig({ DATA_DIR: dataDir, HOST: "127.0.0.1" }), { logger: silentLogger });
   try {
-    const post = (path: string, body: unknown) =>
-      latchkey.app.handle(new Request(`http://localhost${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }));
-    for (let n = 0; n < USERS; n++) await post("/auth/register", { email: email(n), password: PASSWORD, cookie: false });
-    const tokens: string[] = [];
-    for (let n = 0; n < USERS; n++) tokens.push(((await (await post("/auth/login", { email: email(n), password: PASSWORD, cookie: false })).json()) as { refresh_token: string }).refresh_token);
+    const tokens = await refreshTokensInProcess(latchkey, USERS);
     const client = { ip: "127.0.0.1" };
     const refresh: Record<Mode, (token: string) => Promise<string>> = {
       "sessions.rotate": async (token) => (await latchkey.core.sessions.rotate(token, client)).refreshToken,

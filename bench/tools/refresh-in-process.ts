@@ -9,7 +9,8 @@ import { join } from "node:path";
 import { loadConfig } from "../../src/config.ts";
 import { silentLogger } from "../../src/lib/logger.ts";
 import { createLatchkey } from "../../src/server.ts";
-import { email, PASSWORD, USERS } from "../lib/harness.ts";
+import { USERS } from "../lib/harness.ts";
+import { refreshTokensInProcess } from "../lib/in-process.ts";
 import { median } from "../lib/report.ts";
 
 const REFRESHES = Number(process.env.REFRESHES ?? 20_000);
@@ -19,11 +20,7 @@ const CHAINS = 32;
 const dataDir = mkdtempSync(join(tmpdir(), "latchkey-refresh-"));
 const latchkey = await createLatchkey(loadConfig({ DATA_DIR: dataDir, HOST: "127.0.0.1" }), { logger: silentLogger });
 try {
-  const post = (path: string, body: unknown) =>
-    latchkey.app.handle(new Request(`http://localhost${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }));
-  for (let n = 0; n < USERS; n++) await post("/auth/register", { email: email(n), password: PASSWORD, cookie: false });
-  const tokens: string[] = [];
-  for (let n = 0; n < USERS; n++) tokens.push(((await (await post("/auth/login", { email: email(n), password: PASSWORD, cookie: false })).json()) as { refresh_token: string }).refresh_token);
+  const tokens = await refreshTokensInProcess(latchkey, USERS);
 
   const overHttp = async (token: string): Promise<string> => {
     const response = await latchkey.app.handle(new Request(`http://localhost/auth/token/refresh?refresh_token=${token}`));

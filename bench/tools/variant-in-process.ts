@@ -13,7 +13,8 @@ import { join } from "node:path";
 import { loadConfig } from "../../src/config.ts";
 import { silentLogger } from "../../src/lib/logger.ts";
 import { createLatchkey } from "../../src/server.ts";
-import { CONNECTIONS, email, PASSWORD } from "../lib/harness.ts";
+import { CONNECTIONS } from "../lib/harness.ts";
+import { registerInProcess, uploadInProcess } from "../lib/in-process.ts";
 import { writePhoto } from "../lib/photo.ts";
 import { median } from "../lib/report.ts";
 
@@ -29,24 +30,11 @@ const photo = join(tmpdir(), "latchkey-bench-photo.jpg");
 await writePhoto(photo);
 const latchkey = await createLatchkey(loadConfig({ DATA_DIR: dataDir, HOST: "127.0.0.1" }), { logger: silentLogger });
 try {
-  const registered = await latchkey.app.handle(
-    new Request("http://localhost/auth/register", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email: email(0), password: PASSWORD, cookie: false }),
-    }),
-  );
-  const { jwt_token: jwt } = (await registered.json()) as { jwt_token: string };
-  async function upload(url: string, bytes: Uint8Array, type: string): Promise<void> {
-    const form = new FormData();
-    form.append("file", new File([bytes], "file", { type }));
-    const uploaded = await latchkey.app.handle(new Request(url, { method: "POST", headers: { authorization: `Bearer ${jwt}` }, body: form }));
-    if (uploaded.status !== 200) throw new Error(`upload answered ${uploaded.status}: ${await uploaded.text()}`);
-  }
-  await upload(PICTURE_URL, readFileSync(photo), "image/jpeg");
+  const jwt = await registerInProcess(latchkey, 0);
+  await uploadInProcess(latchkey, PICTURE_URL, jwt, readFileSync(photo), "image/jpeg");
   const made = await latchkey.app.handle(new Request(VARIANT_URL));
   if (made.status !== 200) throw new Error(`transform answered ${made.status}: ${await made.text()}`);
-  await upload(SAME_SIZE_URL, new Uint8Array(await made.arrayBuffer()), "image/webp");
+  await uploadInProcess(latchkey, SAME_SIZE_URL, jwt, new Uint8Array(await made.arrayBuffer()), "image/webp");
 
   /** CPU microseconds a request of `url` over REQUESTS requests, CONNECTIONS at a time. */
   async function round(url: string): Promise<number> {
