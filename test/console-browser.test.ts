@@ -56,7 +56,7 @@ beforeAll(async () => {
   server = await startServer({ ...smtp.env, ADMIN_EMAIL, ADMIN_PASSWORD, BACKUP_URL: backupFolder });
   seedUsers(join(server.dataDir, "latchkey.db"), SEEDED);
   // ADMIN_EMAIL's account, and two more administrators (the admin role given straight in the database).
-  for (const index of [0, 1, 2]) {
+  for (const index of [0, 1, 2, 3]) {
     const email = index === 0 ? ADMIN_EMAIL : `admin${index}-${crypto.randomUUID().slice(0, 6)}@console-browser.example`;
     const password = index === 0 ? ADMIN_PASSWORD : `${ADMIN_PASSWORD}-${index}`;
     if (index > 0) {
@@ -193,6 +193,48 @@ test(
 
       expect(scriptProblems(tab)).toEqual([]);
       expect(tab.requests.offLoopback()).toEqual([]);
+    } finally {
+      await tab.close();
+    }
+  },
+  120_000,
+);
+
+test(
+  "a page whose answer comes late does not replace the page opened after it, nor take the focus from it",
+  async () => {
+    const tab = await browser.newPage();
+    const { page } = tab;
+    try {
+      await signIn(tab, admins[3]!);
+      // Signing in draws the overview once: a second drawing would replace the page under the administrator's hands.
+      const overviews = () => tab.requests.all().filter((request) => new URL(request.url).pathname === "/console/api/overview").length;
+      expect(overviews()).toBe(1);
+      // The Users page's answer is held back until the Security events page, asked for after it, is shown.
+      let release = () => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let held = () => {};
+      const holding = new Promise<void>((resolve) => (held = resolve));
+      await page.route(
+        (url) => url.pathname === "/console/api/users",
+        async (route) => {
+          held();
+          await released;
+          await route.continue();
+        },
+      );
+      await page.getByRole("link", { name: "Users" }).click();
+      await holding;
+      await page.getByRole("link", { name: "Security events" }).focus();
+      await page.keyboard.press("Enter");
+      await page.getByRole("heading", { level: 1, name: "Security events" }).waitFor();
+      const usersAnswer = page.waitForResponse((response) => new URL(response.url()).pathname === "/console/api/users");
+      release();
+      await (await usersAnswer).finished();
+      // The late Users page is dropped: its heading never comes (the old page drew it within milliseconds of its answer).
+      expect(await page.getByRole("heading", { level: 1, name: "Users" }).waitFor({ timeout: 3_000 }).then(() => "drawn", () => "dropped")).toBe("dropped");
+      expect(await page.evaluate("document.activeElement.textContent")).toBe("Security events");
+      expect(scriptProblems(tab)).toEqual([]);
     } finally {
       await tab.close();
     }

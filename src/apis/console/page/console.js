@@ -236,8 +236,10 @@ function signInPage() {
 
 function signedIn(next) {
   session = next;
+  // Setting the hash renders through hashchange: a render here too would draw the overview twice, the second time
+  // over whatever the administrator had already focused or opened.
   if (!location.hash || location.hash === "#") location.hash = "#/";
-  render();
+  else render();
 }
 
 // ---- Overview ----
@@ -907,20 +909,27 @@ async function settingsPage() {
 
 // ---- Rendering ----
 
-/** Replaces the page's content by a page's nodes (or its error), and moves focus to its heading. */
+/** How many pages have been asked for: a page whose answer comes after a newer page was asked for is dropped. */
+let pagesAsked = 0;
+
+/**
+ * Replaces the page's content by a page's nodes (or its error), and moves focus to its heading: unless another page
+ * was asked for while this one waited for its answer, which would otherwise replace the newer page when it came.
+ */
 async function show(pending) {
+  const asked = ++pagesAsked;
   const app = document.getElementById("app");
   const route = currentRoute();
   let content;
   try {
     content = await pending;
   } catch (error) {
-    if (!session) return;
+    if (!session || asked !== pagesAsked) return;
     const area = messageArea();
     showError(area, error);
     content = [h("h1", { tabindex: "-1" }, "Something went wrong"), area, h("p", {}, h("a", { href: "#/" }, "Back to the overview"))];
   }
-  if (!session) return;
+  if (!session || asked !== pagesAsked) return;
   app.replaceChildren(...layout(route, content));
   const heading = app.querySelector("h1");
   if (heading) heading.focus({ preventScroll: false });
