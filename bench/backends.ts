@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { startPostgres } from "../test/support/postgres.ts";
 import {
   BIN, CONNECTIONS, DOWNLOAD_CONNECTIONS, LOGIN_CONNECTIONS, MIB, PASSWORD, ROOT, ROUNDS, SECONDS, USERS, WARMUP, WORK,
-  contest, curlUpload, freePort, hbpLogin, hbpRegister, inParallel, json, log, randomFile, run, startLatchkey, startServer,
+  contest, curlUpload, freePort, hbpLogin, hbpRegister, inParallel, json, jwtSubject, log, randomFile, run, startLatchkey, startServer,
   BUN, versus, wrkContender, wrkOnce, email, type Load, type Server,
 } from "./lib/harness.ts";
 import { startPgCounter, type PgCounts } from "./lib/pg-counter.ts";
@@ -46,6 +46,8 @@ async function main(): Promise<void> {
   const uploadFile = join(WORK, `${UPLOAD_MIB}mib.bin`);
   await randomFile(mibFile, MIB);
   await randomFile(uploadFile, UPLOAD_MIB * MIB);
+  const readerFile = join(WORK, "a.txt");
+  writeFileSync(readerFile, "a file to read\n");
 
   const servers: Server[] = [];
   const postgres = await startPostgres();
@@ -81,8 +83,12 @@ async function main(): Promise<void> {
           body: JSON.stringify({ email: email(0), password: PASSWORD }),
         }),
       );
-      await curlUpload(server.url, "public/bench/1mib.bin", mibFile, registered[0]!.jwt, "application/octet-stream");
-      return { jwt: registered[0]!.jwt as string, lncrawl: lncrawl.token as string };
+      const jwt = registered[0]!.jwt as string;
+      await curlUpload(server.url, "public/bench/1mib.bin", mibFile, jwt, "application/octet-stream");
+      // The authenticated storage read's file: one of bench-0's own (the JWT's subject), as bench/run.ts reads it.
+      const readPath = `/storage/m/user/${jwtSubject(jwt)}/a.txt`;
+      await curlUpload(server.url, readPath.slice("/storage/m/".length), readerFile, jwt, "text/plain");
+      return { jwt, lncrawl: lncrawl.token as string, readPath };
     };
     const onSqlite = await prepare(sqlite);
     const onPg = await prepare(pg);
@@ -107,6 +113,8 @@ async function main(): Promise<void> {
       refreshContender("refresh postgres", pg, "pg"),
       wrkContender("read sqlite", sqlite, "/api/auth/me", { connections: CONNECTIONS, headers: [`authorization: Bearer ${onSqlite.lncrawl}`] }),
       wrkContender("read postgres", pg, "/api/auth/me", { connections: CONNECTIONS, headers: [`authorization: Bearer ${onPg.lncrawl}`] }),
+      wrkContender("storage read sqlite", sqlite, onSqlite.readPath, { connections: CONNECTIONS, headers: [`authorization: Bearer ${onSqlite.jwt}`] }),
+      wrkContender("storage read postgres", pg, onPg.readPath, { connections: CONNECTIONS, headers: [`authorization: Bearer ${onPg.jwt}`] }),
     ]);
     raw.small = small;
 
@@ -148,7 +156,7 @@ async function main(): Promise<void> {
     // -- round trips: a third instance on the same database and bucket, through the counting proxy.
     const counted = await startLatchkey(join(WORK, "data-counted"), { DATABASE_URL: proxied.toString(), ...bucket }, "latchkey counted");
     servers.push(counted);
-    const trips = await countRoundTrips(counted, counter.counts, s3.counts);
+    const trips = await countRoundTrips(counted, counter.counts, s3.counts, onPg.readPath);
     raw.roundTrips = trips;
     for (const [route, figure] of Object.entries(trips)) log(`  ${route}: ${describeTrips(figure)}`);
 
@@ -171,6 +179,7 @@ async function main(): Promise<void> {
     pair("`GET /healthz`", small["healthz sqlite"]!, small["healthz postgres"]!, "healthz", undefined, "req/s", true);
     pair("refresh (`GET /auth/token/refresh`)", small["refresh sqlite"]!, small["refresh postgres"]!, "refresh", third, "req/s", true);
     pair("authenticated read (lncrawl `GET /api/auth/me`)", small["read sqlite"]!, small["read postgres"]!, "read", third, "req/s", true);
+    pair("authenticated storage read (`GET /storage/m/user/<id>/a.txt`)", small["storage read sqlite"]!, small["storage read postgres"]!, "storage read", third, "req/s", true);
     pair("login (`POST /auth/login`)", logins["login sqlite"]!, logins["login postgres"]!, "login", undefined, "logins/s");
     pair("download 1 MiB (`GET /storage/o/public/...`)", downloads["download sqlite"]!, downloads["download postgres"]!, "download");
     const uploadRatio: PairedRatio = pairedRatio(uploads.map((u) => u.postgres), uploads.map((u) => u.sqlite));
@@ -228,7 +237,8 @@ function describeTrips(trips: Trips): string {
 }
 
 /** Each route's PostgreSQL and S3 traffic per request, requests sent one at a time after one untimed warm-up each. */
-async function countRoundTrips(server: Server, pgCounts: () => PgCounts, s3Counts: () => Promise<Record<string, number>>): Promise<Record<string, Trips>> {
+/** `readPath`: the storage read's path, a file of bench-0's on the same database and bucket. */
+async function countRoundTrips(server: Server, pgCounts: () => PgCounts, s3Counts: () => Promise<Record<string, number>>, readPath: string): Promise<Record<string, Trips>> {
   const users = await inParallel(4, 2, (n) => hbpLogin(server.url, n));
   const lncrawl = await json(
     await fetch(`${server.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: email(0), password: PASSWORD }) }),
@@ -244,6 +254,7 @@ async function countRoundTrips(server: Server, pgCounts: () => PgCounts, s3Count
       refreshToken = body.refresh_token;
     },
     read: () => fetch(`${server.url}/api/auth/me`, { headers: { authorization: `Bearer ${lncrawl.token}` } }).then(json),
+    "storage read": () => fetch(`${server.url}${readPath}`, { headers: { authorization: `Bearer ${users[0]!.jwt}` } }).then(json),
     download: () => fetch(`${server.url}/storage/o/public/bench/1mib.bin`).then((r) => r.arrayBuffer()),
     upload: async () => {
       const form = new FormData();

@@ -10,7 +10,7 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import {
   BIN, BUN, CONNECTIONS, DOWNLOAD_CONNECTIONS, GIB, LATCHKEY_ENV, LOGIN_CONNECTIONS, MIB, PASSWORD, PEER, ROOT, ROUNDS,
-  SECONDS, USERS, WARMUP, WORK, contest, curlUpload, email, hbpLogin, hbpRegister, inParallel, json, loadFigure, log,
+  SECONDS, USERS, WARMUP, WORK, contest, curlUpload, email, hbpLogin, hbpRegister, inParallel, json, jwtSubject, loadFigure, log,
   freePort, memory, mustRun, randomFile, resetPeak, run, startLatchkey, startServer, versus, warmCache, wrkContender,
   wrkOnce, type Contender, type Load, type Server,
 } from "./lib/harness.ts";
@@ -197,7 +197,7 @@ async function main(): Promise<void> {
     );
     // The authenticated storage read (issue 29): the metadata of a file of bench-0's own, with its HBP JWT (the token
     // check, the caller gate, the rules, the file's row). The account's id is the JWT's subject.
-    const readerId = JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString()).sub as string;
+    const readerId = jwtSubject(jwt);
     const readerFile = join(WORK, "a.txt");
     writeFileSync(readerFile, "a file to read\n");
     await curlUpload(latchkey.url, `user/${readerId}/a.txt`, readerFile, jwt, "text/plain");
@@ -211,6 +211,16 @@ async function main(): Promise<void> {
     servers.push(bareFile);
     const bareUpload = await startRef("bare upload", "bench/ref/bare-upload.ts", { DIR: WORK });
     servers.push(bareUpload);
+    // The floor of refresh and of the storage read: latchkey's own work for them called from a bare Bun.serve
+    // route (bench/ref/core-floor.ts), on its own data, with its own accounts and the same file.
+    const coreFloorData = join(WORK, "core-floor-data");
+    rmSync(coreFloorData, { recursive: true, force: true });
+    mkdirSync(coreFloorData, { recursive: true });
+    const coreFloor = await startRef("latchkey's core on a bare Bun.serve", "bench/ref/core-floor.ts", { DATA_DIR: coreFloorData });
+    servers.push(coreFloor);
+    const coreFloorJwt = (await inParallel(USERS, 4, (n) => hbpRegister(coreFloor.url, n)))[0]!.jwt;
+    const coreFloorReader = jwtSubject(coreFloorJwt);
+    await curlUpload(coreFloor.url, `user/${coreFloorReader}/a.txt`, readerFile, coreFloorJwt, "text/plain");
     const peer = await startBetterAuth(false);
     servers.push(peer.server);
     const peerCached = await startBetterAuth(true);
@@ -220,19 +230,27 @@ async function main(): Promise<void> {
     // get-session, in turns.
     // Refresh: each answer's rotated token feeds the next request (bench/lua/refresh.lua); every run (and the
     // warm-up) starts from a batch of 64 fresh sessions (logins, made before the run and not timed).
-    const refreshRun = async (seconds: number) => {
-      const sessions = await inParallel(USERS, 4, (n) => hbpLogin(latchkey.url, n));
+    const refreshRun = async (server: Server, seconds: number) => {
+      const sessions = await inParallel(USERS, 4, (n) => hbpLogin(server.url, n));
       const tokens = join(WORK, "refresh-tokens.txt");
       writeFileSync(tokens, sessions.map((session) => session.refresh).join("\n") + "\n");
-      return wrkOnce(`${latchkey.url}/auth/token/refresh`, { connections: CONNECTIONS, script: "refresh.lua", env: { WRK_PATH: "/auth/token/refresh?refresh_token=", WRK_TOKENS: tokens } }, seconds);
+      return wrkOnce(`${server.url}/auth/token/refresh`, { connections: CONNECTIONS, script: "refresh.lua", env: { WRK_PATH: "/auth/token/refresh?refresh_token=", WRK_TOKENS: tokens } }, seconds);
     };
+    const refreshContender = (name: string, server: Server): Contender => ({
+      name,
+      pid: server.pid,
+      warmup: () => refreshRun(server, WARMUP),
+      measure: () => refreshRun(server, SECONDS),
+    });
     const small = await contest("small requests", [
       wrkContender("bare", bare, "/healthz", { connections: CONNECTIONS }),
       wrkContender("healthz", latchkey, "/healthz", { connections: CONNECTIONS }),
-      { name: "refresh", pid: latchkey.pid, warmup: () => refreshRun(WARMUP), measure: () => refreshRun(SECONDS) },
+      refreshContender("refresh", latchkey),
       wrkContender("read", latchkey, "/api/auth/me", { connections: CONNECTIONS, headers: [`authorization: Bearer ${lncrawl.token}`] }),
       wrkContender("storage read", latchkey, `/storage/m/user/${readerId}/a.txt`, { connections: CONNECTIONS, headers: [`authorization: Bearer ${jwt}`] }),
       wrkContender("layers healthz", layered, "/healthz", { connections: CONNECTIONS }),
+      refreshContender("core refresh", coreFloor),
+      wrkContender("core storage read", coreFloor, `/storage/m/user/${coreFloorReader}/a.txt`, { connections: CONNECTIONS, headers: [`authorization: Bearer ${coreFloorJwt}`] }),
       wrkContender("layers json", layered, `/storage/m/user/${readerId}/a.txt`, { connections: CONNECTIONS, headers: [`authorization: Bearer ${jwt}`] }),
       wrkContender("peer get-session", peer.server, "/api/auth/get-session", { connections: CONNECTIONS, headers: [`cookie: ${peer.cookie}`] }),
       wrkContender("peer get-session (cookie cache)", peerCached.server, "/api/auth/get-session", { connections: CONNECTIONS, headers: [`cookie: ${peerCached.cookie}`] }),
@@ -249,6 +267,7 @@ async function main(): Promise<void> {
     const floorOf = (label: string, load: Load) => `${label}: ${pairedPercent(versus(load, bareLoad))} of bare`;
     const healthzFloor = floorOf("Elysia with latchkey's three layers (bench/ref/elysia-healthz.ts)", small["layers healthz"]!);
     const jsonFloor = floorOf("a fixed JSON answer through Elysia and the three layers, no work", small["layers json"]!);
+    const coreFloorOf = (load: Load) => floorOf("latchkey's own work for the route on a bare Bun.serve, no layers (bench/ref/core-floor.ts)", load);
     /** A row of a small request against the bare route, in the same rounds; `share`: the goal, a fraction of bare. */
     const againstBare = (scenario: string, load: Load, share: number, floor: string, reference = `bare route: ${rate(bareRps)} req/s`): Row => {
       const ratio = versus(load, bareLoad);
@@ -317,9 +336,9 @@ async function main(): Promise<void> {
     raw.flood = flood.raw;
     rows.push(...flood.rows);
     rows.push(
-      againstBare("refresh (`GET /auth/token/refresh`, rotation: one UPDATE of the session's row)", refresh, 0.3, `${jsonFloor}; plus the rotation's database work (bench/tools/rotation-floor.ts)`),
+      againstBare("refresh (`GET /auth/token/refresh`, rotation: one UPDATE of the session's row)", refresh, 0.3, `${coreFloorOf(small["core refresh"]!)}; ${jsonFloor}`),
       againstBare("authenticated read (lncrawl `GET /api/auth/me`: Bearer JWT check + the user's row)", read, 0.45, jsonFloor),
-      againstBare("authenticated storage read (`GET /storage/m/user/<id>/a.txt`: Bearer JWT check, the rules, the file's row)", storageRead, 0.45, jsonFloor),
+      againstBare("authenticated storage read (`GET /storage/m/user/<id>/a.txt`: Bearer JWT check, the rules, the file's row)", storageRead, 0.45, `${coreFloorOf(small["core storage read"]!)}; ${jsonFloor}`),
     );
 
     // -- download of a public 1 MiB file vs nginx serving a copy of it.

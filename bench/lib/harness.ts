@@ -233,6 +233,11 @@ export async function hbpRegister(url: string, n: number): Promise<{ jwt: string
   return { jwt: body.jwt_token, refresh: body.refresh_token };
 }
 
+/** An access token's subject: the account's id (HBP's JWT `sub`). */
+export function jwtSubject(jwt: string): string {
+  return JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString()).sub as string;
+}
+
 export async function hbpLogin(url: string, n: number): Promise<{ jwt: string; refresh: string }> {
   const body = await json(
     await fetch(`${url}/auth/login`, {

@@ -1,0 +1,58 @@
+// The floor of refresh and of the authenticated storage read (issue 29): latchkey's own work for each (core's
+// rotation and access token; the JWT's check, the caller gate's rule, the rules and the file's row in one statement),
+// built in this process by createLatchkey on its own DATA_DIR, called straight from a bare Bun.serve route with none
+// of the HTTP layers around it: no Elysia, no request id, no CORS, no drain, no query schema, no hooks. The answers
+// are the same JSON HBP gives. What latchkey makes of a route beyond this is the layers' and the handler's share.
+// Every other request (the bench's sign-ups, logins and uploads) goes to latchkey's app as usual.
+// `PORT=... DATA_DIR=... bun bench/ref/core-floor.ts`
+import { hbpUser } from "../../src/apis/hbp/session-reply.ts";
+import { loadConfig } from "../../src/config.ts";
+import { toPermissionVariables } from "../../src/core/sessions/access-tokens.ts";
+import { silentLogger } from "../../src/lib/logger.ts";
+import { parseStoragePath } from "../../src/storage/paths.ts";
+import { createLatchkey } from "../../src/server.ts";
+
+const latchkey = await createLatchkey(loadConfig({ DATA_DIR: process.env.DATA_DIR!, HOST: "127.0.0.1" }), { logger: silentLogger });
+const { core, storage } = latchkey;
+const NO_QUERY: Readonly<Record<string, string>> = Object.freeze(Object.create(null));
+/** A token's variables made once, as HBP's request-auth keeps them by the verified (frozen, cached) claims. */
+const variablesByClaims = new WeakMap<object, ReturnType<typeof toPermissionVariables>>();
+const REFUSED = () => Response.json({ statusCode: 401, error: "Unauthorized", message: "Invalid or expired refresh token" }, { status: 401 });
+
+const server = Bun.serve({
+  hostname: "127.0.0.1",
+  port: Number(process.env.PORT ?? 0),
+  routes: {
+    "/auth/token/refresh": async (request, server) => {
+      const token = new URL(request.url).searchParams.get("refresh_token");
+      if (token === null) return REFUSED();
+      try {
+        const tokens = await core.sessionTokens.refresh(token, { ip: server.requestIP(request)?.address ?? null });
+        return Response.json({ jwt_token: tokens.accessToken, jwt_expires_in: tokens.accessTokenExpiresInMs, user: hbpUser(tokens.user), refresh_token: tokens.refreshToken });
+      } catch {
+        return REFUSED();
+      }
+    },
+    "/storage/m/*": async (request) => {
+      const authorization = request.headers.get("authorization");
+      const verified = authorization?.startsWith("Bearer ") ? await core.accessTokens.verify(authorization.slice("Bearer ".length)) : null;
+      let variables = verified ? variablesByClaims.get(verified.claims) : null;
+      if (verified && variables === undefined) variablesByClaims.set(verified.claims, (variables = toPermissionVariables(verified.claims)));
+      const userId = variables?.["user-id"];
+      if (typeof userId !== "string") return REFUSED();
+      const path = parseStoragePath(new URL(request.url).pathname.slice("/storage/m/".length));
+      try {
+        const metadata = await storage.metadata(
+          path.key,
+          { caller: { auth: null, adminSecret: null, ip: null }, method: "GET", query: NO_QUERY },
+          { accountId: userId, auth: variables!, admits: (state) => core.callerGate.refusalOfState(state) === null },
+        );
+        return Response.json(metadata);
+      } catch {
+        return Response.json({ statusCode: 404, error: "Not Found", message: "File not found" }, { status: 404 });
+      }
+    },
+  },
+  fetch: (request) => latchkey.app.handle(request),
+});
+console.log(`listening on http://127.0.0.1:${server.port}`);
