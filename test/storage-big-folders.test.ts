@@ -76,7 +76,7 @@ describe("a folder of 70,000 files", () => {
     expect(response.status).toBe(200);
     await Bun.write(file, response);
     // Bounded as a download's stream is: before issue 29 (fflate's streaming deflate, ~2.2 MB of tables a file)
-    // this zip grew the server's RSS by 155 MB; now by ~77 MB (see storage.ts zip()).
+    // this zip grew the server's RSS by 155 MB; now by ~77 MB (see storage-reads.ts zip()).
     expect(await memory.peakGrowth()).toBeLessThan(STREAMING_MEMORY_BOUND);
 
     const tested = await run(["unzip", "-t", "-q", file]);

@@ -13,7 +13,8 @@ import type { FileRemoval } from "./file-removal.ts";
 import { DEFAULT_QUALITY } from "./images/params.ts";
 import type { Variant } from "./images/variants.ts";
 import { parseStoragePath } from "./paths.ts";
-import { toFileMetadata, type FileMetadata, type Storage } from "./storage.ts";
+import { toFileMetadata, type FileMetadata } from "./file-metadata.ts";
+import type { Storage } from "./storage.ts";
 
 /** One entry of a folder: a subfolder (its key ends with `/`) or a file. */
 export type FolderEntry = { kind: "folder"; key: string } | { kind: "file"; file: AdministeredFile };

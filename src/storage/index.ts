@@ -23,7 +23,9 @@ import { createTransformPool } from "./images/pool.ts";
 import { createVariants, removeVariantsOf } from "./images/variants.ts";
 import { createS3BlobStore } from "./s3-blob-store.ts";
 import { loadRules, type StorageRules } from "./rules/rules.ts";
-import { createStorage, MULTIPART_OVERHEAD_BYTES, type AdminSecretEvents, type Storage } from "./storage.ts";
+import type { AdminSecretEvents } from "./storage-deps.ts";
+import { createStorage, type Storage } from "./storage.ts";
+import { MULTIPART_OVERHEAD_BYTES } from "./storage-writes.ts";
 import { observedBlobStore } from "./observed-blob-store.ts";
 import { noStorageObservations, type StorageObservations } from "./observations.ts";
 

@@ -1,7 +1,7 @@
 // Writes an upload to its file in pieces while the next bytes arrive. A request body comes in ~64 KiB chunks; they are
 // gathered into pieces of `pieceBytes` (one write, one trip to the thread pool each), and a full piece is handed to
 // the pool at once instead of being waited for: the disk keeps writing while the event loop receives and parses the
-// next piece, and while it stops for a collection (storage.ts collects every 64 MiB of an upload, ~10 ms each).
+// next piece, and while it stops for a collection (storage-writes.ts starts one every 16 MiB of an upload).
 // Waiting for each write before reading on left the disk idle for the time the next MiB took to arrive, and the
 // socket idle for the time each write took (bench/README.md, "Bytes paths").
 //

@@ -2,7 +2,7 @@
 // (content type, ETag, the per-file token, the owner). Folder listings read it in key order, a page at a time.
 //
 // Each row is read with its owner's state (a subquery on the owner's primary key, in the same statement): a disabled
-// account's files are served to nobody (storage.ts), and that costs no query of its own per file. A subquery, not a
+// account's files are served to nobody (readable-files.ts), and that costs no query of its own per file. A subquery, not a
 // LEFT JOIN: on bun:sqlite the join made a file's lookup ~7x slower (bench/README.md, "Hot path").
 import { and, asc, eq, getTableColumns, gt, gte, lt, sql, type SQL } from "drizzle-orm";
 import type { Database, Tables } from "../database.ts";

@@ -2,7 +2,7 @@
 // GET /storage/m/<folder>/: the metadata of every file under it the caller may read, as a JSON array streamed
 // out as the rows are read (a folder of any size costs one page of rows in memory).
 import { t } from "elysia";
-import type { FileMetadata } from "../../../storage/storage.ts";
+import type { FileMetadata } from "../../../storage/file-metadata.ts";
 import { integer, type Describes } from "../../route-docs.ts";
 import type { HbpStorageContext } from "./context.ts";
 import type { StorageRequest } from "./request.ts";

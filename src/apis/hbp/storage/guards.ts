@@ -5,7 +5,7 @@
 //                       permission variables through the caller gate (or none), and any x-admin-secret. An anonymous
 //                       caller gets through: the access rules (STORAGE_RULES) decide, and answer 403 or 404.
 import { StorageError } from "../../../storage/errors.ts";
-import { MULTIPART_OVERHEAD_BYTES } from "../../../storage/storage.ts";
+import { MULTIPART_OVERHEAD_BYTES } from "../../../storage/storage-writes.ts";
 import { anyOf } from "../../security.ts";
 import { HBP_CREDENTIALS } from "../guards.ts";
 import type { HbpStorageContext } from "./context.ts";

@@ -5,7 +5,7 @@
 // and applies the same gate's rule to it (`unchecked`).
 import { boundedMemo } from "../../../lib/bounded-memo.ts";
 import { parseStoragePath, type StoragePath } from "../../../storage/paths.ts";
-import type { Access, UncheckedAuth } from "../../../storage/storage.ts";
+import type { Access, UncheckedAuth } from "../../../storage/access.ts";
 import { carriesCredential, permissionVariables, uncheckedCredential } from "../request-auth.ts";
 import type { PermissionVariables } from "../../../core/sessions/access-tokens.ts";
 import type { HbpStorageContext } from "./context.ts";

@@ -1,6 +1,6 @@
 // POST /storage/m/<key> {"action": "revoke-token"} with x-admin-secret: a new token for the file (HBP).
 import { t } from "elysia";
-import type { FileMetadata } from "../../../storage/storage.ts";
+import type { FileMetadata } from "../../../storage/file-metadata.ts";
 import type { HbpStorageContext } from "./context.ts";
 import type { StorageRequest } from "./request.ts";
 
