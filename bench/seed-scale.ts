@@ -81,9 +81,16 @@ export async function seedScale(dataDir: string, accounts: number, options: { on
     });
   };
 
+  // Closed only once every statement is finalized: bun:sqlite's close() otherwise defers SQLite's own close (and the
+  // removal of the -wal and -shm files) until the statements are collected, and a copy of the folder started at
+  // once then failed on a -wal file that vanished under it.
+  const closeAll = (...statements: { finalize(): void }[]) => {
+    for (const statement of [rateLimit, challenge, ...statements]) statement.finalize();
+    db.close(true);
+  };
   if (options.onlyExpired) {
     seedThrottlingAndChallenges();
-    db.close();
+    closeAll();
     return { ms: performance.now() - started, rows };
   }
 
@@ -173,7 +180,7 @@ export async function seedScale(dataDir: string, accounts: number, options: { on
     (n) => ids[docsOwner(Math.floor(n / 100))]!,
   );
   db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-  db.close();
+  closeAll(user, role, totp, session, file);
   return { ms: performance.now() - started, rows };
 }
 
