@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { startPostgres } from "../test/support/postgres.ts";
 import {
   BIN, CONNECTIONS, DOWNLOAD_CONNECTIONS, LOGIN_CONNECTIONS, MIB, PASSWORD, ROOT, ROUNDS, SECONDS, USERS, WARMUP, WORK,
-  contest, curlUpload, freePort, hbpLogin, hbpRegister, inParallel, json, jwtSubject, log, randomFile, run, startLatchkey, startServer,
+  contest, curlUpload, freePort, hbpLogin, hbpRegister, inParallel, json, jwtSubject, lncrawlLogin, log, randomFile, run, startLatchkey, startServer,
   BUN, versus, wrkContender, wrkOnce, email, type Load, type Server,
 } from "./lib/harness.ts";
 import { startPgCounter, type PgCounts } from "./lib/pg-counter.ts";
@@ -76,19 +76,13 @@ async function main(): Promise<void> {
 
     const prepare = async (server: Server) => {
       const registered = await inParallel(USERS, 4, (n) => hbpRegister(server.url, n));
-      const lncrawl = await json(
-        await fetch(`${server.url}/api/auth/login`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ email: email(0), password: PASSWORD }),
-        }),
-      );
+      const lncrawl = await lncrawlLogin(server.url);
       const jwt = registered[0]!.jwt as string;
       await curlUpload(server.url, "public/bench/1mib.bin", mibFile, jwt, "application/octet-stream");
       // The authenticated storage read's file: one of bench-0's own (the JWT's subject), as bench/run.ts reads it.
       const readPath = `/storage/m/user/${jwtSubject(jwt)}/a.txt`;
       await curlUpload(server.url, readPath.slice("/storage/m/".length), readerFile, jwt, "text/plain");
-      return { jwt, lncrawl: lncrawl.token as string, readPath };
+      return { jwt, lncrawl, readPath };
     };
     const onSqlite = await prepare(sqlite);
     const onPg = await prepare(pg);
@@ -240,9 +234,7 @@ function describeTrips(trips: Trips): string {
 /** `readPath`: the storage read's path, a file of bench-0's on the same database and bucket. */
 async function countRoundTrips(server: Server, pgCounts: () => PgCounts, s3Counts: () => Promise<Record<string, number>>, readPath: string): Promise<Record<string, Trips>> {
   const users = await inParallel(4, 2, (n) => hbpLogin(server.url, n));
-  const lncrawl = await json(
-    await fetch(`${server.url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: email(0), password: PASSWORD }) }),
-  );
+  const lncrawl = await lncrawlLogin(server.url);
   let refreshToken = users[1]!.refresh;
   const small = new Uint8Array(64 * 1024).fill(7);
   let upload = 0;
@@ -253,7 +245,7 @@ async function countRoundTrips(server: Server, pgCounts: () => PgCounts, s3Count
       const body = await json(await fetch(`${server.url}/auth/token/refresh?refresh_token=${refreshToken}`));
       refreshToken = body.refresh_token;
     },
-    read: () => fetch(`${server.url}/api/auth/me`, { headers: { authorization: `Bearer ${lncrawl.token}` } }).then(json),
+    read: () => fetch(`${server.url}/api/auth/me`, { headers: { authorization: `Bearer ${lncrawl}` } }).then(json),
     "storage read": () => fetch(`${server.url}${readPath}`, { headers: { authorization: `Bearer ${users[0]!.jwt}` } }).then(json),
     download: () => fetch(`${server.url}/storage/o/public/bench/1mib.bin`).then((r) => r.arrayBuffer()),
     upload: async () => {

@@ -10,7 +10,7 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import {
   BIN, BUN, CONNECTIONS, DOWNLOAD_CONNECTIONS, GIB, LATCHKEY_ENV, LOGIN_CONNECTIONS, MIB, PASSWORD, PEER, ROOT, ROUNDS,
-  SECONDS, USERS, WARMUP, WORK, contest, curlUpload, email, hbpLogin, hbpRegister, inParallel, json, jwtSubject, loadFigure, log,
+  SECONDS, USERS, WARMUP, WORK, contest, curlUpload, email, hbpLogin, hbpRegister, inParallel, json, jwtSubject, lncrawlLogin, loadFigure, log,
   freePort, memory, mustRun, randomFile, resetPeak, run, startLatchkey, startServer, versus, warmCache, wrkContender,
   wrkOnce, type Contender, type Load, type Server,
 } from "./lib/harness.ts";
@@ -188,13 +188,7 @@ async function main(): Promise<void> {
     log(`latchkey on ${latchkey.url}, data in ${dataDir}; registering ${USERS} users`);
     const registered = await inParallel(USERS, 4, (n) => hbpRegister(latchkey.url, n));
     const jwt = registered[0]!.jwt;
-    const lncrawl = await json(
-      await fetch(`${latchkey.url}/api/auth/login`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ email: email(0), password: PASSWORD }),
-      }),
-    );
+    const lncrawlToken = await lncrawlLogin(latchkey.url);
     // The authenticated storage read (issue 29): the metadata of a file of bench-0's own, with its HBP JWT (the token
     // check, the caller gate, the rules, the file's row). The account's id is the JWT's subject.
     const readerId = jwtSubject(jwt);
@@ -221,6 +215,7 @@ async function main(): Promise<void> {
     const coreFloorJwt = (await inParallel(USERS, 4, (n) => hbpRegister(coreFloor.url, n)))[0]!.jwt;
     const coreFloorReader = jwtSubject(coreFloorJwt);
     await curlUpload(coreFloor.url, `user/${coreFloorReader}/a.txt`, readerFile, coreFloorJwt, "text/plain");
+    const coreFloorLncrawl = await lncrawlLogin(coreFloor.url);
     const peer = await startBetterAuth(false);
     servers.push(peer.server);
     const peerCached = await startBetterAuth(true);
@@ -246,10 +241,11 @@ async function main(): Promise<void> {
       wrkContender("bare", bare, "/healthz", { connections: CONNECTIONS }),
       wrkContender("healthz", latchkey, "/healthz", { connections: CONNECTIONS }),
       refreshContender("refresh", latchkey),
-      wrkContender("read", latchkey, "/api/auth/me", { connections: CONNECTIONS, headers: [`authorization: Bearer ${lncrawl.token}`] }),
+      wrkContender("read", latchkey, "/api/auth/me", { connections: CONNECTIONS, headers: [`authorization: Bearer ${lncrawlToken}`] }),
       wrkContender("storage read", latchkey, `/storage/m/user/${readerId}/a.txt`, { connections: CONNECTIONS, headers: [`authorization: Bearer ${jwt}`] }),
       wrkContender("layers healthz", layered, "/healthz", { connections: CONNECTIONS }),
       refreshContender("core refresh", coreFloor),
+      wrkContender("core read", coreFloor, "/api/auth/me", { connections: CONNECTIONS, headers: [`authorization: Bearer ${coreFloorLncrawl}`] }),
       wrkContender("core storage read", coreFloor, `/storage/m/user/${coreFloorReader}/a.txt`, { connections: CONNECTIONS, headers: [`authorization: Bearer ${coreFloorJwt}`] }),
       wrkContender("layers json", layered, `/storage/m/user/${readerId}/a.txt`, { connections: CONNECTIONS, headers: [`authorization: Bearer ${jwt}`] }),
       wrkContender("peer get-session", peer.server, "/api/auth/get-session", { connections: CONNECTIONS, headers: [`cookie: ${peer.cookie}`] }),
@@ -337,7 +333,7 @@ async function main(): Promise<void> {
     rows.push(...flood.rows);
     rows.push(
       againstBare("refresh (`GET /auth/token/refresh`, rotation: one UPDATE of the session's row)", refresh, 0.3, `${coreFloorOf(small["core refresh"]!)}; ${jsonFloor}`),
-      againstBare("authenticated read (lncrawl `GET /api/auth/me`: Bearer JWT check + the user's row)", read, 0.45, jsonFloor),
+      againstBare("authenticated read (lncrawl `GET /api/auth/me`: Bearer JWT check + the user's row)", read, 0.45, `${coreFloorOf(small["core read"]!)}; ${jsonFloor}`),
       againstBare("authenticated storage read (`GET /storage/m/user/<id>/a.txt`: Bearer JWT check, the rules, the file's row)", storageRead, 0.45, `${coreFloorOf(small["core storage read"]!)}; ${jsonFloor}`),
     );
 

@@ -238,6 +238,14 @@ export function jwtSubject(jwt: string): string {
   return JSON.parse(Buffer.from(jwt.split(".")[1]!, "base64url").toString()).sub as string;
 }
 
+/** Signs bench account `n` in through lncrawl's `POST /api/auth/login`: its lncrawl JWT. */
+export async function lncrawlLogin(url: string, n = 0): Promise<string> {
+  const answer = await json(
+    await fetch(`${url}/api/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: email(n), password: PASSWORD }) }),
+  );
+  return answer.token as string;
+}
+
 export async function hbpLogin(url: string, n: number): Promise<{ jwt: string; refresh: string }> {
   const body = await json(
     await fetch(`${url}/auth/login`, {

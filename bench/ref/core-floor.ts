@@ -1,23 +1,26 @@
-// The floor of refresh and of the authenticated storage read (issue 29): latchkey's own work for each (core's
-// rotation and access token; the JWT's check, the caller gate's rule, the rules and the file's row in one statement),
+// The floor of refresh and of the two authenticated reads (issue 29): latchkey's own work for each (core's rotation
+// and access token; lncrawl's JWT check and the caller gate's read of the account; the JWT's check, the caller gate's
+// rule, the rules and the file's row in one statement),
 // built in this process by createLatchkey on its own DATA_DIR, called straight from a bare Bun.serve route with none
 // of the HTTP layers around it: no Elysia, no request id, no CORS, no drain, no query schema, no hooks. The answers
 // are the same JSON HBP gives. What latchkey makes of a route beyond this is the layers' and the handler's share.
 // Every other request (the bench's sign-ups, logins and uploads) goes to latchkey's app as usual.
 // `PORT=... DATA_DIR=... bun bench/ref/core-floor.ts`
 import { hbpUser } from "../../src/apis/hbp/session-reply.ts";
+import { lncrawlUser, LNCRAWL_AUDIENCE } from "../../src/apis/lncrawl/user-view.ts";
+import { admittedUser } from "../../src/core/accounts/caller-gate.ts";
 import { loadConfig } from "../../src/config.ts";
 import { toPermissionVariables } from "../../src/core/sessions/access-tokens.ts";
 import { silentLogger } from "../../src/lib/logger.ts";
 import { parseStoragePath } from "../../src/storage/paths.ts";
 import { createLatchkey } from "../../src/server.ts";
 
-const latchkey = await createLatchkey(loadConfig({ DATA_DIR: process.env.DATA_DIR!, HOST: "127.0.0.1" }), { logger: silentLogger });
+const latchkey = await createLatchkey(loadConfig({ DATA_DIR: process.env.DATA_DIR!, HOST: "127.0.0.1", LNCRAWL_ENABLED: "true" }), { logger: silentLogger });
 const { core, storage } = latchkey;
 const NO_QUERY: Readonly<Record<string, string>> = Object.freeze(Object.create(null));
 /** A token's variables made once, as HBP's request-auth keeps them by the verified (frozen, cached) claims. */
 const variablesByClaims = new WeakMap<object, ReturnType<typeof toPermissionVariables>>();
-const REFUSED = () => Response.json({ statusCode: 401, error: "Unauthorized", message: "Invalid or expired refresh token" }, { status: 401 });
+const REFUSED = () => Response.json({ statusCode: 401, error: "Unauthorized", message: "Unauthorized" }, { status: 401 });
 
 const server = Bun.serve({
   hostname: "127.0.0.1",
@@ -29,6 +32,15 @@ const server = Bun.serve({
       try {
         const tokens = await core.sessionTokens.refresh(token, { ip: server.requestIP(request)?.address ?? null });
         return Response.json({ jwt_token: tokens.accessToken, jwt_expires_in: tokens.accessTokenExpiresInMs, user: hbpUser(tokens.user), refresh_token: tokens.refreshToken });
+      } catch {
+        return REFUSED();
+      }
+    },
+    "/api/auth/me": async (request) => {
+      const payload = await core.jwt.verify(request.headers.get("authorization")?.slice("Bearer ".length) ?? "", { audience: LNCRAWL_AUDIENCE });
+      if (typeof payload?.sub !== "string") return REFUSED();
+      try {
+        return Response.json(lncrawlUser(admittedUser(await core.callerGate.admitAccount(payload.sub))));
       } catch {
         return REFUSED();
       }
