@@ -213,6 +213,7 @@ async function main(): Promise<void> {
     `${ACCOUNTS.toLocaleString("en")} accounts (a tenth with TOTP), as many live sessions, ${(10 * ACCOUNTS).toLocaleString("en")} rate-limit and challenge rows (a tenth expired: the start-up purge deletes them), ${Math.floor(ACCOUNTS / 10).toLocaleString("en")} files in one folder and ${Math.floor(ACCOUNTS / 1000).toLocaleString("en")} folders of 100`,
     `wrk: 1 thread, ${CONNECTIONS} connections (${HASH_CONNECTIONS} for login and sign-up); ${WARMUP} s warm-up, ${ROUNDS} rounds of ${SECONDS} s, seeded and empty back to back (in reverse order every other round); a ratio is the median of the rounds'`,
     "during the purge: one run of each route from the seeded instance's start (refresh, the read and the listing first, then login and sign-up); the purge's own log line says when it ended",
+    "floor of refresh's seeded-against-empty row: its rotation statement alone in bun:sqlite (bench/tools/rotation-at-scale.ts) on a copy of the seed and on an empty database, 64 sessions each, 20 rotations a transaction, alternating rounds, CPU a rotation",
     "floor of the purge's rows: the same routes on the seeded instance (purged by then) while a second instance on a copy of the seed runs its start-up purge: the purge's work on the same cores and disk, outside the server",
     "latchkey: the compiled binary, `HOST=127.0.0.1`, everything else default",
   ];
