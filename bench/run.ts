@@ -205,7 +205,7 @@ async function main(): Promise<void> {
     servers.push(bareFile);
     const bareUpload = await startRef("bare upload", "bench/ref/bare-upload.ts", { DIR: WORK });
     servers.push(bareUpload);
-    // The floor of refresh and of the storage read: latchkey's own work for them called from a bare Bun.serve
+    // The floor of refresh and of the two authenticated reads: latchkey's own work for them called from a bare Bun.serve
     // route (bench/ref/core-floor.ts), on its own data, with its own accounts and the same file.
     const coreFloorData = join(WORK, "core-floor-data");
     rmSync(coreFloorData, { recursive: true, force: true });
