@@ -3,7 +3,8 @@
 // (bench/tools/owner-read-loop.ts: which owner columns; bench/tools/rotation-at-scale.ts: on a million-account
 // database against an empty one). The SQL is the UPDATE ... RETURNING as drizzle compiles it, the owner's columns
 // and roles as one JSON array.
-import type { Database } from "bun:sqlite";
+import { Database } from "bun:sqlite";
+import { openSqlite } from "../../src/db/sqlite.ts";
 
 const column = (name: string) => `"users"."${name}"`;
 const roles = `json((SELECT json_group_array(role) FROM (SELECT "user_roles"."role" AS role FROM "user_roles" WHERE "user_roles"."user_id" = "users"."id" ORDER BY 1)))`;
@@ -25,6 +26,22 @@ export interface LoopSessions {
   hashes: string[];
   /** Rotations made so far (each rotation's next token is derived from it). */
   rotated: number;
+}
+
+/** `file` opened as the server opens SQLite (WAL, synchronous NORMAL, the default page cache). */
+export function openLoopDatabase(file: string): Database {
+  const db = new Database(file, { strict: true });
+  db.run("PRAGMA journal_mode = WAL");
+  db.run("PRAGMA synchronous = NORMAL");
+  return db;
+}
+
+/** A new database at `file` with latchkey's migrations, opened for the loop. */
+export async function migratedLoopDatabase(file: string): Promise<Database> {
+  const migrated = openSqlite(file);
+  await migrated.migrate();
+  await migrated.close();
+  return openLoopDatabase(file);
 }
 
 const sha256 = (text: string): string => Bun.SHA256.hash(text, "hex");

@@ -4,12 +4,10 @@
 // bench/README.md "Refresh"), or without the owner ("none"). 64 users with two roles and 64 sessions on latchkey's
 // migrations, GROUP rotations a transaction, the owner's JSON parsed; CPU time a rotation, median of ROUNDS
 // alternating rounds of ROTATIONS. `bun bench/tools/owner-read-loop.ts` (ROTATIONS=40000, GROUP=20, ROUNDS=8).
-import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSqlite } from "../../src/db/sqlite.ts";
-import { addLoopSessions, NARROW, rotationRound, rotationSql, WHOLE_ROW } from "../lib/rotation-loop.ts";
+import { addLoopSessions, migratedLoopDatabase, NARROW, rotationRound, rotationSql, WHOLE_ROW } from "../lib/rotation-loop.ts";
 import { median } from "../lib/report.ts";
 
 const ROTATIONS = Number(process.env.ROTATIONS ?? 40_000);
@@ -19,12 +17,7 @@ const SESSIONS = 64;
 
 const folder = mkdtempSync(join(tmpdir(), "latchkey-owner-read-"));
 const file = join(folder, "latchkey.db");
-const migrated = openSqlite(file);
-await migrated.migrate();
-await migrated.close();
-const db = new Database(file, { strict: true });
-db.run("PRAGMA journal_mode = WAL");
-db.run("PRAGMA synchronous = NORMAL");
+const db = await migratedLoopDatabase(file);
 
 const now = Date.now();
 const sessions = addLoopSessions(db, SESSIONS, now);

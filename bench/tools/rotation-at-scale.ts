@@ -5,14 +5,12 @@
 // synchronous NORMAL, SQLITE_CACHE_MB's default page cache). Alternating rounds; CPU time a rotation, whose
 // system time includes reading the pages the 2 MB cache does not hold. No HTTP, no server: the floor of the scale
 // table's refresh row. `bun bench/tools/rotation-at-scale.ts <seeded data dir>` (ROTATIONS=20000, GROUP=20, ROUNDS=6).
-import { Database } from "bun:sqlite";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openSqlite } from "../../src/db/sqlite.ts";
 import { mustRun } from "../lib/harness.ts";
 import { median, pairedPercent, pairedRatio, type PairedRatio } from "../lib/report.ts";
-import { addLoopSessions, NARROW, rotationRound, rotationSql } from "../lib/rotation-loop.ts";
+import { addLoopSessions, migratedLoopDatabase, NARROW, openLoopDatabase, rotationRound, rotationSql } from "../lib/rotation-loop.ts";
 
 const ROTATIONS = Number(process.env.ROTATIONS ?? 20_000);
 const GROUP = Number(process.env.GROUP ?? 20);
@@ -27,13 +25,6 @@ export interface RotationAtScale {
   ratio: PairedRatio;
 }
 
-function open(file: string): Database {
-  const db = new Database(file, { strict: true });
-  db.run("PRAGMA journal_mode = WAL");
-  db.run("PRAGMA synchronous = NORMAL");
-  return db;
-}
-
 export async function rotationAtScale(seededDataDir: string): Promise<RotationAtScale> {
   const folder = mkdtempSync(join(tmpdir(), "latchkey-rotation-at-scale-"));
   try {
@@ -43,16 +34,10 @@ export async function rotationAtScale(seededDataDir: string): Promise<RotationAt
       const from = join(seededDataDir, `latchkey.db${suffix}`);
       if (existsSync(from)) await mustRun(["cp", "-H", from, join(folder, `seeded.db${suffix}`)], { timeoutMs: 600_000 });
     }
-    const emptyFile = join(folder, "empty.db");
-    const migrated = openSqlite(emptyFile);
-    await migrated.migrate();
-    await migrated.close();
+    const databases = { seeded: openLoopDatabase(join(folder, "seeded.db")), empty: await migratedLoopDatabase(join(folder, "empty.db")) };
     const now = Date.now();
     const sql = rotationSql(NARROW);
-    const sides = (["seeded", "empty"] as const).map((name) => {
-      const db = open(join(folder, `${name}.db`));
-      return { name, db, sessions: addLoopSessions(db, SESSIONS, now) };
-    });
+    const sides = (["seeded", "empty"] as const).map((name) => ({ name, db: databases[name], sessions: addLoopSessions(databases[name], SESSIONS, now) }));
     const round = (side: (typeof sides)[number]) => rotationRound(side.db, sql, side.sessions, { rotations: ROTATIONS, group: GROUP, now });
     for (const side of sides) round(side); // warm-up
     const rounds: { seeded: number; empty: number }[] = [];
