@@ -205,17 +205,28 @@ async function main(): Promise<void> {
     servers.push(bareFile);
     const bareUpload = await startRef("bare upload", "bench/ref/bare-upload.ts", { DIR: WORK });
     servers.push(bareUpload);
-    // The floor of refresh and of the two authenticated reads: latchkey's own work for them called from a bare Bun.serve
-    // route (bench/ref/core-floor.ts), on its own data, with its own accounts and the same file.
-    const coreFloorData = join(WORK, "core-floor-data");
-    rmSync(coreFloorData, { recursive: true, force: true });
-    mkdirSync(coreFloorData, { recursive: true });
-    const coreFloor = await startRef("latchkey's core on a bare Bun.serve", "bench/ref/core-floor.ts", { DATA_DIR: coreFloorData });
-    servers.push(coreFloor);
-    const coreFloorJwt = (await inParallel(USERS, 4, (n) => hbpRegister(coreFloor.url, n)))[0]!.jwt;
-    const coreFloorReader = jwtSubject(coreFloorJwt);
-    await curlUpload(coreFloor.url, `user/${coreFloorReader}/a.txt`, readerFile, coreFloorJwt, "text/plain");
-    const coreFloorLncrawl = await lncrawlLogin(coreFloor.url);
+    // The floors of refresh and of the two authenticated reads: latchkey's own work for them called from a bare
+    // Bun.serve route (bench/ref/core-floor.ts), alone and with the edge's own work around it (EDGE=1: the request id,
+    // CORS's headers, the drain's check), each on its own data, with its own accounts and the same file.
+    const startCoreFloor = async (name: string, edge: boolean) => {
+      const data = join(WORK, `${name}-data`);
+      rmSync(data, { recursive: true, force: true });
+      mkdirSync(data, { recursive: true });
+      const server = await startRef(name, "bench/ref/core-floor.ts", { DATA_DIR: data, EDGE: edge ? "1" : "0" });
+      servers.push(server);
+      const jwt = (await inParallel(USERS, 4, (n) => hbpRegister(server.url, n)))[0]!.jwt;
+      const reader = jwtSubject(jwt);
+      await curlUpload(server.url, `user/${reader}/a.txt`, readerFile, jwt, "text/plain");
+      return { server, jwt, reader, lncrawl: await lncrawlLogin(server.url) };
+    };
+    const coreFloor = await startCoreFloor("core-floor", false);
+    const edgeFloor = await startCoreFloor("core-floor-edge", true);
+    /** A floor server's three contenders, named `<prefix> refresh`, `<prefix> read`, `<prefix> storage read`. */
+    const floorContenders = (prefix: string, floor: typeof coreFloor): Contender[] => [
+      refreshContender(`${prefix} refresh`, floor.server),
+      wrkContender(`${prefix} read`, floor.server, "/api/auth/me", { connections: CONNECTIONS, headers: [`authorization: Bearer ${floor.lncrawl}`] }),
+      wrkContender(`${prefix} storage read`, floor.server, `/storage/m/user/${floor.reader}/a.txt`, { connections: CONNECTIONS, headers: [`authorization: Bearer ${floor.jwt}`] }),
+    ];
     const peer = await startBetterAuth(false);
     servers.push(peer.server);
     const peerCached = await startBetterAuth(true);
@@ -244,9 +255,8 @@ async function main(): Promise<void> {
       wrkContender("read", latchkey, "/api/auth/me", { connections: CONNECTIONS, headers: [`authorization: Bearer ${lncrawlToken}`] }),
       wrkContender("storage read", latchkey, `/storage/m/user/${readerId}/a.txt`, { connections: CONNECTIONS, headers: [`authorization: Bearer ${jwt}`] }),
       wrkContender("layers healthz", layered, "/healthz", { connections: CONNECTIONS }),
-      refreshContender("core refresh", coreFloor),
-      wrkContender("core read", coreFloor, "/api/auth/me", { connections: CONNECTIONS, headers: [`authorization: Bearer ${coreFloorLncrawl}`] }),
-      wrkContender("core storage read", coreFloor, `/storage/m/user/${coreFloorReader}/a.txt`, { connections: CONNECTIONS, headers: [`authorization: Bearer ${coreFloorJwt}`] }),
+      ...floorContenders("core", coreFloor),
+      ...floorContenders("edge", edgeFloor),
       wrkContender("layers json", layered, `/storage/m/user/${readerId}/a.txt`, { connections: CONNECTIONS, headers: [`authorization: Bearer ${jwt}`] }),
       wrkContender("peer get-session", peer.server, "/api/auth/get-session", { connections: CONNECTIONS, headers: [`cookie: ${peer.cookie}`] }),
       wrkContender("peer get-session (cookie cache)", peerCached.server, "/api/auth/get-session", { connections: CONNECTIONS, headers: [`cookie: ${peerCached.cookie}`] }),
@@ -263,7 +273,9 @@ async function main(): Promise<void> {
     const floorOf = (label: string, load: Load) => `${label}: ${pairedPercent(versus(load, bareLoad))} of bare`;
     const healthzFloor = floorOf("Elysia with latchkey's three layers (bench/ref/elysia-healthz.ts)", small["layers healthz"]!);
     const jsonFloor = floorOf("a fixed JSON answer through Elysia and the three layers, no work", small["layers json"]!);
-    const coreFloorOf = (load: Load) => floorOf("latchkey's own work for the route on a bare Bun.serve, no layers (bench/ref/core-floor.ts)", load);
+    const coreFloorOf = (route: string) =>
+      `${floorOf("latchkey's own work for the route on a bare Bun.serve, no layers (bench/ref/core-floor.ts)", small[`core ${route}`]!)}; ` +
+      `${floorOf("the same with the edge's own work (request id, CORS, drain; EDGE=1)", small[`edge ${route}`]!)}; ${jsonFloor}`;
     /** A row of a small request against the bare route, in the same rounds; `share`: the goal, a fraction of bare. */
     const againstBare = (scenario: string, load: Load, share: number, floor: string, reference = `bare route: ${rate(bareRps)} req/s`): Row => {
       const ratio = versus(load, bareLoad);
@@ -332,9 +344,9 @@ async function main(): Promise<void> {
     raw.flood = flood.raw;
     rows.push(...flood.rows);
     rows.push(
-      againstBare("refresh (`GET /auth/token/refresh`, rotation: one UPDATE of the session's row)", refresh, 0.3, `${coreFloorOf(small["core refresh"]!)}; ${jsonFloor}`),
-      againstBare("authenticated read (lncrawl `GET /api/auth/me`: Bearer JWT check + the user's row)", read, 0.45, `${coreFloorOf(small["core read"]!)}; ${jsonFloor}`),
-      againstBare("authenticated storage read (`GET /storage/m/user/<id>/a.txt`: Bearer JWT check, the rules, the file's row)", storageRead, 0.45, `${coreFloorOf(small["core storage read"]!)}; ${jsonFloor}`),
+      againstBare("refresh (`GET /auth/token/refresh`, rotation: one UPDATE of the session's row)", refresh, 0.3, coreFloorOf("refresh")),
+      againstBare("authenticated read (lncrawl `GET /api/auth/me`: Bearer JWT check + the user's row)", read, 0.45, coreFloorOf("read")),
+      againstBare("authenticated storage read (`GET /storage/m/user/<id>/a.txt`: Bearer JWT check, the rules, the file's row)", storageRead, 0.45, coreFloorOf("storage read")),
     );
 
     // -- download of a public 1 MiB file vs nginx serving a copy of it.

@@ -2,7 +2,8 @@
 // `GET /healthz`, refresh, lncrawl's authenticated read (`GET /api/auth/me`) and the authenticated storage read
 // (`GET /storage/m/user/<id>/a.txt`), each with a Bearer JWT where it needs one, as bench/run.ts measures them.
 // Several binaries can take turns (an A/B of two builds): `HOT_BINS=/tmp/a,/tmp/b bun bench/tools/hot-path.ts`
-// (default: dist/latchkey; HOT_BINS= none). `HOT_SCENARIOS=healthz,read` picks scenarios; HOT_REFS adds references. Each round runs the bare route and every
+// (default: dist/latchkey; HOT_BINS= none). An entry `bench/ref/core-floor.ts` runs that floor (the routes' own work
+// on a bare Bun.serve route), `bench/ref/core-floor.ts+edge` the same with the edge's own work around each route. `HOT_SCENARIOS=healthz,read` picks scenarios; HOT_REFS adds references. Each round runs the bare route and every
 // binary's scenarios back to back, in reverse every other round; a ratio is the median of the rounds' ratios, and
 // each run's CPU a request (the server's user+system time from /proc over the run, all threads) is printed beside it.
 import { readFileSync, writeFileSync } from "node:fs";
@@ -122,9 +123,12 @@ async function startLatchkeyFrom(bin: string, dataDir: string): Promise<Server> 
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   const port = await freePort();
-  return startServer(basename(bin), [bin, "serve"], {
+  // bench/ref/core-floor.ts[+edge]: the routes' own work on a bare route, with (+edge) or without the edge's own work.
+  const [script, variant] = bin.split("+");
+  const floor = script!.endsWith(".ts");
+  return startServer(basename(bin), floor ? [BUN, join(ROOT, script!)] : [bin, "serve"], {
     cwd: dataDir,
-    env: { HOST: "127.0.0.1", PORT: String(port), DATA_DIR: dataDir, MAX_UPLOAD_SIZE: "2GB", LNCRAWL_ENABLED: "true" },
+    env: { HOST: "127.0.0.1", PORT: String(port), DATA_DIR: dataDir, MAX_UPLOAD_SIZE: "2GB", LNCRAWL_ENABLED: "true", ...(variant === "edge" ? { EDGE: "1" } : {}) },
     url: `http://127.0.0.1:${port}`,
     readyPath: "/healthz",
   });
