@@ -2,6 +2,8 @@
 // WebP, grey JPEG, CMYK JPEG), against sharp making the same variant from the same file, in rounds: in each round
 // every kind runs latchkey then sharp (sharp then latchkey every other round, the kinds in reverse order too), so a
 // round's ratio comes from runs seconds apart on this shared machine; a kind's ratio is the median of its rounds'.
+// Its floor, run right after in every round: latchkey's own transform code on the same file, in memory
+// (bench/ref/transform-in-process.ts), against the same sharp figure.
 // Used by bench/run.ts (the table) and bench/tools/first-transforms.ts (these scenarios alone).
 import { median, ms, pairedTimes, type Row } from "./report.ts";
 
@@ -19,6 +21,8 @@ export interface TransformBench {
   upload(key: string, file: string, contentType: string): Promise<unknown>;
   /** sharp's runs on `file`: milliseconds as libvips runs by default, and on one thread. */
   sharp(file: string): Promise<{ runsMs: number[]; oneThreadRunsMs: number[]; bytes: number }>;
+  /** The floor's runs on `file` (bench/ref/transform-in-process.ts: latchkey's transform alone, in memory). */
+  floor(file: string): Promise<{ runsMs: number[] }>;
   log(message: string): void;
 }
 
@@ -32,6 +36,9 @@ export interface KindResult {
   /** Per round: latchkey / sharp. */
   ratios: number[];
   ratio: number;
+  /** Per round: the floor's median (ms), and floor / sharp. */
+  floorMs: number[];
+  floorRatios: number[];
   variantBytes: number;
   sharpBytes: number;
 }
@@ -60,7 +67,7 @@ export async function firstTransforms(bench: TransformBench, kinds: InputKind[],
   }
 
   const results = new Map<InputKind, KindResult>(
-    kinds.map((kind) => [kind, { kind, latchkeyMs: [], sharpMs: [], sharpOneThreadMs: [], ratios: [], ratio: 0, variantBytes: 0, sharpBytes: 0 }]),
+    kinds.map((kind) => [kind, { kind, latchkeyMs: [], sharpMs: [], sharpOneThreadMs: [], ratios: [], ratio: 0, floorMs: [], floorRatios: [], variantBytes: 0, sharpBytes: 0 }]),
   );
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 === 0 ? kinds : [...kinds].reverse();
@@ -89,10 +96,14 @@ export async function firstTransforms(bench: TransformBench, kinds: InputKind[],
         sharp = await theirs();
         latchkey = await ours();
       }
+      // The floor right after the pair, in every round: the same file, seconds apart.
+      const floor = median((await bench.floor(kind.file)).runsMs);
       result.latchkeyMs.push(latchkey);
       result.sharpMs.push(sharp);
       result.ratios.push(latchkey / sharp);
-      bench.log(`  round ${round + 1}, ${kind.name}: latchkey ${latchkey.toFixed(1)} ms, sharp ${sharp.toFixed(1)} ms: ${(latchkey / sharp).toFixed(2)}x`);
+      result.floorMs.push(floor);
+      result.floorRatios.push(floor / sharp);
+      bench.log(`  round ${round + 1}, ${kind.name}: latchkey ${latchkey.toFixed(1)} ms, sharp ${sharp.toFixed(1)} ms: ${(latchkey / sharp).toFixed(2)}x; its transform alone ${floor.toFixed(1)} ms`);
     }
   }
   for (const result of results.values()) result.ratio = median(result.ratios);
@@ -117,6 +128,7 @@ export function transformRows(results: KindResult[], perRound: number): Row[] {
     figure: `${ms(median(result.latchkeyMs))} (median of ${result.latchkeyMs.length} rounds of ${perRound}; ${(result.variantBytes / 1024).toFixed(0)} KiB WebP)`,
     reference: `sharp (libvips) \`resize(800).webp({quality: 80})\`: ${ms(median(result.sharpMs))} (${(result.sharpBytes / 1024).toFixed(0)} KiB; on one thread, as latchkey's worker: ${ms(median(result.sharpOneThreadMs))})`,
     ratio: pairedTimes({ median: result.ratio, rounds: result.ratios }),
+    floor: `latchkey's transform alone, in memory on one thread (bench/ref/transform-in-process.ts): ${ms(median(result.floorMs))}, ${pairedTimes({ median: median(result.floorRatios), rounds: result.floorRatios })} of sharp's time`,
     goal: "<= 1.5x sharp's time",
     met: result.ratio <= 1.5,
   }));

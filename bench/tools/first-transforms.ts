@@ -61,13 +61,16 @@ try {
       async sharp(file) {
         return JSON.parse((await output([process.execPath, "sharp-transform.ts", file], PEER, { RUNS: String(perRound), WARMUP: "1" })).trim().split("\n").pop()!);
       },
+      async floor(file) {
+        return JSON.parse((await output([process.execPath, join(ROOT, "bench/ref/transform-in-process.ts"), file], ROOT, { RUNS: String(perRound), WARMUP: "1" })).trim().split("\n").pop()!);
+      },
     },
     inputKinds(photo, WORK),
     rounds,
     perRound,
   );
   for (const row of transformRows(results, perRound)) {
-    console.log(`| ${row.scenario} | ${row.figure} | ${row.reference} | ${row.ratio} | ${row.goal} | ${row.met ? "met" : "**missed**"} |`);
+    console.log(`| ${row.scenario} | ${row.figure} | ${row.reference} | ${row.ratio} | ${row.floor} | ${row.goal} | ${row.met ? "met" : "**missed**"} |`);
   }
 } finally {
   server.kill("SIGTERM");
