@@ -75,12 +75,6 @@ async function sharpReference(file: string): Promise<{ runsMs: number[]; oneThre
   return JSON.parse(result.stdout.trim().split("\n").pop()!);
 }
 
-/** The first transforms' floor on `file` (bench/ref/transform-in-process.ts), as many runs as sharp's. */
-async function transformFloor(file: string): Promise<{ runsMs: number[] }> {
-  const result = await mustRun([BUN, join(ROOT, "bench/ref/transform-in-process.ts"), file], { cwd: ROOT, timeoutMs: 120_000, env: { RUNS: String(TRANSFORMS_PER_ROUND), WARMUP: "1" } });
-  return JSON.parse(result.stdout.trim().split("\n").pop()!);
-}
-
 /** Start-up of `bin` (latchkey's, or the floor's: bench/ref/bare.ts compiled) on an empty dir, 5 times. */
 async function startUp(bin = BIN, args = ["serve"]): Promise<{ ms: number; idleRss: number; runs: number[]; rssRuns: number[] }> {
   const runs: number[] = [];
@@ -491,7 +485,7 @@ async function main(): Promise<void> {
     // another, beside sharp making the same variant from the same file.
     log("image transform, first (five input kinds) and cached");
     const transforms = await firstTransforms(
-      { url: latchkey.url, log, upload: (key, file, type) => curlUpload(latchkey.url, key, file, jwt, type), sharp: sharpReference, floor: transformFloor },
+      { url: latchkey.url, log, upload: (key, file, type) => curlUpload(latchkey.url, key, file, jwt, type), sharp: sharpReference },
       inputKinds(photoFile, WORK),
       ROUNDS,
       TRANSFORMS_PER_ROUND,

@@ -5,7 +5,18 @@
 // Its floor, run right after in every round: latchkey's own transform code on the same file, in memory
 // (bench/ref/transform-in-process.ts), against the same sharp figure.
 // Used by bench/run.ts (the table) and bench/tools/first-transforms.ts (these scenarios alone).
+import { join, resolve } from "node:path";
 import { median, ms, pairedTimes, type Row } from "./report.ts";
+
+const FLOOR_SCRIPT = join(resolve(import.meta.dir, "../.."), "bench/ref/transform-in-process.ts");
+
+/** The floor's runs on `file` (bench/ref/transform-in-process.ts: latchkey's transform alone, in memory), `runs` after one warm-up. */
+async function floorRuns(file: string, runs: number): Promise<number[]> {
+  const child = Bun.spawn([process.execPath, FLOOR_SCRIPT, file], { env: { ...process.env, RUNS: String(runs), WARMUP: "1" }, stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  if (code !== 0) throw new Error(`${FLOOR_SCRIPT} exited ${code}: ${stderr.slice(0, 2000)}`);
+  return (JSON.parse(stdout.trim().split("\n").pop()!) as { runsMs: number[] }).runsMs;
+}
 
 export interface InputKind {
   /** Short name, e.g. "CMYK JPEG". */
@@ -21,8 +32,6 @@ export interface TransformBench {
   upload(key: string, file: string, contentType: string): Promise<unknown>;
   /** sharp's runs on `file`: milliseconds as libvips runs by default, and on one thread. */
   sharp(file: string): Promise<{ runsMs: number[]; oneThreadRunsMs: number[]; bytes: number }>;
-  /** The floor's runs on `file` (bench/ref/transform-in-process.ts: latchkey's transform alone, in memory). */
-  floor(file: string): Promise<{ runsMs: number[] }>;
   log(message: string): void;
 }
 
@@ -97,7 +106,7 @@ export async function firstTransforms(bench: TransformBench, kinds: InputKind[],
         latchkey = await ours();
       }
       // The floor right after the pair, in every round: the same file, seconds apart.
-      const floor = median((await bench.floor(kind.file)).runsMs);
+      const floor = median(await floorRuns(kind.file, perRound));
       result.latchkeyMs.push(latchkey);
       result.sharpMs.push(sharp);
       result.ratios.push(latchkey / sharp);

@@ -61,9 +61,6 @@ try {
       async sharp(file) {
         return JSON.parse((await output([process.execPath, "sharp-transform.ts", file], PEER, { RUNS: String(perRound), WARMUP: "1" })).trim().split("\n").pop()!);
       },
-      async floor(file) {
-        return JSON.parse((await output([process.execPath, join(ROOT, "bench/ref/transform-in-process.ts"), file], ROOT, { RUNS: String(perRound), WARMUP: "1" })).trim().split("\n").pop()!);
-      },
     },
     inputKinds(photo, WORK),
     rounds,

@@ -3,7 +3,8 @@
 // (`GET /storage/m/user/<id>/a.txt`), each with a Bearer JWT where it needs one, as bench/run.ts measures them.
 // Several binaries can take turns (an A/B of two builds): `HOT_BINS=/tmp/a,/tmp/b bun bench/tools/hot-path.ts`
 // (default: dist/latchkey; HOT_BINS= none). An entry `bench/ref/core-floor.ts` runs that floor (the routes' own work
-// on a bare Bun.serve route), `bench/ref/core-floor.ts+edge` the same with the edge's own work around each route. `HOT_SCENARIOS=healthz,read` picks scenarios; HOT_REFS adds references. Each round runs the bare route and every
+// on a bare Bun.serve route), `bench/ref/core-floor.ts+edge` the same with the edge's own work around each route.
+// `HOT_SCENARIOS=healthz,read` picks scenarios; HOT_REFS adds references. Each round runs the bare route and every
 // binary's scenarios back to back, in reverse every other round; a ratio is the median of the rounds' ratios, and
 // each run's CPU a request (the server's user+system time from /proc over the run, all threads) is printed beside it.
 import { readFileSync, writeFileSync } from "node:fs";
